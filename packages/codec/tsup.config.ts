@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   splitting: false,
+  // import.meta.url (used to locate optional native addons) in the CommonJS build
+  shims: true,
 });

@@ -1,0 +1,15 @@
+import { crc32cBackend } from './crc32c.js';
+import { lz4Backend } from './lz4.js';
+import { zstdBackend } from './zstd.js';
+
+/** Which implementation serves each algorithm in this runtime (diagnostics). */
+export interface CodecBackends {
+  crc32c: { small: 'crc-32'; large: '@node-rs/crc32' | 'crc-32' };
+  lz4: 'lz4-napi' | 'lz4js';
+  zstd: { compress: 'node:zlib' | 'zstd-napi' | undefined; decompress: 'fzstd' };
+}
+
+/** Reports the CRC32C / LZ4 / Zstd implementations in use (native addon or pure-JS fallback). */
+export function codecBackends(): CodecBackends {
+  return { crc32c: crc32cBackend(), lz4: lz4Backend(), zstd: zstdBackend() };
+}

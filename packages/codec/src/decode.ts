@@ -1,0 +1,42 @@
+import { maxRecordSizeOf } from './options.js';
+import { PARSE_CORRUPT, PARSE_INCOMPLETE, ParseState, parseRecord } from './parse.js';
+import type { CodecOptions, DecodeResult } from './types.js';
+
+const state = new ParseState();
+
+/** Options of {@link decodeRecord}. */
+export interface DecodeOptions extends CodecOptions {
+  /**
+   * true (default): key and value are fresh copies. false: key (and an uncompressed value) are
+   * views into `buf` (zero-copy; valid while `buf` is unchanged).
+   */
+  copy?: boolean;
+}
+
+/**
+ * Decodes and verifies one record at `offset`. Never throws for corrupt or incomplete input:
+ * the outcome is `ok` (with the record and its encoded size), `incomplete` (more bytes needed;
+ * `tooLarge` means the header claims more than `maxRecordSize`) or `corrupt` (with a reason).
+ * Compressed values are decompressed, and a failure is `corrupt` (`decompression-failed`).
+ */
+export function decodeRecord(buf: Uint8Array, offset = 0, options?: DecodeOptions): DecodeResult {
+  const max = maxRecordSizeOf(options);
+  const copy = options?.copy ?? true;
+  const st = state;
+  const code = parseRecord(buf, offset, buf.length, max, true, st);
+  if (code === PARSE_INCOMPLETE) return { kind: 'incomplete', needed: st.needed, tooLarge: st.tooLarge };
+  if (code === PARSE_CORRUPT) return { kind: 'corrupt', reason: st.corruptReason!, message: st.corruptMessage() };
+  const compressed = (st.flags & 0x0c) !== 0;
+  const key = copy ? buf.slice(st.keyStart, st.keyEnd) : buf.subarray(st.keyStart, st.keyEnd);
+  const value = compressed
+    ? st.decompressed!
+    : copy
+      ? buf.slice(st.valueStart, st.valueEnd)
+      : buf.subarray(st.valueStart, st.valueEnd);
+  st.decompressed = undefined;
+  return {
+    kind: 'ok',
+    record: { key, value, tombstone: st.tombstone, ttlMs: st.ttlMs, compression: st.compression },
+    size: st.recordSize,
+  };
+}

@@ -1,0 +1,113 @@
+import { COMPRESSION_BITS, compressValue } from './compression.js';
+import { crc32c } from './crc32c.js';
+import { NoriCodecError, RecordTooLargeError } from './errors.js';
+import { maxRecordSizeOf } from './options.js';
+import type { CodecOptions, Compression, RecordInput } from './types.js';
+import { varintLength, writeVarint } from './varint.js';
+
+const utf8 = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+const U64_MAX = (1n << 64n) - 1n;
+
+/** A record ready to be written: validated fields and the value bytes as stored. */
+interface Prepared {
+  key: Uint8Array;
+  stored: Uint8Array;
+  flags: number;
+  ttl: number | bigint | undefined;
+  size: number;
+}
+
+function bytesOf(field: 'key' | 'value', v: Uint8Array | string | undefined): Uint8Array {
+  if (v === undefined) return EMPTY;
+  if (typeof v === 'string') return utf8.encode(v);
+  if (v instanceof Uint8Array) return v;
+  throw new NoriCodecError('ERR_INVALID_RECORD', `${field} must be a Uint8Array or a string, got ${typeof v}`);
+}
+
+function ttlOf(ttl: number | bigint | undefined): number | bigint | undefined {
+  if (ttl === undefined) return undefined;
+  if (typeof ttl === 'number') {
+    if (Number.isInteger(ttl) && ttl >= 0) return ttl <= Number.MAX_SAFE_INTEGER ? ttl : ttlOf(BigInt(ttl));
+  } else if (typeof ttl === 'bigint') {
+    if (ttl >= 0n && ttl <= U64_MAX) return ttl <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ttl) : ttl;
+  }
+  throw new NoriCodecError('ERR_INVALID_RECORD', `ttlMs must be an integer in 0..2^64-1 (number or bigint), got ${String(ttl)}`);
+}
+
+function prepare(input: RecordInput, max: number): Prepared {
+  if (input === null || typeof input !== 'object') {
+    throw new NoriCodecError('ERR_INVALID_RECORD', 'record must be an object with a key');
+  }
+  const key = bytesOf('key', input.key);
+  const value = bytesOf('value', input.value);
+  const compression: Compression = input.compression ?? 'none';
+  const bits = COMPRESSION_BITS[compression];
+  if (bits === undefined || !Object.hasOwn(COMPRESSION_BITS, compression)) {
+    throw new NoriCodecError('ERR_INVALID_RECORD', `compression must be 'none', 'lz4' or 'zstd', got ${String(compression)}`);
+  }
+  const ttl = ttlOf(input.ttlMs);
+  // The decoder refuses values that decompress beyond max, so never write one.
+  if (value.length > max) throw new RecordTooLargeError(value.length, max, 'value');
+  if (key.length > max) throw new RecordTooLargeError(key.length, max, 'key');
+  const stored = compressValue(value, compression);
+  const flags = (input.tombstone === true ? 1 : 0) | (ttl !== undefined ? 2 : 0) | (bits << 2);
+  const size =
+    varintLength(key.length) + varintLength(stored.length) + 1 +
+    (ttl !== undefined ? varintLength(ttl) : 0) + key.length + stored.length + 4;
+  if (size > max) throw new RecordTooLargeError(size, max);
+  return { key, stored, flags, ttl, size };
+}
+
+function write(p: Prepared, target: Uint8Array, offset: number): number {
+  let at = writeVarint(target, offset, p.key.length);
+  at = writeVarint(target, at, p.stored.length);
+  target[at++] = p.flags;
+  if (p.ttl !== undefined) at = writeVarint(target, at, p.ttl);
+  target.set(p.key, at);
+  at += p.key.length;
+  target.set(p.stored, at);
+  at += p.stored.length;
+  const crc = crc32c(target.subarray(offset, at));
+  target[at++] = crc & 0xff;
+  target[at++] = (crc >>> 8) & 0xff;
+  target[at++] = (crc >>> 16) & 0xff;
+  target[at++] = crc >>> 24;
+  return at - offset;
+}
+
+/**
+ * Encodes a record in nori-wal format v1. Throws NoriCodecError: ERR_INVALID_RECORD (bad field),
+ * ERR_RECORD_TOO_LARGE, ERR_COMPRESSION_UNAVAILABLE, ERR_COMPRESSION_FAILED.
+ */
+export function encodeRecord(input: RecordInput, options?: CodecOptions): Uint8Array {
+  const p = prepare(input, maxRecordSizeOf(options));
+  const out = new Uint8Array(p.size);
+  write(p, out, 0);
+  return out;
+}
+
+/**
+ * Encoded size of a record. Compressed records are compressed to find out: call
+ * {@link encodeRecord} once instead of both when compressing.
+ */
+export function encodedLength(input: RecordInput, options?: CodecOptions): number {
+  return prepare(input, maxRecordSizeOf(options)).size;
+}
+
+/**
+ * Encodes a record into `target` at `offset`; returns the bytes written. Throws
+ * ERR_INVALID_ARGUMENT if it does not fit (nothing is written then).
+ */
+export function encodeRecordInto(
+  input: RecordInput, target: Uint8Array, offset: number, options?: CodecOptions,
+): number {
+  const p = prepare(input, maxRecordSizeOf(options));
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset + p.size > target.length) {
+    throw new NoriCodecError(
+      'ERR_INVALID_ARGUMENT',
+      `record of ${p.size} bytes does not fit at offset ${offset} of a ${target.length}-byte target`,
+    );
+  }
+  return write(p, target, offset);
+}

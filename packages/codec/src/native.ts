@@ -1,0 +1,95 @@
+/**
+ * Lazy, guarded access to Node-only modules. Nothing here imports `node:*` statically, so the
+ * package loads in browsers; in Node (>= 20.16 has `process.getBuiltinModule`) native addons are
+ * required on first use, and a missing or broken addon just means "use the pure-JS path".
+ */
+
+type RequireFn = (id: string) => unknown;
+
+interface ProcessLike {
+  versions?: { node?: string };
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+let cachedRequire: RequireFn | null | undefined;
+let nativeEnabled = true;
+const cache = new Map<string, unknown>();
+const loadErrors = new Map<string, unknown>();
+
+function nodeProcess(): ProcessLike | undefined {
+  const p = (globalThis as { process?: ProcessLike }).process;
+  return p !== undefined && typeof p.versions?.node === 'string' ? p : undefined;
+}
+
+/** The running Node.js version, or undefined outside Node. */
+export function nodeVersion(): string | undefined {
+  return nodeProcess()?.versions?.node;
+}
+
+/** A Node built-in (e.g. 'node:zlib'), or undefined outside Node. */
+export function nodeBuiltin<T>(id: string): T | undefined {
+  const p = nodeProcess();
+  if (p === undefined || typeof p.getBuiltinModule !== 'function') return undefined;
+  try {
+    return p.getBuiltinModule(id) as T | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function getRequire(): RequireFn | null {
+  if (cachedRequire !== undefined) return cachedRequire;
+  cachedRequire = null;
+  const mod = nodeBuiltin<{ createRequire(from: string | URL): RequireFn }>('node:module');
+  if (mod !== undefined) {
+    // import.meta.url in ESM; tsup's cjs shim provides it in the CommonJS build.
+    cachedRequire = mod.createRequire(import.meta.url);
+  }
+  return cachedRequire;
+}
+
+/** Loads an optional native package, or returns undefined (pure-JS fallback). */
+export function loadNative<T>(id: string): T | undefined {
+  if (!nativeEnabled) return undefined;
+  if (cache.has(id)) return cache.get(id) as T | undefined;
+  let loaded: T | undefined;
+  const req = getRequire();
+  if (req !== null) {
+    try {
+      loaded = req(id) as T;
+    } catch (error) {
+      loadErrors.set(id, error);
+      loaded = undefined;
+    }
+  }
+  cache.set(id, loaded);
+  return loaded;
+}
+
+/** Why a native package failed to load (for error messages and diagnostics). */
+export function nativeLoadError(id: string): unknown {
+  return loadErrors.get(id);
+}
+
+/**
+ * Internal (tests, benchmarks, diagnostics): disable native addons to exercise the pure-JS
+ * fallbacks. Returns the previous setting. Listeners re-resolve their implementations.
+ */
+export function setNativeEnabled(enabled: boolean): boolean {
+  const previous = nativeEnabled;
+  nativeEnabled = enabled;
+  for (const listener of listeners) listener();
+  return previous;
+}
+
+export function isNativeEnabled(): boolean {
+  return nativeEnabled;
+}
+
+const listeners: Array<() => void> = [];
+
+/** Registers a function that re-selects implementations when {@link setNativeEnabled} changes. */
+export function onBackendChange(listener: () => void): void {
+  listeners.push(listener);
+  listener();
+}
