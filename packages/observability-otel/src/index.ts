@@ -1,0 +1,29 @@
+/**
+ * OpenTelemetry metrics and spans for the nori WAL: hand `createOtelObserver().observer` to
+ * `Wal.open`, attach the WAL for the gauges, and scrape or export with any OpenTelemetry SDK.
+ *
+ * @packageDocumentation
+ */
+export { NoriOtelError, type NoriOtelErrorCode } from './errors.js';
+export {
+  NORI_WAL_ATTRIBUTES,
+  NORI_WAL_METRIC_NAMES,
+  NORI_WAL_METRICS,
+  NORI_WAL_SPAN_NAMES,
+  FSYNC_DURATION_BUCKETS,
+  GROUP_COMMIT_SIZE_BUCKETS,
+  RECOVERY_DURATION_BUCKETS,
+  prometheusName,
+  type NoriWalInstrumentKind,
+  type NoriWalMetricDescriptor,
+} from './names.js';
+export {
+  createOtelObserver,
+  INSTRUMENTATION_SCOPE,
+  type OtelInstrumentation,
+  type OtelObserverOptions,
+  type OtelSpanSelection,
+  type WalAttachment,
+  type WalStatsSource,
+} from './observer.js';
+export { combineObservers, WAL_OBSERVER_METHODS } from './combine.js';

@@ -1,0 +1,344 @@
+import {
+  metrics,
+  trace,
+  SpanStatusCode,
+  type Attributes,
+  type BatchObservableCallback,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type Observable,
+  type Tracer,
+} from '@opentelemetry/api';
+import type { RecoveryReport, WalObserver, WalStats } from '@nori/wal';
+import { NoriOtelError } from './errors.js';
+import {
+  FSYNC_DURATION_BUCKETS,
+  GROUP_COMMIT_SIZE_BUCKETS,
+  NORI_WAL_ATTRIBUTES as A,
+  NORI_WAL_METRIC_NAMES as M,
+  NORI_WAL_METRICS,
+  NORI_WAL_SPAN_NAMES,
+  RECOVERY_DURATION_BUCKETS,
+} from './names.js';
+
+/** Instrumentation scope name used when the meter or tracer comes from the global provider. */
+export const INSTRUMENTATION_SCOPE = '@nori/observability-otel';
+
+/** Which spans to emit; `true` means both. */
+export interface OtelSpanSelection {
+  /** One `nori.wal.recovery` span per recovery (cheap: once per open). */
+  recovery?: boolean;
+  /** One `nori.wal.fsync` span per fsync (can be thousands per second: sample accordingly). */
+  fsync?: boolean;
+}
+
+/** Options of {@link createOtelObserver}. */
+export interface OtelObserverOptions {
+  /** Meter to create instruments on; default `metrics.getMeter('@nori/observability-otel')`. */
+  meter?: Meter;
+  /**
+   * Tracer for the optional spans; default `trace.getTracer('@nori/observability-otel')` when
+   * spans are enabled. Passing a tracer enables both spans unless `spans` says otherwise.
+   */
+  tracer?: Tracer;
+  /**
+   * Instance name set as the `nori.wal.name` attribute on every metric and span, so several
+   * WALs in one process stay apart. 1-128 characters; default `default`.
+   */
+  walName?: string;
+  /** Spans to emit: off by default (on by default when `tracer` is given). */
+  spans?: boolean | OtelSpanSelection;
+}
+
+/** What {@link OtelInstrumentation.attach} needs from a WAL: `Wal` satisfies it. */
+export interface WalStatsSource {
+  /** Current counters, read on every metrics collection. */
+  stats(): WalStats;
+  /** When `closed`, the gauges stop reporting this WAL. */
+  readonly state?: string;
+}
+
+/** Handle returned by {@link OtelInstrumentation.attach}; detaching is idempotent. */
+export interface WalAttachment extends Disposable {
+  /** The attached WAL. */
+  readonly wal: WalStatsSource;
+  /** `true` until {@link WalAttachment.detach} is called. */
+  readonly attached: boolean;
+  /** Unregister the gauge callbacks (`nori.wal.segments`, `nori.wal.disk.usage`, `nori.wal.queue.bytes`). */
+  detach(): void;
+}
+
+/** The adapter: an observer to hand to `Wal.open`, plus gauges bound with {@link attach}. */
+export interface OtelInstrumentation {
+  /** Pass as `observer` in the WAL config (or through `combineObservers`). */
+  readonly observer: WalObserver;
+  /** The `nori.wal.name` attribute value. */
+  readonly walName: string;
+  /**
+   * Report `wal.stats()` through the observable instruments on every collection. One WAL at a
+   * time: attaching again before detaching throws `ERR_ALREADY_ATTACHED`.
+   *
+   * @param wal - the opened WAL (anything with `stats()`)
+   * @returns a handle whose `detach()` (or `using`) unregisters the callbacks
+   */
+  attach(wal: WalStatsSource): WalAttachment;
+}
+
+const OPTION_KEYS = new Set(['meter', 'tracer', 'walName', 'spans']);
+const SPAN_KEYS = new Set(['recovery', 'fsync']);
+const MAX_WAL_NAME_LENGTH = 128;
+const CORRUPT_REASONS = new Set([
+  'crc-mismatch',
+  'varint-overflow',
+  'invalid-compression',
+  'decompression-failed',
+  'too-large',
+]);
+const CORRUPTION_ACTIONS = ['truncated', 'quarantined', 'skipped', 'failed'] as const;
+const ERROR_CODE_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+function invalid(message: string): NoriOtelError {
+  return new NoriOtelError('ERR_INVALID_OPTIONS', message);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function hasMethod(value: unknown, method: string): boolean {
+  return isObject(value) && typeof value[method] === 'function';
+}
+
+function resolveSpans(spans: unknown, tracerGiven: boolean): { recovery: boolean; fsync: boolean } {
+  if (spans === undefined) return { recovery: tracerGiven, fsync: tracerGiven };
+  if (typeof spans === 'boolean') return { recovery: spans, fsync: spans };
+  if (!isObject(spans)) throw invalid('options.spans must be a boolean or { recovery?, fsync? }');
+  for (const key of Object.keys(spans)) {
+    if (!SPAN_KEYS.has(key)) throw invalid(`options.spans.${key} is not an option (use recovery, fsync)`);
+  }
+  const { recovery, fsync } = spans;
+  if (recovery !== undefined && typeof recovery !== 'boolean') throw invalid('options.spans.recovery must be a boolean');
+  if (fsync !== undefined && typeof fsync !== 'boolean') throw invalid('options.spans.fsync must be a boolean');
+  return { recovery: recovery === true, fsync: fsync === true };
+}
+
+/** Wall-clock now in epoch milliseconds with sub-millisecond precision (span timestamps). */
+function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function errorType(error: unknown): string {
+  if (isObject(error)) {
+    const code = error['code'];
+    if (typeof code === 'string' && ERROR_CODE_PATTERN.test(code)) return code;
+    const name = error['name'];
+    if (typeof name === 'string' && ERROR_CODE_PATTERN.test(name)) return name;
+  }
+  return '_OTHER';
+}
+
+function histogram(meter: Meter, name: string, buckets: readonly number[]): Histogram {
+  const d = NORI_WAL_METRICS.find((m) => m.name === name)!;
+  return meter.createHistogram(name, {
+    description: d.description,
+    unit: d.unit,
+    advice: { explicitBucketBoundaries: [...buckets] },
+  });
+}
+
+function counter(meter: Meter, name: string): Counter {
+  const d = NORI_WAL_METRICS.find((m) => m.name === name)!;
+  return meter.createCounter(name, { description: d.description, unit: d.unit });
+}
+
+/**
+ * Create the OpenTelemetry adapter for one WAL: counters and histograms fed by the WAL's
+ * observer events, observable instruments fed by `wal.stats()` once attached, and optional
+ * spans. Only `@opentelemetry/api` is used, so without an SDK everything is a no-op.
+ *
+ * @example
+ * ```ts
+ * const otel = createOtelObserver({ walName: 'orders' });
+ * const { wal } = await Wal.open({ dir: './wal', observer: otel.observer });
+ * using _gauges = otel.attach(wal);
+ * ```
+ *
+ * @param options - see {@link OtelObserverOptions}
+ * @throws {@link NoriOtelError} `ERR_INVALID_OPTIONS` for unknown options or wrong types
+ */
+export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstrumentation {
+  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) throw invalid(`options.${key} is not an option (use meter, tracer, walName, spans)`);
+  }
+  const { meter: givenMeter, tracer: givenTracer, walName = 'default' } = options;
+  if (givenMeter !== undefined && !hasMethod(givenMeter, 'createCounter')) {
+    throw invalid('options.meter must be an OpenTelemetry Meter');
+  }
+  if (givenTracer !== undefined && !hasMethod(givenTracer, 'startSpan')) {
+    throw invalid('options.tracer must be an OpenTelemetry Tracer');
+  }
+  if (typeof walName !== 'string' || walName.length === 0 || walName.length > MAX_WAL_NAME_LENGTH) {
+    throw invalid(`options.walName must be a string of 1-${MAX_WAL_NAME_LENGTH} characters`);
+  }
+  const spans = resolveSpans(options.spans, givenTracer !== undefined);
+  const meter = givenMeter ?? metrics.getMeter(INSTRUMENTATION_SCOPE);
+  const tracer = spans.recovery || spans.fsync ? (givenTracer ?? trace.getTracer(INSTRUMENTATION_SCOPE)) : undefined;
+
+  const appendRecords = counter(meter, M.appendRecords);
+  const appendBytes = counter(meter, M.appendBytes);
+  const fsyncDuration = histogram(meter, M.fsyncDuration, FSYNC_DURATION_BUCKETS);
+  const groupCommitSize = histogram(meter, M.groupCommitSize, GROUP_COMMIT_SIZE_BUCKETS);
+  const segmentRotations = counter(meter, M.segmentRotations);
+  const segmentDeletions = counter(meter, M.segmentDeletions);
+  const recoveryDuration = histogram(meter, M.recoveryDuration, RECOVERY_DURATION_BUCKETS);
+  const recoveryRecords = counter(meter, M.recoveryRecords);
+  const recoveryTruncatedBytes = counter(meter, M.recoveryTruncatedBytes);
+  const corruptions = counter(meter, M.corruptions);
+  const failures = counter(meter, M.failures);
+  const describe = (name: string) => {
+    const d = NORI_WAL_METRICS.find((m) => m.name === name)!;
+    return { description: d.description, unit: d.unit };
+  };
+  const segments = meter.createObservableUpDownCounter(M.segments, describe(M.segments));
+  const diskUsage = meter.createObservableUpDownCounter(M.diskUsage, describe(M.diskUsage));
+  const queueBytes = meter.createObservableGauge(M.queueBytes, describe(M.queueBytes));
+
+  // Attribute sets are built once: the hot path (append, fsync) allocates nothing.
+  const base: Attributes = Object.freeze({ [A.name]: walName });
+  const single = Object.freeze({ ...base, [A.batch]: false });
+  const batch = Object.freeze({ ...base, [A.batch]: true });
+  const fsyncOk = Object.freeze({ ...base, [A.fsyncOutcome]: 'ok' });
+  const fsyncError = Object.freeze({ ...base, [A.fsyncOutcome]: 'error' });
+  const corruptionAttrs = new Map<string, Attributes>();
+  const corruptionAttributes = (action: string, reason: string): Attributes => {
+    const safeAction = (CORRUPTION_ACTIONS as readonly string[]).includes(action) ? action : 'other';
+    const safeReason = CORRUPT_REASONS.has(reason) ? reason : 'other';
+    const key = `${safeAction}\u0000${safeReason}`;
+    let attrs = corruptionAttrs.get(key);
+    if (attrs === undefined) {
+      attrs = Object.freeze({ ...base, [A.corruptionAction]: safeAction, [A.corruptionReason]: safeReason });
+      corruptionAttrs.set(key, attrs);
+    }
+    return attrs;
+  };
+
+  const observer: WalObserver = {
+    onAppend(e) {
+      const attrs = e.batch ? batch : single;
+      appendRecords.add(e.records, attrs);
+      appendBytes.add(e.bytes, attrs);
+    },
+    onFsync(e) {
+      const attrs = e.ok ? fsyncOk : fsyncError;
+      fsyncDuration.record(e.durationMs / 1000, attrs);
+      groupCommitSize.record(e.records, attrs);
+      if (tracer !== undefined && spans.fsync) {
+        const end = nowMs();
+        const span = tracer.startSpan(NORI_WAL_SPAN_NAMES.fsync, {
+          startTime: end - e.durationMs,
+          attributes: {
+            ...attrs,
+            'nori.wal.fsync.bytes': e.bytes,
+            'nori.wal.fsync.records': e.records,
+            'nori.wal.fsync.appends': e.appends,
+          },
+        });
+        if (!e.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: 'fsync failed' });
+        span.end(end);
+      }
+    },
+    onSegmentRolled() {
+      segmentRotations.add(1, base);
+    },
+    onSegmentDeleted() {
+      segmentDeletions.add(1, base);
+    },
+    onRecovery(report) {
+      recordRecovery(report);
+    },
+    onCorruption(e) {
+      corruptions.add(1, corruptionAttributes(e.action, e.reason));
+    },
+    onFailed(e) {
+      failures.add(1, { ...base, [A.errorType]: errorType(e.error) });
+    },
+  };
+
+  function recordRecovery(report: RecoveryReport): void {
+    const modeAttrs = { ...base, [A.recoveryMode]: report.mode };
+    const tailAttrs = { ...modeAttrs, [A.recoveryTail]: report.tail };
+    recoveryDuration.record(report.durationMs / 1000, tailAttrs);
+    recoveryRecords.add(report.records, modeAttrs);
+    recoveryTruncatedBytes.add(report.bytesTruncated, tailAttrs);
+    if (tracer === undefined || !spans.recovery) return;
+    const end = nowMs();
+    const span = tracer.startSpan(NORI_WAL_SPAN_NAMES.recovery, {
+      startTime: end - report.durationMs,
+      attributes: {
+        ...tailAttrs,
+        'nori.wal.recovery.records': report.records,
+        'nori.wal.recovery.segments': report.segments,
+        'nori.wal.recovery.bytes_scanned': report.bytesScanned,
+        'nori.wal.recovery.truncated_bytes': report.bytesTruncated,
+        'nori.wal.recovery.corruptions': report.corruptions.length,
+        'nori.wal.recovery.quarantined': report.quarantined.length,
+        'nori.wal.recovery.skipped_regions': report.skipped.length,
+        'nori.wal.recovery.batches_rolled_back': report.batchesRolledBack,
+        'nori.wal.recovery.last_segment_id': report.lastPosition.segmentId,
+        'nori.wal.recovery.last_offset': report.lastPosition.offset,
+      },
+    });
+    for (const c of report.corruptions) {
+      span.addEvent('nori.wal.corruption', {
+        'nori.wal.segment.id': c.segmentId,
+        'nori.wal.corruption.offset': c.offset,
+        [A.corruptionReason]: c.reason,
+      });
+    }
+    span.end(end);
+  }
+
+  const observables: Observable[] = [segments, diskUsage, queueBytes];
+  let current: WalAttachment | undefined;
+
+  function attach(wal: WalStatsSource): WalAttachment {
+    if (!hasMethod(wal, 'stats')) {
+      throw new NoriOtelError('ERR_INVALID_ARGUMENT', 'attach(wal) needs an opened Wal (an object with stats())');
+    }
+    if (current !== undefined && current.attached) {
+      throw new NoriOtelError(
+        'ERR_ALREADY_ATTACHED',
+        `a WAL is already attached to the instrumentation named "${walName}"; detach it first or create another instrumentation with its own walName`,
+      );
+    }
+    const callback: BatchObservableCallback = (result) => {
+      if (wal.state === 'closed') return;
+      const stats = wal.stats();
+      result.observe(segments, stats.segments, base);
+      result.observe(diskUsage, stats.diskBytes, base);
+      result.observe(queueBytes, stats.queuedBytes, base);
+    };
+    meter.addBatchObservableCallback(callback, observables);
+    let attached = true;
+    const handle: WalAttachment = {
+      wal,
+      get attached() {
+        return attached;
+      },
+      detach() {
+        if (!attached) return;
+        attached = false;
+        meter.removeBatchObservableCallback(callback, observables);
+      },
+      [Symbol.dispose]() {
+        handle.detach();
+      },
+    };
+    current = handle;
+    return handle;
+  }
+
+  return { observer, walName, attach };
+}
