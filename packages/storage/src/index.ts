@@ -1,0 +1,8 @@
+export { StorageError, isStorageError, type StorageErrorCode, type StorageErrorOptions } from './errors.js';
+export { validateName } from './paths.js';
+export type { LockInfo, OpenOptions, Storage, StorageFile, StorageLock } from './types.js';
+export { NodeFileStorage, type NodeFileStorageOptions } from './node/storage.js';
+export type { PreallocateMode } from './node/file.js';
+export { MemoryStorage, type CrashOptions, type MemoryStorageOptions } from './memory/storage.js';
+export type { MemoryFault } from './memory/faults.js';
+export type { CrashMode } from './memory/inode.js';

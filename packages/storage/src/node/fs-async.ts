@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+
+/**
+ * Callback-based `fs` calls on raw descriptors wrapped in promises: no FileHandle overhead, and
+ * the slow calls (fsync, large reads) run on the thread pool instead of blocking the event loop.
+ */
+export const fsAsync = {
+  open(path: string, flags: number, mode: number): Promise<number> {
+    return new Promise((resolve, reject) => fs.open(path, flags, mode, (e, fd) => (e ? reject(e) : resolve(fd))));
+  },
+  close(fd: number): Promise<void> {
+    return new Promise((resolve, reject) => fs.close(fd, (e) => (e ? reject(e) : resolve())));
+  },
+  read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+    return new Promise((resolve, reject) =>
+      fs.read(fd, buffer, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))),
+    );
+  },
+  writev(fd: number, buffers: readonly Uint8Array[], position: number): Promise<number> {
+    return new Promise((resolve, reject) =>
+      fs.writev(fd, buffers as Uint8Array[], position, (e, n) => (e ? reject(e) : resolve(n))),
+    );
+  },
+  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+    return new Promise((resolve, reject) =>
+      fs.write(fd, buffer, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))),
+    );
+  },
+  fstatSize(fd: number): Promise<number> {
+    return new Promise((resolve, reject) => fs.fstat(fd, (e, st) => (e ? reject(e) : resolve(st.size))));
+  },
+  ftruncate(fd: number, length: number): Promise<void> {
+    return new Promise((resolve, reject) => fs.ftruncate(fd, length, (e) => (e ? reject(e) : resolve())));
+  },
+  fdatasync(fd: number): Promise<void> {
+    return new Promise((resolve, reject) => fs.fdatasync(fd, (e) => (e ? reject(e) : resolve())));
+  },
+  fsync(fd: number): Promise<void> {
+    return new Promise((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
+  },
+};
+
+/** Buffers left to write after the first `written` bytes of `buffers` went out. */
+export function remainingBuffers(buffers: readonly Uint8Array[], written: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  let skip = written;
+  for (const buffer of buffers) {
+    if (skip >= buffer.byteLength) {
+      skip -= buffer.byteLength;
+      continue;
+    }
+    rest.push(skip === 0 ? buffer : buffer.subarray(skip));
+    skip = 0;
+  }
+  return rest;
+}

@@ -1,0 +1,222 @@
+import { randomBytes, createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { StorageError, fromNodeError } from '../errors.js';
+import type { LockInfo, StorageLock } from '../types.js';
+import { bootId, hostName, processExists, processStartTime } from './process-identity.js';
+
+/** File name of the writer lock in the storage root. */
+export const LOCK_FILE = 'LOCK';
+const TEMP_PREFIX = 'LOCK.tmp-';
+const TAKEOVER_PREFIX = 'LOCK.takeover-';
+const MAX_ATTEMPTS = 16;
+
+/** True for the lock's own files, which `list()` hides. */
+export function isLockFileName(name: string): boolean {
+  return name === LOCK_FILE || name.startsWith(TEMP_PREFIX) || name.startsWith(TAKEOVER_PREFIX);
+}
+
+function newLockInfo(): LockInfo {
+  const info: LockInfo = {
+    pid: process.pid,
+    hostname: hostName(),
+    acquiredAt: new Date().toISOString(),
+    nonce: randomBytes(12).toString('hex'),
+  };
+  const startTime = processStartTime(process.pid);
+  if (startTime !== undefined) info.startTime = startTime;
+  const boot = bootId();
+  if (boot !== undefined) info.bootId = boot;
+  return info;
+}
+
+/** Parses lock file content; `undefined` if it is not a lock record. */
+export function parseLockInfo(raw: string): LockInfo | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.pid !== 'number' || typeof v.hostname !== 'string' || typeof v.acquiredAt !== 'string') return undefined;
+  const info: LockInfo = { pid: v.pid, hostname: v.hostname, acquiredAt: v.acquiredAt };
+  if (typeof v.startTime === 'string') info.startTime = v.startTime;
+  if (typeof v.bootId === 'string') info.bootId = v.bootId;
+  if (typeof v.nonce === 'string') info.nonce = v.nonce;
+  return info;
+}
+
+/**
+ * A lock is stale when its holder is provably gone: same host and (earlier boot, or pid not
+ * running, or pid running with a different start time). Locks of other hosts are never stale:
+ * we cannot tell. Unparsable lock files are stale (this module never writes partial files).
+ */
+export function isLockStale(info: LockInfo | undefined): boolean {
+  if (info === undefined) return true;
+  if (info.hostname !== hostName()) return false;
+  const boot = bootId();
+  if (info.bootId !== undefined && boot !== undefined && info.bootId !== boot) return true;
+  if (!processExists(info.pid)) return true;
+  if (info.startTime !== undefined) {
+    const now = processStartTime(info.pid);
+    if (now !== undefined && now !== info.startTime) return true;
+  }
+  return false;
+}
+
+function readRaw(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function writeTemp(root: string, content: string): string {
+  const file = path.join(root, `${TEMP_PREFIX}${String(process.pid)}-${randomBytes(6).toString('hex')}`);
+  fs.writeFileSync(file, content, { flag: 'wx', mode: 0o644 });
+  return file;
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // Best effort: a leftover is cleaned up by the next successful acquisition.
+  }
+}
+
+/** Creates `target` with `content` only if it does not exist (all-or-nothing, via link). */
+function publishExclusive(root: string, target: string, content: string): boolean {
+  const temp = writeTemp(root, content);
+  try {
+    fs.linkSync(temp, target);
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkQuietly(temp);
+  }
+}
+
+function keyOf(raw: string): string {
+  const info = parseLockInfo(raw);
+  return info?.nonce ?? createHash('sha256').update(raw).digest('hex').slice(0, 32);
+}
+
+/**
+ * Replaces the stale `target` (whose content was observed as `observed`) by `content`, racing
+ * safely with other contenders: only the one that exclusively creates `LOCK.takeover-<key>` for
+ * that observed content may replace it, and it re-checks the content before the atomic rename.
+ * A takeover marker left by a killed contender is itself stale and is taken over recursively.
+ */
+function takeOver(root: string, target: string, observed: string, content: string, depth: number): boolean {
+  if (depth > 8) return false;
+  const marker = path.join(root, TAKEOVER_PREFIX + keyOf(observed));
+  const markerContent = JSON.stringify(newLockInfo());
+  if (!publishExclusive(root, marker, markerContent)) {
+    const markerObserved = readRaw(marker);
+    if (markerObserved === undefined || !isLockStale(parseLockInfo(markerObserved))) return false;
+    if (!takeOver(root, marker, markerObserved, markerContent, depth + 1)) return false;
+  }
+  try {
+    if (readRaw(target) !== observed) return false;
+    const temp = writeTemp(root, content);
+    try {
+      fs.renameSync(temp, target);
+    } catch (error) {
+      unlinkQuietly(temp);
+      throw error;
+    }
+    return true;
+  } finally {
+    if (depth === 0) unlinkQuietly(marker);
+  }
+}
+
+function cleanLeftovers(root: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(TAKEOVER_PREFIX)) unlinkQuietly(path.join(root, name));
+    else if (name.startsWith(TEMP_PREFIX)) {
+      const pid = Number(name.slice(TEMP_PREFIX.length).split('-')[0]);
+      if (!processExists(pid)) unlinkQuietly(path.join(root, name));
+    }
+  }
+}
+
+/** The writer lock of a {@link NodeFileStorage}. */
+class NodeLock implements StorageLock {
+  readonly info: LockInfo;
+  readonly #file: string;
+  #released = false;
+
+  constructor(file: string, info: LockInfo) {
+    this.#file = file;
+    this.info = info;
+  }
+
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    const raw = readRaw(this.#file);
+    if (raw !== undefined && parseLockInfo(raw)?.nonce === this.info.nonce) {
+      try {
+        fs.unlinkSync(this.#file);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'ENOENT') throw fromNodeError(error, 'unlink', LOCK_FILE);
+      }
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
+  }
+}
+
+/** Takes the lock file in `root` (which must exist); throws `ERR_LOCKED` if it is held. */
+export function acquireLock(root: string): StorageLock {
+  const file = path.join(root, LOCK_FILE);
+  let holder: LockInfo | undefined;
+  try {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const info = newLockInfo();
+      const content = JSON.stringify(info);
+      if (publishExclusive(root, file, content)) {
+        cleanLeftovers(root);
+        return new NodeLock(file, info);
+      }
+      const observed = readRaw(file);
+      if (observed === undefined) continue;
+      holder = parseLockInfo(observed);
+      if (!isLockStale(holder)) break;
+      if (takeOver(root, file, observed, content, 0)) {
+        cleanLeftovers(root);
+        return new NodeLock(file, info);
+      }
+    }
+  } catch (error) {
+    throw fromNodeError(error, 'lock', LOCK_FILE);
+  }
+  const who = holder === undefined ? 'another process' : `pid ${String(holder.pid)} on ${holder.hostname} since ${holder.acquiredAt}`;
+  throw new StorageError('ERR_LOCKED', `${root} is locked by ${who}`, { syscall: 'lock', path: LOCK_FILE });
+}
+
+/** Reads the lock file in `root` without taking it. */
+export function readLockInfo(root: string): LockInfo | undefined {
+  try {
+    const raw = readRaw(path.join(root, LOCK_FILE));
+    return raw === undefined ? undefined : parseLockInfo(raw);
+  } catch (error) {
+    throw fromNodeError(error, 'readLock', LOCK_FILE);
+  }
+}
