@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import type { FsyncPolicy } from '@nori/wal';
+import { runBudget, runFor, type BenchContext } from './lib/context.js';
+import { rawAppend, type RawSync } from './lib/raw.js';
+import { makeRecord, sizeLabel, KiB, type BenchRecord } from './lib/records.js';
+import { atLeast, describe, measurePair, toResult, type BenchResult, type Goal } from './lib/result.js';
+import { perSecond } from './lib/stats.js';
+import { openWal } from './lib/wal.js';
+import { withTempDir } from './lib/paths.js';
+
+interface PolicyCase {
+  readonly label: string;
+  readonly policy: FsyncPolicy;
+  /** The raw baseline with the same durability: no sync, sync every 5 ms, sync every write. */
+  readonly rawSync: RawSync;
+  readonly rawName: string;
+}
+
+const POLICIES: readonly PolicyCase[] = [
+  { label: 'os', policy: { kind: 'os' }, rawSync: { kind: 'none' }, rawName: 'fs.writeSync' },
+  {
+    label: 'batch(5 ms)',
+    policy: { kind: 'batch', windowMs: 5 },
+    rawSync: { kind: 'every', ms: 5 },
+    rawName: 'fs.writeSync + fdatasync every 5 ms',
+  },
+  { label: 'always', policy: { kind: 'always' }, rawSync: { kind: 'each' }, rawName: 'fs.writeSync + fdatasync' },
+];
+
+const VALUE_SIZES = [100, KiB, 10 * KiB] as const;
+
+function goalFor(policy: PolicyCase, valueBytes: number): Goal | undefined {
+  return policy.label === 'os' && valueBytes === KiB ? atLeast(170_000, 'records/s') : undefined;
+}
+
+/** One sequential `await wal.append()` loop in a fresh log; returns records/s. */
+async function walRun(ctx: BenchContext, policy: FsyncPolicy, record: BenchRecord): Promise<number> {
+  return withTempDir(ctx.tempParent, async (dir) => {
+    const { wal } = await openWal(dir, { fsync: policy });
+    try {
+      const checkEvery = policy.kind === 'always' ? 1 : 16;
+      const run = await runFor(runBudget(ctx), record.encoded.length, checkEvery, () => wal.append(record.input));
+      return perSecond(run.units, run.ms);
+    } finally {
+      await wal.close();
+    }
+  });
+}
+
+function rawRun(ctx: BenchContext, policy: PolicyCase, record: BenchRecord): Promise<number> {
+  return withTempDir(ctx.tempParent, async (dir) => {
+    const run = rawAppend(join(dir, 'raw.log'), record.encoded, runBudget(ctx), policy.rawSync);
+    return perSecond(run.units, run.ms);
+  });
+}
+
+/**
+ * Sequential appends (one `await wal.append()` at a time) of 100 B / 1 KiB / 10 KiB values under
+ * the `os`, `batch(5 ms)` and `always` fsync policies, each beside a raw `fs.writeSync` loop
+ * writing the same encoded bytes with the same durability.
+ */
+export async function appendBenchmarks(ctx: BenchContext): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const policy of POLICIES) {
+    for (const valueBytes of VALUE_SIZES) {
+      const record = makeRecord(valueBytes);
+      const pair = await measurePair(
+        ctx.settings.runs,
+        () => walRun(ctx, policy.policy, record),
+        () => rawRun(ctx, policy, record),
+      );
+      const goal = goalFor(policy, valueBytes);
+      const result = toResult({
+        name: `append ${sizeLabel(valueBytes)}, ${policy.label}`,
+        unit: 'records/s',
+        runs: pair.ours,
+        baselineName: `${policy.rawName}, ${record.encoded.length} B`,
+        baselineRuns: pair.baseline,
+        ...(goal ? { goal } : {}),
+      });
+      ctx.log(describe(result));
+      results.push(result);
+    }
+  }
+  return results;
+}

@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { runBudget, type BenchContext } from './lib/context.js';
+import { withTempDir } from './lib/paths.js';
+import { rawAppend } from './lib/raw.js';
+import { KiB, makeRecord, type BenchRecord } from './lib/records.js';
+import { describe, measurePair, ratioAtLeast, toResult, type BenchResult } from './lib/result.js';
+import { perSecond } from './lib/stats.js';
+import { openWal } from './lib/wal.js';
+
+const WRITERS = [1, 2, 4, 8, 64] as const;
+
+/**
+ * `writers` concurrent loops of `await wal.append()` on one `always` WAL until the time budget is
+ * spent; returns records/s over all writers (group commit lets one fdatasync cover many).
+ */
+async function walRun(ctx: BenchContext, writers: number, record: BenchRecord): Promise<number> {
+  return withTempDir(ctx.tempParent, async (dir) => {
+    const { wal } = await openWal(dir, { fsync: 'always' });
+    try {
+      let records = 0;
+      const budget = runBudget(ctx);
+      const start = performance.now();
+      const deadline = start + budget.ms;
+      const writer = async (): Promise<void> => {
+        while (performance.now() < deadline && records * record.encoded.length < budget.maxBytes) {
+          await wal.append(record.input);
+          records++;
+        }
+      };
+      await Promise.all(Array.from({ length: writers }, writer));
+      return perSecond(records, performance.now() - start);
+    } finally {
+      await wal.close();
+    }
+  });
+}
+
+function rawRun(ctx: BenchContext, record: BenchRecord): Promise<number> {
+  return withTempDir(ctx.tempParent, async (dir) => {
+    const run = rawAppend(join(dir, 'raw.log'), record.encoded, runBudget(ctx), { kind: 'each' });
+    return perSecond(run.units, run.ms);
+  });
+}
+
+/**
+ * 1 / 2 / 4 / 8 / 64 concurrent writers under `fsync: 'always'` beside a raw write + fdatasync
+ * loop (one record per fdatasync), plus the 64-writer / 1-writer scaling (goal >= 20x).
+ */
+export async function concurrencyBenchmarks(ctx: BenchContext): Promise<BenchResult[]> {
+  const record = makeRecord(KiB);
+  const results: BenchResult[] = [];
+  const perWriters = new Map<number, number[]>();
+  for (const writers of WRITERS) {
+    const pair = await measurePair(ctx.settings.runs, () => walRun(ctx, writers, record), () => rawRun(ctx, record));
+    perWriters.set(writers, pair.ours);
+    const result = toResult({
+      name: `always, ${writers} concurrent writer${writers === 1 ? '' : 's'} (1 KiB)`,
+      unit: 'records/s',
+      runs: pair.ours,
+      baselineName: 'fs.writeSync + fdatasync per record',
+      baselineRuns: pair.baseline,
+    });
+    ctx.log(describe(result));
+    results.push(result);
+  }
+  const scaling = toResult({
+    name: 'always, 64 writers vs 1 writer (group commit scaling)',
+    unit: 'records/s',
+    runs: perWriters.get(64) ?? [],
+    baselineName: '1 writer, same run',
+    baselineRuns: perWriters.get(1) ?? [],
+    goal: ratioAtLeast(20),
+  });
+  ctx.log(describe(scaling));
+  results.push(scaling);
+  return results;
+}

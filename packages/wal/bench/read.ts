@@ -1,0 +1,81 @@
+import { statfsSync } from 'node:fs';
+import type { Wal } from '@nori/wal';
+import type { BenchContext } from './lib/context.js';
+import { withTempDir } from './lib/paths.js';
+import { rawRead } from './lib/raw.js';
+import { KiB, MiB, makeRecords, sizeLabel } from './lib/records.js';
+import { atLeast, describe, measurePair, toResult, type BenchResult } from './lib/result.js';
+import { mibPerSecond } from './lib/stats.js';
+import { fillLog, openWal, segmentFiles } from './lib/wal.js';
+
+/** Reads the whole log once with `wal.read()`; returns MiB/s of log bytes (sum of entry sizes). */
+async function walRun(wal: Wal, expectedRecords: number): Promise<number> {
+  let records = 0;
+  let bytes = 0;
+  const start = performance.now();
+  for await (const entry of wal.read()) {
+    bytes += entry.size;
+    records++;
+  }
+  const ms = performance.now() - start;
+  if (records !== expectedRecords) throw new Error(`read ${records} records, expected ${expectedRecords}`);
+  return mibPerSecond(bytes, ms);
+}
+
+/** Shrinks the big log when the disk lacks room for it plus 1 GiB of slack (says so in the log). */
+function fitToDisk(ctx: BenchContext, wanted: number): number {
+  const fs = statfsSync(ctx.tempParent);
+  const available = fs.bavail * fs.bsize;
+  const fits = Math.floor(Math.max(0, available - 1024 * MiB) / MiB) * MiB;
+  if (fits >= wanted) return wanted;
+  ctx.log(`read: only ${sizeLabel(fits)} free for the big log; using that instead of ${sizeLabel(wanted)}`);
+  return Math.max(fits, 16 * MiB);
+}
+
+async function readWorkload(ctx: BenchContext, name: string, logBytes: number): Promise<BenchResult> {
+  const records = makeRecords(1000, KiB);
+  const inputs = records.map((r) => r.input);
+  const recordBytes = records[0]!.encoded.length;
+  return withTempDir(ctx.tempParent, async (dir) => {
+    const { wal } = await openWal(dir, { fsync: 'os' });
+    try {
+      const written = await fillLog(wal, inputs, logBytes, recordBytes);
+      const files = await segmentFiles(wal, dir);
+      const pair = await measurePair(
+        ctx.settings.runs,
+        () => walRun(wal, written),
+        () => {
+          const run = rawRead(files.map((f) => f.path), files.map((f) => f.dataBytes));
+          return mibPerSecond(run.bytes, run.ms);
+        },
+      );
+      const result = toResult({
+        name,
+        unit: 'MiB/s',
+        runs: pair.ours,
+        baselineName: 'fs.readSync 1 MiB chunks, same segment files',
+        baselineRuns: pair.baseline,
+        goal: atLeast(500, 'MiB/s'),
+      });
+      ctx.log(describe(result));
+      return result;
+    } finally {
+      await wal.close();
+    }
+  });
+}
+
+/**
+ * Sequential full reads with `wal.read()`: a 10,000 x 1 KiB log and a large log (1 GiB by
+ * default, `NORI_BENCH_READ_MIB` to change), beside raw 1 MiB `fs.readSync` reads of the same
+ * segment files. Files are fresh, so both sides read from the page cache.
+ */
+export async function readBenchmarks(ctx: BenchContext): Promise<BenchResult[]> {
+  const small = ctx.settings.smallReadRecords;
+  const recordBytes = makeRecords(1, KiB)[0]!.encoded.length;
+  const bigBytes = fitToDisk(ctx, ctx.settings.bigReadBytes);
+  return [
+    await readWorkload(ctx, `sequential read ${small.toLocaleString('en-US')} x 1 KiB`, small * recordBytes),
+    await readWorkload(ctx, `sequential read ${sizeLabel(bigBytes)} log (1 KiB records)`, bigBytes),
+  ];
+}

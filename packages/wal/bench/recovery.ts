@@ -1,0 +1,176 @@
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchContext } from './lib/context.js';
+import { runChild } from './lib/child.js';
+import type { MemoryPeak } from './lib/memory.js';
+import { withTempDir } from './lib/paths.js';
+import { rawCrc } from './lib/raw.js';
+import { KiB, MiB, makeRecords } from './lib/records.js';
+import { atLeast, below, describe, measurePair, toResult, type BenchResult } from './lib/result.js';
+import { mbPerSecond } from './lib/stats.js';
+import { fillLog, openWal, segmentFiles, type SegmentFile } from './lib/wal.js';
+
+const DEFAULT_SEGMENT = 128 * MiB;
+const CRASH_RECORDS = 1000;
+const children = join(import.meta.dirname, 'children');
+
+/** Reads the data part of `files` into memory as chunks of at most 1 MiB (for the CRC baseline). */
+function loadChunks(files: readonly { path: string; dataBytes: number }[]): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (const file of files) {
+    const fd = openSync(file.path, 'r');
+    try {
+      for (let position = 0; position < file.dataBytes; ) {
+        const chunk = Buffer.allocUnsafe(Math.min(MiB, file.dataBytes - position));
+        const n = readSync(fd, chunk, 0, chunk.length, position);
+        if (n === 0) break;
+        chunks.push(chunk.subarray(0, n));
+        position += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return chunks;
+}
+
+/** Writes a log of `bytes` of 1 KiB records into `dir` and closes it cleanly. */
+async function writeLog(dir: string, bytes: number, maxSegmentSize: number): Promise<{ records: number; files: SegmentFile[]; largest: number }> {
+  const records = makeRecords(1000, KiB);
+  const { wal } = await openWal(dir, { fsync: 'os', maxSegmentSize });
+  try {
+    const written = await fillLog(wal, records.map((r) => r.input), bytes, records[0]!.encoded.length);
+    const largest = Math.max(...records.map((r) => r.encoded.length));
+    return { records: written, files: await segmentFiles(wal, dir), largest };
+  } finally {
+    await wal.close();
+  }
+}
+
+/** Times `Wal.open` (recovery) of the log in `dir`; returns ms. */
+async function timeRecovery(ctx: BenchContext, dir: string, maxSegmentSize: number, expected: number): Promise<number> {
+  const start = performance.now();
+  const { wal, recovery } = await openWal(dir, { maxSegmentSize });
+  const ms = performance.now() - start;
+  await wal.close();
+  if (recovery.records !== expected) ctx.log(`recovery: report says ${recovery.records} records, log has ${expected}`);
+  return ms;
+}
+
+async function scanWorkload(
+  ctx: BenchContext,
+  name: (segments: number) => string,
+  bytes: number,
+  maxSegmentSize: number,
+  probeMemory: boolean,
+): Promise<BenchResult[]> {
+  return withTempDir(ctx.tempParent, async (dir) => {
+    const log = await writeLog(dir, bytes, maxSegmentSize);
+    const logBytes = log.files.reduce((sum, f) => sum + f.dataBytes, 0);
+    const chunks = loadChunks(log.files);
+    const pair = await measurePair(
+      ctx.settings.runs,
+      async () => mbPerSecond(logBytes, await timeRecovery(ctx, dir, maxSegmentSize, log.records)),
+      () => {
+        const run = rawCrc(chunks);
+        return mbPerSecond(run.bytes, run.ms);
+      },
+    );
+    const results = [toResult({
+      name: name(log.files.length),
+      unit: 'MB/s',
+      runs: pair.ours,
+      baselineName: 'crc32c over the same bytes, 1 MiB chunks',
+      baselineRuns: pair.baseline,
+      ...(probeMemory ? { goal: atLeast(1000, 'MB/s') } : {}),
+    })];
+    if (probeMemory) results.push(await memoryProbe(ctx, dir, maxSegmentSize, log.largest, `${bytes / 1e6} MB log`));
+    for (const r of results) ctx.log(describe(r));
+    return results;
+  });
+}
+
+function peakBeyond(message: unknown, largest: number): number {
+  const peak = message as MemoryPeak;
+  if (typeof peak?.rssBytes !== 'number') throw new Error('memory probe printed no rssBytes');
+  return Math.max(0, peak.rssBytes - largest) / MiB;
+}
+
+/** Peak RSS growth of recovery in a fresh child process, beside the raw read + CRC scan. */
+async function memoryProbe(
+  ctx: BenchContext,
+  dir: string,
+  maxSegmentSize: number,
+  largest: number,
+  label: string,
+): Promise<BenchResult> {
+  return withTempDir(ctx.tempParent, async (warmDir) => {
+    await writeLog(warmDir, 64 * KiB, maxSegmentSize);
+    const probe = async (mode: 'wal' | 'raw'): Promise<number> => {
+      const args = [mode, dir, warmDir, String(maxSegmentSize)];
+      const outcome = await runChild(join(children, 'recover-memory.ts'), args, { extraFlags: ['--expose-gc'] });
+      return peakBeyond(outcome.message, largest);
+    };
+    const pair = await measurePair(ctx.settings.runs, () => probe('wal'), () => probe('raw'));
+    return toResult({
+      name: `recovery peak memory (RSS) beyond the largest record, ${label}`,
+      unit: 'MiB',
+      runs: pair.ours,
+      baselineName: 'fs.readSync 1 MiB + crc32c scan',
+      baselineRuns: pair.baseline,
+      goal: below(4, 'MiB'),
+      lowerIsBetter: true,
+    });
+  });
+}
+
+/** One crash: a child writes 1000 x 1 KiB with fsync 'always' and is SIGKILLed; returns segment files. */
+async function crashedLog(dir: string): Promise<string[]> {
+  await runChild(join(children, 'crash-writer.ts'), [dir, String(CRASH_RECORDS)], { expectSignal: 'SIGKILL' });
+  return readdirSync(dir).filter((n) => n.endsWith('.wal')).sort().map((n) => join(dir, n));
+}
+
+/**
+ * Recovery after a crash that left a 128 MiB preallocated, zero-filled segment tail, beside the
+ * codec's crc32c over the same segment file bytes. A fresh crash (child process) per run.
+ */
+async function crashTailWorkload(ctx: BenchContext): Promise<BenchResult> {
+  const ours: number[] = [];
+  const baseline: number[] = [];
+  for (let run = -1; run < ctx.settings.runs; run++) {
+    await withTempDir(ctx.tempParent, async (dir) => {
+      const files = await crashedLog(dir);
+      const chunks = loadChunks(files.map((path) => ({ path, dataBytes: Number.MAX_SAFE_INTEGER })));
+      const crcMs = rawCrc(chunks).ms;
+      const ms = await timeRecovery(ctx, dir, DEFAULT_SEGMENT, CRASH_RECORDS);
+      if (run >= 0) {
+        ours.push(ms);
+        baseline.push(crcMs);
+      }
+    });
+  }
+  const result = toResult({
+    name: 'recovery after crash, 1000 x 1 KiB + 128 MiB preallocated tail',
+    unit: 'ms',
+    runs: ours,
+    baselineName: 'crc32c over the whole segment file',
+    baselineRuns: baseline,
+    goal: below(40, 'ms'),
+    lowerIsBetter: true,
+  });
+  ctx.log(describe(result));
+  return result;
+}
+
+/**
+ * Recovery (`Wal.open`) of a 50 MB log and of many 1 MiB segments (MB/s of log data), peak
+ * recovery memory in a child process, and recovery after a crash with a preallocated tail.
+ */
+export async function recoveryBenchmarks(ctx: BenchContext): Promise<BenchResult[]> {
+  const { recoveryBytes, smallSegments } = ctx.settings;
+  return [
+    ...(await scanWorkload(ctx, () => `recovery of a ${recoveryBytes / 1e6} MB log (1 KiB records)`, recoveryBytes, DEFAULT_SEGMENT, true)),
+    ...(await scanWorkload(ctx, (n) => `recovery of ${n} segments of 1 MiB (1 KiB records)`, smallSegments * MiB, MiB, false)),
+    await crashTailWorkload(ctx),
+  ];
+}
