@@ -19,7 +19,7 @@ interface Prepared {
 }
 
 function bytesOf(field: 'key' | 'value', v: Uint8Array | string | undefined): Uint8Array {
-  if (v === undefined) return EMPTY;
+  if (v === undefined && field === 'value') return EMPTY;
   if (typeof v === 'string') return utf8.encode(v);
   if (v instanceof Uint8Array) return v;
   throw new NoriCodecError('ERR_INVALID_RECORD', `${field} must be a Uint8Array or a string, got ${typeof v}`);

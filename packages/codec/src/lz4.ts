@@ -102,7 +102,8 @@ export function lz4DecompressBlock(block: Uint8Array, originalLength: number): U
     if (out.length !== originalLength) {
       throw lz4Failed(`block expands to ${out.length} bytes, header says ${originalLength}`);
     }
-    return out;
+    // A plain Uint8Array view (not a Buffer), whichever backend decoded it.
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }
   return lz4jsDecompressBlock(block, originalLength);
 }
