@@ -128,14 +128,21 @@ function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/**
+ * `error.type` for a failure: the deepest `code` in the `cause` chain (the WAL wraps an `EIO` or
+ * `ENOSPC` from storage in `WalError` `ERR_FAILED`), else the error's name, else `_OTHER`.
+ */
 function errorType(error: unknown): string {
-  if (isObject(error)) {
-    const code = error['code'];
-    if (typeof code === 'string' && ERROR_CODE_PATTERN.test(code)) return code;
-    const name = error['name'];
-    if (typeof name === 'string' && ERROR_CODE_PATTERN.test(name)) return name;
+  let code: string | undefined;
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && isObject(current); depth++) {
+    const candidate = current['code'];
+    if (typeof candidate === 'string' && ERROR_CODE_PATTERN.test(candidate)) code = candidate;
+    current = current['cause'];
   }
-  return '_OTHER';
+  if (code !== undefined) return code;
+  const name = isObject(error) ? error['name'] : undefined;
+  return typeof name === 'string' && ERROR_CODE_PATTERN.test(name) ? name : '_OTHER';
 }
 
 function histogram(meter: Meter, name: string, buckets: readonly number[]): Histogram {
@@ -271,7 +278,9 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
     const tailAttrs = { ...modeAttrs, [A.recoveryTail]: report.tail };
     recoveryDuration.record(report.durationMs / 1000, tailAttrs);
     recoveryRecords.add(report.records, modeAttrs);
-    recoveryTruncatedBytes.add(report.bytesTruncated, tailAttrs);
+    // A read-only open (inspect, verify) only reports what it would truncate: nothing was removed.
+    const readOnly = (report as { readOnly?: boolean }).readOnly === true;
+    if (!readOnly) recoveryTruncatedBytes.add(report.bytesTruncated, tailAttrs);
     if (tracer === undefined || !spans.recovery) return;
     const end = nowMs();
     const span = tracer.startSpan(NORI_WAL_SPAN_NAMES.recovery, {
@@ -288,6 +297,7 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
         'nori.wal.recovery.batches_rolled_back': report.batchesRolledBack,
         'nori.wal.recovery.last_segment_id': report.lastPosition.segmentId,
         'nori.wal.recovery.last_offset': report.lastPosition.offset,
+        'nori.wal.recovery.read_only': readOnly,
       },
     });
     for (const c of report.corruptions) {

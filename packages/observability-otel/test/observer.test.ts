@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { metrics, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, MeterProvider } from '@opentelemetry/sdk-metrics';
-import type { WalStats } from '@nori/wal';
+import type { RecoveryReport, WalStats } from '@nori/wal';
 import {
   createOtelObserver,
   FSYNC_DURATION_BUCKETS,
@@ -154,7 +154,7 @@ describe('createOtelObserver: scripted observer events', () => {
     await m.shutdown();
   });
 
-  it('maps failure errors to a bounded error.type', async () => {
+  it('maps failure errors to a bounded error.type, preferring the root cause code', async () => {
     const m = setupMetrics();
     const { observer } = createOtelObserver({ meter: m.meter });
     class WalError extends Error {
@@ -162,14 +162,33 @@ describe('createOtelObserver: scripted observer events', () => {
       readonly code = 'ERR_FAILED';
     }
     observer.onFailed!({ error: new WalError('fsync failed') });
+    const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    const wrapped = Object.assign(new Error('storage failed', { cause: eio }), { code: 'ESTORAGE' });
+    observer.onFailed!({ error: new WalError('WAL failed', { cause: wrapped }) });
     observer.onFailed!({ error: Object.assign(new TypeError('x'), { code: 'not a code: contains spaces' }) });
     observer.onFailed!({ error: Object.assign(new Error('x'), { name: '' }) });
     const c = await m.collect();
     expect(c.points('nori.wal.failures')).toEqual([
+      { attributes: { [NAME]: 'default', 'error.type': 'EIO' }, value: 1 },
       { attributes: { [NAME]: 'default', 'error.type': 'ERR_FAILED' }, value: 1 },
       { attributes: { [NAME]: 'default', 'error.type': 'TypeError' }, value: 1 },
       { attributes: { [NAME]: 'default', 'error.type': '_OTHER' }, value: 1 },
     ]);
+    await m.shutdown();
+  });
+
+  it('does not count would-be truncation of a read-only recovery as truncated bytes', async () => {
+    const m = setupMetrics();
+    const { observer } = createOtelObserver({ meter: m.meter, walName: 'ro' });
+    observer.onRecovery!({ ...recoveryReport({ records: 9, bytesTruncated: 100, tail: 'torn' }), readOnly: true } as RecoveryReport);
+    observer.onRecovery!({ ...recoveryReport({ records: 1, bytesTruncated: 5, tail: 'torn' }), readOnly: false } as RecoveryReport);
+    const c = await m.collect();
+    const attrs = { [NAME]: 'ro', 'nori.wal.recovery.mode': 'tolerate-tail' };
+    expect(c.points('nori.wal.recovery.records')).toEqual([{ attributes: attrs, value: 10 }]);
+    expect(c.points('nori.wal.recovery.truncated_bytes')).toEqual([
+      { attributes: { ...attrs, 'nori.wal.recovery.tail': 'torn' }, value: 5 },
+    ]);
+    expect(c.histogram('nori.wal.recovery.duration', { ...attrs, 'nori.wal.recovery.tail': 'torn' }).count).toBe(2);
     await m.shutdown();
   });
 
@@ -359,6 +378,7 @@ describe('spans', () => {
       'nori.wal.recovery.batches_rolled_back': 0,
       'nori.wal.recovery.last_segment_id': 3,
       'nori.wal.recovery.last_offset': 4096,
+      'nori.wal.recovery.read_only': false,
     });
     expect(recovery!.events.map((e) => [e.name, e.attributes])).toEqual([
       ['nori.wal.corruption', { 'nori.wal.segment.id': 2, 'nori.wal.corruption.offset': 77, 'nori.wal.corruption.reason': 'crc-mismatch' }],

@@ -1,0 +1,142 @@
+/**
+ * A nori WAL workload exposed to Prometheus.
+ *
+ * Run it (from packages/observability-otel): `pnpm example:prometheus`, then open
+ * http://127.0.0.1:9464/metrics (set `PORT=0` for a free port, `HOST` for another interface).
+ * It writes a first session, reopens the log (so recovery metrics appear), keeps appending a
+ * few records a second and serves the metrics until Ctrl-C.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { MemoryStorage, type Storage } from '@nori/storage';
+import { Wal, type WalConfig } from '@nori/wal';
+import { createOtelObserver } from '@nori/observability-otel';
+
+/** Options of {@link startPrometheusExample}. */
+export interface PrometheusExampleOptions {
+  /** Port for the `/metrics` endpoint; `0` picks a free one. Default 9464 (Prometheus' registered port). */
+  port?: number;
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** `nori.wal.name` of the instance. Default `example`. */
+  walName?: string;
+  /** Records written by each of the two sessions of the initial workload. Default 2000. */
+  records?: number;
+  /** Where the WAL lives. Default a fresh `MemoryStorage`. */
+  storage?: Storage;
+}
+
+/** A running example: the WAL (still open) and the endpoint serving its metrics. */
+export interface PrometheusExample extends AsyncDisposable {
+  /** Full URL of the metrics endpoint, e.g. `http://127.0.0.1:40123/metrics`. */
+  readonly url: string;
+  /** The open WAL (second session). */
+  readonly wal: Wal;
+  /** Append `count` more records (a mix of single appends and a batch). */
+  write(count: number): Promise<void>;
+  /** Stop serving, detach the gauges, close the WAL and shut the meter provider down. */
+  close(): Promise<void>;
+}
+
+const WAL_OPTIONS = {
+  maxSegmentSize: 64 * 1024,
+  fsync: { kind: 'batch', windowMs: 2 },
+} as const satisfies Partial<WalConfig>;
+
+let sequence = 0;
+function record(): { key: string; value: string } {
+  sequence++;
+  return { key: `order-${sequence}`, value: `{"id":${sequence},"item":"tea","qty":${sequence % 7}}`.padEnd(200, ' ') };
+}
+
+/** Half single appends in flight together (so fsyncs group them), half one `appendBatch`. */
+async function workload(wal: Wal, count: number): Promise<void> {
+  const singles = Math.ceil(count / 2);
+  const appends: Promise<unknown>[] = [];
+  for (let i = 0; i < singles; i++) appends.push(wal.append(record()));
+  await Promise.all(appends);
+  const batchSize = count - singles;
+  if (batchSize > 0) await wal.appendBatch(Array.from({ length: batchSize }, record));
+  await wal.sync();
+}
+
+/**
+ * Run a two-session WAL workload instrumented with `@nori/observability-otel` and serve the
+ * metrics in Prometheus text format.
+ *
+ * @param options - see {@link PrometheusExampleOptions}
+ * @returns the running example; call `close()` (or `await using`) to stop it
+ */
+export async function startPrometheusExample(options: PrometheusExampleOptions = {}): Promise<PrometheusExample> {
+  const { port = 9464, host = '127.0.0.1', walName = 'example', records = 2000 } = options;
+  const storage = options.storage ?? new MemoryStorage();
+
+  // The exporter is a MetricReader; we serve its handler from our own server so that port 0 works.
+  const exporter = new PrometheusExporter({ preventServerStart: true });
+  const meterProvider = new MeterProvider({ readers: [exporter] });
+  const otel = createOtelObserver({ meter: meterProvider.getMeter('nori-prometheus-example'), walName });
+
+  // Session 1 writes and closes; session 2 recovers it (recovery metrics) and stays open.
+  const first = await Wal.open({ storage, observer: otel.observer, ...WAL_OPTIONS });
+  await workload(first.wal, records);
+  await first.wal.close();
+  const { wal } = await Wal.open({ storage, observer: otel.observer, ...WAL_OPTIONS });
+  const gauges = otel.attach(wal);
+  await workload(wal, records);
+  // Garbage-collect the segments a consumer has caught up with: here, all but the active one.
+  const active = (await wal.segments()).find((s) => s.active);
+  if (active !== undefined) await wal.deleteSegmentsBefore({ segmentId: active.id, offset: 0 });
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname === '/metrics') {
+      exporter.getMetricsRequestHandler(request, response);
+      return;
+    }
+    response.statusCode = 404;
+    response.end('not found: try /metrics\n');
+  });
+  server.listen(port, host);
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/metrics`;
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      gauges.detach();
+      await wal.close();
+      await meterProvider.shutdown();
+    })());
+
+  return { url, wal, write: (count) => workload(wal, count), close, [Symbol.asyncDispose]: close };
+}
+
+async function main(): Promise<void> {
+  const port = process.env['PORT'] === undefined ? 9464 : Number(process.env['PORT']);
+  const host = process.env['HOST'] ?? '127.0.0.1';
+  const example = await startPrometheusExample({ port, host });
+  console.log(`nori WAL metrics at ${example.url} (Ctrl-C to stop)`);
+  let writing = Promise.resolve();
+  const timer = setInterval(() => {
+    writing = writing.then(() => example.write(20));
+  }, 1000);
+  const stop = (): void => {
+    clearInterval(timer);
+    void writing.then(() => example.close()).then(() => console.log('stopped'));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { NORI_WAL_METRICS, prometheusName } from '../src/index.js';
+import { startPrometheusExample } from '../examples/prometheus.js';
+
+interface Sample { name: string; labels: Record<string, string>; value: number }
+
+function parseSamples(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m === null) continue;
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!;
+    samples.push({ name: m[1]!, labels, value: m[3] === '+Inf' ? Infinity : Number(m[3]) });
+  }
+  return samples;
+}
+
+function total(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+  const matching = samples.filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
+  if (matching.length === 0) throw new Error(`no sample ${name} ${JSON.stringify(labels)}`);
+  return matching.reduce((sum, s) => sum + s.value, 0);
+}
+
+describe('examples/prometheus.ts', () => {
+  it('serves the WAL metrics in Prometheus form on an ephemeral port', async () => {
+    const records = 300;
+    const example = await startPrometheusExample({ port: 0, records, walName: 'prom-test' });
+    try {
+      const url = new URL(example.url);
+      expect(url.hostname).toBe('127.0.0.1');
+      expect(url.pathname).toBe('/metrics');
+      expect(Number(url.port)).toBeGreaterThan(0);
+      expect(Number(url.port)).not.toBe(9464);
+
+      const response = await fetch(example.url);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+      const text = await response.text();
+
+      for (const name of [
+        'nori_wal_append_records_total',
+        'nori_wal_append_bytes_total',
+        'nori_wal_fsync_duration',
+        'nori_wal_group_commit_size',
+        'nori_wal_segment_rotations_total',
+        'nori_wal_segment_deletions_total',
+        'nori_wal_segments',
+        'nori_wal_disk_usage',
+        'nori_wal_queue_bytes',
+        'nori_wal_recovery_duration',
+        'nori_wal_recovery_records_total',
+        'nori_wal_recovery_truncated_bytes_total',
+      ]) {
+        expect(text, name).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, 'm'));
+      }
+      // Every metric that had an event is there under the documented name (corruptions and
+      // failures only appear once something went wrong).
+      for (const d of NORI_WAL_METRICS) {
+        if (d.name === 'nori.wal.corruptions' || d.name === 'nori.wal.failures') continue;
+        expect(text).toContain(`# TYPE ${prometheusName(d)} `);
+      }
+      expect(text).toMatch(/^nori_wal_fsync_duration_bucket\{.*le="0\.00005"\} \d+$/m);
+      expect(text).toMatch(/^nori_wal_fsync_duration_bucket\{.*le="\+Inf"\} \d+$/m);
+
+      const samples = parseSamples(text);
+      const wal = { nori_wal_name: 'prom-test' };
+      const stats = example.wal.stats();
+      // Both sessions are counted: the observer outlives the first WAL instance.
+      expect(total(samples, 'nori_wal_append_records_total', wal)).toBe(2 * records);
+      expect(total(samples, 'nori_wal_append_records_total', { ...wal, nori_wal_batch: 'true' })).toBe(records);
+      expect(total(samples, 'nori_wal_append_records_total', { ...wal, nori_wal_batch: 'false' })).toBe(records);
+      expect(total(samples, 'nori_wal_recovery_records_total', wal)).toBe(records);
+      expect(total(samples, 'nori_wal_recovery_duration_count', wal)).toBe(2);
+      expect(total(samples, 'nori_wal_fsync_duration_count', { ...wal, nori_wal_fsync_outcome: 'ok' })).toBeGreaterThan(0);
+      expect(total(samples, 'nori_wal_group_commit_size_sum', wal)).toBe(2 * records);
+      expect(total(samples, 'nori_wal_segment_rotations_total', wal)).toBeGreaterThan(0);
+      expect(total(samples, 'nori_wal_segment_deletions_total', wal)).toBeGreaterThan(0);
+      expect(total(samples, 'nori_wal_segments', wal)).toBe(stats.segments);
+      expect(total(samples, 'nori_wal_disk_usage', wal)).toBe(stats.diskBytes);
+      expect(total(samples, 'nori_wal_queue_bytes', wal)).toBe(stats.queuedBytes);
+
+      const missing = await fetch(new URL('/nothing', example.url));
+      expect(missing.status).toBe(404);
+      await missing.text();
+    } finally {
+      await example.close();
+    }
+    await expect(fetch(example.url)).rejects.toThrow();
+    expect(example.wal.state).toBe('closed');
+  });
+});
