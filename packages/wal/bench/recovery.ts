@@ -5,7 +5,7 @@ import { runChild } from './lib/child.js';
 import type { MemoryPeak } from './lib/memory.js';
 import { withTempDir } from './lib/paths.js';
 import { rawCrc } from './lib/raw.js';
-import { KiB, MiB, makeRecords } from './lib/records.js';
+import { KiB, MiB, makeRecord, makeRecords, sizeLabel } from './lib/records.js';
 import { atLeast, below, describe, measurePair, toResult, type BenchResult } from './lib/result.js';
 import { mbPerSecond } from './lib/stats.js';
 import { fillLog, openWal, segmentFiles, type SegmentFile } from './lib/wal.js';
@@ -34,13 +34,35 @@ function loadChunks(files: readonly { path: string; dataBytes: number }[]): Uint
   return chunks;
 }
 
-/** Writes a log of `bytes` of 1 KiB records into `dir` and closes it cleanly. */
-async function writeLog(dir: string, bytes: number, maxSegmentSize: number): Promise<{ records: number; files: SegmentFile[]; largest: number }> {
+/** A log written for a recovery workload. */
+interface WrittenLog {
+  readonly records: number;
+  readonly files: SegmentFile[];
+  /** Encoded size of the largest record in the log. */
+  readonly largest: number;
+}
+
+/**
+ * Writes a log of `bytes` of 1 KiB records into `dir` and closes it cleanly. With `bigRecords`,
+ * that many records of `bigValueBytes` are spread evenly through the log.
+ */
+async function writeLog(dir: string, bytes: number, maxSegmentSize: number, bigRecords = 0, bigValueBytes = 0): Promise<WrittenLog> {
   const records = makeRecords(1000, KiB);
+  const inputs = records.map((r) => r.input);
+  const big = bigRecords > 0 ? makeRecord(bigValueBytes) : undefined;
   const { wal } = await openWal(dir, { fsync: 'os', maxSegmentSize });
   try {
-    const written = await fillLog(wal, records.map((r) => r.input), bytes, records[0]!.encoded.length);
-    const largest = Math.max(...records.map((r) => r.encoded.length));
+    const parts = bigRecords + 1;
+    let written = 0;
+    for (let part = 0; part < parts; part++) {
+      written += await fillLog(wal, inputs, bytes / parts, records[0]!.encoded.length);
+      if (big && part < bigRecords) {
+        await wal.append(big.input);
+        written++;
+      }
+    }
+    await wal.sync();
+    const largest = Math.max(big?.encoded.length ?? 0, ...records.map((r) => r.encoded.length));
     return { records: written, files: await segmentFiles(wal, dir), largest };
   } finally {
     await wal.close();
@@ -90,10 +112,11 @@ async function scanWorkload(
   });
 }
 
-function peakBeyond(message: unknown, largest: number): number {
+/** Peak RSS growth reported by a memory-probe child, minus `subtract` bytes, in MiB (>= 0). */
+function peakMiB(message: unknown, subtract: number): number {
   const peak = message as MemoryPeak;
   if (typeof peak?.rssBytes !== 'number') throw new Error('memory probe printed no rssBytes');
-  return Math.max(0, peak.rssBytes - largest) / MiB;
+  return Math.max(0, peak.rssBytes - subtract) / MiB;
 }
 
 /** Peak RSS growth of recovery in a fresh child process, beside the raw read + CRC scan. */
@@ -109,18 +132,30 @@ async function memoryProbe(
     const probe = async (mode: 'wal' | 'raw'): Promise<number> => {
       const args = [mode, dir, warmDir, String(maxSegmentSize)];
       const outcome = await runChild(join(children, 'recover-memory.ts'), args, { extraFlags: ['--expose-gc'] });
-      return peakBeyond(outcome.message, largest);
+      // The raw scan never holds a record, so its whole growth is the baseline.
+      return peakMiB(outcome.message, mode === 'wal' ? largest : 0);
     };
     const pair = await measurePair(ctx.settings.runs, () => probe('wal'), () => probe('raw'));
     return toResult({
       name: `recovery peak memory (RSS) beyond the largest record, ${label}`,
       unit: 'MiB',
       runs: pair.ours,
-      baselineName: 'fs.readSync 1 MiB + crc32c scan',
+      baselineName: 'peak RSS growth of a fs.readSync 1 MiB + crc32c scan',
       baselineRuns: pair.baseline,
       goal: below(4, 'MiB'),
       lowerIsBetter: true,
     });
+  });
+}
+
+/** Peak recovery memory of a log that also holds a few large records. */
+async function bigRecordMemory(ctx: BenchContext, bytes: number, bigValueBytes: number): Promise<BenchResult> {
+  return withTempDir(ctx.tempParent, async (dir) => {
+    const log = await writeLog(dir, bytes, DEFAULT_SEGMENT, 3, bigValueBytes);
+    const label = `${bytes / 1e6} MB log with 3 records of ${sizeLabel(bigValueBytes)}`;
+    const result = await memoryProbe(ctx, dir, DEFAULT_SEGMENT, log.largest, label);
+    ctx.log(describe(result));
+    return result;
   });
 }
 
@@ -171,6 +206,7 @@ export async function recoveryBenchmarks(ctx: BenchContext): Promise<BenchResult
   return [
     ...(await scanWorkload(ctx, () => `recovery of a ${recoveryBytes / 1e6} MB log (1 KiB records)`, recoveryBytes, DEFAULT_SEGMENT, true)),
     ...(await scanWorkload(ctx, (n) => `recovery of ${n} segments of 1 MiB (1 KiB records)`, smallSegments * MiB, MiB, false)),
+    await bigRecordMemory(ctx, recoveryBytes, 8 * MiB),
     await crashTailWorkload(ctx),
   ];
 }

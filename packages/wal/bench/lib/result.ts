@@ -31,8 +31,8 @@ export interface BenchResult {
   readonly value: number;
   readonly runs: number[];
   readonly baseline: { readonly name: string; readonly value: number; readonly runs: number[] };
-  /** `value / baseline.value`. */
-  readonly ratio: number;
+  /** `value / baseline.value`; null when the baseline is 0. */
+  readonly ratio: number | null;
   readonly goal?: string;
   /** Whether the goal is met by this run's medians (absent without a goal). */
   readonly pass?: boolean;
@@ -62,7 +62,7 @@ export function toResult(m: Measured): BenchResult {
     value: round(value),
     runs: m.runs.map((r) => round(r)),
     baseline: { name: m.baselineName, value: round(baseline), runs: m.baselineRuns.map((r) => round(r)) },
-    ratio: round(ratio, 3),
+    ratio: Number.isFinite(ratio) ? round(ratio, 3) : null,
     ...(m.goal ? { goal: m.goal.text, pass: m.goal.met(value, ratio) } : {}),
     ...(m.lowerIsBetter ? { lowerIsBetter: true } : {}),
   };
