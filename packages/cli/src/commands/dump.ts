@@ -1,0 +1,138 @@
+import type { Compression } from '@nori/codec';
+import { ExitCode } from '../errors.js';
+import { encodeBinary, formatBytesSafe, formatCount, formatPosition, printableUtf8, type BinaryEncoding, type LogPosition } from '../format.js';
+import { scanLog, type Damage, type LogTail } from '../scan.js';
+import { readWalDirectory } from '../wal-dir.js';
+
+/** Default `--width`: characters of a key or value shown per record in text output. */
+export const DEFAULT_DUMP_WIDTH = 64;
+
+/** A record as `dump` hands it out. `key` and `value` are views valid only during the callback. */
+export interface DumpedRecord {
+  position: LogPosition;
+  /** Encoded size on disk in bytes. */
+  size: number;
+  key: Uint8Array;
+  /** Logical (decompressed) value. */
+  value: Uint8Array;
+  tombstone: boolean;
+  ttlMs: bigint | undefined;
+  compression: Compression;
+}
+
+/** Receives dumped records in log order. */
+export interface DumpSink {
+  /** Called per record; return `false` to stop. */
+  record(record: DumpedRecord): boolean | void;
+  /** Called when damage is skipped (before the records that follow it). */
+  damage?(damage: Damage): void;
+  /** Called between read chunks; awaited, so output can apply backpressure. */
+  flush?(): Promise<void>;
+}
+
+/** Options of {@link dumpWal}. */
+export interface DumpOptions {
+  /** Start at this record position (as printed by `dump`/`inspect`) instead of the beginning. */
+  from?: LogPosition;
+  /** Stop after this many records. */
+  limit?: number;
+  /** Largest record accepted (codec default 64 MiB). */
+  maxRecordSize?: number;
+  /** Progress: bytes scanned out of the total. */
+  onProgress?(done: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+/** Outcome of a dump. */
+export interface DumpSummary {
+  records: number;
+  /** Damaged regions that were skipped. */
+  corruptions: Damage[];
+  tail: LogTail;
+  /** 0, or 3 (`CORRUPT`) when damage was skipped. A torn tail only warns. */
+  exitCode: ExitCode;
+}
+
+/**
+ * Streams the records of a WAL directory to `sink`, skipping damaged regions (reported through
+ * `sink.damage`) so that everything readable is shown. Takes no lock and never modifies a file.
+ */
+export async function dumpWal(dir: string, sink: DumpSink, options: DumpOptions = {}): Promise<DumpSummary> {
+  const directory = await readWalDirectory(dir);
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  let records = 0;
+  const scan =
+    limit <= 0
+      ? undefined
+      : await scanLog(
+          directory,
+          {
+            checkValues: true,
+            ...(options.from === undefined ? {} : { from: options.from }),
+            ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
+            ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+          },
+          {
+            record(scanner, position, value) {
+              records += 1;
+              const keep = sink.record({
+                position,
+                size: scanner.recordSize,
+                key: scanner.key(),
+                value: value ?? scanner.value(),
+                tombstone: scanner.tombstone,
+                ttlMs: scanner.ttlMs,
+                compression: scanner.compression,
+              });
+              return keep !== false && records < limit;
+            },
+            ...(sink.damage === undefined ? {} : { damage: sink.damage.bind(sink) }),
+            ...(sink.flush === undefined ? {} : { flush: sink.flush.bind(sink) }),
+          },
+        );
+  const corruptions = scan?.corruptions ?? [];
+  return {
+    records,
+    corruptions,
+    tail: scan?.tail ?? { kind: 'clean', position: undefined, length: 0, reason: undefined },
+    exitCode: corruptions.length > 0 ? ExitCode.CORRUPT : ExitCode.OK,
+  };
+}
+
+/**
+ * One text line for a record: position, `PUT`/`DEL`, key and value shown safely (printable UTF-8
+ * in quotes, else `0x` hex), cut to `width` characters (0 = no limit), then the full length when
+ * cut, the TTL and the compression.
+ */
+export function formatRecordLine(record: DumpedRecord, width: number): string {
+  const parts = [formatPosition(record.position), record.tombstone ? 'DEL' : 'PUT', `key=${formatBytesSafe(record.key, width)}`];
+  const value = formatBytesSafe(record.value, width);
+  if (!record.tombstone || record.value.byteLength > 0) parts.push(`value=${value}`);
+  if (value.endsWith('…') || value.endsWith('…"')) parts.push(`len=${formatCount(record.value.byteLength)}`);
+  if (record.ttlMs !== undefined) parts.push(`ttl=${record.ttlMs}ms`);
+  if (record.compression !== 'none') parts.push(record.compression);
+  return parts.join('  ');
+}
+
+/**
+ * One JSON line for a record. Keys and values are `encoding` strings (hex or base64) so any bytes
+ * survive; `keyText` is added when the key is printable UTF-8. `ttlMs` is written as an exact
+ * integer (u64 values above 2^53 keep every digit) or `null`.
+ */
+export function recordToJsonLine(record: DumpedRecord, encoding: BinaryEncoding): string {
+  const keyText = printableUtf8(record.key);
+  return (
+    `{"segment":${record.position.segmentId},"offset":${record.position.offset},"size":${record.size}` +
+    `,"tombstone":${record.tombstone},"ttlMs":${record.ttlMs === undefined ? 'null' : record.ttlMs.toString()}` +
+    `,"compression":"${record.compression}","valueLength":${record.value.byteLength}` +
+    (keyText === undefined ? '' : `,"keyText":${JSON.stringify(keyText)}`) +
+    `,"key":"${encodeBinary(record.key, encoding)}","value":"${encodeBinary(record.value, encoding)}"}`
+  );
+}
+
+/** One-line stderr warning for a region `dump` skipped. */
+export function describeSkipped(damage: Damage): string {
+  if (damage.reason === 'missing-segment') return `warning: segment ${damage.segmentId} is missing (gap in segment ids)`;
+  return `warning: skipped ${formatCount(damage.length)} damaged bytes at ${formatPosition(damage)} (${damage.reason})`;
+}

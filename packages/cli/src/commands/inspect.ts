@@ -1,0 +1,173 @@
+import { formatCount, formatPosition, formatSize, formatTable, type LogPosition } from '../format.js';
+import { scanLog, type Damage, type LogTail, type SegmentScan } from '../scan.js';
+import { readWalDirectory, type LockHolder, type SideFile } from '../wal-dir.js';
+
+/** Options of {@link inspectWal}. */
+export interface InspectOptions {
+  /** Largest record accepted (codec default 64 MiB). */
+  maxRecordSize?: number;
+  /** Progress: bytes scanned out of the total. */
+  onProgress?(done: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+/** What `nori-wal inspect` reports about a WAL directory. */
+export interface InspectReport {
+  dir: string;
+  segments: SegmentScan[];
+  totals: { segments: number; bytes: number; records: number; tombstones: number; compressed: number };
+  /** Position of the first and last valid record. */
+  first: LogPosition | undefined;
+  last: LogPosition | undefined;
+  /** How the log ends; `tail.position` is where the next append would go. */
+  tail: LogTail;
+  /** Mid-log damage found while counting (run `verify` for a full check of compressed values). */
+  corruptions: Damage[];
+  lock: LockHolder | undefined;
+  sideFiles: SideFile[];
+  quarantine: SideFile[];
+}
+
+/**
+ * Describes a WAL directory: segments, sizes, record counts, first/last positions, zero-filled
+ * tails, lock holder, quarantine. Takes no lock and never modifies a file.
+ */
+export async function inspectWal(dir: string, options: InspectOptions = {}): Promise<InspectReport> {
+  const directory = await readWalDirectory(dir);
+  const scan = await scanLog(directory, {
+    ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  const withRecords = scan.segments.filter((segment) => segment.firstOffset !== undefined);
+  const firstSegment = withRecords[0];
+  const lastSegment = withRecords.at(-1);
+  return {
+    dir: directory.dir,
+    segments: scan.segments,
+    totals: {
+      segments: scan.segments.length,
+      bytes: scan.bytes,
+      records: scan.records,
+      tombstones: sum(scan.segments, (segment) => segment.tombstones),
+      compressed: sum(scan.segments, (segment) => segment.compressed),
+    },
+    first:
+      firstSegment?.firstOffset === undefined ? undefined : { segmentId: firstSegment.id, offset: firstSegment.firstOffset },
+    last: lastSegment?.lastOffset === undefined ? undefined : { segmentId: lastSegment.id, offset: lastSegment.lastOffset },
+    tail: scan.tail,
+    corruptions: scan.corruptions,
+    lock: directory.lock,
+    sideFiles: directory.sideFiles,
+    quarantine: directory.quarantine,
+  };
+}
+
+function sum<T>(items: readonly T[], pick: (item: T) => number): number {
+  return items.reduce((total, item) => total + pick(item), 0);
+}
+
+/** One-word state of a segment for the table. */
+export function segmentState(segment: SegmentScan, isLast: boolean, corruptions: readonly Damage[]): string {
+  const damaged = corruptions.filter((damage) => damage.segmentId === segment.id && damage.reason !== 'missing-segment');
+  const parts: string[] = [];
+  if (damaged.length > 0) parts.push(`CORRUPT x${damaged.length}`);
+  const trailer = segment.trailer;
+  if (trailer?.kind === 'zeros') parts.push(`zero-filled tail ${formatSize(trailer.length)}`);
+  else if (trailer?.kind === 'damaged') {
+    parts.push(`${isLast ? 'torn tail' : 'damaged end'} ${formatSize(trailer.length)} (${trailer.reason ?? 'incomplete'})`);
+  }
+  if (parts.length === 0) parts.push(segment.size === 0 ? 'empty' : 'ok');
+  return parts.join(', ');
+}
+
+/** Describes the lock holder in one line. */
+export function describeLock(lock: LockHolder | undefined): string {
+  if (lock === undefined) return 'not held';
+  const stale = lock.stale === true ? ' (stale: that process is gone)' : lock.stale === false ? ' (process running)' : '';
+  return `held by pid ${lock.pid} on ${lock.hostname} since ${lock.acquiredAt}${stale}`;
+}
+
+/** Describes the log tail in one line. */
+export function describeTail(tail: LogTail): string {
+  const at = tail.position === undefined ? '' : ` at ${formatPosition(tail.position)}`;
+  switch (tail.kind) {
+    case 'none':
+      return 'no segments';
+    case 'clean':
+      return `clean${at}`;
+    case 'zero-filled':
+      return `zero-filled${at}: ${formatCount(tail.length)} bytes of preallocated zeros (normal after a crash; not damage)`;
+    case 'torn':
+      return `torn${at}: ${formatCount(tail.length)} bytes (${tail.reason ?? 'incomplete'}); a normal open truncates them`;
+  }
+}
+
+/** Describes a damaged region in one line. */
+export function describeDamage(damage: Damage): string {
+  if (damage.reason === 'missing-segment') return `segment ${damage.segmentId} is missing (gap in segment ids)`;
+  return `${formatPosition(damage)}: ${damage.reason}, ${formatCount(damage.length)} bytes unreadable`;
+}
+
+/** Renders an {@link InspectReport} as text (what `nori-wal inspect` prints). */
+export function formatInspectReport(report: InspectReport): string {
+  const { totals } = report;
+  const firstName = report.segments[0]?.name;
+  const lastName = report.segments.at(-1)?.name;
+  const lastId = report.segments.at(-1)?.id;
+  const lines = [
+    `directory   ${report.dir}`,
+    `segments    ${totals.segments}${firstName === undefined ? '' : ` (${firstName} .. ${lastName ?? firstName})`}, ${formatCount(totals.bytes)} bytes (${formatSize(totals.bytes)})`,
+    `records     ${formatCount(totals.records)} (${formatCount(totals.tombstones)} tombstones, ${formatCount(totals.compressed)} compressed)`,
+    `first       ${report.first === undefined ? '-' : formatPosition(report.first)}`,
+    `last        ${report.last === undefined ? '-' : formatPosition(report.last)}`,
+    `tail        ${describeTail(report.tail)}`,
+    `lock        ${describeLock(report.lock)}`,
+    `quarantine  ${report.quarantine.length === 0 ? 'empty' : report.quarantine.map((file) => `${file.name} (${formatCount(file.size)} B)`).join(', ')}`,
+    `other files ${report.sideFiles.length === 0 ? 'none' : report.sideFiles.map((file) => `${file.name} (${formatCount(file.size)} B)`).join(', ')}`,
+  ];
+  if (report.corruptions.length > 0) {
+    lines.push(`corruption  ${report.corruptions.length} damaged region(s); run "nori-wal verify" for details`);
+    for (const damage of report.corruptions) lines.push(`            ${describeDamage(damage)}`);
+  }
+  if (report.segments.length > 0) {
+    const rows = report.segments.map((segment) => [
+      segment.name,
+      formatCount(segment.size),
+      formatCount(segment.records),
+      segment.firstOffset === undefined ? '-' : formatCount(segment.firstOffset),
+      segment.lastOffset === undefined ? '-' : formatCount(segment.lastOffset),
+      formatCount(segment.dataEnd),
+      segmentState(segment, segment.id === lastId, report.corruptions),
+    ]);
+    lines.push('', formatTable(['SEGMENT', 'SIZE', 'RECORDS', 'FIRST', 'LAST', 'DATA END', 'STATE'], rows));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The JSON document `nori-wal inspect --json` prints. */
+export function inspectReportToJson(report: InspectReport): unknown {
+  return {
+    dir: report.dir,
+    totals: report.totals,
+    first: report.first ?? null,
+    last: report.last ?? null,
+    tail: { ...report.tail, position: report.tail.position ?? null, reason: report.tail.reason ?? null },
+    corruptions: report.corruptions,
+    lock: report.lock ?? null,
+    quarantine: report.quarantine,
+    sideFiles: report.sideFiles,
+    segments: report.segments.map((segment) => ({
+      id: segment.id,
+      name: segment.name,
+      size: segment.size,
+      records: segment.records,
+      tombstones: segment.tombstones,
+      compressed: segment.compressed,
+      firstOffset: segment.firstOffset ?? null,
+      lastOffset: segment.lastOffset ?? null,
+      dataEnd: segment.dataEnd,
+      trailer: segment.trailer === undefined ? null : { ...segment.trailer, reason: segment.trailer.reason ?? null },
+    })),
+  };
+}

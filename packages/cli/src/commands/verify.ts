@@ -1,0 +1,100 @@
+import { ExitCode } from '../errors.js';
+import { formatCount, formatDuration, formatPosition, formatSize } from '../format.js';
+import { scanLog, type Damage, type LogTail, type SegmentTrailer } from '../scan.js';
+import { readWalDirectory } from '../wal-dir.js';
+import { describeDamage, describeTail } from './inspect.js';
+
+/** Options of {@link verifyWal}. */
+export interface VerifyOptions {
+  /** Largest record accepted (codec default 64 MiB). */
+  maxRecordSize?: number;
+  /** Progress: bytes scanned out of the total. */
+  onProgress?(done: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Verdict of a verification: `clean` (exit 0; a zero-filled tail counts as clean), `torn-tail`
+ * (exit 4: only the end of the last segment is damaged) or `corrupt` (exit 3).
+ */
+export type VerifyStatus = 'clean' | 'torn-tail' | 'corrupt';
+
+/** What `nori-wal verify` reports. */
+export interface VerifyReport {
+  dir: string;
+  status: VerifyStatus;
+  /** The exit code for `status`: 0, 4 or 3. */
+  exitCode: ExitCode;
+  segments: number;
+  records: number;
+  bytes: number;
+  /** Damage before the tail: every region with segment, offset, length and reason. */
+  corruptions: Damage[];
+  tail: LogTail;
+  /** Zero-filled ends of earlier segments (preallocated space that was never trimmed; not damage). */
+  zeroFilledSegments: (SegmentTrailer & { segmentId: number })[];
+  durationMs: number;
+}
+
+/**
+ * Reads every record of every segment, checks each CRC and decompresses every compressed value.
+ * Takes no lock and never modifies a file.
+ */
+export async function verifyWal(dir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const directory = await readWalDirectory(dir);
+  const scan = await scanLog(directory, {
+    checkValues: true,
+    ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  const lastId = scan.segments.at(-1)?.id;
+  const zeroFilledSegments = scan.segments.flatMap((segment) =>
+    segment.trailer?.kind === 'zeros' && segment.id !== lastId ? [{ ...segment.trailer, segmentId: segment.id }] : [],
+  );
+  const status: VerifyStatus = scan.corruptions.length > 0 ? 'corrupt' : scan.tail.kind === 'torn' ? 'torn-tail' : 'clean';
+  return {
+    dir: directory.dir,
+    status,
+    exitCode: status === 'corrupt' ? ExitCode.CORRUPT : status === 'torn-tail' ? ExitCode.TORN_TAIL : ExitCode.OK,
+    segments: scan.segments.length,
+    records: scan.records,
+    bytes: scan.bytes,
+    corruptions: scan.corruptions,
+    tail: scan.tail,
+    zeroFilledSegments,
+    durationMs: scan.durationMs,
+  };
+}
+
+/** Renders a {@link VerifyReport} as text (what `nori-wal verify` prints). */
+export function formatVerifyReport(report: VerifyReport): string {
+  const lines = [
+    `verified    ${report.dir}: ${report.segments} segment(s), ${formatCount(report.records)} records, ${formatCount(report.bytes)} bytes (${formatSize(report.bytes)}) in ${formatDuration(report.durationMs)}`,
+  ];
+  for (const damage of report.corruptions) lines.push(`CORRUPT     ${describeDamage(damage)}`);
+  for (const zeros of report.zeroFilledSegments) {
+    lines.push(
+      `note        ${formatPosition({ segmentId: zeros.segmentId, offset: zeros.offset })}: ${formatCount(zeros.length)} zero bytes after the last record (preallocated, not damage)`,
+    );
+  }
+  lines.push(`tail        ${describeTail(report.tail)}`);
+  const verdict =
+    report.status === 'clean'
+      ? 'OK: no corruption'
+      : report.status === 'torn-tail'
+        ? 'TORN TAIL: only the end of the last segment is damaged'
+        : `CORRUPT: ${report.corruptions.length} damaged region(s) before the tail`;
+  lines.push(`result      ${verdict} (exit ${report.exitCode})`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The JSON document `nori-wal verify --json` prints. */
+export function verifyReportToJson(report: VerifyReport): unknown {
+  return {
+    ...report,
+    durationMs: Math.round(report.durationMs * 1000) / 1000,
+    tail: { ...report.tail, position: report.tail.position ?? null, reason: report.tail.reason ?? null },
+    zeroFilledSegments: report.zeroFilledSegments.map(({ segmentId, offset, length }) => ({ segmentId, offset, length })),
+  };
+}

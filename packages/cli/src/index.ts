@@ -1,0 +1,86 @@
+/**
+ * `@nori/cli`: the `nori-wal` operator tool (inspect, dump, verify, repair) and its
+ * programmatic API. Every command is also a function: `inspectWal`, `dumpWal`, `verifyWal`,
+ * `repairWal`, plus the formatters the CLI prints with.
+ *
+ * @packageDocumentation
+ */
+export { ExitCode, NoriCliError, type NoriCliErrorCode } from './errors.js';
+export {
+  encodeBinary,
+  formatBytesSafe,
+  formatCount,
+  formatDuration,
+  formatPosition,
+  formatSize,
+  formatTable,
+  parseCount,
+  parsePosition,
+  printableUtf8,
+  segmentFileName,
+  toHex,
+  type BinaryEncoding,
+  type LogPosition,
+} from './format.js';
+export {
+  readLockHolder,
+  readWalDirectory,
+  type LockHolder,
+  type SegmentFile,
+  type SideFile,
+  type WalDirectory,
+} from './wal-dir.js';
+export {
+  scanLog,
+  scanSegment,
+  type Damage,
+  type DamageReason,
+  type LogScan,
+  type LogTail,
+  type RecordVisitor,
+  type ScanOptions,
+  type SegmentScan,
+  type SegmentTrailer,
+} from './scan.js';
+export {
+  describeDamage,
+  describeLock,
+  describeTail,
+  formatInspectReport,
+  inspectReportToJson,
+  inspectWal,
+  type InspectOptions,
+  type InspectReport,
+} from './commands/inspect.js';
+export {
+  DEFAULT_DUMP_WIDTH,
+  describeSkipped,
+  dumpWal,
+  formatRecordLine,
+  recordToJsonLine,
+  type DumpedRecord,
+  type DumpOptions,
+  type DumpSink,
+  type DumpSummary,
+} from './commands/dump.js';
+export {
+  formatVerifyReport,
+  verifyReportToJson,
+  verifyWal,
+  type VerifyOptions,
+  type VerifyReport,
+  type VerifyStatus,
+} from './commands/verify.js';
+export {
+  formatRepairReport,
+  REPAIR_MODES,
+  repairReportToJson,
+  repairWal,
+  type RepairMode,
+  type RepairOptions,
+  type RepairReport,
+} from './commands/repair.js';
+export { PROGRESS_THRESHOLD_BYTES, shouldShowProgress, startProgress, type Progress, type ProgressDecision } from './progress.js';
+export { Output, type OutputStream } from './output.js';
+export { runCli, type CliIo } from './run.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,257 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { dumpWal, describeSkipped, DEFAULT_DUMP_WIDTH, formatRecordLine, recordToJsonLine, type DumpSink } from './commands/dump.js';
+import { describeTail, formatInspectReport, inspectReportToJson, inspectWal } from './commands/inspect.js';
+import { formatRepairReport, repairReportToJson, repairWal, REPAIR_MODES, type RepairMode } from './commands/repair.js';
+import { formatVerifyReport, verifyReportToJson, verifyWal } from './commands/verify.js';
+import { ExitCode, NoriCliError } from './errors.js';
+import { parseCount, parsePosition, type BinaryEncoding, type LogPosition } from './format.js';
+import { Output, type OutputStream } from './output.js';
+import { shouldShowProgress, startProgress, type Progress } from './progress.js';
+import { VERSION } from './version.js';
+
+/** Streams the CLI writes to; defaults to the process's. */
+export interface CliIo {
+  stdout: OutputStream;
+  stderr: OutputStream;
+}
+
+interface CommonOptions {
+  json?: boolean;
+  progress: boolean;
+  maxRecordSize?: number;
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success (verify: clean; a zero-filled, preallocated tail is not damage)
+  1  could not run: missing directory, not a WAL directory, locked, bad --from, I/O error
+  2  usage error: unknown command or option, bad argument
+  3  corruption before the tail (verify, dump)
+  4  verify: torn tail only (the last record of the last segment is incomplete or damaged)`;
+
+/**
+ * Runs `nori-wal` with `argv` (arguments after the program name) and resolves to the exit code.
+ * Never calls `process.exit` and never throws for expected failures: errors are one line on
+ * `io.stderr`, prefixed with `nori-wal: `.
+ */
+export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const stdout = new Output(io.stdout ?? process.stdout);
+  const stderr = new Output(io.stderr ?? process.stderr);
+  let exitCode: number = ExitCode.OK;
+  const program = buildProgram(stdout, stderr, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    if (error instanceof NoriCliError) {
+      await stderr.write(`nori-wal: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: unknown } | undefined)?.code;
+    await stderr.write(`nori-wal: ${typeof code === 'string' ? `${code}: ` : ''}${message.split('\n')[0] ?? ''}\n`);
+    if (process.env.NORI_DEBUG === '1' && error instanceof Error && error.stack !== undefined) {
+      await stderr.write(`${error.stack}\n`);
+    }
+    return ExitCode.ERROR;
+  }
+}
+
+function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) => void): Command {
+  const program = new Command('nori-wal')
+    .description('Inspect, dump, verify and repair nori write-ahead log directories (also ones written by Rust nori-wal).')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void stdout.write(text),
+      writeErr: (text) => void stderr.write(text),
+      outputError: (text, write) => write(`nori-wal: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+    })
+    .showSuggestionAfterError()
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  const common = (command: Command, json: string): Command =>
+    command
+      .option('--json', json)
+      .option('--no-progress', 'never draw a progress bar (one is drawn on a terminal for logs over 32 MiB)')
+      .option('--max-record-size <bytes>', 'largest record accepted (default 64 MiB)', (text) => positive(text, '--max-record-size'));
+
+  common(
+    program
+      .command('inspect')
+      .summary('segments, sizes, record counts, first/last positions, tails, lock holder')
+      .description(
+        'Describe a WAL directory: every segment with its size, record count, first/last record offsets, where its data ends and ' +
+          'any zero-filled (preallocated) or damaged tail; the lock holder; quarantined files. Read-only: takes no lock, changes nothing.',
+      )
+      .argument('<dir>', 'WAL directory'),
+    'print one JSON document instead of text',
+  )
+    .addHelpText('after', '\nExample:\n  nori-wal inspect /var/lib/app/wal\n  nori-wal inspect --json /var/lib/app/wal | jq .totals')
+    .action(async (dir: string, options: CommonOptions) => {
+      const report = await withProgress(stderr, options, 'inspect', (onProgress) =>
+        inspectWal(dir, { ...limits(options), ...(onProgress === undefined ? {} : { onProgress }) }),
+      );
+      await stdout.write(options.json === true ? `${JSON.stringify(inspectReportToJson(report), null, 2)}\n` : formatInspectReport(report));
+      setExit(ExitCode.OK);
+    });
+
+  common(
+    program
+      .command('dump')
+      .summary('print records')
+      .description(
+        'Print the records of a WAL directory in log order, one per line. Keys and values are shown as "utf-8 text" when printable, ' +
+          'else 0x-hex, cut to --width characters. Damaged regions are skipped with a warning on stderr (exit 3). Read-only.',
+      )
+      .argument('<dir>', 'WAL directory')
+      .option('--from <segment:offset>', 'start at this record position (as printed by dump or inspect)', (text) => position(text))
+      .option('--limit <n>', 'stop after n records', (text) => count(text, '--limit'))
+      .option('--width <chars>', `characters of key/value shown in text output, 0 = all (default ${DEFAULT_DUMP_WIDTH})`, (text) =>
+        count(text, '--width'),
+      )
+      .addOption(new Option('--encoding <encoding>', 'key/value encoding in --json output').choices(['hex', 'base64']).default('hex')),
+    'print JSON lines (one object per record, keys/values in --encoding)',
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nori-wal dump /var/lib/app/wal --limit 10\n  nori-wal dump /var/lib/app/wal --from 3:4096 --json --encoding base64 | jq -r .keyText',
+    )
+    .action(
+      async (
+        dir: string,
+        options: CommonOptions & { from?: LogPosition; limit?: number; width?: number; encoding: BinaryEncoding },
+      ) => {
+        const width = options.width ?? DEFAULT_DUMP_WIDTH;
+        const json = options.json === true;
+        let lines: string[] = [];
+        const sink: DumpSink = {
+          record: (record) => {
+            if (stdout.closed) return false;
+            lines.push(json ? recordToJsonLine(record, options.encoding) : formatRecordLine(record, width));
+            return true;
+          },
+          damage: (damage) => {
+            void stderr.write(`nori-wal: ${describeSkipped(damage)}\n`);
+          },
+          flush: async () => {
+            if (lines.length === 0) return;
+            const text = `${lines.join('\n')}\n`;
+            lines = [];
+            await stdout.write(text);
+          },
+        };
+        const summary = await withProgress(stderr, { ...options, json: json || stdout.isTTY }, 'dump', (onProgress) =>
+          dumpWal(dir, sink, {
+            ...limits(options),
+            ...(options.from === undefined ? {} : { from: options.from }),
+            ...(options.limit === undefined ? {} : { limit: options.limit }),
+            ...(onProgress === undefined ? {} : { onProgress }),
+          }),
+        );
+        await sink.flush?.();
+        if (summary.tail.kind === 'torn') await stderr.write(`nori-wal: warning: tail ${describeTail(summary.tail)}\n`);
+        setExit(summary.exitCode);
+      },
+    );
+
+  common(
+    program
+      .command('verify')
+      .summary('full CRC scan; non-zero exit on corruption')
+      .description(
+        'Read every record of every segment, check its CRC32C and decompress compressed values. Reports each damaged region ' +
+          '(segment:offset, reason). A torn record at the end of the last segment is reported as a torn tail (exit 4), ' +
+          'earlier damage as corruption (exit 3); a zero-filled tail is normal after a crash (exit 0). Read-only.',
+      )
+      .argument('<dir>', 'WAL directory'),
+    'print one JSON document instead of text',
+  )
+    .addHelpText('after', `\nExample:\n  nori-wal verify /var/lib/app/wal || echo "exit $?"\n${EXIT_CODES_HELP}`)
+    .action(async (dir: string, options: CommonOptions) => {
+      const report = await withProgress(stderr, options, 'verify', (onProgress) =>
+        verifyWal(dir, { ...limits(options), ...(onProgress === undefined ? {} : { onProgress }) }),
+      );
+      await stdout.write(options.json === true ? `${JSON.stringify(verifyReportToJson(report), null, 2)}\n` : formatVerifyReport(report));
+      setExit(report.exitCode);
+    });
+
+  program
+    .command('repair')
+    .summary('run recovery explicitly (takes the writer lock, quarantines damage)')
+    .description(
+      'Run WAL recovery on the directory and print its report. Takes the writer lock: fails if a writer holds it. ' +
+        'point-in-time keeps every record before the first damage and moves the rest to quarantine/; salvage keeps every ' +
+        'readable record and skips damaged regions. Nothing is deleted. The result is verified afterwards.',
+    )
+    .argument('<dir>', 'WAL directory')
+    .addOption(new Option('--mode <mode>', 'recovery mode').choices([...REPAIR_MODES]).default('point-in-time'))
+    .option('--json', 'print one JSON document instead of text')
+    .option('--max-record-size <bytes>', 'largest record accepted (default 64 MiB)', (text) => positive(text, '--max-record-size'))
+    .addHelpText('after', '\nExamples:\n  nori-wal repair /var/lib/app/wal\n  nori-wal repair --mode salvage /var/lib/app/wal')
+    .action(async (dir: string, options: { mode: RepairMode; json?: boolean; maxRecordSize?: number }) => {
+      const report = await repairWal(dir, {
+        mode: options.mode,
+        ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
+      });
+      await stdout.write(options.json === true ? `${JSON.stringify(repairReportToJson(report), null, 2)}\n` : formatRepairReport(report));
+      setExit(report.after.exitCode);
+    });
+
+  return program;
+}
+
+function limits(options: CommonOptions): { maxRecordSize?: number } {
+  return options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize };
+}
+
+async function withProgress<T>(
+  stderr: Output,
+  options: CommonOptions,
+  label: string,
+  run: (onProgress: ((done: number, total: number) => void) | undefined) => Promise<T>,
+): Promise<T> {
+  let bar: Progress | undefined;
+  let decided = false;
+  const onProgress = (done: number, total: number): void => {
+    if (!decided) {
+      decided = true;
+      if (shouldShowProgress({ isTTY: stderr.isTTY, json: options.json === true, disabled: !options.progress, totalBytes: total })) {
+        bar = startProgress(stderr.stream, label, total);
+      }
+    }
+    bar?.update(done, total);
+  };
+  try {
+    return await run(onProgress);
+  } finally {
+    bar?.stop();
+  }
+}
+
+function position(text: string): LogPosition {
+  try {
+    return parsePosition(text);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function count(text: string, option: string): number {
+  try {
+    return parseCount(text, option);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function positive(text: string, option: string): number {
+  const value = count(text, option);
+  if (value === 0) throw new InvalidArgumentError(`invalid ${option} "${text}": must be at least 1`);
+  return value;
+}

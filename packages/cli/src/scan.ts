@@ -1,0 +1,428 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { DEFAULT_MAX_RECORD_SIZE, MIN_RECORD_SIZE, RecordScanner } from '@nori/codec';
+import { NoriCliError, fsError } from './errors.js';
+import { formatPosition, type LogPosition } from './format.js';
+import type { SegmentFile, WalDirectory } from './wal-dir.js';
+
+/**
+ * Why a region of a segment is unreadable: a codec reason (`crc-mismatch`, `varint-overflow`,
+ * `invalid-compression`, `decompression-failed`, `too-large`), `incomplete` (a record cut short
+ * by the end of the file), `bad-length` (a length that runs past the end of the file although
+ * valid records follow) or `missing-segment` (a gap in the segment ids).
+ */
+export type DamageReason = string;
+
+/** A damaged region: `length` bytes from `segmentId:offset` that hold no valid record. */
+export interface Damage {
+  segmentId: number;
+  offset: number;
+  length: number;
+  reason: DamageReason;
+}
+
+/** What follows the last valid record of a segment when it is not the end of the file. */
+export interface SegmentTrailer {
+  /** `zeros`: only zero bytes (preallocated space); `damaged`: anything else, no valid record after. */
+  kind: 'zeros' | 'damaged';
+  offset: number;
+  length: number;
+  /** Why the first record there did not decode (`damaged` only). */
+  reason: DamageReason | undefined;
+}
+
+/** Result of scanning one segment file. */
+export interface SegmentScan {
+  id: number;
+  name: string;
+  /** File length in bytes. */
+  size: number;
+  /** Valid records found (after `from`, when given). */
+  records: number;
+  tombstones: number;
+  /** Records stored compressed (lz4 or zstd). */
+  compressed: number;
+  /** Offset of the first / last valid record, `undefined` when there is none. */
+  firstOffset: number | undefined;
+  lastOffset: number | undefined;
+  /** Offset just after the last valid record: where a writer would append. */
+  dataEnd: number;
+  /** Damaged regions followed by valid records. */
+  corruptions: Damage[];
+  /** Zero-filled or damaged bytes at the end of the file, if any. */
+  trailer: SegmentTrailer | undefined;
+  /** The visitor stopped the scan early (`--limit`). */
+  stopped: boolean;
+}
+
+/** How the log ends (the end of its last segment). */
+export interface LogTail {
+  /** `clean`: ends on a record boundary; `zero-filled`: preallocated zeros after the last record;
+   *  `torn`: a partly written or damaged record at the very end; `none`: no segments. */
+  kind: 'clean' | 'zero-filled' | 'torn' | 'none';
+  /** Where the tail starts (end of the last valid record). */
+  position: LogPosition | undefined;
+  /** Bytes after `position`. */
+  length: number;
+  reason: DamageReason | undefined;
+}
+
+/** Result of scanning a whole WAL directory. */
+export interface LogScan {
+  segments: SegmentScan[];
+  records: number;
+  /** Bytes read, i.e. the sum of the scanned segment sizes. */
+  bytes: number;
+  /** Mid-log damage: damaged regions, damaged ends of earlier segments, missing segments. */
+  corruptions: Damage[];
+  tail: LogTail;
+  durationMs: number;
+}
+
+/** Receives records while a scan runs. */
+export interface RecordVisitor {
+  /**
+   * Called for each valid record; `scanner` is positioned on it (its views are only valid during
+   * the call). `value` is the logical (decompressed) value when the scan checks values
+   * (`checkValues`), else `undefined`. Return `false` to stop the scan.
+   */
+  record(scanner: RecordScanner, position: LogPosition, value: Uint8Array | undefined): boolean | void;
+  /** Called for each damaged region as it is found (in log order). */
+  damage?(damage: Damage): void;
+  /** Called between chunks so output can be flushed with backpressure. */
+  flush?(): Promise<void>;
+}
+
+/** Options of {@link scanLog}. */
+export interface ScanOptions {
+  /** Start here instead of the first segment; must be a record position or a segment end. */
+  from?: LogPosition;
+  /** Largest record accepted (codec default 64 MiB). */
+  maxRecordSize?: number;
+  /** Decompress every compressed value to check it (verify does, inspect does not). */
+  checkValues?: boolean;
+  /** Read size in bytes (default 4 MiB). */
+  chunkSize?: number;
+  /** Progress: bytes scanned so far out of the total. */
+  onProgress?(done: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+const DEFAULT_CHUNK = 4 * 1024 * 1024;
+const ZERO_BLOCK = new Uint8Array(64 * 1024);
+
+/** A sliding read window over a file opened read-only. */
+class FileWindow {
+  buf: Uint8Array;
+  base = 0;
+  len = 0;
+
+  constructor(
+    private readonly file: FileHandle,
+    private readonly size: number,
+    capacity: number,
+    private readonly onRead: (fileEnd: number) => void,
+  ) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  get end(): number {
+    return this.base + this.len;
+  }
+
+  /** Makes `[offset, offset + want)` (clamped to the file) resident, filling the window. */
+  async ensure(offset: number, want: number): Promise<void> {
+    const target = Math.min(this.size, offset + want);
+    if (offset >= this.base && target <= this.end) return;
+    if (offset >= this.base && offset < this.end) {
+      this.buf.copyWithin(0, offset - this.base, this.len);
+      this.len = this.end - offset;
+    } else {
+      this.len = 0;
+    }
+    this.base = offset;
+    if (target - offset > this.buf.length) {
+      const grown = new Uint8Array(target - offset);
+      grown.set(this.buf.subarray(0, this.len));
+      this.buf = grown;
+    }
+    const fill = Math.min(this.size, this.base + this.buf.length);
+    while (this.end < fill) {
+      const { bytesRead } = await this.file.read(this.buf, this.len, fill - this.end, this.end);
+      if (bytesRead === 0) break;
+      this.len += bytesRead;
+    }
+    this.onRead(this.end);
+    if (this.end < target) {
+      throw new NoriCliError('ERR_IO', `short read at offset ${this.end}: the file shrank while it was read`);
+    }
+  }
+}
+
+/**
+ * Scans one segment file record by record, without modifying it. Damage is skipped by searching
+ * for the next offset where a record with a valid CRC starts; what follows the last valid record
+ * is classified as zeros (preallocated space) or damage.
+ */
+export async function scanSegment(
+  segment: SegmentFile,
+  visitor: RecordVisitor | undefined,
+  options: Omit<ScanOptions, 'from' | 'onProgress'> & { from?: number; onRead?: (fileEnd: number) => void } = {},
+): Promise<SegmentScan> {
+  const from = options.from ?? 0;
+  const result: SegmentScan = {
+    id: segment.id,
+    name: segment.name,
+    size: segment.size,
+    records: 0,
+    tombstones: 0,
+    compressed: 0,
+    firstOffset: undefined,
+    lastOffset: undefined,
+    dataEnd: from,
+    corruptions: [],
+    trailer: undefined,
+    stopped: false,
+  };
+  if (from > segment.size) {
+    throw new NoriCliError(
+      'ERR_BAD_POSITION',
+      `position ${formatPosition({ segmentId: segment.id, offset: from })} is past the end of ${segment.name} (${segment.size} bytes)`,
+    );
+  }
+  let file: FileHandle;
+  try {
+    file = await open(segment.path, 'r');
+  } catch (error) {
+    throw fsError(error, segment.path);
+  }
+  try {
+    const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
+    const chunk = Math.max(options.chunkSize ?? DEFAULT_CHUNK, 64);
+    const window = new FileWindow(file, segment.size, Math.min(chunk, Math.max(segment.size, 64)), options.onRead ?? (() => {}));
+    const scanner = new RecordScanner({ maxRecordSize, verifyCompressed: options.checkValues === true });
+    const report = (damage: Damage): void => {
+      result.corruptions.push(damage);
+      visitor?.damage?.(damage);
+    };
+    let pos = from;
+    let want = chunk;
+    while (pos < segment.size) {
+      options.signal?.throwIfAborted();
+      await window.ensure(pos, want);
+      want = chunk;
+      scanner.reset(window.buf, pos - window.base, window.len);
+      let status = scanner.next();
+      for (; status === 'ok'; status = scanner.next()) {
+        const offset = window.base + scanner.recordStart;
+        let value: Uint8Array | undefined;
+        if (options.checkValues === true) {
+          value = decodedValue(scanner);
+          if (value === undefined) {
+            report({ segmentId: segment.id, offset, length: scanner.recordSize, reason: 'decompression-failed' });
+            continue;
+          }
+        }
+        result.records += 1;
+        if (scanner.tombstone) result.tombstones += 1;
+        if (scanner.compression !== 'none') result.compressed += 1;
+        result.firstOffset ??= offset;
+        result.lastOffset = offset;
+        if (visitor?.record(scanner, { segmentId: segment.id, offset }, value) === false) {
+          result.stopped = true;
+          break;
+        }
+      }
+      pos = window.base + scanner.cursor;
+      result.dataEnd = pos;
+      if (visitor?.flush) await visitor.flush();
+      if (result.stopped) break;
+      if (status === 'end' || status === 'ok') {
+        if (window.end >= segment.size) break;
+        continue;
+      }
+      if (status === 'incomplete' && !scanner.tooLarge && pos + scanner.needed <= segment.size && pos + scanner.needed > window.end) {
+        want = Math.max(scanner.needed, chunk);
+        continue;
+      }
+      const reason: DamageReason =
+        status === 'corrupt' ? (scanner.corruptReason ?? 'corrupt') : scanner.tooLarge ? 'too-large' : 'incomplete';
+      if (await zerosToEnd(window, pos, segment.size)) {
+        result.trailer = { kind: 'zeros', offset: pos, length: segment.size - pos, reason: undefined };
+        break;
+      }
+      if (pos === from && from > 0 && result.records === 0) {
+        throw new NoriCliError(
+          'ERR_BAD_POSITION',
+          `no record starts at ${formatPosition({ segmentId: segment.id, offset: from })} (${reason}): use a position printed by "dump" or "inspect"`,
+        );
+      }
+      const resume = await findNextRecord(window, scanner, pos + 1, segment.size, chunk, options.signal);
+      if (resume === undefined) {
+        result.trailer = { kind: 'damaged', offset: pos, length: segment.size - pos, reason };
+        break;
+      }
+      report({
+        segmentId: segment.id,
+        offset: pos,
+        length: resume - pos,
+        reason: reason === 'incomplete' ? 'bad-length' : reason,
+      });
+      pos = resume;
+    }
+    return result;
+  } finally {
+    await file.close();
+  }
+}
+
+/** The logical value (decompressed), or `undefined` when it does not decompress. */
+function decodedValue(scanner: RecordScanner): Uint8Array | undefined {
+  try {
+    return scanner.value();
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when every byte of `[offset, size)` is zero. */
+async function zerosToEnd(window: FileWindow, offset: number, size: number): Promise<boolean> {
+  let pos = offset;
+  while (pos < size) {
+    await window.ensure(pos, Math.min(size - pos, window.buf.length));
+    const start = pos - window.base;
+    const end = window.len;
+    for (let at = start; at < end; at += ZERO_BLOCK.length) {
+      const block = window.buf.subarray(at, Math.min(end, at + ZERO_BLOCK.length));
+      if (Buffer.compare(block, ZERO_BLOCK.subarray(0, block.length)) !== 0) return false;
+    }
+    pos = window.end;
+  }
+  return true;
+}
+
+/**
+ * First offset >= `start` where a complete record with a valid CRC begins, if any. Candidates
+ * are tried byte by byte inside the read window; a candidate whose claimed length is longer than
+ * one chunk is not considered (such a record is reported as part of the damaged region).
+ */
+async function findNextRecord(
+  window: FileWindow,
+  scanner: RecordScanner,
+  start: number,
+  size: number,
+  chunk: number,
+  signal: AbortSignal | undefined,
+): Promise<number | undefined> {
+  const margin = Math.floor(chunk / 2);
+  let candidate = start;
+  while (candidate + MIN_RECORD_SIZE <= size) {
+    signal?.throwIfAborted();
+    await window.ensure(candidate, Math.min(chunk, size - candidate));
+    const limit = window.end >= size ? size - MIN_RECORD_SIZE : Math.max(candidate, window.end - margin);
+    for (; candidate <= limit; candidate += 1) {
+      scanner.reset(window.buf, candidate - window.base, window.len);
+      const status = scanner.next();
+      if (status === 'ok') return candidate;
+      if (
+        status === 'incomplete' &&
+        !scanner.tooLarge &&
+        scanner.needed <= chunk &&
+        candidate + scanner.needed <= size &&
+        candidate + scanner.needed > window.end
+      ) {
+        await window.ensure(candidate, scanner.needed);
+        scanner.reset(window.buf, candidate - window.base, window.len);
+        if (scanner.next() === 'ok') return candidate;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Scans every segment of a WAL directory in id order (from `options.from` when given), calling
+ * `visitor` for each valid record, and classifies what it finds: mid-log corruption versus a torn
+ * or zero-filled tail of the last segment. Read-only: files are opened with `O_RDONLY`.
+ */
+export async function scanLog(
+  directory: WalDirectory,
+  options: ScanOptions = {},
+  visitor?: RecordVisitor,
+): Promise<LogScan> {
+  const started = performance.now();
+  let segments = directory.segments;
+  const from = options.from;
+  if (from !== undefined) {
+    const index = segments.findIndex((segment) => segment.id === from.segmentId);
+    if (index < 0) {
+      const range = segments.length === 0 ? 'there are none' : `segments are ${segments[0]?.id}..${segments.at(-1)?.id}`;
+      throw new NoriCliError('ERR_BAD_POSITION', `segment ${from.segmentId} does not exist (${range})`);
+    }
+    segments = segments.slice(index);
+  }
+  const total = segments.reduce((sum, segment) => sum + segment.size, 0);
+  let done = 0;
+  const scans: SegmentScan[] = [];
+  const corruptions: Damage[] = [];
+  const lastId = directory.segments.at(-1)?.id;
+  let previousId: number | undefined;
+  let records = 0;
+  for (const segment of segments) {
+    if (previousId !== undefined && segment.id > previousId + 1) {
+      for (let missing = previousId + 1; missing < segment.id; missing += 1) {
+        const damage: Damage = { segmentId: missing, offset: 0, length: 0, reason: 'missing-segment' };
+        corruptions.push(damage);
+        visitor?.damage?.(damage);
+      }
+    }
+    previousId = segment.id;
+    const segmentStart = done;
+    const scan = await scanSegment(segment, visitor, {
+      ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
+      ...(options.checkValues === undefined ? {} : { checkValues: options.checkValues }),
+      ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(from !== undefined && segment.id === from.segmentId ? { from: from.offset } : {}),
+      onRead: (fileEnd) => options.onProgress?.(segmentStart + fileEnd, total),
+    });
+    done += segment.size;
+    options.onProgress?.(done, total);
+    scans.push(scan);
+    records += scan.records;
+    corruptions.push(...scan.corruptions);
+    if (scan.trailer?.kind === 'damaged' && segment.id !== lastId) {
+      const damage: Damage = {
+        segmentId: segment.id,
+        offset: scan.trailer.offset,
+        length: scan.trailer.length,
+        reason: scan.trailer.reason ?? 'incomplete',
+      };
+      corruptions.push(damage);
+      visitor?.damage?.(damage);
+    }
+    if (scan.stopped) break;
+  }
+  corruptions.sort((a, b) => a.segmentId - b.segmentId || a.offset - b.offset);
+  return {
+    segments: scans,
+    records,
+    bytes: total,
+    corruptions,
+    tail: logTail(scans.at(-1), lastId),
+    durationMs: performance.now() - started,
+  };
+}
+
+function logTail(last: SegmentScan | undefined, lastId: number | undefined): LogTail {
+  if (last === undefined || last.id !== lastId) {
+    return { kind: last === undefined ? 'none' : 'clean', position: undefined, length: 0, reason: undefined };
+  }
+  const position = { segmentId: last.id, offset: last.dataEnd };
+  if (last.stopped || last.trailer === undefined) return { kind: 'clean', position, length: 0, reason: undefined };
+  return {
+    kind: last.trailer.kind === 'zeros' ? 'zero-filled' : 'torn',
+    position,
+    length: last.trailer.length,
+    reason: last.trailer.reason,
+  };
+}

@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { NodeFileStorage, type LockInfo } from '@nori/storage';
+import { NoriCliError, fsError } from './errors.js';
+
+/** One segment file (`NNNNNN.wal`) of a WAL directory. */
+export interface SegmentFile {
+  /** Segment id parsed from the file name. */
+  id: number;
+  /** File name inside the directory, e.g. `000003.wal`. */
+  name: string;
+  /** Absolute path. */
+  path: string;
+  /** File length in bytes (including any preallocated tail). */
+  size: number;
+}
+
+/** A file next to the segments (`LOCK`, `batches.intent`, a quarantined segment, ...). */
+export interface SideFile {
+  /** Path relative to the WAL directory, e.g. `quarantine/000004.wal`. */
+  name: string;
+  size: number;
+}
+
+/** Who holds the writer lock, as recorded in the `LOCK` file. */
+export interface LockHolder extends LockInfo {
+  /**
+   * `true` when the holder is on this host and its process is gone (a crashed writer); `false`
+   * when it runs; `undefined` when that cannot be told (another host, or no permission to ask).
+   */
+  stale: boolean | undefined;
+}
+
+/** What is in a WAL directory, read without taking the writer lock. */
+export interface WalDirectory {
+  /** Absolute path of the directory. */
+  dir: string;
+  /** Segment files sorted by id. */
+  segments: SegmentFile[];
+  /** Other files directly inside the directory (`LOCK`, `batches.intent`, ...). */
+  sideFiles: SideFile[];
+  /** Files under `quarantine/`. */
+  quarantine: SideFile[];
+  /** The writer lock holder, if the directory is locked. */
+  lock: LockHolder | undefined;
+}
+
+const SEGMENT_NAME = /^(\d{6,})\.wal$/;
+const QUARANTINE_DIR = 'quarantine';
+const LOCK_FILE = 'LOCK';
+
+/**
+ * Checks that `dir` is an existing directory and returns its absolute path. Never creates
+ * anything. Throws {@link NoriCliError} `ERR_NOT_FOUND` / `ERR_NOT_A_DIRECTORY`.
+ */
+export async function assertDirectory(dir: string): Promise<string> {
+  const absolute = resolve(dir);
+  let info;
+  try {
+    info = await stat(absolute);
+  } catch (error) {
+    throw fsError(error, dir);
+  }
+  if (!info.isDirectory()) throw new NoriCliError('ERR_NOT_A_DIRECTORY', `${dir}: not a directory`);
+  return absolute;
+}
+
+/**
+ * Lists a WAL directory without locking or modifying it. Throws {@link NoriCliError}
+ * `ERR_NOT_A_WAL` when the directory holds no segment file, no `LOCK` and no `quarantine/`.
+ */
+export async function readWalDirectory(dir: string): Promise<WalDirectory> {
+  const absolute = await assertDirectory(dir);
+  let entries;
+  try {
+    entries = await readdir(absolute, { withFileTypes: true });
+  } catch (error) {
+    throw fsError(error, dir);
+  }
+  const segments: SegmentFile[] = [];
+  const sideFiles: SideFile[] = [];
+  let hasQuarantine = false;
+  for (const entry of entries) {
+    const path = join(absolute, entry.name);
+    const match = SEGMENT_NAME.exec(entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name === QUARANTINE_DIR) hasQuarantine = true;
+      continue;
+    }
+    const size = await fileSize(path);
+    if (match?.[1] !== undefined && entry.isFile()) {
+      segments.push({ id: Number(match[1]), name: entry.name, path, size });
+    } else {
+      sideFiles.push({ name: entry.name, size });
+    }
+  }
+  if (segments.length === 0 && !hasQuarantine && !sideFiles.some((file) => file.name === LOCK_FILE)) {
+    throw new NoriCliError('ERR_NOT_A_WAL', `${dir}: not a WAL directory (no NNNNNN.wal segment files)`);
+  }
+  segments.sort((a, b) => a.id - b.id);
+  sideFiles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const quarantine = hasQuarantine ? await listQuarantine(absolute) : [];
+  const lock = sideFiles.some((file) => file.name === LOCK_FILE) ? await readLockHolder(absolute) : undefined;
+  return { dir: absolute, segments, sideFiles, quarantine, lock };
+}
+
+/**
+ * Who holds the writer lock of `dir` (through `@nori/storage`'s `readLock()`, which never
+ * locks), or `undefined` if nobody does.
+ */
+export async function readLockHolder(dir: string): Promise<LockHolder | undefined> {
+  let info: LockInfo | undefined;
+  try {
+    info = await new NodeFileStorage(dir).readLock();
+  } catch (error) {
+    throw fsError(error, join(dir, LOCK_FILE));
+  }
+  if (info === undefined) return undefined;
+  return { ...info, stale: isStale(info) };
+}
+
+/**
+ * Same rule as the storage lock: the holder is provably gone when it ran on this host and the
+ * machine rebooted since, or its pid is not running, or that pid now belongs to a newer process.
+ */
+function isStale(info: LockInfo): boolean | undefined {
+  if (info.hostname !== hostname() || !Number.isSafeInteger(info.pid) || info.pid <= 0) return undefined;
+  const boot = readProc('/proc/sys/kernel/random/boot_id')?.trim();
+  if (info.bootId !== undefined && boot !== undefined && boot !== '' && info.bootId !== boot) return true;
+  try {
+    process.kill(info.pid, 0);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return true;
+    if (code !== 'EPERM') return undefined;
+  }
+  if (info.startTime !== undefined) {
+    const stat = readProc(`/proc/${info.pid}/stat`);
+    // Field 22 (start time); field 2 (comm) is parenthesised and may contain spaces.
+    const startTime = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    if (startTime !== undefined && startTime !== info.startTime) return true;
+  }
+  return false;
+}
+
+function readProc(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function listQuarantine(dir: string): Promise<SideFile[]> {
+  const out: SideFile[] = [];
+  const walk = async (relative: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(join(dir, relative), { withFileTypes: true });
+    } catch (error) {
+      throw fsError(error, join(dir, relative));
+    }
+    for (const entry of entries) {
+      const name = `${relative}/${entry.name}`;
+      if (entry.isDirectory()) await walk(name);
+      else out.push({ name, size: await fileSize(join(dir, name)) });
+    }
+  };
+  await walk(QUARANTINE_DIR);
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    throw fsError(error, path);
+  }
+}
