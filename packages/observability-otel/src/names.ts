@@ -28,7 +28,7 @@ export const NORI_WAL_ATTRIBUTES = {
   batch: 'nori.wal.batch',
   /** `ok` or `error`. */
   fsyncOutcome: 'nori.wal.fsync.outcome',
-  /** `truncated`, `quarantined`, `skipped` or `failed`. */
+  /** `truncated`, `quarantined`, `skipped` or `failed` (anything else is reported as `other`). */
   corruptionAction: 'nori.wal.corruption.action',
   /** A codec corruption reason (`crc-mismatch`, ...) or `other`. */
   corruptionReason: 'nori.wal.corruption.reason',

@@ -4,9 +4,8 @@ import {
   SpanStatusCode,
   type Attributes,
   type BatchObservableCallback,
-  type Counter,
-  type Histogram,
   type Meter,
+  type MetricOptions,
   type Observable,
   type Tracer,
 } from '@opentelemetry/api';
@@ -95,7 +94,7 @@ const CORRUPT_REASONS = new Set([
   'decompression-failed',
   'too-large',
 ]);
-const CORRUPTION_ACTIONS = ['truncated', 'quarantined', 'skipped', 'failed'] as const;
+const CORRUPTION_ACTIONS = new Set(['truncated', 'quarantined', 'skipped', 'failed']);
 const ERROR_CODE_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 function invalid(message: string): NoriOtelError {
@@ -145,18 +144,13 @@ function errorType(error: unknown): string {
   return typeof name === 'string' && ERROR_CODE_PATTERN.test(name) ? name : '_OTHER';
 }
 
-function histogram(meter: Meter, name: string, buckets: readonly number[]): Histogram {
-  const d = NORI_WAL_METRICS.find((m) => m.name === name)!;
-  return meter.createHistogram(name, {
-    description: d.description,
-    unit: d.unit,
-    advice: { explicitBucketBoundaries: [...buckets] },
-  });
-}
-
-function counter(meter: Meter, name: string): Counter {
-  const d = NORI_WAL_METRICS.find((m) => m.name === name)!;
-  return meter.createCounter(name, { description: d.description, unit: d.unit });
+/** Description, unit and (for histograms) bucket advice of a metric, from {@link NORI_WAL_METRICS}. */
+function instrumentOptions(name: string, buckets?: readonly number[]): MetricOptions {
+  const d = NORI_WAL_METRICS.find((m) => m.name === name);
+  if (d === undefined) throw new Error(`internal: ${name} missing from NORI_WAL_METRICS`);
+  return buckets === undefined
+    ? { description: d.description, unit: d.unit }
+    : { description: d.description, unit: d.unit, advice: { explicitBucketBoundaries: [...buckets] } };
 }
 
 /**
@@ -193,24 +187,23 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
   const meter = givenMeter ?? metrics.getMeter(INSTRUMENTATION_SCOPE);
   const tracer = spans.recovery || spans.fsync ? (givenTracer ?? trace.getTracer(INSTRUMENTATION_SCOPE)) : undefined;
 
-  const appendRecords = counter(meter, M.appendRecords);
-  const appendBytes = counter(meter, M.appendBytes);
-  const fsyncDuration = histogram(meter, M.fsyncDuration, FSYNC_DURATION_BUCKETS);
-  const groupCommitSize = histogram(meter, M.groupCommitSize, GROUP_COMMIT_SIZE_BUCKETS);
-  const segmentRotations = counter(meter, M.segmentRotations);
-  const segmentDeletions = counter(meter, M.segmentDeletions);
-  const recoveryDuration = histogram(meter, M.recoveryDuration, RECOVERY_DURATION_BUCKETS);
-  const recoveryRecords = counter(meter, M.recoveryRecords);
-  const recoveryTruncatedBytes = counter(meter, M.recoveryTruncatedBytes);
-  const corruptions = counter(meter, M.corruptions);
-  const failures = counter(meter, M.failures);
-  const describe = (name: string) => {
-    const d = NORI_WAL_METRICS.find((m) => m.name === name)!;
-    return { description: d.description, unit: d.unit };
-  };
-  const segments = meter.createObservableUpDownCounter(M.segments, describe(M.segments));
-  const diskUsage = meter.createObservableUpDownCounter(M.diskUsage, describe(M.diskUsage));
-  const queueBytes = meter.createObservableGauge(M.queueBytes, describe(M.queueBytes));
+  const counter = (name: string) => meter.createCounter(name, instrumentOptions(name));
+  const histogram = (name: string, buckets: readonly number[]) =>
+    meter.createHistogram(name, instrumentOptions(name, buckets));
+  const appendRecords = counter(M.appendRecords);
+  const appendBytes = counter(M.appendBytes);
+  const fsyncDuration = histogram(M.fsyncDuration, FSYNC_DURATION_BUCKETS);
+  const groupCommitSize = histogram(M.groupCommitSize, GROUP_COMMIT_SIZE_BUCKETS);
+  const segmentRotations = counter(M.segmentRotations);
+  const segmentDeletions = counter(M.segmentDeletions);
+  const recoveryDuration = histogram(M.recoveryDuration, RECOVERY_DURATION_BUCKETS);
+  const recoveryRecords = counter(M.recoveryRecords);
+  const recoveryTruncatedBytes = counter(M.recoveryTruncatedBytes);
+  const corruptions = counter(M.corruptions);
+  const failures = counter(M.failures);
+  const segments = meter.createObservableUpDownCounter(M.segments, instrumentOptions(M.segments));
+  const diskUsage = meter.createObservableUpDownCounter(M.diskUsage, instrumentOptions(M.diskUsage));
+  const queueBytes = meter.createObservableGauge(M.queueBytes, instrumentOptions(M.queueBytes));
 
   // Attribute sets are built once: the hot path (append, fsync) allocates nothing.
   const base: Attributes = Object.freeze({ [A.name]: walName });
@@ -220,7 +213,7 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
   const fsyncError = Object.freeze({ ...base, [A.fsyncOutcome]: 'error' });
   const corruptionAttrs = new Map<string, Attributes>();
   const corruptionAttributes = (action: string, reason: string): Attributes => {
-    const safeAction = (CORRUPTION_ACTIONS as readonly string[]).includes(action) ? action : 'other';
+    const safeAction = CORRUPTION_ACTIONS.has(action) ? action : 'other';
     const safeReason = CORRUPT_REASONS.has(reason) ? reason : 'other';
     const key = `${safeAction}\u0000${safeReason}`;
     let attrs = corruptionAttrs.get(key);

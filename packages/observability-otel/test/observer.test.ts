@@ -177,6 +177,20 @@ describe('createOtelObserver: scripted observer events', () => {
     await m.shutdown();
   });
 
+  it('collapses unknown corruption actions and reasons to other', async () => {
+    const m = setupMetrics();
+    const { observer } = createOtelObserver({ meter: m.meter, walName: 'c' });
+    observer.onCorruption!({ segmentId: 1, offset: 0, reason: 'crc-mismatch', action: 'exploded' as never });
+    observer.onCorruption!({ segmentId: 1, offset: 9, reason: 'key=secret-customer-42', action: 'skipped' });
+    observer.onCorruption!({ segmentId: 2, offset: 9, reason: 'key=another-customer', action: 'skipped' });
+    const c = await m.collect();
+    expect(c.points('nori.wal.corruptions')).toEqual([
+      { attributes: { [NAME]: 'c', 'nori.wal.corruption.action': 'other', 'nori.wal.corruption.reason': 'crc-mismatch' }, value: 1 },
+      { attributes: { [NAME]: 'c', 'nori.wal.corruption.action': 'skipped', 'nori.wal.corruption.reason': 'other' }, value: 2 },
+    ]);
+    await m.shutdown();
+  });
+
   it('does not count would-be truncation of a read-only recovery as truncated bytes', async () => {
     const m = setupMetrics();
     const { observer } = createOtelObserver({ meter: m.meter, walName: 'ro' });
