@@ -3,6 +3,6 @@ export { validateName } from './paths.js';
 export type { LockInfo, OpenOptions, Storage, StorageFile, StorageLock } from './types.js';
 export { NodeFileStorage, type NodeFileStorageOptions } from './node/storage.js';
 export type { PreallocateMode } from './node/file.js';
-export { MemoryStorage, type CrashOptions, type MemoryStorageOptions } from './memory/storage.js';
+export { MemoryStorage, type CrashOptions, type ForkOptions, type MemoryStorageOptions } from './memory/storage.js';
 export type { MemoryFault } from './memory/faults.js';
 export type { CrashMode } from './memory/inode.js';

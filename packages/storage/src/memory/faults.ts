@@ -7,13 +7,19 @@ export type MemoryFault =
   /** `op` fails with `EIO` (on files named `name`, if given) `times` times (default: until cleared). */
   | { kind: 'eio'; op: 'write' | 'read' | 'sync'; name?: string; times?: number }
   /** The next sync (of `name`, if given) fails with `EIO` and drops the file's dirty pages. */
-  | { kind: 'fsyncgate'; name?: string };
+  | { kind: 'fsyncgate'; name?: string }
+  /**
+   * Power loss in the middle of the workload: after `afterOps` more mutating operations succeed
+   * (writes, truncates, preallocations, syncs, creates, mkdirs, renames, removes, directory
+   * syncs), the next one crashes the storage (as `crash()`) and fails with `ERR_CRASHED`.
+   */
+  | { kind: 'crash'; afterOps: number };
 
 /** What a sync should do under the active faults. */
 export type SyncOutcome = 'ok' | 'eio' | 'fsyncgate';
 
 interface Armed {
-  fault: Exclude<MemoryFault, { kind: 'enospc' }>;
+  fault: Exclude<MemoryFault, { kind: 'enospc' } | { kind: 'crash' }>;
   remaining: number;
 }
 
@@ -34,14 +40,25 @@ export function enospc(op: string, name: string): StorageError {
 export class FaultInjector {
   #armed: Armed[] = [];
   #spaceLeft = Infinity;
+  #opsBeforeCrash: number | undefined;
 
   add(fault: MemoryFault): void {
+    if (fault.kind === 'crash') {
+      if (!Number.isSafeInteger(fault.afterOps) || fault.afterOps < 0) {
+        throw new StorageError('ERR_INVALID_ARGUMENT', 'crash.afterOps must be a non-negative integer');
+      }
+      this.#opsBeforeCrash = fault.afterOps;
+      return;
+    }
     if (fault.kind === 'enospc') {
       if (!Number.isSafeInteger(fault.afterBytes) || fault.afterBytes < 0) {
         throw new StorageError('ERR_INVALID_ARGUMENT', 'enospc.afterBytes must be a non-negative integer');
       }
       this.#spaceLeft = fault.afterBytes;
       return;
+    }
+    if (fault.kind !== 'eio' && fault.kind !== 'fsyncgate') {
+      throw new StorageError('ERR_INVALID_ARGUMENT', `unknown fault kind ${JSON.stringify((fault as { kind: unknown }).kind)}`);
     }
     const times = fault.kind === 'fsyncgate' ? 1 : (fault.times ?? Infinity);
     if (times !== Infinity && (!Number.isSafeInteger(times) || times <= 0)) {
@@ -53,6 +70,18 @@ export class FaultInjector {
   clear(): void {
     this.#armed = [];
     this.#spaceLeft = Infinity;
+    this.#opsBeforeCrash = undefined;
+  }
+
+  /** Counts one mutating operation; true when an armed crash fault fires now (it disarms). */
+  crashNow(): boolean {
+    if (this.#opsBeforeCrash === undefined) return false;
+    if (this.#opsBeforeCrash === 0) {
+      this.#opsBeforeCrash = undefined;
+      return true;
+    }
+    this.#opsBeforeCrash -= 1;
+    return false;
   }
 
   #take(matches: (fault: Armed['fault']) => boolean): Armed['fault'] | undefined {

@@ -8,6 +8,8 @@ import type { Inode } from './inode.js';
 export interface MemoryContext {
   readonly epoch: number;
   readonly faults: FaultInjector;
+  /** Called before every mutating operation: counts it and fires an armed crash fault. */
+  mutation(op: string, name: string): void;
 }
 
 /** A {@link StorageFile} of a {@link MemoryStorage}; bound to the "process" (epoch) that opened it. */
@@ -47,6 +49,11 @@ export class MemoryFile implements StorageFile {
     return inode;
   }
 
+  #mutation(op: string): void {
+    this.#context.mutation(op, this.name);
+    this.#live(op);
+  }
+
   #grow(op: string, inode: Inode, length: number): void {
     const growth = length - inode.current.size;
     if (growth > 0 && this.#context.faults.reserve(growth) < growth) throw enospc(op, this.name);
@@ -56,6 +63,7 @@ export class MemoryFile implements StorageFile {
   writevSync(buffers: readonly Uint8Array[], position: number): void {
     const inode = this.#writable('writev');
     const total = checkWriteArgs(buffers, position);
+    this.#mutation('writev');
     this.#context.faults.check('write', this.name);
     if (total === 0) return;
     const allowed = this.#context.faults.reserve(total);
@@ -95,12 +103,14 @@ export class MemoryFile implements StorageFile {
   async truncate(length: number): Promise<void> {
     const inode = this.#writable('ftruncate');
     checkNonNegativeInteger(length, 'length');
+    this.#mutation('ftruncate');
     this.#grow('ftruncate', inode, length);
     inode.truncate(length);
   }
 
   async #sync(op: string): Promise<void> {
     const inode = this.#live(op);
+    this.#mutation(op);
     const outcome = this.#context.faults.sync(this.name);
     if (outcome === 'ok') {
       inode.sync();
@@ -122,6 +132,7 @@ export class MemoryFile implements StorageFile {
   async preallocate(length: number): Promise<void> {
     const inode = this.#writable('preallocate');
     checkNonNegativeInteger(length, 'length');
+    this.#mutation('preallocate');
     if (inode.current.size >= length) return;
     this.#grow('preallocate', inode, length);
     inode.truncate(length);

@@ -15,7 +15,16 @@ export class Inode {
   current = new PagedBuffer();
   #pending: FileOp[] = [];
 
-  /** Bytes written (not yet synced) that a crash may lose. */
+  /** An independent copy (pages shared copy-on-write). */
+  clone(): Inode {
+    const copy = new Inode();
+    copy.durable = this.durable.clone();
+    copy.current = this.current.clone();
+    copy.#pending = this.#pending.slice();
+    return copy;
+  }
+
+  /** True while changes since the last sync exist (a crash may lose them). */
   get dirty(): boolean {
     return this.#pending.length > 0;
   }
@@ -46,15 +55,15 @@ export class Inode {
   }
 
   /**
-   * Power loss: a random selection of pending changes reaches the disk, the last one of them
-   * possibly torn per sector; then the page cache is gone and `current` equals `durable`.
+   * Power loss: a random selection of pending changes reaches the disk (in prefix mode the first
+   * lost change is, half of the time, torn per sector); then the page cache is gone and `current` equals `durable`.
    */
   crash(rng: Prng, mode: CrashMode, sectorSize: number): void {
     const pending = this.#pending;
     if (mode === 'prefix') {
       const kept = rng.int(pending.length + 1);
       for (let i = 0; i < kept; i++) apply(this.durable, pending[i] as FileOp);
-      if (kept < pending.length) tear(this.durable, pending[kept] as FileOp, rng, sectorSize);
+      if (kept < pending.length && rng.chance()) tear(this.durable, pending[kept] as FileOp, rng, sectorSize);
     } else {
       for (const op of pending) {
         const roll = rng.int(3);

@@ -50,6 +50,20 @@ export class Namespace {
     }
   }
 
+  /** An independent copy; `copyEntry` maps every entry (so inodes can be cloned once each). */
+  clone(copyEntry: (entry: Entry) => Entry): Namespace {
+    const copy = new Namespace();
+    for (const [name, entry] of this.durable) copy.durable.set(name, copyEntry(entry));
+    for (const [name, entry] of this.current) copy.current.set(name, copyEntry(entry));
+    for (const [dir, ops] of this.#pending) {
+      copy.#pending.set(
+        dir,
+        ops.map((op) => (op.kind === 'delete' ? op : { ...op, entry: copyEntry(op.entry) })),
+      );
+    }
+    return copy;
+  }
+
   /** Directory fsync: the pending entry changes of `dir` become durable. */
   syncDir(dir: string): void {
     const ops = this.#pending.get(dir);

@@ -3,7 +3,11 @@ export class Prng {
   #state: number;
 
   constructor(seed: number) {
-    this.#state = seed >>> 0;
+    // Scramble the seed (murmur3 fmix32) so neighbouring seeds give unrelated sequences.
+    let h = (seed ^ 0x9e3779b9) >>> 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    this.#state = (h ^ (h >>> 16)) >>> 0;
   }
 
   /** Uniform float in [0, 1). */

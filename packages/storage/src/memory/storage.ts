@@ -22,6 +22,12 @@ export interface MemoryStorageOptions {
   crashMode?: CrashMode;
 }
 
+/** Options of {@link MemoryStorage.fork}. */
+export interface ForkOptions {
+  /** Seed of the copy's PRNG (default: the original's seed). */
+  seed?: number;
+}
+
 /** Options of {@link MemoryStorage.crash}. */
 export interface CrashOptions {
   /** Overrides the storage's `crashMode` for this crash. */
@@ -46,12 +52,14 @@ function osError(code: string, op: string, name: string, what: string): StorageE
  */
 export class MemoryStorage implements Storage {
   readonly description = 'memory';
-  readonly #namespace = new Namespace();
+  #namespace = new Namespace();
+  readonly #seed: number;
   readonly #rng: Prng;
   readonly #sectorSize: number;
   readonly #crashMode: CrashMode;
-  readonly #context: { epoch: number; faults: FaultInjector } = { epoch: 0, faults: new FaultInjector() };
+  readonly #context: MemoryContext & { epoch: number };
   #lock: { info: LockInfo; epoch: number } | undefined;
+  #operations = 0;
 
   constructor(options: MemoryStorageOptions = {}) {
     const seed = options.seed ?? 1;
@@ -60,9 +68,22 @@ export class MemoryStorage implements Storage {
     if (!Number.isSafeInteger(sectorSize) || sectorSize <= 0) {
       throw new StorageError('ERR_INVALID_ARGUMENT', 'sectorSize must be a positive integer');
     }
+    this.#seed = seed;
     this.#rng = new Prng(seed);
     this.#sectorSize = sectorSize;
     this.#crashMode = options.crashMode ?? 'prefix';
+    const faults = new FaultInjector();
+    this.#context = {
+      epoch: 0,
+      faults,
+      mutation: (op, name) => {
+        if (faults.crashNow()) {
+          this.crash();
+          throw new StorageError('ERR_CRASHED', `${op} ${name}: simulated power loss (crash fault)`, { syscall: op, path: name });
+        }
+        this.#operations += 1;
+      },
+    };
   }
 
   /** The number of crashes so far (each crash starts a new simulated process). */
@@ -70,8 +91,35 @@ export class MemoryStorage implements Storage {
     return this.#context.epoch;
   }
 
-  get #memoryContext(): MemoryContext {
-    return this.#context;
+  /**
+   * Mutating operations so far (what a `{ kind: 'crash', afterOps }` fault counts): run a
+   * workload once, read this, then replay it with a crash after each count.
+   */
+  get operations(): number {
+    return this.#operations;
+  }
+
+  /**
+   * An independent copy of the disk, page cache and pending changes (pages shared copy-on-write),
+   * without open handles, lock or faults: explore several crash outcomes of one state.
+   */
+  fork(options: ForkOptions = {}): MemoryStorage {
+    const copy = new MemoryStorage({
+      seed: options.seed ?? this.#seed,
+      sectorSize: this.#sectorSize,
+      crashMode: this.#crashMode,
+    });
+    const inodes = new Map<Inode, Inode>();
+    copy.#namespace = this.#namespace.clone((entry) => {
+      if (entry.kind !== 'file') return entry;
+      let inode = inodes.get(entry.inode);
+      if (inode === undefined) {
+        inode = entry.inode.clone();
+        inodes.set(entry.inode, inode);
+      }
+      return { kind: 'file', inode };
+    });
+    return copy;
   }
 
   #entry(name: string): Entry | undefined {
@@ -91,11 +139,12 @@ export class MemoryStorage implements Storage {
     if (entry === undefined) {
       if (options.create !== true) throw notFound('open', name);
       this.#requireDir('open', parentOf(name));
+      this.#context.mutation('open', name);
       entry = { kind: 'file', inode: new Inode() };
       this.#namespace.set(name, entry);
     }
     if (entry.kind !== 'file') throw osError('EISDIR', 'open', name, 'is a directory');
-    return new MemoryFile(name, entry.inode, this.#memoryContext, options.readOnly === true);
+    return new MemoryFile(name, entry.inode, this.#context, options.readOnly === true);
   }
 
   async list(dir?: string): Promise<string[]> {
@@ -119,8 +168,10 @@ export class MemoryStorage implements Storage {
     for (let i = 1; i <= segments.length; i++) {
       const prefix = segments.slice(0, i).join('/');
       const entry = this.#entry(prefix);
-      if (entry === undefined) this.#namespace.set(prefix, { kind: 'dir' });
-      else if (entry.kind !== 'dir') throw osError('EEXIST', 'mkdir', prefix, 'a file is in the way');
+      if (entry === undefined) {
+        this.#context.mutation('mkdir', prefix);
+        this.#namespace.set(prefix, { kind: 'dir' });
+      } else if (entry.kind !== 'dir') throw osError('EEXIST', 'mkdir', prefix, 'a file is in the way');
     }
   }
 
@@ -133,6 +184,7 @@ export class MemoryStorage implements Storage {
     this.#requireDir('rename', parentOf(to));
     if (this.#entry(to)?.kind === 'dir') throw osError('EISDIR', 'rename', to, 'is a directory');
     if (from === to) return;
+    this.#context.mutation('rename', from);
     this.#namespace.rename(from, to, entry);
   }
 
@@ -146,12 +198,14 @@ export class MemoryStorage implements Storage {
         if (other.startsWith(prefix)) throw osError('ENOTEMPTY', 'rmdir', name, 'directory not empty');
       }
     }
+    this.#context.mutation('unlink', name);
     this.#namespace.delete(name);
   }
 
   async syncDir(dir?: string): Promise<void> {
     const rel = validateDir(dir);
     this.#requireDir('fsync', rel);
+    this.#context.mutation('fsync', rel);
     const outcome = this.#context.faults.sync(rel);
     if (outcome !== 'ok') throw this.#context.faults.syncError('fsync', rel);
     this.#namespace.syncDir(rel);
