@@ -45,6 +45,15 @@ export function fileIoSuite(factory: ConformanceFactory): void {
       await file.close();
     });
 
+    it('an empty write changes nothing, even past the end', async () => {
+      const { storage } = harness();
+      const file = await storage.open('empty', { create: true });
+      file.writevSync([], 100);
+      await file.writev([new Uint8Array(0)], 200);
+      expect(await file.size()).toBe(0);
+      await file.close();
+    });
+
     it('a write past the end leaves a zero-filled gap', async () => {
       const { storage } = harness();
       const file = await storage.open('gap', { create: true });
