@@ -1,0 +1,56 @@
+/**
+ * Stable error codes of `@nori/wal`. Callers switch on `code`, never on the message.
+ *
+ * - `ERR_CONFIG`: `Wal.open` received an invalid configuration.
+ * - `ERR_CLOSED`: the WAL was closed (or is closing) when the call was made.
+ * - `ERR_FAILED`: the WAL entered the failed state after a write or fsync error; `cause` holds it.
+ * - `ERR_CORRUPTION`: damaged bytes found (strict recovery, or a reader meeting unknown damage).
+ * - `ERR_LOCKED`: another process holds the directory's writer lock.
+ * - `ERR_ABORTED`: an `AbortSignal` fired before the record was written.
+ * - `ERR_RECORD_TOO_LARGE`: the encoded record exceeds `maxRecordSize`.
+ * - `ERR_READ_ONLY`: a write was attempted on a WAL opened with `readOnly: true`.
+ * - `ERR_INVALID_POSITION`: a position that is not a record boundary or lies past the end.
+ * - `ERR_SEGMENT_GONE`: the requested position is in a segment already deleted by GC.
+ * - `ERR_INVALID_RECORD`: the record input is malformed (bad key/value type, bad ttl, ...).
+ * - `ERR_COMPRESSION_UNAVAILABLE` / `ERR_COMPRESSION_FAILED`: passed through from the codec.
+ */
+export type WalErrorCode =
+  | 'ERR_CONFIG'
+  | 'ERR_CLOSED'
+  | 'ERR_FAILED'
+  | 'ERR_CORRUPTION'
+  | 'ERR_LOCKED'
+  | 'ERR_ABORTED'
+  | 'ERR_RECORD_TOO_LARGE'
+  | 'ERR_READ_ONLY'
+  | 'ERR_INVALID_POSITION'
+  | 'ERR_SEGMENT_GONE'
+  | 'ERR_INVALID_RECORD'
+  | 'ERR_COMPRESSION_UNAVAILABLE'
+  | 'ERR_COMPRESSION_FAILED';
+
+/** The one error class thrown by `@nori/wal`; `code` is stable, `cause` holds the underlying error. */
+export class WalError extends Error {
+  /** Stable machine-readable code, see {@link WalErrorCode}. */
+  readonly code: WalErrorCode | (string & {});
+
+  constructor(code: WalErrorCode | (string & {}), message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WalError';
+    this.code = code;
+  }
+}
+
+/** Reads the `code` property of an unknown thrown value, if it has a string one. */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+/** Normalises an unknown thrown value to an `Error` (for `cause` and observer events). */
+export function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

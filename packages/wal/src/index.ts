@@ -1,0 +1,33 @@
+/**
+ * @nori/wal: a write-ahead log that reads and writes Rust nori-wal segment directories, with
+ * group commit, fsync policies that keep their promise, crash-atomic batches, streaming
+ * recovery, readers, tailing and GC.
+ * @packageDocumentation
+ */
+export { Wal } from './wal.js';
+export { WalError, type WalErrorCode } from './errors.js';
+export {
+  DEFAULT_BATCH_WINDOW_MS,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_SEGMENT_SIZE,
+  MAX_SEGMENT_SIZE,
+  MIN_SEGMENT_SIZE,
+} from './config.js';
+export { QUARANTINE_DIR } from './recovery.js';
+export { BATCH_INTENT_FILE } from './batch-intent.js';
+export { segmentName, parseSegmentName } from './segment-name.js';
+export { comparePositions } from './position.js';
+export type {
+  AppendOptions,
+  CorruptionInfo,
+  FsyncPolicy,
+  Position,
+  ReadOptions,
+  RecoveryMode,
+  RecoveryReport,
+  SegmentInfo,
+  WalConfig,
+  WalEntry,
+  WalObserver,
+  WalStats,
+} from './types.js';

@@ -1,0 +1,179 @@
+import type { Storage, StorageFile } from '@nori/storage';
+import { WalError, errorCode } from './errors.js';
+import { isPosition } from './position.js';
+import type { SkippedRegion } from './recovery.js';
+import { segmentName } from './segment-name.js';
+import { SegmentScanner } from './segment-scanner.js';
+import type { SegmentTable } from './segment-table.js';
+import type { ReadOptions, WalEntry } from './types.js';
+
+/** A live reader's place in the log; GC never deletes its segment or later ones. */
+export interface ReaderCursor {
+  segmentId: number;
+}
+
+/** What a reader needs from the WAL. */
+export interface LogView {
+  readonly storage: Storage;
+  readonly maxRecordSize: number;
+  readonly table: SegmentTable;
+  readonly skips: Map<number, SkippedRegion[]>;
+  /** Throws `ERR_CLOSED` once the WAL is closed. */
+  checkOpen(): void;
+  /** Resolves at the next write, rotation, failure or close. */
+  waitForWrite(): Promise<void>;
+  /** Registers a reader for GC protection; returns the unregister function. */
+  register(cursor: ReaderCursor): () => void;
+}
+
+function waitForChange(view: LogView, signal: AbortSignal | undefined): Promise<void> {
+  const write = view.waitForWrite();
+  if (signal === undefined) return write;
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+    void write.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal !== undefined && signal.aborted;
+}
+
+function invalidPosition(message: string): WalError {
+  return new WalError('ERR_INVALID_POSITION', message);
+}
+
+/**
+ * Reads records in log order from `options.from` (a record boundary) across every segment.
+ * Bounded memory: one chunk buffer (grown only for records larger than a chunk). Reads stop at
+ * the written position, never in preallocated zeros; with `follow` the iterator waits for new
+ * records. An aborted `signal` ends the iteration cleanly.
+ */
+export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncGenerator<WalEntry, void, undefined> {
+  view.checkOpen();
+  const copy = options.copy !== false;
+  const follow = options.follow === true;
+  const signal = options.signal;
+  const table = view.table;
+  const ids = table.ids();
+  let segmentId: number;
+  let offset: number;
+  let verifyFirst = false;
+  if (options.from !== undefined) {
+    const from = options.from;
+    if (!isPosition(from)) throw invalidPosition('from must be { segmentId, offset } with non-negative integers');
+    const size = table.sizeOf(from.segmentId);
+    if (size === undefined) {
+      const oldest = ids[0];
+      if (oldest !== undefined && from.segmentId < oldest) {
+        throw new WalError('ERR_SEGMENT_GONE', `segment ${segmentName(from.segmentId)} was deleted (oldest is ${segmentName(oldest)})`);
+      }
+      throw invalidPosition(`segment ${segmentName(from.segmentId)} does not exist`);
+    }
+    if (from.offset > size) {
+      throw invalidPosition(`offset ${from.offset} is past the end (${size}) of segment ${segmentName(from.segmentId)}`);
+    }
+    segmentId = from.segmentId;
+    offset = from.offset;
+    verifyFirst = true;
+  } else {
+    segmentId = ids[0] ?? 0;
+    offset = 0;
+  }
+  const cursor: ReaderCursor = { segmentId };
+  const unregister = view.register(cursor);
+  const scanner = new SegmentScanner({ maxRecordSize: view.maxRecordSize });
+  let file: StorageFile | undefined;
+  try {
+    for (;;) {
+      if (isAborted(signal)) return;
+      view.checkOpen();
+      const limit = table.sizeOf(segmentId);
+      if (limit === undefined) {
+        // Empty log (no segment yet, read-only): nothing to read until something is written.
+        if (!follow) return;
+        await waitForChange(view, signal);
+        continue;
+      }
+      try {
+        file = await view.storage.open(segmentName(segmentId), { readOnly: true });
+      } catch (error) {
+        if (errorCode(error) === 'ERR_NOT_FOUND') {
+          throw new WalError('ERR_SEGMENT_GONE', `segment ${segmentName(segmentId)} disappeared while reading`, { cause: error });
+        }
+        throw error;
+      }
+      scanner.open(file, offset, limit);
+      let nextSegment: number | undefined;
+      while (nextSegment === undefined) {
+        const status = scanner.step();
+        if (status === 'ok') {
+          const records = scanner.records;
+          const record = records.record(copy);
+          const entry: WalEntry = {
+            key: record.key,
+            value: record.value,
+            tombstone: record.tombstone,
+            ttlMs: record.ttlMs,
+            compression: record.compression,
+            position: { segmentId, offset: scanner.recordOffset },
+            size: records.recordSize,
+          };
+          verifyFirst = false;
+          yield entry;
+          if (isAborted(signal)) return;
+          continue;
+        }
+        if (status === 'need-data') {
+          if (!(await scanner.fill())) {
+            throw new WalError('ERR_CORRUPTION', `segment ${segmentName(segmentId)} is shorter than its logical size ${limit}`);
+          }
+          continue;
+        }
+        if (status === 'end') {
+          view.checkOpen();
+          const current = table.sizeOf(segmentId);
+          if (current !== undefined && current > scanner.limit) {
+            scanner.setLimit(current);
+            continue;
+          }
+          if (table.isActive(segmentId) || table.nextAfter(segmentId) === undefined) {
+            if (!follow) return;
+            await waitForChange(view, signal);
+            if (isAborted(signal)) return;
+            continue;
+          }
+          nextSegment = table.nextAfter(segmentId);
+          continue;
+        }
+        const bad = scanner.badOffset;
+        const skip = view.skips.get(segmentId)?.find((region) => region.from === bad);
+        if (skip !== undefined) {
+          scanner.open(file, skip.to, scanner.limit);
+          continue;
+        }
+        if (verifyFirst) {
+          throw invalidPosition(`no record starts at offset ${bad} of segment ${segmentName(segmentId)}`);
+        }
+        throw new WalError(
+          'ERR_CORRUPTION',
+          `corrupt record in segment ${segmentName(segmentId)} at offset ${bad} (${scanner.badReason ?? 'unknown'})`,
+        );
+      }
+      scanner.release();
+      await file.close();
+      file = undefined;
+      segmentId = nextSegment;
+      offset = 0;
+      cursor.segmentId = segmentId;
+    }
+  } finally {
+    scanner.release();
+    unregister();
+    if (file !== undefined) await file.close().catch(() => undefined);
+  }
+}

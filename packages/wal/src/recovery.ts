@@ -1,0 +1,325 @@
+import type { Storage, StorageFile } from '@nori/storage';
+import { BATCH_INTENT_FILE, readIntentFile, type BatchExtent } from './batch-intent.js';
+import { WalError } from './errors.js';
+import { parseSegmentName, segmentName } from './segment-name.js';
+import { SegmentScanner } from './segment-scanner.js';
+import { copyRange, isZeroRange, resync, scanRegion, truncateDurably } from './segment-io.js';
+import type { CorruptionInfo, Position, RecoveryMode, RecoveryReport, WalObserver } from './types.js';
+
+/** Folder (inside the WAL directory) that receives bytes and segments recovery moved away. */
+export const QUARANTINE_DIR = 'quarantine';
+
+/** A segment as recovery left it. */
+export interface RecoveredSegment {
+  id: number;
+  /** Logical size: bytes of valid records (readers never read past it). */
+  size: number;
+  /** Length of the file on disk (may include a preallocated zero tail). */
+  fileSize: number;
+}
+
+/** A region salvage recovery skipped inside a segment. */
+export interface SkippedRegion {
+  from: number;
+  to: number;
+}
+
+/** Everything `Wal.open` needs from recovery. */
+export interface RecoveryResult {
+  report: RecoveryReport;
+  segments: RecoveredSegment[];
+  /** Salvage: damaged regions inside segments, by segment id, that readers jump over. */
+  skips: Map<number, SkippedRegion[]>;
+}
+
+/** Recovery options (resolved config subset). */
+export interface RecoveryOptions {
+  mode: RecoveryMode;
+  maxRecordSize: number;
+  readOnly: boolean;
+  /** Keep a zero-filled tail of the last segment as preallocated space. */
+  keepZeroTail: boolean;
+  observer: WalObserver | undefined;
+}
+
+type CorruptionAction = 'truncated' | 'quarantined' | 'skipped' | 'failed';
+
+class Recovery {
+  private readonly scanner: SegmentScanner;
+  private readonly report: RecoveryReport;
+  private readonly segments: RecoveredSegment[] = [];
+  private readonly skips = new Map<number, SkippedRegion[]>();
+  private readonly start = performance.now();
+  private readonly quarantineNames = new Set<string>();
+  private dirChanged = false;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly options: RecoveryOptions,
+  ) {
+    this.scanner = new SegmentScanner({ maxRecordSize: options.maxRecordSize });
+    this.report = {
+      mode: options.mode,
+      records: 0,
+      segments: 0,
+      bytesScanned: 0,
+      bytesTruncated: 0,
+      tail: 'none',
+      corruptions: [],
+      quarantined: [],
+      skipped: [],
+      batchesRolledBack: 0,
+      lastPosition: { segmentId: 0, offset: 0 },
+      durationMs: 0,
+      readOnly: options.readOnly,
+    };
+  }
+
+  async run(): Promise<RecoveryResult> {
+    const names = await this.storage.list();
+    const ids = names
+      .map(parseSegmentName)
+      .filter((id): id is number => id !== undefined)
+      .sort((a, b) => a - b);
+    const intent = await readIntentFile(this.storage);
+
+    for (let index = 0; index < ids.length; index++) {
+      const id = ids[index] as number;
+      const previous = index > 0 ? (ids[index - 1] as number) : undefined;
+      if (previous !== undefined && id !== previous + 1) {
+        const stop = await this.missingSegments(previous, id, ids.slice(index));
+        if (stop) break;
+      }
+      const stop = await this.recoverSegment(id, index === ids.length - 1, ids.slice(index + 1));
+      if (stop) break;
+    }
+
+    await this.rollBackPartialBatches(intent.extents);
+    if (!this.options.readOnly && intent.size > 0) {
+      const file = await this.storage.open(BATCH_INTENT_FILE);
+      try {
+        await truncateDurably(file, 0);
+      } finally {
+        await file.close();
+      }
+    }
+    if (this.dirChanged && !this.options.readOnly) {
+      await this.storage.syncDir();
+      if (this.report.quarantined.length > 0) await this.storage.syncDir(QUARANTINE_DIR);
+    }
+
+    const last = this.segments[this.segments.length - 1];
+    this.report.segments = this.segments.length;
+    this.report.lastPosition = last === undefined ? { segmentId: 0, offset: 0 } : { segmentId: last.id, offset: last.size };
+    if (this.report.tail === 'none' && last !== undefined) this.report.tail = 'clean';
+    this.report.durationMs = performance.now() - this.start;
+    return { report: this.report, segments: this.segments, skips: this.skips };
+  }
+
+  /** Scans one segment; returns true when recovery stops here (later segments handled). */
+  private async recoverSegment(id: number, isLast: boolean, later: number[]): Promise<boolean> {
+    const name = segmentName(id);
+    const file = await this.storage.open(name);
+    try {
+      const fileSize = await file.size();
+      this.report.bytesScanned += fileSize;
+      const segment: RecoveredSegment = { id, size: fileSize, fileSize };
+      this.segments.push(segment);
+      let from = 0;
+      for (;;) {
+        const scan = await scanRegion(this.scanner, file, from, fileSize);
+        this.report.records += scan.records;
+        if (scan.status === 'end') {
+          segment.size = fileSize;
+          return false;
+        }
+        const bad = scan.end;
+        const reason = scan.reason ?? 'corrupt';
+        if (await isZeroRange(file, bad, fileSize)) {
+          // Zero-filled tail: preallocated space (or an unfinished trim), never corruption.
+          segment.size = bad;
+          if (isLast) this.report.tail = 'zero-filled';
+          if (!(isLast && this.options.keepZeroTail)) {
+            this.report.bytesTruncated += fileSize - bad;
+            segment.fileSize = bad;
+            if (!this.options.readOnly) await truncateDurably(file, bad);
+          }
+          return false;
+        }
+        const next = this.options.mode === 'strict' && isLast ? -1 : await resync(file, bad, fileSize, this.options.maxRecordSize);
+        if (isLast && next < 0) {
+          // Damage with nothing valid after it in the last segment: a torn write.
+          if (this.options.mode === 'strict') {
+            throw new WalError(
+              'ERR_CORRUPTION',
+              `strict recovery: torn tail in ${name} at offset ${bad} (${reason}); nothing was modified`,
+            );
+          }
+          this.report.tail = 'torn';
+          this.report.bytesTruncated += fileSize - bad;
+          segment.size = bad;
+          segment.fileSize = bad;
+          if (!this.options.readOnly) await truncateDurably(file, bad);
+          return false;
+        }
+        // Damage followed by valid records (or in a segment that is not the last): corruption.
+        const info: CorruptionInfo = { segmentId: id, offset: bad, reason };
+        this.report.corruptions.push(info);
+        if (this.options.mode === 'strict') {
+          this.emitCorruption(info, 'failed');
+          throw new WalError(
+            'ERR_CORRUPTION',
+            `strict recovery: corruption in ${name} at offset ${bad} (${reason}); nothing was modified`,
+          );
+        }
+        if (this.options.mode === 'salvage') {
+          if (next >= 0) {
+            this.addSkip(id, bad, next);
+            this.report.skipped.push({ from: { segmentId: id, offset: bad }, to: { segmentId: id, offset: next } });
+            this.emitCorruption(info, 'skipped');
+            from = next;
+            continue;
+          }
+          // Nothing valid in the rest of this (not last) segment: the segment ends here for readers.
+          segment.size = bad;
+          const nextId = later[0] ?? id + 1;
+          this.report.skipped.push({ from: { segmentId: id, offset: bad }, to: { segmentId: nextId, offset: 0 } });
+          this.emitCorruption(info, 'skipped');
+          return false;
+        }
+        // point-in-time, and tolerate-tail for damage that is not a plain torn tail.
+        await this.quarantineBytes(file, id, bad, fileSize);
+        segment.size = bad;
+        segment.fileSize = bad;
+        this.emitCorruption(info, 'quarantined');
+        if (later.length > 0) await this.quarantineSegments(later);
+        return true;
+      }
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** Segment ids jump from `previous` to `next`: a whole segment is missing mid-log. */
+  private async missingSegments(previous: number, next: number, remaining: number[]): Promise<boolean> {
+    const info: CorruptionInfo = {
+      segmentId: previous + 1,
+      offset: 0,
+      reason: `missing segment(s) ${segmentName(previous + 1)}..${segmentName(next - 1)}`,
+    };
+    this.report.corruptions.push(info);
+    if (this.options.mode === 'strict') {
+      this.emitCorruption(info, 'failed');
+      throw new WalError('ERR_CORRUPTION', `strict recovery: ${info.reason}; nothing was modified`);
+    }
+    if (this.options.mode === 'salvage') {
+      const prior = this.segments[this.segments.length - 1];
+      this.report.skipped.push({
+        from: { segmentId: previous, offset: prior?.size ?? 0 },
+        to: { segmentId: next, offset: 0 },
+      });
+      this.emitCorruption(info, 'skipped');
+      return false;
+    }
+    await this.quarantineSegments(remaining);
+    this.emitCorruption(info, 'quarantined');
+    return true;
+  }
+
+  private addSkip(id: number, from: number, to: number): void {
+    const list = this.skips.get(id);
+    if (list === undefined) this.skips.set(id, [{ from, to }]);
+    else list.push({ from, to });
+  }
+
+  private emitCorruption(info: CorruptionInfo, action: CorruptionAction): void {
+    this.options.observer?.onCorruption?.({ ...info, action });
+  }
+
+  private async quarantineName(base: string): Promise<string> {
+    let candidate = `${QUARANTINE_DIR}/${base}`;
+    for (let n = 1; this.quarantineNames.has(candidate) || (await this.storage.exists(candidate)); n++) {
+      candidate = `${QUARANTINE_DIR}/${base}.${n}`;
+    }
+    this.quarantineNames.add(candidate);
+    return candidate;
+  }
+
+  /** Moves `[from, fileSize)` of a segment to `quarantine/NNNNNN.wal.at-<from>` and truncates. */
+  private async quarantineBytes(file: StorageFile, id: number, from: number, fileSize: number): Promise<void> {
+    this.report.bytesTruncated += fileSize - from;
+    if (fileSize <= from) return;
+    const target = await this.quarantineName(`${segmentName(id)}.at-${from}`);
+    this.report.quarantined.push(target);
+    if (this.options.readOnly) return;
+    await this.storage.mkdir(QUARANTINE_DIR);
+    await copyRange(this.storage, file, from, fileSize, target);
+    this.dirChanged = true;
+    await truncateDurably(file, from);
+  }
+
+  /** Moves whole segments to `quarantine/`. */
+  private async quarantineSegments(ids: number[]): Promise<void> {
+    for (const id of ids) {
+      const name = segmentName(id);
+      const target = await this.quarantineName(name);
+      this.report.quarantined.push(target);
+      if (this.options.readOnly) continue;
+      await this.storage.mkdir(QUARANTINE_DIR);
+      await this.storage.rename(name, target);
+      this.dirChanged = true;
+    }
+  }
+
+  /** A multi-record batch whose extent is only partly present is cut back to its start. */
+  private async rollBackPartialBatches(extents: BatchExtent[]): Promise<void> {
+    // Latest extents first: rolling one back may expose an earlier partial one.
+    for (let i = extents.length - 1; i >= 0; i--) {
+      const extent = extents[i] as BatchExtent;
+      // Only the last segment can hold a partial batch: earlier ones were fsynced at rotation.
+      const segment = this.segments[this.segments.length - 1];
+      if (segment === undefined || segment.id !== extent.segmentId) continue;
+      if (segment.size <= extent.start || segment.size >= extent.end) continue;
+      const file = await this.storage.open(segmentName(segment.id));
+      try {
+        const partial = await scanRegion(this.scanner, file, extent.start, segment.size);
+        this.report.records -= partial.records;
+        this.report.bytesTruncated += segment.size - extent.start;
+        this.report.batchesRolledBack++;
+        const keepZeros = this.options.keepZeroTail;
+        if (!this.options.readOnly) {
+          if (keepZeros) {
+            // Zero the partial batch but keep the preallocated length.
+            const zeros = new Uint8Array(Math.min(segment.size - extent.start, 1024 * 1024));
+            for (let at = extent.start; at < segment.size; at += zeros.length) {
+              await file.writev([zeros.subarray(0, Math.min(zeros.length, segment.size - at))], at);
+            }
+            await file.datasync();
+          } else {
+            await truncateDurably(file, extent.start);
+            segment.fileSize = extent.start;
+          }
+        } else if (!keepZeros) {
+          segment.fileSize = extent.start;
+        }
+        segment.size = extent.start;
+      } finally {
+        await file.close();
+      }
+    }
+  }
+}
+
+/**
+ * Scans every segment of `storage` and repairs according to `options.mode` (nothing is modified
+ * when `readOnly`). See the package README for what each mode does.
+ */
+export async function recover(storage: Storage, options: RecoveryOptions): Promise<RecoveryResult> {
+  return new Recovery(storage, options).run();
+}
+
+/** The position just after the last recovered record. */
+export function endPosition(segments: readonly RecoveredSegment[]): Position {
+  const last = segments[segments.length - 1];
+  return last === undefined ? { segmentId: 0, offset: 0 } : { segmentId: last.id, offset: last.size };
+}

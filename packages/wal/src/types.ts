@@ -1,0 +1,149 @@
+import type { Storage } from '@nori/storage';
+import type { WalRecord } from '@nori/codec';
+
+/** Where a record starts: the segment file id and the byte offset inside it. */
+export interface Position {
+  segmentId: number;
+  offset: number;
+}
+
+/**
+ * When an acknowledged append is durable.
+ * - `always`: `append` resolves only once its bytes are fsynced (group commit shares fsyncs).
+ * - `batch`: resolves once written to the OS; a timer fsyncs within `windowMs` (and early once
+ *   `maxBytes` unsynced bytes accumulate), even if no further append arrives.
+ * - `os`: resolves once handed to the OS: survives a process crash, not a power loss.
+ */
+export type FsyncPolicy =
+  | { kind: 'always' }
+  | { kind: 'batch'; windowMs: number; maxBytes?: number }
+  | { kind: 'os' };
+
+/**
+ * What recovery does with damaged bytes (see the package README for the full table).
+ * - `tolerate-tail` (default): truncate a torn or zero-filled tail of the last segment; damage
+ *   followed by valid records is handled like `point-in-time` and reported in `corruptions`.
+ * - `point-in-time`: stop at the first damage; later bytes and segments go to `quarantine/`.
+ * - `strict`: any damage (including a torn tail) throws `ERR_CORRUPTION`; nothing is modified.
+ * - `salvage`: skip damaged regions by resyncing on the next valid record, and report them.
+ */
+export type RecoveryMode = 'tolerate-tail' | 'point-in-time' | 'strict' | 'salvage';
+
+/** Vendor-neutral hook; every method optional; zero cost when absent. */
+export interface WalObserver {
+  /** A single `append` or an `appendBatch` was written (handed to the OS). */
+  onAppend?(e: { records: number; bytes: number; batch: boolean }): void;
+  /** An fsync of segment data completed (or failed: `ok: false`). */
+  onFsync?(e: { durationMs: number; bytes: number; records: number; appends: number; ok: boolean }): void;
+  /** A new segment became active. */
+  onSegmentRolled?(e: { segmentId: number; previousSegmentId: number; previousSize: number }): void;
+  /** GC removed a segment. */
+  onSegmentDeleted?(e: { segmentId: number; bytes: number }): void;
+  /** `Wal.open` finished recovery. */
+  onRecovery?(report: RecoveryReport): void;
+  /** Recovery found damage in the middle of the log and acted on it. */
+  onCorruption?(e: CorruptionInfo & { action: 'truncated' | 'quarantined' | 'skipped' | 'failed' }): void;
+  /** The WAL entered the failed state. */
+  onFailed?(e: { error: Error }): void;
+}
+
+/** Options of `Wal.open`. */
+export interface WalConfig {
+  /** Directory for a `NodeFileStorage` when `storage` is not given. */
+  dir?: string;
+  /** Any `Storage` backend (e.g. `MemoryStorage` in tests). */
+  storage?: Storage;
+  /** Rotate before a segment would exceed this many bytes. Default 128 MiB. */
+  maxSegmentSize?: number;
+  /** Default `{ kind: 'batch', windowMs: 5 }`. */
+  fsync?: FsyncPolicy | 'always' | 'os' | 'batch';
+  /** Preallocate (zero-fill) new segments to `maxSegmentSize`. Default true. */
+  preallocate?: boolean;
+  /** Default `'tolerate-tail'`. */
+  recovery?: RecoveryMode;
+  /** Largest encoded record accepted and read. Default: the codec's (64 MiB). */
+  maxRecordSize?: number;
+  /** Backpressure: encoded bytes allowed to wait for the writer. Default 64 MiB. */
+  maxQueuedBytes?: number;
+  /** Open without the lock, modify nothing; recovery only reports what it would do. */
+  readOnly?: boolean;
+  /** Event hook for metrics and tracing. */
+  observer?: WalObserver;
+}
+
+/** A record read back from the log, with where it lives and its encoded size. */
+export interface WalEntry extends WalRecord {
+  position: Position;
+  size: number;
+}
+
+/** Per-append options. */
+export interface AppendOptions {
+  /** Resolve only once the record is fsynced, whatever the policy. */
+  durable?: boolean;
+  /** Abort while the record still waits for the writer (`ERR_ABORTED`, nothing written). */
+  signal?: AbortSignal;
+}
+
+/** Options of `wal.read`. */
+export interface ReadOptions {
+  /** First record to return (a record boundary); default: the start of the oldest segment. */
+  from?: Position;
+  /** Keep waiting for new records at the end instead of finishing. */
+  follow?: boolean;
+  /** Stops the iteration: the iterator then ends cleanly (no error). */
+  signal?: AbortSignal;
+  /** Copy key/value out of the read buffer (default true). With `false`, views are only valid until the next iteration. */
+  copy?: boolean;
+}
+
+/** One segment file. `size` is the logical size (bytes of records). */
+export interface SegmentInfo {
+  id: number;
+  name: string;
+  size: number;
+  active: boolean;
+}
+
+/** Counters and watermarks. */
+export interface WalStats {
+  segments: number;
+  diskBytes: number;
+  queuedBytes: number;
+  appendedRecords: number;
+  appendedBytes: number;
+  fsyncs: number;
+  writtenPosition: Position;
+  durablePosition: Position;
+}
+
+/** What recovery found and did. */
+export interface RecoveryReport {
+  mode: RecoveryMode;
+  records: number;
+  segments: number;
+  bytesScanned: number;
+  /** Torn / zero tail bytes removed (or, read-only, that would be removed). */
+  bytesTruncated: number;
+  tail: 'clean' | 'torn' | 'zero-filled' | 'none';
+  /** Damage found in the middle of the log. */
+  corruptions: CorruptionInfo[];
+  /** Paths moved (or, read-only, that would be moved) to `quarantine/`. */
+  quarantined: string[];
+  /** Salvage: regions skipped. */
+  skipped: { from: Position; to: Position }[];
+  /** Partial `appendBatch` writes removed. */
+  batchesRolledBack: number;
+  /** Where the next append goes. */
+  lastPosition: Position;
+  durationMs: number;
+  /** True when opened read-only: nothing was modified, the report says what would be done. */
+  readOnly: boolean;
+}
+
+/** One damaged place in the log. */
+export interface CorruptionInfo {
+  segmentId: number;
+  offset: number;
+  reason: string;
+}

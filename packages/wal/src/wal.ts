@@ -1,0 +1,349 @@
+import { NoriCodecError, encodeRecord, type RecordInput } from '@nori/codec';
+import type { StorageLock } from '@nori/storage';
+import { resolveConfig, type ResolvedConfig } from './config.js';
+import { WalError, errorCode } from './errors.js';
+import { isPosition } from './position.js';
+import { readLog, type LogView, type ReaderCursor } from './reader.js';
+import { recover, type SkippedRegion } from './recovery.js';
+import { segmentName } from './segment-name.js';
+import { SegmentTable } from './segment-table.js';
+import type {
+  AppendOptions,
+  Position,
+  ReadOptions,
+  RecoveryReport,
+  SegmentInfo,
+  WalConfig,
+  WalEntry,
+  WalStats,
+} from './types.js';
+import { PendingWrite, Writer } from './writer.js';
+
+function closedError(): WalError {
+  return new WalError('ERR_CLOSED', 'the WAL is closed');
+}
+
+function readOnlyError(what: string): WalError {
+  return new WalError('ERR_READ_ONLY', `${what} is not allowed: the WAL was opened with readOnly: true`);
+}
+
+/** Maps codec errors (record too large, invalid record, compression) to `WalError`s. */
+function encodeError(error: unknown): Error {
+  if (error instanceof NoriCodecError) return new WalError(error.code, error.message, { cause: error });
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * A write-ahead log in a directory of Rust nori-wal compatible segment files.
+ *
+ * ```ts
+ * const { wal, recovery } = await Wal.open({ dir: './data', fsync: 'always' });
+ * const position = await wal.append({ key: 'user:1', value: '{"name":"ada"}' });
+ * for await (const entry of wal.read()) console.log(entry.position, entry.key);
+ * await wal.close();
+ * ```
+ */
+export class Wal implements AsyncDisposable {
+  private readonly config: ResolvedConfig;
+  private readonly writer: Writer | undefined;
+  private readonly lock: StorageLock | undefined;
+  private readonly table: SegmentTable;
+  private readonly readers = new Set<ReaderCursor>();
+  private readonly view: LogView;
+  private readonly readOnlyEnd: Position;
+  private closing: Promise<void> | undefined;
+  private closed = false;
+  private gcChain: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    config: ResolvedConfig,
+    writer: Writer | undefined,
+    lock: StorageLock | undefined,
+    table: SegmentTable,
+    skips: Map<number, SkippedRegion[]>,
+    end: Position,
+  ) {
+    this.config = config;
+    this.writer = writer;
+    this.lock = lock;
+    this.table = table;
+    this.readOnlyEnd = end;
+    const neverWrites = new Promise<void>(() => undefined);
+    this.view = {
+      storage: config.storage,
+      maxRecordSize: config.maxRecordSize,
+      table,
+      skips,
+      checkOpen: () => {
+        if (this.closing !== undefined) throw closedError();
+      },
+      waitForWrite: () => (writer === undefined ? neverWrites : writer.waitForWrite()),
+      register: (cursor) => {
+        this.readers.add(cursor);
+        return () => this.readers.delete(cursor);
+      },
+    };
+  }
+
+  /**
+   * Opens (creating if needed) the WAL, takes the writer lock (unless `readOnly`) and runs
+   * recovery. Resolves with the WAL and the recovery report.
+   * @throws WalError `ERR_CONFIG`, `ERR_LOCKED`, `ERR_CORRUPTION` (strict recovery), `ERR_NOT_FOUND`.
+   */
+  static async open(config: WalConfig): Promise<{ wal: Wal; recovery: RecoveryReport }> {
+    const cfg = resolveConfig(config);
+    const storage = cfg.storage;
+    let lock: StorageLock | undefined;
+    if (!cfg.readOnly) {
+      try {
+        lock = await storage.lock();
+      } catch (error) {
+        if (errorCode(error) === 'ERR_LOCKED') {
+          throw new WalError('ERR_LOCKED', `the WAL at ${storage.description} is locked by another writer`, { cause: error });
+        }
+        throw error;
+      }
+    }
+    try {
+      let result;
+      try {
+        result = await recover(storage, {
+          mode: cfg.recovery,
+          maxRecordSize: cfg.maxRecordSize,
+          readOnly: cfg.readOnly,
+          keepZeroTail: cfg.preallocate,
+          observer: cfg.observer,
+        });
+      } catch (error) {
+        if (cfg.readOnly && errorCode(error) === 'ERR_NOT_FOUND' && !(error instanceof WalError)) {
+          throw new WalError('ERR_NOT_FOUND', `no WAL at ${storage.description}`, { cause: error });
+        }
+        throw error;
+      }
+      const { report, segments, skips } = result;
+      const table = new SegmentTable();
+      segments.forEach((s, i) => table.add(s.id, s.size, s.fileSize, i === segments.length - 1));
+      let writer: Writer | undefined;
+      if (!cfg.readOnly) {
+        const last = segments[segments.length - 1];
+        const id = last?.id ?? 0;
+        const file = await storage.open(segmentName(id), { create: true });
+        try {
+          let fileSize = last?.fileSize ?? 0;
+          const size = last?.size ?? 0;
+          if (cfg.preallocate && fileSize < cfg.maxSegmentSize && size < cfg.maxSegmentSize) {
+            await file.preallocate(cfg.maxSegmentSize);
+            fileSize = cfg.maxSegmentSize;
+          }
+          // Recovered bytes may still sit in the page cache (os policy + process crash): make
+          // them durable so durablePosition tells the truth.
+          await file.datasync();
+          if (last === undefined) {
+            await storage.syncDir();
+            table.add(id, 0, fileSize, true);
+          } else {
+            table.setSize(id, size, fileSize);
+          }
+          writer = new Writer(
+            {
+              storage,
+              maxSegmentSize: cfg.maxSegmentSize,
+              preallocate: cfg.preallocate,
+              policy: cfg.fsync,
+              maxQueuedBytes: cfg.maxQueuedBytes,
+              observer: cfg.observer,
+            },
+            { id, file, size, fileSize },
+            table,
+          );
+        } catch (error) {
+          await file.close().catch(() => undefined);
+          throw error;
+        }
+      }
+      const wal = new Wal(cfg, writer, lock, table, skips, report.lastPosition);
+      cfg.observer?.onRecovery?.(report);
+      return { wal, recovery: report };
+    } catch (error) {
+      await lock?.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** `'open'`, `'failed'` (after a write/fsync error; reads still work) or `'closed'`. */
+  get state(): 'open' | 'failed' | 'closed' {
+    if (this.closing !== undefined) return 'closed';
+    return this.writer?.failed === undefined ? 'open' : 'failed';
+  }
+
+  /** Position just after the last byte handed to the OS. */
+  get writtenPosition(): Position {
+    return this.writer?.writtenPosition ?? { ...this.readOnlyEnd };
+  }
+
+  /** Position just after the last fsynced byte. */
+  get durablePosition(): Position {
+    return this.writer?.durablePosition ?? { ...this.readOnlyEnd };
+  }
+
+  private writerFor(what: string): Writer {
+    if (this.closing !== undefined) throw closedError();
+    if (this.writer === undefined) throw readOnlyError(what);
+    return this.writer;
+  }
+
+  /**
+   * Appends one record. Resolves with its position once the fsync policy's promise holds
+   * (`always` or `durable: true`: fsynced; `batch`/`os`: handed to the OS).
+   * @throws WalError `ERR_CLOSED`, `ERR_FAILED`, `ERR_ABORTED`, `ERR_RECORD_TOO_LARGE`, `ERR_READ_ONLY`, `ERR_INVALID_RECORD`.
+   */
+  append(record: RecordInput, options?: AppendOptions): Promise<Position> {
+    let writer: Writer;
+    let encoded: Uint8Array;
+    try {
+      writer = this.writerFor('append');
+      encoded = encodeRecord(record, { maxRecordSize: this.config.maxRecordSize });
+    } catch (error) {
+      return Promise.reject(encodeError(error));
+    }
+    const durable = options?.durable === true;
+    const signal = options?.signal;
+    return new Promise<Position>((resolve, reject) => {
+      writer.enqueue(new PendingWrite(encoded, undefined, encoded.length, 1, durable, signal, resolve as (v: never) => void, reject));
+    });
+  }
+
+  /**
+   * Appends records as one crash-atomic group: written with one gathered write, never split
+   * across segments, and after a crash either all of them or none are recovered.
+   * Resolves with one position per record.
+   */
+  appendBatch(records: readonly RecordInput[], options?: AppendOptions): Promise<Position[]> {
+    let writer: Writer;
+    const buffers: Uint8Array[] = [];
+    let bytes = 0;
+    try {
+      writer = this.writerFor('appendBatch');
+      if (!Array.isArray(records)) throw new WalError('ERR_INVALID_RECORD', 'appendBatch expects an array of records');
+      for (const record of records) {
+        const encoded = encodeRecord(record, { maxRecordSize: this.config.maxRecordSize });
+        buffers.push(encoded);
+        bytes += encoded.length;
+      }
+    } catch (error) {
+      return Promise.reject(encodeError(error));
+    }
+    if (buffers.length === 0) return Promise.resolve([]);
+    const durable = options?.durable === true;
+    const signal = options?.signal;
+    return new Promise<Position[]>((resolve, reject) => {
+      writer.enqueue(new PendingWrite(undefined, buffers, bytes, buffers.length, durable, signal, resolve as (v: never) => void, reject));
+    });
+  }
+
+  /** Makes everything appended so far durable; resolves with the durable position. */
+  sync(): Promise<Position> {
+    if (this.closing !== undefined) return Promise.reject(closedError());
+    const writer = this.writer;
+    if (writer === undefined) return Promise.resolve({ ...this.readOnlyEnd });
+    return new Promise<Position>((resolve, reject) => {
+      writer.enqueue(new PendingWrite(undefined, undefined, 0, 0, true, undefined, resolve as (v: never) => void, reject));
+    });
+  }
+
+  /**
+   * Iterates records in log order (see {@link ReadOptions}). Each reader keeps its segment
+   * (and later ones) safe from GC while it runs; break out of the loop (or abort) to release it.
+   */
+  read(options?: ReadOptions): AsyncIterable<WalEntry> {
+    return readLog(this.view, options);
+  }
+
+  /**
+   * Deletes whole segments that end before `position`'s segment, never the active one and never
+   * one an open reader still needs; fsyncs the directory after each removal (so a crash leaves
+   * a contiguous log). Resolves with the deleted ids.
+   */
+  deleteSegmentsBefore(position: Position): Promise<number[]> {
+    if (this.closing !== undefined) return Promise.reject(closedError());
+    if (this.writer === undefined) return Promise.reject(readOnlyError('deleteSegmentsBefore'));
+    if (!isPosition(position)) {
+      return Promise.reject(new WalError('ERR_INVALID_POSITION', 'position must be { segmentId, offset } with non-negative integers'));
+    }
+    const run = this.gcChain.then(() => this.collect(position.segmentId));
+    this.gcChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async collect(before: number): Promise<number[]> {
+    const deleted: number[] = [];
+    const onDeleted = this.config.observer?.onSegmentDeleted;
+    for (;;) {
+      if (this.closing !== undefined) break;
+      const oldest = this.table.ids()[0];
+      if (oldest === undefined || oldest >= before || this.table.isActive(oldest)) break;
+      let protectedFrom = Infinity;
+      for (const reader of this.readers) protectedFrom = Math.min(protectedFrom, reader.segmentId);
+      if (oldest >= protectedFrom) break;
+      const bytes = this.table.fileSizeOf(oldest);
+      // Forget it first so no new reader starts on it, then remove and make the removal durable
+      // before the next one (a crash never leaves a hole in the middle of the log).
+      this.table.remove(oldest);
+      await this.config.storage.remove(segmentName(oldest));
+      await this.config.storage.syncDir();
+      deleted.push(oldest);
+      if (onDeleted !== undefined) onDeleted.call(this.config.observer, { segmentId: oldest, bytes });
+    }
+    return deleted;
+  }
+
+  /** The segments of the log, oldest first. */
+  async segments(): Promise<SegmentInfo[]> {
+    if (this.closing !== undefined) throw closedError();
+    return this.table.infos();
+  }
+
+  /** Counters and watermarks. */
+  stats(): WalStats {
+    const writer = this.writer;
+    return {
+      segments: this.table.ids().length,
+      diskBytes: this.table.diskBytes(),
+      queuedBytes: writer?.queuedBytes ?? 0,
+      appendedRecords: writer?.appendedRecords ?? 0,
+      appendedBytes: writer?.appendedBytes ?? 0,
+      fsyncs: writer?.fsyncs ?? 0,
+      writtenPosition: this.writtenPosition,
+      durablePosition: this.durablePosition,
+    };
+  }
+
+  /**
+   * Writes and fsyncs everything accepted, trims the preallocated tail, closes the files and
+   * releases the lock. Idempotent. Later calls fail with `ERR_CLOSED`; running readers too.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    try {
+      await this.gcChain;
+      await this.writer?.close();
+    } finally {
+      this.closed = true;
+      await this.lock?.release();
+    }
+  }
+
+  /** True once `close()` finished. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Same as {@link Wal.close} (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,619 @@
+import type { Storage, StorageFile } from '@nori/storage';
+import { BatchIntentLog, INTENT_COMPACT_BYTES, type BatchExtent } from './batch-intent.js';
+import { WalError, toError } from './errors.js';
+import { segmentName } from './segment-name.js';
+import type { SegmentTable } from './segment-table.js';
+import type { FsyncPolicy, Position, WalObserver } from './types.js';
+
+const QUEUED = 0;
+const WAITING_ROOM = 1;
+const WAITING_SYNC = 2;
+const DONE = 3;
+
+/** One `append`, `appendBatch` or `sync` waiting for the writer. */
+export class PendingWrite {
+  state = QUEUED;
+  segmentId = 0;
+  offset = 0;
+  /** For `sync()` markers: no bytes, resolves with the durable position. */
+  readonly marker: boolean;
+  abortListener: (() => void) | undefined = undefined;
+
+  constructor(
+    /** One encoded record (`append`), or undefined for batches and markers. */
+    readonly buffer: Uint8Array | undefined,
+    /** Encoded records of an `appendBatch`. */
+    readonly buffers: Uint8Array[] | undefined,
+    readonly bytes: number,
+    readonly records: number,
+    readonly durable: boolean,
+    readonly signal: AbortSignal | undefined,
+    readonly resolve: (value: never) => void,
+    readonly reject: (error: Error) => void,
+  ) {
+    this.marker = buffer === undefined && buffers === undefined;
+  }
+}
+
+/** What the writer needs to know about the active segment. */
+export interface ActiveSegment {
+  id: number;
+  file: StorageFile;
+  /** Logical end: bytes handed to the OS. */
+  size: number;
+  /** Length of the file on disk (preallocation included). */
+  fileSize: number;
+}
+
+/** Writer options (resolved config subset). */
+export interface WriterOptions {
+  storage: Storage;
+  maxSegmentSize: number;
+  preallocate: boolean;
+  policy: FsyncPolicy;
+  maxQueuedBytes: number;
+  observer: WalObserver | undefined;
+}
+
+/**
+ * The single writer loop (group commit). `append` encodes and enqueues; a flush scheduled by
+ * microtask hands everything queued to the OS with one `writevSync`; appends that need
+ * durability then wait for one shared `datasync()` (thread pool) while new appends form the next
+ * group. Rotation, intent-file syncs and fsyncs are the only asynchronous steps.
+ */
+export class Writer {
+  private readonly storage: Storage;
+  private readonly maxSegmentSize: number;
+  private readonly preallocate: boolean;
+  private readonly alwaysDurable: boolean;
+  private readonly batchWindowMs: number;
+  private readonly batchMaxBytes: number;
+  private readonly maxQueuedBytes: number;
+  private readonly intent: BatchIntentLog;
+  private readonly table: SegmentTable;
+
+  private readonly onAppend: WalObserver['onAppend'];
+  private readonly onFsync: WalObserver['onFsync'];
+  private readonly onSegmentRolled: WalObserver['onSegmentRolled'];
+  private readonly onFailed: WalObserver['onFailed'];
+  private readonly observer: WalObserver | undefined;
+
+  private active: ActiveSegment;
+  /** True while the active segment was created by a rotation and has not been written yet. */
+  private freshSegment = false;
+  private queue: PendingWrite[] = [];
+  private roomWaiters: PendingWrite[] = [];
+  private syncWaiters: PendingWrite[] = [];
+  private readonly iov: Uint8Array[] = [];
+  private flushScheduled = false;
+  private busy = false;
+  private syncing: Promise<void> | undefined;
+  private batchTimer: ReturnType<typeof setTimeout> | undefined;
+  private failure: WalError | undefined;
+  private writeWaiters: (() => void)[] = [];
+
+  private durableSegment: number;
+  private durableOffset: number;
+  private unsyncedBytes = 0;
+  private unsyncedRecords = 0;
+  private unsyncedAppends = 0;
+  private firstUnsyncedAt = 0;
+
+  /** Encoded bytes waiting to be written. */
+  queuedBytes = 0;
+  appendedRecords = 0;
+  appendedBytes = 0;
+  fsyncs = 0;
+
+  private readonly flushTask = (): void => {
+    this.flushScheduled = false;
+    this.drain();
+  };
+
+  constructor(options: WriterOptions, active: ActiveSegment, table: SegmentTable) {
+    this.storage = options.storage;
+    this.maxSegmentSize = options.maxSegmentSize;
+    this.preallocate = options.preallocate;
+    this.alwaysDurable = options.policy.kind === 'always';
+    this.batchWindowMs = options.policy.kind === 'batch' ? options.policy.windowMs : 0;
+    this.batchMaxBytes = options.policy.kind === 'batch' ? (options.policy.maxBytes ?? Infinity) : Infinity;
+    this.maxQueuedBytes = options.maxQueuedBytes;
+    this.intent = new BatchIntentLog(options.storage);
+    this.table = table;
+    this.observer = options.observer;
+    this.onAppend = options.observer?.onAppend;
+    this.onFsync = options.observer?.onFsync;
+    this.onSegmentRolled = options.observer?.onSegmentRolled;
+    this.onFailed = options.observer?.onFailed;
+    this.active = active;
+    this.durableSegment = active.id;
+    this.durableOffset = active.size;
+  }
+
+  /** Position just after the last byte handed to the OS. */
+  get writtenPosition(): Position {
+    return { segmentId: this.active.id, offset: this.active.size };
+  }
+
+  /** Position just after the last fsynced byte. */
+  get durablePosition(): Position {
+    return { segmentId: this.durableSegment, offset: this.durableOffset };
+  }
+
+  /** The active segment (readers bound their reads by its logical size). */
+  get activeSegment(): Readonly<ActiveSegment> {
+    return this.active;
+  }
+
+  /** The error that failed the WAL, if any. */
+  get failed(): WalError | undefined {
+    return this.failure;
+  }
+
+  /** Hands a pending write to the writer (or to the backpressure wait list). */
+  enqueue(p: PendingWrite): void {
+    if (this.failure !== undefined) {
+      p.state = DONE;
+      p.reject(this.failure);
+      return;
+    }
+    const signal = p.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        p.state = DONE;
+        p.reject(abortError(signal));
+        return;
+      }
+      const listener = (): void => this.abort(p);
+      p.abortListener = listener;
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    if (this.roomWaiters.length > 0 || (this.queuedBytes > 0 && this.queuedBytes + p.bytes > this.maxQueuedBytes)) {
+      p.state = WAITING_ROOM;
+      this.roomWaiters.push(p);
+      return;
+    }
+    this.admit(p);
+  }
+
+  private admit(p: PendingWrite): void {
+    p.state = QUEUED;
+    this.queue.push(p);
+    this.queuedBytes += p.bytes;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushTask);
+    }
+  }
+
+  private abort(p: PendingWrite): void {
+    if (p.state === QUEUED) {
+      const index = this.queue.indexOf(p);
+      if (index >= 0) this.queue.splice(index, 1);
+      this.queuedBytes -= p.bytes;
+      this.admitWaiters();
+    } else if (p.state === WAITING_ROOM) {
+      const index = this.roomWaiters.indexOf(p);
+      if (index >= 0) this.roomWaiters.splice(index, 1);
+      this.admitWaiters();
+    } else {
+      return;
+    }
+    p.state = DONE;
+    p.abortListener = undefined;
+    p.reject(abortError(p.signal as AbortSignal));
+  }
+
+  private admitWaiters(): void {
+    while (this.roomWaiters.length > 0) {
+      const next = this.roomWaiters[0] as PendingWrite;
+      if (this.queuedBytes > 0 && this.queuedBytes + next.bytes > this.maxQueuedBytes) return;
+      this.roomWaiters.shift();
+      this.admit(next);
+    }
+  }
+
+  /** Writes everything queued: synchronous unless a rotation or an intent fsync is needed. */
+  private drain(): void {
+    while (this.queue.length > 0 && !this.busy && this.failure === undefined) {
+      const queue = this.queue;
+      const active = this.active;
+      let runBytes = 0;
+      let count = 0;
+      let rotate = false;
+      let batches = false;
+      for (; count < queue.length; count++) {
+        const p = queue[count] as PendingWrite;
+        if (p.bytes > 0) {
+          // Rust nori-wal's rule: rotate when the record would push the segment past the limit
+          // (even an empty one), then write it into the new segment whatever its size.
+          const fresh = this.freshSegment && runBytes === 0;
+          if (!fresh && active.size + runBytes + p.bytes > this.maxSegmentSize) {
+            rotate = true;
+            break;
+          }
+          if (p.records > 1) batches = true;
+        }
+        runBytes += p.bytes;
+      }
+      if (count > 0) {
+        const run = count === queue.length ? queue : queue.splice(0, count);
+        if (run === queue) this.queue = [];
+        if (batches) {
+          this.busy = true;
+          this.writeWithIntent(run, runBytes).then(
+            () => {
+              this.busy = false;
+              this.drain();
+            },
+            (error: unknown) => {
+              this.busy = false;
+              this.fail(error, run);
+            },
+          );
+          return;
+        }
+        this.writeRun(run, count, runBytes);
+        if (this.failure !== undefined) return;
+      }
+      if (rotate) {
+        this.busy = true;
+        this.rotate().then(
+          () => {
+            this.busy = false;
+            this.drain();
+          },
+          (error: unknown) => {
+            this.busy = false;
+            this.fail(error);
+          },
+        );
+        return;
+      }
+    }
+    if (this.failure !== undefined) return;
+    if (this.syncWaiters.length > 0) this.startSync();
+    else if (this.batchWindowMs > 0 && this.unsyncedBytes > 0) this.scheduleBatchSync();
+  }
+
+  /** Records the extents of multi-record batches in the intent file, then writes the run. */
+  private async writeWithIntent(run: PendingWrite[], runBytes: number): Promise<void> {
+    // From here on the run is committed: an abort must not leave a hole inside recorded extents.
+    for (const p of run) this.detachAbort(p);
+    if (this.intent.pendingCount > 0 && this.intent.bytes > INTENT_COMPACT_BYTES) {
+      await this.syncNow();
+    }
+    const extents: BatchExtent[] = [];
+    let offset = this.active.size;
+    for (const p of run) {
+      if (p.records > 1) extents.push({ segmentId: this.active.id, start: offset, end: offset + p.bytes });
+      offset += p.bytes;
+    }
+    await this.intent.record(extents);
+    if (this.failure !== undefined) {
+      for (const p of run) this.settleFailed(p);
+      return;
+    }
+    this.writeRun(run, run.length, runBytes);
+  }
+
+  private detachAbort(p: PendingWrite): void {
+    if (p.abortListener !== undefined && p.signal !== undefined) {
+      p.signal.removeEventListener('abort', p.abortListener);
+      p.abortListener = undefined;
+    }
+    if (p.state === QUEUED) p.state = WAITING_SYNC;
+  }
+
+  /** One gathered write of `run[0..count)`; acknowledges what needs no fsync. */
+  private writeRun(run: PendingWrite[], count: number, runBytes: number): void {
+    const active = this.active;
+    const iov = this.iov;
+    for (let i = 0; i < count; i++) {
+      const p = run[i] as PendingWrite;
+      if (p.buffer !== undefined) iov.push(p.buffer);
+      else if (p.buffers !== undefined) for (const b of p.buffers) iov.push(b);
+    }
+    const start = active.size;
+    if (iov.length > 0) {
+      try {
+        active.file.writevSync(iov, start);
+      } catch (error) {
+        iov.length = 0;
+        // A failed write may have left part of the run on disk: fail the WAL (see README).
+        this.fail(error, run.slice(0, count));
+        return;
+      }
+      iov.length = 0;
+    }
+    let offset = start;
+    let records = 0;
+    let appends = 0;
+    const segmentId = active.id;
+    for (let i = 0; i < count; i++) {
+      const p = run[i] as PendingWrite;
+      p.segmentId = segmentId;
+      p.offset = offset;
+      offset += p.bytes;
+      this.queuedBytes -= p.bytes;
+      if (p.abortListener !== undefined) {
+        (p.signal as AbortSignal).removeEventListener('abort', p.abortListener);
+        p.abortListener = undefined;
+      }
+      if (p.marker) {
+        p.state = WAITING_SYNC;
+        this.syncWaiters.push(p);
+        continue;
+      }
+      records += p.records;
+      appends++;
+      if (this.onAppend !== undefined) this.onAppend({ records: p.records, bytes: p.bytes, batch: p.buffers !== undefined });
+      if (p.durable || this.alwaysDurable) {
+        p.state = WAITING_SYNC;
+        this.syncWaiters.push(p);
+      } else {
+        p.state = DONE;
+        p.resolve(positionsOf(p) as never);
+      }
+    }
+    if (runBytes > 0) {
+      if (this.unsyncedBytes === 0) this.firstUnsyncedAt = performance.now();
+      active.size = offset;
+      this.freshSegment = false;
+      this.unsyncedBytes += runBytes;
+      this.unsyncedRecords += records;
+      this.unsyncedAppends += appends;
+      this.appendedRecords += records;
+      this.appendedBytes += runBytes;
+      this.table.setSize(segmentId, offset, Math.max(active.fileSize, offset));
+      if (offset > active.fileSize) active.fileSize = offset;
+      this.notifyWrite();
+      if (this.unsyncedBytes >= this.batchMaxBytes) this.startSync();
+    }
+    this.admitWaiters();
+  }
+
+  private scheduleBatchSync(): void {
+    if (this.batchTimer !== undefined || this.syncing !== undefined) return;
+    const delay = Math.max(0, this.firstUnsyncedAt + this.batchWindowMs - performance.now());
+    this.batchTimer = setTimeout(() => {
+      this.batchTimer = undefined;
+      this.startSync();
+    }, delay);
+  }
+
+  /** Starts one shared fdatasync for everything written so far (no-op if one is running). */
+  private startSync(): void {
+    if (this.syncing !== undefined || this.failure !== undefined || this.busy) return;
+    if (this.batchTimer !== undefined) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = undefined;
+    }
+    const active = this.active;
+    const target = active.size;
+    const waiters = this.syncWaiters;
+    if (this.unsyncedBytes === 0 && this.durableSegment === active.id && this.durableOffset >= target) {
+      this.syncWaiters = [];
+      for (const p of waiters) this.settleDurable(p);
+      return;
+    }
+    this.syncWaiters = [];
+    const bytes = this.unsyncedBytes;
+    const records = this.unsyncedRecords;
+    const appends = this.unsyncedAppends;
+    this.unsyncedBytes = 0;
+    this.unsyncedRecords = 0;
+    this.unsyncedAppends = 0;
+    const started = performance.now();
+    this.syncing = active.file.datasync().then(
+      () => {
+        this.syncing = undefined;
+        this.fsyncs++;
+        if (this.onFsync !== undefined) {
+          this.onFsync({ durationMs: performance.now() - started, bytes, records, appends, ok: true });
+        }
+        if (this.failure !== undefined) {
+          for (const p of waiters) this.settleFailed(p);
+          return;
+        }
+        this.markDurable(active.id, target);
+        for (const p of waiters) this.settleDurable(p);
+        if (this.busy) return;
+        if (this.syncWaiters.length > 0) this.startSync();
+        else if (this.batchWindowMs > 0 && this.unsyncedBytes > 0) this.scheduleBatchSync();
+      },
+      (error: unknown) => {
+        this.syncing = undefined;
+        if (this.onFsync !== undefined) {
+          this.onFsync({ durationMs: performance.now() - started, bytes, records, appends, ok: false });
+        }
+        // Never retry an fsync (fsyncgate): the kernel may have dropped the dirty pages.
+        this.fail(error, waiters);
+      },
+    );
+  }
+
+  /** Waits for any running fsync, then fsyncs everything written (used by rotation and compaction). */
+  private async syncNow(force = false): Promise<void> {
+    while (this.syncing !== undefined) await this.syncing.catch(() => undefined);
+    if (this.failure !== undefined) throw this.failure;
+    const active = this.active;
+    const target = active.size;
+    if (!force && this.unsyncedBytes === 0 && this.durableSegment === active.id && this.durableOffset >= target) return;
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    const bytes = this.unsyncedBytes;
+    const records = this.unsyncedRecords;
+    const appends = this.unsyncedAppends;
+    this.unsyncedBytes = 0;
+    this.unsyncedRecords = 0;
+    this.unsyncedAppends = 0;
+    const started = performance.now();
+    try {
+      await active.file.datasync();
+    } catch (error) {
+      if (this.onFsync !== undefined) this.onFsync({ durationMs: performance.now() - started, bytes, records, appends, ok: false });
+      this.fail(error, waiters);
+      throw this.failure ?? error;
+    }
+    this.fsyncs++;
+    if (this.onFsync !== undefined) this.onFsync({ durationMs: performance.now() - started, bytes, records, appends, ok: true });
+    this.markDurable(active.id, target);
+    for (const p of waiters) this.settleDurable(p);
+  }
+
+  private markDurable(segmentId: number, offset: number): void {
+    if (segmentId > this.durableSegment || (segmentId === this.durableSegment && offset > this.durableOffset)) {
+      this.durableSegment = segmentId;
+      this.durableOffset = offset;
+    }
+    this.intent.markDurable(segmentId, offset);
+  }
+
+  private settleDurable(p: PendingWrite): void {
+    if (p.state === DONE) return;
+    p.state = DONE;
+    if (p.marker) p.resolve(this.durablePosition as never);
+    else p.resolve(positionsOf(p) as never);
+  }
+
+  private settleFailed(p: PendingWrite): void {
+    if (p.state === DONE) return;
+    p.state = DONE;
+    p.reject(this.failure ?? new WalError('ERR_FAILED', 'the WAL failed'));
+  }
+
+  /**
+   * Finishes the active segment (fsync, trim the preallocated tail) and opens the next one.
+   * Everything queued waits meanwhile.
+   */
+  private async rotate(): Promise<void> {
+    while (this.syncing !== undefined) await this.syncing.catch(() => undefined);
+    if (this.failure !== undefined) throw this.failure;
+    const previous = this.active;
+    if (previous.fileSize > previous.size) {
+      // Trim the preallocated tail; the fsync below makes data and length durable together.
+      await previous.file.truncate(previous.size);
+      previous.fileSize = previous.size;
+    }
+    await this.syncNow(true);
+    const nextId = previous.id + 1;
+    const name = segmentName(nextId);
+    const file = await this.storage.open(name, { create: true });
+    let fileSize = await file.size();
+    if (fileSize > 0) {
+      // A leftover file with this id (never expected: recovery quarantines later segments).
+      await file.truncate(0);
+      fileSize = 0;
+    }
+    if (this.preallocate) {
+      await file.preallocate(this.maxSegmentSize);
+      await file.datasync();
+      fileSize = this.maxSegmentSize;
+    }
+    await this.storage.syncDir();
+    await previous.file.close();
+    this.table.finish(previous.id, previous.size);
+    this.active = { id: nextId, file, size: 0, fileSize };
+    this.table.add(nextId, 0, fileSize, true);
+    this.freshSegment = true;
+    this.markDurable(nextId, 0);
+    if (this.onSegmentRolled !== undefined) {
+      this.onSegmentRolled({ segmentId: nextId, previousSegmentId: previous.id, previousSize: previous.size });
+    }
+    this.notifyWrite();
+  }
+
+  /**
+   * Enters the failed state: every pending and later append is rejected with `ERR_FAILED`
+   * (cause = `error`); nothing not synced is ever acknowledged as durable.
+   */
+  fail(error: unknown, inFlight: PendingWrite[] = []): void {
+    if (this.failure !== undefined) {
+      for (const p of inFlight) this.settleFailed(p);
+      return;
+    }
+    const cause = toError(error);
+    this.failure =
+      cause instanceof WalError && cause.code === 'ERR_FAILED'
+        ? cause
+        : new WalError('ERR_FAILED', `the WAL failed and accepts no more writes: ${cause.message}`, { cause });
+    if (this.batchTimer !== undefined) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = undefined;
+    }
+    const pending = [...inFlight, ...this.queue, ...this.roomWaiters, ...this.syncWaiters];
+    this.queue = [];
+    this.roomWaiters = [];
+    this.syncWaiters = [];
+    this.queuedBytes = 0;
+    for (const p of pending) {
+      if (p.abortListener !== undefined && p.signal !== undefined) {
+        p.signal.removeEventListener('abort', p.abortListener);
+        p.abortListener = undefined;
+      }
+      this.settleFailed(p);
+    }
+    this.onFailed?.call(this.observer, { error: this.failure });
+    this.notifyWrite();
+  }
+
+  /** Resolves at the next write, rotation or failure (follow readers). */
+  waitForWrite(): Promise<void> {
+    return new Promise((resolve) => this.writeWaiters.push(resolve));
+  }
+
+  /** Wakes every waiting reader. */
+  notifyWrite(): void {
+    if (this.writeWaiters.length === 0) return;
+    const waiters = this.writeWaiters;
+    this.writeWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /**
+   * Flushes and fsyncs everything accepted so far, trims the preallocated tail and closes the
+   * files. In the failed state nothing is synced (fsyncgate), files are only closed.
+   */
+  async close(): Promise<void> {
+    if (this.failure === undefined) {
+      await new Promise<Position>((resolve, reject) => {
+        this.enqueue(new PendingWrite(undefined, undefined, 0, 0, true, undefined, resolve, reject));
+      }).catch(() => undefined);
+    }
+    while (this.syncing !== undefined) await this.syncing.catch(() => undefined);
+    if (this.batchTimer !== undefined) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = undefined;
+    }
+    const active = this.active;
+    try {
+      if (this.failure === undefined && active.fileSize > active.size) {
+        await active.file.truncate(active.size);
+        await active.file.datasync();
+        active.fileSize = active.size;
+        this.table.setSize(active.id, active.size, active.size);
+      }
+      await this.intent.close(this.failure === undefined);
+    } finally {
+      await active.file.close();
+      this.notifyWrite();
+    }
+  }
+}
+
+function abortError(signal: AbortSignal): WalError {
+  return new WalError('ERR_ABORTED', 'append aborted before the record was written', { cause: signal.reason });
+}
+
+/** The resolution value of a written append: one position, or one per record of a batch. */
+function positionsOf(p: PendingWrite): Position | Position[] {
+  if (p.buffers === undefined) return { segmentId: p.segmentId, offset: p.offset };
+  const positions: Position[] = new Array<Position>(p.buffers.length);
+  let offset = p.offset;
+  for (let i = 0; i < p.buffers.length; i++) {
+    positions[i] = { segmentId: p.segmentId, offset };
+    offset += (p.buffers[i] as Uint8Array).length;
+  }
+  return positions;
+}
