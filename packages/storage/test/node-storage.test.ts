@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NodeFileStorage, StorageError } from '../src/index.js';
+import { fromNodeError } from '../src/errors.js';
+import { remainingBuffers } from '../src/node/fs-async.js';
+import { codeOf } from './helpers.js';
+
+let root: string;
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'nori-node-'));
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+/** Records which directories get opened for an fsync (opened with O_DIRECTORY). */
+function watchDirectorySyncs(): string[] {
+  const synced: string[] = [];
+  const original = fs.open;
+  vi.spyOn(fs, 'open').mockImplementation(((file: fs.PathLike, flags: number, mode: number, callback: never) => {
+    if (typeof flags === 'number' && (flags & fs.constants.O_DIRECTORY) !== 0) {
+      synced.push(path.relative(root, String(file)) || '.');
+    }
+    return (original as (...args: unknown[]) => void)(file, flags, mode, callback);
+  }) as typeof fs.open);
+  return synced;
+}
+
+describe('NodeFileStorage', () => {
+  it('describes itself by its absolute root and resolves relative roots', () => {
+    const relative = path.relative(process.cwd(), root);
+    const storage = new NodeFileStorage(relative);
+    expect(storage.root).toBe(root);
+    expect(storage.description).toBe(`file:${root}`);
+    expect(() => new NodeFileStorage('')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_PATH' }));
+  });
+
+  it('creates a missing root with its parents on the first create', async () => {
+    const storage = new NodeFileStorage(path.join(root, 'a', 'b'));
+    expect(await storage.list()).toEqual([]);
+    const file = await storage.open('000001.wal', { create: true });
+    await file.close();
+    expect(fs.readdirSync(path.join(root, 'a', 'b'))).toEqual(['000001.wal']);
+  });
+
+  it('fsyncs the parent directory after create, rename, remove and mkdir', async () => {
+    const storage = new NodeFileStorage(root);
+    await storage.mkdir('q');
+    const synced = watchDirectorySyncs();
+    const file = await storage.open('a', { create: true });
+    await file.close();
+    expect(synced).toEqual(['.']);
+    await (await storage.open('a')).close();
+    expect(synced).toEqual(['.']);
+    await storage.rename('a', 'b');
+    expect(synced).toEqual(['.', '.']);
+    await storage.rename('b', 'q/c');
+    expect(synced.slice(2).sort()).toEqual(['.', 'q']);
+    await storage.remove('q/c');
+    expect(synced.at(-1)).toBe('q');
+    await storage.mkdir('x/y');
+    expect(synced.slice(-2)).toEqual(['.', 'x']);
+    await storage.mkdir('x/y');
+    expect(synced).toHaveLength(7);
+  });
+
+  it('with syncDirOnChange: false, only syncDir fsyncs directories', async () => {
+    const storage = new NodeFileStorage(root, { syncDirOnChange: false });
+    const synced = watchDirectorySyncs();
+    await (await storage.open('a', { create: true })).close();
+    await storage.rename('a', 'b');
+    await storage.remove('b');
+    await storage.mkdir('d');
+    expect(synced).toEqual([]);
+    await storage.syncDir('d');
+    expect(synced).toEqual(['d']);
+  });
+
+  it('preallocate in zeros mode allocates blocks; sparse mode only sets the length', async () => {
+    const size = 4 * 1024 * 1024;
+    const zeros = new NodeFileStorage(root);
+    const sparse = new NodeFileStorage(root, { preallocate: 'sparse' });
+    const a = await zeros.open('zeros', { create: true });
+    const b = await sparse.open('sparse', { create: true });
+    await a.preallocate(size);
+    await b.preallocate(size);
+    await a.datasync();
+    await b.datasync();
+    await a.close();
+    await b.close();
+    const za = fs.statSync(path.join(root, 'zeros'));
+    const sb = fs.statSync(path.join(root, 'sparse'));
+    expect(za.size).toBe(size);
+    expect(sb.size).toBe(size);
+    // st_blocks counts 512-byte units actually allocated.
+    expect(za.blocks * 512).toBeGreaterThanOrEqual(size);
+    expect(sb.blocks * 512).toBeLessThan(size);
+  });
+
+  it('writes thousands of buffers in one gathered write (more than IOV_MAX)', async () => {
+    const storage = new NodeFileStorage(root);
+    const file = await storage.open('many', { create: true });
+    const buffers = Array.from({ length: 5000 }, (_, i) => new Uint8Array([i & 0xff, (i >> 8) & 0xff]));
+    file.writevSync(buffers, 0);
+    await file.writev(buffers, 10_000);
+    const out = new Uint8Array(20_000);
+    expect(await file.read(out, 0, 20_000, 0)).toBe(20_000);
+    for (let i = 0; i < 5000; i++) {
+      expect(out[2 * i]).toBe(i & 0xff);
+      expect(out[10_000 + 2 * i + 1]).toBe((i >> 8) & 0xff);
+    }
+    await file.close();
+  });
+
+  it('maps OS errors to StorageError with the original code kept', async () => {
+    const storage = new NodeFileStorage(root);
+    await storage.mkdir('dir');
+    let caught: unknown;
+    try {
+      await storage.open('dir');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(StorageError);
+    expect((caught as StorageError).code).toBe('EISDIR');
+    expect((caught as StorageError).syscall).toBe('open');
+    expect((caught as StorageError).path).toBe('dir');
+    try {
+      await storage.open('missing');
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as StorageError).code).toBe('ERR_NOT_FOUND');
+    expect((caught as StorageError).osCode).toBe('ENOENT');
+    expect((caught as Error).cause).toBeInstanceOf(Error);
+    fs.writeFileSync(path.join(root, 'file'), 'x');
+    expect(await codeOf(() => storage.list('file'))).toBe('ENOTDIR');
+  });
+
+  it('keeps ENOSPC and EIO as codes', () => {
+    for (const code of ['ENOSPC', 'EIO', 'EACCES']) {
+      const error = fromNodeError(Object.assign(new Error(code), { code }), 'write', 'x.wal');
+      expect(error.code).toBe(code);
+      expect(error.osCode).toBe(code);
+      expect(error.message).toContain('x.wal');
+    }
+    expect(fromNodeError('odd', 'write', 'x').code).toBe('EIO');
+  });
+});
+
+describe('remainingBuffers', () => {
+  it('drops fully written buffers and slices the partially written one', () => {
+    const a = new Uint8Array([1, 2, 3]);
+    const b = new Uint8Array([4, 5]);
+    const c = new Uint8Array([6]);
+    expect(remainingBuffers([a, b, c], 0)).toEqual([a, b, c]);
+    expect(remainingBuffers([a, b, c], 4)).toEqual([new Uint8Array([5]), c]);
+    expect(remainingBuffers([a, b, c], 5)).toEqual([c]);
+    expect(remainingBuffers([a, new Uint8Array(0), b], 3)).toEqual([b]);
+  });
+});
