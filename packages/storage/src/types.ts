@@ -65,7 +65,11 @@ export interface Storage {
   readonly description: string;
   /** Opens a file read-write; `ERR_NOT_FOUND` if missing and not `create`. */
   open(name: string, options?: OpenOptions): Promise<StorageFile>;
-  /** Names of the regular files directly in `dir` (default: the root), sorted. */
+  /**
+   * Names of the regular files directly in `dir` (default: the root), sorted; directories and
+   * the lock's own files are left out. `ERR_NOT_FOUND` if `dir` (or a file backend's root) does
+   * not exist.
+   */
   list(dir?: string): Promise<string[]>;
   /** True if a file or directory with this name exists. */
   exists(name: string): Promise<boolean>;

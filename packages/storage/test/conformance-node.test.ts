@@ -15,11 +15,11 @@ runStorageConformance('NodeFileStorage', () => {
 });
 
 runStorageConformance('NodeFileStorage (sparse preallocation, no automatic directory sync)', () => {
-  const root = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nori-storage-')), 'not', 'yet', 'created');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nori-storage-'));
   return {
     storage: new NodeFileStorage(root, { preallocate: 'sparse', syncDirOnChange: false }),
-    reopen: () => new NodeFileStorage(root),
-    restart: () => new NodeFileStorage(root),
-    cleanup: () => fs.rmSync(path.dirname(path.dirname(path.dirname(root))), { recursive: true, force: true }),
+    reopen: () => new NodeFileStorage(root, { preallocate: 'sparse', syncDirOnChange: false }),
+    restart: () => new NodeFileStorage(root, { preallocate: 'sparse', syncDirOnChange: false }),
+    cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
   };
 });

@@ -42,7 +42,8 @@ describe('NodeFileStorage', () => {
 
   it('creates a missing root with its parents on the first create', async () => {
     const storage = new NodeFileStorage(path.join(root, 'a', 'b'));
-    expect(await storage.list()).toEqual([]);
+    expect(await codeOf(() => storage.list())).toBe('ERR_NOT_FOUND');
+    expect(await codeOf(() => storage.open('000001.wal'))).toBe('ERR_NOT_FOUND');
     const file = await storage.open('000001.wal', { create: true });
     await file.close();
     expect(fs.readdirSync(path.join(root, 'a', 'b'))).toEqual(['000001.wal']);

@@ -125,7 +125,6 @@ export class NodeFileStorage implements Storage {
     try {
       entries = await fs.promises.readdir(this.#abs(rel), { withFileTypes: true });
     } catch (error) {
-      if (rel === '' && osCode(error) === 'ENOENT') return [];
       throw fromNodeError(error, 'readdir', rel);
     }
     const names: string[] = [];
