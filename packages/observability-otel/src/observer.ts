@@ -1,4 +1,5 @@
 import {
+  diag,
   metrics,
   trace,
   SpanStatusCode,
@@ -10,6 +11,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { RecoveryReport, WalObserver, WalStats } from '@nori/wal';
+import { WAL_OBSERVER_METHODS } from './combine.js';
 import { NoriOtelError } from './errors.js';
 import {
   FSYNC_DURATION_BUCKETS,
@@ -154,6 +156,26 @@ function instrumentOptions(name: string, buckets?: readonly number[]): MetricOpt
 }
 
 /**
+ * The WAL does not isolate its observer: a throwing SDK, view or span processor must never reach
+ * its write path, so each handler reports errors to OpenTelemetry's `diag` logger instead.
+ * try/catch costs nothing while nothing throws.
+ */
+function guardHandlers(handlers: Required<WalObserver>): WalObserver {
+  const guarded: Record<string, (event: unknown) => void> = {};
+  for (const method of WAL_OBSERVER_METHODS) {
+    const handler = handlers[method] as (event: unknown) => void;
+    guarded[method] = (event) => {
+      try {
+        handler(event);
+      } catch (error) {
+        diag.error(`${INSTRUMENTATION_SCOPE}: recording ${method} failed`, error);
+      }
+    };
+  }
+  return guarded as WalObserver;
+}
+
+/**
  * Create the OpenTelemetry adapter for one WAL: counters and histograms fed by the WAL's
  * observer events, observable instruments fed by `wal.stats()` once attached, and optional
  * spans. Only `@opentelemetry/api` is used, so without an SDK everything is a no-op.
@@ -224,7 +246,7 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
     return attrs;
   };
 
-  const observer: WalObserver = {
+  const handlers: Required<WalObserver> = {
     onAppend(e) {
       const attrs = e.batch ? batch : single;
       appendRecords.add(e.records, attrs);
@@ -266,13 +288,15 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
     },
   };
 
+  const observer = guardHandlers(handlers);
+
   function recordRecovery(report: RecoveryReport): void {
     const modeAttrs = { ...base, [A.recoveryMode]: report.mode };
     const tailAttrs = { ...modeAttrs, [A.recoveryTail]: report.tail };
     recoveryDuration.record(report.durationMs / 1000, tailAttrs);
     recoveryRecords.add(report.records, modeAttrs);
     // A read-only open (inspect, verify) only reports what it would truncate: nothing was removed.
-    const readOnly = (report as { readOnly?: boolean }).readOnly === true;
+    const readOnly = report.readOnly === true;
     if (!readOnly) recoveryTruncatedBytes.add(report.bytesTruncated, tailAttrs);
     if (tracer === undefined || !spans.recovery) return;
     const end = nowMs();

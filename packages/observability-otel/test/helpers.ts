@@ -119,6 +119,7 @@ export function recoveryReport(overrides: Partial<RecoveryReport> = {}): Recover
     batchesRolledBack: 0,
     lastPosition: { segmentId: 3, offset: 4096 },
     durationMs: 42,
+    readOnly: false,
     ...overrides,
   };
 }

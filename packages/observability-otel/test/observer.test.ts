@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { metrics, SpanStatusCode, trace } from '@opentelemetry/api';
+import { diag, DiagLogLevel, metrics, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, MeterProvider } from '@opentelemetry/sdk-metrics';
-import type { RecoveryReport, WalStats } from '@nori/wal';
+import type { WalStats } from '@nori/wal';
 import {
   createOtelObserver,
   FSYNC_DURATION_BUCKETS,
@@ -43,6 +43,7 @@ class FakeWal implements WalStatsSource {
 afterEach(() => {
   metrics.disable();
   trace.disable();
+  diag.disable();
 });
 
 describe('createOtelObserver: scripted observer events', () => {
@@ -194,8 +195,8 @@ describe('createOtelObserver: scripted observer events', () => {
   it('does not count would-be truncation of a read-only recovery as truncated bytes', async () => {
     const m = setupMetrics();
     const { observer } = createOtelObserver({ meter: m.meter, walName: 'ro' });
-    observer.onRecovery!({ ...recoveryReport({ records: 9, bytesTruncated: 100, tail: 'torn' }), readOnly: true } as RecoveryReport);
-    observer.onRecovery!({ ...recoveryReport({ records: 1, bytesTruncated: 5, tail: 'torn' }), readOnly: false } as RecoveryReport);
+    observer.onRecovery!(recoveryReport({ records: 9, bytesTruncated: 100, tail: 'torn', readOnly: true }));
+    observer.onRecovery!(recoveryReport({ records: 1, bytesTruncated: 5, tail: 'torn', readOnly: false }));
     const c = await m.collect();
     const attrs = { [NAME]: 'ro', 'nori.wal.recovery.mode': 'tolerate-tail' };
     expect(c.points('nori.wal.recovery.records')).toEqual([{ attributes: attrs, value: 10 }]);
@@ -234,6 +235,36 @@ describe('createOtelObserver: scripted observer events', () => {
       { attributes: { [NAME]: 'default', 'nori.wal.batch': true }, value: 4 },
     ]);
     await provider.shutdown();
+  });
+
+  it('never throws into the WAL when the SDK throws; the error goes to the diag logger', async () => {
+    const m = setupMetrics();
+    const logged: unknown[][] = [];
+    diag.setLogger(
+      { error: (...args: unknown[]) => logged.push(args), warn() {}, info() {}, debug() {}, verbose() {} },
+      DiagLogLevel.ERROR,
+    );
+    const broken = new Error('exporter exploded');
+    const meter = new Proxy(m.meter, {
+      get(target, property, receiver) {
+        if (property !== 'createCounter') return Reflect.get(target, property, receiver) as unknown;
+        return (name: string) => ({
+          add() {
+            if (name === 'nori.wal.append.records') throw broken;
+          },
+        });
+      },
+    });
+    const { observer } = createOtelObserver({ meter, walName: 'x' });
+    expect(() => observer.onAppend!({ records: 1, bytes: 1, batch: false })).not.toThrow();
+    expect(logged).toHaveLength(1);
+    expect(String(logged[0]![0])).toContain('onAppend');
+    expect(logged[0]![1]).toBe(broken);
+    // Other handlers keep working.
+    observer.onFsync!({ durationMs: 1, bytes: 1, records: 1, appends: 1, ok: true });
+    const c = await m.collect();
+    expect(c.histogram('nori.wal.fsync.duration', { [NAME]: 'x', 'nori.wal.fsync.outcome': 'ok' }).count).toBe(1);
+    await m.shutdown();
   });
 
   it('is a harmless no-op without any SDK registered', () => {
