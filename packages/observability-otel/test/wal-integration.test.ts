@@ -130,13 +130,22 @@ describe('with a real Wal on MemoryStorage', () => {
     await file.sync();
     await file.close();
 
+    // A read-only open (inspect) only reports what it would truncate: not counted as truncated.
+    const inspect = await Wal.open({ storage, observer: otel.observer, ...BASE, readOnly: true });
+    expect(inspect.recovery.readOnly).toBe(true);
+    expect(inspect.recovery.bytesTruncated).toBeGreaterThan(0);
+    await inspect.wal.close();
+    const afterInspect = await m.collect();
+    expect(afterInspect.byName.has('nori.wal.recovery.truncated_bytes')).toBe(false);
+    expect(sum(afterInspect, 'nori.wal.recovery.records', { [NAME]: 'torn' })).toBe(10);
+
     const { wal, recovery } = await Wal.open({ storage, observer: otel.observer, ...BASE });
-    expect(recovery.bytesTruncated).toBeGreaterThan(0);
+    expect(recovery.bytesTruncated).toBe(inspect.recovery.bytesTruncated);
     const c = await m.collect();
     const attrs = { [NAME]: 'torn', 'nori.wal.recovery.mode': 'tolerate-tail', 'nori.wal.recovery.tail': recovery.tail };
     expect(recovery.tail).not.toBe('clean');
     expect(sum(c, 'nori.wal.recovery.truncated_bytes', attrs)).toBe(recovery.bytesTruncated);
-    expect(sum(c, 'nori.wal.recovery.records', { [NAME]: 'torn' })).toBe(10);
+    expect(sum(c, 'nori.wal.recovery.records', { [NAME]: 'torn' })).toBe(20);
     await wal.close();
     await m.shutdown();
   });
