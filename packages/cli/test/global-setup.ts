@@ -26,18 +26,20 @@ function isStale(name: string, entry: string): boolean {
 
 /**
  * The end-to-end tests run the built binary (`dist/cli.js`), which imports the other packages'
- * `dist/`: build whatever is missing or older than its sources, in dependency order, so that
- * `vitest run` works on its own (under turbo everything is already built and this is a no-op).
+ * `dist/`: build the dependencies that were never built and this package when its build is older
+ * than its sources, in dependency order, so that `vitest run` works on its own. (Under turbo
+ * everything is already built and this is a no-op; dependencies' rebuilds are turbo's job.)
  */
 export default function setup(): void {
-  const packages: [string, string][] = [
-    ['codec', 'index.js'],
-    ['storage', 'index.js'],
-    ['wal', 'index.js'],
-    ['cli', 'cli.js'],
+  const packages: [string, string, boolean][] = [
+    ['codec', 'index.js', false],
+    ['storage', 'index.js', false],
+    ['wal', 'index.js', false],
+    ['cli', 'cli.js', true],
   ];
-  for (const [name, entry] of packages) {
-    if (!isStale(name, entry)) continue;
+  for (const [name, entry, rebuildWhenStale] of packages) {
+    const built = existsSync(join(packagesDir, name, 'dist', entry));
+    if (built && !(rebuildWhenStale && isStale(name, entry))) continue;
     try {
       execFileSync('pnpm', ['run', 'build'], { cwd: join(packagesDir, name), stdio: 'pipe' });
     } catch (error) {

@@ -109,6 +109,16 @@ export function describeDamage(damage: Damage): string {
   return `${formatPosition(damage)}: ${damage.reason}, ${formatCount(damage.length)} bytes unreadable`;
 }
 
+const LISTED_FILES = 4;
+
+function describeFiles(files: readonly SideFile[], none: string): string {
+  if (files.length === 0) return none;
+  const total = files.reduce((sum, file) => sum + file.size, 0);
+  const shown = files.slice(0, LISTED_FILES).map((file) => file.name);
+  const more = files.length > LISTED_FILES ? `, ... (+${files.length - LISTED_FILES} more)` : '';
+  return `${files.length} file(s), ${formatCount(total)} bytes: ${shown.join(', ')}${more}`;
+}
+
 /** Renders an {@link InspectReport} as text (what `nori-wal inspect` prints). */
 export function formatInspectReport(report: InspectReport): string {
   const { totals } = report;
@@ -123,8 +133,8 @@ export function formatInspectReport(report: InspectReport): string {
     `last        ${report.last === undefined ? '-' : formatPosition(report.last)}`,
     `tail        ${describeTail(report.tail)}`,
     `lock        ${describeLock(report.lock)}`,
-    `quarantine  ${report.quarantine.length === 0 ? 'empty' : report.quarantine.map((file) => `${file.name} (${formatCount(file.size)} B)`).join(', ')}`,
-    `other files ${report.sideFiles.length === 0 ? 'none' : report.sideFiles.map((file) => `${file.name} (${formatCount(file.size)} B)`).join(', ')}`,
+    `quarantine  ${describeFiles(report.quarantine, 'empty')}`,
+    `other files ${describeFiles(report.sideFiles, 'none')}`,
   ];
   if (report.corruptions.length > 0) {
     lines.push(`corruption  ${report.corruptions.length} damaged region(s); run "nori-wal verify" for details`);
