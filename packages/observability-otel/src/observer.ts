@@ -26,7 +26,7 @@ import {
 /** Instrumentation scope name used when the meter or tracer comes from the global provider. */
 export const INSTRUMENTATION_SCOPE = '@nori/observability-otel';
 
-/** Which spans to emit; `true` means both. */
+/** Which spans to emit (kinds left out are off); `spans: true` means both. */
 export interface OtelSpanSelection {
   /** One `nori.wal.recovery` span per recovery (cheap: once per open). */
   recovery?: boolean;
