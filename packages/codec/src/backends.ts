@@ -6,7 +6,7 @@ import { zstdBackend } from './zstd.js';
 export interface CodecBackends {
   crc32c: { small: 'crc-32'; large: '@node-rs/crc32' | 'crc-32' };
   lz4: 'lz4-napi' | 'lz4js';
-  zstd: { compress: 'node:zlib' | 'zstd-napi' | undefined; decompress: 'fzstd' };
+  zstd: { compress: 'node:zlib' | 'zstd-napi' | undefined; decompress: 'node:zlib' | 'zstd-napi' | 'fzstd' };
 }
 
 /** Reports the CRC32C / LZ4 / Zstd implementations in use (native addon or pure-JS fallback). */

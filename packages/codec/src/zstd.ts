@@ -3,9 +3,12 @@ import { CompressionUnavailableError, NoriCodecError, RecordTooLargeError } from
 import { loadNative, nativeLoadError, nodeBuiltin, nodeVersion, onBackendChange } from './native.js';
 
 /**
- * Zstd values are whole zstd frames (nori-wal uses `zstd::encode_all(value, 3)`, so frames may
- * lack the content size). Decoding uses `fzstd` (pure JS, runs everywhere); encoding needs native
- * code: Node's zlib (>= 22.15 / 23.8) or the optional `zstd-napi` addon.
+ * Zstd values are whole zstd frames (nori-wal uses `zstd::encode_all(value, 3)`, so frames lack
+ * the content size). Encoding needs native code: Node's zlib (>= 22.15 / 23.8) or the optional
+ * `zstd-napi` addon. Decoding uses the same native code when present (libzstd, as nori-wal; on
+ * frames without a content size fzstd allocates and shifts the whole window per block, ~50x
+ * slower here) and `fzstd` (pure JS) everywhere else. Every decode is bounded first by walking
+ * the frame and block headers (see {@link zstdDecompressedBound}).
  */
 
 /** Compression level nori-wal uses. */
@@ -13,38 +16,50 @@ export const ZSTD_LEVEL = 3;
 
 type Compress = (data: Uint8Array) => Uint8Array;
 
+/** Native decoder: `limit` caps the output (zlib enforces it; callers bound zstd-napi first). */
+type NativeDecompress = (data: Uint8Array, limit: number) => Uint8Array;
+
 interface ZlibZstd {
   zstdCompressSync?: (data: Uint8Array, options?: { params?: Record<number, number> }) => Uint8Array;
+  zstdDecompressSync?: (data: Uint8Array, options?: { maxOutputLength?: number }) => Uint8Array;
   constants: Record<string, number>;
 }
 interface ZstdNapi {
   compress(data: Uint8Array, parameters?: { compressionLevel?: number }): Uint8Array;
+  decompress(data: Uint8Array): Uint8Array;
 }
 
 let compressImpl: Compress | undefined;
+let decompressImpl: NativeDecompress | undefined;
 let backend: 'node:zlib' | 'zstd-napi' | undefined;
 
 onBackendChange(() => {
   compressImpl = undefined;
+  decompressImpl = undefined;
   backend = undefined;
   const zlib = nodeBuiltin<ZlibZstd>('node:zlib');
   const levelParam = zlib?.constants['ZSTD_c_compressionLevel'];
-  if (zlib?.zstdCompressSync !== undefined && levelParam !== undefined) {
-    const zstdCompressSync = zlib.zstdCompressSync;
+  if (zlib?.zstdCompressSync !== undefined && zlib.zstdDecompressSync !== undefined && levelParam !== undefined) {
+    const { zstdCompressSync, zstdDecompressSync } = zlib;
     compressImpl = (data) => zstdCompressSync(data, { params: { [levelParam]: ZSTD_LEVEL } });
+    decompressImpl = (data, limit) => zstdDecompressSync(data, { maxOutputLength: Math.max(1, limit) });
     backend = 'node:zlib';
     return;
   }
   const napi = loadNative<ZstdNapi>('zstd-napi');
   if (napi !== undefined) {
     compressImpl = (data) => napi.compress(data, { compressionLevel: ZSTD_LEVEL });
+    decompressImpl = (data) => napi.decompress(data);
     backend = 'zstd-napi';
   }
 });
 
 /** Which zstd implementations are in use (`compress` undefined = zstd encoding unavailable). */
-export function zstdBackend(): { compress: 'node:zlib' | 'zstd-napi' | undefined; decompress: 'fzstd' } {
-  return { compress: backend, decompress: 'fzstd' };
+export function zstdBackend(): {
+  compress: 'node:zlib' | 'zstd-napi' | undefined;
+  decompress: 'node:zlib' | 'zstd-napi' | 'fzstd';
+} {
+  return { compress: backend, decompress: backend ?? 'fzstd' };
 }
 
 /** Compresses `data` into one zstd frame at level 3. */
@@ -158,7 +173,14 @@ export function zstdDecompress(src: Uint8Array, limit: number): Uint8Array {
   if (src.length === 0) return new Uint8Array(0);
   const bound = zstdDecompressedBound(src, limit);
   try {
-    if (bound <= limit) return fzstdDecompress(src);
+    if (bound <= limit) {
+      if (decompressImpl !== undefined) {
+        const out = decompressImpl(src, limit);
+        // A plain Uint8Array view (not a Buffer), whichever backend decoded it.
+        return new Uint8Array(out.buffer, out.byteOffset, out.length);
+      }
+      return fzstdDecompress(src);
+    }
     return decompressStreaming(src, limit);
   } catch (error) {
     if (error instanceof NoriCodecError) throw error;
