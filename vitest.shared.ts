@@ -5,8 +5,8 @@ import { defineConfig } from 'vitest/config';
  * `@nori/source` export condition, so tests never run against a stale `dist/`.
  */
 export const sharedConfig = defineConfig({
-  resolve: { conditions: ['@nori/source', 'import', 'module', 'node', 'default'] },
-  ssr: { resolve: { conditions: ['@nori/source', 'import', 'module', 'node', 'default'] } },
+  resolve: { conditions: ['@nori/source', 'node', 'import', 'default'] },
+  ssr: { resolve: { conditions: ['@nori/source', 'node', 'import', 'default'] } },
   test: {
     environment: 'node',
     include: ['test/**/*.test.ts'],
