@@ -1,0 +1,23 @@
+import type { KvOpenOptions } from '../types.js';
+
+/**
+ * Store settings the demo writes with: group commit (`batch` policy, 2 ms window) and every write
+ * acknowledged only once fsynced, small segments so compaction visibly deletes some.
+ */
+export const DEMO_STORE_OPTIONS = {
+  fsync: { kind: 'batch', windowMs: 2 },
+  durable: true,
+  maxSegmentSize: 4 * 1024 * 1024,
+} as const satisfies Partial<KvOpenOptions>;
+
+/** Human description of {@link DEMO_STORE_OPTIONS} for the demo banner. */
+export const DEMO_POLICY_LABEL = 'fsync batch/2 ms, acks after fsync';
+
+/** Operations the writer keeps in flight (pipelining is what lets group commit batch fsyncs). */
+export const DEMO_PIPELINE_DEPTH = 512;
+
+/** How often the writer reports its acknowledged watermark to the parent. */
+export const DEMO_REPORT_INTERVAL_MS = 5;
+
+/** File that marks a directory as the demo's own, so it may be wiped on the next run. */
+export const DEMO_MARKER_FILE = 'NORI-KV-DEMO';

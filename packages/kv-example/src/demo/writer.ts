@@ -1,0 +1,102 @@
+import { KvStore } from '../kv-store.js';
+import type { KvBatchOperation } from '../types.js';
+import type { WriterArguments, WriterMessage } from './protocol.js';
+import { DEMO_PIPELINE_DEPTH, DEMO_REPORT_INTERVAL_MS, DEMO_STORE_OPTIONS } from './settings.js';
+import { demoWorkload, recordsOf, type DemoOperation } from './workload.js';
+
+function send(message: WriterMessage): void {
+  process.send?.(message);
+}
+
+function apply(store: KvStore, operation: DemoOperation): Promise<unknown> {
+  switch (operation.kind) {
+    case 'put':
+      return store.put(operation.key, operation.value, operation.expiresAt === undefined ? {} : { expiresAt: operation.expiresAt });
+    case 'del':
+      return store.delete(operation.key);
+    case 'batch':
+      return store.batch(
+        operation.writes.map((write): KvBatchOperation =>
+          write.kind === 'put' ? { type: 'put', key: write.key, value: write.value } : { type: 'del', key: write.key },
+        ),
+      );
+  }
+}
+
+/**
+ * The demo's writer process: writes the workload with a deep pipeline and reports, over IPC,
+ * how many operations are acknowledged (a prefix: all operations before the watermark). The
+ * parent SIGKILLs it mid-way; it never closes the store cleanly unless the workload ends first,
+ * and even then it waits to be killed.
+ */
+export async function runDemoWriter(args: WriterArguments): Promise<void> {
+  if (process.send === undefined) throw new Error('demo-writer must be started by `nori-kv demo` (it needs an IPC channel)');
+  // Orphaned (the parent died without killing us): stop like a crash, no clean close.
+  process.on('disconnect', () => process.exit(0));
+  const { operations } = demoWorkload({ records: args.records, seed: args.seed, startedAt: args.startedAt });
+  const openStarted = performance.now();
+  const store = await KvStore.open({ dir: args.dir, ...DEMO_STORE_OPTIONS });
+  send({ type: 'opened', openMs: performance.now() - openStarted });
+
+  const started = performance.now();
+  const done = new Uint8Array(operations.length);
+  let acked = 0;
+  let ackedRecords = 0;
+  let issued = 0;
+  let reported = -1;
+  let failure: unknown;
+  const report = (): void => {
+    if (acked === reported) return;
+    reported = acked;
+    send({ type: 'acked', acked, records: ackedRecords, issued, fsyncs: store.stats().wal.fsyncs, elapsedMs: performance.now() - started });
+  };
+  const timer = setInterval(report, DEMO_REPORT_INTERVAL_MS);
+
+  let compaction: Promise<void> | undefined;
+  const wake: (() => void)[] = [];
+  const settle = (index: number): void => {
+    done[index] = 1;
+    while (acked < operations.length && done[acked] === 1) {
+      ackedRecords += recordsOf(operations[acked] as DemoOperation);
+      acked++;
+    }
+    if (compaction === undefined && acked >= args.compactAt) {
+      const atOperation = acked;
+      compaction = store.compact().then((result) =>
+        send({
+          type: 'compacted',
+          atOperation,
+          entries: result.snapshot.entries,
+          snapshotBytes: result.snapshot.bytes,
+          segmentsDeleted: result.segmentsDeleted.length,
+          durationMs: result.durationMs,
+        }),
+      );
+      compaction.catch((error: unknown) => (failure ??= error));
+    }
+    wake.shift()?.();
+  };
+
+  for (let index = 0; index < operations.length && failure === undefined; index++) {
+    while (issued - acked >= DEMO_PIPELINE_DEPTH) await new Promise<void>((resolve) => wake.push(resolve));
+    issued++;
+    apply(store, operations[index] as DemoOperation).then(
+      () => settle(index),
+      (error: unknown) => {
+        failure ??= error;
+        wake.shift()?.();
+      },
+    );
+  }
+  while (acked < issued && failure === undefined) await new Promise<void>((resolve) => wake.push(resolve));
+  await compaction?.catch(() => undefined);
+  clearInterval(timer);
+  if (failure !== undefined) {
+    send({ type: 'failed', message: failure instanceof Error ? failure.message : String(failure) });
+    return;
+  }
+  report();
+  send({ type: 'finished', elapsedMs: performance.now() - started });
+  // Stay alive with the store open: the parent's SIGKILL is the end of this process.
+  setInterval(() => undefined, 60_000);
+}

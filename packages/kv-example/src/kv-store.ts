@@ -1,0 +1,436 @@
+import type { RecordInput } from '@nori/codec';
+import { NodeFileStorage, type Storage } from '@nori/storage';
+import { Wal, type AppendOptions, type Position, type WalConfig } from '@nori/wal';
+import { keyBytes, keyId, keyIdToBytes, toBytes, valueBytes, bytesToString, type BytesLike } from './bytes.js';
+import { KvError, errorCode } from './errors.js';
+import { KvIndex, type IndexEntry } from './kv-index.js';
+import { toKvError } from './open-errors.js';
+import { comparePositions } from './position.js';
+import { decodeOperation, deleteRecord, putRecord, resolveExpiry } from './record-envelope.js';
+import { SNAPSHOT_FILE, readSnapshotFile, removeStaleSnapshotTemp, writeSnapshotFile } from './snapshot-file.js';
+import type { SnapshotEntry } from './snapshot-format.js';
+import type {
+  KvBatchOperation,
+  KvCompactOptions,
+  KvCompactReport,
+  KvEntry,
+  KvOpenOptions,
+  KvOpenReport,
+  KvProgressEvent,
+  KvPutOptions,
+  KvScanOptions,
+  KvSnapshotInfo,
+  KvStats,
+} from './types.js';
+import { WriteSequencer } from './write-sequencer.js';
+
+/** Log bytes replayed between two `replay` progress events. */
+const REPLAY_PROGRESS_BYTES = 1 << 20;
+
+/**
+ * A key-value store on the nori WAL.
+ *
+ * Every write is a WAL record (a batch is one atomic `appendBatch`); an in-memory index holds
+ * the current state and is rebuilt on open from the latest snapshot plus the log after it.
+ * {@link KvStore.compact} writes a new snapshot crash-safely and then deletes the WAL segments
+ * it covers. A write's promise resolves once the write is durable (unless `durable: false`) and
+ * visible to `get`.
+ */
+export class KvStore implements AsyncDisposable {
+  /** What opening the store did: WAL recovery, snapshot, replay. */
+  readonly openReport: KvOpenReport;
+
+  private readonly sequencer = new WriteSequencer();
+  private readonly appendOptions: AppendOptions;
+  private snapshot: KvSnapshotInfo | undefined;
+  private compaction: Promise<unknown> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly wal: Wal,
+    private readonly storage: Storage,
+    private readonly index: KvIndex,
+    private readonly now: () => number,
+    durable: boolean,
+    openReport: KvOpenReport,
+  ) {
+    this.openReport = openReport;
+    this.snapshot = openReport.snapshot;
+    this.appendOptions = { durable };
+  }
+
+  /**
+   * Opens (or creates) a store: opens the WAL (taking its lock), loads the snapshot, replays the
+   * log after it. Fails with `ERR_LOCKED` when another process has it open, `ERR_NO_STORE` when
+   * `createIfMissing` is false and there is none, `ERR_BAD_DIR` when the directory is unusable.
+   */
+  static async open(options: KvOpenOptions): Promise<KvStore> {
+    const started = performance.now();
+    const storage = resolveStorage(options);
+    const now = options.now ?? Date.now;
+    if (options.createIfMissing === false) await assertStoreExists(storage);
+
+    const config: WalConfig = { storage };
+    if (options.fsync !== undefined) config.fsync = options.fsync;
+    if (options.maxSegmentSize !== undefined) config.maxSegmentSize = options.maxSegmentSize;
+    if (options.recovery !== undefined) config.recovery = options.recovery;
+    if (options.preallocate !== undefined) config.preallocate = options.preallocate;
+    let opened: Awaited<ReturnType<typeof Wal.open>>;
+    try {
+      opened = await Wal.open(config);
+    } catch (error) {
+      throw await toKvError(error, storage, 'open the store');
+    }
+    const { wal, recovery } = opened;
+    try {
+      const removedStaleTemp = await removeStaleSnapshotTemp(storage);
+      const index = new KvIndex();
+      const progress = options.onProgress;
+      const loadNow = now();
+      let expiredOnOpen = 0;
+      const header = await readSnapshotFile(
+        storage,
+        (entry) => {
+          if (!index.put(keyId(entry.key), entry.value, entry.expiresAt, loadNow)) expiredOnOpen++;
+        },
+        progress && ((done, total) => progress({ phase: 'snapshot-load', done, total })),
+      );
+      const snapshot: KvSnapshotInfo | undefined = header && {
+        position: header.position,
+        entries: header.entries,
+        bytes: header.bytes,
+        createdAt: header.createdAt,
+      };
+
+      let replayedRecords = 0;
+      let replayedBytes = 0;
+      let reanchored = false;
+      let store: KvStore;
+      const report = (): KvOpenReport => ({
+        wal: recovery,
+        snapshot,
+        replayedRecords,
+        replayedBytes,
+        keys: index.size,
+        expiredOnOpen,
+        removedStaleTemp,
+        reanchored,
+        durationMs: performance.now() - started,
+      });
+      if (snapshot !== undefined && comparePositions(recovery.lastPosition, snapshot.position) < 0) {
+        // The log ends before the snapshot's position: appends would land "behind" the
+        // snapshot and be skipped on the next open. The snapshot holds everything the lost
+        // records held, so re-anchor it at the log's end.
+        reanchored = true;
+        store = new KvStore(wal, storage, index, now, options.durable ?? true, report());
+        await store.writeSnapshot(recovery.lastPosition, index.snapshotEntries(now()), undefined, options.signal);
+      } else {
+        const replay = await replayLog(wal, index, snapshot?.position, now, progress, options.signal);
+        replayedRecords = replay.records;
+        replayedBytes = replay.bytes;
+        expiredOnOpen += replay.expired;
+        store = new KvStore(wal, storage, index, now, options.durable ?? true, report());
+      }
+      return store;
+    } catch (error) {
+      await wal.close().catch(() => undefined);
+      throw await toKvError(error, storage, 'open the store');
+    }
+  }
+
+  /** Stores `value` under `key`, optionally with a TTL. Resolves once durable and visible. */
+  async put(key: BytesLike, value: BytesLike, options: KvPutOptions = {}): Promise<void> {
+    this.assertOpen('put');
+    const keyData = keyBytes(key);
+    const valueData = ownedCopy(value, valueBytes(value));
+    const now = this.now();
+    const expiresAt = resolveExpiry(options, now);
+    const record = putRecord(keyData, valueData, expiresAt, now);
+    const id = keyId(keyData);
+    await this.write(
+      () => this.wal.append(record, this.withSignal(options.signal)),
+      () => this.index.put(id, valueData, expiresAt, this.now()),
+      'put',
+    );
+  }
+
+  /** Deletes `key`. Resolves with whether a live value was deleted, once the delete is durable. */
+  async delete(key: BytesLike, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    this.assertOpen('delete');
+    const keyData = keyBytes(key);
+    const id = keyId(keyData);
+    return this.write(
+      () => this.wal.append(deleteRecord(keyData), this.withSignal(options.signal)),
+      () => this.index.delete(id, this.now()),
+      'delete',
+    );
+  }
+
+  /**
+   * Applies puts and deletes atomically: after a crash either all of them are in the store or
+   * none. Every operation is validated before anything is written.
+   */
+  async batch(operations: readonly KvBatchOperation[], options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.assertOpen('batch');
+    if (!Array.isArray(operations)) throw new KvError('ERR_INVALID_ARGUMENT', 'batch expects an array of operations');
+    if (operations.length === 0) return;
+    const now = this.now();
+    const records: RecordInput[] = [];
+    const effects: ((at: number) => void)[] = [];
+    operations.forEach((operation, i) => {
+      if (operation === null || typeof operation !== 'object') {
+        throw new KvError('ERR_INVALID_ARGUMENT', `batch operation ${i} is not an object`);
+      }
+      const keyData = keyBytes(operation.key);
+      const id = keyId(keyData);
+      if (operation.type === 'put') {
+        const valueData = ownedCopy(operation.value, valueBytes(operation.value));
+        const expiresAt = resolveExpiry(operation, now);
+        records.push(putRecord(keyData, valueData, expiresAt, now));
+        effects.push((at) => this.index.put(id, valueData, expiresAt, at));
+      } else if (operation.type === 'del') {
+        records.push(deleteRecord(keyData));
+        effects.push((at) => void this.index.delete(id, at));
+      } else {
+        throw new KvError('ERR_INVALID_ARGUMENT', `batch operation ${i} has unknown type ${String((operation as { type: unknown }).type)}`);
+      }
+    });
+    await this.write(
+      () => this.wal.appendBatch(records, this.withSignal(options.signal)),
+      () => {
+        const at = this.now();
+        for (const effect of effects) effect(at);
+      },
+      'write a batch',
+    );
+  }
+
+  /** The value of `key`, or undefined when it is absent or expired. Returns a copy. */
+  get(key: BytesLike): Uint8Array | undefined {
+    return this.lookup(key)?.value.slice();
+  }
+
+  /** The value of `key` decoded as UTF-8, or undefined. */
+  getString(key: BytesLike): string | undefined {
+    const entry = this.lookup(key);
+    return entry === undefined ? undefined : bytesToString(entry.value);
+  }
+
+  /** The value and expiry of `key`, or undefined. */
+  getEntry(key: BytesLike): KvEntry | undefined {
+    const entry = this.lookup(key);
+    if (entry === undefined) return undefined;
+    return { key: keyBytes(key).slice(), value: entry.value.slice(), expiresAt: entry.expiresAt === 0 ? undefined : entry.expiresAt };
+  }
+
+  /** True when `key` holds a live value. */
+  has(key: BytesLike): boolean {
+    return this.lookup(key) !== undefined;
+  }
+
+  /** Live entries in key (byte) order, optionally only those with a prefix, up to `limit`. */
+  *scan(options: KvScanOptions = {}): Generator<KvEntry> {
+    this.assertOpen('scan');
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    if (typeof limit !== 'number' || Number.isNaN(limit) || limit < 0) {
+      throw new KvError('ERR_INVALID_ARGUMENT', `scan limit must be a non-negative number, got ${String(options.limit)}`);
+    }
+    const prefix = options.prefix === undefined ? '' : keyId(toBytes(options.prefix));
+    const now = this.now();
+    let yielded = 0;
+    for (const id of this.index.keysWithPrefix(prefix, now)) {
+      if (yielded >= limit) return;
+      const entry = this.index.get(id, now);
+      if (entry === undefined) continue;
+      yielded++;
+      yield { key: keyIdToBytes(id), value: entry.value.slice(), expiresAt: entry.expiresAt === 0 ? undefined : entry.expiresAt };
+    }
+  }
+
+  /**
+   * Writes a snapshot of the current state and deletes the WAL segments it covers.
+   *
+   * Steps, each crash-safe: hold new writes back until every issued write is acknowledged,
+   * `wal.sync()` to get position P (all records before P are durable and in the index), copy the
+   * index, let writes continue, write the snapshot to a temp file, fsync it, rename it over the
+   * old snapshot, fsync the directory, and only then `wal.deleteSegmentsBefore(P)`.
+   */
+  async compact(options: KvCompactOptions = {}): Promise<KvCompactReport> {
+    this.assertOpen('compact');
+    const run = this.compaction.then(() => this.compactNow(options));
+    this.compaction = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Live keys, bytes, WAL statistics and the current snapshot. */
+  stats(): KvStats {
+    const live = this.index.countLive(this.now());
+    return {
+      keys: live.keys,
+      liveBytes: live.bytes,
+      expiredPending: live.expired,
+      wal: this.wal.stats(),
+      snapshot: this.snapshot,
+      inFlightWrites: this.sequencer.inFlight,
+    };
+  }
+
+  /** Waits for in-flight writes, then closes the WAL and releases the lock. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.compaction;
+      await this.sequencer.idle();
+      await this.wal.close();
+    })();
+    return this.closing;
+  }
+
+  /** Same as {@link KvStore.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async compactNow(options: KvCompactOptions): Promise<KvCompactReport> {
+    const started = performance.now();
+    this.assertOpen('compact');
+    const { position, entries, expiredDropped } = await this.captureState();
+    const snapshot = await this.writeSnapshot(position, entries, options.onProgress, options.signal);
+    let segmentsDeleted: number[];
+    try {
+      segmentsDeleted = await this.wal.deleteSegmentsBefore(position);
+    } catch (error) {
+      throw await toKvError(error, this.storage, 'delete compacted WAL segments');
+    }
+    return { snapshot, expiredDropped, segmentsDeleted, durationMs: performance.now() - started };
+  }
+
+  /**
+   * Holds writes back until the index matches the log, then takes the durable end of the log
+   * and a copy of the live entries: exactly the state of every record before that position.
+   */
+  private async captureState(): Promise<{ position: Position; entries: SnapshotEntry[]; expiredDropped: number }> {
+    await this.sequencer.pause();
+    try {
+      const position = await this.wal.sync();
+      const now = this.now();
+      const expiredDropped = this.index.purgeExpired(now);
+      return { position, entries: this.index.snapshotEntries(now), expiredDropped };
+    } catch (error) {
+      throw await toKvError(error, this.storage, 'sync the log');
+    } finally {
+      this.sequencer.resume();
+    }
+  }
+
+  private async writeSnapshot(
+    position: Position,
+    entries: readonly SnapshotEntry[],
+    onProgress: ((event: KvProgressEvent) => void) | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<KvSnapshotInfo> {
+    const createdAt = this.now();
+    try {
+      const written = await writeSnapshotFile(
+        this.storage,
+        position,
+        entries,
+        createdAt,
+        onProgress && ((done, total) => onProgress({ phase: 'snapshot-write', done, total })),
+        signal,
+      );
+      this.snapshot = { position, entries: written.entries, bytes: written.bytes, createdAt };
+      return this.snapshot;
+    } catch (error) {
+      throw await toKvError(error, this.storage, `write ${SNAPSHOT_FILE}`);
+    }
+  }
+
+  private lookup(key: BytesLike): IndexEntry | undefined {
+    this.assertOpen('get');
+    return this.index.get(keyId(keyBytes(key)), this.now());
+  }
+
+  private async write<W, R>(issue: () => Promise<W>, apply: (written: W) => R, action: string): Promise<R> {
+    try {
+      return await this.sequencer.run(issue, apply);
+    } catch (error) {
+      throw await toKvError(error, this.storage, action);
+    }
+  }
+
+  private withSignal(signal: AbortSignal | undefined): AppendOptions {
+    return signal === undefined ? this.appendOptions : { ...this.appendOptions, signal };
+  }
+
+  private assertOpen(action: string): void {
+    if (this.closing !== undefined) throw new KvError('ERR_CLOSED', `cannot ${action}: the store is closed`);
+  }
+}
+
+function resolveStorage(options: KvOpenOptions): Storage {
+  if (options.storage !== undefined) return options.storage;
+  if (typeof options.dir !== 'string' || options.dir.length === 0) {
+    throw new KvError('ERR_INVALID_ARGUMENT', 'KvStore.open needs a `dir` or a `storage`');
+  }
+  return new NodeFileStorage(options.dir);
+}
+
+async function assertStoreExists(storage: Storage): Promise<void> {
+  let names: string[];
+  try {
+    names = await storage.list();
+  } catch (error) {
+    if (errorCode(error) === 'ERR_NOT_FOUND' || errorCode(error) === 'ENOENT') {
+      throw new KvError('ERR_NO_STORE', `no store at ${storage.description}`, { cause: error });
+    }
+    throw await toKvError(error, storage, 'open the store');
+  }
+  if (!names.some((name) => name === SNAPSHOT_FILE || name.endsWith('.wal'))) {
+    throw new KvError('ERR_NO_STORE', `no store at ${storage.description}`);
+  }
+}
+
+async function replayLog(
+  wal: Wal,
+  index: KvIndex,
+  from: Position | undefined,
+  now: () => number,
+  onProgress: ((event: KvProgressEvent) => void) | undefined,
+  signal: AbortSignal | undefined,
+): Promise<{ records: number; bytes: number; expired: number }> {
+  let total = 0;
+  if (onProgress !== undefined) {
+    for (const segment of await wal.segments()) {
+      if (from === undefined || segment.id > from.segmentId) total += segment.size;
+      else if (segment.id === from.segmentId) total += Math.max(0, segment.size - from.offset);
+    }
+  }
+  let records = 0;
+  let bytes = 0;
+  let expired = 0;
+  let nextReport = REPLAY_PROGRESS_BYTES;
+  const at = now();
+  const readOptions = from === undefined ? {} : { from };
+  for await (const entry of wal.read(signal === undefined ? readOptions : { ...readOptions, signal })) {
+    const operation = decodeOperation(entry);
+    const id = keyId(operation.key);
+    if (operation.kind === 'put') {
+      if (!index.put(id, operation.value, operation.expiresAt, at)) expired++;
+    } else {
+      index.delete(id, at);
+    }
+    records++;
+    bytes += entry.size;
+    if (onProgress !== undefined && bytes >= nextReport) {
+      nextReport = bytes + REPLAY_PROGRESS_BYTES;
+      onProgress({ phase: 'replay', done: bytes, total: Math.max(total, bytes) });
+    }
+  }
+  onProgress?.({ phase: 'replay', done: bytes, total: Math.max(total, bytes) });
+  return { records, bytes, expired };
+}
+
+/** A value the caller passed as bytes may be mutated later; keep our own copy. */
+function ownedCopy(input: BytesLike, bytes: Uint8Array): Uint8Array {
+  return typeof input === 'string' ? bytes : bytes.slice();
+}
