@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NodeFileStorage } from '../src/index.js';
 import { processStartTime } from '../src/node/process-identity.js';
 import { codeOf } from './helpers.js';
@@ -24,6 +24,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  vi.restoreAllMocks();
   fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -121,5 +122,20 @@ describe('NodeFileStorage lock file', () => {
     const lock = await nested.lock();
     expect(fs.existsSync(path.join(root, 'x', 'y', 'LOCK'))).toBe(true);
     await lock.release();
+  });
+
+  it('works on filesystems without hard links (O_EXCL fallback)', async () => {
+    const link = vi.spyOn(fs, 'linkSync').mockImplementation(() => {
+      throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
+    });
+    const lock = await storage.lock();
+    expect(link).toHaveBeenCalled();
+    expect((await storage.readLock())?.nonce).toBe(lock.info.nonce);
+    expect(await codeOf(() => new NodeFileStorage(root).lock())).toBe('ERR_LOCKED');
+    await lock.release();
+    writeLock('LOCK', record({}));
+    const takeover = await storage.lock();
+    expect(fs.readdirSync(root)).toEqual(['LOCK']);
+    await takeover.release();
   });
 });

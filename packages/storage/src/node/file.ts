@@ -146,7 +146,8 @@ export class NodeFile implements StorageFile {
    * with zeros in 1 MiB chunks, so the blocks are really allocated (a full disk fails here, not on
    * a later append, and later `fdatasync`s need no block allocation). In `'sparse'` mode the file is
    * only extended with `ftruncate`: instant, but no space is reserved. Either way the new range
-   * reads back as zeros, and a file already `>= length` is left alone.
+   * reads back as zeros, and a file already `>= length` is left alone. Do not write past the
+   * current end while a `'zeros'` preallocation is running: its zeros could land after the write.
    */
   async preallocate(length: number): Promise<void> {
     const fd = this.#writable('preallocate');

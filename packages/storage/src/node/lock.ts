@@ -89,17 +89,31 @@ function unlinkQuietly(file: string): void {
   }
 }
 
-/** Creates `target` with `content` only if it does not exist (all-or-nothing, via link). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * Creates `target` with `content` only if it does not exist: all-or-nothing via `link()`, or, on
+ * filesystems without hard links, `O_EXCL` create + write (a writer killed in between leaves an
+ * unparsable file, which counts as stale).
+ */
 function publishExclusive(root: string, target: string, content: string): boolean {
   const temp = writeTemp(root, content);
   try {
     fs.linkSync(temp, target);
     return true;
   } catch (error) {
-    if ((error as { code?: string }).code === 'EEXIST') return false;
-    throw error;
+    const code = (error as { code?: string }).code;
+    if (code === 'EEXIST') return false;
+    if (code === undefined || !NO_HARD_LINKS.has(code)) throw error;
   } finally {
     unlinkQuietly(temp);
+  }
+  try {
+    fs.writeFileSync(target, content, { flag: 'wx', mode: 0o644 });
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EEXIST') return false;
+    throw error;
   }
 }
 

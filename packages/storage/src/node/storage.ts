@@ -71,6 +71,8 @@ export class NodeFileStorage implements Storage {
   }
 
   async #fsyncDirAbs(abs: string): Promise<void> {
+    // Windows cannot open a directory for fsync; NTFS journals directory changes itself.
+    if (process.platform === 'win32') return;
     const fd = await fsAsync.open(abs, O_RDONLY | O_DIRECTORY, 0);
     try {
       await fsAsync.fsync(fd);
