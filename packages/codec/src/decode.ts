@@ -1,3 +1,4 @@
+import { NoriCodecError } from './errors.js';
 import { maxRecordSizeOf } from './options.js';
 import { PARSE_CORRUPT, PARSE_INCOMPLETE, ParseState, parseRecord } from './parse.js';
 import type { CodecOptions, DecodeResult } from './types.js';
@@ -18,8 +19,15 @@ export interface DecodeOptions extends CodecOptions {
  * the outcome is `ok` (with the record and its encoded size), `incomplete` (more bytes needed;
  * `tooLarge` means the header claims more than `maxRecordSize`) or `corrupt` (with a reason).
  * Compressed values are decompressed, and a failure is `corrupt` (`decompression-failed`).
+ * Throws NoriCodecError ERR_INVALID_ARGUMENT only for a bad argument (offset outside the buffer).
  */
 export function decodeRecord(buf: Uint8Array, offset = 0, options?: DecodeOptions): DecodeResult {
+  if (!(buf instanceof Uint8Array)) {
+    throw new NoriCodecError('ERR_INVALID_ARGUMENT', 'decodeRecord expects a Uint8Array');
+  }
+  if (!Number.isInteger(offset) || offset < 0 || offset > buf.length) {
+    throw new NoriCodecError('ERR_INVALID_ARGUMENT', `offset ${offset} is outside [0, ${buf.length}]`);
+  }
   const max = maxRecordSizeOf(options);
   const copy = options?.copy ?? true;
   const st = state;

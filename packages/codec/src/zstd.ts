@@ -85,6 +85,9 @@ const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
 const MAX_BLOCK_SIZE = 128 * 1024;
 
+/** (offset, window descriptor) pairs that shrink oversized windows for fzstd; see below. */
+const windowPatches: number[] = [];
+
 /** Largest zstd window we decode (fzstd allocates the window up front): max(limit, 8 MiB). */
 export const MIN_ZSTD_WINDOW_LIMIT = 8 * 1024 * 1024;
 
@@ -95,6 +98,7 @@ export const MIN_ZSTD_WINDOW_LIMIT = 8 * 1024 * 1024;
  * above `limit`: fzstd allocates buffers of those sizes before decoding anything.
  */
 export function zstdDecompressedBound(src: Uint8Array, limit: number): number {
+  windowPatches.length = 0;
   const windowLimit = Math.max(limit, MIN_ZSTD_WINDOW_LIMIT);
   let p = 0;
   let bound = 0;
@@ -119,6 +123,7 @@ export function zstdDecompressedBound(src: Uint8Array, limit: number): number {
     const dictFlag = fhd & 3;
     const fcsFlag = fhd >> 6;
     let windowSize = 0;
+    const windowDescriptorAt = p;
     if (!singleSegment) {
       if (p >= end) throw zstdFailed('malformed frame');
       const wd = src[p++]!;
@@ -160,6 +165,13 @@ export function zstdDecompressedBound(src: Uint8Array, limit: number): number {
     p += checksum * 4;
     if (p > end) throw zstdFailed('malformed frame');
     bound += contentSize >= 0 ? Math.min(contentSize, frameBound) : frameBound;
+    if (!singleSegment && contentSize < 0) {
+      // fzstd allocates the declared window and shifts all of it after every block; the frame
+      // never produces more than frameBound bytes, so no back-reference reaches further than
+      // that: a window of frameBound (rounded up to a power of two) decodes it identically.
+      const exponent = Math.max(0, Math.ceil(Math.log2(Math.max(frameBound, 1024))) - 10);
+      if (2 ** (10 + exponent) < windowSize) windowPatches.push(windowDescriptorAt, exponent << 3);
+    }
   }
   return bound;
 }
@@ -179,13 +191,21 @@ export function zstdDecompress(src: Uint8Array, limit: number): Uint8Array {
         // A plain Uint8Array view (not a Buffer), whichever backend decoded it.
         return new Uint8Array(out.buffer, out.byteOffset, out.length);
       }
-      return fzstdDecompress(src);
+      return fzstdDecompress(shrinkWindows(src));
     }
     return decompressStreaming(src, limit);
   } catch (error) {
     if (error instanceof NoriCodecError) throw error;
     throw zstdFailed(error instanceof Error ? error.message : String(error), error);
   }
+}
+
+/** `src`, or a copy whose window descriptors were reduced as recorded by zstdDecompressedBound. */
+function shrinkWindows(src: Uint8Array): Uint8Array {
+  if (windowPatches.length === 0) return src;
+  const copy = src.slice();
+  for (let i = 0; i < windowPatches.length; i += 2) copy[windowPatches[i]!] = windowPatches[i + 1]!;
+  return copy;
 }
 
 /** Streaming decode that stops as soon as the output would exceed `limit`. */

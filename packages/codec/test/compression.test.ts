@@ -151,6 +151,27 @@ describe.each([
     }
   });
 
+  it('decodes multi-block frames without a content size (as nori-wal writes them)', async () => {
+    const { CompressStream } = require('zstd-napi') as {
+      CompressStream: new (p: { compressionLevel: number }) => NodeJS.ReadWriteStream;
+    };
+    const data = new Uint8Array(400 * 1024);
+    const text = sample('text', 3000);
+    const noise = sample('random', data.length);
+    for (let i = 0; i < data.length; i++) data[i] = i % 5 === 0 ? noise[i]! : text[(i * 7) % text.length]!;
+    const stream = new CompressStream({ compressionLevel: 3 });
+    const chunks: Uint8Array[] = [];
+    stream.on('data', (chunk: Uint8Array) => chunks.push(chunk));
+    const done = new Promise((resolve) => stream.on('end', resolve));
+    stream.end(data);
+    await done;
+    const frame = Uint8Array.from(Buffer.concat(chunks));
+    expect(frame[4]! >> 6).toBe(0); // no frame content size
+    expect(frame[4]! & 0x20).toBe(0); // not single-segment: a window descriptor follows
+    setNativeEnabled(native);
+    expect(zstdDecompress(frame, 1 << 26)).toEqual(data);
+  });
+
   it('decodes concatenated frames and skippable frames', () => {
     const a = zstdCompress(sample('text', 1000));
     const b = zstdCompress(sample('random', 100));

@@ -154,3 +154,14 @@ describe('decodeRecord', () => {
     }
   });
 });
+
+describe('decodeRecord arguments', () => {
+  it('rejects offsets outside the buffer and non-byte input with ERR_INVALID_ARGUMENT', () => {
+    const buf = encodeRecord({ key: 'k' });
+    for (const offset of [-1, buf.length + 1, 1.5, Number.NaN]) {
+      expect(() => decodeRecord(buf, offset)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    }
+    expect(() => decodeRecord([1, 2, 3] as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(decodeRecord(buf, buf.length)).toEqual({ kind: 'incomplete', needed: MIN_RECORD_SIZE, tooLarge: false });
+  });
+});
