@@ -110,7 +110,10 @@ export class BatchIntentLog {
   /** Appends one entry for `extents` and makes it durable. */
   async record(extents: readonly BatchExtent[]): Promise<void> {
     if (this.file === undefined) {
+      const existed = await this.storage.exists(BATCH_INTENT_FILE);
       this.file = await this.storage.open(BATCH_INTENT_FILE, { create: true });
+      // The entry is useless if a crash can lose the file itself.
+      if (!existed) await this.storage.syncDir();
     }
     const entry = encodeIntentEntry(extents);
     this.file.writevSync([entry], this.size);

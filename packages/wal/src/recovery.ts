@@ -3,7 +3,7 @@ import { BATCH_INTENT_FILE, readIntentFile, type BatchExtent } from './batch-int
 import { WalError } from './errors.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
 import { SegmentScanner } from './segment-scanner.js';
-import { copyRange, isZeroRange, resync, scanRegion, truncateDurably } from './segment-io.js';
+import { copyRange, dataEnd, isZeroRange, resync, scanRegion, truncateDurably, zeroRange } from './segment-io.js';
 import type { CorruptionInfo, Position, RecoveryMode, RecoveryReport, WalObserver } from './types.js';
 
 /** Folder (inside the WAL directory) that receives bytes and segments recovery moved away. */
@@ -146,7 +146,7 @@ class Recovery {
           }
           return false;
         }
-        const next = this.options.mode === 'strict' && isLast ? -1 : await resync(file, bad, fileSize, this.options.maxRecordSize);
+        const next = await resync(file, bad, fileSize, this.options.maxRecordSize);
         if (isLast && next < 0) {
           // Damage with nothing valid after it in the last segment: a torn write.
           if (this.options.mode === 'strict') {
@@ -188,9 +188,8 @@ class Recovery {
           return false;
         }
         // point-in-time, and tolerate-tail for damage that is not a plain torn tail.
-        await this.quarantineBytes(file, id, bad, fileSize);
+        segment.fileSize = await this.quarantineBytes(file, id, bad, fileSize, isLast);
         segment.size = bad;
-        segment.fileSize = bad;
         this.emitCorruption(info, 'quarantined');
         if (later.length > 0) await this.quarantineSegments(later);
         return true;
@@ -245,17 +244,32 @@ class Recovery {
     return candidate;
   }
 
-  /** Moves `[from, fileSize)` of a segment to `quarantine/NNNNNN.wal.at-<from>` and truncates. */
-  private async quarantineBytes(file: StorageFile, id: number, from: number, fileSize: number): Promise<void> {
-    this.report.bytesTruncated += fileSize - from;
-    if (fileSize <= from) return;
-    const target = await this.quarantineName(`${segmentName(id)}.at-${from}`);
-    this.report.quarantined.push(target);
-    if (this.options.readOnly) return;
-    await this.storage.mkdir(QUARANTINE_DIR);
-    await copyRange(this.storage, file, from, fileSize, target);
-    this.dirChanged = true;
+  /**
+   * Moves `[from, end of data)` of a segment to `quarantine/NNNNNN.wal.at-<from>`; trailing
+   * zeros (preallocated space) are not copied. The last segment keeps its preallocated length
+   * (the moved bytes are zeroed) when `keepZeroTail`; otherwise the file is truncated at `from`.
+   * Returns the file's new length.
+   */
+  private async quarantineBytes(file: StorageFile, id: number, from: number, fileSize: number, isLast: boolean): Promise<number> {
+    const end = await dataEnd(file, from, fileSize);
+    const keepLength = isLast && this.options.keepZeroTail;
+    this.report.bytesTruncated += keepLength ? end - from : fileSize - from;
+    if (end > from) {
+      const target = await this.quarantineName(`${segmentName(id)}.at-${from}`);
+      this.report.quarantined.push(target);
+      if (!this.options.readOnly) {
+        await this.storage.mkdir(QUARANTINE_DIR);
+        await copyRange(this.storage, file, from, end, target);
+        this.dirChanged = true;
+      }
+    }
+    if (this.options.readOnly) return keepLength ? fileSize : from;
+    if (keepLength) {
+      await zeroRange(file, from, end);
+      return fileSize;
+    }
     await truncateDurably(file, from);
+    return from;
   }
 
   /** Moves whole segments to `quarantine/`. */
@@ -288,20 +302,10 @@ class Recovery {
         this.report.batchesRolledBack++;
         const keepZeros = this.options.keepZeroTail;
         if (!this.options.readOnly) {
-          if (keepZeros) {
-            // Zero the partial batch but keep the preallocated length.
-            const zeros = new Uint8Array(Math.min(segment.size - extent.start, 1024 * 1024));
-            for (let at = extent.start; at < segment.size; at += zeros.length) {
-              await file.writev([zeros.subarray(0, Math.min(zeros.length, segment.size - at))], at);
-            }
-            await file.datasync();
-          } else {
-            await truncateDurably(file, extent.start);
-            segment.fileSize = extent.start;
-          }
-        } else if (!keepZeros) {
-          segment.fileSize = extent.start;
+          if (keepZeros) await zeroRange(file, extent.start, segment.size);
+          else await truncateDurably(file, extent.start);
         }
+        if (!keepZeros) segment.fileSize = extent.start;
         segment.size = extent.start;
       } finally {
         await file.close();

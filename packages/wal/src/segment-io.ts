@@ -25,6 +25,48 @@ async function readFully(file: StorageFile, target: Uint8Array, length: number, 
   return done;
 }
 
+const ZERO_BLOCK = 4096;
+
+/** Index of the first non-zero byte of `bytes[from, end)`, or `end`. Compares 4 KiB blocks natively. */
+export function nextNonZero(bytes: Uint8Array, from: number, end: number): number {
+  let at = from;
+  while (at < end && at % 8 !== 0 && bytes[at] === 0) at++;
+  while (at + ZERO_BLOCK <= end && Buffer.compare(bytes.subarray(at, at + ZERO_BLOCK), ZERO_CHUNK.subarray(0, ZERO_BLOCK)) === 0) {
+    at += ZERO_BLOCK;
+  }
+  while (at < end && bytes[at] === 0) at++;
+  return at;
+}
+
+/**
+ * End of the non-zero data in `[from, to)`: the offset just after the last non-zero byte, or
+ * `from` if the range is all zeros (what follows is preallocated space).
+ */
+export async function dataEnd(file: StorageFile, from: number, to: number): Promise<number> {
+  const buffer = new Uint8Array(Math.min(DEFAULT_CHUNK_SIZE, Math.max(0, to - from)));
+  let end = to;
+  while (end > from) {
+    const start = Math.max(from, end - buffer.length);
+    const n = await readFully(file, buffer, end - start, start);
+    let i = n;
+    while (i >= ZERO_BLOCK && Buffer.compare(buffer.subarray(i - ZERO_BLOCK, i), ZERO_CHUNK.subarray(0, ZERO_BLOCK)) === 0) {
+      i -= ZERO_BLOCK;
+    }
+    for (i = i - 1; i >= 0; i--) if (buffer[i] !== 0) return start + i + 1;
+    end = start;
+  }
+  return from;
+}
+
+/** Writes zeros over `[from, to)` and makes them durable (keeps the file's length). */
+export async function zeroRange(file: StorageFile, from: number, to: number): Promise<void> {
+  const zeros = ZERO_CHUNK.subarray(0, Math.min(ZERO_CHUNK.length, Math.max(0, to - from)));
+  for (let at = from; at < to; at += zeros.length) {
+    await file.writev([zeros.subarray(0, Math.min(zeros.length, to - at))], at);
+  }
+  await file.datasync();
+}
+
 /** True when every byte of `[from, to)` is zero (a preallocated or zero-filled tail). */
 export async function isZeroRange(file: StorageFile, from: number, to: number): Promise<boolean> {
   const buffer = new Uint8Array(Math.min(DEFAULT_CHUNK_SIZE, Math.max(0, to - from)));
@@ -70,47 +112,39 @@ export async function scanRegion(scanner: SegmentScanner, file: StorageFile, sta
   }
 }
 
+/** Resync recognises records up to this size right after damage (larger ones are skipped over). */
+export const RESYNC_LOOKAHEAD = 2 * 1024 * 1024;
+
 /**
- * Finds the next offset in `[from, limit)` where a whole record with a valid CRC starts, or -1.
- * Runs of zeros are skipped quickly (seven zero bytes never form a valid record).
+ * Finds the next offset in `(from, limit)` where a whole record with a valid CRC starts, or -1.
+ * Windows overlap by {@link RESYNC_LOOKAHEAD} so every candidate sees that many following
+ * bytes; runs of zeros are skipped quickly (seven zero bytes never form a valid record).
  */
 export async function resync(file: StorageFile, from: number, limit: number, maxRecordSize: number): Promise<number> {
-  const window = Math.min(DEFAULT_CHUNK_SIZE, Math.max(0, limit - from));
+  const window = Math.min(2 * RESYNC_LOOKAHEAD, Math.max(0, limit - from - 1));
   if (window <= 0) return -1;
   const buffer = new Uint8Array(window);
-  const scanner = new RecordScanner({ maxRecordSize });
+  // A CRC match is the test; decompressing garbage candidates would only cost time.
+  const scanner = new RecordScanner({ maxRecordSize, verifyCompressed: false });
   let base = from + 1;
   while (base < limit) {
     const n = await readFully(file, buffer, Math.min(window, limit - base), base);
     if (n === 0) return -1;
-    const windowReachesLimit = base + n >= limit;
-    let advance = n;
+    const end = base + n >= limit ? n : Math.max(1, n - RESYNC_LOOKAHEAD);
     let candidate = 0;
-    while (candidate < n) {
+    while (candidate < end) {
       if (buffer[candidate] === 0) {
-        let nonZero = candidate;
-        while (nonZero < n && buffer[nonZero] === 0) nonZero++;
+        const nonZero = nextNonZero(buffer, candidate, n);
         if (nonZero - candidate >= 7) {
           candidate = nonZero - 6;
-          if (candidate >= n) break;
+          if (candidate >= end) break;
         }
       }
       scanner.reset(buffer, candidate, n);
-      const status = scanner.next();
-      if (status === 'ok') return base + candidate;
-      if (status === 'incomplete' && !scanner.tooLarge && !windowReachesLimit && base + candidate + scanner.needed <= limit) {
-        if (candidate > 0) {
-          advance = candidate; // re-read with the candidate at the window's start
-          break;
-        }
-        const big = new Uint8Array(scanner.needed);
-        const got = await readFully(file, big, big.length, base);
-        scanner.reset(big, 0, got);
-        if (scanner.next() === 'ok') return base;
-      }
+      if (scanner.next() === 'ok') return base + candidate;
       candidate++;
     }
-    base += Math.max(1, advance);
+    base += end;
   }
   return -1;
 }

@@ -1,4 +1,4 @@
-import { NoriCodecError, encodeRecord, type RecordInput } from '@nori/codec';
+import { NoriCodecError, type RecordInput } from '@nori/codec';
 import type { StorageLock } from '@nori/storage';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { WalError, errorCode } from './errors.js';
@@ -151,6 +151,7 @@ export class Wal implements AsyncDisposable {
               preallocate: cfg.preallocate,
               policy: cfg.fsync,
               maxQueuedBytes: cfg.maxQueuedBytes,
+              maxRecordSize: cfg.maxRecordSize,
               observer: cfg.observer,
             },
             { id, file, size, fileSize },
@@ -202,7 +203,7 @@ export class Wal implements AsyncDisposable {
     let encoded: Uint8Array;
     try {
       writer = this.writerFor('append');
-      encoded = encodeRecord(record, { maxRecordSize: this.config.maxRecordSize });
+      encoded = writer.encoder.encode(record);
     } catch (error) {
       return Promise.reject(encodeError(error));
     }
@@ -226,7 +227,7 @@ export class Wal implements AsyncDisposable {
       writer = this.writerFor('appendBatch');
       if (!Array.isArray(records)) throw new WalError('ERR_INVALID_RECORD', 'appendBatch expects an array of records');
       for (const record of records) {
-        const encoded = encodeRecord(record, { maxRecordSize: this.config.maxRecordSize });
+        const encoded = writer.encoder.encode(record);
         buffers.push(encoded);
         bytes += encoded.length;
       }

@@ -1,6 +1,7 @@
 import type { Storage, StorageFile } from '@nori/storage';
 import { BatchIntentLog, INTENT_COMPACT_BYTES, type BatchExtent } from './batch-intent.js';
 import { WalError, toError } from './errors.js';
+import { RecordEncoder } from './encoder.js';
 import { segmentName } from './segment-name.js';
 import type { SegmentTable } from './segment-table.js';
 import type { FsyncPolicy, Position, WalObserver } from './types.js';
@@ -52,6 +53,7 @@ export interface WriterOptions {
   preallocate: boolean;
   policy: FsyncPolicy;
   maxQueuedBytes: number;
+  maxRecordSize: number;
   observer: WalObserver | undefined;
 }
 
@@ -71,6 +73,8 @@ export class Writer {
   private readonly maxQueuedBytes: number;
   private readonly intent: BatchIntentLog;
   private readonly table: SegmentTable;
+  /** Encodes appends (uncompressed records share a slab, see RecordEncoder). */
+  readonly encoder: RecordEncoder;
 
   private readonly onAppend: WalObserver['onAppend'];
   private readonly onFsync: WalObserver['onFsync'];
@@ -120,6 +124,7 @@ export class Writer {
     this.maxQueuedBytes = options.maxQueuedBytes;
     this.intent = new BatchIntentLog(options.storage);
     this.table = table;
+    this.encoder = new RecordEncoder(options.maxRecordSize);
     this.observer = options.observer;
     this.onAppend = options.observer?.onAppend;
     this.onFsync = options.observer?.onFsync;
@@ -272,6 +277,7 @@ export class Writer {
       }
     }
     if (this.failure !== undefined) return;
+    if (!this.busy && this.queue.length === 0 && this.roomWaiters.length === 0) this.encoder.recycle();
     if (this.syncWaiters.length > 0) this.startSync();
     else if (this.batchWindowMs > 0 && this.unsyncedBytes > 0) this.scheduleBatchSync();
   }
@@ -309,11 +315,26 @@ export class Writer {
   private writeRun(run: PendingWrite[], count: number, runBytes: number): void {
     const active = this.active;
     const iov = this.iov;
+    // Records encoded back to back in the slab are one contiguous region: one iovec for them.
+    let region: Uint8Array | undefined;
+    let regionStart = 0;
+    let regionEnd = 0;
+    const add = (b: Uint8Array): void => {
+      if (region !== undefined && b.buffer === region.buffer && b.byteOffset === regionEnd) {
+        regionEnd += b.length;
+        return;
+      }
+      if (region !== undefined) iov.push(regionOf(region, regionStart, regionEnd));
+      region = b;
+      regionStart = b.byteOffset;
+      regionEnd = b.byteOffset + b.length;
+    };
     for (let i = 0; i < count; i++) {
       const p = run[i] as PendingWrite;
-      if (p.buffer !== undefined) iov.push(p.buffer);
-      else if (p.buffers !== undefined) for (const b of p.buffers) iov.push(b);
+      if (p.buffer !== undefined) add(p.buffer);
+      else if (p.buffers !== undefined) for (const b of p.buffers) add(b);
     }
+    if (region !== undefined) iov.push(regionOf(region, regionStart, regionEnd));
     const start = active.size;
     if (iov.length > 0) {
       try {
@@ -600,6 +621,12 @@ export class Writer {
       this.notifyWrite();
     }
   }
+}
+
+function regionOf(sample: Uint8Array, start: number, end: number): Uint8Array {
+  return sample.byteOffset === start && sample.length === end - start
+    ? sample
+    : new Uint8Array(sample.buffer, start, end - start);
 }
 
 function abortError(signal: AbortSignal): WalError {

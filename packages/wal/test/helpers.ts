@@ -73,3 +73,15 @@ export async function collect(iterable: AsyncIterable<WalEntry>): Promise<WalEnt
 export function text(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
 }
+
+/** A key and value of a numbered test record. */
+export function record(i: number, valueSize = 100): { key: string; value: Uint8Array } {
+  const value = new Uint8Array(valueSize);
+  for (let j = 0; j < valueSize; j++) value[j] = (i * 31 + j) & 0xff;
+  return { key: `key-${String(i).padStart(5, '0')}`, value };
+}
+
+/** The number in a key made by {@link record}. */
+export function indexOf(key: Uint8Array): number {
+  return Number(text(key).slice(4));
+}

@@ -1,0 +1,60 @@
+import type { Storage } from '@nori/storage';
+
+/** Reads a whole file of a storage. */
+export async function readAll(storage: Storage, name: string): Promise<Uint8Array> {
+  const file = await storage.open(name, { readOnly: true });
+  try {
+    const size = await file.size();
+    const bytes = new Uint8Array(size);
+    await file.read(bytes, 0, size, 0);
+    return bytes;
+  } finally {
+    await file.close();
+  }
+}
+
+/** Overwrites bytes of a file durably. */
+export async function overwrite(storage: Storage, name: string, offset: number, bytes: Uint8Array): Promise<void> {
+  const file = await storage.open(name);
+  try {
+    file.writevSync([bytes], offset);
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Flips one byte of a file durably. */
+export async function flipByte(storage: Storage, name: string, offset: number): Promise<void> {
+  const file = await storage.open(name);
+  try {
+    const one = new Uint8Array(1);
+    await file.read(one, 0, 1, offset);
+    one[0] = (one[0] as number) ^ 0xff;
+    file.writevSync([one], offset);
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Truncates a file durably. */
+export async function truncateFile(storage: Storage, name: string, length: number): Promise<void> {
+  const file = await storage.open(name);
+  try {
+    await file.truncate(length);
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Size of a file. */
+export async function fileSize(storage: Storage, name: string): Promise<number> {
+  const file = await storage.open(name, { readOnly: true });
+  try {
+    return await file.size();
+  } finally {
+    await file.close();
+  }
+}
