@@ -256,7 +256,7 @@ export async function scanSegment(
           `no record starts at ${formatPosition({ segmentId: segment.id, offset: from })} (${reason}): use a position printed by "dump" or "inspect"`,
         );
       }
-      const resume = await findNextRecord(window, scanner, pos + 1, segment.size, chunk, options.signal);
+      const resume = await findNextRecord(window, scanner, pos + 1, segment.size, options.signal);
       if (resume === undefined) {
         result.trailer = { kind: 'damaged', offset: pos, length: segment.size - pos, reason };
         break;
@@ -301,39 +301,43 @@ async function zerosToEnd(window: FileWindow, offset: number, size: number): Pro
 }
 
 /**
- * First offset >= `start` where a complete record with a valid CRC begins, if any. Candidates
- * are tried byte by byte inside the read window; a candidate whose claimed length is longer than
- * one chunk is not considered (such a record is reported as part of the damaged region).
+ * Right after damage, records up to this size are recognised (as in `@nori/wal`'s resync); a
+ * larger record that directly follows damage is counted as part of the damaged region.
+ */
+export const RESYNC_LOOKAHEAD = 2 * 1024 * 1024;
+
+/**
+ * First offset >= `start` where a complete record with a valid CRC begins, if any. Every
+ * candidate has {@link RESYNC_LOOKAHEAD} bytes (or the rest of the file) resident; runs of seven
+ * or more zero bytes are jumped over (such a run can never start a valid record).
  */
 async function findNextRecord(
   window: FileWindow,
   scanner: RecordScanner,
   start: number,
   size: number,
-  chunk: number,
   signal: AbortSignal | undefined,
 ): Promise<number | undefined> {
-  const margin = Math.floor(chunk / 2);
   let candidate = start;
   while (candidate + MIN_RECORD_SIZE <= size) {
     signal?.throwIfAborted();
-    await window.ensure(candidate, Math.min(chunk, size - candidate));
-    const limit = window.end >= size ? size - MIN_RECORD_SIZE : Math.max(candidate, window.end - margin);
-    for (; candidate <= limit; candidate += 1) {
-      scanner.reset(window.buf, candidate - window.base, window.len);
-      const status = scanner.next();
-      if (status === 'ok') return candidate;
-      if (
-        status === 'incomplete' &&
-        !scanner.tooLarge &&
-        scanner.needed <= chunk &&
-        candidate + scanner.needed <= size &&
-        candidate + scanner.needed > window.end
-      ) {
-        await window.ensure(candidate, scanner.needed);
-        scanner.reset(window.buf, candidate - window.base, window.len);
-        if (scanner.next() === 'ok') return candidate;
+    await window.ensure(candidate, Math.min(2 * RESYNC_LOOKAHEAD, size - candidate));
+    const buf = window.buf;
+    const limit = window.end >= size ? size - MIN_RECORD_SIZE : window.end - RESYNC_LOOKAHEAD;
+    while (candidate <= limit) {
+      let at = candidate - window.base;
+      if (buf[at] === 0) {
+        let nonZero = at;
+        while (nonZero < window.len && buf[nonZero] === 0) nonZero += 1;
+        if (nonZero - at >= MIN_RECORD_SIZE) {
+          candidate = window.base + nonZero - (MIN_RECORD_SIZE - 1);
+          if (candidate > limit) break;
+          at = candidate - window.base;
+        }
       }
+      scanner.reset(buf, at, window.len);
+      if (scanner.next() === 'ok') return candidate;
+      candidate += 1;
     }
   }
   return undefined;

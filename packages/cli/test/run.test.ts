@@ -1,0 +1,96 @@
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { encodeRecord } from '@nori/codec';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode, PROGRESS_THRESHOLD_BYTES, runCli, type OutputStream } from '../src/index.js';
+import { CLI, cleanupScratch, copyGolden, scratchDir } from './helpers.js';
+
+afterAll(cleanupScratch);
+
+class Capture extends PassThrough {
+  text = '';
+  constructor(readonly isTTY: boolean) {
+    super();
+    this.on('data', (chunk: Buffer) => {
+      this.text += chunk.toString('utf8');
+    });
+  }
+}
+
+async function run(args: string[], tty: { stdout?: boolean; stderr?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture(tty.stdout ?? false);
+  const stderr = new Capture(tty.stderr ?? false);
+  const code = await runCli(args, { stdout: stdout as OutputStream, stderr: stderr as OutputStream });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+describe('runCli (in-process)', () => {
+  it('returns exit codes and writes to the given streams', async () => {
+    const clean = await run(['verify', await copyGolden('basic')]);
+    expect(clean.code).toBe(ExitCode.OK);
+    expect(clean.stdout).toContain('50 records');
+    const torn = await run(['verify', await copyGolden('torn')]);
+    expect(torn.code).toBe(ExitCode.TORN_TAIL);
+    const missing = await run(['dump', '/nonexistent/x']);
+    expect(missing.code).toBe(ExitCode.ERROR);
+    expect(missing.stderr).toBe('nori-wal: /nonexistent/x: no such file or directory\n');
+    const usage = await run(['dump', '--width', 'wide', 'x']);
+    expect(usage.code).toBe(ExitCode.USAGE);
+    expect(usage.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+});
+
+describe('progress bar', () => {
+  let big: string;
+  beforeAll(async () => {
+    big = join(await scratchDir(), 'big');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(big);
+    const record = encodeRecord({ key: 'blob', value: new Uint8Array(1024 * 1024).fill(0x61) });
+    const count = Math.ceil(PROGRESS_THRESHOLD_BYTES / record.length) + 1;
+    const file = new Uint8Array(record.length * count);
+    for (let i = 0; i < count; i++) file.set(record, i * record.length);
+    await writeFile(join(big, '000000.wal'), file);
+  });
+
+  it('is drawn on a TTY stderr for a large log', async () => {
+    const result = await run(['verify', big], { stderr: true });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('verify [');
+    expect(result.stderr).toMatch(/\d+%/);
+    expect(result.stdout).not.toContain('verify [');
+  });
+
+  it('is never drawn with --json, --no-progress, a non-TTY stderr, or dump to a terminal', async () => {
+    for (const [args, tty] of [
+      [['verify', '--json', big], { stderr: true }],
+      [['inspect', '--json', big], { stderr: true }],
+      [['verify', '--no-progress', big], { stderr: true }],
+      [['verify', big], { stderr: false }],
+      [['dump', '--limit', '40', big], { stderr: true, stdout: true }],
+      [['dump', '--json', '--limit', '1', big], { stderr: true }],
+    ] as const) {
+      const result = await run([...args], tty);
+      expect(result.stderr, args.join(' ')).toBe('');
+    }
+  });
+
+  it('inspect and dump draw it too when stderr is a terminal', async () => {
+    expect((await run(['inspect', big], { stderr: true })).stderr).toContain('inspect [');
+    expect((await run(['dump', '--limit', '40', big], { stderr: true })).stderr).toContain('dump [');
+  });
+});
+
+describe('closed pipe', () => {
+  it('`dump | head -n 1` ends quietly with exit 0', async () => {
+    const dir = await copyGolden('prealloc');
+    const result = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" dump --width 0 "${dir}" | head -n 1; echo "rc=\${PIPESTATUS[0]}"`], {
+      encoding: 'utf8',
+    });
+    expect(result.stdout).toMatch(/^0:0 {2}PUT {2}key="pa:000"/);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('rc=0');
+    expect(result.stderr).toBe('');
+  });
+});

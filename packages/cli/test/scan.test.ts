@@ -1,0 +1,177 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeRecord, type RecordInput } from '@nori/codec';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readWalDirectory, scanLog, segmentFileName, type LogScan } from '../src/index.js';
+import { cleanupScratch, scratchDir } from './helpers.js';
+
+afterAll(cleanupScratch);
+
+interface Layout {
+  /** Per segment: encoded records. */
+  segments: Uint8Array[][];
+}
+
+/** Writes segments to a new directory; returns it and each record's position. */
+async function writeLog(layout: Layout, mutate?: (files: Uint8Array[]) => void): Promise<{ dir: string; positions: string[][] }> {
+  const dir = join(await scratchDir('nori-cli-scan-'), 'wal');
+  await mkdir(dir);
+  const files = layout.segments.map((records) => {
+    const out = new Uint8Array(records.reduce((sum, record) => sum + record.length, 0));
+    let at = 0;
+    for (const record of records) {
+      out.set(record, at);
+      at += record.length;
+    }
+    return out;
+  });
+  const positions = layout.segments.map((records, id) => {
+    let at = 0;
+    return records.map((record) => {
+      const position = `${id}:${at}`;
+      at += record.length;
+      return position;
+    });
+  });
+  mutate?.(files);
+  await Promise.all(files.map((bytes, id) => writeFile(join(dir, segmentFileName(id)), bytes)));
+  return { dir, positions };
+}
+
+async function scan(dir: string, chunkSize?: number): Promise<{ result: LogScan; seen: string[] }> {
+  const seen: string[] = [];
+  const result = await scanLog(await readWalDirectory(dir), { checkValues: true, ...(chunkSize === undefined ? {} : { chunkSize }) }, {
+    record(_scanner, position) {
+      seen.push(`${position.segmentId}:${position.offset}`);
+    },
+  });
+  return { result, seen };
+}
+
+function comparable(result: LogScan): unknown {
+  return { corruptions: result.corruptions, tail: result.tail, records: result.records, segments: result.segments.map(({ dataEnd, trailer, records }) => ({ dataEnd, trailer, records })) };
+}
+
+const recordArb: fc.Arbitrary<RecordInput> = fc.record(
+  {
+    key: fc.uint8Array({ maxLength: 24 }),
+    value: fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ minLength: 100, maxLength: 700 })),
+    tombstone: fc.boolean(),
+    ttlMs: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+  },
+  { requiredKeys: ['key', 'value', 'tombstone'] },
+);
+
+const layoutArb: fc.Arbitrary<Layout> = fc
+  .array(fc.array(recordArb, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 3 })
+  .map((segments) => ({ segments: segments.map((records) => records.map((record) => encodeRecord(record))) }));
+
+describe('scanLog', () => {
+  it('finds every record of an intact log at its exact position, whatever the read size', async () => {
+    await fc.assert(
+      fc.asyncProperty(layoutArb, async (layout) => {
+        const { dir, positions } = await writeLog(layout);
+        const small = await scan(dir, 64);
+        const large = await scan(dir);
+        expect(small.seen).toEqual(positions.flat());
+        expect(large.seen).toEqual(positions.flat());
+        expect(small.result.corruptions).toEqual([]);
+        expect(small.result.tail.kind).toBe('clean');
+        expect(comparable(small.result)).toEqual(comparable(large.result));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a flipped byte loses exactly that record: corruption mid-log, torn tail at the very end', async () => {
+    await fc.assert(
+      fc.asyncProperty(layoutArb, fc.nat(), fc.nat(), fc.nat(), async (layout, segmentPick, recordPick, bytePick) => {
+        const segment = segmentPick % layout.segments.length;
+        const records = layout.segments[segment] as Uint8Array[];
+        const index = recordPick % records.length;
+        const victim = records[index] as Uint8Array;
+        const offset = records.slice(0, index).reduce((sum, record) => sum + record.length, 0);
+        const byte = bytePick % victim.length;
+        const { dir, positions } = await writeLog(layout, (files) => {
+          const file = files[segment] as Uint8Array;
+          file[offset + byte] = (file[offset + byte] ?? 0) ^ 0x01;
+        });
+        const small = await scan(dir, 64);
+        const large = await scan(dir);
+        const lost = `${segment}:${offset}`;
+        expect(large.seen).toEqual(positions.flat().filter((position) => position !== lost));
+        expect(small.seen).toEqual(large.seen);
+        expect(comparable(small.result)).toEqual(comparable(large.result));
+        const lastOfLog = segment === layout.segments.length - 1 && index === records.length - 1;
+        if (lastOfLog) {
+          expect(large.result.corruptions).toEqual([]);
+          expect(large.result.tail).toMatchObject({ kind: 'torn', position: { segmentId: segment, offset }, length: victim.length });
+        } else {
+          expect(large.result.corruptions).toEqual([{ segmentId: segment, offset, length: victim.length, reason: expect.any(String) }]);
+          expect(large.result.tail.kind).toBe('clean');
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('garbage between records is skipped and the records after it are found', async () => {
+    const records = Array.from({ length: 20 }, (_, i) => encodeRecord({ key: `k${i}`, value: 'v'.repeat(i * 10) }));
+    const garbage = Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) % 251);
+    const { dir } = await writeLog({ segments: [[...records.slice(0, 10), garbage, ...records.slice(10)]] });
+    for (const chunkSize of [64, 1024, undefined]) {
+      const { result, seen } = await scan(dir, chunkSize);
+      expect(seen).toHaveLength(20);
+      const start = records.slice(0, 10).reduce((sum, record) => sum + record.length, 0);
+      expect(result.corruptions).toEqual([{ segmentId: 0, offset: start, length: garbage.length, reason: expect.any(String) }]);
+    }
+  });
+
+  it('a record larger than the read size is read across chunk refills', async () => {
+    const big = encodeRecord({ key: 'big', value: new Uint8Array(200_000).fill(7) });
+    const small = encodeRecord({ key: 'small', value: 'x' });
+    const { dir } = await writeLog({ segments: [[small, big, small]] });
+    const { result, seen } = await scan(dir, 64);
+    expect(seen).toEqual(['0:0', `0:${small.length}`, `0:${small.length + big.length}`]);
+    expect(result.tail.kind).toBe('clean');
+  });
+
+  it('zeros after the last record are a zero-filled tail; zeros then data are corruption', async () => {
+    const a = encodeRecord({ key: 'a', value: 'x' });
+    const b = encodeRecord({ key: 'b', value: 'y' });
+    const tailOnly = await writeLog({ segments: [[a, new Uint8Array(5000)]] });
+    expect((await scan(tailOnly.dir, 64)).result.tail).toEqual({
+      kind: 'zero-filled',
+      position: { segmentId: 0, offset: a.length },
+      length: 5000,
+      reason: undefined,
+    });
+    const hole = await writeLog({ segments: [[a, new Uint8Array(100), b]] });
+    const { result, seen } = await scan(hole.dir);
+    expect(seen).toEqual(['0:0', `0:${a.length + 100}`]);
+    expect(result.corruptions).toEqual([{ segmentId: 0, offset: a.length, length: 100, reason: 'crc-mismatch' }]);
+  });
+
+  it('honours --from and stops when the visitor says so', async () => {
+    const records = Array.from({ length: 10 }, (_, i) => encodeRecord({ key: `k${i}` }));
+    const { dir, positions } = await writeLog({ segments: [records.slice(0, 5), records.slice(5)] });
+    const seen: string[] = [];
+    const [segmentId, offset] = (positions[0]?.[3] ?? '').split(':').map(Number) as [number, number];
+    const result = await scanLog(await readWalDirectory(dir), { from: { segmentId, offset } }, {
+      record(_scanner, position) {
+        seen.push(`${position.segmentId}:${position.offset}`);
+        return seen.length < 4;
+      },
+    });
+    expect(seen).toEqual([...(positions[0]?.slice(3) ?? []), ...(positions[1]?.slice(0, 2) ?? [])]);
+    expect(result.segments.at(-1)?.stopped).toBe(true);
+  });
+
+  it('honours an AbortSignal', async () => {
+    const { dir } = await writeLog({ segments: [[encodeRecord({ key: 'a' })]] });
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    await expect(scanLog(await readWalDirectory(dir), { signal: controller.signal })).rejects.toThrow('stop');
+  });
+});
