@@ -49,7 +49,7 @@ export interface WalObserver {
 
 /** Options of `Wal.open`. */
 export interface WalConfig {
-  /** Directory for a `NodeFileStorage` when `storage` is not given. */
+  /** Directory for a `NodeFileStorage` (sparse preallocation) when `storage` is not given. */
   dir?: string;
   /** Any `Storage` backend (e.g. `MemoryStorage` in tests). */
   storage?: Storage;

@@ -1,0 +1,188 @@
+import type { FsyncPolicy, Position, Wal } from '../../src/index.js';
+import { checkRecovery, fmtPos, type LogModel, type RecoveredEntry } from './model.js';
+import type { Rng } from './prng.js';
+import { identify, recordFor, type RecordProfile } from './records.js';
+
+/** Waits `ms` milliseconds (real time, or a fake clock in tests that need exact replays). */
+export type Sleep = (ms: number) => Promise<void>;
+
+/** Real-time {@link Sleep}. */
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A WAL call that failed, as the workload saw it. */
+export interface WorkloadError {
+  what: string;
+  error: unknown;
+}
+
+/** Everything a {@link Workload} drives and feeds. */
+export interface WorkloadContext {
+  wal: Wal;
+  model: LogModel;
+  rng: Rng;
+  profile: RecordProfile;
+  policy: FsyncPolicy;
+  /** Allocates the next unique record id. */
+  nextId: () => number;
+  sleep: Sleep;
+  /** False once the process is dead: acknowledgements are no longer fed to the model. */
+  live: () => boolean;
+}
+
+/** `code<-cause.code: message` of an error, for reports. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const cause = (error as { cause?: unknown }).cause;
+    const causeCode = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+    return `${String(code ?? error.name)}${causeCode === undefined ? '' : `<-${String(causeCode)}`}: ${error.message}`;
+  }
+  return String(error);
+}
+
+/** Reads the whole log and maps every entry to a record id (or a reason it is not one). */
+export async function readAll(wal: Wal, profile: RecordProfile): Promise<RecoveredEntry[]> {
+  const out: RecoveredEntry[] = [];
+  for await (const entry of wal.read()) {
+    const found = identify(entry, profile);
+    out.push({ id: 'id' in found ? found.id : found, position: entry.position });
+  }
+  return out;
+}
+
+/**
+ * A random concurrent workload against one open WAL: single appends (some `durable: true`),
+ * batches of 2-5, `sync()`, GC (`deleteSegmentsBefore` an acknowledged position), live readers,
+ * and waits on a random subset of the in-flight calls, so several appends are always in flight.
+ * Every acknowledgement goes into the {@link LogModel}; failures are collected in `errors`.
+ */
+export class Workload {
+  readonly inflight = new Set<Promise<unknown>>();
+  readonly errors: WorkloadError[] = [];
+  /** Problems a live reader saw (a reader must always see a consistent log). */
+  readonly readerViolations: string[] = [];
+  /** First ids of acknowledged appends (GC targets). */
+  readonly resolved: number[] = [];
+  readonly #ctx: WorkloadContext;
+  readonly #alwaysDurable: boolean;
+
+  constructor(ctx: WorkloadContext) {
+    this.#ctx = ctx;
+    this.#alwaysDurable = ctx.policy.kind === 'always';
+  }
+
+  #track(p: Promise<unknown>): void {
+    const done: Promise<unknown> = p.finally(() => this.inflight.delete(done));
+    this.inflight.add(done);
+  }
+
+  #onError(what: string): (error: unknown) => void {
+    return (error) => {
+      if (this.#ctx.live()) this.errors.push({ what, error });
+    };
+  }
+
+  /** Appends one record (not awaited). */
+  append(durable: boolean): void {
+    const { wal, model, profile } = this.#ctx;
+    const id = this.#ctx.nextId();
+    model.submit([id]);
+    const acked = durable || this.#alwaysDurable;
+    this.#track(
+      wal.append(recordFor(id, profile), durable ? { durable: true } : undefined).then((position) => {
+        if (!this.#ctx.live()) return;
+        model.positions([id], [position]);
+        if (acked) model.durable([id]);
+        this.resolved.push(id);
+      }, this.#onError(`append ${id}`)),
+    );
+  }
+
+  /** Appends a batch of `size` records (not awaited). */
+  appendBatch(size: number, durable: boolean): void {
+    const { wal, model, profile } = this.#ctx;
+    const ids = Array.from({ length: size }, () => this.#ctx.nextId());
+    model.submit(ids);
+    const acked = durable || this.#alwaysDurable;
+    this.#track(
+      wal
+        .appendBatch(
+          ids.map((id) => recordFor(id, profile)),
+          durable ? { durable: true } : undefined,
+        )
+        .then((positions) => {
+          if (!this.#ctx.live()) return;
+          if (positions.length !== ids.length) {
+            this.readerViolations.push(`appendBatch returned ${positions.length} positions for ${ids.length} records`);
+          }
+          model.positions(ids, positions);
+          if (acked) model.durable(ids);
+          this.resolved.push(ids[0] as number);
+        }, this.#onError(`appendBatch ${ids[0]}..${ids[ids.length - 1]}`)),
+    );
+  }
+
+  /** `sync()`: on success everything submitted before the call is durable (not awaited). */
+  sync(): void {
+    const { wal, model } = this.#ctx;
+    const count = model.length;
+    this.#track(
+      wal.sync().then((durable: Position) => {
+        if (!this.#ctx.live()) return;
+        model.durableCount(count);
+        model.durablePosition(durable);
+      }, this.#onError('sync')),
+    );
+  }
+
+  /** GC before the position of a random acknowledged record (not awaited). */
+  gc(): void {
+    const { wal, model, rng } = this.#ctx;
+    if (this.resolved.length === 0) return;
+    const id = rng.pick(this.resolved);
+    const index = model.indexOf(id);
+    const position = index === undefined ? undefined : model.records[index]?.position;
+    if (position === undefined) return;
+    model.gc(id);
+    this.#track(wal.deleteSegmentsBefore(position).catch(this.#onError(`deleteSegmentsBefore(${fmtPos(position)})`)));
+  }
+
+  /** Reads the whole log now and checks it is a consistent run of what was appended. */
+  async liveRead(): Promise<void> {
+    const { wal, model, profile } = this.#ctx;
+    try {
+      const seen = await readAll(wal, profile);
+      if (!this.#ctx.live()) return;
+      const view = checkRecovery({ records: model.records, lastDurable: -1, gcFloor: model.gcFloor }, seen);
+      for (const v of view.violations) this.readerViolations.push(`live reader: ${v}`);
+    } catch (error) {
+      this.#onError('live read')(error);
+    }
+  }
+
+  /** One random step; returns after whatever waiting the step chose. */
+  async step(): Promise<void> {
+    const { rng, policy, wal, model } = this.#ctx;
+    const durableChance = this.#alwaysDurable ? 0 : 0.15;
+    const roll = rng.next();
+    if (roll < 0.42) this.append(rng.chance(durableChance));
+    else if (roll < 0.56) this.appendBatch(rng.range(2, 5), rng.chance(durableChance));
+    else if (roll < 0.63) this.sync();
+    else if (roll < 0.68) this.gc();
+    else if (roll < 0.71) await this.liveRead();
+    else if (roll < 0.86) {
+      const list = [...this.inflight];
+      if (list.length > 0) await (list.length > 8 ? Promise.allSettled(list) : rng.pick(list));
+    } else if (roll < 0.88 && policy.kind === 'batch') {
+      await this.#ctx.sleep(rng.int(4));
+    } else {
+      for (let n = rng.int(6); n > 0; n--) await Promise.resolve();
+    }
+    if (this.#ctx.live()) model.durablePosition(wal.durablePosition);
+  }
+
+  /** Waits for every call in flight. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+  }
+}
