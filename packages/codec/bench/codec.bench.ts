@@ -251,7 +251,7 @@ for (const [label, size] of [['100 B', 100], ['1 KiB', 1024], ['64 KiB', 64 * 10
 // Where the native call starts to beat the pure-JS tables (sets NATIVE_CRC_THRESHOLD).
 console.log('\nCRC32C crossover: @node-rs/crc32 vs crc-32 (pure JS)');
 const crossover: Array<{ size: number; native: number; js: number }> = [];
-for (const size of [64, 128, 192, 224, 256, 384, 512]) {
+for (const size of [64, 128, 160, 192, 224, 256, 384, 512]) {
   const count = Math.floor((1024 * 1024) / size);
   const chunks = Array.from({ length: count }, (_, i) => big.subarray(i * size, i * size + size));
   const r = measure(`crc32c ${size} B: @node-rs/crc32 vs crc-32`, count * size, () => {

@@ -9,7 +9,7 @@ interface NativeCrc32 {
  * Below this many bytes the pure-JS table CRC beats the N-API call of `@node-rs/crc32`
  * (measured by bench/codec.bench.ts on this machine; see README).
  */
-export const NATIVE_CRC_THRESHOLD = 224;
+export const NATIVE_CRC_THRESHOLD = 192;
 
 let native: NativeCrc32['crc32c'] | undefined;
 

@@ -140,3 +140,16 @@ describe('encodeRecordInto / encodedLength', () => {
     expect(encodeRecordInto({ key: 'a' }, target, 0)).toBe(8);
   });
 });
+
+describe('string keys and values', () => {
+  it('are UTF-8 exactly as TextEncoder writes them (ASCII fast path and fallback)', () => {
+    const strings = ['', 'a', 'user:000001', 'x'.repeat(64), 'x'.repeat(65), 'é', 'ascii then é', '😀', 'lone \ud800 surrogate', 'ÿ'.repeat(70)];
+    for (const s of strings) {
+      const result = decodeRecord(encodeRecord({ key: s, value: s }));
+      expect(result.kind).toBe('ok');
+      if (result.kind !== 'ok') continue;
+      expect(result.record.key).toEqual(new TextEncoder().encode(s));
+      expect(result.record.value).toEqual(new TextEncoder().encode(s));
+    }
+  });
+});
