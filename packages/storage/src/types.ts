@@ -75,7 +75,7 @@ export interface Storage {
   exists(name: string): Promise<boolean>;
   /** Creates a directory and its parents; fine if it exists. */
   mkdir(dir: string): Promise<void>;
-  /** Atomically renames a file, replacing `to` if it exists. */
+  /** Atomically renames a file (not a directory: `EISDIR`), replacing `to` if it exists. */
   rename(from: string, to: string): Promise<void>;
   /** Removes a file (or an empty directory); `ERR_NOT_FOUND` if missing. */
   remove(name: string): Promise<void>;

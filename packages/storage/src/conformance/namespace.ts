@@ -92,6 +92,22 @@ export function namespaceSuite(factory: ConformanceFactory): void {
       expect(await storage.list()).toEqual([]);
     });
 
+    it('reports files in the way of directories like the OS does', async () => {
+      const { storage } = harness();
+      await writeFile(storage, 'f', utf8('x'));
+      await expectRejectsCode(() => storage.open('f/child', { create: true }), 'ENOTDIR');
+      await expectRejectsCode(() => storage.open('f/child'), 'ENOTDIR');
+      await expectRejectsCode(() => storage.mkdir('f'), 'EEXIST');
+      await expectRejectsCode(() => storage.mkdir('f/sub'), 'ENOTDIR');
+      await expectRejectsCode(() => storage.list('f'), 'ENOTDIR');
+      expect(await storage.exists('f/child')).toBe(false);
+      await storage.mkdir('dir');
+      await expectRejectsCode(() => storage.open('dir'), 'EISDIR');
+      await expectRejectsCode(() => storage.rename('dir', 'other'), 'EISDIR');
+      await expectRejectsCode(() => storage.rename('f', 'dir'), 'EISDIR');
+      expect(await storage.list()).toEqual(['f']);
+    });
+
     it('syncDir accepts the root and subdirectories and rejects missing ones', async () => {
       const { storage } = harness();
       await storage.mkdir('sub');

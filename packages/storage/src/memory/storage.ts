@@ -126,10 +126,18 @@ export class MemoryStorage implements Storage {
     return this.#namespace.current.get(name);
   }
 
+  /** The error for a missing `name`: `ENOTDIR` if a parent is a file (as the OS reports), else `ERR_NOT_FOUND`. */
+  #missing(op: string, name: string): StorageError {
+    for (let dir = parentOf(name); dir !== ''; dir = parentOf(dir)) {
+      if (this.#entry(dir)?.kind === 'file') return osError('ENOTDIR', op, name, 'not a directory');
+    }
+    return notFound(op, name);
+  }
+
   #requireDir(op: string, dir: string): void {
     if (dir === '') return;
     const entry = this.#entry(dir);
-    if (entry === undefined) throw notFound(op, dir);
+    if (entry === undefined) throw this.#missing(op, dir);
     if (entry.kind !== 'dir') throw osError('ENOTDIR', op, dir, 'not a directory');
   }
 
@@ -137,7 +145,7 @@ export class MemoryStorage implements Storage {
     validateName(name);
     let entry = this.#entry(name);
     if (entry === undefined) {
-      if (options.create !== true) throw notFound('open', name);
+      if (options.create !== true) throw this.#missing('open', name);
       this.#requireDir('open', parentOf(name));
       this.#context.mutation('open', name);
       entry = { kind: 'file', inode: new Inode() };
@@ -171,7 +179,11 @@ export class MemoryStorage implements Storage {
       if (entry === undefined) {
         this.#context.mutation('mkdir', prefix);
         this.#namespace.set(prefix, { kind: 'dir' });
-      } else if (entry.kind !== 'dir') throw osError('EEXIST', 'mkdir', prefix, 'a file is in the way');
+      } else if (entry.kind !== 'dir') {
+        throw i === segments.length
+          ? osError('EEXIST', 'mkdir', dir, 'a file is in the way')
+          : osError('ENOTDIR', 'mkdir', dir, `${prefix} is not a directory`);
+      }
     }
   }
 
@@ -179,7 +191,7 @@ export class MemoryStorage implements Storage {
     validateName(from);
     validateName(to);
     const entry = this.#entry(from);
-    if (entry === undefined) throw notFound('rename', from);
+    if (entry === undefined) throw this.#missing('rename', from);
     if (entry.kind !== 'file') throw osError('EISDIR', 'rename', from, 'only files can be renamed');
     this.#requireDir('rename', parentOf(to));
     if (this.#entry(to)?.kind === 'dir') throw osError('EISDIR', 'rename', to, 'is a directory');
@@ -191,7 +203,7 @@ export class MemoryStorage implements Storage {
   async remove(name: string): Promise<void> {
     validateName(name);
     const entry = this.#entry(name);
-    if (entry === undefined) throw notFound('unlink', name);
+    if (entry === undefined) throw this.#missing('unlink', name);
     if (entry.kind === 'dir') {
       const prefix = `${name}/`;
       for (const other of this.#namespace.current.keys()) {

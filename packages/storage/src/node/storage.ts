@@ -172,6 +172,10 @@ export class NodeFileStorage implements Storage {
     validateName(from);
     validateName(to);
     try {
+      // Files only, like every backend: a directory rename could not be atomic in all of them.
+      if ((await fs.promises.lstat(this.#abs(from))).isDirectory()) {
+        throw new StorageError('EISDIR', `rename ${from}: only files can be renamed`, { syscall: 'rename', path: from, osCode: 'EISDIR' });
+      }
       await fs.promises.rename(this.#abs(from), this.#abs(to));
     } catch (error) {
       throw fromNodeError(error, 'rename', from);
