@@ -1,6 +1,7 @@
 import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
-import { Wal, WalError, type WalEntry } from '../src/index.js';
+import type { WalError} from '../src/index.js';
+import { Wal, type WalEntry } from '../src/index.js';
 import { settle } from './gated-storage.js';
 import { collect, indexOf, record } from './helpers.js';
 

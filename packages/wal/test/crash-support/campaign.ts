@@ -1,63 +1,51 @@
 import { MemoryStorage } from '@nori/storage';
-import { Wal, type FsyncPolicy, type Position, type RecoveryMode, type RecoveryReport, type WalConfig } from '../../src/index.js';
+import { Wal, type FsyncPolicy, type RecoveryMode, type RecoveryReport, type WalConfig } from '../../src/index.js';
 import { LogModel, checkRecovery, comparePos, fmtPos, type RecoveredEntry } from './model.js';
 import { ProcessStorage } from './process-storage.js';
 import { Rng } from './prng.js';
-import { identify, recordFor, type RecordProfile } from './records.js';
+import type { RecordProfile } from './records.js';
+import { Workload, describeError, readAll, realSleep, type Sleep } from './workload.js';
 
 /** Knobs of one randomized crash case (every other choice comes from the seed). */
 export interface CaseOptions {
-  /** Crashes per case (the log is verified after each). Default: 1 to 3, from the seed. */
+  /** Power losses during workloads per case (the log is verified after each). Default: 1 to 3. */
   crashes?: number;
   /** Upper bound of workload steps between two crashes. Default 120. */
   maxSteps?: number;
-  /** Record shapes. Default: values up to 120 bytes, one in 40 records bigger than a segment. */
+  /** Record shapes. Default {@link CAMPAIGN_PROFILE}. */
   profile?: RecordProfile;
+  /** How the workload sleeps (batch windows); pass a fake clock for exact replays. */
+  sleep?: Sleep;
 }
 
 /** What one case did, and what went wrong (empty `violations`: the WAL kept its promises). */
 export interface CaseResult {
   seed: number;
-  /** Simulated power losses (during workloads and during recovery). */
+  /** Simulated power losses (during workloads, close and recovery). */
   crashes: number;
   /** Clean close + reopen cycles. */
   closes: number;
+  /** Records appended (acknowledged or not). */
   appended: number;
-  /** Where the case was when the first violation was seen (epoch, step), for replay reports. */
+  /** Where the case was when the first violation was seen (round, step), for replay reports. */
   at: string;
+  /** The configuration the seed chose. */
   config: string;
   violations: string[];
 }
 
-/** The record shapes the CI campaign uses. */
+/** Record shapes of the CI campaign: small values, one record in 40 larger than a 1 KiB segment. */
 export const CAMPAIGN_PROFILE: RecordProfile = { maxValue: 120, bigEvery: 40, bigValue: 1300 };
 
 const SEGMENT_SIZES = [1024, 1024, 1536, 2048, 4096];
 const SECTOR_SIZES = [64, 128, 512];
 
-interface Epoch {
-  /** Cleared once this process's acknowledgements are no longer fed to the model. */
-  live: boolean;
-  errors: string[];
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    const cause = (error as { cause?: unknown }).cause;
-    const causeCode = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
-    return `${String(code ?? error.name)}${causeCode === undefined ? '' : `<-${String(causeCode)}`}: ${error.message}`;
-  }
-  return String(error);
-}
-
 /** True for the errors a WAL may show after its storage crashed under it. */
-function crashError(error: unknown): boolean {
+export function isCrashError(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (code === 'ERR_CRASHED') return true;
-  if (code !== 'ERR_FAILED') return false;
-  const cause = (error as { cause?: unknown }).cause as { code?: unknown } | undefined;
-  return cause?.code === 'ERR_CRASHED';
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return cause !== undefined && cause !== error && isCrashError(cause);
 }
 
 function pickPolicy(rng: Rng): FsyncPolicy {
@@ -67,22 +55,14 @@ function pickPolicy(rng: Rng): FsyncPolicy {
   return rng.chance(0.5) ? { kind: 'batch', windowMs: rng.range(1, 3) } : { kind: 'batch', windowMs: 50, maxBytes: rng.range(200, 1500) };
 }
 
-function describePolicy(p: FsyncPolicy): string {
+/** Short text of a policy, for reports. */
+export function describePolicy(p: FsyncPolicy): string {
   if (p.kind !== 'batch') return p.kind;
   return `batch(${p.windowMs}ms${p.maxBytes === undefined ? '' : `,${p.maxBytes}B`})`;
 }
 
-/** Reads the whole log and maps every entry to a record id (or a reason it is not one). */
-export async function readAll(wal: Wal, profile: RecordProfile): Promise<RecoveredEntry[]> {
-  const out: RecoveredEntry[] = [];
-  for await (const entry of wal.read()) {
-    const found = identify(entry, profile);
-    out.push({ id: 'id' in found ? found.id : found, position: entry.position });
-  }
-  return out;
-}
-
-function checkReport(report: RecoveryReport, entries: readonly RecoveredEntry[], wal: Wal): string[] {
+/** Consistency of the recovery report with what `read()` returns and where the writer starts. */
+export function checkReport(report: RecoveryReport, entries: readonly RecoveredEntry[], wal: Wal): string[] {
   const out: string[] = [];
   if (report.records !== entries.length) out.push(`recovery report says ${report.records} records, read() returned ${entries.length}`);
   const last = entries[entries.length - 1];
@@ -100,11 +80,12 @@ function checkReport(report: RecoveryReport, entries: readonly RecoveredEntry[],
  * policy, preallocation, recovery mode, sector size, crash mode), then rounds of
  * open -> verify -> random concurrent workload -> power loss at a random point (a `crash` fault
  * after a random number of storage operations, or `crash()` at a random workload step; sometimes
- * during recovery itself), and a final verification. Never throws for WAL misbehaviour: returns it.
+ * inside recovery or close), and a final verification. WAL misbehaviour is returned, not thrown.
  */
 export async function runCrashCase(seed: number, options: CaseOptions = {}): Promise<CaseResult> {
   const rng = new Rng(seed);
   const profile = options.profile ?? CAMPAIGN_PROFILE;
+  const sleep = options.sleep ?? realSleep;
   const crashesWanted = options.crashes ?? rng.range(1, 3);
   const maxSteps = options.maxSteps ?? 120;
   const crashMode = rng.chance(0.25) ? 'subset' : 'prefix';
@@ -117,19 +98,19 @@ export async function runCrashCase(seed: number, options: CaseOptions = {}): Pro
     preallocate: rng.chance(0.5),
     recovery,
   };
+  const model = new LogModel();
+  let nextId = 1;
+  let workloadCrashes = 0;
   const result: CaseResult = {
     seed,
     crashes: 0,
     closes: 0,
     appended: 0,
     at: 'start',
-    config: `segment=${base.maxSegmentSize} fsync=${describePolicy(policy)} preallocate=${String(base.preallocate)} recovery=${recovery} crashMode=${crashMode}`,
+    config: `segment=${String(base.maxSegmentSize)} fsync=${describePolicy(policy)} preallocate=${String(base.preallocate)} recovery=${recovery} crashMode=${crashMode}`,
     violations: [],
   };
-  const model = new LogModel();
-  let nextId = 1;
-  let workloadCrashes = 0;
-  const fail = (at: string, violations: string[]): CaseResult => {
+  const finish = (at: string, violations: string[]): CaseResult => {
     result.at = at;
     result.violations = violations;
     result.crashes = memory.crashes;
@@ -138,146 +119,68 @@ export async function runCrashCase(seed: number, options: CaseOptions = {}): Pro
   };
 
   for (let round = 0; ; round++) {
-    // ---- open (a crash may hit recovery itself) and verify ----
+    // ---- open (a crash may hit recovery itself), then verify ----
     let opened: { wal: Wal; recovery: RecoveryReport } | undefined;
-    let storage: ProcessStorage | undefined;
+    let proc = new ProcessStorage(memory);
     for (let attempt = 0; opened === undefined; attempt++) {
-      storage = new ProcessStorage(memory);
+      proc = new ProcessStorage(memory);
       const crashInOpen = round > 0 && attempt < 3 && rng.chance(0.25);
       if (crashInOpen) memory.injectFault({ kind: 'crash', afterOps: rng.int(6) });
       try {
-        opened = await Wal.open({ ...base, storage });
+        opened = await Wal.open({ ...base, storage: proc });
       } catch (error) {
-        if (crashInOpen && crashError(error) && storage.dead) continue;
-        return fail(`round ${round} open`, [`Wal.open failed: ${describeError(error)}`]);
+        if (crashInOpen && isCrashError(error) && proc.dead) continue;
+        return finish(`round ${round} open`, [`Wal.open failed: ${describeError(error)}`]);
       } finally {
         memory.clearFaults();
       }
     }
     const { wal } = opened;
-    const proc = storage as ProcessStorage;
     let entries: RecoveredEntry[];
     try {
       entries = await readAll(wal, profile);
     } catch (error) {
-      return fail(`round ${round} verify`, [`read after recovery failed: ${describeError(error)}`]);
+      return finish(`round ${round} verify`, [`read after recovery failed: ${describeError(error)}`]);
     }
     const match = checkRecovery(model, entries);
     const problems = [...match.violations, ...checkReport(opened.recovery, entries, wal)];
-    if (problems.length > 0) return fail(`round ${round} verify`, problems);
+    if (problems.length > 0) return finish(`round ${round} verify`, problems);
     model.adopt(match, entries);
     if (workloadCrashes >= crashesWanted) {
       await wal.close();
-      result.crashes = memory.crashes;
-      result.appended = nextId - 1;
-      return result;
+      return finish('done', []);
     }
 
     // ---- workload until a crash ----
-    const epoch: Epoch = { live: true, errors: [] };
+    let live = true;
     const byTicks = rng.chance(0.35);
     const crashStep = rng.int(maxSteps);
     if (!byTicks) memory.injectFault({ kind: 'crash', afterOps: rng.int(maxSteps) });
     const closeCleanly = !byTicks && rng.chance(0.08);
-    const alwaysDurable = policy.kind === 'always';
-    const inflight = new Set<Promise<unknown>>();
-    const resolved: number[] = [];
-    const track = (p: Promise<unknown>): void => {
-      const done = p.finally(() => inflight.delete(done));
-      inflight.add(done);
-    };
-    const onError = (what: string) => (error: unknown) => {
-      if (!epoch.live || proc.dead) return;
-      epoch.errors.push(`${what}: ${describeError(error)}`);
-    };
-
+    const workload = new Workload({ wal, model, rng, profile, policy, nextId: () => nextId++, sleep, live: () => live && !proc.dead });
+    const errors: string[] = [];
     let step = 0;
-    for (; step < maxSteps && !proc.dead && epoch.errors.length === 0; step++) {
+    for (; step < maxSteps && !proc.dead && workload.errors.length === 0; step++) {
       if (byTicks && step === crashStep) {
         memory.crash();
         break;
       }
-      const roll = rng.next();
-      if (roll < 0.42) {
-        const id = nextId++;
-        const durable = !alwaysDurable && rng.chance(0.15);
-        model.submit([id]);
-        const p = wal.append(recordFor(id, profile), durable ? { durable: true } : undefined).then((position) => {
-          if (!epoch.live) return;
-          model.positions([id], [position]);
-          if (durable || alwaysDurable) model.durable([id]);
-          resolved.push(id);
-        }, onError(`append ${id}`));
-        track(p);
-      } else if (roll < 0.56) {
-        const ids = Array.from({ length: rng.range(2, 5) }, () => nextId++);
-        const durable = !alwaysDurable && rng.chance(0.15);
-        model.submit(ids);
-        const p = wal
-          .appendBatch(
-            ids.map((id) => recordFor(id, profile)),
-            durable ? { durable: true } : undefined,
-          )
-          .then((positions) => {
-            if (!epoch.live) return;
-            if (positions.length !== ids.length) epoch.errors.push(`appendBatch returned ${positions.length} positions for ${ids.length} records`);
-            model.positions(ids, positions);
-            if (durable || alwaysDurable) model.durable(ids);
-            resolved.push(ids[0] as number);
-          }, onError(`appendBatch ${ids[0]}..${ids[ids.length - 1]}`));
-        track(p);
-      } else if (roll < 0.63) {
-        const count = model.length;
-        const p = wal.sync().then((durable: Position) => {
-          if (!epoch.live) return;
-          model.durableCount(count);
-          model.durablePosition(durable);
-        }, onError('sync'));
-        track(p);
-      } else if (roll < 0.68 && resolved.length > 0) {
-        const id = rng.pick(resolved);
-        const index = model.indexOf(id);
-        const position = index === undefined ? undefined : model.records[index]?.position;
-        if (position !== undefined) {
-          model.gc(id);
-          track(wal.deleteSegmentsBefore(position).catch(onError(`deleteSegmentsBefore(${fmtPos(position)})`)));
-        }
-      } else if (roll < 0.71) {
-        // A reader in the middle of the workload sees a consistent run of what was written.
-        try {
-          const seen = await readAll(wal, profile);
-          if (!proc.dead && epoch.live) {
-            const view = checkRecovery({ records: model.records, lastDurable: -1, gcFloor: model.gcFloor }, seen);
-            for (const v of view.violations) epoch.errors.push(`live reader: ${v}`);
-          }
-        } catch (error) {
-          onError('live read')(error);
-        }
-      } else if (roll < 0.86) {
-        const list = [...inflight];
-        if (list.length > 0) await (list.length > 8 ? Promise.allSettled(list) : rng.pick(list));
-      } else if (roll < 0.88 && policy.kind === 'batch') {
-        await new Promise((resolve) => setTimeout(resolve, rng.int(3)));
-      } else {
-        for (let n = rng.int(6); n > 0; n--) await Promise.resolve();
-      }
-      if (epoch.live && !proc.dead) model.durablePosition(wal.durablePosition);
+      await workload.step();
     }
-
-    if (epoch.errors.length === 0 && !proc.dead) {
-      // The workload ran out of steps before the crash: let it settle, then close or crash.
-      await Promise.allSettled([...inflight]);
+    if (workload.errors.length === 0 && !proc.dead) {
+      // Out of steps before the crash: let the calls settle, then close (the armed crash may
+      // still fire inside close) or pull the plug.
+      await workload.settle();
       if (!proc.dead) {
-        for (const v of model.positionViolations()) epoch.errors.push(v);
+        errors.push(...model.positionViolations());
         if (closeCleanly) {
-          // The crash fault may still fire inside close(): then it is one more crash point.
           const count = model.length;
           try {
             await wal.close();
             model.durableCount(count);
             result.closes++;
           } catch (error) {
-            if (!proc.dead) epoch.errors.push(`close failed: ${describeError(error)}`);
+            if (!proc.dead) errors.push(`close failed: ${describeError(error)}`);
           }
         } else {
           memory.crash();
@@ -287,10 +190,47 @@ export async function runCrashCase(seed: number, options: CaseOptions = {}): Pro
     // Let the dead process's last callbacks run, then stop listening to it.
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
+    errors.push(...model.positionViolations());
+    live = false;
     memory.clearFaults();
-    if (epoch.errors.length === 0) epoch.errors.push(...model.positionViolations());
-    epoch.live = false;
-    if (epoch.errors.length > 0) return fail(`round ${round} step ${step}`, epoch.errors);
+    for (const e of workload.errors) errors.push(`${e.what} failed before the crash: ${describeError(e.error)}`);
+    errors.push(...workload.readerViolations);
+    if (errors.length > 0) return finish(`round ${round} step ${step}`, errors);
     if (proc.dead) workloadCrashes++;
   }
+}
+
+/** Runs cases with seeds `firstSeed, firstSeed + 1, ...` until `points` crash points were run. */
+export async function runCampaign(options: {
+  firstSeed: number;
+  points: number;
+  caseOptions?: CaseOptions;
+  /** Stop at the first failing case (default true). */
+  stopOnFailure?: boolean;
+  onCase?: (result: CaseResult) => void;
+}): Promise<{ cases: number; crashes: number; closes: number; appended: number; failures: CaseResult[] }> {
+  const summary = { cases: 0, crashes: 0, closes: 0, appended: 0, failures: [] as CaseResult[] };
+  for (let seed = options.firstSeed; summary.crashes < options.points; seed++) {
+    const result = await runCrashCase(seed, options.caseOptions);
+    summary.cases++;
+    summary.crashes += result.crashes;
+    summary.closes += result.closes;
+    summary.appended += result.appended;
+    options.onCase?.(result);
+    if (result.violations.length > 0) {
+      summary.failures.push(result);
+      if (options.stopOnFailure !== false) break;
+    }
+  }
+  return summary;
+}
+
+/** A failing case as a readable, replayable report. */
+export function formatFailure(result: CaseResult, replay: string): string {
+  return [
+    `crash case seed=${result.seed} failed at ${result.at}`,
+    `  config: ${result.config}`,
+    ...result.violations.map((v) => `  - ${v}`),
+    `  replay: ${replay.replace('{seed}', String(result.seed))}`,
+  ].join('\n');
 }
