@@ -18,7 +18,8 @@ export interface ScannerOptions extends CodecOptions {
 const EMPTY = new Uint8Array(0);
 
 /**
- * Allocation-free scanning over a buffer of consecutive records (recovery, readers): `next()`
+ * Scanning over a buffer of consecutive records (recovery, readers) without per-record objects or
+ * copies (one reused parse state; the CRC function gets a transient `subarray` view): `next()`
  * parses and CRC-checks the record at the cursor and exposes its layout as offsets; `key()`,
  * `value()` and `record()` materialize it on demand (views by default).
  *
