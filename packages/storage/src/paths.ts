@@ -36,3 +36,20 @@ export function parentOf(name: string): string {
 export function baseName(name: string): string {
   return name.slice(name.lastIndexOf('/') + 1);
 }
+
+/** True for root-level names the writer lock uses (`LOCK`, `LOCK.tmp-*`, `LOCK.takeover-*`). */
+export function isLockName(name: string): boolean {
+  return name === 'LOCK' || name.startsWith('LOCK.tmp-') || name.startsWith('LOCK.takeover-');
+}
+
+/**
+ * {@link validateName} for names a caller may create, open, rename or remove: additionally
+ * refuses the lock's own files with `ERR_INVALID_PATH`, so no caller can damage the lock.
+ */
+export function validateFileName(name: unknown, what = 'name'): string {
+  const valid = validateName(name, what);
+  if (isLockName(valid)) {
+    throw new StorageError('ERR_INVALID_PATH', `${what} ${JSON.stringify(valid)} is reserved for the storage lock`, { path: valid });
+  }
+  return valid;
+}

@@ -40,6 +40,20 @@ export function pathSuite(factory: ConformanceFactory): void {
       },
     );
 
+    it('reserves the lock\'s files in the root', async () => {
+      const { storage } = harness();
+      for (const name of ['LOCK', 'LOCK.tmp-1-abc', 'LOCK.takeover-abc']) {
+        await expectRejectsCode(() => storage.open(name, { create: true }), 'ERR_INVALID_PATH');
+        await expectRejectsCode(() => storage.remove(name), 'ERR_INVALID_PATH');
+        await expectRejectsCode(() => storage.rename('x', name), 'ERR_INVALID_PATH');
+        await expectRejectsCode(() => storage.mkdir(name), 'ERR_INVALID_PATH');
+      }
+      await storage.mkdir('sub');
+      const nested = await storage.open('sub/LOCK', { create: true });
+      await nested.close();
+      expect(await storage.list('sub')).toEqual(['LOCK']);
+    });
+
     it('rejects non-string names with ERR_INVALID_PATH', async () => {
       const { storage } = harness();
       await expectRejectsCode(() => storage.open(42 as unknown as string, { create: true }), 'ERR_INVALID_PATH');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { StorageError } from '../errors.js';
-import { parentOf, validateDir, validateName } from '../paths.js';
+import { parentOf, validateDir, validateFileName, validateName } from '../paths.js';
 import type { LockInfo, OpenOptions, Storage, StorageFile, StorageLock } from '../types.js';
 import { FaultInjector, type MemoryFault } from './faults.js';
 import { MemoryFile, type MemoryContext } from './file.js';
@@ -142,7 +142,7 @@ export class MemoryStorage implements Storage {
   }
 
   async open(name: string, options: OpenOptions = {}): Promise<StorageFile> {
-    validateName(name);
+    validateFileName(name);
     let entry = this.#entry(name);
     if (entry === undefined) {
       if (options.create !== true) throw this.#missing('open', name);
@@ -171,7 +171,7 @@ export class MemoryStorage implements Storage {
   }
 
   async mkdir(dir: string): Promise<void> {
-    validateName(dir, 'directory');
+    validateFileName(dir, 'directory');
     const segments = dir.split('/');
     for (let i = 1; i <= segments.length; i++) {
       const prefix = segments.slice(0, i).join('/');
@@ -188,8 +188,8 @@ export class MemoryStorage implements Storage {
   }
 
   async rename(from: string, to: string): Promise<void> {
-    validateName(from);
-    validateName(to);
+    validateFileName(from);
+    validateFileName(to);
     const entry = this.#entry(from);
     if (entry === undefined) throw this.#missing('rename', from);
     if (entry.kind !== 'file') throw osError('EISDIR', 'rename', from, 'only files can be renamed');
@@ -201,7 +201,7 @@ export class MemoryStorage implements Storage {
   }
 
   async remove(name: string): Promise<void> {
-    validateName(name);
+    validateFileName(name);
     const entry = this.#entry(name);
     if (entry === undefined) throw this.#missing('unlink', name);
     if (entry.kind === 'dir') {

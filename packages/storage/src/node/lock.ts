@@ -11,10 +11,6 @@ const TEMP_PREFIX = 'LOCK.tmp-';
 const TAKEOVER_PREFIX = 'LOCK.takeover-';
 const MAX_ATTEMPTS = 16;
 
-/** True for the lock's own files, which `list()` hides. */
-export function isLockFileName(name: string): boolean {
-  return name === LOCK_FILE || name.startsWith(TEMP_PREFIX) || name.startsWith(TAKEOVER_PREFIX);
-}
 
 function newLockInfo(): LockInfo {
   const info: LockInfo = {

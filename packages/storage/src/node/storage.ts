@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StorageError, fromNodeError } from '../errors.js';
-import { parentOf, validateDir, validateName } from '../paths.js';
+import { isLockName, parentOf, validateDir, validateFileName, validateName } from '../paths.js';
 import type { LockInfo, OpenOptions, Storage, StorageFile, StorageLock } from '../types.js';
 import { NodeFile, type PreallocateMode } from './file.js';
 import { fsAsync } from './fs-async.js';
-import { acquireLock, isLockFileName, readLockInfo } from './lock.js';
+import { acquireLock, readLockInfo } from './lock.js';
 
 /** Options of {@link NodeFileStorage}. */
 export interface NodeFileStorageOptions {
@@ -93,7 +93,7 @@ export class NodeFileStorage implements Storage {
   }
 
   async open(name: string, options: OpenOptions = {}): Promise<StorageFile> {
-    validateName(name);
+    validateFileName(name);
     const abs = this.#abs(name);
     const readOnly = options.readOnly === true;
     const flags = readOnly ? O_RDONLY : O_RDWR;
@@ -132,7 +132,7 @@ export class NodeFileStorage implements Storage {
     const names: string[] = [];
     for (const entry of entries) {
       if (!entry.isFile()) continue;
-      if (rel === '' && isLockFileName(entry.name)) continue;
+      if (rel === '' && isLockName(entry.name)) continue;
       names.push(entry.name);
     }
     return names.sort();
@@ -150,7 +150,7 @@ export class NodeFileStorage implements Storage {
   }
 
   async mkdir(dir: string): Promise<void> {
-    validateName(dir, 'directory');
+    validateFileName(dir, 'directory');
     await this.#ensureRoot();
     let first: string | undefined;
     try {
@@ -169,8 +169,8 @@ export class NodeFileStorage implements Storage {
   }
 
   async rename(from: string, to: string): Promise<void> {
-    validateName(from);
-    validateName(to);
+    validateFileName(from);
+    validateFileName(to);
     try {
       // Files only, like every backend: a directory rename could not be atomic in all of them.
       if ((await fs.promises.lstat(this.#abs(from))).isDirectory()) {
@@ -184,7 +184,7 @@ export class NodeFileStorage implements Storage {
   }
 
   async remove(name: string): Promise<void> {
-    validateName(name);
+    validateFileName(name);
     const abs = this.#abs(name);
     try {
       await fs.promises.unlink(abs);
