@@ -103,6 +103,7 @@ export function namespaceSuite(factory: ConformanceFactory): void {
       expect(await storage.exists('f/child')).toBe(false);
       await storage.mkdir('dir');
       await expectRejectsCode(() => storage.open('dir'), 'EISDIR');
+      await expectRejectsCode(() => storage.open('dir', { readOnly: true }), 'EISDIR');
       await expectRejectsCode(() => storage.rename('dir', 'other'), 'EISDIR');
       await expectRejectsCode(() => storage.rename('f', 'dir'), 'EISDIR');
       expect(await storage.list()).toEqual(['f']);

@@ -24,6 +24,10 @@ export interface NodeFileStorageOptions {
 const { O_RDWR, O_RDONLY, O_CREAT, O_EXCL } = fs.constants;
 const O_DIRECTORY = fs.constants.O_DIRECTORY ?? 0;
 
+function isDirectory(fd: number): Promise<boolean> {
+  return new Promise((resolve, reject) => fs.fstat(fd, (e, st) => (e ? reject(e) : resolve(st.isDirectory()))));
+}
+
 function osCode(error: unknown): string | undefined {
   return (error as { code?: string }).code;
 }
@@ -98,7 +102,13 @@ export class NodeFileStorage implements Storage {
     const readOnly = options.readOnly === true;
     const flags = readOnly ? O_RDONLY : O_RDWR;
     try {
-      return new NodeFile(name, await fsAsync.open(abs, flags, 0o644), readOnly, this.#preallocate);
+      const fd = await fsAsync.open(abs, flags, 0o644);
+      // O_RDONLY opens directories too; refuse them like O_RDWR does.
+      if (readOnly && (await isDirectory(fd))) {
+        await fsAsync.close(fd);
+        throw Object.assign(new Error('illegal operation on a directory'), { code: 'EISDIR' });
+      }
+      return new NodeFile(name, fd, readOnly, this.#preallocate);
     } catch (error) {
       if (osCode(error) !== 'ENOENT' || options.create !== true) throw fromNodeError(error, 'open', name);
     }
