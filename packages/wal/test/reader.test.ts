@@ -1,7 +1,6 @@
 import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
-import type { WalError} from '../src/index.js';
-import { Wal, type WalEntry } from '../src/index.js';
+import { Wal, type Position, type WalEntry } from '../src/index.js';
 import { settle } from './gated-storage.js';
 import { collect, indexOf, record } from './helpers.js';
 
@@ -15,7 +14,7 @@ async function openSmall(storage = new MemoryStorage()) {
 describe('readers', () => {
   it('read across rotations, from the start and from any record position', async () => {
     const { wal } = await openSmall();
-    const positions = [];
+    const positions: Position[] = [];
     for (let i = 0; i < 120; i++) positions.push(await wal.append(record(i)));
     expect(new Set(positions.map((p) => p.segmentId)).size).toBeGreaterThan(3);
     const all = await collect(wal.read());
@@ -35,7 +34,7 @@ describe('readers', () => {
     const codeOf = async (from: { segmentId: number; offset: number }) =>
       collect(wal.read({ from })).then(
         () => 'ok',
-        (e: WalError) => e.code,
+        (e: { code: string }) => e.code,
       );
     expect(await codeOf({ segmentId: p.segmentId, offset: p.offset + 1 })).toBe('ERR_INVALID_POSITION');
     expect(await codeOf({ segmentId: 7, offset: 0 })).toBe('ERR_INVALID_POSITION');
@@ -125,7 +124,7 @@ describe('GC', () => {
       maxSegmentSize: 4096,
       observer: { onSegmentDeleted: (e) => deleted.push(e.segmentId) },
     });
-    const positions = [];
+    const positions: Position[] = [];
     for (let i = 0; i < 150; i++) positions.push(await wal.append(record(i)));
     const last = wal.writtenPosition;
     const removed = await wal.deleteSegmentsBefore(positions[100]!);
@@ -150,7 +149,7 @@ describe('GC', () => {
 
   it('never deletes a segment an open reader still needs', async () => {
     const { wal } = await openSmall();
-    const positions = [];
+    const positions: Position[] = [];
     for (let i = 0; i < 150; i++) positions.push(await wal.append(record(i)));
     const reader = wal.read()[Symbol.asyncIterator]();
     const first = await reader.next();

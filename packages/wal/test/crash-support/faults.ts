@@ -1,0 +1,255 @@
+import { MemoryStorage } from '@nori/storage';
+import { Wal, WalError, type FsyncPolicy, type RecoveryReport } from '../../src/index.js';
+import { checkReport, describePolicy } from './campaign.js';
+import { LogModel, checkRecovery } from './model.js';
+import { ProcessStorage, type StorageOp } from './process-storage.js';
+import { Rng } from './prng.js';
+import { SMALL_RECORDS, recordFor } from './records.js';
+import { Workload, describeError, readAll, realSleep } from './workload.js';
+
+/** Which fault a {@link FaultCase} injects. */
+export type FaultKind = 'eio-write' | 'eio-sync' | 'fsyncgate' | 'enospc';
+
+/** One systematic fault case: fault `kind` at operation (or byte) index `at` of a fixed workload. */
+export interface FaultCase {
+  /** Seed of the workload (the same seed gives the same operations up to the fault). */
+  seed: number;
+  policy: FsyncPolicy;
+  preallocate: boolean;
+  kind: FaultKind;
+  /**
+   * eio-write: the `at`-th write fails; eio-sync: the `at`-th file or directory fsync fails;
+   * fsyncgate: the `at`-th file fsync fails and drops the dirty pages; enospc: the disk is full
+   * after `at` more bytes. Counted from the second `Wal.open` (recovery included). -1: no fault.
+   */
+  at: number;
+  /** How the failed process ends before the reopen: power loss, or `close()`. */
+  ending: 'crash' | 'close';
+}
+
+/** What a fault case saw. */
+export interface FaultResult {
+  /** Operation counts of the faulty phase (from a run with `at: -1`, they size the sweep). */
+  counts: { write: number; sync: number; fileSync: number; bytes: number };
+  /** The fault was triggered (eio/fsyncgate armed at its operation; enospc: an ENOSPC surfaced). */
+  fired: boolean;
+  /** Where the first error surfaced. */
+  surfaced: 'none' | 'open' | 'workload';
+  /** The WAL entered the failed state. */
+  failed: boolean;
+  violations: string[];
+}
+
+/** Workload steps of the faulty phase. */
+const STEPS = 45;
+const SEGMENT = 1024;
+
+function codeChain(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    const cause = (e as { cause?: unknown }).cause;
+    if (cause === e) break;
+    e = cause;
+  }
+  return codes;
+}
+
+function injectedCode(kind: FaultKind): string {
+  return kind === 'enospc' ? 'ENOSPC' : 'EIO';
+}
+
+/** Short text of a fault case, for reports. */
+export function describeFaultCase(c: FaultCase): string {
+  return `${c.kind}@${c.at} fsync=${describePolicy(c.policy)} preallocate=${String(c.preallocate)} ending=${c.ending} seed=${c.seed}`;
+}
+
+/**
+ * Runs one fault case on a `MemoryStorage`:
+ * 1. a first process appends (`always`) and loses power, so the faulty phase starts with recovery;
+ * 2. the faulty process opens the WAL and runs a fixed random workload (appends, batches, syncs,
+ *    GC, rotations with 1 KiB segments) with the fault armed at operation `at`;
+ * 3. checks: every error is typed (`WalError` `ERR_FAILED` with the storage's `EIO`/`ENOSPC` as
+ *    cause, or that storage error itself from `Wal.open`); after a failed append the WAL is
+ *    `failed`, rejects later appends and syncs with `ERR_FAILED`, reports `onFailed` once, and
+ *    still reads a consistent log;
+ * 4. the process ends (power loss or `close()`), the WAL is reopened without faults, and the log
+ *    must hold every acknowledged record (durable acks, `sync()`, `durablePosition`) in order with
+ *    no hole, no foreign record and no partial batch; it must accept appends again.
+ */
+export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
+  const rng = new Rng(c.seed);
+  const memory = new MemoryStorage({ seed: rng.seed(), sectorSize: 128 });
+  const model = new LogModel();
+  const profile = SMALL_RECORDS;
+  let nextId = 1;
+  const violations: string[] = [];
+  const result: FaultResult = {
+    counts: { write: 0, sync: 0, fileSync: 0, bytes: 0 },
+    fired: false,
+    surfaced: 'none',
+    failed: false,
+    violations,
+  };
+  const expectInjected = (what: string, error: unknown): void => {
+    const codes = codeChain(error);
+    const injected = injectedCode(c.kind);
+    if (!codes.includes(injected)) violations.push(`${what}: error without the injected ${injected}: ${describeError(error)}`);
+  };
+
+  // ---- 1. a first process leaves a log to recover ----
+  {
+    const { wal } = await Wal.open({ storage: new ProcessStorage(memory), fsync: 'always', maxSegmentSize: SEGMENT, preallocate: c.preallocate });
+    const ids = Array.from({ length: 12 }, () => nextId++);
+    model.submit(ids.slice(0, 8));
+    await Promise.all(ids.slice(0, 8).map((id) => wal.append(recordFor(id, profile))));
+    model.durable(ids.slice(0, 8));
+    model.submit(ids.slice(8));
+    const unacked = wal.appendBatch(ids.slice(8).map((id) => recordFor(id, profile)));
+    memory.crash();
+    await unacked.catch(() => undefined);
+  }
+
+  // ---- 2. the faulty process ----
+  let writes = 0;
+  let syncs = 0;
+  let fileSyncs = 0;
+  const hook = (op: StorageOp): void => {
+    if (op === 'write') {
+      if (c.kind === 'eio-write' && writes === c.at) {
+        memory.injectFault({ kind: 'eio', op: 'write', times: 1 });
+        result.fired = true;
+      }
+      writes++;
+    } else if (op === 'sync' || op === 'syncDir') {
+      if (c.kind === 'eio-sync' && syncs === c.at) {
+        memory.injectFault({ kind: 'eio', op: 'sync', times: 1 });
+        result.fired = true;
+      }
+      if (op === 'sync') {
+        if (c.kind === 'fsyncgate' && fileSyncs === c.at) {
+          memory.injectFault({ kind: 'fsyncgate' });
+          result.fired = true;
+        }
+        fileSyncs++;
+      }
+      syncs++;
+    }
+  };
+  const proc = new ProcessStorage(memory, hook);
+  if (c.kind === 'enospc' && c.at >= 0) memory.injectFault({ kind: 'enospc', afterBytes: c.at });
+  const opsBefore = memory.operations;
+  let failures = 0;
+  let opened: { wal: Wal; recovery: RecoveryReport } | undefined;
+  try {
+    opened = await Wal.open({
+      storage: proc,
+      fsync: c.policy,
+      maxSegmentSize: SEGMENT,
+      preallocate: c.preallocate,
+      observer: { onFailed: () => void failures++ },
+    });
+  } catch (error) {
+    result.surfaced = 'open';
+    expectInjected('Wal.open', error);
+  }
+
+  if (opened !== undefined) {
+    const { wal } = opened;
+    const first = await readAll(wal, profile);
+    const match = checkRecovery(model, first);
+    violations.push(...match.violations.map((v) => `before the fault: ${v}`));
+    model.adopt(match, first);
+    const workload = new Workload({ wal, model, rng, profile, policy: c.policy, nextId: () => nextId++, sleep: realSleep, live: () => true });
+    for (let step = 0; step < STEPS; step++) await workload.step();
+    await workload.settle();
+    model.durablePosition(wal.durablePosition);
+    violations.push(...workload.readerViolations, ...model.positionViolations());
+
+    const appendErrors = workload.errors.filter((e) => !e.what.startsWith('deleteSegmentsBefore') && e.what !== 'live read');
+    for (const e of workload.errors) {
+      if (!(e.error instanceof WalError)) violations.push(`${e.what}: not a WalError: ${describeError(e.error)}`);
+      expectInjected(e.what, e.error);
+    }
+    for (const e of appendErrors) {
+      if ((e.error as { code?: unknown }).code !== 'ERR_FAILED') violations.push(`${e.what}: expected ERR_FAILED, got ${describeError(e.error)}`);
+    }
+    if (workload.errors.length > 0) result.surfaced = 'workload';
+    result.failed = wal.state === 'failed';
+    if (appendErrors.length > 0 && !result.failed) violations.push(`appends failed (${appendErrors[0]?.what}) but wal.state is ${wal.state}`);
+    if (result.failed) {
+      if (failures !== 1) violations.push(`onFailed called ${failures} times`);
+      const id = nextId++;
+      model.submit([id]);
+      const late = await wal.append(recordFor(id, profile)).then(
+        () => 'resolved',
+        (error: unknown) => ((error as { code?: unknown }).code === 'ERR_FAILED' ? 'ok' : describeError(error)),
+      );
+      if (late !== 'ok') violations.push(`append after the failure: ${late}`);
+      const lateSync = await wal.sync().then(
+        () => 'resolved',
+        (error: unknown) => ((error as { code?: unknown }).code === 'ERR_FAILED' ? 'ok' : describeError(error)),
+      );
+      if (lateSync !== 'ok') violations.push(`sync after the failure: ${lateSync}`);
+      try {
+        const view = await readAll(wal, profile);
+        const check = checkRecovery({ records: model.records, lastDurable: model.lastDurable, gcFloor: model.gcFloor }, view);
+        violations.push(...check.violations.map((v) => `read in the failed state: ${v}`));
+      } catch (error) {
+        violations.push(`read in the failed state threw ${describeError(error)}`);
+      }
+    } else if (failures !== 0) {
+      violations.push(`onFailed called but state is ${wal.state}`);
+    }
+    if (c.ending === 'close') {
+      memory.clearFaults();
+      await wal.close().catch((error: unknown) => violations.push(`close() threw ${describeError(error)}`));
+    }
+  }
+  result.counts = { write: writes, sync: syncs, fileSync: fileSyncs, bytes: 0 };
+  if (c.kind === 'enospc') result.fired = c.at >= 0 && result.surfaced !== 'none';
+  void opsBefore;
+
+  // ---- 3. power loss (or the closed process), reopen without faults, verify ----
+  memory.clearFaults();
+  memory.crash();
+  const reopened = await Wal.open({ storage: new ProcessStorage(memory), fsync: 'always', maxSegmentSize: SEGMENT, preallocate: c.preallocate }).catch(
+    (error: unknown) => {
+      violations.push(`reopen after the fault failed: ${describeError(error)}`);
+      return undefined;
+    },
+  );
+  if (reopened === undefined) return result;
+  const { wal } = reopened;
+  try {
+    const entries = await readAll(wal, profile);
+    const match = checkRecovery(model, entries);
+    violations.push(...match.violations, ...checkReport(reopened.recovery, entries, wal));
+    if (match.violations.length === 0) {
+      model.adopt(match, entries);
+      const id = nextId++;
+      model.submit([id]);
+      await wal.append(recordFor(id, profile));
+      const again = await readAll(wal, profile);
+      if (again.length !== entries.length + 1) violations.push(`append after reopen: ${again.length} records, expected ${entries.length + 1}`);
+    }
+  } finally {
+    await wal.close();
+  }
+  return result;
+}
+
+/** Bytes the faulty phase writes, preallocation included (sizes the ENOSPC sweep). */
+export async function measureBytes(c: Omit<FaultCase, 'kind' | 'at' | 'ending'>): Promise<number> {
+  // A huge ENOSPC budget never fires but the storage counts nothing for us: bisect on outcome.
+  let lo = 0;
+  let hi = 1 << 20;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const r = await runFaultCase({ ...c, kind: 'enospc', at: mid, ending: 'crash' });
+    if (r.surfaced === 'none') hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
