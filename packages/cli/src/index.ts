@@ -64,9 +64,11 @@ export {
   type DumpSummary,
 } from './commands/dump.js';
 export {
+  describePreview,
   formatVerifyReport,
   verifyReportToJson,
   verifyWal,
+  type RecoveryPreview,
   type VerifyOptions,
   type VerifyReport,
   type VerifyStatus,

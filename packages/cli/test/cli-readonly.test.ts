@@ -25,7 +25,7 @@ function oneErrorLine(stderr: string): string {
   return lines[0] ?? '';
 }
 
-describe('verify on golden Rust logs', () => {
+describe.concurrent('verify on golden Rust logs', () => {
   it.each(CLEAN_CASES)('%s: clean, exit 0, every record counted', async (name) => {
     const dir = await copyGolden(name);
     const expected = await goldenCase(name);
@@ -49,6 +49,7 @@ describe('verify on golden Rust logs', () => {
       `tail        torn at ${end.segment_id}:${end.offset}: ${expected.rust_recovery.recovery_info.bytes_truncated} bytes (incomplete)`,
     );
     expect(run.stdout).toContain('result      TORN TAIL');
+    expect(run.stdout).toContain(`on open     a default open (recovery tolerate-tail) would keep 19 records, cut off 918 bytes; next append at 0:21720`);
     expect(run.stdout).toContain(`19 records`);
   });
 
@@ -60,7 +61,7 @@ describe('verify on golden Rust logs', () => {
   });
 });
 
-describe('verify on corrupted copies', () => {
+describe.concurrent('verify on corrupted copies', () => {
   it('a byte flipped mid-log: corruption at that record, exit 3', async () => {
     const dir = await copyGolden('basic');
     const records = (await goldenCase('basic')).records;
@@ -70,7 +71,11 @@ describe('verify on corrupted copies', () => {
     expect(run.code).toBe(3);
     expect(run.stdout).toContain(`CORRUPT     ${positionOf(victim)}: crc-mismatch, ${victim.encoded_len} bytes unreadable`);
     expect(run.stdout).toContain('49 records');
-    expect(run.stdout).toContain('result      CORRUPT: 1 damaged region(s) before the tail (exit 3)');
+    expect(run.stdout).toContain('result      CORRUPT: 1 damaged region(s) before the tail; see "nori-wal repair --help" (exit 3)');
+    // The WAL's own (read-only) recovery agrees: a default open keeps the 25 records before it.
+    expect(run.stdout).toContain(
+      `on open     a default open (recovery tolerate-tail) would keep 25 records, cut off ${(137224 - victim.position.offset).toLocaleString('en-US')} bytes, move 1 file(s) to quarantine/; next append at ${positionOf(victim)}`,
+    );
     const json = JSON.parse((await runBin(['verify', '--json', dir])).stdout) as { corruptions: unknown[]; exitCode: number };
     expect(json.exitCode).toBe(3);
     expect(json.corruptions).toEqual([
@@ -122,6 +127,12 @@ describe('verify on corrupted copies', () => {
     ]);
     expect(report.records).toBe(500);
     expect(report.tail.kind).toBe('clean');
+    const preview = (JSON.parse(run.stdout) as { preview: { quarantined: string[]; lastPosition: unknown } }).preview;
+    expect(preview.lastPosition).toEqual({ segmentId: 3, offset: victim.position.offset });
+    expect(preview.quarantined).toEqual([
+      `quarantine/000003.wal.at-${victim.position.offset}`,
+      ...Array.from({ length: 13 }, (_, i) => `quarantine/${String(i + 4).padStart(6, '0')}.wal`),
+    ]);
   });
 
   it('an earlier segment cut short: its damaged end is corruption (not a tail), exit 3', async () => {
@@ -163,7 +174,7 @@ describe('verify on corrupted copies', () => {
   });
 });
 
-describe('inspect', () => {
+describe.concurrent('inspect', () => {
   it('rotation_small: segments, per-segment counts and first/last positions match the manifest', async () => {
     const dir = await copyGolden('rotation_small');
     const expected = await goldenCase('rotation_small');
@@ -235,7 +246,7 @@ describe('inspect', () => {
   });
 });
 
-describe('dump', () => {
+describe.concurrent('dump', () => {
   it('basic --json: every record with exact key, value, ttl and position', async () => {
     const dir = await copyGolden('basic');
     const expected = await goldenCase('basic');
@@ -323,7 +334,7 @@ describe('dump', () => {
   });
 });
 
-describe('read-only commands never modify the directory', () => {
+describe.concurrent('read-only commands never modify the directory', () => {
   it.each([
     ['prealloc', undefined],
     ['torn', undefined],
@@ -345,7 +356,7 @@ describe('read-only commands never modify the directory', () => {
   });
 });
 
-describe('errors: one line on stderr, non-zero exit', () => {
+describe.concurrent('errors: one line on stderr, non-zero exit', () => {
   it('missing directory', async () => {
     const run = await runBin(['verify', '/nonexistent/nori-wal-dir']);
     expect(run.code).toBe(1);
@@ -407,7 +418,7 @@ describe('errors: one line on stderr, non-zero exit', () => {
   });
 });
 
-describe('--help and --version', () => {
+describe.concurrent('--help and --version', () => {
   it.each(['inspect', 'dump', 'verify', 'repair'])('%s --help', async (command) => {
     const run = await runBin([command, '--help']);
     expect(run.code).toBe(0);

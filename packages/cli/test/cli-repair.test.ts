@@ -17,7 +17,7 @@ async function segmentBytes(dir: string, names: readonly string[]): Promise<Map<
   return new Map(await Promise.all(names.map(async (name) => [name, await readFile(join(dir, name))] as const)));
 }
 
-describe('repair', () => {
+describe.concurrent('repair', () => {
   it('--dry-run reports what would happen and changes nothing', async () => {
     const dir = await copyGolden('torn');
     const before = await snapshot(dir);

@@ -104,7 +104,10 @@ export async function repairWal(dir: string, options: RepairOptions = {}): Promi
   } finally {
     await lock.release();
   }
-  const after = await verifyWal(directory.dir, options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize });
+  const after = await verifyWal(directory.dir, {
+    preview: false,
+    ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
+  });
   return { dir: directory.dir, mode, dryRun: false, recovery, preserved, after };
 }
 

@@ -1,5 +1,5 @@
 import { ExitCode } from '../errors.js';
-import { formatCount, formatDuration, formatPosition, formatSize } from '../format.js';
+import { formatCount, formatDuration, formatPosition, formatSize, type LogPosition } from '../format.js';
 import { scanLog, type Damage, type LogTail, type SegmentTrailer } from '../scan.js';
 import { readWalDirectory } from '../wal-dir.js';
 import { describeDamage, describeTail } from './inspect.js';
@@ -11,6 +11,23 @@ export interface VerifyOptions {
   /** Progress: bytes scanned out of the total. */
   onProgress?(done: number, total: number): void;
   signal?: AbortSignal;
+  /**
+   * When damage is found, also ask `@nori/wal` (read-only) what a default open would do about it
+   * (default true).
+   */
+  preview?: boolean;
+}
+
+/** What a default `Wal.open` (recovery `tolerate-tail`) would do to a damaged log. */
+export interface RecoveryPreview {
+  /** Records a default open would keep. */
+  records: number;
+  /** Bytes it would cut off or move to `quarantine/`. */
+  bytesTruncated: number;
+  /** Files it would move to (or create in) `quarantine/`. */
+  quarantined: string[];
+  /** Where the next append would go. */
+  lastPosition: LogPosition;
 }
 
 /**
@@ -33,6 +50,8 @@ export interface VerifyReport {
   tail: LogTail;
   /** Zero-filled ends of earlier segments (preallocated space that was never trimmed; not damage). */
   zeroFilledSegments: (SegmentTrailer & { segmentId: number })[];
+  /** Only when damage was found: what a default open would do, or why that could not be told. */
+  preview: RecoveryPreview | { error: string } | undefined;
   durationMs: number;
 }
 
@@ -53,6 +72,7 @@ export async function verifyWal(dir: string, options: VerifyOptions = {}): Promi
     segment.trailer?.kind === 'zeros' && segment.id !== lastId ? [{ ...segment.trailer, segmentId: segment.id }] : [],
   );
   const status: VerifyStatus = scan.corruptions.length > 0 ? 'corrupt' : scan.tail.kind === 'torn' ? 'torn-tail' : 'clean';
+  const preview = status !== 'clean' && options.preview !== false ? await previewRecovery(directory.dir, options.maxRecordSize) : undefined;
   return {
     dir: directory.dir,
     status,
@@ -63,8 +83,35 @@ export async function verifyWal(dir: string, options: VerifyOptions = {}): Promi
     corruptions: scan.corruptions,
     tail: scan.tail,
     zeroFilledSegments,
+    preview,
     durationMs: scan.durationMs,
   };
+}
+
+/** Opens the log read-only with `@nori/wal`'s default recovery and reports what it would do. */
+async function previewRecovery(dir: string, maxRecordSize: number | undefined): Promise<RecoveryPreview | { error: string }> {
+  try {
+    const { Wal } = await import('@nori/wal');
+    const { wal, recovery } = await Wal.open({ dir, readOnly: true, ...(maxRecordSize === undefined ? {} : { maxRecordSize }) });
+    await wal.close();
+    return {
+      records: recovery.records,
+      bytesTruncated: recovery.bytesTruncated,
+      quarantined: recovery.quarantined,
+      lastPosition: recovery.lastPosition,
+    };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** One line: what a default open would do. */
+export function describePreview(preview: RecoveryPreview | { error: string }): string {
+  if ('error' in preview) return `cannot tell what a default open would do: ${preview.error}`;
+  const actions = [`keep ${formatCount(preview.records)} records`];
+  if (preview.bytesTruncated > 0) actions.push(`cut off ${formatCount(preview.bytesTruncated)} bytes`);
+  if (preview.quarantined.length > 0) actions.push(`move ${preview.quarantined.length} file(s) to quarantine/`);
+  return `a default open (recovery tolerate-tail) would ${actions.join(', ')}; next append at ${formatPosition(preview.lastPosition)}`;
 }
 
 /** Renders a {@link VerifyReport} as text (what `nori-wal verify` prints). */
@@ -79,12 +126,13 @@ export function formatVerifyReport(report: VerifyReport): string {
     );
   }
   lines.push(`tail        ${describeTail(report.tail)}`);
+  if (report.preview !== undefined) lines.push(`on open     ${describePreview(report.preview)}`);
   const verdict =
     report.status === 'clean'
       ? 'OK: no corruption'
       : report.status === 'torn-tail'
         ? 'TORN TAIL: only the end of the last segment is damaged'
-        : `CORRUPT: ${report.corruptions.length} damaged region(s) before the tail`;
+        : `CORRUPT: ${report.corruptions.length} damaged region(s) before the tail; see "nori-wal repair --help"`;
   lines.push(`result      ${verdict} (exit ${report.exitCode})`);
   return `${lines.join('\n')}\n`;
 }
@@ -96,5 +144,6 @@ export function verifyReportToJson(report: VerifyReport): unknown {
     durationMs: Math.round(report.durationMs * 1000) / 1000,
     tail: { ...report.tail, position: report.tail.position ?? null, reason: report.tail.reason ?? null },
     zeroFilledSegments: report.zeroFilledSegments.map(({ segmentId, offset, length }) => ({ segmentId, offset, length })),
+    preview: report.preview ?? null,
   };
 }
