@@ -40,6 +40,9 @@ describe('MemoryStorage faults: ENOSPC', () => {
     storage.injectFault({ kind: 'enospc', afterBytes: 1000 });
     expect(await codeOf(() => file.preallocate(4096))).toBe('ENOSPC');
     expect(await file.size()).toBe(0);
+    await file.preallocate(1000);
+    expect(await file.size()).toBe(1000);
+    expect(await codeOf(() => file.writev([new Uint8Array(1)], 1000))).toBe('ENOSPC');
     await file.close();
   });
 });

@@ -107,6 +107,13 @@ export class FaultInjector {
     return allowed;
   }
 
+  /** Reserves `bytes` only if all of them fit; false (nothing reserved) otherwise. */
+  reserveAll(bytes: number): boolean {
+    if (bytes > this.#spaceLeft) return false;
+    this.#spaceLeft -= bytes;
+    return true;
+  }
+
   /** The outcome of a sync of `name`. */
   sync(name: string): SyncOutcome {
     const fault = this.#take(

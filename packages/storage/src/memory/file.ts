@@ -56,7 +56,7 @@ export class MemoryFile implements StorageFile {
 
   #grow(op: string, inode: Inode, length: number): void {
     const growth = length - inode.current.size;
-    if (growth > 0 && this.#context.faults.reserve(growth) < growth) throw enospc(op, this.name);
+    if (growth > 0 && !this.#context.faults.reserveAll(growth)) throw enospc(op, this.name);
   }
 
   /** Copies the buffers (the caller may reuse them); a write past free space stores what fits, then throws `ENOSPC`. */
