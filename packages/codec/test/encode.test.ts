@@ -3,6 +3,7 @@ import {
   DEFAULT_MAX_RECORD_SIZE, MIN_RECORD_SIZE, NoriCodecError, RecordTooLargeError,
   decodeRecord, encodeRecord, encodeRecordInto, encodedLength, type RecordInput,
 } from '../src/index.js';
+import { zstdEncoderAvailable } from './env.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -96,12 +97,12 @@ describe('encodeRecord', () => {
 });
 
 describe('encodeRecordInto / encodedLength', () => {
-  const inputs: RecordInput[] = [
+  const inputs: RecordInput[] = ([
     { key: 'a', value: 'b' },
     { key: 'tomb', tombstone: true, ttlMs: 300 },
     { key: new Uint8Array(200), value: new Uint8Array(5000).fill(7), compression: 'lz4' },
     { key: 'z', value: 'zzzzzzzzzzzzzzzzzzzzzzzz', compression: 'zstd', ttlMs: 2n ** 63n },
-  ];
+  ] satisfies RecordInput[]).filter((input: RecordInput) => input.compression !== 'zstd' || zstdEncoderAvailable);
 
   it('writes the same bytes as encodeRecord at an offset and returns the size', () => {
     for (const input of inputs) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordScanner, codecBackends, decodeRecord, encodeRecord, type DecodeResult } from '../src/index.js';
 import { setNativeEnabled } from '../src/native.js';
+import { zstdEncoderAvailable } from './env.js';
 import {
   fromHex, goldenDir, readGoldenJson, toHex,
   type EncodedJson, type Manifest,
@@ -43,7 +44,7 @@ describe('golden encode vectors (Rust Record::encode)', () => {
       expect(result.record.compression).toBe(v.compression);
     });
     if (v.compression !== 'none') {
-      it(`${v.name}: our ${v.compression} encoding decodes to the same record`, () => {
+      it.skipIf(v.compression === 'zstd' && !zstdEncoderAvailable)(`${v.name}: our ${v.compression} encoding decodes to the same record`, () => {
         const ours = encodeRecord(input);
         const result = decodeRecord(ours);
         expect(result.kind).toBe('ok');

@@ -12,7 +12,7 @@ function probe(...args: string[]): Record<string, unknown> {
   const out = execFileSync(
     process.execPath,
     ['--require', './test/fixtures/hide-native.cjs', '--conditions=@nori/source', '--import', 'tsx', './test/fixtures/fallback-probe.ts', ...args],
-    { cwd: packageDir, encoding: 'utf8', timeout: 60_000 },
+    { cwd: packageDir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NORI_HIDE_NATIVE: '', NODE_OPTIONS: '' } },
   );
   return JSON.parse(out) as Record<string, unknown>;
 }

@@ -5,6 +5,7 @@ import {
   RecordScanner, decodeRecord, decodeVarint, encodeRecord, encodeVarint, type Compression, type RecordInput,
 } from '../src/index.js';
 import { setNativeEnabled } from '../src/native.js';
+import { zstdEncoderAvailable } from './env.js';
 
 const require = createRequire(import.meta.url);
 const lz4napi = require('lz4-napi') as { uncompressSync(data: Uint8Array): Uint8Array };
@@ -34,7 +35,7 @@ const ttlArb = fc.option(
   { nil: undefined },
 );
 
-const compressionArb = fc.constantFrom<Compression>('none', 'lz4', 'zstd');
+const compressionArb = fc.constantFrom<Compression>(...(zstdEncoderAvailable ? ['none', 'lz4', 'zstd'] as const : ['none', 'lz4'] as const));
 
 const recordArb = fc.record({
   key: fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.string({ maxLength: 40 })),
@@ -206,7 +207,7 @@ describe('compressed encodings', () => {
     );
   });
 
-  it('zstd values are zstd frames that our decoder reads', () => {
+  it.skipIf(!zstdEncoderAvailable)('zstd values are zstd frames that our decoder reads', () => {
     fc.assert(
       fc.property(valueArb, (value) => {
         const encoded = encodeRecord({ key: 'z', value, compression: 'zstd' });

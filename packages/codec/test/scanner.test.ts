@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordScanner, crc32c, decodeRecord, encodeRecord, type RecordInput } from '../src/index.js';
+import { zstdEncoderAvailable } from './env.js';
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -11,13 +12,13 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-const inputs: RecordInput[] = [
+const inputs: RecordInput[] = ([
   { key: 'a', value: 'one' },
   { key: 'b', tombstone: true },
   { key: 'c', value: 'x'.repeat(500), compression: 'lz4', ttlMs: 60_000 },
   { key: 'd', value: 'y'.repeat(500), compression: 'zstd', ttlMs: 2n ** 64n - 1n },
   { key: '', value: '' },
-];
+] satisfies RecordInput[]).filter((input: RecordInput) => input.compression !== 'zstd' || zstdEncoderAvailable);
 const encoded = inputs.map((i) => encodeRecord(i));
 const log = concat(encoded);
 
