@@ -4,16 +4,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 export interface MemoryPeak {
   /** Peak resident set size minus RSS before the task (kernel high-water mark when available). */
   readonly rssBytes: number;
-  /** Peak sampled `heapUsed + external + arrayBuffers` minus the same before the task. */
-  readonly jsBytes: number;
+  /** Peak sampled V8 `heapUsed` (live objects and not yet collected garbage) minus before. */
+  readonly heapBytes: number;
+  /** Peak sampled `external` (ArrayBuffers and other off-heap memory) minus before. */
+  readonly externalBytes: number;
   /** `kernel-hwm` when /proc/self/clear_refs reset the high-water mark, else `sampled`. */
   readonly rssSource: 'kernel-hwm' | 'sampled';
   readonly samples: number;
-}
-
-function jsBytes(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external + m.arrayBuffers;
 }
 
 function kernelPeakRss(): number | undefined {
@@ -41,16 +38,17 @@ export async function measurePeak(task: () => Promise<void>): Promise<MemoryPeak
   if (!gc) throw new Error('measurePeak needs node --expose-gc');
   gc();
   gc();
-  const rssBefore = process.memoryUsage().rss;
-  const jsBefore = jsBytes();
+  const before = process.memoryUsage();
   const kernel = resetKernelPeak();
-  let rssPeak = rssBefore;
-  let jsPeak = jsBefore;
+  let rssPeak = before.rss;
+  let heapPeak = before.heapUsed;
+  let externalPeak = before.external;
   let samples = 0;
   const sample = (): void => {
     const m = process.memoryUsage();
     rssPeak = Math.max(rssPeak, m.rss);
-    jsPeak = Math.max(jsPeak, m.heapUsed + m.external + m.arrayBuffers);
+    heapPeak = Math.max(heapPeak, m.heapUsed);
+    externalPeak = Math.max(externalPeak, m.external);
     samples++;
   };
   const timer = setInterval(sample, 1);
@@ -62,8 +60,9 @@ export async function measurePeak(task: () => Promise<void>): Promise<MemoryPeak
   }
   const hwm = kernel ? kernelPeakRss() : undefined;
   return {
-    rssBytes: Math.max(hwm ?? rssPeak, rssPeak) - rssBefore,
-    jsBytes: jsPeak - jsBefore,
+    rssBytes: Math.max(hwm ?? rssPeak, rssPeak) - before.rss,
+    heapBytes: heapPeak - before.heapUsed,
+    externalBytes: externalPeak - before.external,
     rssSource: hwm === undefined ? 'sampled' : 'kernel-hwm',
     samples,
   };

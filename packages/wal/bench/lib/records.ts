@@ -28,8 +28,9 @@ export function makeRecords(count: number, valueBytes: number): BenchRecord[] {
   return Array.from({ length: count }, (_, i) => makeRecord(valueBytes, i));
 }
 
-/** Human label for a byte size: `100 B`, `1 KiB`, `10 KiB`, `1 MiB`. */
+/** Human label for a byte size: `100 B`, `1 KiB`, `10 KiB`, `1 MiB`, `1 GiB`. */
 export function sizeLabel(bytes: number): string {
+  if (bytes >= 1024 * MiB && bytes % (1024 * MiB) === 0) return `${bytes / (1024 * MiB)} GiB`;
   if (bytes >= MiB && bytes % MiB === 0) return `${bytes / MiB} MiB`;
   if (bytes >= KiB && bytes % KiB === 0) return `${bytes / KiB} KiB`;
   return `${bytes} B`;

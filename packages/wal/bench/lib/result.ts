@@ -68,9 +68,9 @@ export function toResult(m: Measured): BenchResult {
   };
 }
 
-/** Per-run figures of a workload and of its baseline, measured interleaved. */
-export interface PairRuns {
-  readonly ours: number[];
+/** Per-run figures of a workload (`T`: a number, or a richer per-run record) and of its baseline. */
+export interface PairRuns<T = number> {
+  readonly ours: T[];
   readonly baseline: number[];
 }
 
@@ -79,14 +79,14 @@ export interface PairRuns {
  * from other processes on the shared machine hits both alike. One unrecorded warm-up round runs
  * first so JIT compilation is not timed.
  */
-export async function measurePair(
+export async function measurePair<T = number>(
   runs: number,
-  ours: () => Promise<number>,
+  ours: () => Promise<T>,
   baseline: () => Promise<number> | number,
-): Promise<PairRuns> {
+): Promise<PairRuns<T>> {
   await baseline();
   await ours();
-  const result: PairRuns = { ours: [], baseline: [] };
+  const result: PairRuns<T> = { ours: [], baseline: [] };
   for (let i = 0; i < runs; i++) {
     result.baseline.push(await baseline());
     result.ours.push(await ours());
