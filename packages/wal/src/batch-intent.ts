@@ -65,7 +65,7 @@ export function decodeIntentEntries(bytes: Uint8Array): BatchExtent[] {
 /** Reads every valid extent of the intent file (empty when the file is absent). */
 export async function readIntentFile(storage: Storage): Promise<{ extents: BatchExtent[]; size: number }> {
   if (!(await storage.exists(BATCH_INTENT_FILE))) return { extents: [], size: 0 };
-  const file = await storage.open(BATCH_INTENT_FILE);
+  const file = await storage.open(BATCH_INTENT_FILE, { readOnly: true });
   try {
     const size = await file.size();
     const bytes = new Uint8Array(size);

@@ -119,7 +119,7 @@ class Recovery {
   /** Scans one segment; returns true when recovery stops here (later segments handled). */
   private async recoverSegment(id: number, isLast: boolean, later: number[]): Promise<boolean> {
     const name = segmentName(id);
-    const file = await this.storage.open(name);
+    const file = await this.storage.open(name, { readOnly: this.options.readOnly });
     try {
       const fileSize = await file.size();
       this.report.bytesScanned += fileSize;
@@ -138,7 +138,7 @@ class Recovery {
         if (await isZeroRange(file, bad, fileSize)) {
           // Zero-filled tail: preallocated space (or an unfinished trim), never corruption.
           segment.size = bad;
-          if (isLast) this.report.tail = 'zero-filled';
+          if (isLast && this.report.tail === 'none') this.report.tail = 'zero-filled';
           if (!(isLast && this.options.keepZeroTail)) {
             this.report.bytesTruncated += fileSize - bad;
             segment.fileSize = bad;
@@ -147,8 +147,10 @@ class Recovery {
           return false;
         }
         const next = await resync(file, bad, fileSize, this.options.maxRecordSize);
-        if (isLast && next < 0) {
-          // Damage with nothing valid after it in the last segment: a torn write.
+        // Later segments that hold nothing (created by a rotation just before the crash) do not
+        // make this one less of a tail.
+        if (next < 0 && (isLast || (await this.allEmpty(later)))) {
+          // Damage with nothing valid after it at the end of the log: a torn write.
           if (this.options.mode === 'strict') {
             throw new WalError(
               'ERR_CORRUPTION',
@@ -197,6 +199,19 @@ class Recovery {
     } finally {
       await file.close();
     }
+  }
+
+  /** True when every segment in `ids` is empty or all zeros. */
+  private async allEmpty(ids: number[]): Promise<boolean> {
+    for (const id of ids) {
+      const file = await this.storage.open(segmentName(id), { readOnly: true });
+      try {
+        if (!(await isZeroRange(file, 0, await file.size()))) return false;
+      } finally {
+        await file.close();
+      }
+    }
+    return true;
   }
 
   /** Segment ids jump from `previous` to `next`: a whole segment is missing mid-log. */
@@ -294,7 +309,7 @@ class Recovery {
       const segment = this.segments[this.segments.length - 1];
       if (segment === undefined || segment.id !== extent.segmentId) continue;
       if (segment.size <= extent.start || segment.size >= extent.end) continue;
-      const file = await this.storage.open(segmentName(segment.id));
+      const file = await this.storage.open(segmentName(segment.id), { readOnly: this.options.readOnly });
       try {
         const partial = await scanRegion(this.scanner, file, extent.start, segment.size);
         this.report.records -= partial.records;

@@ -81,6 +81,26 @@ describe('recovery: torn tail', () => {
   });
 });
 
+describe('recovery: torn tail followed by empty segments', () => {
+  it('a torn segment followed only by empty segments is a torn tail, not corruption', async () => {
+    const storage = new MemoryStorage();
+    const positions = await buildLog(storage, 100);
+    const lastId = positions[99]!.segmentId;
+    const last = positions[99]!;
+    await truncateFile(storage, `00000${lastId}.wal`, last.offset + 30);
+    const empty = await storage.open(`00000${lastId + 1}.wal`, { create: true });
+    await empty.preallocate(SEGMENT);
+    await empty.close();
+    const { wal, recovery } = await open(storage, 'tolerate-tail');
+    expect(recovery.tail).toBe('torn');
+    expect(recovery.corruptions).toEqual([]);
+    expect(recovery.quarantined).toEqual([]);
+    expect(await indices(wal)).toEqual(range(0, 99));
+    expect(await wal.append(record(100))).toEqual({ segmentId: lastId + 1, offset: 0 });
+    await wal.close();
+  });
+});
+
 describe('recovery: corruption in the middle of the last segment', () => {
   async function damaged(): Promise<{ storage: MemoryStorage; bad: Position; original: Uint8Array }> {
     const storage = new MemoryStorage();
