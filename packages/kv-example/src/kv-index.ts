@@ -100,16 +100,13 @@ export class KvIndex {
   }
 
   /**
-   * A point-in-time copy of the live entries for a snapshot, in key order. Values are shared,
-   * not copied: the store never mutates a value it has indexed.
+   * A point-in-time copy of the live entries for a snapshot (in insertion order). Values are
+   * shared, not copied: the store never mutates a value it has indexed.
    */
   snapshotEntries(now: number): SnapshotEntry[] {
-    const ids = this.keysWithPrefix('', now);
-    const out: SnapshotEntry[] = new Array<SnapshotEntry>(ids.length);
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i] as string;
-      const entry = this.entries.get(id) as IndexEntry;
-      out[i] = { key: keyIdToBytes(id), value: entry.value, expiresAt: entry.expiresAt };
+    const out: SnapshotEntry[] = [];
+    for (const [id, entry] of this.entries) {
+      if (!isExpired(entry, now)) out.push({ key: keyIdToBytes(id), value: entry.value, expiresAt: entry.expiresAt });
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import type { RecordInput } from '@nori/codec';
 import { NodeFileStorage, type Storage } from '@nori/storage';
-import { Wal, type AppendOptions, type Position, type WalConfig } from '@nori/wal';
+import { Wal, type AppendOptions, type Position, type ReadOptions, type WalConfig } from '@nori/wal';
 import { keyBytes, keyId, keyIdToBytes, toBytes, valueBytes, bytesToString, type BytesLike } from './bytes.js';
 import { KvError, errorCode } from './errors.js';
 import { KvIndex, type IndexEntry } from './kv-index.js';
@@ -75,6 +75,7 @@ export class KvStore implements AsyncDisposable {
     if (options.maxSegmentSize !== undefined) config.maxSegmentSize = options.maxSegmentSize;
     if (options.recovery !== undefined) config.recovery = options.recovery;
     if (options.preallocate !== undefined) config.preallocate = options.preallocate;
+    if (options.observer !== undefined) config.observer = options.observer;
     let opened: Awaited<ReturnType<typeof Wal.open>>;
     try {
       opened = await Wal.open(config);
@@ -262,7 +263,7 @@ export class KvStore implements AsyncDisposable {
     return run;
   }
 
-  /** Live keys, bytes, WAL statistics and the current snapshot. */
+  /** Live keys, bytes, WAL statistics and the current snapshot. Walks the index: O(keys). */
   stats(): KvStats {
     const live = this.index.countLive(this.now());
     return {
@@ -410,8 +411,11 @@ async function replayLog(
   let expired = 0;
   let nextReport = REPLAY_PROGRESS_BYTES;
   const at = now();
-  const readOptions = from === undefined ? {} : { from };
-  for await (const entry of wal.read(signal === undefined ? readOptions : { ...readOptions, signal })) {
+  // Views into the read buffer are enough: decodeOperation copies what the index keeps.
+  const readOptions: ReadOptions = { copy: false };
+  if (from !== undefined) readOptions.from = from;
+  if (signal !== undefined) readOptions.signal = signal;
+  for await (const entry of wal.read(readOptions)) {
     const operation = decodeOperation(entry);
     const id = keyId(operation.key);
     if (operation.kind === 'put') {

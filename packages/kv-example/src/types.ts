@@ -1,5 +1,5 @@
 import type { Storage } from '@nori/storage';
-import type { FsyncPolicy, Position, RecoveryMode, RecoveryReport, WalStats } from '@nori/wal';
+import type { FsyncPolicy, Position, RecoveryMode, RecoveryReport, WalObserver, WalStats } from '@nori/wal';
 import type { BytesLike } from './bytes.js';
 
 /** Options of {@link KvStore.open}. */
@@ -23,6 +23,8 @@ export interface KvOpenOptions {
   recovery?: RecoveryMode;
   /** Preallocate WAL segments (default: the WAL's). */
   preallocate?: boolean;
+  /** WAL event hook (fsyncs, segment rolls, recovery...), e.g. from `@nori/observability-otel`. */
+  observer?: WalObserver;
   /** Clock used for TTLs, in Unix ms (default `Date.now`). Tests inject a fake one. */
   now?: () => number;
   /** Progress of a long open (snapshot load, log replay). */

@@ -13,7 +13,7 @@ export interface CliOutput {
 }
 
 /** Segment size used by the CLI: small enough that compaction frees space early. */
-const CLI_SEGMENT_SIZE = 16 * 1024 * 1024;
+const CLI_SEGMENT_SIZE = 4 * 1024 * 1024;
 
 /** Checks `--dir` before the store touches it, for errors that name the flag. */
 async function checkDir(dir: string, create: boolean): Promise<void> {

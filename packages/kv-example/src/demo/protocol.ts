@@ -1,11 +1,6 @@
 /** Messages the demo's writer child sends its parent over the IPC channel. */
 export type WriterMessage =
   | {
-      type: 'opened';
-      /** Milliseconds `KvStore.open` took in the child. */
-      openMs: number;
-    }
-  | {
       type: 'acked';
       /** Operations 0..acked-1 are all acknowledged (durable). */
       acked: number;
@@ -17,6 +12,11 @@ export type WriterMessage =
       fsyncs: number;
       /** Milliseconds since the child started writing. */
       elapsedMs: number;
+    }
+  | {
+      type: 'compacting';
+      /** Operation count acknowledged when compaction started. */
+      atOperation: number;
     }
   | {
       type: 'compacted';

@@ -26,12 +26,11 @@ export interface DemoOptions {
 const WRITE_PHASE_LIMIT_MS = 20_000;
 
 interface WritePhase {
-  pid: number;
+  /** The last acknowledgement report received (the kill came right after it). */
   killedAt: Extract<WriterMessage, { type: 'acked' }> | undefined;
+  compactionStarted: boolean;
   compaction: Extract<WriterMessage, { type: 'compacted' }> | undefined;
   finishedBeforeKill: boolean;
-  openMs: number;
-  wallMs: number;
 }
 
 /**
@@ -129,14 +128,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 }
 
 async function runWritePhase(cliPath: string, args: WriterArguments, killAt: number, out: (line: string) => void): Promise<WritePhase> {
-  const started = performance.now();
   const child = fork(
     cliPath,
     ['demo-writer', '--dir', args.dir, '--records', String(args.records), '--seed', String(args.seed), '--started-at', String(args.startedAt), '--compact-at', String(args.compactAt)],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
-  const phase: WritePhase = { pid: child.pid ?? 0, killedAt: undefined, compaction: undefined, finishedBeforeKill: false, openMs: 0, wallMs: 0 };
-  out(`1. write   writer process ${phase.pid} started; it reports every acknowledged write to this process`);
+  const phase: WritePhase = { killedAt: undefined, compactionStarted: false, compaction: undefined, finishedBeforeKill: false };
+  out(`1. write   writer process ${String(child.pid)} started; it reports every acknowledged write to this process`);
   let failure: string | undefined;
   let killed = false;
   const kill = (): void => {
@@ -148,19 +146,20 @@ async function runWritePhase(cliPath: string, args: WriterArguments, killAt: num
   child.on('message', (message: unknown) => {
     if (!isWriterMessage(message)) return;
     switch (message.type) {
-      case 'opened':
-        phase.openMs = message.openMs;
-        break;
       case 'acked':
         // Acknowledgements still in the pipe after the kill are real: the child only reports
         // writes the store acknowledged, so they count.
         if (message.acked >= (phase.killedAt?.acked ?? 0)) phase.killedAt = message;
         if (message.acked >= killAt) kill();
         break;
+      case 'compacting':
+        phase.compactionStarted = true;
+        out(`            online compaction started after ${formatCount(message.atOperation)} acknowledged ops; writes go on meanwhile`);
+        break;
       case 'compacted':
         phase.compaction = message;
         out(
-          `            online compaction after ${formatCount(message.atOperation)} ops: snapshot of ${formatCount(message.entries)} keys ` +
+          `            compaction done in ${formatDuration(message.durationMs)}: snapshot of ${formatCount(message.entries)} keys ` +
             `(${formatBytes(message.snapshotBytes)}), ${plural(message.segmentsDeleted, 'WAL segment')} deleted`,
         );
         break;
@@ -176,10 +175,10 @@ async function runWritePhase(cliPath: string, args: WriterArguments, killAt: num
   });
   const exit = await waitForExit(child);
   clearTimeout(limit);
-  phase.wallMs = performance.now() - started;
   if (failure !== undefined) throw new Error(`the demo writer failed: ${failure}`);
   if (!killed) throw new Error(`the demo writer exited on its own (${exit}) before it was killed`);
   const last = phase.killedAt;
+  if (phase.compactionStarted && phase.compaction === undefined) out('            the kill hit while that compaction was still running');
   out(
     `            SIGKILL after ${formatCount(last?.acked ?? 0)} acknowledged operations (${formatCount(last?.issued ?? 0)} issued): ` +
       `${formatRate(last?.acked ?? 0, last?.elapsedMs ?? 0)}, ${formatRate(last?.records ?? 0, last?.elapsedMs ?? 0, 'records')}`,
@@ -214,10 +213,7 @@ function sameState(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
 
 function describeRecovery(report: KvOpenReport, ms: number): string {
   const wal = report.wal;
-  const tail =
-    wal.tail === 'torn' || wal.tail === 'zero-filled'
-      ? `tail ${wal.tail}, ${formatBytes(wal.bytesTruncated)} cut off`
-      : `tail ${wal.tail}`;
+  const tail = wal.bytesTruncated > 0 ? `${wal.tail} tail, ${formatBytes(wal.bytesTruncated)} cut off` : `${wal.tail} tail`;
   const batches = wal.batchesRolledBack > 0 ? `, ${plural(wal.batchesRolledBack, 'partial batch', 'partial batches')} rolled back` : '';
   const snapshot = report.snapshot === undefined ? 'no snapshot' : `snapshot at ${formatPosition(report.snapshot.position)} (${formatCount(report.snapshot.entries)} keys)`;
   return `reopened in ${formatDuration(ms)}: ${snapshot} + ${formatCount(report.replayedRecords)} WAL records replayed; ${tail}${batches}`;

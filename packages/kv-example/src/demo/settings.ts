@@ -7,14 +7,14 @@ import type { KvOpenOptions } from '../types.js';
 export const DEMO_STORE_OPTIONS = {
   fsync: { kind: 'batch', windowMs: 2 },
   durable: true,
-  maxSegmentSize: 4 * 1024 * 1024,
+  maxSegmentSize: 1024 * 1024,
 } as const satisfies Partial<KvOpenOptions>;
 
 /** Human description of {@link DEMO_STORE_OPTIONS} for the demo banner. */
 export const DEMO_POLICY_LABEL = 'fsync batch/2 ms, acks after fsync';
 
 /** Operations the writer keeps in flight (pipelining is what lets group commit batch fsyncs). */
-export const DEMO_PIPELINE_DEPTH = 512;
+export const DEMO_PIPELINE_DEPTH = 4096;
 
 /** How often the writer reports its acknowledged watermark to the parent. */
 export const DEMO_REPORT_INTERVAL_MS = 5;
