@@ -137,6 +137,9 @@ function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) =>
             return true;
           },
           damage: (damage) => {
+            // Records before the damage go out first, so the warning lands between them and the rest.
+            if (lines.length > 0) void stdout.write(`${lines.join('\n')}\n`);
+            lines = [];
             void stderr.write(`nori-wal: ${describeSkipped(damage)}\n`);
           },
           flush: async () => {

@@ -94,3 +94,24 @@ describe('closed pipe', () => {
     expect(result.stderr).toBe('');
   });
 });
+
+describe('README example', () => {
+  it('examples/check-log.ts runs against a golden log', async () => {
+    const dir = await copyGolden('torn');
+    const example = new URL('../examples/check-log.ts', import.meta.url).pathname;
+    const result = spawnSync(process.execPath, ['--conditions=@nori/source', '--import', 'tsx', example, dir], {
+      encoding: 'utf8',
+      cwd: new URL('..', import.meta.url).pathname,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(ExitCode.TORN_TAIL);
+    expect(result.stdout.split('\n')).toEqual([
+      'torn-tail: 19 records in 1 segment(s)',
+      '  tail torn at 0:21720: 918 bytes (incomplete); a normal open truncates them',
+      '  0:0 PUT torn:000',
+      '  0:1743 PUT torn:001',
+      '  0:3393 PUT torn:002',
+      '',
+    ]);
+  });
+});

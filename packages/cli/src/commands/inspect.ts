@@ -127,7 +127,7 @@ export function formatInspectReport(report: InspectReport): string {
   const lastId = report.segments.at(-1)?.id;
   const lines = [
     `directory   ${report.dir}`,
-    `segments    ${totals.segments}${firstName === undefined ? '' : ` (${firstName} .. ${lastName ?? firstName})`}, ${formatCount(totals.bytes)} bytes (${formatSize(totals.bytes)})`,
+    `segments    ${totals.segments}${firstName === undefined ? '' : firstName === lastName ? ` (${firstName})` : ` (${firstName} .. ${lastName ?? firstName})`}, ${formatCount(totals.bytes)} bytes (${formatSize(totals.bytes)})`,
     `records     ${formatCount(totals.records)} (${formatCount(totals.tombstones)} tombstones, ${formatCount(totals.compressed)} compressed)`,
     `first       ${report.first === undefined ? '-' : formatPosition(report.first)}`,
     `last        ${report.last === undefined ? '-' : formatPosition(report.last)}`,
