@@ -246,6 +246,19 @@ export async function scanSegment(
       }
       const reason: DamageReason =
         status === 'corrupt' ? (scanner.corruptReason ?? 'corrupt') : scanner.tooLarge ? 'too-large' : 'incomplete';
+      if (
+        status === 'corrupt' &&
+        (reason === 'decompression-failed' || reason === 'too-large') &&
+        scanner.recordSize <= maxRecordSize &&
+        pos + scanner.recordSize <= segment.size
+      ) {
+        // A whole record with a valid CRC whose compressed value is bad: exactly this record is
+        // lost (never a torn write), and the next record starts right after it.
+        report({ segmentId: segment.id, offset: pos, length: scanner.recordSize, reason });
+        pos += scanner.recordSize;
+        result.dataEnd = pos;
+        continue;
+      }
       if (await zerosToEnd(window, pos, segment.size)) {
         result.trailer = { kind: 'zeros', offset: pos, length: segment.size - pos, reason: undefined };
         break;

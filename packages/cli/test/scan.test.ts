@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeRecord, type RecordInput } from '@nori/codec';
+import { RecordScanner, crc32c, encodeRecord, type RecordInput } from '@nori/codec';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readWalDirectory, scanLog, segmentFileName, type LogScan } from '../src/index.js';
@@ -151,6 +151,28 @@ describe('scanLog', () => {
     const { result, seen } = await scan(hole.dir);
     expect(seen).toEqual(['0:0', `0:${a.length + 100}`]);
     expect(result.corruptions).toEqual([{ segmentId: 0, offset: a.length, length: 100, reason: 'crc-mismatch' }]);
+  });
+
+  it('a compressed value that does not decompress is corruption of that record, even at the very end', async () => {
+    const good = encodeRecord({ key: 'a', value: 'x'.repeat(500), compression: 'lz4' });
+    const broken = (): Uint8Array => {
+      const record = encodeRecord({ key: 'b', value: 'y'.repeat(500), compression: 'lz4' });
+      const scanner = new RecordScanner({ verifyCompressed: false });
+      scanner.reset(record);
+      expect(scanner.next()).toBe('ok');
+      record.fill(0xff, scanner.valueStart, scanner.valueEnd);
+      new DataView(record.buffer, record.byteOffset).setUint32(record.length - 4, crc32c(record.subarray(0, record.length - 4)), true);
+      return record;
+    };
+    for (const layout of [[good, broken(), good], [good, broken()]]) {
+      const { dir } = await writeLog({ segments: [layout] });
+      const { result, seen } = await scan(dir, 64);
+      expect(seen).toEqual(layout.length === 3 ? ['0:0', `0:${good.length + (layout[1]?.length ?? 0)}`] : ['0:0']);
+      expect(result.corruptions).toEqual([
+        { segmentId: 0, offset: good.length, length: layout[1]?.length, reason: expect.stringMatching(/^(decompression-failed|too-large)$/) },
+      ]);
+      expect(result.tail.kind).toBe('clean');
+    }
   });
 
   it('honours --from and stops when the visitor says so', async () => {
