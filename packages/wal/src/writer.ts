@@ -6,6 +6,7 @@ import { segmentName } from './segment-name.js';
 import type { SegmentTable } from './segment-table.js';
 import type { FsyncPolicy, Position, WalObserver } from './types.js';
 
+const RESOLVED = Promise.resolve();
 const QUEUED = 0;
 const WAITING_ROOM = 1;
 const WAITING_SYNC = 2;
@@ -187,7 +188,8 @@ export class Writer {
     this.queuedBytes += p.bytes;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(this.flushTask);
+      // A resolved promise's then() is the cheapest microtask (queueMicrotask wraps its callback).
+      void RESOLVED.then(this.flushTask);
     }
   }
 
@@ -317,24 +319,27 @@ export class Writer {
     const iov = this.iov;
     // Records encoded back to back in the slab are one contiguous region: one iovec for them.
     let region: Uint8Array | undefined;
-    let regionStart = 0;
     let regionEnd = 0;
-    const add = (b: Uint8Array): void => {
-      if (region !== undefined && b.buffer === region.buffer && b.byteOffset === regionEnd) {
-        regionEnd += b.length;
-        return;
-      }
-      if (region !== undefined) iov.push(regionOf(region, regionStart, regionEnd));
-      region = b;
-      regionStart = b.byteOffset;
-      regionEnd = b.byteOffset + b.length;
-    };
+    let regionLength = 0;
     for (let i = 0; i < count; i++) {
       const p = run[i] as PendingWrite;
-      if (p.buffer !== undefined) add(p.buffer);
-      else if (p.buffers !== undefined) for (const b of p.buffers) add(b);
+      const single = p.buffer;
+      const many = p.buffers;
+      const n = single !== undefined ? 1 : many !== undefined ? many.length : 0;
+      for (let j = 0; j < n; j++) {
+        const b = single !== undefined ? single : (many as Uint8Array[])[j] as Uint8Array;
+        if (region !== undefined && b.buffer === region.buffer && b.byteOffset === regionEnd) {
+          regionEnd += b.length;
+          regionLength += b.length;
+          continue;
+        }
+        if (region !== undefined) iov.push(regionOf(region, regionLength));
+        region = b;
+        regionEnd = b.byteOffset + b.length;
+        regionLength = b.length;
+      }
     }
-    if (region !== undefined) iov.push(regionOf(region, regionStart, regionEnd));
+    if (region !== undefined) iov.push(regionOf(region, regionLength));
     const start = active.size;
     if (iov.length > 0) {
       try {
@@ -623,10 +628,9 @@ export class Writer {
   }
 }
 
-function regionOf(sample: Uint8Array, start: number, end: number): Uint8Array {
-  return sample.byteOffset === start && sample.length === end - start
-    ? sample
-    : new Uint8Array(sample.buffer, start, end - start);
+/** `length` bytes of `first`'s buffer starting where `first` starts. */
+function regionOf(first: Uint8Array, length: number): Uint8Array {
+  return first.length === length ? first : new Uint8Array(first.buffer, first.byteOffset, length);
 }
 
 function abortError(signal: AbortSignal): WalError {
