@@ -1,9 +1,11 @@
-import type { SnapshotEntry } from './snapshot-format.js';
-import { keyIdToBytes } from './bytes.js';
+import type { BytesLike } from './bytes.js';
+import { byteLength, keyIdToBytes } from './bytes.js';
+import type { SnapshotEntryInput } from './snapshot-format.js';
 
 /** A live value in the in-memory index. */
 export interface IndexEntry {
-  readonly value: Uint8Array;
+  /** The value as it was written: a string (UTF-8) or bytes the store owns. Never mutated. */
+  readonly value: BytesLike;
   /** Unix ms; 0 = never expires. */
   readonly expiresAt: number;
 }
@@ -15,40 +17,30 @@ export interface IndexEntry {
  */
 export class KvIndex {
   private readonly entries = new Map<string, IndexEntry>();
-  private bytes = 0;
 
   /** Number of entries held, including expired ones not yet dropped. */
   get size(): number {
     return this.entries.size;
   }
 
-  /** Sum of key and value bytes held, including expired entries not yet dropped. */
-  get byteSize(): number {
-    return this.bytes;
-  }
-
   /**
    * Sets `id` to `value`. A put whose expiry has already passed just removes the key and
    * returns false.
    */
-  put(id: string, value: Uint8Array, expiresAt: number, now: number): boolean {
+  put(id: string, value: BytesLike, expiresAt: number, now: number): boolean {
     if (expiresAt !== 0 && expiresAt <= now) {
-      this.delete(id);
+      this.entries.delete(id);
       return false;
     }
-    const previous = this.entries.get(id);
-    if (previous !== undefined) this.bytes -= id.length + previous.value.byteLength;
     this.entries.set(id, { value, expiresAt });
-    this.bytes += id.length + value.byteLength;
     return true;
   }
 
   /** Removes `id`; returns whether a live (unexpired) entry was removed. */
-  delete(id: string, now = 0): boolean {
+  delete(id: string, now: number): boolean {
     const previous = this.entries.get(id);
     if (previous === undefined) return false;
     this.entries.delete(id);
-    this.bytes -= id.length + previous.value.byteLength;
     return !isExpired(previous, now);
   }
 
@@ -57,7 +49,7 @@ export class KvIndex {
     const entry = this.entries.get(id);
     if (entry === undefined) return undefined;
     if (isExpired(entry, now)) {
-      this.delete(id);
+      this.entries.delete(id);
       return undefined;
     }
     return entry;
@@ -77,7 +69,7 @@ export class KvIndex {
     let dropped = 0;
     for (const [id, entry] of this.entries) {
       if (isExpired(entry, now)) {
-        this.delete(id);
+        this.entries.delete(id);
         dropped++;
       }
     }
@@ -93,7 +85,7 @@ export class KvIndex {
       if (isExpired(entry, now)) expired++;
       else {
         keys++;
-        bytes += id.length + entry.value.byteLength;
+        bytes += id.length + byteLength(entry.value);
       }
     }
     return { keys, bytes, expired };
@@ -103,8 +95,8 @@ export class KvIndex {
    * A point-in-time copy of the live entries for a snapshot (in insertion order). Values are
    * shared, not copied: the store never mutates a value it has indexed.
    */
-  snapshotEntries(now: number): SnapshotEntry[] {
-    const out: SnapshotEntry[] = [];
+  snapshotEntries(now: number): SnapshotEntryInput[] {
+    const out: SnapshotEntryInput[] = [];
     for (const [id, entry] of this.entries) {
       if (!isExpired(entry, now)) out.push({ key: keyIdToBytes(id), value: entry.value, expiresAt: entry.expiresAt });
     }

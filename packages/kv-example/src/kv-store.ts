@@ -1,14 +1,14 @@
 import type { RecordInput } from '@nori/codec';
 import { NodeFileStorage, type Storage } from '@nori/storage';
 import { Wal, type AppendOptions, type Position, type ReadOptions, type WalConfig } from '@nori/wal';
-import { keyBytes, keyId, keyIdToBytes, toBytes, valueBytes, bytesToString, type BytesLike } from './bytes.js';
+import { bytesToString, checkKey, keyId, keyIdToBytes, ownValue, toBytes, type BytesLike } from './bytes.js';
 import { KvError, errorCode } from './errors.js';
 import { KvIndex, type IndexEntry } from './kv-index.js';
 import { toKvError } from './open-errors.js';
 import { comparePositions } from './position.js';
 import { decodeOperation, deleteRecord, putRecord, resolveExpiry } from './record-envelope.js';
 import { SNAPSHOT_FILE, readSnapshotFile, removeStaleSnapshotTemp, writeSnapshotFile } from './snapshot-file.js';
-import type { SnapshotEntry } from './snapshot-format.js';
+import type { SnapshotEntryInput } from './snapshot-format.js';
 import type {
   KvBatchOperation,
   KvCompactOptions,
@@ -68,6 +68,9 @@ export class KvStore implements AsyncDisposable {
     const started = performance.now();
     const storage = resolveStorage(options);
     const now = options.now ?? Date.now;
+    if (options.signal?.aborted === true) {
+      throw new KvError('ERR_ABORTED', 'opening the store was aborted', { cause: options.signal.reason });
+    }
     if (options.createIfMissing === false) await assertStoreExists(storage);
 
     const config: WalConfig = { storage };
@@ -142,12 +145,12 @@ export class KvStore implements AsyncDisposable {
   /** Stores `value` under `key`, optionally with a TTL. Resolves once durable and visible. */
   async put(key: BytesLike, value: BytesLike, options: KvPutOptions = {}): Promise<void> {
     this.assertOpen('put');
-    const keyData = keyBytes(key);
-    const valueData = ownedCopy(value, valueBytes(value));
+    checkKey(key);
+    const valueData = ownValue(value);
     const now = this.now();
     const expiresAt = resolveExpiry(options, now);
-    const record = putRecord(keyData, valueData, expiresAt, now);
-    const id = keyId(keyData);
+    const record = putRecord(key, valueData, expiresAt, now);
+    const id = keyId(key);
     await this.write(
       () => this.wal.append(record, this.withSignal(options.signal)),
       () => this.index.put(id, valueData, expiresAt, this.now()),
@@ -158,10 +161,9 @@ export class KvStore implements AsyncDisposable {
   /** Deletes `key`. Resolves with whether a live value was deleted, once the delete is durable. */
   async delete(key: BytesLike, options: { signal?: AbortSignal } = {}): Promise<boolean> {
     this.assertOpen('delete');
-    const keyData = keyBytes(key);
-    const id = keyId(keyData);
+    const id = keyId(checkKey(key));
     return this.write(
-      () => this.wal.append(deleteRecord(keyData), this.withSignal(options.signal)),
+      () => this.wal.append(deleteRecord(key), this.withSignal(options.signal)),
       () => this.index.delete(id, this.now()),
       'delete',
     );
@@ -182,15 +184,15 @@ export class KvStore implements AsyncDisposable {
       if (operation === null || typeof operation !== 'object') {
         throw new KvError('ERR_INVALID_ARGUMENT', `batch operation ${i} is not an object`);
       }
-      const keyData = keyBytes(operation.key);
-      const id = keyId(keyData);
+      const key = checkKey(operation.key);
+      const id = keyId(key);
       if (operation.type === 'put') {
-        const valueData = ownedCopy(operation.value, valueBytes(operation.value));
+        const valueData = ownValue(operation.value);
         const expiresAt = resolveExpiry(operation, now);
-        records.push(putRecord(keyData, valueData, expiresAt, now));
+        records.push(putRecord(key, valueData, expiresAt, now));
         effects.push((at) => this.index.put(id, valueData, expiresAt, at));
       } else if (operation.type === 'del') {
-        records.push(deleteRecord(keyData));
+        records.push(deleteRecord(key));
         effects.push((at) => void this.index.delete(id, at));
       } else {
         throw new KvError('ERR_INVALID_ARGUMENT', `batch operation ${i} has unknown type ${String((operation as { type: unknown }).type)}`);
@@ -208,7 +210,8 @@ export class KvStore implements AsyncDisposable {
 
   /** The value of `key`, or undefined when it is absent or expired. Returns a copy. */
   get(key: BytesLike): Uint8Array | undefined {
-    return this.lookup(key)?.value.slice();
+    const entry = this.lookup(key);
+    return entry === undefined ? undefined : valueCopy(entry.value);
   }
 
   /** The value of `key` decoded as UTF-8, or undefined. */
@@ -221,7 +224,7 @@ export class KvStore implements AsyncDisposable {
   getEntry(key: BytesLike): KvEntry | undefined {
     const entry = this.lookup(key);
     if (entry === undefined) return undefined;
-    return { key: keyBytes(key).slice(), value: entry.value.slice(), expiresAt: entry.expiresAt === 0 ? undefined : entry.expiresAt };
+    return { key: toBytes(key).slice(), value: valueCopy(entry.value), expiresAt: entry.expiresAt === 0 ? undefined : entry.expiresAt };
   }
 
   /** True when `key` holds a live value. */
@@ -236,7 +239,7 @@ export class KvStore implements AsyncDisposable {
     if (typeof limit !== 'number' || Number.isNaN(limit) || limit < 0) {
       throw new KvError('ERR_INVALID_ARGUMENT', `scan limit must be a non-negative number, got ${String(options.limit)}`);
     }
-    const prefix = options.prefix === undefined ? '' : keyId(toBytes(options.prefix));
+    const prefix = options.prefix === undefined ? '' : keyId(options.prefix);
     const now = this.now();
     let yielded = 0;
     for (const id of this.index.keysWithPrefix(prefix, now)) {
@@ -244,7 +247,7 @@ export class KvStore implements AsyncDisposable {
       const entry = this.index.get(id, now);
       if (entry === undefined) continue;
       yielded++;
-      yield { key: keyIdToBytes(id), value: entry.value.slice(), expiresAt: entry.expiresAt === 0 ? undefined : entry.expiresAt };
+      yield { key: keyIdToBytes(id), value: valueCopy(entry.value), expiresAt: entry.expiresAt === 0 ? undefined : entry.expiresAt };
     }
   }
 
@@ -309,7 +312,7 @@ export class KvStore implements AsyncDisposable {
    * Holds writes back until the index matches the log, then takes the durable end of the log
    * and a copy of the live entries: exactly the state of every record before that position.
    */
-  private async captureState(): Promise<{ position: Position; entries: SnapshotEntry[]; expiredDropped: number }> {
+  private async captureState(): Promise<{ position: Position; entries: SnapshotEntryInput[]; expiredDropped: number }> {
     await this.sequencer.pause();
     try {
       const position = await this.wal.sync();
@@ -325,7 +328,7 @@ export class KvStore implements AsyncDisposable {
 
   private async writeSnapshot(
     position: Position,
-    entries: readonly SnapshotEntry[],
+    entries: readonly SnapshotEntryInput[],
     onProgress: ((event: KvProgressEvent) => void) | undefined,
     signal: AbortSignal | undefined,
   ): Promise<KvSnapshotInfo> {
@@ -348,7 +351,7 @@ export class KvStore implements AsyncDisposable {
 
   private lookup(key: BytesLike): IndexEntry | undefined {
     this.assertOpen('get');
-    return this.index.get(keyId(keyBytes(key)), this.now());
+    return this.index.get(keyId(checkKey(key)), this.now());
   }
 
   private async write<W, R>(issue: () => Promise<W>, apply: (written: W) => R, action: string): Promise<R> {
@@ -430,11 +433,13 @@ async function replayLog(
       onProgress({ phase: 'replay', done: bytes, total: Math.max(total, bytes) });
     }
   }
+  // An aborted read ends quietly; a half-replayed index must never be handed out.
+  if (signal?.aborted === true) throw new KvError('ERR_ABORTED', 'opening the store was aborted', { cause: signal.reason });
   onProgress?.({ phase: 'replay', done: bytes, total: Math.max(total, bytes) });
   return { records, bytes, expired };
 }
 
-/** A value the caller passed as bytes may be mutated later; keep our own copy. */
-function ownedCopy(input: BytesLike, bytes: Uint8Array): Uint8Array {
-  return typeof input === 'string' ? bytes : bytes.slice();
+/** A copy of an indexed value the caller may do anything with. */
+function valueCopy(value: BytesLike): Uint8Array {
+  return typeof value === 'string' ? toBytes(value) : value.slice();
 }

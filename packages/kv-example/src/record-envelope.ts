@@ -1,4 +1,5 @@
 import type { RecordInput, WalRecord } from '@nori/codec';
+import { byteLength, type BytesLike } from './bytes.js';
 import { KvError } from './errors.js';
 
 /**
@@ -22,17 +23,21 @@ export type DecodedOperation =
 /** Largest expiry we accept: beyond this a double loses integer precision. */
 const MAX_EXPIRES_AT = Number.MAX_SAFE_INTEGER;
 
-/** Builds the WAL record of a put; `expiresAt` 0 means "never expires". */
-export function putRecord(key: Uint8Array, value: Uint8Array, expiresAt: number, now: number): RecordInput {
+/**
+ * Builds the WAL record of a put; `expiresAt` 0 means "never expires". Strings go to the WAL as
+ * they are (the codec encodes them straight into the segment buffer).
+ */
+export function putRecord(key: BytesLike, value: BytesLike, expiresAt: number, now: number): RecordInput {
   if (expiresAt === 0) return { key, value };
-  const enveloped = new Uint8Array(EXPIRY_PREFIX_SIZE + value.byteLength);
-  new DataView(enveloped.buffer).setBigUint64(0, BigInt(expiresAt), false);
-  enveloped.set(value, EXPIRY_PREFIX_SIZE);
-  return { key, value: enveloped, ttlMs: Math.max(1, expiresAt - now) };
+  const enveloped = Buffer.allocUnsafe(EXPIRY_PREFIX_SIZE + byteLength(value));
+  enveloped.writeBigUInt64BE(BigInt(expiresAt), 0);
+  if (typeof value === 'string') enveloped.write(value, EXPIRY_PREFIX_SIZE, 'utf8');
+  else enveloped.set(value, EXPIRY_PREFIX_SIZE);
+  return { key, value: new Uint8Array(enveloped.buffer, enveloped.byteOffset, enveloped.byteLength), ttlMs: Math.max(1, expiresAt - now) };
 }
 
 /** Builds the WAL record of a delete. */
-export function deleteRecord(key: Uint8Array): RecordInput {
+export function deleteRecord(key: BytesLike): RecordInput {
   return { key, tombstone: true };
 }
 

@@ -9,6 +9,7 @@ import {
   encodeSnapshotTrailer,
   snapshotEntrySize,
   type SnapshotEntry,
+  type SnapshotEntryInput,
   type SnapshotHeader,
 } from './snapshot-format.js';
 
@@ -39,7 +40,7 @@ export interface WrittenSnapshot {
 export async function writeSnapshotFile(
   storage: Storage,
   position: Position,
-  entries: readonly SnapshotEntry[],
+  entries: readonly SnapshotEntryInput[],
   createdAt: number,
   onProgress?: SnapshotProgress,
   signal?: AbortSignal,
@@ -58,7 +59,7 @@ export async function writeSnapshotFile(
       let chunkSize = 0;
       let chunkEnd = index;
       while (chunkEnd < entries.length && (chunkSize === 0 || chunkSize < WRITE_CHUNK_BYTES)) {
-        chunkSize += snapshotEntrySize(entries[chunkEnd] as SnapshotEntry);
+        chunkSize += snapshotEntrySize(entries[chunkEnd] as SnapshotEntryInput);
         chunkEnd++;
       }
       const chunk = new Uint8Array(chunkSize);

@@ -42,6 +42,14 @@ export interface SnapshotEntry {
   expiresAt: number;
 }
 
+/** An entry to write: the value may still be a string (written as UTF-8). */
+export interface SnapshotEntryInput {
+  key: Uint8Array;
+  value: Uint8Array | string;
+  /** Unix ms; 0 = never expires. */
+  expiresAt: number;
+}
+
 /** What a snapshot header says. */
 export interface SnapshotHeader {
   version: number;
@@ -51,8 +59,12 @@ export interface SnapshotHeader {
 }
 
 /** Bytes one entry occupies in the file. */
-export function snapshotEntrySize(entry: SnapshotEntry): number {
-  return SNAPSHOT_ENTRY_HEADER_SIZE + entry.key.byteLength + entry.value.byteLength;
+export function snapshotEntrySize(entry: SnapshotEntryInput): number {
+  return SNAPSHOT_ENTRY_HEADER_SIZE + entry.key.byteLength + valueLength(entry.value);
+}
+
+function valueLength(value: Uint8Array | string): number {
+  return typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.byteLength;
 }
 
 /** Encodes the fixed header. */
@@ -73,18 +85,24 @@ export function encodeSnapshotHeader(header: Omit<SnapshotHeader, 'version'>): U
  * Encodes entries into `target` starting at `offset`; returns the offset after the last one.
  * `target` must have room (see {@link snapshotEntrySize}).
  */
-export function encodeSnapshotEntries(entries: readonly SnapshotEntry[], target: Uint8Array, offset: number): number {
+export function encodeSnapshotEntries(entries: readonly SnapshotEntryInput[], target: Uint8Array, offset: number): number {
   const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
+  const buffer = Buffer.from(target.buffer, target.byteOffset, target.byteLength);
   let at = offset;
   for (const entry of entries) {
-    view.setUint32(at, entry.key.byteLength, true);
-    view.setUint32(at + 4, entry.value.byteLength, true);
+    const { key, value } = entry;
+    view.setUint32(at, key.byteLength, true);
     view.setBigUint64(at + 8, BigInt(entry.expiresAt), true);
-    at += SNAPSHOT_ENTRY_HEADER_SIZE;
-    target.set(entry.key, at);
-    at += entry.key.byteLength;
-    target.set(entry.value, at);
-    at += entry.value.byteLength;
+    target.set(key, at + SNAPSHOT_ENTRY_HEADER_SIZE);
+    const valueAt = at + SNAPSHOT_ENTRY_HEADER_SIZE + key.byteLength;
+    let length: number;
+    if (typeof value === 'string') length = buffer.write(value, valueAt, 'utf8');
+    else {
+      target.set(value, valueAt);
+      length = value.byteLength;
+    }
+    view.setUint32(at + 4, length, true);
+    at = valueAt + length;
   }
   return at;
 }
@@ -97,7 +115,7 @@ export function encodeSnapshotTrailer(checksum: number): Uint8Array {
 }
 
 /** Encodes a complete snapshot in one buffer (small snapshots, tests). */
-export function encodeSnapshot(position: Position, entries: readonly SnapshotEntry[], createdAt: number): Uint8Array {
+export function encodeSnapshot(position: Position, entries: readonly SnapshotEntryInput[], createdAt: number): Uint8Array {
   let size = SNAPSHOT_HEADER_SIZE + SNAPSHOT_TRAILER_SIZE;
   for (const entry of entries) size += snapshotEntrySize(entry);
   const bytes = new Uint8Array(size);

@@ -44,6 +44,24 @@ describe('KvStore basics', () => {
     expect(store.stats().keys).toBe(1);
   });
 
+  it('treats a string key and its UTF-8 bytes as the same key, across snapshot and replay', async () => {
+    const storage = new MemoryStorage();
+    let store = await openStore(storage);
+    await store.put('é', 'accent');
+    expect(store.getString(new Uint8Array([0xc3, 0xa9]))).toBe('accent');
+    await store.put(new Uint8Array([0xc3, 0xa9]), 'bytes');
+    await store.put('z', new Uint8Array([0xff, 0x00]));
+    await store.put('ключ', 'значение');
+    expect(scanAll(store).map(([k]) => k)).toEqual(['z', 'é', 'ключ']);
+    await store.compact();
+    await store.put('ü', 'after');
+    store = await reopen(store, storage);
+    expect(store.getString('é')).toBe('bytes');
+    expect(store.get('z')).toEqual(new Uint8Array([0xff, 0x00]));
+    expect(store.getString('ключ')).toBe('значение');
+    expect([...store.scan({ prefix: 'ü' })].map((e) => decoder.decode(e.value))).toEqual(['after']);
+  });
+
   it('keeps its own copy of byte values and hands out copies', async () => {
     const store = await openStore(new MemoryStorage());
     const value = new Uint8Array([1, 2, 3]);
@@ -274,6 +292,32 @@ describe('errors', () => {
     await expect(store.put(42 as never, 'v')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(store.put('k', null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     expect(thrownCode(() => store.get(''))).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  it('fails with ERR_ABORTED when the open is aborted, and releases the lock', async () => {
+    const storage = new MemoryStorage();
+    const store = await openStore(storage);
+    for (let i = 0; i < 50; i++) await store.put(`k${i}`, 'v');
+    await store.compact();
+    for (let i = 50; i < 100; i++) await store.put(`k${i}`, 'v');
+    await store.close();
+
+    const before = new AbortController();
+    before.abort(new Error('user pressed ^C'));
+    await expect(KvStore.open({ storage, signal: before.signal })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+
+    // Aborted after the snapshot loaded: the log replay stops, and the half-built index must not
+    // be handed out.
+    const during = new AbortController();
+    const aborted = KvStore.open({
+      storage,
+      signal: during.signal,
+      onProgress: (event) => {
+        if (event.phase === 'snapshot-load') during.abort(new Error('user pressed ^C'));
+      },
+    });
+    await expect(aborted).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    expect((await openStore(storage)).stats().keys).toBe(100);
   });
 
   it('fails with ERR_CLOSED after close', async () => {
