@@ -250,3 +250,48 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
   }
   return result;
 }
+
+/** Result of {@link runFaultSweep}. */
+export interface FaultSweep {
+  /** Fault cases run. */
+  cases: number;
+  /** Cases in which the WAL entered the failed state. */
+  failed: number;
+  /** Cases in which the fault surfaced from `Wal.open` (recovery). */
+  inOpen: number;
+  /** Readable reports of the cases with violations. */
+  failures: string[];
+}
+
+/**
+ * Injects `kind` at every operation index of the workload (eio-write: every write; eio-sync:
+ * every file or directory fsync; fsyncgate: every file fsync), or for ENOSPC at every
+ * `enospcStep`-th byte until the workload fits, alternating power loss and close() endings.
+ */
+export async function runFaultSweep(base: Omit<FaultCase, 'at' | 'ending' | 'lie'>, enospcStep = 23): Promise<FaultSweep> {
+  const sweep: FaultSweep = { cases: 0, failed: 0, inOpen: 0, failures: [] };
+  const run = async (at: number, ending: FaultCase['ending']): Promise<FaultResult> => {
+    const c: FaultCase = { ...base, at, ending };
+    const r = await runFaultCase(c);
+    sweep.cases++;
+    if (r.failed) sweep.failed++;
+    if (r.surfaced === 'open') sweep.inOpen++;
+    if (r.violations.length > 0) sweep.failures.push(`${describeFaultCase(c)}:\n    ${r.violations.join('\n    ')}`);
+    return r;
+  };
+  const clean = await runFaultCase({ ...base, at: -1, ending: 'crash' });
+  if (clean.violations.length > 0 || clean.surfaced !== 'none') {
+    sweep.failures.push(`${describeFaultCase({ ...base, at: -1, ending: 'crash' })} (no fault):\n    ${clean.violations.join('\n    ')}`);
+    return sweep;
+  }
+  if (base.kind === 'enospc') {
+    for (let at = 0, fits = 0, n = 0; fits < 2; at += enospcStep, n++) {
+      const r = await run(at, n % 2 === 0 ? 'crash' : 'close');
+      fits = r.surfaced === 'none' ? fits + 1 : 0;
+    }
+    return sweep;
+  }
+  const total = base.kind === 'eio-write' ? clean.counts.write : base.kind === 'eio-sync' ? clean.counts.sync : clean.counts.fileSync;
+  for (let at = 0; at < total; at++) await run(at, at % 2 === 0 ? 'crash' : 'close');
+  return sweep;
+}

@@ -13,6 +13,9 @@ export interface RecordProfile {
 /** Small records, small segments: many rotations per workload. */
 export const SMALL_RECORDS: RecordProfile = { maxValue: 120, bigEvery: 0, bigValue: 0 };
 
+/** Records the SIGKILL child writes (the parent verifies content with the same profile). */
+export const KILL_PROFILE: RecordProfile = { maxValue: 200, bigEvery: 0, bigValue: 0 };
+
 function mix(id: number): number {
   let h = Math.imul(id ^ 0x27d4eb2d, 0x165667b1) >>> 0;
   h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;

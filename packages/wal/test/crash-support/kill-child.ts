@@ -1,0 +1,73 @@
+/**
+ * Child process of the SIGKILL crash test (see kill-harness.ts). Loads the WAL, then waits for
+ * `go <firstId> <seed> <maxSegmentSize>` on stdin, opens the directory given as argv[2] with
+ * fsync 'always' and appends until it is killed, with several appends in flight. Protocol on
+ * stdout, one line per event, each written before (submissions) or after (acknowledgements) the
+ * fact it reports:
+ *   ready <segment> <offset>     the WAL is open (recovery done), next append position
+ *   s <id>                       append(record id) is about to be called
+ *   b <first> <count>            appendBatch(ids first..first+count-1) is about to be called
+ *   a <id> <segment> <offset>    record id was acknowledged (durable: fsync 'always')
+ *   gc <id>                      deleteSegmentsBefore(position of acknowledged record id) is called
+ *   e <message>                  an unexpected error (the parent fails the round)
+ */
+import { createInterface } from 'node:readline';
+import { Wal, type Position } from '../../src/index.js';
+import { Rng } from './prng.js';
+import { KILL_PROFILE, recordFor } from './records.js';
+
+const dir = process.argv[2];
+if (dir === undefined) throw new Error('usage: kill-child.ts <dir>');
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+// Never outlive a parent that forgot us.
+setTimeout(() => process.exit(3), 60_000).unref();
+
+const lines = createInterface({ input: process.stdin });
+const go = await new Promise<string>((resolve) => lines.once('line', resolve));
+const [word, firstText, seedText, segmentText] = go.split(' ');
+if (word !== 'go') throw new Error(`expected "go", got ${go}`);
+let nextId = Number(firstText);
+const rng = new Rng(Number(seedText));
+const maxSegmentSize = Number(segmentText);
+
+const { wal, recovery } = await Wal.open({ dir, fsync: 'always', maxSegmentSize });
+out(`ready ${recovery.lastPosition.segmentId} ${recovery.lastPosition.offset}`);
+
+const acked: { id: number; position: Position }[] = [];
+
+async function worker(): Promise<void> {
+  for (;;) {
+    const roll = rng.next();
+    if (roll < 0.03 && acked.length > 20) {
+      const target = acked[rng.int(acked.length - 10)] as { id: number; position: Position };
+      out(`gc ${target.id}`);
+      await wal.deleteSegmentsBefore(target.position);
+    } else if (roll < 0.25) {
+      const count = rng.range(2, 4);
+      const first = nextId;
+      nextId += count;
+      const ids = Array.from({ length: count }, (_, i) => first + i);
+      out(`b ${first} ${count}`);
+      const positions = await wal.appendBatch(ids.map((id) => recordFor(id, KILL_PROFILE)));
+      out(positions.map((p, i) => `a ${first + i} ${p.segmentId} ${p.offset}`).join('\n'));
+      positions.forEach((position, i) => acked.push({ id: first + i, position }));
+    } else {
+      const id = nextId++;
+      out(`s ${id}`);
+      const position = await wal.append(recordFor(id, KILL_PROFILE));
+      out(`a ${id} ${position.segmentId} ${position.offset}`);
+      acked.push({ id, position });
+    }
+    if (acked.length > 4000) acked.splice(0, 2000);
+  }
+}
+
+const workers = rng.range(1, 6);
+await Promise.all(Array.from({ length: workers }, () => worker())).catch((error: unknown) => {
+  out(`e ${error instanceof Error ? `${String((error as { code?: unknown }).code)} ${error.message}` : String(error)}`.replace(/\n/g, ' '));
+  process.exit(2);
+});
