@@ -142,7 +142,7 @@ class Recovery {
           if (!(isLast && this.options.keepZeroTail)) {
             this.report.bytesTruncated += fileSize - bad;
             segment.fileSize = bad;
-            if (!this.options.readOnly) await truncateDurably(file, bad);
+            if (!this.options.readOnly) await this.truncate(file, bad);
           }
           return false;
         }
@@ -161,7 +161,7 @@ class Recovery {
           this.report.bytesTruncated += fileSize - bad;
           segment.size = bad;
           segment.fileSize = bad;
-          if (!this.options.readOnly) await truncateDurably(file, bad);
+          if (!this.options.readOnly) await this.truncate(file, bad);
           return false;
         }
         // Damage followed by valid records (or in a segment that is not the last): corruption.
@@ -199,6 +199,12 @@ class Recovery {
     } finally {
       await file.close();
     }
+  }
+
+  /** Crash-safe truncation: truncate + fdatasync now, a directory fsync at the end of recovery. */
+  private async truncate(file: StorageFile, length: number): Promise<void> {
+    await truncateDurably(file, length);
+    this.dirChanged = true;
   }
 
   /** True when every segment in `ids` is empty or all zeros. */
@@ -283,7 +289,7 @@ class Recovery {
       await zeroRange(file, from, end);
       return fileSize;
     }
-    await truncateDurably(file, from);
+    await this.truncate(file, from);
     return from;
   }
 
@@ -318,7 +324,7 @@ class Recovery {
         const keepZeros = this.options.keepZeroTail;
         if (!this.options.readOnly) {
           if (keepZeros) await zeroRange(file, extent.start, segment.size);
-          else await truncateDurably(file, extent.start);
+          else await this.truncate(file, extent.start);
         }
         if (!keepZeros) segment.fileSize = extent.start;
         segment.size = extent.start;
