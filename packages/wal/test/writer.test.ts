@@ -275,3 +275,37 @@ describe('rotation', () => {
     }
   });
 });
+
+describe('observer', () => {
+  it('reports appends, fsync groups, rolls and GC with their figures', async () => {
+    const appends: { records: number; bytes: number; batch: boolean }[] = [];
+    const fsyncs: { bytes: number; records: number; appends: number; ok: boolean }[] = [];
+    const rolls: { segmentId: number; previousSegmentId: number; previousSize: number }[] = [];
+    const deletions: { segmentId: number; bytes: number }[] = [];
+    const { wal } = await Wal.open({
+      storage: new MemoryStorage(),
+      fsync: 'always',
+      maxSegmentSize: 2048,
+      preallocate: false,
+      observer: {
+        onAppend: (e) => appends.push(e),
+        onFsync: (e) => fsyncs.push({ bytes: e.bytes, records: e.records, appends: e.appends, ok: e.ok }),
+        onSegmentRolled: (e) => rolls.push(e),
+        onSegmentDeleted: (e) => deletions.push(e),
+      },
+    });
+    const [a, b] = await Promise.all([wal.append(record(0)), wal.appendBatch([record(1), record(2)])]);
+    const size = b![0]!.offset - a.offset;
+    expect(appends).toEqual([
+      { records: 1, bytes: size, batch: false },
+      { records: 2, bytes: 2 * size, batch: true },
+    ]);
+    expect(fsyncs).toEqual([{ bytes: 3 * size, records: 3, appends: 2, ok: true }]);
+    for (let i = 3; i < 40; i++) await wal.append(record(i));
+    expect(rolls.length).toBeGreaterThan(0);
+    expect(rolls[0]).toEqual({ segmentId: 1, previousSegmentId: 0, previousSize: Math.floor(2048 / size) * size });
+    await wal.deleteSegmentsBefore(wal.writtenPosition);
+    expect(deletions[0]).toEqual({ segmentId: 0, bytes: Math.floor(2048 / size) * size });
+    await wal.close();
+  });
+});
