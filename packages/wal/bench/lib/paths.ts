@@ -40,12 +40,33 @@ export function pickTempLocation(): TempLocation {
   return { parent, sameFilesystemAsRepo: same, filesystem: describeFilesystem(parent) };
 }
 
-/** Creates a fresh temp dir under `parent`, runs `fn` in it and always removes it afterwards. */
+const liveDirs = new Set<string>();
+let signalsHooked = false;
+
+/** On Ctrl-C or SIGTERM, remove the temp dirs still in use (large logs) before exiting. */
+function hookSignals(): void {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+      process.exit(code);
+    });
+  }
+}
+
+/**
+ * Creates a fresh temp dir under `parent`, runs `fn` in it and always removes it afterwards
+ * (also when the run is interrupted with Ctrl-C or SIGTERM).
+ */
 export async function withTempDir<T>(parent: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  hookSignals();
   const dir = mkdtempSync(join(parent, 'nori-bench-'));
+  liveDirs.add(dir);
   try {
     return await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    liveDirs.delete(dir);
   }
 }
