@@ -4,8 +4,10 @@
 // Usage: node scripts/bench-report.mjs [--results <dir>] [--out <file>]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import console from 'node:console';
 import os from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
