@@ -1,3 +1,4 @@
+/// <reference path="./vendor.d.ts" />
 import CRC32C from 'crc-32/crc32c.js';
 import { loadNative, onBackendChange } from './native.js';
 

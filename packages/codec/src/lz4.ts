@@ -1,3 +1,4 @@
+/// <reference path="./vendor.d.ts" />
 import lz4js from 'lz4js';
 import { NoriCodecError } from './errors.js';
 import { loadNative, onBackendChange } from './native.js';
