@@ -28,4 +28,4 @@ export {
   type SnapshotHeader,
 } from './snapshot-format.js';
 export { SNAPSHOT_FILE, SNAPSHOT_TEMP_FILE } from './snapshot-file.js';
-export { comparePositions, formatPosition } from './position.js';
+export { formatPosition } from './position.js';

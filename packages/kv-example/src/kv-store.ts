@@ -1,11 +1,10 @@
 import type { RecordInput } from '@nori/codec';
 import { NodeFileStorage, type Storage } from '@nori/storage';
-import { Wal, type AppendOptions, type Position, type ReadOptions, type WalConfig } from '@nori/wal';
+import { Wal, comparePositions, type AppendOptions, type Position, type ReadOptions, type WalConfig } from '@nori/wal';
 import { bytesToString, checkKey, keyId, keyIdToBytes, ownValue, toBytes, type BytesLike } from './bytes.js';
 import { KvError, errorCode } from './errors.js';
 import { KvIndex, type IndexEntry } from './kv-index.js';
 import { toKvError } from './open-errors.js';
-import { comparePositions } from './position.js';
 import { decodeOperation, deleteRecord, putRecord, resolveExpiry } from './record-envelope.js';
 import { SNAPSHOT_FILE, readSnapshotFile, removeStaleSnapshotTemp, writeSnapshotFile } from './snapshot-file.js';
 import type { SnapshotEntryInput } from './snapshot-format.js';

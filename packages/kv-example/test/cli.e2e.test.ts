@@ -125,7 +125,7 @@ describe('nori-kv (built binary)', () => {
     const result = await run(['--dir', dir, 'demo', '--records', '5000', '--seed', '99']);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/SIGKILL after [\d,]+ acknowledged operations/);
-    const verified = /holds exactly the first ([\d,]+) operations: all ([\d,]+) acknowledged/.exec(result.stdout);
+    const verified = /holds exactly the first ([\d,]+) operations \(([\d,]+) acknowledged \+ [\d,]+ in flight/.exec(result.stdout);
     expect(verified, result.stdout).not.toBeNull();
     const acked = Number((verified?.[2] ?? '0').replace(/,/g, ''));
     expect(acked).toBeGreaterThan(0);

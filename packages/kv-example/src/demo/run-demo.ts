@@ -4,10 +4,11 @@ import { KvStore } from '../kv-store.js';
 import { formatPosition } from '../position.js';
 import type { KvOpenReport } from '../types.js';
 import { formatBytes, formatCount, formatDuration, formatRate, plural, renderTable } from '../cli/format.js';
+import { createProgressReporter } from '../cli/progress.js';
 import { prepareDemoDir } from './demo-dir.js';
 import { mulberry32 } from './prng.js';
 import { isWriterMessage, type WriterArguments, type WriterMessage } from './protocol.js';
-import { DEMO_PIPELINE_DEPTH, DEMO_POLICY_LABEL, DEMO_STORE_OPTIONS } from './settings.js';
+import { DEMO_POLICY_LABEL, DEMO_STORE_OPTIONS, demoPipelineDepth } from './settings.js';
 import { verifyRecoveredState } from './verify.js';
 import { demoWorkload } from './workload.js';
 
@@ -54,7 +55,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out(`  store     ${dir} (${dirState === 'created' ? 'new' : 'wiped and reused'})`);
   out(`  workload  ${formatCount(workload.records)} records in ${formatCount(operations.length)} operations: user upserts,`);
   out(`            sessions with TTLs, deletes, atomic order batches (seed ${seed})`);
-  out(`  policy    ${DEMO_POLICY_LABEL}; the writer keeps ${DEMO_PIPELINE_DEPTH} operations in flight`);
+  out(`  policy    ${DEMO_POLICY_LABEL}; the writer keeps ${formatCount(demoPipelineDepth(operations.length))} operations in flight`);
   out('');
 
   const write = await runWritePhase(options.cliPath, { dir, records, seed, startedAt, compactAt }, killAt, out);
@@ -62,7 +63,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const acknowledged = last?.acked ?? 0;
 
   const verifyNow = Date.now();
-  const reopened = await timed(() => KvStore.open({ dir, ...DEMO_STORE_OPTIONS, now: () => verifyNow }));
+  const progress = createProgressReporter();
+  const reopened = await timed(() => KvStore.open({ dir, ...DEMO_STORE_OPTIONS, now: () => verifyNow, onProgress: progress.onProgress }));
+  progress.stop();
   const recovery = reopened.value.openReport;
   out(`2. recover ${describeRecovery(recovery, reopened.ms)}`);
 
@@ -79,12 +82,18 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     out(`LOST DATA. Reproduce with: nori-kv demo --records ${records} --seed ${seed}`);
     return 1;
   }
-  out(`3. verify  the store holds exactly the first ${formatCount(matched)} operations: all ${formatCount(acknowledged)} acknowledged`);
-  out(`            + ${plural(matched - acknowledged, 'write')} still in flight at the kill; ${formatCount(verification.keysCompared)} keys compared,`);
-  out(`            ${plural(verification.expiredKeys, 'session')} expired on schedule, 0 lost`);
+  out(
+    `3. verify  the store holds exactly the first ${formatCount(matched)} operations ` +
+      `(${formatCount(acknowledged)} acknowledged + ${formatCount(matched - acknowledged)} in flight at the kill);`,
+  );
+  out(
+    `            ${formatCount(verification.keysCompared)} keys compared, ${plural(verification.expiredKeys, 'session')} expired on schedule, ` +
+      '0 acknowledged writes lost',
+  );
 
   const compactStarted = performance.now();
-  const compacted = await reopened.value.compact();
+  const compacted = await reopened.value.compact({ onProgress: progress.onProgress });
+  progress.stop();
   await reopened.value.close();
   const compactMs = performance.now() - compactStarted;
   const again = await timed(() => KvStore.open({ dir, ...DEMO_STORE_OPTIONS, now: () => verifyNow }));
@@ -111,7 +120,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       'recover',
       `${formatCount(recovery.snapshot?.entries ?? 0)} snapshot keys + ${formatCount(recovery.replayedRecords)} WAL records`,
       formatDuration(reopened.ms),
-      formatRate(recovery.replayedBytes / (1024 * 1024), reopened.ms, 'MiB'),
+      formatRate((recovery.snapshot?.entries ?? 0) + recovery.replayedRecords, reopened.ms, 'entries'),
     ],
     ['verify', `${formatCount(acknowledged)}/${formatCount(acknowledged)} acknowledged ops present`, formatDuration(verifyMs), formatRate(verification.keysCompared, verifyMs, 'keys')],
     ['compact', `${formatCount(compacted.snapshot.entries)} keys, ${plural(compacted.segmentsDeleted.length, 'segment')} deleted`, formatDuration(compactMs), '-'],
@@ -178,7 +187,7 @@ async function runWritePhase(cliPath: string, args: WriterArguments, killAt: num
   if (failure !== undefined) throw new Error(`the demo writer failed: ${failure}`);
   if (!killed) throw new Error(`the demo writer exited on its own (${exit}) before it was killed`);
   const last = phase.killedAt;
-  if (phase.compactionStarted && phase.compaction === undefined) out('            the kill hit while that compaction was still running');
+  if (phase.compactionStarted && phase.compaction === undefined) out('            (the kill came before that compaction reported back)');
   out(
     `            SIGKILL after ${formatCount(last?.acked ?? 0)} acknowledged operations (${formatCount(last?.issued ?? 0)} issued): ` +
       `${formatRate(last?.acked ?? 0, last?.elapsedMs ?? 0)}, ${formatRate(last?.records ?? 0, last?.elapsedMs ?? 0, 'records')}`,

@@ -13,8 +13,13 @@ export const DEMO_STORE_OPTIONS = {
 /** Human description of {@link DEMO_STORE_OPTIONS} for the demo banner. */
 export const DEMO_POLICY_LABEL = 'fsync batch/2 ms, acks after fsync';
 
-/** Operations the writer keeps in flight (pipelining is what lets group commit batch fsyncs). */
-export const DEMO_PIPELINE_DEPTH = 4096;
+/**
+ * Operations the writer keeps in flight: pipelining is what lets group commit share fsyncs. Small
+ * workloads get a shallower pipeline so the kill still lands mid-workload.
+ */
+export function demoPipelineDepth(operations: number): number {
+  return Math.max(32, Math.min(4096, Math.floor(operations / 16)));
+}
 
 /** How often the writer reports its acknowledged watermark to the parent. */
 export const DEMO_REPORT_INTERVAL_MS = 5;

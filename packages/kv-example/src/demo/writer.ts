@@ -1,7 +1,7 @@
 import { KvStore } from '../kv-store.js';
 import type { KvBatchOperation } from '../types.js';
 import type { WriterArguments, WriterMessage } from './protocol.js';
-import { DEMO_PIPELINE_DEPTH, DEMO_REPORT_INTERVAL_MS, DEMO_STORE_OPTIONS } from './settings.js';
+import { DEMO_REPORT_INTERVAL_MS, DEMO_STORE_OPTIONS, demoPipelineDepth } from './settings.js';
 import { demoWorkload, recordsOf, type DemoOperation } from './workload.js';
 
 function send(message: WriterMessage): void {
@@ -77,8 +77,9 @@ export async function runDemoWriter(args: WriterArguments): Promise<void> {
     wake.shift()?.();
   };
 
+  const depth = demoPipelineDepth(operations.length);
   for (let index = 0; index < operations.length && failure === undefined; index++) {
-    while (issued - acked >= DEMO_PIPELINE_DEPTH) await new Promise<void>((resolve) => wake.push(resolve));
+    while (issued - acked >= depth) await new Promise<void>((resolve) => wake.push(resolve));
     issued++;
     apply(store, operations[index] as DemoOperation).then(
       () => settle(index),
