@@ -17,6 +17,7 @@ export async function toKvError(error: unknown, storage: Storage, action: string
       return new KvError('ERR_ABORTED', `${action} aborted`, { cause: error });
     case 'ERR_RECORD_TOO_LARGE':
     case 'ERR_INVALID_RECORD':
+    case 'ERR_INVALID_ARGUMENT':
     case 'ERR_CONFIG':
       return new KvError('ERR_INVALID_ARGUMENT', `cannot ${action}: ${detail}`, { cause: error });
     case 'ERR_CORRUPTION':

@@ -292,6 +292,8 @@ describe('errors', () => {
     await expect(store.put(42 as never, 'v')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(store.put('k', null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     expect(thrownCode(() => store.get(''))).toBe('ERR_INVALID_ARGUMENT');
+    await expect(KvStore.open({ storage: new MemoryStorage(), maxSegmentSize: 10 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(KvStore.open({ storage: new MemoryStorage(), fsync: 'sometimes' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 
   it('fails with ERR_ABORTED when the open is aborted, and releases the lock', async () => {
