@@ -280,7 +280,7 @@ export class Writer {
     }
     if (this.failure !== undefined) return;
     if (!this.busy && this.queue.length === 0 && this.roomWaiters.length === 0) this.encoder.recycle();
-    if (this.syncWaiters.length > 0) this.startSync();
+    if (this.syncWaiters.length > 0 || this.unsyncedBytes >= this.batchMaxBytes) this.startSync();
     else if (this.batchWindowMs > 0 && this.unsyncedBytes > 0) this.scheduleBatchSync();
   }
 
