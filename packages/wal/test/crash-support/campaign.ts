@@ -3,7 +3,7 @@ import { Wal, type FsyncPolicy, type RecoveryMode, type RecoveryReport, type Wal
 import { LogModel, checkRecovery, comparePos, fmtPos, type RecoveredEntry } from './model.js';
 import { ProcessStorage, type StorageLie } from './process-storage.js';
 import { Rng } from './prng.js';
-import type { RecordProfile } from './records.js';
+import { recordFor, type RecordProfile } from './records.js';
 import { Workload, describeError, readAll, realSleep, type Sleep } from './workload.js';
 
 /** Knobs of one randomized crash case (every other choice comes from the seed). */
@@ -18,6 +18,8 @@ export interface CaseOptions {
   sleep?: Sleep;
   /** Harness mutation tests only: the storage lies about fsyncs (the checkers must notice). */
   lie?: StorageLie;
+  /** Receives a line per WAL call, outcome, crash and recovery (replay debugging). */
+  trace?: (line: string) => void;
 }
 
 /** What one case did, and what went wrong (empty `violations`: the WAL kept its promises). */
@@ -29,6 +31,8 @@ export interface CaseResult {
   closes: number;
   /** Records appended (acknowledged or not). */
   appended: number;
+  /** Appends withdrawn after their AbortSignal fired in time. */
+  aborted: number;
   /** Where the case was when the first violation was seen (round, step), for replay reports. */
   at: string;
   /** The configuration the seed chose. */
@@ -99,6 +103,8 @@ export async function runCrashCase(seed: number, options: CaseOptions = {}): Pro
     fsync: policy,
     preallocate: rng.chance(0.5),
     recovery,
+    // Sometimes a tiny queue bound: appends wait for room (backpressure) when the crash hits.
+    ...(rng.chance(0.2) ? { maxQueuedBytes: rng.range(300, 3000) } : {}),
   };
   const model = new LogModel();
   let nextId = 1;
@@ -108,8 +114,11 @@ export async function runCrashCase(seed: number, options: CaseOptions = {}): Pro
     crashes: 0,
     closes: 0,
     appended: 0,
+    aborted: 0,
     at: 'start',
-    config: `segment=${String(base.maxSegmentSize)} fsync=${describePolicy(policy)} preallocate=${String(base.preallocate)} recovery=${recovery} crashMode=${crashMode}`,
+    config:
+      `segment=${String(base.maxSegmentSize)} fsync=${describePolicy(policy)} preallocate=${String(base.preallocate)} ` +
+      `recovery=${recovery} crashMode=${crashMode} maxQueuedBytes=${String(base.maxQueuedBytes ?? 'default')}`,
     violations: [],
   };
   const finish = (at: string, violations: string[]): CaseResult => {
@@ -158,38 +167,54 @@ export async function runCrashCase(seed: number, options: CaseOptions = {}): Pro
     let live = true;
     const byTicks = rng.chance(0.35);
     const crashStep = rng.int(maxSteps);
-    if (!byTicks) memory.injectFault({ kind: 'crash', afterOps: rng.int(maxSteps) });
-    const closeCleanly = !byTicks && rng.chance(0.08);
-    const workload = new Workload({ wal, model, rng, profile, policy, nextId: () => nextId++, sleep, live: () => live && !proc.dead });
+    const closeCleanly = !byTicks && rng.chance(0.12);
+    if (!byTicks && !closeCleanly) memory.injectFault({ kind: 'crash', afterOps: rng.int(maxSteps) });
+    const trace = options.trace;
+    trace?.(`round ${round}: recovered ${entries.length} records (${entries.map((e) => (typeof e.id === 'number' ? e.id : '?')).join(',')}), byTicks=${String(byTicks)} crashStep=${crashStep} close=${String(closeCleanly)}`);
+    const workload = new Workload({ wal, model, rng, profile, policy, nextId: () => nextId++, sleep, live: () => live, dead: () => proc.dead, trace });
     const errors: string[] = [];
     let step = 0;
     for (; step < maxSteps && !proc.dead && workload.errors.length === 0; step++) {
       if (byTicks && step === crashStep) {
+        trace?.(`crash() at step ${step}`);
         memory.crash();
         break;
       }
       await workload.step();
     }
     if (workload.errors.length === 0 && !proc.dead) {
-      // Out of steps before the crash: let the calls settle, then close (the armed crash may
-      // still fire inside close) or pull the plug.
-      await workload.settle();
-      if (!proc.dead) {
-        errors.push(...model.positionViolations());
-        if (closeCleanly) {
-          const count = model.length;
-          try {
-            await wal.close();
-            model.durableCount(count);
-            result.closes++;
-          } catch (error) {
-            if (!proc.dead) errors.push(`close failed: ${describeError(error)}`);
-          }
-        } else {
-          memory.crash();
+      // Out of steps before the crash: close (maybe with appends still in flight; the armed
+      // crash may still fire inside close) or let the calls settle and pull the plug.
+      if (closeCleanly) {
+        if (rng.chance(0.5)) await workload.settle();
+        if (rng.chance(0.3)) memory.injectFault({ kind: 'crash', afterOps: rng.int(6) });
+        const lastId = model.lastId;
+        trace?.(`close() (last id ${lastId})`);
+        const closing = wal.close();
+        // Calls after close() must fail with ERR_CLOSED and write nothing.
+        const lateId = nextId++;
+        model.submit([lateId]);
+        const late = await wal.append(recordFor(lateId, profile)).then(
+          () => 'resolved',
+          (error: unknown) => (error as { code?: unknown }).code,
+        );
+        trace?.(`  append ${lateId} after close(): ${String(late)}`);
+        model.withdraw([lateId]);
+        if (late !== 'ERR_CLOSED' && !proc.dead) errors.push(`append after close(): ${String(late)}, expected ERR_CLOSED`);
+        try {
+          await closing;
+          await workload.settle();
+          model.durableThroughId(lastId);
+          result.closes++;
+        } catch (error) {
+          if (!proc.dead) errors.push(`close failed: ${describeError(error)}`);
         }
+      } else {
+        await workload.settle();
+        if (!proc.dead) memory.crash();
       }
     }
+    if (proc.dead) trace?.(`crashed at step ${step}`);
     // Let the dead process's last callbacks run, then stop listening to it.
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
@@ -198,6 +223,7 @@ export async function runCrashCase(seed: number, options: CaseOptions = {}): Pro
     memory.clearFaults();
     for (const e of workload.errors) errors.push(`${e.what} failed before the crash: ${describeError(e.error)}`);
     errors.push(...workload.readerViolations);
+    result.aborted += workload.aborted;
     if (errors.length > 0) return finish(`round ${round} step ${step}`, errors);
     if (proc.dead) workloadCrashes++;
   }
@@ -211,14 +237,15 @@ export async function runCampaign(options: {
   /** Stop at the first failing case (default true). */
   stopOnFailure?: boolean;
   onCase?: (result: CaseResult) => void;
-}): Promise<{ cases: number; crashes: number; closes: number; appended: number; failures: CaseResult[] }> {
-  const summary = { cases: 0, crashes: 0, closes: 0, appended: 0, failures: [] as CaseResult[] };
+}): Promise<{ cases: number; crashes: number; closes: number; appended: number; aborted: number; failures: CaseResult[] }> {
+  const summary = { cases: 0, crashes: 0, closes: 0, appended: 0, aborted: 0, failures: [] as CaseResult[] };
   for (let seed = options.firstSeed; summary.crashes < options.points; seed++) {
     const result = await runCrashCase(seed, options.caseOptions);
     summary.cases++;
     summary.crashes += result.crashes;
     summary.closes += result.closes;
     summary.appended += result.appended;
+    summary.aborted += result.aborted;
     options.onCase?.(result);
     if (result.violations.length > 0) {
       summary.failures.push(result);

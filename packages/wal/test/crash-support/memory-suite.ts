@@ -7,7 +7,8 @@ export const CI_MAX_STEPS = 70;
 /**
  * Registers one CI slice of the randomized MemoryStorage crash campaign: cases with seeds from
  * `firstSeed` until `points` crash points ran (env `NORI_CRASH_POINTS` overrides). With
- * `NORI_CRASH_SEED=<seed>` only that case runs (replay). Timers are faked so batch windows fire
+ * `NORI_CRASH_SEED=<seed>` only that case runs (replay; `NORI_CRASH_TRACE=1` prints every call
+ * and outcome). Timers are faked so batch windows fire
  * at exact workload steps: a seed replays bit for bit.
  */
 export function defineMemoryCampaign(name: string, firstSeed: number, points: number): void {
@@ -29,7 +30,8 @@ export function defineMemoryCampaign(name: string, firstSeed: number, points: nu
 
   if (replay !== undefined) {
     it(`${name}: replays case NORI_CRASH_SEED=${replay}`, { timeout: 120_000 }, async () => {
-      const result = await runCrashCase(Number(replay), caseOptions);
+      const trace = process.env.NORI_CRASH_TRACE === '1' ? (line: string) => console.info(line) : undefined;
+      const result = await runCrashCase(Number(replay), trace === undefined ? caseOptions : { ...caseOptions, trace });
       console.info(JSON.stringify(result, null, 2));
       expect(result.violations, formatFailure(result, 'NORI_CRASH_SEED={seed}')).toEqual([]);
     });
@@ -45,7 +47,7 @@ export function defineMemoryCampaign(name: string, firstSeed: number, points: nu
     expect(summary.crashes).toBeGreaterThanOrEqual(wanted);
     console.info(
       `${name}: ${summary.crashes} crash points, ${summary.cases} cases, ${summary.closes} clean reopenings, ` +
-        `${summary.appended} records appended, seeds ${firstSeed}..${firstSeed + summary.cases - 1}, ` +
+        `${summary.appended} records appended (${summary.aborted} aborted in time), seeds ${firstSeed}..${firstSeed + summary.cases - 1}, ` +
         `${Date.now() - started} ms`,
     );
   });

@@ -199,6 +199,39 @@ export class LogModel implements ExpectedLog {
     }
   }
 
+  /**
+   * Everything submitted up to record `id` is durable (a `sync()` or `close()` that resolved;
+   * `id` is the last record submitted before the call, possibly withdrawn since).
+   */
+  durableThroughId(id: number): void {
+    for (let i = this.records.length - 1; i > this.lastDurable; i--) {
+      if ((this.records[i] as ExpectedRecord).id <= id) {
+        this.lastDurable = i;
+        return;
+      }
+    }
+  }
+
+  /** Id of the last record submitted so far (0 if none). */
+  get lastId(): number {
+    return this.records[this.records.length - 1]?.id ?? 0;
+  }
+
+  /**
+   * Records that were never written (an aborted append, an append after close): they leave the
+   * expected log and must never appear in a recovered one.
+   */
+  withdraw(ids: readonly number[]): void {
+    for (const id of ids) {
+      const index = this.#indexOf.get(id);
+      if (index === undefined) continue;
+      this.records.splice(index, 1);
+      if (index <= this.lastDurable) this.lastDurable--;
+      if (index < this.gcFloor) this.gcFloor--;
+      this.#indexOf = new Map(this.records.map((r, i) => [r.id, i]));
+    }
+  }
+
   /** `deleteSegmentsBefore(position of record id)` was called. */
   gc(id: number): void {
     const index = this.#indexOf.get(id);

@@ -1,4 +1,4 @@
-import type { FsyncPolicy, Position, Wal } from '../../src/index.js';
+import type { AppendOptions, FsyncPolicy, Position, Wal } from '../../src/index.js';
 import { checkRecovery, fmtPos, type LogModel, type RecoveredEntry } from './model.js';
 import type { Rng } from './prng.js';
 import { identify, recordFor, type RecordProfile } from './records.js';
@@ -25,8 +25,15 @@ export interface WorkloadContext {
   /** Allocates the next unique record id. */
   nextId: () => number;
   sleep: Sleep;
-  /** False once the process is dead: acknowledgements are no longer fed to the model. */
+  /**
+   * True while this process's outcomes are fed to the model. Acknowledgements that arrive after
+   * a crash still count (they report storage operations that completed before it).
+   */
   live: () => boolean;
+  /** True once the process crashed: its failures are expected and not reported. */
+  dead?: () => boolean;
+  /** Receives one line per call and outcome (replay debugging). */
+  trace?: ((line: string) => void) | undefined;
 }
 
 /** `code<-cause.code: message` of an error, for reports. */
@@ -66,6 +73,14 @@ export class Workload {
   readonly #ctx: WorkloadContext;
   readonly #alwaysDurable: boolean;
 
+  #dead(): boolean {
+    return this.#ctx.dead?.() ?? false;
+  }
+
+  #note(): string {
+    return this.#dead() ? ' (after the crash)' : '';
+  }
+
   constructor(ctx: WorkloadContext) {
     this.#ctx = ctx;
     this.#alwaysDurable = ctx.policy.kind === 'always';
@@ -78,39 +93,76 @@ export class Workload {
 
   #onError(what: string): (error: unknown) => void {
     return (error) => {
-      if (this.#ctx.live()) this.errors.push({ what, error });
+      if (this.#ctx.live() && !this.#dead()) this.errors.push({ what, error });
     };
   }
 
+  /**
+   * Options of one append: `durable`, and maybe an `AbortSignal` that fires at once or after
+   * `abortAfterTicks` microtasks (racing the writer). An aborted append is withdrawn from the
+   * model: its record must never show up.
+   */
+  #options(ids: readonly number[], durable: boolean, abortAfterTicks: number | undefined): AppendOptions | undefined {
+    if (abortAfterTicks === undefined) return durable ? { durable: true } : undefined;
+    const controller = new AbortController();
+    const fire = (n: number): void => {
+      if (n <= 0) controller.abort(new Error(`test abort of ${ids[0]}`));
+      else queueMicrotask(() => fire(n - 1));
+    };
+    if (abortAfterTicks === 0) queueMicrotask(() => controller.abort());
+    else fire(abortAfterTicks);
+    return durable ? { durable: true, signal: controller.signal } : { signal: controller.signal };
+  }
+
+  #onReject(what: string, ids: readonly number[]): (error: unknown) => void {
+    const onError = this.#onError(what);
+    return (error) => {
+      this.#ctx.trace?.(`  ${what} rejected ${describeError(error)}${this.#note()}`);
+      if ((error as { code?: unknown }).code === 'ERR_ABORTED' && this.#ctx.live()) {
+        this.#ctx.model.withdraw(ids);
+        this.aborted += ids.length;
+        return;
+      }
+      onError(error);
+    };
+  }
+
+  /** Records withdrawn after an abort. */
+  aborted = 0;
+
   /** Appends one record (not awaited). */
-  append(durable: boolean): void {
+  append(durable: boolean, abortAfterTicks?: number): void {
     const { wal, model, profile } = this.#ctx;
     const id = this.#ctx.nextId();
     model.submit([id]);
     const acked = durable || this.#alwaysDurable;
+    this.#ctx.trace?.(`append ${id} durable=${String(durable)} abort=${String(abortAfterTicks)}`);
     this.#track(
-      wal.append(recordFor(id, profile), durable ? { durable: true } : undefined).then((position) => {
+      wal.append(recordFor(id, profile), this.#options([id], durable, abortAfterTicks)).then((position) => {
+        this.#ctx.trace?.(`  append ${id} -> ${fmtPos(position)}${this.#note()}`);
         if (!this.#ctx.live()) return;
         model.positions([id], [position]);
         if (acked) model.durable([id]);
         this.resolved.push(id);
-      }, this.#onError(`append ${id}`)),
+      }, this.#onReject(`append ${id}`, [id])),
     );
   }
 
   /** Appends a batch of `size` records (not awaited). */
-  appendBatch(size: number, durable: boolean): void {
+  appendBatch(size: number, durable: boolean, abortAfterTicks?: number): void {
     const { wal, model, profile } = this.#ctx;
     const ids = Array.from({ length: size }, () => this.#ctx.nextId());
     model.submit(ids);
     const acked = durable || this.#alwaysDurable;
+    this.#ctx.trace?.(`appendBatch ${ids[0]}..${ids[ids.length - 1]} durable=${String(durable)} abort=${String(abortAfterTicks)}`);
     this.#track(
       wal
         .appendBatch(
           ids.map((id) => recordFor(id, profile)),
-          durable ? { durable: true } : undefined,
+          this.#options(ids, durable, abortAfterTicks),
         )
         .then((positions) => {
+          this.#ctx.trace?.(`  appendBatch ${ids[0]} -> ${positions.map(fmtPos).join(' ')}${this.#note()}`);
           if (!this.#ctx.live()) return;
           if (positions.length !== ids.length) {
             this.readerViolations.push(`appendBatch returned ${positions.length} positions for ${ids.length} records`);
@@ -118,18 +170,20 @@ export class Workload {
           model.positions(ids, positions);
           if (acked) model.durable(ids);
           this.resolved.push(ids[0] as number);
-        }, this.#onError(`appendBatch ${ids[0]}..${ids[ids.length - 1]}`)),
+        }, this.#onReject(`appendBatch ${ids[0]}..${ids[ids.length - 1]}`, ids)),
     );
   }
 
   /** `sync()`: on success everything submitted before the call is durable (not awaited). */
   sync(): void {
     const { wal, model } = this.#ctx;
-    const count = model.length;
+    const lastId = model.lastId;
+    this.#ctx.trace?.(`sync (last id ${lastId})`);
     this.#track(
       wal.sync().then((durable: Position) => {
+        this.#ctx.trace?.(`  sync -> ${fmtPos(durable)}${this.#note()}`);
         if (!this.#ctx.live()) return;
-        model.durableCount(count);
+        model.durableThroughId(lastId);
         model.durablePosition(durable);
       }, this.#onError('sync')),
     );
@@ -144,6 +198,7 @@ export class Workload {
     const position = index === undefined ? undefined : model.records[index]?.position;
     if (position === undefined) return;
     model.gc(id);
+    this.#ctx.trace?.(`deleteSegmentsBefore(${fmtPos(position)}) (record ${id})`);
     this.#track(wal.deleteSegmentsBefore(position).catch(this.#onError(`deleteSegmentsBefore(${fmtPos(position)})`)));
   }
 
@@ -152,7 +207,7 @@ export class Workload {
     const { wal, model, profile } = this.#ctx;
     try {
       const seen = await readAll(wal, profile);
-      if (!this.#ctx.live()) return;
+      if (!this.#ctx.live() || this.#dead()) return;
       const view = checkRecovery({ records: model.records, lastDurable: -1, gcFloor: model.gcFloor }, seen);
       for (const v of view.violations) this.readerViolations.push(`live reader: ${v}`);
     } catch (error) {
@@ -165,8 +220,9 @@ export class Workload {
     const { rng, policy, wal, model } = this.#ctx;
     const durableChance = this.#alwaysDurable ? 0 : 0.15;
     const roll = rng.next();
-    if (roll < 0.42) this.append(rng.chance(durableChance));
-    else if (roll < 0.56) this.appendBatch(rng.range(2, 5), rng.chance(durableChance));
+    const abort = rng.chance(0.05) ? rng.int(4) : undefined;
+    if (roll < 0.42) this.append(rng.chance(durableChance), abort);
+    else if (roll < 0.56) this.appendBatch(rng.range(2, 5), rng.chance(durableChance), abort);
     else if (roll < 0.63) this.sync();
     else if (roll < 0.68) this.gc();
     else if (roll < 0.71) await this.liveRead();
