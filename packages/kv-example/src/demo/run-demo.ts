@@ -111,7 +111,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     ['phase', 'result', 'time', 'throughput'],
     [
       'write',
-      `${formatCount(acknowledged)} ops / ${formatCount(last?.records ?? 0)} records acked, ${(last === undefined || last.fsyncs === 0 ? 0 : last.records / last.fsyncs).toFixed(1)} records/fsync`,
+      `${formatCount(acknowledged)} ops / ${formatCount(last?.records ?? 0)} records acked, ${formatCount(last === undefined || last.fsyncs === 0 ? 0 : last.records / last.fsyncs)} records/fsync`,
       formatDuration(writeMs),
       formatRate(last?.records ?? 0, writeMs, 'records'),
     ],
