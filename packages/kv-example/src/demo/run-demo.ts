@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { bytesToString } from '../bytes.js';
+import { KvError } from '../errors.js';
 import { KvStore } from '../kv-store.js';
 import { formatPosition } from '../position.js';
 import type { KvOpenReport } from '../types.js';
@@ -184,8 +185,11 @@ async function runWritePhase(cliPath: string, args: WriterArguments, killAt: num
   });
   const exit = await waitForExit(child);
   clearTimeout(limit);
-  if (failure !== undefined) throw new Error(`the demo writer failed: ${failure}`);
-  if (!killed) throw new Error(`the demo writer exited on its own (${exit}) before it was killed`);
+  if (failure !== undefined) throw new KvError('ERR_FAILED', `the demo writer failed: ${failure}`);
+  if (!killed) throw new KvError('ERR_FAILED', `the demo writer exited on its own (${exit}) before it was killed`);
+  if (phase.killedAt === undefined || phase.killedAt.acked === 0) {
+    throw new KvError('ERR_FAILED', 'the demo writer acknowledged no write before it was killed; nothing to verify');
+  }
   const last = phase.killedAt;
   if (phase.compactionStarted && phase.compaction === undefined) out('            (the kill came before that compaction reported back)');
   out(

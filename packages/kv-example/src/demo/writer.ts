@@ -1,3 +1,4 @@
+import { KvError } from '../errors.js';
 import { KvStore } from '../kv-store.js';
 import type { KvBatchOperation } from '../types.js';
 import type { WriterArguments, WriterMessage } from './protocol.js';
@@ -27,12 +28,22 @@ function apply(store: KvStore, operation: DemoOperation): Promise<unknown> {
  * The demo's writer process: writes the workload with a deep pipeline and reports, over IPC,
  * how many operations are acknowledged (a prefix: all operations before the watermark). The
  * parent SIGKILLs it mid-way; it never closes the store cleanly unless the workload ends first,
- * and even then it waits to be killed.
+ * and even then it waits to be killed. Any failure is reported to the parent as `failed`.
  */
 export async function runDemoWriter(args: WriterArguments): Promise<void> {
-  if (process.send === undefined) throw new Error('demo-writer must be started by `nori-kv demo` (it needs an IPC channel)');
+  if (process.send === undefined) {
+    throw new KvError('ERR_INVALID_ARGUMENT', 'demo-writer is internal: it is started by `nori-kv demo` (it needs an IPC channel)');
+  }
   // Orphaned (the parent died without killing us): stop like a crash, no clean close.
-  process.on('disconnect', () => process.exit(0));
+  process.on('disconnect', () => process.exit(1));
+  try {
+    await writeWorkload(args);
+  } catch (error) {
+    send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+async function writeWorkload(args: WriterArguments): Promise<void> {
   const { operations } = demoWorkload({ records: args.records, seed: args.seed, startedAt: args.startedAt });
   let fsyncs = 0;
   const store = await KvStore.open({ dir: args.dir, ...DEMO_STORE_OPTIONS, observer: { onFsync: () => void fsyncs++ } });
