@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { FsyncPolicy } from '@nori/wal';
 import { runBudget, runFor, type BenchContext } from './lib/context.js';
 import { rawAppend, type RawSync } from './lib/raw.js';
-import { makeRecord, sizeLabel, KiB, type BenchRecord } from './lib/records.js';
+import { makeRecord, sizeLabel, KiB, MiB, type BenchRecord } from './lib/records.js';
 import { atLeast, describe, measurePair, toResult, type BenchResult, type Goal } from './lib/result.js';
 import { perSecond } from './lib/stats.js';
 import { openWal } from './lib/wal.js';
@@ -28,6 +28,8 @@ const POLICIES: readonly PolicyCase[] = [
 ];
 
 const VALUE_SIZES = [100, KiB, 10 * KiB] as const;
+/** Safety limit on one sustained run (it normally ends when all bytes are written). */
+const SUSTAINED_LIMIT_MS = 30_000;
 
 function goalFor(policy: PolicyCase, valueBytes: number): Goal | undefined {
   return policy.label === 'os' && valueBytes === KiB ? atLeast(170_000, 'records/s') : undefined;
@@ -54,10 +56,59 @@ function rawRun(ctx: BenchContext, policy: PolicyCase, record: BenchRecord): Pro
   });
 }
 
+/** Bytes and segment size of the sustained-append row: four segment rotations. */
+function sustainedShape(ctx: BenchContext): { totalBytes: number; segmentBytes: number } {
+  const segmentBytes = ctx.settings.quick ? 8 * MiB : 64 * MiB;
+  return { totalBytes: 4 * segmentBytes, segmentBytes };
+}
+
+/** Runs of the sustained row: the minimum, and no warm-up (the other rows warmed the JIT). */
+const SUSTAINED_RUNS = 3;
+
+/**
+ * Sustained 1 KiB `os` appends across four segment rotations of 64 MiB segments (each rotation
+ * fsyncs and trims the old segment and preallocates the next one), beside a raw `fs.writeSync`
+ * loop writing the same bytes to one file. Not capped by the run time budget.
+ */
+async function sustainedBenchmark(ctx: BenchContext): Promise<BenchResult> {
+  const record = makeRecord(KiB);
+  const { totalBytes, segmentBytes } = sustainedShape(ctx);
+  const budget = { ms: SUSTAINED_LIMIT_MS, maxBytes: totalBytes };
+  const pair = await measurePair(
+    SUSTAINED_RUNS,
+    () =>
+      withTempDir(ctx.tempParent, async (dir) => {
+        const { wal } = await openWal(dir, { fsync: 'os', maxSegmentSize: segmentBytes });
+        try {
+          const run = await runFor(budget, record.encoded.length, 16, () => wal.append(record.input));
+          return perSecond(run.units, run.ms);
+        } finally {
+          await wal.close();
+        }
+      }),
+    () =>
+      withTempDir(ctx.tempParent, async (dir) => {
+        const run = rawAppend(join(dir, 'raw.log'), record.encoded, budget, { kind: 'none' });
+        return perSecond(run.units, run.ms);
+      }),
+    false,
+  );
+  const result = toResult({
+    name: `append 1 KiB, os, sustained ${sizeLabel(totalBytes)} (4 rotations of ${sizeLabel(segmentBytes)} segments)`,
+    unit: 'records/s',
+    runs: pair.ours,
+    baselineName: `fs.writeSync, ${record.encoded.length} B, one file`,
+    baselineRuns: pair.baseline,
+  });
+  ctx.log(describe(result));
+  return result;
+}
+
 /**
  * Sequential appends (one `await wal.append()` at a time) of 100 B / 1 KiB / 10 KiB values under
  * the `os`, `batch(5 ms)` and `always` fsync policies, each beside a raw `fs.writeSync` loop
- * writing the same encoded bytes with the same durability.
+ * writing the same encoded bytes with the same durability; plus sustained `os` appends across
+ * segment rotations.
  */
 export async function appendBenchmarks(ctx: BenchContext): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
@@ -82,5 +133,6 @@ export async function appendBenchmarks(ctx: BenchContext): Promise<BenchResult[]
       results.push(result);
     }
   }
+  results.push(await sustainedBenchmark(ctx));
   return results;
 }

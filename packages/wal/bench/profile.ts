@@ -1,6 +1,6 @@
 // Runs the WAL side of one workload in a loop, for CPU profiling (no baselines, no JSON):
-//   node --cpu-prof --cpu-prof-dir=<dir> --conditions=@nori/source --import tsx bench/profile.ts <workload> [seconds]
-// workloads: append-os (1 KiB, os), batch-1000 (appendBatch 1000 x 1 KiB + sync), read (256 MiB
+//   node --cpu-prof --cpu-prof-dir=<dir> --conditions=@nori/source --import tsx bench/profile.ts <workload> [seconds] [valueBytes]
+// workloads: append-os (one await append() at a time, os; valueBytes default 1024), batch-1000 (appendBatch 1000 x 1 KiB + sync), read (256 MiB
 // log), recovery (50 MB log), crash-tail (Wal.open after a SIGKILLed writer, 128 MiB tail).
 import { join } from 'node:path';
 import { runChild } from './lib/child.js';
@@ -8,7 +8,7 @@ import { pickTempLocation, withTempDir } from './lib/paths.js';
 import { KiB, MiB, makeRecord, makeRecords } from './lib/records.js';
 import { fillLog, openWal } from './lib/wal.js';
 
-const [workload, secondsArg] = process.argv.slice(2);
+const [workload, secondsArg, valueArg] = process.argv.slice(2);
 const seconds = Number(secondsArg ?? 5);
 const parent = pickTempLocation().parent;
 const inputs = makeRecords(1000, KiB).map((r) => r.input);
@@ -27,7 +27,7 @@ async function untilDeadline(step: () => Promise<unknown>): Promise<number> {
 const workloads: Record<string, (dir: string) => Promise<number>> = {
   'append-os': async (dir) => {
     const { wal } = await openWal(dir, { fsync: 'os' });
-    const record = inputs[0]!;
+    const record = makeRecord(Number(valueArg ?? KiB)).input;
     const n = await untilDeadline(() => wal.append(record));
     await wal.close();
     return n;

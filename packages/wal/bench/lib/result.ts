@@ -76,16 +76,19 @@ export interface PairRuns<T = number> {
 
 /**
  * Measures `ours` and `baseline` alternately (baseline, ours, baseline, ours, ...) so that noise
- * from other processes on the shared machine hits both alike. One unrecorded warm-up round runs
- * first so JIT compilation is not timed.
+ * from other processes on the shared machine hits both alike. Unless `warmup` is false, one
+ * unrecorded warm-up round runs first so JIT compilation is not timed.
  */
 export async function measurePair<T = number>(
   runs: number,
   ours: () => Promise<T>,
   baseline: () => Promise<number> | number,
+  warmup = true,
 ): Promise<PairRuns<T>> {
-  await baseline();
-  await ours();
+  if (warmup) {
+    await baseline();
+    await ours();
+  }
   const result: PairRuns<T> = { ours: [], baseline: [] };
   for (let i = 0; i < runs; i++) {
     result.baseline.push(await baseline());
