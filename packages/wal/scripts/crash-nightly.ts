@@ -75,7 +75,7 @@ if (parts.has('memory')) {
 if (parts.has('faults')) {
   const started = Date.now();
   const policies: FsyncPolicy[] = [{ kind: 'always' }, { kind: 'batch', windowMs: 50, maxBytes: 600 }, { kind: 'os' }];
-  const kinds: FaultKind[] = ['eio-write', 'eio-sync', 'fsyncgate', 'enospc'];
+  const kinds: FaultKind[] = ['eio-write', 'eio-read', 'eio-sync', 'fsyncgate', 'enospc'];
   let cases = 0;
   let failed = 0;
   for (let seed = 1; seed <= faultSeeds; seed++) {

@@ -4,7 +4,8 @@ import { runFaultSweep, type FaultKind } from './crash-support/faults.js';
 
 // Systematic fault injection: the fault hits every operation index (or, for ENOSPC, every 23rd
 // byte) of a fixed workload that starts with a recovery. See crash-support/faults.ts for the
-// checks made in each case.
+// checks made in each case. Known deviation (reported): deleteSegmentsBefore and readers pass
+// the StorageError through instead of a WalError with it as cause.
 
 const POLICIES: FsyncPolicy[] = [{ kind: 'always' }, { kind: 'batch', windowMs: 50, maxBytes: 600 }, { kind: 'os' }];
 const KINDS: { kind: FaultKind; what: string }[] = [
@@ -12,6 +13,7 @@ const KINDS: { kind: FaultKind; what: string }[] = [
   { kind: 'eio-sync', what: 'EIO at every file and directory fsync' },
   { kind: 'fsyncgate', what: 'fsyncgate (failed fsync drops dirty pages) at every file fsync' },
   { kind: 'enospc', what: 'ENOSPC after every 23rd byte until the workload fits' },
+  { kind: 'eio-read', what: 'EIO at every read (recovery scans and readers)' },
 ];
 const SEED = 5;
 
@@ -22,9 +24,11 @@ describe('fault injection at every operation of a workload', () => {
         it(`${what} (fsync ${policy.kind}, preallocate ${String(preallocate)})`, async () => {
           const sweep = await runFaultSweep({ seed: SEED, policy, preallocate, kind });
           expect(sweep.failures.join('\n')).toBe('');
-          // Not vacuous: the sweep covered the workload and the faults failed the WAL.
+          // Not vacuous: the sweep covered the workload and the faults failed the WAL (a read
+          // error fails only the read: recovery must give up rather than truncate).
           expect(sweep.cases).toBeGreaterThan(10);
-          expect(sweep.failed).toBeGreaterThan(sweep.cases / 2);
+          if (kind === 'eio-read') expect(sweep.inOpen).toBeGreaterThan(0);
+          else expect(sweep.failed).toBeGreaterThan(sweep.cases / 2);
         });
       }
     }

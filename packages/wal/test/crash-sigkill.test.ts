@@ -10,10 +10,10 @@ afterAll(() => {
 });
 
 function describeRound(r: KillRound): string {
-  return `round ${r.round} (early=${String(r.early)}, locked=${String(r.locked)}, ${r.acknowledged}/${r.submitted} acknowledged):\n  ${r.violations.join('\n  ')}`;
+  return `round ${r.round} (policy=${r.policy}, early=${String(r.early)}, locked=${String(r.locked)}, ${r.acknowledged}/${r.submitted} acknowledged):\n  ${r.violations.join('\n  ')}`;
 }
 
-describe('SIGKILL during appends (NodeFileStorage, fsync always)', () => {
+describe('SIGKILL during appends (NodeFileStorage; fsync always, os, batch)', () => {
   it('never loses an acknowledged record, and a killed writer never blocks the next open', { timeout: 240_000 }, async () => {
     const rounds = Number(process.env.NORI_KILL_ROUNDS ?? 50);
     const seed = Number(process.env.NORI_KILL_SEED ?? 20261125);

@@ -8,7 +8,7 @@ import { SMALL_RECORDS, recordFor } from './records.js';
 import { Workload, describeError, readAll, realSleep } from './workload.js';
 
 /** Which fault a {@link FaultCase} injects. */
-export type FaultKind = 'eio-write' | 'eio-sync' | 'fsyncgate' | 'enospc';
+export type FaultKind = 'eio-write' | 'eio-sync' | 'fsyncgate' | 'enospc' | 'eio-read';
 
 /** One systematic fault case: fault `kind` at operation (or byte) index `at` of a fixed workload. */
 export interface FaultCase {
@@ -18,7 +18,8 @@ export interface FaultCase {
   preallocate: boolean;
   kind: FaultKind;
   /**
-   * eio-write: the `at`-th write fails; eio-sync: the `at`-th file or directory fsync fails;
+   * eio-write: the `at`-th write fails; eio-read: the `at`-th read fails (recovery scans and
+   * readers); eio-sync: the `at`-th file or directory fsync fails;
    * fsyncgate: the `at`-th file fsync fails and drops the dirty pages; enospc: the disk is full
    * after `at` more bytes. Counted from the second `Wal.open` (recovery included). -1: no fault.
    */
@@ -32,7 +33,7 @@ export interface FaultCase {
 /** What a fault case saw. */
 export interface FaultResult {
   /** Operation counts of the faulty phase (from a run with `at: -1`, they size the sweep). */
-  counts: { write: number; sync: number; fileSync: number };
+  counts: { write: number; read: number; sync: number; fileSync: number };
   /** The fault was triggered (eio/fsyncgate armed at its operation; enospc: an ENOSPC surfaced). */
   fired: boolean;
   /** Where the first error surfaced. */
@@ -88,7 +89,7 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
   let nextId = 1;
   const violations: string[] = [];
   const result: FaultResult = {
-    counts: { write: 0, sync: 0, fileSync: 0 },
+    counts: { write: 0, read: 0, sync: 0, fileSync: 0 },
     fired: false,
     surfaced: 'none',
     failed: false,
@@ -121,10 +122,17 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
 
   // ---- 2. the faulty process ----
   let writes = 0;
+  let reads = 0;
   let syncs = 0;
   let fileSyncs = 0;
   const hook = (op: StorageOp): void => {
-    if (op === 'write') {
+    if (op === 'read') {
+      if (c.kind === 'eio-read' && reads === c.at) {
+        memory.injectFault({ kind: 'eio', op: 'read', times: 1 });
+        result.fired = true;
+      }
+      reads++;
+    } else if (op === 'write') {
       if (c.kind === 'eio-write' && writes === c.at) {
         memory.injectFault({ kind: 'eio', op: 'write', times: 1 });
         result.fired = true;
@@ -164,10 +172,16 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
 
   if (opened !== undefined) {
     const { wal } = opened;
-    const first = await readAll(wal, profile);
-    const match = checkRecovery(model, first);
-    violations.push(...match.violations.map((v) => `before the fault: ${v}`));
-    model.adopt(match, first);
+    try {
+      const first = await readAll(wal, profile);
+      const match = checkRecovery(model, first);
+      violations.push(...match.violations.map((v) => `before the fault: ${v}`));
+      if (match.violations.length === 0) model.adopt(match, first);
+    } catch (error) {
+      // Only an injected read error may stop the first read; the workload still runs.
+      result.surfaced = 'workload';
+      expectInjected('first read', error);
+    }
     const workload = new Workload({ wal, model, rng, profile, policy: c.policy, nextId: () => nextId++, sleep: realSleep, live: () => true });
     for (let step = 0; step < STEPS; step++) await workload.step();
     await workload.settle();
@@ -176,10 +190,10 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
 
     const appendErrors = workload.errors.filter((e) => !e.what.startsWith('deleteSegmentsBefore') && e.what !== 'live read');
     for (const e of workload.errors) {
-      // GC (remove + directory fsync) currently passes the StorageError through unwrapped; it is
-      // still typed (a stable `code`). Every other call must fail with a WalError.
-      const gc = e.what.startsWith('deleteSegmentsBefore');
-      if (!(e.error instanceof WalError) && !(gc && e.error instanceof StorageError)) {
+      // GC (remove + directory fsync) and readers currently pass the StorageError through
+      // unwrapped; it is still typed (a stable `code`). Every other call must fail with a WalError.
+      const passThrough = e.what.startsWith('deleteSegmentsBefore') || e.what === 'live read';
+      if (!(e.error instanceof WalError) && !(passThrough && e.error instanceof StorageError)) {
         violations.push(`${e.what}: not a WalError: ${describeError(e.error)}`);
       }
       expectInjected(e.what, e.error);
@@ -219,7 +233,7 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
       await wal.close().catch((error: unknown) => violations.push(`close() threw ${describeError(error)}`));
     }
   }
-  result.counts = { write: writes, sync: syncs, fileSync: fileSyncs };
+  result.counts = { write: writes, read: reads, sync: syncs, fileSync: fileSyncs };
   if (c.kind === 'enospc') result.fired = c.at >= 0 && result.surfaced !== 'none';
 
   // ---- 3. power loss (or the closed process), reopen without faults, verify ----
@@ -291,7 +305,7 @@ export async function runFaultSweep(base: Omit<FaultCase, 'at' | 'ending' | 'lie
     }
     return sweep;
   }
-  const total = base.kind === 'eio-write' ? clean.counts.write : base.kind === 'eio-sync' ? clean.counts.sync : clean.counts.fileSync;
+  const total = { 'eio-write': clean.counts.write, 'eio-read': clean.counts.read, 'eio-sync': clean.counts.sync, fsyncgate: clean.counts.fileSync }[base.kind];
   for (let at = 0; at < total; at++) await run(at, at % 2 === 0 ? 'crash' : 'close');
   return sweep;
 }

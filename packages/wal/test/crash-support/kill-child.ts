@@ -1,13 +1,14 @@
 /**
  * Child process of the SIGKILL crash test (see kill-harness.ts). Loads the WAL, then waits for
- * `go <firstId> <seed> <maxSegmentSize>` on stdin, opens the directory given as argv[2] with
- * fsync 'always' and appends until it is killed, with several appends in flight. Protocol on
+ * `go <firstId> <seed> <maxSegmentSize> <policy>` on stdin, opens the directory given as argv[2]
+ * with that fsync policy ('always', 'os' or 'batch': an acknowledged append survives a process
+ * crash under all three) and appends until it is killed, several appends in flight. Protocol on
  * stdout, one line per event, each written before (submissions) or after (acknowledgements) the
  * fact it reports:
  *   ready <segment> <offset>     the WAL is open (recovery done), next append position
  *   s <id>                       append(record id) is about to be called
  *   b <first> <count>            appendBatch(ids first..first+count-1) is about to be called
- *   a <id> <segment> <offset>    record id was acknowledged (durable: fsync 'always')
+ *   a <id> <segment> <offset>    record id was acknowledged
  *   gc <id>                      deleteSegmentsBefore(position of acknowledged record id) is called
  *   e <message>                  an unexpected error (the parent fails the round)
  */
@@ -28,13 +29,14 @@ setTimeout(() => process.exit(3), 60_000).unref();
 
 const lines = createInterface({ input: process.stdin });
 const go = await new Promise<string>((resolve) => lines.once('line', resolve));
-const [word, firstText, seedText, segmentText] = go.split(' ');
+const [word, firstText, seedText, segmentText, policyText] = go.split(' ');
 if (word !== 'go') throw new Error(`expected "go", got ${go}`);
 let nextId = Number(firstText);
 const rng = new Rng(Number(seedText));
 const maxSegmentSize = Number(segmentText);
 
-const { wal, recovery } = await Wal.open({ dir, fsync: 'always', maxSegmentSize });
+const policy = policyText === 'os' || policyText === 'batch' ? policyText : 'always';
+const { wal, recovery } = await Wal.open({ dir, fsync: policy, maxSegmentSize });
 out(`ready ${recovery.lastPosition.segmentId} ${recovery.lastPosition.offset}`);
 
 const acked: { id: number; position: Position }[] = [];

@@ -37,6 +37,8 @@ export interface KillRound {
   recovered: number;
   /** The parent verified with a locking open (else read-only). */
   locked: boolean;
+  /** The child's fsync policy. */
+  policy: 'always' | 'os' | 'batch';
   violations: string[];
 }
 
@@ -136,8 +138,9 @@ function absorb(lines: readonly string[], model: LogModel): { violations: string
 
 /**
  * Real-process crash test: every round hands the same directory to a fresh child (spawned while
- * the previous round runs, so module loading overlaps), lets it append with fsync 'always' and
- * several appends in flight, SIGKILLs it at a random moment (mostly 20-150 ms after its recovery
+ * the previous round runs, so module loading overlaps), lets it append with several appends in
+ * flight (fsync 'always' in 60% of the rounds, else 'os' or 'batch': acknowledged appends survive
+ * a process crash under every policy), SIGKILLs it at a random moment (mostly 20-150 ms after its recovery
  * finished, sometimes before: in the middle of startup or recovery), then reopens the directory in
  * the parent (read-only, or with the writer lock every third round: a dead holder must not block)
  * and checks every acknowledged record is there, in order, without hole, duplicate, foreign
@@ -158,7 +161,9 @@ export async function runKillCampaign(options: KillOptions): Promise<KillSummary
       const early = rng.chance(0.15);
       const delay = early ? rng.range(0, 40) : rng.range(minDelay, maxDelay);
       const violations: string[] = [];
-      child.process.stdin?.write(`go ${round * 1_000_000 + 1} ${rng.seed()} ${maxSegmentSize}\n`);
+      const roll = rng.next();
+      const policy = roll < 0.6 ? 'always' : roll < 0.8 ? 'os' : 'batch';
+      child.process.stdin?.write(`go ${round * 1_000_000 + 1} ${rng.seed()} ${maxSegmentSize} ${policy}\n`);
       let ready = true;
       if (!early) ready = await child.ready;
       if (ready) await sleep(delay);
@@ -194,6 +199,7 @@ export async function runKillCampaign(options: KillOptions): Promise<KillSummary
         acknowledged: fed.acknowledged,
         recovered,
         locked,
+        policy,
         violations,
       };
       summary.rounds++;
