@@ -1,6 +1,7 @@
 import type { Storage, StorageFile } from '@nori/storage';
 import { BATCH_INTENT_FILE, readIntentFile, type BatchExtent } from './batch-intent.js';
 import { WalError } from './errors.js';
+import { hook } from './observer.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
 import { SegmentScanner } from './segment-scanner.js';
 import { copyRange, dataEnd, isZeroRange, resync, scanRegion, truncateDurably, zeroRange } from './segment-io.js';
@@ -52,12 +53,14 @@ class Recovery {
   private readonly start = performance.now();
   private readonly quarantineNames = new Set<string>();
   private dirChanged = false;
+  private readonly onCorruption: WalObserver['onCorruption'];
 
   constructor(
     private readonly storage: Storage,
     private readonly options: RecoveryOptions,
   ) {
     this.scanner = new SegmentScanner({ maxRecordSize: options.maxRecordSize });
+    this.onCorruption = hook(options.observer, 'onCorruption');
     this.report = {
       mode: options.mode,
       records: 0,
@@ -253,7 +256,7 @@ class Recovery {
   }
 
   private emitCorruption(info: CorruptionInfo, action: CorruptionAction): void {
-    this.options.observer?.onCorruption?.({ ...info, action });
+    if (this.onCorruption !== undefined) this.onCorruption({ ...info, action });
   }
 
   private async quarantineName(base: string): Promise<string> {

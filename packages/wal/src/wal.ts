@@ -2,6 +2,7 @@ import { NoriCodecError, type RecordInput } from '@nori/codec';
 import type { StorageLock } from '@nori/storage';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { WalError, errorCode } from './errors.js';
+import { hook } from './observer.js';
 import { isPosition } from './position.js';
 import { readLog, type LogView, type ReaderCursor } from './reader.js';
 import { recover, type SkippedRegion } from './recovery.js';
@@ -163,7 +164,7 @@ export class Wal implements AsyncDisposable {
         }
       }
       const wal = new Wal(cfg, writer, lock, table, skips, report.lastPosition);
-      cfg.observer?.onRecovery?.(report);
+      hook(cfg.observer, 'onRecovery')?.(report);
       return { wal, recovery: report };
     } catch (error) {
       await lock?.release().catch(() => undefined);
@@ -278,7 +279,7 @@ export class Wal implements AsyncDisposable {
 
   private async collect(before: number): Promise<number[]> {
     const deleted: number[] = [];
-    const onDeleted = this.config.observer?.onSegmentDeleted;
+    const onDeleted = hook(this.config.observer, 'onSegmentDeleted');
     for (;;) {
       if (this.closing !== undefined) break;
       const oldest = this.table.ids()[0];
@@ -293,7 +294,7 @@ export class Wal implements AsyncDisposable {
       await this.config.storage.remove(segmentName(oldest));
       await this.config.storage.syncDir();
       deleted.push(oldest);
-      if (onDeleted !== undefined) onDeleted.call(this.config.observer, { segmentId: oldest, bytes });
+      if (onDeleted !== undefined) onDeleted({ segmentId: oldest, bytes });
     }
     return deleted;
   }

@@ -2,6 +2,7 @@ import type { Storage, StorageFile } from '@nori/storage';
 import { BatchIntentLog, INTENT_COMPACT_BYTES, type BatchExtent } from './batch-intent.js';
 import { WalError, toError } from './errors.js';
 import { RecordEncoder } from './encoder.js';
+import { hook } from './observer.js';
 import { segmentName } from './segment-name.js';
 import type { SegmentTable } from './segment-table.js';
 import type { FsyncPolicy, Position, WalObserver } from './types.js';
@@ -81,7 +82,6 @@ export class Writer {
   private readonly onFsync: WalObserver['onFsync'];
   private readonly onSegmentRolled: WalObserver['onSegmentRolled'];
   private readonly onFailed: WalObserver['onFailed'];
-  private readonly observer: WalObserver | undefined;
 
   private active: ActiveSegment;
   /** True while the active segment was created by a rotation and has not been written yet. */
@@ -126,11 +126,10 @@ export class Writer {
     this.intent = new BatchIntentLog(options.storage);
     this.table = table;
     this.encoder = new RecordEncoder(options.maxRecordSize);
-    this.observer = options.observer;
-    this.onAppend = options.observer?.onAppend;
-    this.onFsync = options.observer?.onFsync;
-    this.onSegmentRolled = options.observer?.onSegmentRolled;
-    this.onFailed = options.observer?.onFailed;
+    this.onAppend = hook(options.observer, 'onAppend');
+    this.onFsync = hook(options.observer, 'onFsync');
+    this.onSegmentRolled = hook(options.observer, 'onSegmentRolled');
+    this.onFailed = hook(options.observer, 'onFailed');
     this.active = active;
     this.durableSegment = active.id;
     this.durableOffset = active.size;
@@ -580,7 +579,7 @@ export class Writer {
       }
       this.settleFailed(p);
     }
-    this.onFailed?.call(this.observer, { error: this.failure });
+    if (this.onFailed !== undefined) this.onFailed({ error: this.failure });
     this.notifyWrite();
   }
 

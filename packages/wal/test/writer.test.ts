@@ -309,3 +309,34 @@ describe('observer', () => {
     await wal.close();
   });
 });
+
+describe('observer isolation', () => {
+  it('calls hooks with the observer as `this`, and a throwing hook never breaks the log', async () => {
+    class Counting {
+      appends = 0;
+      onAppend(): void {
+        this.appends++;
+      }
+      onFsync(): void {
+        throw new Error('observer bug');
+      }
+    }
+    const observer = new Counting();
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const { wal } = await Wal.open({ storage: new MemoryStorage(), fsync: 'always', observer });
+      await wal.append(record(0));
+      await wal.append(record(1));
+      expect(observer.appends).toBe(2);
+      expect(wal.state).toBe('open');
+      expect(wal.durablePosition).toEqual(wal.writtenPosition);
+      await wal.close();
+      await settle();
+      expect(warnings.some((w) => w.includes('onFsync threw'))).toBe(true);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
