@@ -10,6 +10,8 @@ export const DEFAULT_MAX_SEGMENT_SIZE = 128 * 1024 * 1024;
 export const MIN_SEGMENT_SIZE = 1024;
 /** Largest accepted segment size (offsets stay exact doubles and preallocation stays sane). */
 export const MAX_SEGMENT_SIZE = 64 * 1024 * 1024 * 1024;
+/** Largest accepted `maxRecordSize` (a record is read into one buffer). */
+export const MAX_RECORD_SIZE_LIMIT = 1024 * 1024 * 1024;
 /** Default batch window, as Rust nori-wal: 5 ms. */
 export const DEFAULT_BATCH_WINDOW_MS = 5;
 /** Default backpressure bound: 64 MiB of encoded records waiting for the writer. */
@@ -78,6 +80,7 @@ const configSchema = z
       .optional(),
     maxRecordSize: positiveInt('maxRecordSize')
       .min(MIN_RECORD_SIZE, { error: `maxRecordSize must be >= ${MIN_RECORD_SIZE}` })
+      .max(MAX_RECORD_SIZE_LIMIT, { error: `maxRecordSize must be <= ${MAX_RECORD_SIZE_LIMIT} bytes (1 GiB)` })
       .optional(),
     maxQueuedBytes: positiveInt('maxQueuedBytes').positive({ error: 'maxQueuedBytes must be > 0' }).optional(),
     readOnly: z.boolean({ error: 'readOnly must be a boolean' }).optional(),

@@ -38,6 +38,9 @@ describe('config validation', () => {
     expect((await configError({ storage, recovery: 'yolo' })).message).toMatch(/recovery must be/);
     expect((await configError({ storage, dir: '' })).message).toMatch(/dir/);
     expect((await configError({ storage, maxQueuedBytes: 0 })).message).toMatch(/maxQueuedBytes/);
+    expect((await configError({ storage, maxRecordSize: 3 })).message).toMatch(/maxRecordSize must be >= 7/);
+    expect((await configError({ storage, maxRecordSize: 2 ** 31 })).message).toMatch(/maxRecordSize must be <=/);
+    expect((await configError({ storage, fsync: { kind: 'batch', windowMs: 5, maxBytes: 0 } })).message).toMatch(/maxBytes/);
     expect((await configError({ storage, preallocat: true })).message).toMatch(/preallocat/);
     expect((await configError(null)).message).toMatch(/expected an object/);
   });
