@@ -1,11 +1,11 @@
 import type { RecordInput } from '@nori/codec';
 import { NodeFileStorage, type Storage } from '@nori/storage';
-import { Wal, comparePositions, type AppendOptions, type Position, type ReadOptions, type WalConfig } from '@nori/wal';
+import { Wal, comparePositions, type AppendOptions, type Position, type WalConfig } from '@nori/wal';
 import { bytesToString, checkKey, keyId, keyIdToBytes, ownValue, toBytes, type BytesLike } from './bytes.js';
 import { KvError, errorCode } from './errors.js';
 import { KvIndex, type IndexEntry } from './kv-index.js';
-import { toKvError } from './open-errors.js';
-import { decodeOperation, deleteRecord, putRecord, resolveExpiry } from './record-envelope.js';
+import { toKvError } from './error-mapping.js';
+import { deleteRecord, putRecord, resolveExpiry } from './record-envelope.js';
 import { SNAPSHOT_FILE, readSnapshotFile, removeStaleSnapshotTemp, writeSnapshotFile } from './snapshot-file.js';
 import type { SnapshotEntryInput } from './snapshot-format.js';
 import type {
@@ -21,10 +21,8 @@ import type {
   KvSnapshotInfo,
   KvStats,
 } from './types.js';
+import { replayLog } from './replay.js';
 import { WriteSequencer } from './write-sequencer.js';
-
-/** Log bytes replayed between two `replay` progress events. */
-const REPLAY_PROGRESS_BYTES = 1 << 20;
 
 /**
  * A key-value store on the nori WAL.
@@ -391,51 +389,6 @@ async function assertStoreExists(storage: Storage): Promise<void> {
   if (!names.some((name) => name === SNAPSHOT_FILE || name.endsWith('.wal'))) {
     throw new KvError('ERR_NO_STORE', `no store at ${storage.description}`);
   }
-}
-
-async function replayLog(
-  wal: Wal,
-  index: KvIndex,
-  from: Position | undefined,
-  now: () => number,
-  onProgress: ((event: KvProgressEvent) => void) | undefined,
-  signal: AbortSignal | undefined,
-): Promise<{ records: number; bytes: number; expired: number }> {
-  let total = 0;
-  if (onProgress !== undefined) {
-    for (const segment of await wal.segments()) {
-      if (from === undefined || segment.id > from.segmentId) total += segment.size;
-      else if (segment.id === from.segmentId) total += Math.max(0, segment.size - from.offset);
-    }
-  }
-  let records = 0;
-  let bytes = 0;
-  let expired = 0;
-  let nextReport = REPLAY_PROGRESS_BYTES;
-  const at = now();
-  // Views into the read buffer are enough: decodeOperation copies what the index keeps.
-  const readOptions: ReadOptions = { copy: false };
-  if (from !== undefined) readOptions.from = from;
-  if (signal !== undefined) readOptions.signal = signal;
-  for await (const entry of wal.read(readOptions)) {
-    const operation = decodeOperation(entry);
-    const id = keyId(operation.key);
-    if (operation.kind === 'put') {
-      if (!index.put(id, operation.value, operation.expiresAt, at)) expired++;
-    } else {
-      index.delete(id, at);
-    }
-    records++;
-    bytes += entry.size;
-    if (onProgress !== undefined && bytes >= nextReport) {
-      nextReport = bytes + REPLAY_PROGRESS_BYTES;
-      onProgress({ phase: 'replay', done: bytes, total: Math.max(total, bytes) });
-    }
-  }
-  // An aborted read ends quietly; a half-replayed index must never be handed out.
-  if (signal?.aborted === true) throw new KvError('ERR_ABORTED', 'opening the store was aborted', { cause: signal.reason });
-  onProgress?.({ phase: 'replay', done: bytes, total: Math.max(total, bytes) });
-  return { records, bytes, expired };
 }
 
 /** A copy of an indexed value the caller may do anything with. */
