@@ -96,9 +96,9 @@ export async function runCrashCase(seed: number, options: CaseOptions = {}): Pro
   const maxSteps = options.maxSteps ?? 120;
   const crashMode = rng.chance(0.25) ? 'subset' : 'prefix';
   const memory = new MemoryStorage({ seed: rng.seed(), sectorSize: rng.pick(SECTOR_SIZES), crashMode });
-  const policy = pickPolicy(rng);
+  let policy = pickPolicy(rng);
   const recovery: RecoveryMode = rng.chance(0.2) ? 'point-in-time' : 'tolerate-tail';
-  const base: Omit<WalConfig, 'storage'> = {
+  let base: Omit<WalConfig, 'storage'> = {
     maxSegmentSize: rng.pick(SEGMENT_SIZES),
     fsync: policy,
     preallocate: rng.chance(0.5),
@@ -130,6 +130,12 @@ export async function runCrashCase(seed: number, options: CaseOptions = {}): Pro
   };
 
   for (let round = 0; ; round++) {
+    if (round > 0 && rng.chance(0.15)) {
+      // A restart with another configuration: the log written under the old one must reopen.
+      policy = pickPolicy(rng);
+      base = { ...base, fsync: policy, maxSegmentSize: rng.pick(SEGMENT_SIZES), preallocate: rng.chance(0.5) };
+      options.trace?.(`round ${round}: reconfigured ${JSON.stringify(base)}`);
+    }
     // ---- open (a crash may hit recovery itself), then verify ----
     let opened: { wal: Wal; recovery: RecoveryReport } | undefined;
     const processOptions = options.lie === undefined ? {} : { lie: options.lie };
@@ -137,7 +143,7 @@ export async function runCrashCase(seed: number, options: CaseOptions = {}): Pro
     for (let attempt = 0; opened === undefined; attempt++) {
       proc = new ProcessStorage(memory, processOptions);
       const crashInOpen = round > 0 && attempt < 3 && rng.chance(0.25);
-      if (crashInOpen) memory.injectFault({ kind: 'crash', afterOps: rng.int(6) });
+      if (crashInOpen) memory.injectFault({ kind: 'crash', afterOps: rng.int(12) });
       try {
         opened = await Wal.open({ ...base, storage: proc });
       } catch (error) {

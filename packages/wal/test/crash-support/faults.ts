@@ -185,7 +185,7 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
     const workload = new Workload({ wal, model, rng, profile, policy: c.policy, nextId: () => nextId++, sleep: realSleep, live: () => true });
     for (let step = 0; step < STEPS; step++) await workload.step();
     await workload.settle();
-    model.durablePosition(wal.durablePosition);
+    workload.observePositions();
     violations.push(...workload.readerViolations, ...model.positionViolations());
 
     const appendErrors = workload.errors.filter((e) => !e.what.startsWith('deleteSegmentsBefore') && e.what !== 'live read');

@@ -1,5 +1,5 @@
 import type { AppendOptions, FsyncPolicy, Position, Wal } from '../../src/index.js';
-import { checkRecovery, fmtPos, type LogModel, type RecoveredEntry } from './model.js';
+import { checkRecovery, comparePos, fmtPos, type LogModel, type RecoveredEntry } from './model.js';
 import type { Rng } from './prng.js';
 import { identify, recordFor, type RecordProfile } from './records.js';
 
@@ -48,9 +48,9 @@ export function describeError(error: unknown): string {
 }
 
 /** Reads the whole log and maps every entry to a record id (or a reason it is not one). */
-export async function readAll(wal: Wal, profile: RecordProfile): Promise<RecoveredEntry[]> {
+export async function readAll(wal: Wal, profile: RecordProfile, from?: Position): Promise<RecoveredEntry[]> {
   const out: RecoveredEntry[] = [];
-  for await (const entry of wal.read()) {
+  for await (const entry of wal.read(from === undefined ? undefined : { from })) {
     const found = identify(entry, profile);
     out.push({ id: 'id' in found ? found.id : found, position: entry.position });
   }
@@ -204,20 +204,29 @@ export class Workload {
 
   /** Reads the whole log now and checks it is a consistent run of what was appended. */
   async liveRead(): Promise<void> {
-    const { wal, model, profile } = this.#ctx;
+    const { wal, model, profile, rng } = this.#ctx;
+    // Half of the readers start at an acknowledged record: it must come first.
+    const fromId = this.resolved.length > 0 && rng.chance(0.5) ? rng.pick(this.resolved) : undefined;
+    const fromIndex = fromId === undefined ? undefined : model.indexOf(fromId);
+    const from = fromIndex === undefined ? undefined : model.records[fromIndex]?.position;
     try {
-      const seen = await readAll(wal, profile);
+      const seen = await readAll(wal, profile, from);
       if (!this.#ctx.live() || this.#dead()) return;
-      const view = checkRecovery({ records: model.records, lastDurable: -1, gcFloor: model.gcFloor }, seen);
-      for (const v of view.violations) this.readerViolations.push(`live reader: ${v}`);
+      const view = checkRecovery({ records: model.records, lastDurable: -1, gcFloor: from === undefined ? model.gcFloor : (fromIndex as number) }, seen);
+      for (const v of view.violations) this.readerViolations.push(`live reader${from === undefined ? '' : ` from ${fmtPos(from)}`}: ${v}`);
+      if (from !== undefined && seen[0]?.id !== fromId) {
+        this.readerViolations.push(`reader from ${fmtPos(from)} started at ${JSON.stringify(seen[0]?.id)}, expected record ${fromId}`);
+      }
     } catch (error) {
-      this.#onError('live read')(error);
+      // A reader may start in a segment that GC was allowed to delete.
+      const gone = (error as { code?: unknown }).code === 'ERR_SEGMENT_GONE' && fromIndex !== undefined && fromIndex < model.gcFloor;
+      if (!gone) this.#onError('live read')(error);
     }
   }
 
   /** One random step; returns after whatever waiting the step chose. */
   async step(): Promise<void> {
-    const { rng, policy, wal, model } = this.#ctx;
+    const { rng, policy } = this.#ctx;
     const durableChance = this.#alwaysDurable ? 0 : 0.15;
     const roll = rng.next();
     const abort = rng.chance(0.05) ? rng.int(4) : undefined;
@@ -234,7 +243,27 @@ export class Workload {
     } else {
       for (let n = rng.int(6); n > 0; n--) await Promise.resolve();
     }
-    if (this.#ctx.live()) model.durablePosition(wal.durablePosition);
+    if (this.#ctx.live()) this.observePositions();
+  }
+
+  #lastDurable: Position | undefined;
+
+  /**
+   * Samples the WAL's watermarks: `durablePosition` acknowledges what lies before it, never moves
+   * back, and never passes `writtenPosition`.
+   */
+  observePositions(): void {
+    const { wal, model } = this.#ctx;
+    const durable = wal.durablePosition;
+    const written = wal.writtenPosition;
+    if (this.#lastDurable !== undefined && comparePos(durable, this.#lastDurable) < 0) {
+      this.readerViolations.push(`durablePosition went back from ${fmtPos(this.#lastDurable)} to ${fmtPos(durable)}`);
+    }
+    if (comparePos(durable, written) > 0) {
+      this.readerViolations.push(`durablePosition ${fmtPos(durable)} is past writtenPosition ${fmtPos(written)}`);
+    }
+    this.#lastDurable = durable;
+    model.durablePosition(durable);
   }
 
   /** Waits for every call in flight. */
