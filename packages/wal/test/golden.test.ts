@@ -112,4 +112,25 @@ describe('golden Rust nori-wal directories', () => {
       expect(ours.equals(rust), file.name).toBe(true);
     }
   });
+
+  it('leaves the same files as Rust for `prealloc`: rotated segment trimmed, tail preallocated with zeros', async () => {
+    const golden = cases.find((c) => c.name === 'prealloc');
+    if (golden === undefined) throw new Error('prealloc case missing');
+    const { dir, cleanup } = await copyCase('lz4');
+    cleanups.push(cleanup);
+    const target = path.join(dir, 'prealloc');
+    const { wal } = await Wal.open({ dir: target, preallocate: true, fsync: 'os', maxSegmentSize: golden.config.max_segment_size });
+    for (const r of golden.records) {
+      const position = await wal.append({ key: unhex(r.key_hex), value: unhex(r.value_hex), compression: r.compression });
+      expect(position).toEqual({ segmentId: r.position.segment_id, offset: r.position.offset });
+    }
+    // Like Rust's mem::forget: no close, the files are what the page cache holds now.
+    for (const file of golden.files) {
+      const ours = await readFile(path.join(target, file.name));
+      const rust = await readFile(path.join(GOLDEN_DIR, 'prealloc', file.name));
+      expect(ours.length, file.name).toBe(file.size);
+      expect(ours.equals(rust), file.name).toBe(true);
+    }
+    await wal.close();
+  });
 });
