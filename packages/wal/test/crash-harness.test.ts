@@ -2,6 +2,7 @@ import { MemoryStorage } from '@nori/storage';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCrashCase } from './crash-support/campaign.js';
 import { runFaultCase } from './crash-support/faults.js';
+import { runCrashSweep } from './crash-support/sweep.js';
 import { LogModel, checkRecovery, type ExpectedLog, type RecoveredEntry } from './crash-support/model.js';
 import { ProcessStorage, type StorageOp } from './crash-support/process-storage.js';
 import { Rng } from './crash-support/prng.js';
@@ -183,6 +184,11 @@ describe('the campaigns catch a WAL that acknowledges what is not durable', () =
       failures.push(...result.violations);
     }
     expect(failures.join('\n')).toMatch(/acknowledged record \d+ lost|hole|are gone/);
+  });
+
+  it('crash sweep: a disk whose fsync does nothing loses acknowledged records', async () => {
+    const result = await runCrashSweep({ seed: 1, policy: { kind: 'always' }, preallocate: true, lie: 'drop-syncs' });
+    expect(result.failures.join('\n')).toMatch(/acknowledged record \d+ lost|hole|are gone/);
   });
 
   it('fault sweep: a disk that hides fsync errors (fsyncgate) loses acknowledged records', async () => {
