@@ -8,8 +8,9 @@
  *   NORI_NIGHTLY_SEED        first seed of the memory campaign, or "random" (default 10000000)
  *   NORI_NIGHTLY_STEPS       workload steps between crashes (default 200: longer logs than CI)
  *   NORI_NIGHTLY_FAULT_SEEDS fault sweeps: workload seeds per fault kind/policy (default 10)
+ *   NORI_NIGHTLY_SWEEP_SEEDS crash-before-every-operation sweeps: workload seeds per policy (default 50)
  *   NORI_NIGHTLY_KILL_ROUNDS SIGKILL rounds (default 500)
- *   NORI_NIGHTLY_PARTS       comma list of parts to run: memory,faults,kill (default all)
+ *   NORI_NIGHTLY_PARTS       comma list of parts to run: memory,sweep,faults,kill (default all)
  *
  * Prints progress and a JSON summary; exits 1 with replayable reports (seeds) on any violation.
  * A failing memory case replays in CI with NORI_CRASH_SEED=<seed> (the CI tests use 70 steps:
@@ -19,6 +20,7 @@ import type { FsyncPolicy } from '../src/index.js';
 import { formatFailure, runCampaign } from '../test/crash-support/campaign.js';
 import { runFaultSweep, type FaultKind } from '../test/crash-support/faults.js';
 import { killAllChildren, runKillCampaign } from '../test/crash-support/kill-harness.js';
+import { runCrashSweep } from '../test/crash-support/sweep.js';
 
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -34,7 +36,9 @@ const firstSeed =
 const steps = envNumber('NORI_NIGHTLY_STEPS', 200);
 const faultSeeds = envNumber('NORI_NIGHTLY_FAULT_SEEDS', 10);
 const killRounds = envNumber('NORI_NIGHTLY_KILL_ROUNDS', 500);
-const parts = new Set((process.env.NORI_NIGHTLY_PARTS ?? 'memory,faults,kill').split(',').map((p) => p.trim()));
+const sweepSeeds = envNumber('NORI_NIGHTLY_SWEEP_SEEDS', 50);
+const parts = new Set((process.env.NORI_NIGHTLY_PARTS ?? 'memory,sweep,faults,kill').split(',').map((p) => p.trim()));
+const policies: FsyncPolicy[] = [{ kind: 'always' }, { kind: 'batch', windowMs: 50, maxBytes: 600 }, { kind: 'os' }];
 
 const log = (line: string): void => {
   process.stdout.write(`[${new Date().toISOString()}] ${line}\n`);
@@ -72,9 +76,24 @@ if (parts.has('memory')) {
   log(`memory: done ${JSON.stringify(summary.memory)}`);
 }
 
+if (parts.has('sweep')) {
+  const started = Date.now();
+  let crashes = 0;
+  for (let seed = 1; seed <= sweepSeeds; seed++) {
+    for (const policy of policies) {
+      for (const preallocate of [true, false]) {
+        const result = await runCrashSweep({ seed: 5000 + seed, policy, preallocate, steps: 150, outcomeSeeds: 3 });
+        crashes += result.crashes;
+        failures.push(...result.failures.map((f) => `crash sweep (fsync ${policy.kind}, preallocate ${String(preallocate)}): ${f}`));
+      }
+    }
+    if (seed % 10 === 0) log(`sweep: seed ${seed}/${sweepSeeds}, ${crashes} crashes`);
+  }
+  summary.sweep = { crashes, ms: Date.now() - started };
+}
+
 if (parts.has('faults')) {
   const started = Date.now();
-  const policies: FsyncPolicy[] = [{ kind: 'always' }, { kind: 'batch', windowMs: 50, maxBytes: 600 }, { kind: 'os' }];
   const kinds: FaultKind[] = ['eio-write', 'eio-read', 'eio-sync', 'fsyncgate', 'enospc'];
   let cases = 0;
   let failed = 0;
