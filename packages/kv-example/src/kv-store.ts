@@ -4,7 +4,7 @@ import { Wal, comparePositions, type AppendOptions, type Position, type WalConfi
 import { bytesToString, checkKey, keyId, keyIdToBytes, ownValue, toBytes, type BytesLike } from './bytes.js';
 import { KvError, errorCode } from './errors.js';
 import { KvIndex, type IndexEntry } from './kv-index.js';
-import { toKvError } from './error-mapping.js';
+import { toKvError, toKvErrorWithLockInfo } from './error-mapping.js';
 import { deleteRecord, putRecord, resolveExpiry } from './record-envelope.js';
 import { SNAPSHOT_FILE, readSnapshotFile, removeStaleSnapshotTemp, writeSnapshotFile } from './snapshot-file.js';
 import type { SnapshotEntryInput } from './snapshot-format.js';
@@ -80,7 +80,7 @@ export class KvStore implements AsyncDisposable {
     try {
       opened = await Wal.open(config);
     } catch (error) {
-      throw await toKvError(error, storage, 'open the store');
+      throw await toKvErrorWithLockInfo(error, storage, 'open the store');
     }
     const { wal, recovery } = opened;
     try {
@@ -135,32 +135,47 @@ export class KvStore implements AsyncDisposable {
       return store;
     } catch (error) {
       await wal.close().catch(() => undefined);
-      throw await toKvError(error, storage, 'open the store');
+      throw toKvError(error, storage, 'open the store');
     }
   }
 
   /** Stores `value` under `key`, optionally with a TTL. Resolves once durable and visible. */
-  async put(key: BytesLike, value: BytesLike, options: KvPutOptions = {}): Promise<void> {
-    this.assertOpen('put');
-    checkKey(key);
-    const valueData = ownValue(value);
-    const now = this.now();
-    const expiresAt = resolveExpiry(options, now);
-    const record = putRecord(key, valueData, expiresAt, now);
-    const id = keyId(key);
-    await this.write(
-      () => this.wal.append(record, this.withSignal(options.signal)),
-      () => this.index.put(id, valueData, expiresAt, this.now()),
+  put(key: BytesLike, value: BytesLike, options: KvPutOptions = {}): Promise<void> {
+    let record: RecordInput;
+    let id: string;
+    let valueData: BytesLike;
+    let expiresAt: number;
+    try {
+      this.assertOpen('put');
+      checkKey(key);
+      valueData = ownValue(value);
+      const now = this.now();
+      expiresAt = resolveExpiry(options, now);
+      record = putRecord(key, valueData, expiresAt, now);
+      id = keyId(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const appendOptions = this.withSignal(options.signal);
+    return this.write(
+      () => this.wal.append(record, appendOptions),
+      () => void this.index.put(id, valueData, expiresAt, this.now()),
       'put',
     );
   }
 
   /** Deletes `key`. Resolves with whether a live value was deleted, once the delete is durable. */
-  async delete(key: BytesLike, options: { signal?: AbortSignal } = {}): Promise<boolean> {
-    this.assertOpen('delete');
-    const id = keyId(checkKey(key));
+  delete(key: BytesLike, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    let id: string;
+    try {
+      this.assertOpen('delete');
+      id = keyId(checkKey(key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const appendOptions = this.withSignal(options.signal);
     return this.write(
-      () => this.wal.append(deleteRecord(key), this.withSignal(options.signal)),
+      () => this.wal.append(deleteRecord(key), appendOptions),
       () => this.index.delete(id, this.now()),
       'delete',
     );
@@ -300,7 +315,7 @@ export class KvStore implements AsyncDisposable {
     try {
       segmentsDeleted = await this.wal.deleteSegmentsBefore(position);
     } catch (error) {
-      throw await toKvError(error, this.storage, 'delete compacted WAL segments');
+      throw toKvError(error, this.storage, 'delete compacted WAL segments');
     }
     return { snapshot, expiredDropped, segmentsDeleted, durationMs: performance.now() - started };
   }
@@ -317,7 +332,7 @@ export class KvStore implements AsyncDisposable {
       const expiredDropped = this.index.purgeExpired(now);
       return { position, entries: this.index.snapshotEntries(now), expiredDropped };
     } catch (error) {
-      throw await toKvError(error, this.storage, 'sync the log');
+      throw toKvError(error, this.storage, 'sync the log');
     } finally {
       this.sequencer.resume();
     }
@@ -342,7 +357,7 @@ export class KvStore implements AsyncDisposable {
       this.snapshot = { position, entries: written.entries, bytes: written.bytes, createdAt };
       return this.snapshot;
     } catch (error) {
-      throw await toKvError(error, this.storage, `write ${SNAPSHOT_FILE}`);
+      throw toKvError(error, this.storage, `write ${SNAPSHOT_FILE}`);
     }
   }
 
@@ -351,12 +366,8 @@ export class KvStore implements AsyncDisposable {
     return this.index.get(keyId(checkKey(key)), this.now());
   }
 
-  private async write<W, R>(issue: () => Promise<W>, apply: (written: W) => R, action: string): Promise<R> {
-    try {
-      return await this.sequencer.run(issue, apply);
-    } catch (error) {
-      throw await toKvError(error, this.storage, action);
-    }
+  private write<W, R>(issue: () => Promise<W>, apply: (written: W) => R, action: string): Promise<R> {
+    return this.sequencer.run(issue, apply, (error) => toKvError(error, this.storage, action));
   }
 
   private withSignal(signal: AbortSignal | undefined): AppendOptions {
@@ -384,7 +395,7 @@ async function assertStoreExists(storage: Storage): Promise<void> {
     if (errorCode(error) === 'ERR_NOT_FOUND' || errorCode(error) === 'ENOENT') {
       throw new KvError('ERR_NO_STORE', `no store at ${storage.description}`, { cause: error });
     }
-    throw await toKvError(error, storage, 'open the store');
+    throw toKvError(error, storage, 'open the store');
   }
   if (!names.some((name) => name === SNAPSHOT_FILE || name.endsWith('.wal'))) {
     throw new KvError('ERR_NO_STORE', `no store at ${storage.description}`);

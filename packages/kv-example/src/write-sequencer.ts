@@ -12,7 +12,8 @@
 export class WriteSequencer {
   private issued = 0;
   private applied = 0;
-  private readonly settled = new Map<number, () => void>();
+  /** Finishers of writes acknowledged ahead of an earlier one, by sequence number. */
+  private readonly waiting = new Map<number, () => void>();
   private readonly queued: (() => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
   private pauses = 0;
@@ -24,35 +25,16 @@ export class WriteSequencer {
 
   /**
    * Issues `write` (now, or after the current pause) and applies `apply` once it succeeded and
-   * every earlier write was applied. Resolves with `apply`'s result.
+   * every earlier write was applied. Resolves with `apply`'s result; a failed write rejects
+   * with `mapError(error)` (its effect is never applied).
    */
-  run<W, R>(write: () => Promise<W>, apply: (written: W) => R): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      const issue = (): void => {
-        const seq = this.issued++;
-        let pending: Promise<W>;
-        try {
-          pending = write();
-        } catch (error) {
-          pending = Promise.reject(error);
-        }
-        pending.then(
-          (written) => this.settle(seq, () => {
-            let result: R;
-            try {
-              result = apply(written);
-            } catch (error) {
-              reject(error);
-              return;
-            }
-            resolve(result);
-          }),
-          (error: unknown) => this.settle(seq, () => reject(error)),
-        );
-      };
-      if (this.pauses > 0 || this.queued.length > 0) this.queued.push(issue);
-      else issue();
-    });
+  run<W, R>(write: () => Promise<W>, apply: (written: W) => R, mapError: (error: unknown) => unknown = (error) => error): Promise<R> {
+    if (this.pauses > 0 || this.queued.length > 0) {
+      return new Promise<R>((resolve, reject) => {
+        this.queued.push(() => this.issue(write, apply, mapError).then(resolve, reject));
+      });
+    }
+    return this.issue(write, apply, mapError);
   }
 
   /** Holds back new writes and resolves once every issued write has settled. */
@@ -65,8 +47,7 @@ export class WriteSequencer {
   resume(): void {
     if (this.pauses === 0) return;
     this.pauses--;
-    if (this.pauses > 0) return;
-    while (this.queued.length > 0 && this.pauses === 0) {
+    while (this.pauses === 0 && this.queued.length > 0) {
       const issue = this.queued.shift() as () => void;
       issue();
     }
@@ -78,12 +59,52 @@ export class WriteSequencer {
     return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private settle(seq: number, finish: () => void): void {
-    this.settled.set(seq, finish);
+  private issue<W, R>(write: () => Promise<W>, apply: (written: W) => R, mapError: (error: unknown) => unknown): Promise<R> {
+    const seq = this.issued++;
+    let pending: Promise<W>;
+    try {
+      pending = write();
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return pending.then(
+      (written) => this.inTurn(seq, () => apply(written)),
+      (error: unknown) =>
+        this.inTurn(seq, () => {
+          throw mapError(error);
+        }),
+    );
+  }
+
+  /**
+   * Runs `finish` when it is `seq`'s turn: at once when every earlier write was applied (the
+   * usual case, the log acknowledges in order), otherwise once they are.
+   */
+  private inTurn<R>(seq: number, finish: () => R): R | Promise<R> {
+    if (seq === this.applied) {
+      this.applied++;
+      try {
+        return finish();
+      } finally {
+        this.drain();
+      }
+    }
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.set(seq, () => {
+        try {
+          resolve(finish());
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  }
+
+  private drain(): void {
     for (;;) {
-      const next = this.settled.get(this.applied);
+      const next = this.waiting.get(this.applied);
       if (next === undefined) break;
-      this.settled.delete(this.applied);
+      this.waiting.delete(this.applied);
       this.applied++;
       next();
     }
