@@ -13,6 +13,9 @@
  * - `ERR_SEGMENT_GONE`: the requested position is in a segment already deleted by GC.
  * - `ERR_INVALID_RECORD`: the record input is malformed (bad key/value type, bad ttl, ...).
  * - `ERR_COMPRESSION_UNAVAILABLE` / `ERR_COMPRESSION_FAILED`: passed through from the codec.
+ * - `ERR_NOT_FOUND`: a read-only open of a directory that does not exist.
+ * - `ERR_IO`: a storage operation failed outside the writer (recovery, readers, GC, close);
+ *   `cause` holds the storage error. (Write and fsync failures of the writer are `ERR_FAILED`.)
  */
 export type WalErrorCode =
   | 'ERR_CONFIG'
@@ -27,7 +30,9 @@ export type WalErrorCode =
   | 'ERR_SEGMENT_GONE'
   | 'ERR_INVALID_RECORD'
   | 'ERR_COMPRESSION_UNAVAILABLE'
-  | 'ERR_COMPRESSION_FAILED';
+  | 'ERR_COMPRESSION_FAILED'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_IO';
 
 /** The one error class thrown by `@nori/wal`; `code` is stable, `cause` holds the underlying error. */
 export class WalError extends Error {
@@ -53,4 +58,11 @@ export function errorCode(error: unknown): string | undefined {
 /** Normalises an unknown thrown value to an `Error` (for `cause` and observer events). */
 export function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** `error` if it already is a `WalError`, else a `WalError` `ERR_IO` about `what` with it as `cause`. */
+export function ioError(what: string, error: unknown): WalError {
+  if (error instanceof WalError) return error;
+  const cause = toError(error);
+  return new WalError('ERR_IO', `${what} failed: ${cause.message}`, { cause });
 }

@@ -1,5 +1,5 @@
 import type { Storage, StorageFile } from '@nori/storage';
-import { WalError, errorCode } from './errors.js';
+import { WalError, errorCode, ioError } from './errors.js';
 import { isPosition } from './position.js';
 import type { SkippedRegion } from './recovery.js';
 import { segmentName } from './segment-name.js';
@@ -171,6 +171,8 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
       offset = 0;
       cursor.segmentId = segmentId;
     }
+  } catch (error) {
+    throw ioError(`reading segment ${segmentName(segmentId)}`, error);
   } finally {
     scanner.release();
     unregister();

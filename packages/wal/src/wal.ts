@@ -1,7 +1,7 @@
 import { NoriCodecError, type RecordInput } from '@nori/codec';
 import type { StorageLock } from '@nori/storage';
 import { resolveConfig, type ResolvedConfig } from './config.js';
-import { WalError, errorCode } from './errors.js';
+import { WalError, errorCode, ioError } from './errors.js';
 import { hook } from './observer.js';
 import { isPosition } from './position.js';
 import { readLog, type LogView, type ReaderCursor } from './reader.js';
@@ -102,7 +102,7 @@ export class Wal implements AsyncDisposable {
         if (errorCode(error) === 'ERR_LOCKED') {
           throw new WalError('ERR_LOCKED', `the WAL at ${storage.description} is locked by another writer`, { cause: error });
         }
-        throw error;
+        throw ioError(`locking ${storage.description}`, error);
       }
     }
     try {
@@ -119,7 +119,7 @@ export class Wal implements AsyncDisposable {
         if (cfg.readOnly && errorCode(error) === 'ERR_NOT_FOUND' && !(error instanceof WalError)) {
           throw new WalError('ERR_NOT_FOUND', `no WAL at ${storage.description}`, { cause: error });
         }
-        throw error;
+        throw ioError(`recovery of ${storage.description}`, error);
       }
       const { report, segments, skips } = result;
       const table = new SegmentTable();
@@ -128,7 +128,9 @@ export class Wal implements AsyncDisposable {
       if (!cfg.readOnly) {
         const last = segments[segments.length - 1];
         const id = last?.id ?? 0;
-        const file = await storage.open(segmentName(id), { create: true });
+        const file = await storage.open(segmentName(id), { create: true }).catch((error: unknown) => {
+          throw ioError(`opening the active segment of ${storage.description}`, error);
+        });
         try {
           let fileSize = last?.fileSize ?? 0;
           const size = last?.size ?? 0;
@@ -160,7 +162,7 @@ export class Wal implements AsyncDisposable {
           );
         } catch (error) {
           await file.close().catch(() => undefined);
-          throw error;
+          throw ioError(`opening the active segment of ${storage.description}`, error);
         }
       }
       const wal = new Wal(cfg, writer, lock, table, skips, report.lastPosition);
@@ -291,8 +293,12 @@ export class Wal implements AsyncDisposable {
       // Forget it first so no new reader starts on it, then remove and make the removal durable
       // before the next one (a crash never leaves a hole in the middle of the log).
       this.table.remove(oldest);
-      await this.config.storage.remove(segmentName(oldest));
-      await this.config.storage.syncDir();
+      try {
+        await this.config.storage.remove(segmentName(oldest));
+        await this.config.storage.syncDir();
+      } catch (error) {
+        throw ioError(`deleting segment ${segmentName(oldest)}`, error);
+      }
       deleted.push(oldest);
       if (onDeleted !== undefined) onDeleted({ segmentId: oldest, bytes });
     }
@@ -323,6 +329,8 @@ export class Wal implements AsyncDisposable {
   /**
    * Writes and fsyncs everything accepted, trims the preallocated tail, closes the files and
    * releases the lock. Idempotent. Later calls fail with `ERR_CLOSED`; running readers too.
+   * Rejects with `ERR_FAILED` if the final flush or fsync fails (resources are released anyway);
+   * closing a WAL that had already failed resolves.
    */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -330,13 +338,25 @@ export class Wal implements AsyncDisposable {
   }
 
   private async shutdown(): Promise<void> {
+    const writer = this.writer;
+    // A failure already reported to appends before close() is not close()'s to report again;
+    // one that breaks close()'s own flush + fsync is.
+    const failedBefore = writer?.failed !== undefined;
+    let error: WalError | undefined;
     try {
       await this.gcChain;
-      await this.writer?.close();
-    } finally {
-      this.closed = true;
-      await this.lock?.release();
+      await writer?.close();
+    } catch (cause) {
+      error = ioError('close', cause);
     }
+    this.closed = true;
+    try {
+      await this.lock?.release();
+    } catch (cause) {
+      error ??= ioError('releasing the writer lock', cause);
+    }
+    if (error === undefined && !failedBefore && writer?.failed !== undefined) error = writer.failed;
+    if (error !== undefined) throw error;
   }
 
   /** True once `close()` finished. */

@@ -157,6 +157,49 @@ describe('lifecycle', () => {
   });
 });
 
+describe('errors at the edges', () => {
+  it('close() rejects with ERR_FAILED when its own fsync fails, resolves when the WAL had already failed', async () => {
+    const storage = new MemoryStorage();
+    const { wal } = await Wal.open({ storage, fsync: 'os' });
+    await wal.append(record(0));
+    storage.injectFault({ kind: 'eio', op: 'sync', name: '000000.wal', times: 1 });
+    await expect(wal.close()).rejects.toMatchObject({ code: 'ERR_FAILED' });
+    storage.clearFaults();
+    // The lock was released anyway.
+    const second = await Wal.open({ storage, fsync: 'always' });
+    await second.wal.append(record(1));
+    storage.injectFault({ kind: 'eio', op: 'sync', name: '000000.wal', times: 1 });
+    await expect(second.wal.append(record(2))).rejects.toMatchObject({ code: 'ERR_FAILED' });
+    storage.clearFaults();
+    await second.wal.close();
+    expect(second.wal.state).toBe('closed');
+  });
+
+  it('storage failures in recovery, readers and GC are WalError ERR_IO with the storage error as cause', async () => {
+    const storage = new MemoryStorage();
+    const { wal } = await Wal.open({ storage, fsync: 'os', maxSegmentSize: 1024 });
+    let last = await wal.append(record(0));
+    for (let i = 1; i < 30; i++) last = await wal.append(record(i));
+    storage.injectFault({ kind: 'eio', op: 'read', times: 1 });
+    const readError = await collect(wal.read()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(readError).toBeInstanceOf(WalError);
+    expect(readError).toMatchObject({ code: 'ERR_IO', cause: { code: 'EIO' } });
+    storage.injectFault({ kind: 'eio', op: 'sync', times: 1 });
+    await expect(wal.deleteSegmentsBefore(last)).rejects.toMatchObject({ code: 'ERR_IO', cause: { code: 'EIO' } });
+    storage.clearFaults();
+    await wal.close();
+    storage.injectFault({ kind: 'eio', op: 'read', times: 1 });
+    await expect(Wal.open({ storage })).rejects.toMatchObject({ code: 'ERR_IO', cause: { code: 'EIO' } });
+    storage.clearFaults();
+    const reopened = await Wal.open({ storage });
+    expect(reopened.recovery.records).toBeGreaterThan(0);
+    await reopened.wal.close();
+  });
+});
+
 describe('on the file system (NodeFileStorage)', () => {
   it('writes, rotates, trims on close and reopens with everything', async () => {
     const root = await dir();
