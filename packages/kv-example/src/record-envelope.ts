@@ -42,11 +42,11 @@ export function deleteRecord(key: BytesLike): RecordInput {
 }
 
 /**
- * Decodes a WAL record into a store operation. Copies key and value: the log may hand out views
- * into a reused read buffer.
+ * Decodes a WAL record into a store operation. The value is copied (the log may hand out views
+ * into a reused read buffer); the key stays a view of `record.key`, valid as long as it is.
  */
 export function decodeOperation(record: Pick<WalRecord, 'key' | 'value' | 'tombstone' | 'ttlMs'>): DecodedOperation {
-  const key = record.key.slice();
+  const key = record.key;
   if (record.tombstone) return { kind: 'delete', key };
   if (record.ttlMs === undefined) return { kind: 'put', key, value: record.value.slice(), expiresAt: 0 };
   if (record.value.byteLength < EXPIRY_PREFIX_SIZE) {

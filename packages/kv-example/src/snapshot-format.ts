@@ -131,8 +131,8 @@ function corrupt(name: string, detail: string): KvError {
 
 /**
  * Decodes and verifies a snapshot file. Calls `onEntry` for every entry in file order (with its
- * index and the total count); entry
- * bytes are copies that the caller may keep. Throws `ERR_SNAPSHOT_VERSION` for an unknown
+ * index and the total count). `value` is a copy the caller may keep; `key` is a view into
+ * `bytes` (copy it to keep it beyond `bytes`). Throws `ERR_SNAPSHOT_VERSION` for an unknown
  * version and `ERR_SNAPSHOT_CORRUPT` for a bad magic, length or checksum.
  */
 export function decodeSnapshot(
@@ -174,7 +174,7 @@ export function decodeSnapshot(
     const expiresAt = Number(view.getBigUint64(at + 8, true));
     at += SNAPSHOT_ENTRY_HEADER_SIZE;
     if (at + keyLength + valueLength > end) throw corrupt(name, `entry ${index} runs past the end of the file`);
-    const key = bytes.slice(at, at + keyLength);
+    const key = bytes.subarray(at, at + keyLength);
     at += keyLength;
     const value = bytes.slice(at, at + valueLength);
     at += valueLength;
