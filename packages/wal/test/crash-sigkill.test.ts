@@ -23,7 +23,7 @@ describe('SIGKILL during appends (NodeFileStorage; fsync always, os, batch)', ()
     expect(failure === undefined ? '' : `seed ${seed}: ${describeRound(failure)}`).toBe('');
     expect(summary.rounds).toBe(rounds);
     // Not vacuous: children got far enough to acknowledge records in most rounds.
-    expect(summary.acknowledged).toBeGreaterThan(rounds * 5);
+    expect(summary.acknowledged).toBeGreaterThan(rounds * 2);
     console.info(
       `SIGKILL: ${summary.rounds} rounds (${summary.early} killed before recovery finished), ` +
         `${summary.acknowledged} acknowledged records checked, ${summary.recovered} records in the final log, ${Date.now() - started} ms`,

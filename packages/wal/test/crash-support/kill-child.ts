@@ -1,27 +1,33 @@
 /**
  * Child process of the SIGKILL crash test (see kill-harness.ts). Loads the WAL, then waits for
- * `go <firstId> <seed> <maxSegmentSize> <policy>` on stdin, opens the directory given as argv[2]
+ * `go <firstId> <seed> <maxSegmentSize> <policy>` on stdin, opens the WAL directory argv[2]
  * with that fsync policy ('always', 'os' or 'batch': an acknowledged append survives a process
- * crash under all three) and appends until it is killed, several appends in flight. Protocol on
- * stdout, one line per event, each written before (submissions) or after (acknowledgements) the
- * fact it reports:
+ * crash under all three) and appends until it is killed, several appends in flight.
+ *
+ * Events go to the file argv[3], one line each, with a synchronous write(2) before (submissions)
+ * or after (acknowledgements) the fact they report, so they are in the kernel when the process
+ * dies; a pipe would not do (a full pipe makes Node queue writes in memory, lost at SIGKILL):
  *   ready <segment> <offset>     the WAL is open (recovery done), next append position
  *   s <id>                       append(record id) is about to be called
  *   b <first> <count>            appendBatch(ids first..first+count-1) is about to be called
  *   a <id> <segment> <offset>    record id was acknowledged
  *   gc <id>                      deleteSegmentsBefore(position of acknowledged record id) is called
  *   e <message>                  an unexpected error (the parent fails the round)
+ * `ready` is also printed on stdout, to tell the parent when to start the kill clock.
  */
+import { openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Wal, type Position } from '../../src/index.js';
 import { Rng } from './prng.js';
 import { KILL_PROFILE, recordFor } from './records.js';
 
 const dir = process.argv[2];
-if (dir === undefined) throw new Error('usage: kill-child.ts <dir>');
+const eventsPath = process.argv[3];
+if (dir === undefined || eventsPath === undefined) throw new Error('usage: kill-child.ts <wal dir> <events file>');
+const events = openSync(eventsPath, 'a');
 
 function out(line: string): void {
-  process.stdout.write(`${line}\n`);
+  writeSync(events, `${line}\n`);
 }
 
 // Never outlive a parent that forgot us.
@@ -38,6 +44,7 @@ const maxSegmentSize = Number(segmentText);
 const policy = policyText === 'os' || policyText === 'batch' ? policyText : 'always';
 const { wal, recovery } = await Wal.open({ dir, fsync: policy, maxSegmentSize });
 out(`ready ${recovery.lastPosition.segmentId} ${recovery.lastPosition.offset}`);
+process.stdout.write('ready\n');
 
 const acked: { id: number; position: Position }[] = [];
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,9 @@ export interface KillSummary {
 
 const live = new Set<ChildProcess>();
 
+/** How long a child may take from "go" to "ready" (recovery of a small log) on a loaded machine. */
+const READY_TIMEOUT_MS = 30_000;
+
 /** SIGKILLs every child still running (for afterAll hooks). */
 export function killAllChildren(): void {
   for (const child of live) child.kill('SIGKILL');
@@ -61,7 +64,8 @@ export function killAllChildren(): void {
 
 interface Child {
   process: ChildProcess;
-  lines: string[];
+  /** The file the child writes its events to. */
+  events: string;
   /** Resolves at `ready` (true) or when the child exits first (false). */
   ready: Promise<boolean>;
   /** Resolves when the child exited and its stdout is drained. */
@@ -69,13 +73,12 @@ interface Child {
   stderr: string[];
 }
 
-function spawnChild(dir: string): Child {
-  const child = spawn(process.execPath, ['--conditions=@nori/source', '--import', 'tsx', CHILD_SCRIPT, dir], {
+function spawnChild(dir: string, events: string): Child {
+  const child = spawn(process.execPath, ['--conditions=@nori/source', '--import', 'tsx', CHILD_SCRIPT, dir, events], {
     cwd: PACKAGE_DIR,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   live.add(child);
-  const lines: string[] = [];
   const stderr: string[] = [];
   let partial = '';
   let onReady: (ok: boolean) => void = () => undefined;
@@ -84,10 +87,7 @@ function spawnChild(dir: string): Child {
   child.stdout?.on('data', (chunk: string) => {
     const parts = (partial + chunk).split('\n');
     partial = parts.pop() ?? '';
-    for (const line of parts) {
-      lines.push(line);
-      if (line.startsWith('ready ')) onReady(true);
-    }
+    if (parts.includes('ready')) onReady(true);
   });
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => stderr.push(chunk));
@@ -95,12 +95,11 @@ function spawnChild(dir: string): Child {
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('close', (code, signal) => {
       live.delete(child);
-      // A torn last line (killed mid-write) is ignored: its event never happened for sure.
       onReady(false);
       resolve({ code, signal });
     });
   });
-  return { process: child, lines, ready, closed, stderr };
+  return { process: child, events, ready, closed, stderr };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -150,14 +149,18 @@ export async function runKillCampaign(options: KillOptions): Promise<KillSummary
   const rng = new Rng(options.seed);
   const maxSegmentSize = options.maxSegmentSize ?? 16 * 1024;
   const [minDelay, maxDelay] = options.killAfterMs ?? [20, 150];
-  const dir = await mkdtemp(path.join(tmpdir(), 'nori-kill-'));
+  const root = await mkdtemp(path.join(tmpdir(), 'nori-kill-'));
+  const dir = path.join(root, 'wal');
+  await mkdir(dir);
+  let spawned = 0;
+  const nextChild = (): Child => spawnChild(dir, path.join(root, `events-${spawned++}.log`));
   const model = new LogModel();
   const summary: KillSummary = { rounds: 0, early: 0, acknowledged: 0, recovered: 0, failures: [] };
   let spare: Child | undefined;
   try {
     for (let round = 0; round < options.rounds; round++) {
-      const child = spare ?? spawnChild(dir);
-      spare = round + 1 < options.rounds ? spawnChild(dir) : undefined;
+      const child = spare ?? nextChild();
+      spare = round + 1 < options.rounds ? nextChild() : undefined;
       const early = rng.chance(0.15);
       const delay = early ? rng.range(0, 40) : rng.range(minDelay, maxDelay);
       const violations: string[] = [];
@@ -165,16 +168,27 @@ export async function runKillCampaign(options: KillOptions): Promise<KillSummary
       const policy = roll < 0.6 ? 'always' : roll < 0.8 ? 'os' : 'batch';
       child.process.stdin?.write(`go ${round * 1_000_000 + 1} ${rng.seed()} ${maxSegmentSize} ${policy}\n`);
       let ready = true;
-      if (!early) ready = await child.ready;
+      if (!early) {
+        // A child that never gets through Wal.open (e.g. blocked by the dead writer's lock) fails the round.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), READY_TIMEOUT_MS)));
+        const outcome = await Promise.race([child.ready, timeout]);
+        clearTimeout(timer);
+        if (outcome === 'timeout') violations.push(`child not ready ${READY_TIMEOUT_MS} ms after "go" (Wal.open blocked?)`);
+        ready = outcome === true;
+      }
       if (ready) await sleep(delay);
       const killed = child.process.kill('SIGKILL');
       const exit = await child.closed;
       if (!killed || exit.signal !== 'SIGKILL') {
         violations.push(`child exited on its own (code ${String(exit.code)}) before the kill: ${child.stderr.join('').slice(-800)}`);
       }
-      const fed = absorb(child.lines, model);
+      // A torn last line (killed mid-write) is ignored: its event is not known to have happened.
+      const text = await readFile(child.events, 'utf8').catch(() => '');
+      const lines = text.split('\n').slice(0, -1);
+      const fed = absorb(lines, model);
       violations.push(...fed.violations);
-      const reachedReady = child.lines.some((l) => l.startsWith('ready '));
+      const reachedReady = lines.some((l) => l.startsWith('ready '));
 
       const locked = round % 3 === 2;
       let recovered = 0;
@@ -217,7 +231,7 @@ export async function runKillCampaign(options: KillOptions): Promise<KillSummary
       spare.process.kill('SIGKILL');
       await spare.closed;
     }
-    await rm(dir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
   }
   return summary;
 }
