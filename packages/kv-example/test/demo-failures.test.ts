@@ -17,10 +17,12 @@ afterAll(async () => {
   await fs.rm(base, { recursive: true, force: true });
 });
 
+const output: string[] = [];
+
 async function demoWith(mode: string): Promise<unknown> {
   process.env.FAKE_WRITER = mode;
-  const lines: string[] = [];
-  return runDemo({ dir: path.join(base, mode), records: 1000, seed: 1, cliPath: fakeWriter, out: (line) => lines.push(line) }).catch((error: unknown) => error);
+  output.length = 0;
+  return runDemo({ dir: path.join(base, mode), records: 1000, seed: 1, cliPath: fakeWriter, out: (line) => output.push(line) }).catch((error: unknown) => error);
 }
 
 describe('demo failure handling', () => {
@@ -30,6 +32,14 @@ describe('demo failure handling', () => {
 
   it('fails when the writer exits before it is killed', async () => {
     expect(await demoWith('exits')).toMatchObject({ code: 'ERR_FAILED', message: expect.stringContaining('exited on its own') as unknown });
+  });
+
+  it('exits with 1 and names the missing writes when acknowledged writes are not in the store', async () => {
+    expect(await demoWith('lies')).toBe(1);
+    const text = output.join('\n');
+    expect(text).toContain('FAILED: the recovered store matches no state that contains all 100 acknowledged operations');
+    expect(text).toMatch(/expected .*, found absent/);
+    expect(text).toContain('LOST DATA. Reproduce with: nori-kv demo --records 1000 --seed 1');
   });
 
   it('fails when nothing was acknowledged, instead of verifying an empty store', async () => {
