@@ -4,8 +4,7 @@ import { runFaultSweep, type FaultKind } from './crash-support/faults.js';
 
 // Systematic fault injection: the fault hits every operation index (or, for ENOSPC, every 23rd
 // byte) of a fixed workload that starts with a recovery. See crash-support/faults.ts for the
-// checks made in each case. Known deviation (reported): deleteSegmentsBefore and readers pass
-// the StorageError through instead of a WalError with it as cause.
+// checks made in each case.
 
 const POLICIES: FsyncPolicy[] = [{ kind: 'always' }, { kind: 'batch', windowMs: 50, maxBytes: 600 }, { kind: 'os' }];
 const KINDS: { kind: FaultKind; what: string }[] = [

@@ -1,4 +1,4 @@
-import { MemoryStorage, StorageError } from '@nori/storage';
+import { MemoryStorage } from '@nori/storage';
 import { Wal, WalError, type FsyncPolicy, type RecoveryReport } from '../../src/index.js';
 import { checkReport, describePolicy } from './campaign.js';
 import { LogModel, checkRecovery } from './model.js';
@@ -73,8 +73,8 @@ export function describeFaultCase(c: FaultCase): string {
  * 1. a first process appends (`always`) and loses power, so the faulty phase starts with recovery;
  * 2. the faulty process opens the WAL and runs a fixed random workload (appends, batches, syncs,
  *    GC, rotations with 1 KiB segments) with the fault armed at operation `at`;
- * 3. checks: every error is typed (`WalError` `ERR_FAILED` with the storage's `EIO`/`ENOSPC` as
- *    cause, or that storage error itself from `Wal.open`); after a failed append the WAL is
+ * 3. checks: every error is a `WalError` with the storage's `EIO`/`ENOSPC` as cause (`ERR_FAILED`
+ *    from appends and syncs; `ERR_IO` from recovery, readers and GC); after a failed append the WAL is
  *    `failed`, rejects later appends and syncs with `ERR_FAILED`, reports `onFailed` once, and
  *    still reads a consistent log;
  * 4. the process ends (power loss or `close()`), the WAL is reopened without faults, and the log
@@ -167,6 +167,7 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
     });
   } catch (error) {
     result.surfaced = 'open';
+    if (!(error instanceof WalError) || error.code !== 'ERR_IO') violations.push(`Wal.open: expected a WalError ERR_IO, got ${describeError(error)}`);
     expectInjected('Wal.open', error);
   }
 
@@ -180,6 +181,7 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
     } catch (error) {
       // Only an injected read error may stop the first read; the workload still runs.
       result.surfaced = 'workload';
+      if (!(error instanceof WalError) || error.code !== 'ERR_IO') violations.push(`first read: expected a WalError ERR_IO, got ${describeError(error)}`);
       expectInjected('first read', error);
     }
     const workload = new Workload({ wal, model, rng, profile, policy: c.policy, nextId: () => nextId++, sleep: realSleep, live: () => true });
@@ -190,12 +192,10 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
 
     const appendErrors = workload.errors.filter((e) => !e.what.startsWith('deleteSegmentsBefore') && e.what !== 'live read');
     for (const e of workload.errors) {
-      // GC (remove + directory fsync) and readers currently pass the StorageError through
-      // unwrapped; it is still typed (a stable `code`). Every other call must fail with a WalError.
-      const passThrough = e.what.startsWith('deleteSegmentsBefore') || e.what === 'live read';
-      if (!(e.error instanceof WalError) && !(passThrough && e.error instanceof StorageError)) {
-        violations.push(`${e.what}: not a WalError: ${describeError(e.error)}`);
-      }
+      // Writer failures are ERR_FAILED (checked below); GC and readers report ERR_IO. Either
+      // way a WalError with the storage error as cause.
+      if (!(e.error instanceof WalError)) violations.push(`${e.what}: not a WalError: ${describeError(e.error)}`);
+      else if (!appendErrors.includes(e) && e.error.code !== 'ERR_IO') violations.push(`${e.what}: expected ERR_IO, got ${describeError(e.error)}`);
       expectInjected(e.what, e.error);
     }
     for (const e of appendErrors) {
