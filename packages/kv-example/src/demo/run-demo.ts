@@ -226,7 +226,12 @@ function sameState(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string
 
 function describeRecovery(report: KvOpenReport, ms: number): string {
   const wal = report.wal;
-  const tail = wal.bytesTruncated > 0 ? `${wal.tail} tail, ${formatBytes(wal.bytesTruncated)} cut off` : `${wal.tail} tail`;
+  const tail =
+    wal.bytesTruncated > 0
+      ? `${wal.tail} tail, ${formatBytes(wal.bytesTruncated)} cut off`
+      : wal.tail === 'zero-filled'
+        ? 'log ends in preallocated zeros, nothing torn'
+        : `${wal.tail} tail`;
   const batches = wal.batchesRolledBack > 0 ? `, ${plural(wal.batchesRolledBack, 'partial batch', 'partial batches')} rolled back` : '';
   const snapshot = report.snapshot === undefined ? 'no snapshot' : `snapshot at ${formatPosition(report.snapshot.position)} (${formatCount(report.snapshot.entries)} keys)`;
   return `reopened in ${formatDuration(ms)}: ${snapshot} + ${formatCount(report.replayedRecords)} WAL records replayed; ${tail}${batches}`;
