@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FsyncPolicy } from '../src/index.js';
 import { runFaultSweep, type FaultKind } from './crash-support/faults.js';
 
@@ -16,6 +16,11 @@ const KINDS: { kind: FaultKind; what: string }[] = [
 ];
 const SEED = 5;
 
+let total = 0;
+afterAll(() => {
+  console.info(`fault sweeps: ${total} fault cases`);
+});
+
 describe('fault injection at every operation of a workload', () => {
   for (const { kind, what } of KINDS) {
     for (const policy of POLICIES) {
@@ -23,6 +28,7 @@ describe('fault injection at every operation of a workload', () => {
         it(`${what} (fsync ${policy.kind}, preallocate ${String(preallocate)})`, async () => {
           const sweep = await runFaultSweep({ seed: SEED, policy, preallocate, kind });
           expect(sweep.failures.join('\n')).toBe('');
+          total += sweep.cases;
           // Not vacuous: the sweep covered the workload and the faults failed the WAL (a read
           // error fails only the read: recovery must give up rather than truncate).
           expect(sweep.cases).toBeGreaterThan(10);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FsyncPolicy } from '../src/index.js';
 import { runCrashSweep } from './crash-support/sweep.js';
 
@@ -6,6 +6,11 @@ import { runCrashSweep } from './crash-support/sweep.js';
 // storage operation of fixed workloads, several crash outcomes each (see crash-support/sweep.ts).
 
 const POLICIES: FsyncPolicy[] = [{ kind: 'always' }, { kind: 'batch', windowMs: 50, maxBytes: 600 }, { kind: 'os' }];
+
+let total = 0;
+afterAll(() => {
+  console.info(`crash sweep: ${total} crash points`);
+});
 
 describe('a power loss before every storage operation', () => {
   for (const policy of POLICIES) {
@@ -22,6 +27,7 @@ describe('a power loss before every storage operation', () => {
         // Not vacuous: rotations, syncs and GC give well over a hundred crash points.
         expect(operations).toBeGreaterThan(100);
         expect(crashes).toBe(operations * 4);
+        total += crashes;
       });
     }
   }
