@@ -134,7 +134,10 @@ export class Wal implements AsyncDisposable {
         try {
           let fileSize = last?.fileSize ?? 0;
           const size = last?.size ?? 0;
-          if (cfg.preallocate && fileSize < cfg.maxSegmentSize && size < cfg.maxSegmentSize) {
+          // Only an empty active segment is preallocated here: extending a recovered one would
+          // write up to maxSegmentSize of zeros (storage 'zeros' mode) before the first append.
+          // It grows with appends; every segment created by a rotation is preallocated.
+          if (cfg.preallocate && size === 0 && fileSize < cfg.maxSegmentSize) {
             await file.preallocate(cfg.maxSegmentSize);
             fileSize = cfg.maxSegmentSize;
           }
