@@ -138,6 +138,7 @@ describe('records', () => {
         value: input.value as Uint8Array,
         tombstone: input.tombstone === true,
         ttlMs: input.ttlMs === undefined ? undefined : BigInt(input.ttlMs),
+        compression: input.compression ?? ('none' as const),
       };
       expect(identify(entry, { maxValue: 300, bigEvery: 0, bigValue: 0 })).toEqual({ id });
       if (entry.value.length > 0) {
@@ -146,8 +147,10 @@ describe('records', () => {
         expect(identify({ ...entry, value: flipped }, { maxValue: 300, bigEvery: 0, bigValue: 0 })).toHaveProperty('error');
       }
       expect(identify({ ...entry, tombstone: !entry.tombstone }, { maxValue: 300, bigEvery: 0, bigValue: 0 })).toHaveProperty('error');
+      const other = entry.compression === 'lz4' ? 'none' : 'lz4';
+      expect(identify({ ...entry, compression: other }, { maxValue: 300, bigEvery: 0, bigValue: 0 })).toHaveProperty('error');
     }
-    const entry = { key: new TextEncoder().encode('other'), value: new Uint8Array(), tombstone: false, ttlMs: undefined };
+    const entry = { key: new TextEncoder().encode('other'), value: new Uint8Array(), tombstone: false, ttlMs: undefined, compression: 'none' as const };
     expect(identify(entry, SMALL_RECORDS)).toEqual({ error: 'foreign key "other"' });
   });
 });

@@ -40,7 +40,10 @@ function valueByte(id: number, i: number): number {
   return (Math.imul(id, 131) + Math.imul(i, 7) + (i >>> 8)) & 0xff;
 }
 
-/** The record with id `id`: key `r<id>`, a value derived from the id, some tombstones and ttls. */
+/**
+ * The record with id `id`: key `r<id>`, a value derived from the id, some tombstones, ttls and
+ * lz4-compressed values (lz4 always has a backend: the pure-JS fallback).
+ */
 export function recordFor(id: number, profile: RecordProfile): RecordInput {
   const h = mix(id);
   const length = valueLength(id, profile);
@@ -49,6 +52,7 @@ export function recordFor(id: number, profile: RecordProfile): RecordInput {
   const record: RecordInput = { key: keyOf(id), value };
   if (h % 11 === 0) record.tombstone = true;
   if (h % 7 === 0) record.ttlMs = BigInt(id) * 1000n;
+  if (h % 9 === 4) record.compression = 'lz4';
   return record;
 }
 
@@ -56,7 +60,10 @@ export function recordFor(id: number, profile: RecordProfile): RecordInput {
  * Maps a recovered entry back to its record id, or explains why it is not a record this harness
  * wrote (garbage key, or key/value/flags that differ from what `recordFor` produced).
  */
-export function identify(entry: Pick<WalEntry, 'key' | 'value' | 'tombstone' | 'ttlMs'>, profile: RecordProfile): { id: number } | { error: string } {
+export function identify(
+  entry: Pick<WalEntry, 'key' | 'value' | 'tombstone' | 'ttlMs' | 'compression'>,
+  profile: RecordProfile,
+): { id: number } | { error: string } {
   const key = decoder.decode(entry.key);
   const match = /^r(\d{1,15})$/.exec(key);
   if (match === null) return { error: `foreign key ${JSON.stringify(key.slice(0, 40))}` };
@@ -70,6 +77,7 @@ export function identify(entry: Pick<WalEntry, 'key' | 'value' | 'tombstone' | '
   if (entry.tombstone !== (h % 11 === 0)) return { error: `record ${id}: tombstone flag differs` };
   const ttl = h % 7 === 0 ? BigInt(id) * 1000n : undefined;
   if (entry.ttlMs !== ttl) return { error: `record ${id}: ttl differs` };
+  if (entry.compression !== (h % 9 === 4 ? 'lz4' : 'none')) return { error: `record ${id}: compression ${entry.compression} differs` };
   return { id };
 }
 
