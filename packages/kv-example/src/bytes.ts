@@ -6,6 +6,7 @@ export type BytesLike = Uint8Array | string;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const NON_ASCII = /[\u0080-\uffff]/;
+const SHORT_KEY = 64;
 
 /** Encodes a string as UTF-8; passes bytes through unchanged. */
 export function toBytes(input: BytesLike): Uint8Array {
@@ -29,6 +30,8 @@ export function byteLength(input: BytesLike): number {
  */
 export function keyId(key: BytesLike): string {
   if (typeof key === 'string') return NON_ASCII.test(key) ? Buffer.from(key, 'utf8').toString('latin1') : key;
+  // Short keys (the common case, e.g. during replay): no Buffer wrapper per key.
+  if (key.byteLength <= SHORT_KEY) return String.fromCharCode.apply(null, key as unknown as number[]);
   return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }
 
