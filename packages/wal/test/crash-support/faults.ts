@@ -43,6 +43,8 @@ export interface FaultResult {
   violations: string[];
 }
 
+/** Crash outcomes checked on forks of the disk, besides the crash of the disk itself. */
+const EXTRA_OUTCOMES = 3;
 /** Workload steps of the faulty phase. */
 const STEPS = 60;
 const SEGMENT = 1024;
@@ -77,9 +79,10 @@ export function describeFaultCase(c: FaultCase): string {
  *    from appends and syncs; `ERR_IO` from recovery, readers and GC); after a failed append the WAL is
  *    `failed`, rejects later appends and syncs with `ERR_FAILED`, reports `onFailed` once, and
  *    still reads a consistent log;
- * 4. the process ends (power loss or `close()`), the WAL is reopened without faults, and the log
- *    must hold every acknowledged record (durable acks, `sync()`, `durablePosition`) in order with
- *    no hole, no foreign record and no partial batch; it must accept appends again.
+ * 4. the process ends (`close()` or not), the disk loses power (and so do 3 forks of it, with
+ *    other crash outcomes), the WAL is reopened without faults, and each log must hold every
+ *    acknowledged record (durable acks, `sync()`, `durablePosition`) in order with no hole, no
+ *    foreign record and no partial batch; the reopened WAL must accept appends again.
  */
 export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
   const rng = new Rng(c.seed);
@@ -238,6 +241,23 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
 
   // ---- 3. power loss (or the closed process), reopen without faults, verify ----
   memory.clearFaults();
+  // Extra crash outcomes of the same disk: a durability claim the fsyncs do not back is caught
+  // even when one crash happens to keep the unsynced bytes.
+  for (let outcome = 1; outcome <= EXTRA_OUTCOMES; outcome++) {
+    const disk = memory.fork({ seed: c.seed * 100 + outcome });
+    disk.crash({ mode: outcome % 2 === 0 ? 'prefix' : 'subset' });
+    try {
+      const { wal } = await Wal.open({ storage: disk, fsync: 'always', maxSegmentSize: SEGMENT, preallocate: c.preallocate });
+      try {
+        const check = checkRecovery(model, await readAll(wal, profile));
+        violations.push(...check.violations.map((v) => `crash outcome ${outcome}: ${v}`));
+      } finally {
+        await wal.close();
+      }
+    } catch (error) {
+      violations.push(`crash outcome ${outcome}: reopen failed: ${describeError(error)}`);
+    }
+  }
   memory.crash();
   const reopened = await Wal.open({ storage: new ProcessStorage(memory), fsync: 'always', maxSegmentSize: SEGMENT, preallocate: c.preallocate }).catch(
     (error: unknown) => {
