@@ -8,6 +8,7 @@ import { readLog, type LogView, type ReaderCursor } from './reader.js';
 import { recover, type SkippedRegion } from './recovery.js';
 import { segmentName } from './segment-name.js';
 import { SegmentTable } from './segment-table.js';
+import { removeStaleSpares } from './spare-segment.js';
 import type {
   AppendOptions,
   Position,
@@ -126,6 +127,9 @@ export class Wal implements AsyncDisposable {
       segments.forEach((s, i) => table.add(s.id, s.size, s.fileSize, i === segments.length - 1));
       let writer: Writer | undefined;
       if (!cfg.readOnly) {
+        await removeStaleSpares(storage).catch((error: unknown) => {
+          throw ioError(`removing spare segments of ${storage.description}`, error);
+        });
         const last = segments[segments.length - 1];
         const id = last?.id ?? 0;
         const file = await storage.open(segmentName(id), { create: true }).catch((error: unknown) => {

@@ -4,6 +4,7 @@ import { WalError, toError } from './errors.js';
 import { RecordEncoder } from './encoder.js';
 import { hook } from './observer.js';
 import { segmentName } from './segment-name.js';
+import { SpareSegment } from './spare-segment.js';
 import type { SegmentTable } from './segment-table.js';
 import type { FsyncPolicy, Position, WalObserver } from './types.js';
 
@@ -77,6 +78,9 @@ export class Writer {
   private readonly table: SegmentTable;
   /** Encodes appends (uncompressed records share a slab, see RecordEncoder). */
   readonly encoder: RecordEncoder;
+  /** The next segment, prepared in the background once the active one is half full. */
+  private readonly spare: SpareSegment | undefined;
+  private readonly spareAt: number;
 
   private readonly onAppend: WalObserver['onAppend'];
   private readonly onFsync: WalObserver['onFsync'];
@@ -126,6 +130,8 @@ export class Writer {
     this.intent = new BatchIntentLog(options.storage);
     this.table = table;
     this.encoder = new RecordEncoder(options.maxRecordSize);
+    this.spare = options.preallocate ? new SpareSegment(options.storage, options.maxSegmentSize) : undefined;
+    this.spareAt = this.spare === undefined ? Infinity : options.maxSegmentSize / 2;
     this.onAppend = hook(options.observer, 'onAppend');
     this.onFsync = hook(options.observer, 'onFsync');
     this.onSegmentRolled = hook(options.observer, 'onSegmentRolled');
@@ -392,6 +398,7 @@ export class Writer {
       this.appendedBytes += runBytes;
       this.table.setSize(segmentId, offset, Math.max(active.fileSize, offset));
       if (offset > active.fileSize) active.fileSize = offset;
+      if (offset >= this.spareAt) this.spare?.prepare(segmentId + 1);
       this.notifyWrite();
       if (this.unsyncedBytes >= this.batchMaxBytes) this.startSync();
     }
@@ -523,19 +530,7 @@ export class Writer {
     }
     await this.syncNow(true);
     const nextId = previous.id + 1;
-    const name = segmentName(nextId);
-    const file = await this.storage.open(name, { create: true });
-    let fileSize = await file.size();
-    if (fileSize > 0) {
-      // A leftover file with this id (never expected: recovery quarantines later segments).
-      await file.truncate(0);
-      fileSize = 0;
-    }
-    if (this.preallocate) {
-      await file.preallocate(this.maxSegmentSize);
-      await file.datasync();
-      fileSize = this.maxSegmentSize;
-    }
+    const { file, fileSize } = (await this.spare?.take(nextId)) ?? (await this.createSegment(nextId));
     await this.storage.syncDir();
     await previous.file.close();
     this.table.finish(previous.id, previous.size);
@@ -547,6 +542,28 @@ export class Writer {
       this.onSegmentRolled({ segmentId: nextId, previousSegmentId: previous.id, previousSize: previous.size });
     }
     this.notifyWrite();
+  }
+
+  /** Creates (and preallocates) segment `id` in the foreground. */
+  private async createSegment(id: number): Promise<{ file: StorageFile; fileSize: number }> {
+    const file = await this.storage.open(segmentName(id), { create: true });
+    try {
+      let fileSize = await file.size();
+      if (fileSize > 0) {
+        // A leftover file with this id (never expected: recovery quarantines later segments).
+        await file.truncate(0);
+        fileSize = 0;
+      }
+      if (this.preallocate) {
+        await file.preallocate(this.maxSegmentSize);
+        await file.datasync();
+        fileSize = this.maxSegmentSize;
+      }
+      return { file, fileSize };
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
@@ -621,6 +638,7 @@ export class Writer {
       }
       await this.intent.close(this.failure === undefined);
     } finally {
+      await this.spare?.discard();
       await active.file.close();
       this.notifyWrite();
     }

@@ -340,3 +340,33 @@ describe('observer isolation', () => {
     }
   });
 });
+
+describe('background segment preparation', () => {
+  it('prepares the next segment once the active one is half full and rotates by renaming it', async () => {
+    const storage = new MemoryStorage();
+    const stale = await storage.open('000042.wal.next', { create: true });
+    await stale.close();
+    const { wal } = await Wal.open({ storage, fsync: 'os', preallocate: true, maxSegmentSize: 4096 });
+    expect(await storage.exists('000042.wal.next')).toBe(false);
+    await wal.append(record(1));
+    await settle();
+    expect(await storage.exists('000001.wal.next')).toBe(false);
+    let last = wal.writtenPosition;
+    while (last.offset < 2048) {
+      await wal.append(record(3));
+      last = wal.writtenPosition;
+    }
+    await settle();
+    expect(await storage.exists('000001.wal.next')).toBe(true);
+    while (wal.writtenPosition.segmentId === 0) await wal.append(record(4));
+    expect(await storage.exists('000001.wal.next')).toBe(false);
+    const segment = await storage.open('000001.wal');
+    expect(await segment.size()).toBe(4096);
+    await segment.close();
+    await wal.close();
+    expect((await storage.list()).filter((n) => n.endsWith('.next'))).toEqual([]);
+    const reopened = await Wal.open({ storage, preallocate: true, maxSegmentSize: 4096 });
+    expect(reopened.recovery.corruptions).toEqual([]);
+    await reopened.wal.close();
+  });
+});
