@@ -1,7 +1,7 @@
 import { MemoryStorage, type CrashMode } from '@nori/storage';
 import { Wal, type FsyncPolicy } from '../../src/index.js';
 import { checkReport } from './campaign.js';
-import { LogModel, checkRecovery, type ExpectedLog } from './model.js';
+import { LogModel, checkRecovery, withoutWithdrawn, type ExpectedLog } from './model.js';
 import { ProcessStorage, type StorageLie } from './process-storage.js';
 import { Rng } from './prng.js';
 import { SMALL_RECORDS } from './records.js';
@@ -78,7 +78,8 @@ export async function runCrashSweep(options: CrashSweepOptions): Promise<CrashSw
         const { wal: recovered, recovery } = await Wal.open({ ...config, storage: disk });
         try {
           const entries = await readAll(recovered, SMALL_RECORDS);
-          const problems = [...checkRecovery(snapshot.expected, entries).violations, ...checkReport(recovery, entries, recovered)];
+          const expected = withoutWithdrawn(snapshot.expected, model.withdrawn);
+          const problems = [...checkRecovery(expected, entries).violations, ...checkReport(recovery, entries, recovered)];
           if (problems.length > 0) failures.push(`${where}: ${problems.join('; ')}`);
         } finally {
           await recovered.close();
