@@ -9,6 +9,11 @@ import type { SegmentTable } from './segment-table.js';
 import type { FsyncPolicy, Position, WalObserver } from './types.js';
 
 const RESOLVED = Promise.resolve();
+
+/** Background fsync granularity: an eighth of a segment, at least 1 MiB. */
+export function bytesPerSync(maxSegmentSize: number): number {
+  return Math.max(1024 * 1024, Math.floor(maxSegmentSize / 8));
+}
 const QUEUED = 0;
 const WAITING_ROOM = 1;
 const WAITING_SYNC = 2;
@@ -72,7 +77,12 @@ export class Writer {
   private readonly preallocate: boolean;
   private readonly alwaysDurable: boolean;
   private readonly batchWindowMs: number;
-  private readonly batchMaxBytes: number;
+  /**
+   * Unsynced bytes that start a background fsync: the batch policy's `maxBytes`, and at most
+   * {@link bytesPerSync} for every policy, so dirty data stays bounded and a rotation never has
+   * a whole segment to flush.
+   */
+  private readonly syncThreshold: number;
   private readonly maxQueuedBytes: number;
   private readonly intent: BatchIntentLog;
   private readonly table: SegmentTable;
@@ -125,7 +135,8 @@ export class Writer {
     this.preallocate = options.preallocate;
     this.alwaysDurable = options.policy.kind === 'always';
     this.batchWindowMs = options.policy.kind === 'batch' ? options.policy.windowMs : 0;
-    this.batchMaxBytes = options.policy.kind === 'batch' ? (options.policy.maxBytes ?? Infinity) : Infinity;
+    const batchMaxBytes = options.policy.kind === 'batch' ? (options.policy.maxBytes ?? Infinity) : Infinity;
+    this.syncThreshold = Math.min(batchMaxBytes, bytesPerSync(options.maxSegmentSize));
     this.maxQueuedBytes = options.maxQueuedBytes;
     this.intent = new BatchIntentLog(options.storage);
     this.table = table;
@@ -285,7 +296,7 @@ export class Writer {
     }
     if (this.failure !== undefined) return;
     if (!this.busy && this.queue.length === 0 && this.roomWaiters.length === 0) this.encoder.recycle();
-    if (this.syncWaiters.length > 0 || this.unsyncedBytes >= this.batchMaxBytes) this.startSync();
+    if (this.syncWaiters.length > 0 || this.unsyncedBytes >= this.syncThreshold) this.startSync();
     else if (this.batchWindowMs > 0 && this.unsyncedBytes > 0) this.scheduleBatchSync();
   }
 
@@ -400,7 +411,7 @@ export class Writer {
       if (offset > active.fileSize) active.fileSize = offset;
       if (offset >= this.spareAt) this.spare?.prepare(segmentId + 1);
       this.notifyWrite();
-      if (this.unsyncedBytes >= this.batchMaxBytes) this.startSync();
+      if (this.unsyncedBytes >= this.syncThreshold) this.startSync();
     }
     this.admitWaiters();
   }
