@@ -5,11 +5,6 @@ export function comparePositions(a: Position, b: Position): number {
   return a.segmentId === b.segmentId ? a.offset - b.offset : a.segmentId - b.segmentId;
 }
 
-/** A fresh, frozen-free copy (positions handed to callers are never shared with internals). */
-export function position(segmentId: number, offset: number): Position {
-  return { segmentId, offset };
-}
-
 /** True when `value` looks like a valid position (non-negative safe integers). */
 export function isPosition(value: unknown): value is Position {
   if (typeof value !== 'object' || value === null) return false;

@@ -5,7 +5,7 @@ import { hook } from './observer.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
 import { SegmentScanner } from './segment-scanner.js';
 import { copyRange, dataEnd, isZeroRange, resync, scanRegion, truncateDurably, zeroRange } from './segment-io.js';
-import type { CorruptionInfo, Position, RecoveryMode, RecoveryReport, WalObserver } from './types.js';
+import type { CorruptionInfo, RecoveryMode, RecoveryReport, WalObserver } from './types.js';
 
 /** Folder (inside the WAL directory) that receives bytes and segments recovery moved away. */
 export const QUARANTINE_DIR = 'quarantine';
@@ -344,10 +344,4 @@ class Recovery {
  */
 export async function recover(storage: Storage, options: RecoveryOptions): Promise<RecoveryResult> {
   return new Recovery(storage, options).run();
-}
-
-/** The position just after the last recovered record. */
-export function endPosition(segments: readonly RecoveredSegment[]): Position {
-  const last = segments[segments.length - 1];
-  return last === undefined ? { segmentId: 0, offset: 0 } : { segmentId: last.id, offset: last.size };
 }

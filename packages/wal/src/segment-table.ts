@@ -61,11 +61,6 @@ export class SegmentTable {
     return this.entries.get(id)?.active ?? false;
   }
 
-  /** True if segment `id` exists. */
-  has(id: number): boolean {
-    return this.entries.has(id);
-  }
-
   /** Segment ids in increasing order. */
   ids(): readonly number[] {
     return this.ordered;

@@ -162,11 +162,6 @@ export class Writer {
     return { segmentId: this.durableSegment, offset: this.durableOffset };
   }
 
-  /** The active segment (readers bound their reads by its logical size). */
-  get activeSegment(): Readonly<ActiveSegment> {
-    return this.active;
-  }
-
   /** The error that failed the WAL, if any. */
   get failed(): WalError | undefined {
     return this.failure;
