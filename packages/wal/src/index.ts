@@ -16,6 +16,7 @@ export {
 } from './config.js';
 export { QUARANTINE_DIR } from './recovery.js';
 export { BATCH_INTENT_FILE } from './batch-intent.js';
+export { SKIPPED_REGIONS_FILE } from './skipped-regions.js';
 export { segmentName, parseSegmentName } from './segment-name.js';
 export { comparePositions } from './position.js';
 export type {

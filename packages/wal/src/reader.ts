@@ -39,6 +39,20 @@ function waitForChange(view: LogView, signal: AbortSignal | undefined): Promise<
   });
 }
 
+/** The first skipped region of `regions` that starts at or after `offset`. */
+function regionFrom(regions: readonly SkippedRegion[] | undefined, offset: number): SkippedRegion | undefined {
+  if (regions === undefined) return undefined;
+  let best: SkippedRegion | undefined;
+  for (const region of regions) if (region.from >= offset && (best === undefined || region.from < best.from)) best = region;
+  return best;
+}
+
+/** Where a scan from `offset` must stop: the segment's logical size or the next skipped region. */
+function scanLimit(regions: readonly SkippedRegion[] | undefined, offset: number, size: number): number {
+  const region = regionFrom(regions, offset);
+  return region === undefined ? size : Math.min(size, region.from);
+}
+
 function isAborted(signal: AbortSignal | undefined): boolean {
   return signal !== undefined && signal.aborted;
 }
@@ -77,6 +91,12 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
     if (from.offset > size) {
       throw invalidPosition(`offset ${from.offset} is past the end (${size}) of segment ${segmentName(from.segmentId)}`);
     }
+    const inside = view.skips.get(from.segmentId)?.find((r) => from.offset > r.from && from.offset < r.to);
+    if (inside !== undefined) {
+      throw invalidPosition(
+        `offset ${from.offset} of segment ${segmentName(from.segmentId)} is inside a region recovery skipped (${inside.from}..${inside.to})`,
+      );
+    }
     segmentId = from.segmentId;
     offset = from.offset;
     verifyFirst = true;
@@ -107,7 +127,9 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
         }
         throw error;
       }
-      scanner.open(file, offset, limit);
+      // Never parse bytes inside a region salvage skipped: scans stop at its start and resume at its end.
+      const regions = view.skips.get(segmentId);
+      scanner.open(file, offset, scanLimit(regions, offset, limit));
       let nextSegment: number | undefined;
       while (nextSegment === undefined) {
         const status = scanner.step();
@@ -136,10 +158,20 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
         }
         if (status === 'end') {
           view.checkOpen();
+          const at = scanner.offset;
+          const region = regionFrom(regions, at);
           const current = table.sizeOf(segmentId);
-          if (current !== undefined && current > scanner.limit) {
-            scanner.setLimit(current);
+          if (region !== undefined && region.from === at && current !== undefined && region.to <= current) {
+            scanner.open(file, region.to, scanLimit(regions, region.to, current));
+            verifyFirst = false;
             continue;
+          }
+          if (current !== undefined) {
+            const limitNow = scanLimit(regions, at, current);
+            if (limitNow > scanner.limit) {
+              scanner.setLimit(limitNow);
+              continue;
+            }
           }
           if (table.isActive(segmentId) || table.nextAfter(segmentId) === undefined) {
             if (!follow) return;
@@ -151,11 +183,6 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
           continue;
         }
         const bad = scanner.badOffset;
-        const skip = view.skips.get(segmentId)?.find((region) => region.from === bad);
-        if (skip !== undefined) {
-          scanner.open(file, skip.to, scanner.limit);
-          continue;
-        }
         if (verifyFirst) {
           throw invalidPosition(`no record starts at offset ${bad} of segment ${segmentName(segmentId)}`);
         }

@@ -5,6 +5,13 @@ import { hook } from './observer.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
 import { SegmentScanner } from './segment-scanner.js';
 import { copyRange, dataEnd, isZeroRange, resync, scanRegion, truncateDurably, zeroRange } from './segment-io.js';
+import {
+  SKIPPED_REGIONS_FILE,
+  readSkippedRegions,
+  spanKey,
+  writeSkippedRegions,
+  type SkippedSpan,
+} from './skipped-regions.js';
 import type { CorruptionInfo, RecoveryMode, RecoveryReport, WalObserver } from './types.js';
 
 /** Folder (inside the WAL directory) that receives bytes and segments recovery moved away. */
@@ -17,6 +24,11 @@ export interface RecoveredSegment {
   size: number;
   /** Length of the file on disk (may include a preallocated zero tail). */
   fileSize: number;
+  /**
+   * The segment's logical end is followed by bytes salvage skipped: nothing may be appended to
+   * it (a writable open starts the next segment instead).
+   */
+  sealed: boolean;
 }
 
 /** A region salvage recovery skipped inside a segment. */
@@ -31,6 +43,12 @@ export interface RecoveryResult {
   segments: RecoveredSegment[];
   /** Salvage: damaged regions inside segments, by segment id, that readers jump over. */
   skips: Map<number, SkippedRegion[]>;
+  /** Skipped regions in effect (known ones still present plus new ones), in log order. */
+  regions: SkippedSpan[];
+  /** Regions this recovery's salvage found (their bytes get a copy in `quarantine/`). */
+  freshRegions: SkippedSpan[];
+  /** True when `regions` differs from what `salvaged.json` holds (it must be rewritten before the log grows). */
+  regionsChanged: boolean;
 }
 
 /** Recovery options (resolved config subset). */
@@ -54,6 +72,12 @@ class Recovery {
   private readonly quarantineNames = new Set<string>();
   private dirChanged = false;
   private readonly onCorruption: WalObserver['onCorruption'];
+  /** Regions listed in `salvaged.json`. */
+  private known: SkippedSpan[] = [];
+  /** Regions in effect after this recovery (honoured known ones and new ones), in log order. */
+  private readonly effective: SkippedSpan[] = [];
+  private readonly effectiveKeys = new Set<string>();
+  private readonly fresh: SkippedSpan[] = [];
 
   constructor(
     private readonly storage: Storage,
@@ -85,11 +109,12 @@ class Recovery {
       .filter((id): id is number => id !== undefined)
       .sort((a, b) => a - b);
     const intent = await readIntentFile(this.storage);
+    this.known = await readSkippedRegions(this.storage);
 
     for (let index = 0; index < ids.length; index++) {
       const id = ids[index] as number;
       const previous = index > 0 ? (ids[index - 1] as number) : undefined;
-      if (previous !== undefined && id !== previous + 1) {
+      if (previous !== undefined && id !== previous + 1 && !this.knownGap(previous, id)) {
         const stop = await this.missingSegments(previous, id, ids.slice(index));
         if (stop) break;
       }
@@ -113,10 +138,52 @@ class Recovery {
 
     const last = this.segments[this.segments.length - 1];
     this.report.segments = this.segments.length;
-    this.report.lastPosition = last === undefined ? { segmentId: 0, offset: 0 } : { segmentId: last.id, offset: last.size };
+    this.report.lastPosition =
+      last === undefined
+        ? { segmentId: 0, offset: 0 }
+        : last.sealed
+          ? { segmentId: last.id + 1, offset: 0 }
+          : { segmentId: last.id, offset: last.size };
     if (this.report.tail === 'none' && last !== undefined) this.report.tail = 'clean';
     this.report.durationMs = performance.now() - this.start;
-    return { report: this.report, segments: this.segments, skips: this.skips };
+    const knownKeys = new Set(this.known.map(spanKey));
+    const regionsChanged = knownKeys.size !== this.effectiveKeys.size || [...knownKeys].some((key) => !this.effectiveKeys.has(key));
+    return {
+      report: this.report,
+      segments: this.segments,
+      skips: this.skips,
+      regions: this.effective,
+      freshRegions: this.fresh,
+      regionsChanged,
+    };
+  }
+
+  /** A gap in segment ids that a known cross-segment region (already honoured) explains. */
+  private knownGap(previous: number, next: number): boolean {
+    return this.known.some((r) => r.from.segmentId === previous && r.to.segmentId === next && this.effectiveKeys.has(spanKey(r)));
+  }
+
+  /** Adds a region to the effective list (and the report, and the readers' skip map). */
+  private keep(span: SkippedSpan, fresh: boolean): void {
+    const key = spanKey(span);
+    if (this.effectiveKeys.has(key)) return;
+    this.effectiveKeys.add(key);
+    this.effective.push(span);
+    if (fresh) this.fresh.push(span);
+    this.report.skipped.push({ from: { ...span.from }, to: { ...span.to } });
+    if (span.from.segmentId === span.to.segmentId) this.addSkip(span.from.segmentId, span.from.offset, span.to.offset);
+  }
+
+  /** A known region is met again: skip it (strict refuses a log with holes). */
+  private honour(span: SkippedSpan): void {
+    if (this.options.mode === 'strict') {
+      throw new WalError(
+        'ERR_CORRUPTION',
+        `strict recovery: ${segmentName(span.from.segmentId)} has a region salvage skipped at offset ${span.from.offset} ` +
+          `(listed in ${SKIPPED_REGIONS_FILE}); the log has a hole; nothing was modified`,
+      );
+    }
+    this.keep(span, false);
   }
 
   /** Scans one segment; returns true when recovery stops here (later segments handled). */
@@ -126,13 +193,35 @@ class Recovery {
     try {
       const fileSize = await file.size();
       this.report.bytesScanned += fileSize;
-      const segment: RecoveredSegment = { id, size: fileSize, fileSize };
+      const segment: RecoveredSegment = { id, size: fileSize, fileSize, sealed: false };
       this.segments.push(segment);
+      // Regions salvage skipped before (salvaged.json) that still fit this file, in order.
+      const known = this.known
+        .filter((r) => r.from.segmentId === id && r.to.segmentId === id && r.to.offset <= fileSize)
+        .sort((a, b) => a.from.offset - b.from.offset);
+      const cuts = this.known.filter((r) => r.from.segmentId === id && r.to.segmentId > id && r.from.offset <= fileSize);
+      const cutAt = cuts.length === 0 ? undefined : Math.min(...cuts.map((r) => r.from.offset));
+      let nextKnown = 0;
       let from = 0;
       for (;;) {
-        const scan = await scanRegion(this.scanner, file, from, fileSize);
+        while (nextKnown < known.length && (known[nextKnown] as SkippedSpan).from.offset < from) nextKnown++;
+        const region = known[nextKnown];
+        const stop = region !== undefined ? region.from.offset : (cutAt ?? fileSize);
+        const scan = await scanRegion(this.scanner, file, from, stop);
         this.report.records += scan.records;
         if (scan.status === 'end') {
+          if (region !== undefined) {
+            this.honour(region);
+            nextKnown++;
+            from = region.to.offset;
+            continue;
+          }
+          if (cutAt !== undefined) {
+            for (const cut of cuts) if (cut.from.offset === cutAt) this.honour(cut);
+            segment.size = cutAt;
+            segment.sealed = true;
+            return false;
+          }
           segment.size = fileSize;
           return false;
         }
@@ -149,7 +238,13 @@ class Recovery {
           }
           return false;
         }
-        const next = await resync(file, bad, fileSize, this.options.maxRecordSize);
+        // Nothing after a known cut can start a record: the cut says it is garbage.
+        let next = await resync(file, bad, cutAt ?? fileSize, this.options.maxRecordSize);
+        // New damage that runs into known regions swallows them.
+        while (next >= 0 && nextKnown < known.length && (known[nextKnown] as SkippedSpan).from.offset <= next) {
+          next = Math.max(next, (known[nextKnown] as SkippedSpan).to.offset);
+          nextKnown++;
+        }
         // Later segments that hold nothing (created by a rotation just before the crash) do not
         // make this one less of a tail.
         if (next < 0 && (isLast || (await this.allEmpty(later)))) {
@@ -179,8 +274,7 @@ class Recovery {
         }
         if (this.options.mode === 'salvage') {
           if (next >= 0) {
-            this.addSkip(id, bad, next);
-            this.report.skipped.push({ from: { segmentId: id, offset: bad }, to: { segmentId: id, offset: next } });
+            this.keep({ from: { segmentId: id, offset: bad }, to: { segmentId: id, offset: next } }, true);
             this.emitCorruption(info, 'skipped');
             from = next;
             continue;
@@ -188,7 +282,7 @@ class Recovery {
           // Nothing valid in the rest of this (not last) segment: the segment ends here for readers.
           segment.size = bad;
           const nextId = later[0] ?? id + 1;
-          this.report.skipped.push({ from: { segmentId: id, offset: bad }, to: { segmentId: nextId, offset: 0 } });
+          this.keep({ from: { segmentId: id, offset: bad }, to: { segmentId: nextId, offset: 0 } }, true);
           this.emitCorruption(info, 'skipped');
           return false;
         }
@@ -237,10 +331,7 @@ class Recovery {
     }
     if (this.options.mode === 'salvage') {
       const prior = this.segments[this.segments.length - 1];
-      this.report.skipped.push({
-        from: { segmentId: previous, offset: prior?.size ?? 0 },
-        to: { segmentId: next, offset: 0 },
-      });
+      this.keep({ from: { segmentId: previous, offset: prior?.size ?? 0 }, to: { segmentId: next, offset: 0 } }, true);
       this.emitCorruption(info, 'skipped');
       return false;
     }
@@ -344,4 +435,50 @@ class Recovery {
  */
 export async function recover(storage: Storage, options: RecoveryOptions): Promise<RecoveryResult> {
   return new Recovery(storage, options).run();
+}
+
+/** A free name `quarantine/<base>` (`.1`, `.2`, ... appended on collisions). */
+async function freeQuarantineName(storage: Storage, base: string): Promise<string> {
+  let candidate = `${QUARANTINE_DIR}/${base}`;
+  for (let n = 1; await storage.exists(candidate); n++) candidate = `${QUARANTINE_DIR}/${base}.${n}`;
+  return candidate;
+}
+
+/**
+ * Makes the regions salvage skipped permanent, before the log grows past them: the bytes of each
+ * newly skipped region are copied to `quarantine/NNNNNN.wal.skipped-<offset>` (for the
+ * operator; the segment keeps them, positions never move), then `salvaged.json` is replaced
+ * crash-safely with every region in effect. Resolves with the quarantine copies made.
+ */
+export async function persistSkippedRegions(
+  storage: Storage,
+  regions: readonly SkippedSpan[],
+  fresh: readonly SkippedSpan[],
+): Promise<string[]> {
+  const copies: string[] = [];
+  for (const span of fresh) {
+    const name = segmentName(span.from.segmentId);
+    if (!(await storage.exists(name))) continue;
+    const file = await storage.open(name, { readOnly: true });
+    try {
+      // The rest of a segment may end in preallocated zeros: those are not copied.
+      const end =
+        span.to.segmentId === span.from.segmentId
+          ? span.to.offset
+          : await dataEnd(file, span.from.offset, await file.size());
+      if (end <= span.from.offset) continue;
+      await storage.mkdir(QUARANTINE_DIR);
+      const target = await freeQuarantineName(storage, `${name}.skipped-${span.from.offset}`);
+      await copyRange(storage, file, span.from.offset, end, target);
+      copies.push(target);
+    } finally {
+      await file.close();
+    }
+  }
+  if (copies.length > 0) {
+    await storage.syncDir();
+    await storage.syncDir(QUARANTINE_DIR);
+  }
+  await writeSkippedRegions(storage, regions);
+  return copies;
 }

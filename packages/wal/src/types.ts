@@ -24,8 +24,11 @@ export type FsyncPolicy =
  * - `tolerate-tail` (default): truncate a torn or zero-filled tail of the last segment; damage
  *   followed by valid records is handled like `point-in-time` and reported in `corruptions`.
  * - `point-in-time`: stop at the first damage; later bytes and segments go to `quarantine/`.
- * - `strict`: any damage (including a torn tail) throws `ERR_CORRUPTION`; nothing is modified.
- * - `salvage`: skip damaged regions by resyncing on the next valid record, and report them.
+ * - `strict`: any damage (including a torn tail, or a region an earlier salvage skipped) throws
+ *   `ERR_CORRUPTION`; nothing is modified.
+ * - `salvage`: skip damaged regions by resyncing on the next valid record, and report them. The
+ *   regions are recorded in `salvaged.json` before the log grows, and every later open (any mode
+ *   but `strict`) skips them too.
  */
 export type RecoveryMode = 'tolerate-tail' | 'point-in-time' | 'strict' | 'salvage';
 

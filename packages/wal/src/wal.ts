@@ -5,7 +5,8 @@ import { WalError, errorCode, ioError } from './errors.js';
 import { hook } from './observer.js';
 import { isPosition } from './position.js';
 import { readLog, type LogView, type ReaderCursor } from './reader.js';
-import { recover, type SkippedRegion } from './recovery.js';
+import { persistSkippedRegions, recover, type SkippedRegion } from './recovery.js';
+import { removeStaleSkippedTmp } from './skipped-regions.js';
 import { segmentName } from './segment-name.js';
 import { SegmentTable } from './segment-table.js';
 import { removeStaleSpares } from './spare-segment.js';
@@ -124,20 +125,25 @@ export class Wal implements AsyncDisposable {
       }
       const { report, segments, skips } = result;
       const table = new SegmentTable();
-      segments.forEach((s, i) => table.add(s.id, s.size, s.fileSize, i === segments.length - 1));
+      const last = segments[segments.length - 1];
+      // A segment whose logical end is followed by skipped bytes is never appended to (new
+      // records would land behind garbage): the next segment becomes the active one.
+      const sealed = last?.sealed === true && !cfg.readOnly;
+      segments.forEach((s, i) => table.add(s.id, s.size, s.fileSize, i === segments.length - 1 && !sealed));
       let writer: Writer | undefined;
       if (!cfg.readOnly) {
-        await removeStaleSpares(storage).catch((error: unknown) => {
-          throw ioError(`removing spare segments of ${storage.description}`, error);
-        });
-        const last = segments[segments.length - 1];
-        const id = last?.id ?? 0;
+        await removeStaleSpares(storage)
+          .then(() => removeStaleSkippedTmp(storage))
+          .catch((error: unknown) => {
+            throw ioError(`removing leftover files of ${storage.description}`, error);
+          });
+        const id = last === undefined ? 0 : sealed ? last.id + 1 : last.id;
         const file = await storage.open(segmentName(id), { create: true }).catch((error: unknown) => {
           throw ioError(`opening the active segment of ${storage.description}`, error);
         });
         try {
-          let fileSize = last?.fileSize ?? 0;
-          const size = last?.size ?? 0;
+          let fileSize = sealed ? await file.size() : (last?.fileSize ?? 0);
+          const size = sealed ? 0 : (last?.size ?? 0);
           // Only an empty active segment is preallocated here: extending a recovered one would
           // write up to maxSegmentSize of zeros (storage 'zeros' mode) before the first append.
           // It grows with appends; every segment created by a rotation is preallocated.
@@ -148,7 +154,7 @@ export class Wal implements AsyncDisposable {
           // Recovered bytes may still sit in the page cache (os policy + process crash): make
           // them durable so durablePosition tells the truth.
           await file.datasync();
-          if (last === undefined) {
+          if (last === undefined || sealed) {
             await storage.syncDir();
             table.add(id, 0, fileSize, true);
           } else {
@@ -163,6 +169,13 @@ export class Wal implements AsyncDisposable {
               maxQueuedBytes: cfg.maxQueuedBytes,
               maxRecordSize: cfg.maxRecordSize,
               observer: cfg.observer,
+              // Salvage's regions become permanent before the log grows past them; a WAL closed
+              // without appending leaves the directory as recovery left it.
+              beforeFirstWrite: result.regionsChanged
+                ? async () => {
+                    await persistSkippedRegions(storage, result.regions, result.freshRegions);
+                  }
+                : undefined,
             },
             { id, file, size, fileSize },
             table,

@@ -1,0 +1,127 @@
+import type { Storage } from '@nori/storage';
+import { WalError, errorCode } from './errors.js';
+import { isPosition } from './position.js';
+import type { Position } from './types.js';
+
+/**
+ * Side file listing the regions salvage recovery skipped (never inside segments). Every later
+ * open, in any mode, jumps over them instead of treating them as new damage.
+ */
+export const SKIPPED_REGIONS_FILE = 'salvaged.json';
+/** Temporary name of {@link SKIPPED_REGIONS_FILE} while it is rewritten (tmp + fsync + rename). */
+export const SKIPPED_REGIONS_TMP = `${SKIPPED_REGIONS_FILE}.tmp`;
+
+/**
+ * A damaged region skipped by salvage. Within one segment (`from.segmentId === to.segmentId`):
+ * bytes `[from.offset, to.offset)`. Across segments: the segment `from.segmentId` ends (for
+ * readers) at `from.offset`, and the segments between the two ids may be missing.
+ */
+export interface SkippedSpan {
+  from: Position;
+  to: Position;
+}
+
+interface FileContent {
+  version: 1;
+  regions: SkippedSpan[];
+}
+
+function invalid(message: string, cause?: unknown): WalError {
+  return new WalError(
+    'ERR_CORRUPTION',
+    `${SKIPPED_REGIONS_FILE} is invalid (${message}); it lists regions salvage recovery skipped: restore it or move the directory's records to a fresh log`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** Canonical key of a span (dedupe and comparison). */
+export function spanKey(span: SkippedSpan): string {
+  return `${span.from.segmentId}:${span.from.offset}-${span.to.segmentId}:${span.to.offset}`;
+}
+
+/** Parses the side file's bytes. @throws WalError `ERR_CORRUPTION` if it is not a valid list. */
+export function decodeSkippedRegions(bytes: Uint8Array): SkippedSpan[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (error) {
+    throw invalid('not JSON', error);
+  }
+  const content = parsed as Partial<FileContent> | null;
+  if (typeof content !== 'object' || content === null || content.version !== 1 || !Array.isArray(content.regions)) {
+    throw invalid('expected { "version": 1, "regions": [...] }');
+  }
+  const regions: SkippedSpan[] = [];
+  for (const region of content.regions as unknown[]) {
+    const span = region as Partial<SkippedSpan> | null;
+    if (typeof span !== 'object' || span === null || !isPosition(span.from) || !isPosition(span.to)) {
+      throw invalid('a region is not { from, to } positions');
+    }
+    const { from, to } = span;
+    const forward = to.segmentId > from.segmentId || (to.segmentId === from.segmentId && to.offset > from.offset);
+    if (!forward) throw invalid(`region ${spanKey({ from, to })} does not go forward`);
+    regions.push({ from: { segmentId: from.segmentId, offset: from.offset }, to: { segmentId: to.segmentId, offset: to.offset } });
+  }
+  return regions;
+}
+
+/** Encodes the side file (stable, human-readable). */
+export function encodeSkippedRegions(regions: readonly SkippedSpan[]): Uint8Array {
+  const content: FileContent = { version: 1, regions: regions.map((r) => ({ from: { ...r.from }, to: { ...r.to } })) };
+  return new TextEncoder().encode(`${JSON.stringify(content, null, 2)}\n`);
+}
+
+/** Reads the known skipped regions (empty when the side file is absent). */
+export async function readSkippedRegions(storage: Storage): Promise<SkippedSpan[]> {
+  let file;
+  try {
+    file = await storage.open(SKIPPED_REGIONS_FILE, { readOnly: true });
+  } catch (error) {
+    if (errorCode(error) === 'ERR_NOT_FOUND') return [];
+    throw error;
+  }
+  try {
+    const size = await file.size();
+    const bytes = new Uint8Array(size);
+    let read = 0;
+    while (read < size) {
+      const n = await file.read(bytes, read, size - read, read);
+      if (n <= 0) break;
+      read += n;
+    }
+    return decodeSkippedRegions(bytes.subarray(0, read));
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Replaces the side file crash-safely: written to a temporary name and fsynced, renamed over the
+ * old one, then the directory is fsynced. An empty list removes the file (durably). After a crash
+ * at any step the file holds either the old list or the new one, never a mix.
+ */
+export async function writeSkippedRegions(storage: Storage, regions: readonly SkippedSpan[]): Promise<void> {
+  if (regions.length === 0) {
+    if (await storage.exists(SKIPPED_REGIONS_FILE)) {
+      await storage.remove(SKIPPED_REGIONS_FILE);
+      await storage.syncDir();
+    }
+    return;
+  }
+  const bytes = encodeSkippedRegions(regions);
+  const file = await storage.open(SKIPPED_REGIONS_TMP, { create: true });
+  try {
+    if ((await file.size()) > 0) await file.truncate(0);
+    await file.writev([bytes], 0);
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+  await storage.rename(SKIPPED_REGIONS_TMP, SKIPPED_REGIONS_FILE);
+  await storage.syncDir();
+}
+
+/** Removes a temporary side file left by a crash during {@link writeSkippedRegions}. */
+export async function removeStaleSkippedTmp(storage: Storage): Promise<void> {
+  if (await storage.exists(SKIPPED_REGIONS_TMP)) await storage.remove(SKIPPED_REGIONS_TMP);
+}
