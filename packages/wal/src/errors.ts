@@ -14,6 +14,7 @@
  * - `ERR_INVALID_RECORD`: the record input is malformed (bad key/value type, bad ttl, ...).
  * - `ERR_COMPRESSION_UNAVAILABLE` / `ERR_COMPRESSION_FAILED`: passed through from the codec.
  * - `ERR_NOT_FOUND`: a read-only open of a directory that does not exist.
+ * - `ERR_INVALID_ARGUMENT`: an invalid option of a call (e.g. `read({ pollIntervalMs: 0 })`).
  * - `ERR_IO`: a storage operation failed outside the writer (recovery, readers, GC, close);
  *   `cause` holds the storage error. (Write and fsync failures of the writer are `ERR_FAILED`.)
  */
@@ -32,6 +33,7 @@ export type WalErrorCode =
   | 'ERR_COMPRESSION_UNAVAILABLE'
   | 'ERR_COMPRESSION_FAILED'
   | 'ERR_NOT_FOUND'
+  | 'ERR_INVALID_ARGUMENT'
   | 'ERR_IO';
 
 /** The one error class thrown by `@nori/wal`; `code` is stable, `cause` holds the underlying error. */

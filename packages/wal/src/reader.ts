@@ -1,8 +1,9 @@
 import type { Storage, StorageFile } from '@nori/storage';
 import { WalError, errorCode, ioError } from './errors.js';
 import { isPosition } from './position.js';
+import { isZeroRange } from './segment-io.js';
 import type { SkippedRegion } from './recovery.js';
-import { segmentName } from './segment-name.js';
+import { parseSegmentName, segmentName } from './segment-name.js';
 import { SegmentScanner } from './segment-scanner.js';
 import type { SegmentTable } from './segment-table.js';
 import type { ReadOptions, WalEntry } from './types.js';
@@ -24,6 +25,42 @@ export interface LogView {
   waitForWrite(): Promise<void>;
   /** Registers a reader for GC protection; returns the unregister function. */
   register(cursor: ReaderCursor): () => void;
+  /**
+   * True when another process may write the log (a `readOnly` WAL): following readers then poll
+   * the files for growth past the last segment recovery saw instead of waiting for our writer.
+   */
+  readonly polling: boolean;
+  /** Aborted when the WAL closes (wakes polling readers). */
+  readonly closed: AbortSignal;
+}
+
+/** Default `pollIntervalMs` of a following reader on a `readOnly` WAL. */
+export const DEFAULT_POLL_INTERVAL_MS = 50;
+
+/** The smallest segment id in storage greater than `id`, or undefined. */
+async function segmentAfter(storage: Storage, id: number): Promise<number | undefined> {
+  let best: number | undefined;
+  for (const name of await storage.list()) {
+    const candidate = parseSegmentName(name);
+    if (candidate !== undefined && candidate > id && (best === undefined || candidate < best)) best = candidate;
+  }
+  return best;
+}
+
+/** Waits `ms`, or less if the signal aborts or the WAL changes state (close). */
+function pause(view: LogView, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+    const done = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      view.closed.removeEventListener('abort', done);
+      resolve();
+    };
+    timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    view.closed.addEventListener('abort', done, { once: true });
+  });
 }
 
 function waitForChange(view: LogView, signal: AbortSignal | undefined): Promise<void> {
@@ -72,8 +109,16 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   const copy = options.copy !== false;
   const follow = options.follow === true;
   const signal = options.signal;
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  if (typeof pollIntervalMs !== 'number' || !Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) {
+    throw new WalError('ERR_INVALID_ARGUMENT', `pollIntervalMs must be a positive number of milliseconds, got ${String(pollIntervalMs)}`);
+  }
+  const polling = follow && view.polling;
   const table = view.table;
   const ids = table.ids();
+  // Segments up to this id were seen by recovery: their logical sizes are final. A polling
+  // reader reads past it straight from the files (another process appends there).
+  const lastRecovered = ids[ids.length - 1] ?? -1;
   let segmentId: number;
   let offset: number;
   let verifyFirst = false;
@@ -112,7 +157,18 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
     for (;;) {
       if (isAborted(signal)) return;
       view.checkOpen();
-      const limit = table.sizeOf(segmentId);
+      let limit = table.sizeOf(segmentId);
+      if (limit === undefined && polling && segmentId > lastRecovered) {
+        // A segment created by the other process after our recovery (or the log's first one).
+        const found = await segmentAfter(view.storage, segmentId - 1);
+        if (found === undefined) {
+          await pause(view, pollIntervalMs, signal);
+          continue;
+        }
+        segmentId = found;
+        cursor.segmentId = found;
+        limit = 0;
+      }
       if (limit === undefined) {
         // Empty log (no segment yet, read-only): nothing to read until something is written.
         if (!follow) return;
@@ -131,6 +187,8 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
       const regions = view.skips.get(segmentId);
       scanner.open(file, offset, scanLimit(regions, offset, limit));
       let nextSegment: number | undefined;
+      // Polling: offset at which a later segment was seen (one more look before moving on).
+      let finalCheckAt = -1;
       while (nextSegment === undefined) {
         const status = scanner.step();
         if (status === 'ok') {
@@ -151,7 +209,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
           continue;
         }
         if (status === 'need-data') {
-          if (!(await scanner.fill())) {
+          if (!(await scanner.fill()) && !(polling && segmentId >= lastRecovered)) {
             throw new WalError('ERR_CORRUPTION', `segment ${segmentName(segmentId)} is shorter than its logical size ${limit}`);
           }
           continue;
@@ -173,6 +231,40 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
               continue;
             }
           }
+        }
+        if (polling && segmentId >= lastRecovered && !(verifyFirst && status !== 'end')) {
+          // Tailing another process's log: whatever stops the scan at the end (a partial record,
+          // preallocated zeros) is waited for, never reported, until a later segment exists.
+          const at = status === 'end' ? scanner.offset : scanner.badOffset;
+          const size = await file.size();
+          const later = await segmentAfter(view.storage, segmentId);
+          if (later !== undefined) {
+            // The writer trims and fsyncs a segment before the next one exists: this one is
+            // final. Scan what is left once more, then move on (zeros are preallocated space).
+            if (finalCheckAt !== at) {
+              finalCheckAt = at;
+              scanner.open(file, at, scanLimit(regions, at, size));
+              continue;
+            }
+            if (at < size && !(await isZeroRange(file, at, size))) {
+              throw new WalError(
+                'ERR_CORRUPTION',
+                `corrupt record in segment ${segmentName(segmentId)} at offset ${at} (${scanner.badReason ?? 'unknown'})`,
+              );
+            }
+            nextSegment = later;
+            continue;
+          }
+          finalCheckAt = -1;
+          if (!(status === 'end' && size > scanner.limit)) {
+            await pause(view, pollIntervalMs, signal);
+            if (isAborted(signal)) return;
+            view.checkOpen();
+          }
+          scanner.open(file, at, scanLimit(regions, at, await file.size()));
+          continue;
+        }
+        if (status === 'end') {
           if (table.isActive(segmentId) || table.nextAfter(segmentId) === undefined) {
             if (!follow) return;
             await waitForChange(view, signal);

@@ -92,8 +92,14 @@ export interface AppendOptions {
 export interface ReadOptions {
   /** First record to return (a record boundary); default: the start of the oldest segment. */
   from?: Position;
-  /** Keep waiting for new records at the end instead of finishing. */
+  /**
+   * Keep waiting for new records at the end instead of finishing. On a `readOnly` WAL (another
+   * process writes) the reader polls the files for growth and new segments (see `pollIntervalMs`),
+   * never returns bytes past the last complete valid record and waits for a partly written one.
+   */
   follow?: boolean;
+  /** How often a following reader of a `readOnly` WAL looks for new records. Default 50 ms. */
+  pollIntervalMs?: number;
   /** Stops the iteration: the iterator then ends cleanly (no error). */
   signal?: AbortSignal;
   /** Copy key/value out of the read buffer (default true). With `false`, views are only valid until the next iteration. */

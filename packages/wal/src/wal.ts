@@ -57,6 +57,7 @@ export class Wal implements AsyncDisposable {
   private closing: Promise<void> | undefined;
   private closed = false;
   private gcChain: Promise<unknown> = Promise.resolve();
+  private readonly closedController = new AbortController();
 
   private constructor(
     config: ResolvedConfig,
@@ -85,6 +86,8 @@ export class Wal implements AsyncDisposable {
         this.readers.add(cursor);
         return () => this.readers.delete(cursor);
       },
+      polling: writer === undefined,
+      closed: this.closedController.signal,
     };
   }
 
@@ -353,7 +356,10 @@ export class Wal implements AsyncDisposable {
    * closing a WAL that had already failed resolves.
    */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
+    if (this.closing === undefined) {
+      this.closing = this.shutdown();
+      this.closedController.abort();
+    }
     return this.closing;
   }
 
