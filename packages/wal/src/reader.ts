@@ -144,7 +144,8 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
     }
     segmentId = from.segmentId;
     offset = from.offset;
-    verifyFirst = true;
+    // A position at the end is where the next record will be, not one that must already parse.
+    verifyFirst = from.offset < size;
   } else {
     segmentId = ids[0] ?? 0;
     offset = 0;

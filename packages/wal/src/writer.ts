@@ -560,10 +560,27 @@ export class Writer {
       await previous.file.truncate(previous.size);
       previous.fileSize = previous.size;
     }
-    await this.syncNow(true);
     const nextId = previous.id + 1;
-    const { file, fileSize } = (await this.spare?.take(nextId)) ?? (await this.createSegment(nextId));
-    await this.storage.syncDir();
+    // The finished segment's fsync and the next segment's rename (or creation) overlap. Nothing
+    // is written to the next segment before both and the directory fsync are done, so a crash in
+    // between leaves at most a torn tail followed by an empty segment: a plain torn tail for
+    // recovery. (Writing into the next segment while the old fsync still runs is not safe; see
+    // the README, "Rotation".)
+    const [synced, created] = await Promise.allSettled([
+      this.syncNow(true),
+      (async () => (await this.spare?.take(nextId)) ?? (await this.createSegment(nextId)))(),
+    ]);
+    if (synced.status === 'rejected' || created.status === 'rejected') {
+      if (created.status === 'fulfilled') await created.value.file.close().catch(() => undefined);
+      throw synced.status === 'rejected' ? synced.reason : (created as PromiseRejectedResult).reason;
+    }
+    const { file, fileSize } = created.value;
+    try {
+      await this.storage.syncDir();
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      throw error;
+    }
     await previous.file.close();
     this.table.finish(previous.id, previous.size);
     this.active = { id: nextId, file, size: 0, fileSize };

@@ -107,12 +107,19 @@ describe('cross-process tailing: follow on a readOnly WAL', () => {
     await file.preallocate(64 * 1024);
     file.writevSync([next.subarray(0, 20)], end.offset + size);
     await untilPolled(lists, 3);
+    // A follower that opens now sees the partial record as a torn tail and starts at its end.
+    const late = await Wal.open({ storage, readOnly: true });
+    expect(late.recovery.lastPosition).toEqual({ segmentId: 0, offset: end.offset + size });
+    const lateReading = follow(late.wal, 1, late.recovery.lastPosition);
+    await untilPolled(lists, 3);
     file.writevSync([next.subarray(20)], end.offset + size + 20);
     const entries = await reading;
     expect(entries.map((e) => indexOf(e.key))).toEqual([0, 1, 2]);
     expect(entries[2]?.position).toEqual({ segmentId: 0, offset: end.offset + size });
+    expect((await lateReading).map((e) => e.position)).toEqual([entries[2]?.position]);
     await file.close();
     await follower.wal.close();
+    await late.wal.close();
   });
 
   it('close() ends a polling reader with ERR_CLOSED; a bad pollIntervalMs is ERR_INVALID_ARGUMENT', async () => {

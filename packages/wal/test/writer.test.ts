@@ -276,6 +276,50 @@ describe('rotation', () => {
   });
 });
 
+describe('rotation overlaps the old segment fsync with preparing the next one', () => {
+  async function rotating(fsync: 'os' | 'always') {
+    const memory = new MemoryStorage();
+    const storage = new GatedStorage(memory, (name) => name === '000000.wal');
+    const { wal } = await Wal.open({ storage, fsync, preallocate: false, maxSegmentSize: 1024 });
+    const first = await Promise.all(Array.from({ length: 8 }, (_, i) => wal.append(record(i))));
+    expect(first.every((p) => p.segmentId === 0)).toBe(true);
+    storage.hold();
+    const next = wal.append(record(8));
+    await settle(20);
+    return { memory, storage, wal, next };
+  }
+
+  it('the next segment exists while the old fsync runs, but gets no data and no acknowledgement before it', async () => {
+    const { memory, storage, wal, next } = await rotating('os');
+    expect(storage.syncsHeld).toBe(1);
+    expect(await memory.exists('000001.wal')).toBe(true);
+    let settled = false;
+    void next.then(() => (settled = true));
+    await settle();
+    expect(settled).toBe(false);
+    expect(wal.writtenPosition.segmentId).toBe(0);
+    expect(wal.durablePosition.segmentId).toBe(0);
+    const file = await memory.open('000001.wal', { readOnly: true });
+    expect(await file.size()).toBe(0);
+    await file.close();
+    storage.release();
+    expect(await next).toEqual({ segmentId: 1, offset: 0 });
+    await wal.close();
+  });
+
+  it('a failed old-segment fsync fails the WAL; the record meant for the next segment is never acknowledged', async () => {
+    const { memory, storage, wal, next } = await rotating('always');
+    memory.injectFault({ kind: 'eio', op: 'sync', name: '000000.wal' });
+    storage.release();
+    await expect(next).rejects.toMatchObject({ code: 'ERR_FAILED' });
+    expect(wal.state).toBe('failed');
+    expect(wal.durablePosition.segmentId).toBe(0);
+    await wal.close();
+    memory.clearFaults();
+    expect((await keys(memory)).length).toBe(8);
+  });
+});
+
 describe('observer', () => {
   it('reports appends, fsync groups, rolls and GC with their figures', async () => {
     const appends: { records: number; bytes: number; batch: boolean }[] = [];
