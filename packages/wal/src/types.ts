@@ -139,7 +139,10 @@ export interface RecoveryReport {
   corruptions: CorruptionInfo[];
   /** Paths moved (or, read-only, that would be moved) to `quarantine/`. */
   quarantined: string[];
-  /** Salvage: regions skipped. */
+  /**
+   * Regions skipped: found by this `salvage` recovery, or listed in `salvaged.json` by an earlier
+   * one (honoured in every mode but `strict`).
+   */
   skipped: { from: Position; to: Position }[];
   /** Partial `appendBatch` writes removed. */
   batchesRolledBack: number;
