@@ -221,7 +221,7 @@ describe('salvage: skipped regions stay skipped', () => {
           expect((error as { code?: string }).code).toMatch(/ERR_CRASHED|ERR_FAILED|ERR_IO/);
         }
         storage.clearFaults();
-        storage.crash();
+        storage.crash({ mode: seed === 1 ? 'prefix' : 'subset' });
         // The side file is either absent or whole; a temporary copy is never mistaken for it.
         const hasFile = await storage.exists(SKIPPED_REGIONS_FILE);
         if (hasFile) expect(decodeSkippedRegions(await readAll(storage, SKIPPED_REGIONS_FILE))).toEqual([{ from: bad, to: next }]);
