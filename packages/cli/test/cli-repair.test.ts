@@ -73,7 +73,7 @@ describe.concurrent('repair', () => {
     expect(dump.stdout.trimEnd().split('\n')).toHaveLength(kept.length);
   });
 
-  it('salvage keeps every readable record and modifies nothing it does not have to', async () => {
+  it('salvage keeps every readable record, leaves segments untouched and records the skipped region', async () => {
     const dir = await copyGolden('rotation_small');
     const victim = (await goldenCase('rotation_small')).records.filter((record) => record.position.segment_id === 6)[5] as ManifestRecord;
     await flipByte(join(dir, '000006.wal'), victim.position.offset + victim.encoded_len - 2);
@@ -90,7 +90,15 @@ describe.concurrent('repair', () => {
     ]);
     expect(report.recovery.quarantined).toEqual([]);
     expect(report.after).toMatchObject({ status: 'corrupt', records: 500 });
-    expect((await snapshot(dir)).map(({ name, sha256 }) => ({ name, sha256 }))).toEqual(before);
+    // Segments are untouched; salvage records the skipped region in salvaged.json (so every later
+    // open skips it too) and copies the damaged bytes to quarantine/ for the operator.
+    const region = `quarantine/000006.wal.skipped-${victim.position.offset}`;
+    const after = await snapshot(dir);
+    expect(after.filter(({ name }) => name.endsWith('.wal') && !name.startsWith('quarantine/')).map(({ name, sha256 }) => ({ name, sha256 }))).toEqual(before);
+    expect(after.map(({ name }) => name).filter((name) => !name.endsWith('.wal'))).toEqual([region, 'salvaged.json']);
+    const segment = await readFile(join(dir, '000006.wal'));
+    const damaged = segment.subarray(victim.position.offset, victim.position.offset + victim.encoded_len);
+    expect((await readFile(join(dir, region))).equals(damaged)).toBe(true);
   });
 
   it('prealloc: the zero-filled tail is trimmed, no quarantine copy of zeros', async () => {

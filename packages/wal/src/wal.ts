@@ -140,6 +140,13 @@ export class Wal implements AsyncDisposable {
           .catch((error: unknown) => {
             throw ioError(`removing leftover files of ${storage.description}`, error);
           });
+        // Salvage's skipped regions become permanent at once: a later open in any mode must skip
+        // them too, whether or not anything is appended before then.
+        if (result.regionsChanged) {
+          await persistSkippedRegions(storage, result.regions, result.freshRegions).catch((error: unknown) => {
+            throw ioError(`recording salvaged regions of ${storage.description}`, error);
+          });
+        }
         const id = last === undefined ? 0 : sealed ? last.id + 1 : last.id;
         const file = await storage.open(segmentName(id), { create: true }).catch((error: unknown) => {
           throw ioError(`opening the active segment of ${storage.description}`, error);
@@ -172,13 +179,6 @@ export class Wal implements AsyncDisposable {
               maxQueuedBytes: cfg.maxQueuedBytes,
               maxRecordSize: cfg.maxRecordSize,
               observer: cfg.observer,
-              // Salvage's regions become permanent before the log grows past them; a WAL closed
-              // without appending leaves the directory as recovery left it.
-              beforeFirstWrite: result.regionsChanged
-                ? async () => {
-                    await persistSkippedRegions(storage, result.regions, result.freshRegions);
-                  }
-                : undefined,
             },
             { id, file, size, fileSize },
             table,

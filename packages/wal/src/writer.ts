@@ -63,11 +63,6 @@ export interface WriterOptions {
   maxQueuedBytes: number;
   maxRecordSize: number;
   observer: WalObserver | undefined;
-  /**
-   * Runs once before the first bytes are written (recovery's pending side-file updates, e.g.
-   * the regions salvage skipped); a failure fails the WAL and nothing is written.
-   */
-  beforeFirstWrite?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -115,7 +110,6 @@ export class Writer {
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
   private failure: WalError | undefined;
   private writeWaiters: (() => void)[] = [];
-  private beforeFirstWrite: (() => Promise<void>) | undefined;
 
   private durableSegment: number;
   private durableOffset: number;
@@ -153,7 +147,6 @@ export class Writer {
     this.onFsync = hook(options.observer, 'onFsync');
     this.onSegmentRolled = hook(options.observer, 'onSegmentRolled');
     this.onFailed = hook(options.observer, 'onFailed');
-    this.beforeFirstWrite = options.beforeFirstWrite;
     this.active = active;
     this.durableSegment = active.id;
     this.durableOffset = active.size;
@@ -240,10 +233,6 @@ export class Writer {
 
   /** Writes everything queued: synchronous unless a rotation or an intent fsync is needed. */
   private drain(): void {
-    if (this.beforeFirstWrite !== undefined && !this.busy && this.failure === undefined && this.queue.some((p) => p.bytes > 0)) {
-      this.runBeforeFirstWrite(this.beforeFirstWrite);
-      return;
-    }
     while (this.queue.length > 0 && !this.busy && this.failure === undefined) {
       const queue = this.queue;
       const active = this.active;
@@ -304,21 +293,6 @@ export class Writer {
     if (!this.busy && this.queue.length === 0 && this.roomWaiters.length === 0) this.encoder.recycle();
     if (this.syncWaiters.length > 0 || this.unsyncedBytes >= this.syncThreshold) this.startSync();
     else if (this.batchWindowMs > 0 && this.unsyncedBytes > 0) this.scheduleBatchSync();
-  }
-
-  private runBeforeFirstWrite(task: () => Promise<void>): void {
-    this.busy = true;
-    task().then(
-      () => {
-        this.beforeFirstWrite = undefined;
-        this.busy = false;
-        this.drain();
-      },
-      (error: unknown) => {
-        this.busy = false;
-        this.fail(error);
-      },
-    );
   }
 
   /** Records the extents of multi-record batches in the intent file, then writes the run. */

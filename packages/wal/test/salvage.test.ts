@@ -63,14 +63,21 @@ describe('salvage: skipped regions stay skipped', () => {
     expect(Buffer.from((await readAll(storage, '000000.wal')).subarray(0, original.length)).equals(Buffer.from(original))).toBe(true);
   });
 
-  it('a salvage open that appends nothing leaves the directory untouched', async () => {
-    const { storage } = await damagedLog();
-    const before = await storage.list();
-    const { wal, recovery } = await open(storage, 'salvage');
-    expect(recovery.skipped).toHaveLength(1);
+  it('a salvage open that appends nothing still records its regions: the next default open loses nothing', async () => {
+    const { storage, bad, next } = await damagedLog();
+    const original = await readAll(storage, '000000.wal');
+    const salvaged = await open(storage, 'salvage');
+    expect(salvaged.recovery.skipped).toEqual([{ from: bad, to: next }]);
+    await salvaged.wal.close();
+    expect(decodeSkippedRegions(await readAll(storage, SKIPPED_REGIONS_FILE))).toEqual([{ from: bad, to: next }]);
+    // Segment bytes are untouched; only the side file and the quarantine copy were added.
+    expect(Buffer.from((await readAll(storage, '000000.wal')).subarray(0, original.length)).equals(Buffer.from(original))).toBe(true);
+
+    const { wal, recovery } = await open(storage, 'tolerate-tail');
+    expect(recovery.corruptions).toEqual([]);
+    expect(recovery.quarantined).toEqual([]);
+    expect(await indices(wal)).toEqual([...range(0, 7), ...range(8, 20)]);
     await wal.close();
-    expect(await storage.list()).toEqual(before);
-    expect(await storage.exists('quarantine')).toBe(false);
   });
 
   it('strict refuses a log with a skipped region and modifies nothing', async () => {
