@@ -31,6 +31,15 @@ export {
   type WalDirectory,
 } from './wal-dir.js';
 export {
+  describeSalvaged,
+  describeSalvagedSpan,
+  parseSalvaged,
+  readSalvaged,
+  SALVAGED_FILE,
+  type SalvagedRegion,
+  type SalvagedSpan,
+} from './salvaged.js';
+export {
   scanLog,
   scanSegment,
   type Damage,
@@ -55,6 +64,7 @@ export {
 export {
   DEFAULT_DUMP_WIDTH,
   describeSkipped,
+  describeSkippedSalvaged,
   dumpWal,
   formatRecordLine,
   recordToJsonLine,
@@ -81,6 +91,7 @@ export {
   type RepairMode,
   type RepairOptions,
   type RepairReport,
+  type SalvageRecord,
 } from './commands/repair.js';
 export { PROGRESS_THRESHOLD_BYTES, shouldShowProgress, startProgress, type Progress, type ProgressDecision } from './progress.js';
 export { Output, type OutputStream } from './output.js';

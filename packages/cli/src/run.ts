@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { dumpWal, describeSkipped, DEFAULT_DUMP_WIDTH, formatRecordLine, recordToJsonLine, type DumpSink } from './commands/dump.js';
+import { dumpWal, describeSkipped, describeSkippedSalvaged, DEFAULT_DUMP_WIDTH, formatRecordLine, recordToJsonLine, type DumpSink } from './commands/dump.js';
 import { describeTail, formatInspectReport, inspectReportToJson, inspectWal } from './commands/inspect.js';
 import { formatRepairReport, repairReportToJson, repairWal, REPAIR_MODES, type RepairMode } from './commands/repair.js';
 import { formatVerifyReport, verifyReportToJson, verifyWal } from './commands/verify.js';
@@ -24,9 +24,9 @@ interface CommonOptions {
 const EXIT_CODES_HELP = `
 Exit codes:
   0  success (verify: clean; a zero-filled, preallocated tail is not damage)
-  1  could not run: missing directory, not a WAL directory, locked, bad --from, I/O error
+  1  could not run: missing directory, not a WAL directory, locked, bad --from, malformed salvaged.json, I/O error
   2  usage error: unknown command or option, bad argument
-  3  corruption before the tail (verify, dump)
+  3  corruption before the tail (verify, dump); regions listed in salvaged.json are known, not corruption
   4  verify: torn tail only (the last record of the last segment is incomplete or damaged)`;
 
 /**
@@ -107,7 +107,8 @@ function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) =>
       .summary('print records')
       .description(
         'Print the records of a WAL directory in log order, one per line. Keys and values are shown as "utf-8 text" when printable, ' +
-          'else 0x-hex, cut to --width characters. Damaged regions are skipped with a warning on stderr (exit 3). Read-only.',
+          'else 0x-hex, cut to --width characters. Damaged regions are skipped with a warning on stderr (exit 3); ' +
+          'regions an earlier salvage listed in salvaged.json are skipped unread with a note (not an error). Read-only.',
       )
       .argument('<dir>', 'WAL directory')
       .option('--from <segment:offset>', 'start at this record position (as printed by dump or inspect)', (text) => position(text))
@@ -130,18 +131,20 @@ function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) =>
         const width = options.width ?? DEFAULT_DUMP_WIDTH;
         const json = options.json === true;
         let lines: string[] = [];
+        const note = (text: string): void => {
+          // Records before a skipped region go out first, so the note lands between them and the rest.
+          if (lines.length > 0) void stdout.write(`${lines.join('\n')}\n`);
+          lines = [];
+          void stderr.write(`nori-wal: ${text}\n`);
+        };
         const sink: DumpSink = {
           record: (record) => {
             if (stdout.closed) return false;
             lines.push(json ? recordToJsonLine(record, options.encoding) : formatRecordLine(record, width));
             return true;
           },
-          damage: (damage) => {
-            // Records before the damage go out first, so the warning lands between them and the rest.
-            if (lines.length > 0) void stdout.write(`${lines.join('\n')}\n`);
-            lines = [];
-            void stderr.write(`nori-wal: ${describeSkipped(damage)}\n`);
-          },
+          damage: (damage) => note(describeSkipped(damage)),
+          salvaged: (region) => note(describeSkippedSalvaged(region)),
           flush: async () => {
             if (lines.length === 0) return;
             const text = `${lines.join('\n')}\n`;
@@ -170,7 +173,8 @@ function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) =>
       .description(
         'Read every record of every segment, check its CRC32C and decompress compressed values. Reports each damaged region ' +
           '(segment:offset, reason). A torn record at the end of the last segment is reported as a torn tail (exit 4), ' +
-          'earlier damage as corruption (exit 3); a zero-filled tail is normal after a crash (exit 0). Read-only.',
+          'earlier damage as corruption (exit 3); a zero-filled tail is normal after a crash (exit 0). Regions an earlier ' +
+          '"repair --mode salvage" listed in salvaged.json are reported as salvaged (known, skipped), not as corruption. Read-only.',
       )
       .argument('<dir>', 'WAL directory'),
     'print one JSON document instead of text',
@@ -190,7 +194,8 @@ function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) =>
     .description(
       'Run WAL recovery on the directory and print its report. Takes the writer lock: fails if a writer holds it. ' +
         'point-in-time keeps every record before the first damage and moves the rest to quarantine/; salvage keeps every ' +
-        'readable record and skips damaged regions. Nothing is deleted. The result is verified afterwards.',
+        'readable record and skips damaged regions (recorded in salvaged.json, so every later open, verify, inspect and dump ' +
+        'skip them; their bytes are copied to quarantine/NNNNNN.wal.skipped-OFFSET). Nothing is deleted. The result is verified afterwards.',
     )
     .argument('<dir>', 'WAL directory')
     .addOption(new Option('--mode <mode>', 'recovery mode').choices([...REPAIR_MODES]).default('point-in-time'))
@@ -205,7 +210,8 @@ function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) =>
         ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
       });
       await stdout.write(options.json === true ? `${JSON.stringify(repairReportToJson(report), null, 2)}\n` : formatRepairReport(report));
-      // salvage leaves skipped regions in place (readers jump over them): only point-in-time must verify clean.
+      // salvage leaves skipped regions in place (recorded in salvaged.json, which verify honours); a value that does not
+      // decompress is not something recovery skips, so only point-in-time must verify clean.
       setExit(report.mode === 'point-in-time' ? (report.after?.exitCode ?? ExitCode.OK) : ExitCode.OK);
     });
 

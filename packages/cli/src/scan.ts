@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { DEFAULT_MAX_RECORD_SIZE, MIN_RECORD_SIZE, RecordScanner } from '@nori/codec';
 import { NoriCliError, fsError } from './errors.js';
 import { formatPosition, type LogPosition } from './format.js';
+import type { SalvagedRegion, SalvagedSpan } from './salvaged.js';
 import type { SegmentFile, WalDirectory } from './wal-dir.js';
 
 /**
@@ -46,8 +47,10 @@ export interface SegmentScan {
   lastOffset: number | undefined;
   /** Offset just after the last valid record: where a writer would append. */
   dataEnd: number;
-  /** Damaged regions followed by valid records. */
+  /** Damaged regions followed by valid records (regions known from `salvaged.json` are not damage). */
   corruptions: Damage[];
+  /** Known salvaged regions of this segment the scan skipped without reading them. */
+  salvaged: SalvagedRegion[];
   /** Zero-filled or damaged bytes at the end of the file, if any. */
   trailer: SegmentTrailer | undefined;
   /** The visitor stopped the scan early (`--limit`). */
@@ -74,6 +77,8 @@ export interface LogScan {
   bytes: number;
   /** Mid-log damage: damaged regions, damaged ends of earlier segments, missing segments. */
   corruptions: Damage[];
+  /** Regions listed in `salvaged.json` that the scan met and skipped (known; not corruption). */
+  salvaged: SalvagedRegion[];
   tail: LogTail;
   durationMs: number;
 }
@@ -88,6 +93,8 @@ export interface RecordVisitor {
   record(scanner: RecordScanner, position: LogPosition, value: Uint8Array | undefined): boolean | void;
   /** Called for each damaged region as it is found (in log order). */
   damage?(damage: Damage): void;
+  /** Called for each known salvaged region as it is skipped (in log order). */
+  salvaged?(region: SalvagedRegion): void;
   /** Called between chunks so output can be flushed with backpressure. */
   flush?(): Promise<void>;
 }
@@ -102,6 +109,12 @@ export interface ScanOptions {
   checkValues?: boolean;
   /** Read size in bytes (default 4 MiB). */
   chunkSize?: number;
+  /**
+   * Regions salvage recovery skipped: jumped over without reading a byte of them, reported in
+   * `salvaged` instead of as damage. {@link scanLog} defaults to the directory's `salvaged.json`
+   * (pass `[]` to see the raw damage).
+   */
+  salvaged?: readonly SalvagedSpan[];
   /** Progress: bytes scanned so far out of the total. */
   onProgress?(done: number, total: number): void;
   signal?: AbortSignal;
@@ -161,7 +174,8 @@ class FileWindow {
 /**
  * Scans one segment file record by record, without modifying it. Damage is skipped by searching
  * for the next offset where a record with a valid CRC starts; what follows the last valid record
- * is classified as zeros (preallocated space) or damage.
+ * is classified as zeros (preallocated space) or damage. Known salvaged regions (`salvaged`) are
+ * jumped over without reading them, as `@nori/wal`'s readers do.
  */
 export async function scanSegment(
   segment: SegmentFile,
@@ -180,6 +194,7 @@ export async function scanSegment(
     lastOffset: undefined,
     dataEnd: from,
     corruptions: [],
+    salvaged: [],
     trailer: undefined,
     stopped: false,
   };
@@ -187,6 +202,17 @@ export async function scanSegment(
     throw new NoriCliError(
       'ERR_BAD_POSITION',
       `position ${formatPosition({ segmentId: segment.id, offset: from })} is past the end of ${segment.name} (${segment.size} bytes)`,
+    );
+  }
+  const { regions, cut } = knownRegions(segment, options.salvaged ?? []);
+  const inside =
+    regions.find((region) => region.from.offset <= from && from < region.to.offset) ??
+    (cut !== undefined && from > cut.from.offset ? cut : undefined);
+  if (inside !== undefined) {
+    throw new NoriCliError(
+      'ERR_BAD_POSITION',
+      `position ${formatPosition({ segmentId: segment.id, offset: from })} is inside a region salvage skipped ` +
+        `(${formatPosition(inside.from)} .. ${formatPosition(inside.to)}): use a position printed by "dump" or "inspect"`,
     );
   }
   let file: FileHandle;
@@ -204,13 +230,36 @@ export async function scanSegment(
       result.corruptions.push(damage);
       visitor?.damage?.(damage);
     };
+    const skip = (span: SalvagedSpan): void => {
+      const region: SalvagedRegion = { from: span.from, to: span.to, length: regionEnd(span, segment) - span.from.offset };
+      result.salvaged.push(region);
+      visitor?.salvaged?.(region);
+    };
     let pos = from;
     let want = chunk;
-    while (pos < segment.size) {
+    let next = 0;
+    for (;;) {
+      // Known regions at the current position are jumped over, never read.
+      let region = regions[next];
+      while (region !== undefined && region.from.offset <= pos) {
+        if (region.to.offset > pos) {
+          skip(region);
+          pos = region.to.offset;
+        }
+        next += 1;
+        region = regions[next];
+      }
+      if (cut !== undefined && pos >= cut.from.offset) {
+        skip(cut);
+        break;
+      }
+      // Scan up to the next known region (or the cut, or the end of the file).
+      const end = region?.from.offset ?? cut?.from.offset ?? segment.size;
+      if (pos >= end) break;
       options.signal?.throwIfAborted();
       await window.ensure(pos, want);
       want = chunk;
-      scanner.reset(window.buf, pos - window.base, window.len);
+      scanner.reset(window.buf, pos - window.base, Math.min(window.len, end - window.base));
       let status = scanner.next();
       for (; status === 'ok'; status = scanner.next()) {
         const offset = window.base + scanner.recordStart;
@@ -236,11 +285,8 @@ export async function scanSegment(
       result.dataEnd = pos;
       if (visitor?.flush) await visitor.flush();
       if (result.stopped) break;
-      if (status === 'end' || status === 'ok') {
-        if (window.end >= segment.size) break;
-        continue;
-      }
-      if (status === 'incomplete' && !scanner.tooLarge && pos + scanner.needed <= segment.size && pos + scanner.needed > window.end) {
+      if (status === 'end' || status === 'ok') continue;
+      if (status === 'incomplete' && !scanner.tooLarge && pos + scanner.needed <= end && pos + scanner.needed > window.end) {
         want = Math.max(scanner.needed, chunk);
         continue;
       }
@@ -250,7 +296,7 @@ export async function scanSegment(
         status === 'corrupt' &&
         (reason === 'decompression-failed' || reason === 'too-large') &&
         scanner.recordSize <= maxRecordSize &&
-        pos + scanner.recordSize <= segment.size
+        pos + scanner.recordSize <= end
       ) {
         // A whole record with a valid CRC whose compressed value is bad: exactly this record is
         // lost (never a torn write), and the next record starts right after it.
@@ -259,7 +305,7 @@ export async function scanSegment(
         result.dataEnd = pos;
         continue;
       }
-      if (await zerosToEnd(window, pos, segment.size)) {
+      if (end === segment.size && (await zerosToEnd(window, pos, segment.size))) {
         result.trailer = { kind: 'zeros', offset: pos, length: segment.size - pos, reason: undefined };
         break;
       }
@@ -269,23 +315,46 @@ export async function scanSegment(
           `no record starts at ${formatPosition({ segmentId: segment.id, offset: from })} (${reason}): use a position printed by "dump" or "inspect"`,
         );
       }
-      const resume = await findNextRecord(window, scanner, pos + 1, segment.size, options.signal);
-      if (resume === undefined) {
+      const resume = await findNextRecord(window, scanner, pos + 1, end, options.signal);
+      if (resume === undefined && end === segment.size) {
         result.trailer = { kind: 'damaged', offset: pos, length: segment.size - pos, reason };
         break;
       }
+      // New damage: followed by a valid record, or running into a known region.
       report({
         segmentId: segment.id,
         offset: pos,
-        length: resume - pos,
+        length: (resume ?? end) - pos,
         reason: reason === 'incomplete' ? 'bad-length' : reason,
       });
-      pos = resume;
+      pos = resume ?? end;
     }
     return result;
   } finally {
     await file.close();
   }
+}
+
+/**
+ * The known regions that apply to `segment`, as `@nori/wal`'s recovery applies them: regions
+ * inside it that still fit the file (sorted), and the earliest region that cuts its end off.
+ */
+function knownRegions(segment: SegmentFile, salvaged: readonly SalvagedSpan[]): { regions: SalvagedSpan[]; cut: SalvagedSpan | undefined } {
+  let cut: SalvagedSpan | undefined;
+  for (const span of salvaged) {
+    if (span.from.segmentId !== segment.id || span.to.segmentId <= segment.id || span.from.offset > segment.size) continue;
+    if (cut === undefined || span.from.offset < cut.from.offset) cut = span;
+  }
+  const limit = cut?.from.offset ?? segment.size;
+  const regions = salvaged
+    .filter((span) => span.from.segmentId === segment.id && span.to.segmentId === segment.id && span.to.offset <= limit)
+    .sort((a, b) => a.from.offset - b.from.offset || a.to.offset - b.to.offset);
+  return { regions, cut };
+}
+
+/** Where a known region ends inside `segment` (the end of the file for a region across segments). */
+function regionEnd(span: SalvagedSpan, segment: SegmentFile): number {
+  return span.to.segmentId === segment.id ? span.to.offset : segment.size;
 }
 
 /** The logical value (decompressed), or `undefined` when it does not decompress. */
@@ -320,7 +389,7 @@ async function zerosToEnd(window: FileWindow, offset: number, size: number): Pro
 export const RESYNC_LOOKAHEAD = 2 * 1024 * 1024;
 
 /**
- * First offset >= `start` where a complete record with a valid CRC begins, if any. Every
+ * First offset >= `start` where a complete record with a valid CRC begins and ends by `size`. Every
  * candidate has {@link RESYNC_LOOKAHEAD} bytes (or the rest of the file) resident; runs of seven
  * or more zero bytes are jumped over (such a run can never start a valid record).
  */
@@ -348,7 +417,7 @@ async function findNextRecord(
           at = candidate - window.base;
         }
       }
-      scanner.reset(buf, at, window.len);
+      scanner.reset(buf, at, Math.min(window.len, size - window.base));
       if (scanner.next() === 'ok') return candidate;
       candidate += 1;
     }
@@ -359,7 +428,10 @@ async function findNextRecord(
 /**
  * Scans every segment of a WAL directory in id order (from `options.from` when given), calling
  * `visitor` for each valid record, and classifies what it finds: mid-log corruption versus a torn
- * or zero-filled tail of the last segment. Read-only: files are opened with `O_RDONLY`.
+ * or zero-filled tail of the last segment. Regions listed in the directory's `salvaged.json` (or
+ * `options.salvaged`) are skipped unread and reported in `salvaged`, not as corruption; a gap in
+ * the segment ids that such a region spans is not a missing segment. Read-only: files are opened
+ * with `O_RDONLY`.
  */
 export async function scanLog(
   directory: WalDirectory,
@@ -381,11 +453,15 @@ export async function scanLog(
   let done = 0;
   const scans: SegmentScan[] = [];
   const corruptions: Damage[] = [];
+  const salvaged: SalvagedRegion[] = [];
+  const known = options.salvaged ?? directory.salvaged;
   const lastId = directory.segments.at(-1)?.id;
   let previousId: number | undefined;
   let records = 0;
   for (const segment of segments) {
-    if (previousId !== undefined && segment.id > previousId + 1) {
+    // A gap is damage unless salvage skipped it: the previous segment's end was cut up to this one.
+    const knownGap = scans.at(-1)?.salvaged.some((region) => region.to.segmentId === segment.id) === true;
+    if (previousId !== undefined && segment.id > previousId + 1 && !knownGap) {
       for (let missing = previousId + 1; missing < segment.id; missing += 1) {
         const damage: Damage = { segmentId: missing, offset: 0, length: 0, reason: 'missing-segment' };
         corruptions.push(damage);
@@ -399,6 +475,7 @@ export async function scanLog(
       ...(options.checkValues === undefined ? {} : { checkValues: options.checkValues }),
       ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      salvaged: known,
       ...(from !== undefined && segment.id === from.segmentId ? { from: from.offset } : {}),
       onRead: (fileEnd) => options.onProgress?.(segmentStart + fileEnd, total),
     });
@@ -407,6 +484,7 @@ export async function scanLog(
     scans.push(scan);
     records += scan.records;
     corruptions.push(...scan.corruptions);
+    salvaged.push(...scan.salvaged);
     if (scan.trailer?.kind === 'damaged' && segment.id !== lastId) {
       const damage: Damage = {
         segmentId: segment.id,
@@ -425,6 +503,7 @@ export async function scanLog(
     records,
     bytes: total,
     corruptions,
+    salvaged,
     tail: logTail(scans.at(-1), lastId),
     durationMs: performance.now() - started,
   };

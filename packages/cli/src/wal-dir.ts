@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NodeFileStorage, type LockInfo } from '@nori/storage';
 import { NoriCliError, fsError } from './errors.js';
+import { SALVAGED_FILE, readSalvaged, type SalvagedSpan } from './salvaged.js';
 
 /** One segment file (`NNNNNN.wal`) of a WAL directory. */
 export interface SegmentFile {
@@ -45,6 +46,8 @@ export interface WalDirectory {
   quarantine: SideFile[];
   /** The writer lock holder, if the directory is locked. */
   lock: LockHolder | undefined;
+  /** Regions salvage recovery skipped, as listed in `salvaged.json` (empty without that file). */
+  salvaged: SalvagedSpan[];
 }
 
 const SEGMENT_NAME = /^(\d{6,})\.wal$/;
@@ -68,8 +71,9 @@ export async function assertDirectory(dir: string): Promise<string> {
 }
 
 /**
- * Lists a WAL directory without locking or modifying it. Throws {@link NoriCliError}
- * `ERR_NOT_A_WAL` when the directory holds no segment file, no `LOCK` and no `quarantine/`.
+ * Lists a WAL directory without locking or modifying it, and reads its `salvaged.json`. Throws
+ * {@link NoriCliError} `ERR_NOT_A_WAL` when the directory holds no segment file, no `LOCK` and no
+ * `quarantine/`, `ERR_BAD_SALVAGED` when `salvaged.json` is malformed.
  */
 export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   const absolute = await assertDirectory(dir);
@@ -82,7 +86,9 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   const segments: SegmentFile[] = [];
   const sideFiles: SideFile[] = [];
   let hasQuarantine = false;
+  let hasSalvaged = false;
   for (const entry of entries) {
+    if (entry.name === SALVAGED_FILE) hasSalvaged = true;
     const path = join(absolute, entry.name);
     const match = SEGMENT_NAME.exec(entry.name);
     if (entry.isDirectory()) {
@@ -103,7 +109,8 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   sideFiles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const quarantine = hasQuarantine ? await listQuarantine(absolute) : [];
   const lock = sideFiles.some((file) => file.name === LOCK_FILE) ? await readLockHolder(absolute) : undefined;
-  return { dir: absolute, segments, sideFiles, quarantine, lock };
+  const salvaged = hasSalvaged ? await readSalvaged(absolute) : [];
+  return { dir: absolute, segments, sideFiles, quarantine, lock, salvaged };
 }
 
 /**

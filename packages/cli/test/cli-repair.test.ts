@@ -82,14 +82,17 @@ describe.concurrent('repair', () => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as {
       recovery: { records: number; skipped: unknown[]; quarantined: string[] };
-      after: { status: string; records: number };
+      salvaged: { file: string; regions: unknown[]; fresh: number; copies: { name: string; size: number }[] } | null;
+      after: { status: string; records: number; corruptions: unknown[]; salvaged: unknown[] };
     };
     expect(report.recovery.records).toBe(500);
     expect(report.recovery.skipped).toEqual([
       { from: { segmentId: 6, offset: victim.position.offset }, to: { segmentId: 6, offset: victim.position.offset + victim.encoded_len } },
     ]);
     expect(report.recovery.quarantined).toEqual([]);
-    expect(report.after).toMatchObject({ status: 'corrupt', records: 500 });
+    // The verification afterwards honours salvaged.json: the skipped region is known, not corruption.
+    expect(report.after).toMatchObject({ status: 'clean', records: 500, corruptions: [] });
+    expect(report.after.salvaged).toEqual([{ ...(report.recovery.skipped[0] as object), length: victim.encoded_len }]);
     // Segments are untouched; salvage records the skipped region in salvaged.json (so every later
     // open skips it too) and copies the damaged bytes to quarantine/ for the operator.
     const region = `quarantine/000006.wal.skipped-${victim.position.offset}`;
@@ -99,6 +102,12 @@ describe.concurrent('repair', () => {
     const segment = await readFile(join(dir, '000006.wal'));
     const damaged = segment.subarray(victim.position.offset, victim.position.offset + victim.encoded_len);
     expect((await readFile(join(dir, region))).equals(damaged)).toBe(true);
+    expect(report.salvaged).toEqual({
+      file: 'salvaged.json',
+      regions: report.recovery.skipped,
+      fresh: 1,
+      copies: [{ name: region, size: victim.encoded_len }],
+    });
   });
 
   it('prealloc: the zero-filled tail is trimmed, no quarantine copy of zeros', async () => {

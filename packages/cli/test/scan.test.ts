@@ -190,6 +190,56 @@ describe('scanLog', () => {
     expect(result.segments.at(-1)?.stopped).toBe(true);
   });
 
+  it('jumps over regions listed in salvaged.json unread; damage elsewhere (even right before one) is still corruption', async () => {
+    const r = Array.from({ length: 7 }, (_, i) => encodeRecord({ key: `k${i}`, value: 'v'.repeat(20 + i * 7) }));
+    const garbage = (length: number, byte: number): Uint8Array => new Uint8Array(length).fill(byte);
+    const known = garbage(45, 0xab);
+    const fresh = garbage(33, 0xcd);
+    const cutOff = garbage(50, 0xef);
+    const beforeKnown = garbage(21, 0x5c);
+    const knownToo = garbage(17, 0x3d);
+    const layout = {
+      segments: [
+        [r[0], r[1], known, r[2], fresh, r[3]],
+        [r[4], cutOff],
+        [r[5], beforeKnown, knownToo, r[6]],
+      ].map((records) => records as Uint8Array[]),
+    };
+    const { dir, positions } = await writeLog(layout);
+    const at = (segment: number, index: number): { segmentId: number; offset: number } => {
+      const [segmentId, offset] = (positions[segment]?.[index] ?? '').split(':').map(Number) as [number, number];
+      return { segmentId, offset };
+    };
+    const regions = [
+      { from: at(0, 2), to: at(0, 3) },
+      { from: at(1, 1), to: { segmentId: 2, offset: 0 } },
+      { from: at(2, 2), to: at(2, 3) },
+    ];
+    await writeFile(join(dir, 'salvaged.json'), JSON.stringify({ version: 1, regions }));
+    const expectedSeen = [at(0, 0), at(0, 1), at(0, 3), at(0, 5), at(1, 0), at(2, 0), at(2, 3)].map(
+      (position) => `${position.segmentId}:${position.offset}`,
+    );
+    for (const chunkSize of [64, 97, undefined]) {
+      const { result, seen } = await scan(dir, chunkSize);
+      expect(seen).toEqual(expectedSeen);
+      expect(result.salvaged).toEqual([
+        { ...regions[0], length: known.length },
+        { ...regions[1], length: cutOff.length },
+        { ...regions[2], length: knownToo.length },
+      ]);
+      expect(result.corruptions).toEqual([
+        { ...at(0, 4), length: fresh.length, reason: expect.any(String) },
+        { ...at(2, 1), length: beforeKnown.length, reason: expect.any(String) },
+      ]);
+      expect(result.tail).toMatchObject({ kind: 'clean', position: { segmentId: 2, offset: at(2, 3).offset + (r[6]?.length ?? 0) } });
+      expect(result.segments[1]?.dataEnd).toBe(at(1, 1).offset);
+    }
+    // Without the list, the same bytes are damage.
+    const raw = await scanLog(await readWalDirectory(dir), { salvaged: [] });
+    expect(raw.salvaged).toEqual([]);
+    expect(raw.corruptions.length).toBeGreaterThan(2);
+  });
+
   it('honours an AbortSignal', async () => {
     const { dir } = await writeLog({ segments: [[encodeRecord({ key: 'a' })]] });
     const controller = new AbortController();

@@ -2,6 +2,7 @@ import type { Compression } from '@nori/codec';
 import { ExitCode } from '../errors.js';
 import { encodeBinary, formatBytesSafe, formatCount, formatPosition, printableUtf8, type BinaryEncoding, type LogPosition } from '../format.js';
 import { scanLog, type Damage, type LogTail } from '../scan.js';
+import { SALVAGED_FILE, describeSalvagedSpan, type SalvagedRegion } from '../salvaged.js';
 import { readWalDirectory } from '../wal-dir.js';
 
 /** Default `--width`: characters of a key or value shown per record in text output. */
@@ -26,6 +27,8 @@ export interface DumpSink {
   record(record: DumpedRecord): boolean | void;
   /** Called when damage is skipped (before the records that follow it). */
   damage?(damage: Damage): void;
+  /** Called when a known salvaged region is skipped unread (before the records that follow it). */
+  salvaged?(region: SalvagedRegion): void;
   /** Called between read chunks; awaited, so output can apply backpressure. */
   flush?(): Promise<void>;
 }
@@ -48,14 +51,18 @@ export interface DumpSummary {
   records: number;
   /** Damaged regions that were skipped. */
   corruptions: Damage[];
+  /** Known salvaged regions (`salvaged.json`) that were skipped unread; not damage. */
+  salvaged: SalvagedRegion[];
   tail: LogTail;
-  /** 0, or 3 (`CORRUPT`) when damage was skipped. A torn tail only warns. */
+  /** 0, or 3 (`CORRUPT`) when damage was skipped (known salvaged regions are not). A torn tail only warns. */
   exitCode: ExitCode;
 }
 
 /**
  * Streams the records of a WAL directory to `sink`, skipping damaged regions (reported through
- * `sink.damage`) so that everything readable is shown. Takes no lock and never modifies a file.
+ * `sink.damage`) so that everything readable is shown. Regions listed in `salvaged.json` are
+ * jumped over without reading a byte of them (reported through `sink.salvaged`). Takes no lock
+ * and never modifies a file.
  */
 export async function dumpWal(dir: string, sink: DumpSink, options: DumpOptions = {}): Promise<DumpSummary> {
   const directory = await readWalDirectory(dir);
@@ -88,6 +95,7 @@ export async function dumpWal(dir: string, sink: DumpSink, options: DumpOptions 
               return keep !== false && records < limit;
             },
             ...(sink.damage === undefined ? {} : { damage: sink.damage.bind(sink) }),
+            ...(sink.salvaged === undefined ? {} : { salvaged: sink.salvaged.bind(sink) }),
             ...(sink.flush === undefined ? {} : { flush: sink.flush.bind(sink) }),
           },
         );
@@ -95,6 +103,7 @@ export async function dumpWal(dir: string, sink: DumpSink, options: DumpOptions 
   return {
     records,
     corruptions,
+    salvaged: scan?.salvaged ?? [],
     tail: scan?.tail ?? { kind: 'clean', position: undefined, length: 0, reason: undefined },
     exitCode: corruptions.length > 0 ? ExitCode.CORRUPT : ExitCode.OK,
   };
@@ -135,4 +144,9 @@ export function recordToJsonLine(record: DumpedRecord, encoding: BinaryEncoding)
 export function describeSkipped(damage: Damage): string {
   if (damage.reason === 'missing-segment') return `warning: segment ${damage.segmentId} is missing (gap in segment ids)`;
   return `warning: skipped ${formatCount(damage.length)} damaged bytes at ${formatPosition(damage)} (${damage.reason})`;
+}
+
+/** One-line stderr note for a known salvaged region `dump` skipped (not a warning: not new damage). */
+export function describeSkippedSalvaged(region: SalvagedRegion): string {
+  return `note: skipped ${formatCount(region.length)} bytes at ${describeSalvagedSpan(region)}: salvaged (known, skipped; listed in ${SALVAGED_FILE})`;
 }

@@ -1,5 +1,6 @@
 import { formatCount, formatPosition, formatSize, formatTable, type LogPosition } from '../format.js';
 import { scanLog, type Damage, type LogTail, type SegmentScan } from '../scan.js';
+import { describeSalvaged, SALVAGED_FILE, type SalvagedRegion } from '../salvaged.js';
 import { readWalDirectory, type LockHolder, type SideFile } from '../wal-dir.js';
 
 /** Options of {@link inspectWal}. */
@@ -23,6 +24,8 @@ export interface InspectReport {
   tail: LogTail;
   /** Mid-log damage found while counting (run `verify` for a full check of compressed values). */
   corruptions: Damage[];
+  /** Regions listed in `salvaged.json` that were skipped unread (known; not corruption). */
+  salvaged: SalvagedRegion[];
   lock: LockHolder | undefined;
   sideFiles: SideFile[];
   quarantine: SideFile[];
@@ -57,6 +60,7 @@ export async function inspectWal(dir: string, options: InspectOptions = {}): Pro
     last: lastSegment?.lastOffset === undefined ? undefined : { segmentId: lastSegment.id, offset: lastSegment.lastOffset },
     tail: scan.tail,
     corruptions: scan.corruptions,
+    salvaged: scan.salvaged,
     lock: directory.lock,
     sideFiles: directory.sideFiles,
     quarantine: directory.quarantine,
@@ -72,6 +76,7 @@ export function segmentState(segment: SegmentScan, isLast: boolean, corruptions:
   const damaged = corruptions.filter((damage) => damage.segmentId === segment.id && damage.reason !== 'missing-segment');
   const parts: string[] = [];
   if (damaged.length > 0) parts.push(`CORRUPT x${damaged.length}`);
+  if (segment.salvaged.length > 0) parts.push(`salvaged x${segment.salvaged.length}`);
   const trailer = segment.trailer;
   if (trailer?.kind === 'zeros') parts.push(`zero-filled tail ${formatSize(trailer.length)}`);
   else if (trailer?.kind === 'damaged') {
@@ -136,6 +141,10 @@ export function formatInspectReport(report: InspectReport): string {
     `quarantine  ${describeFiles(report.quarantine, 'empty')}`,
     `other files ${describeFiles(report.sideFiles, 'none')}`,
   ];
+  if (report.salvaged.length > 0) {
+    lines.push(`salvaged    ${report.salvaged.length} known region(s) skipped (${SALVAGED_FILE}; not corruption)`);
+    for (const region of report.salvaged) lines.push(`            ${describeSalvaged(region)}`);
+  }
   if (report.corruptions.length > 0) {
     lines.push(`corruption  ${report.corruptions.length} damaged region(s); run "nori-wal verify" for details`);
     for (const damage of report.corruptions) lines.push(`            ${describeDamage(damage)}`);
@@ -164,6 +173,7 @@ export function inspectReportToJson(report: InspectReport): unknown {
     last: report.last ?? null,
     tail: { ...report.tail, position: report.tail.position ?? null, reason: report.tail.reason ?? null },
     corruptions: report.corruptions,
+    salvaged: report.salvaged,
     lock: report.lock ?? null,
     quarantine: report.quarantine,
     sideFiles: report.sideFiles,
@@ -177,6 +187,7 @@ export function inspectReportToJson(report: InspectReport): unknown {
       firstOffset: segment.firstOffset ?? null,
       lastOffset: segment.lastOffset ?? null,
       dataEnd: segment.dataEnd,
+      salvaged: segment.salvaged,
       trailer: segment.trailer === undefined ? null : { ...segment.trailer, reason: segment.trailer.reason ?? null },
     })),
   };

@@ -1,8 +1,9 @@
 import { NodeFileStorage, type Storage, type StorageLock } from '@nori/storage';
 import type { RecoveryReport, WalConfig } from '@nori/wal';
 import { NoriCliError, fsError } from '../errors.js';
-import { formatCount, formatDuration, formatPosition } from '../format.js';
+import { formatCount, formatDuration, formatPosition, segmentFileName } from '../format.js';
 import { HeldLockStorage } from '../locked-storage.js';
+import { SALVAGED_FILE, describeSalvagedSpan, type SalvagedSpan } from '../salvaged.js';
 import { readWalDirectory, type SideFile, type WalDirectory } from '../wal-dir.js';
 import { describeDamage, describeLock } from './inspect.js';
 import { verifyWal, type VerifyReport } from './verify.js';
@@ -38,8 +39,29 @@ export interface RepairReport {
    * batch), which `repair` copied to `quarantine/` first (for a dry run: would copy).
    */
   preserved: SideFile[];
+  /**
+   * Regions salvage skipped (now or in an earlier salvage) as recorded in `salvaged.json`, and
+   * the copies of newly skipped bytes `@nori/wal` made in `quarantine/`; `undefined` when no
+   * region is skipped.
+   */
+  salvaged: SalvageRecord | undefined;
   /** A read-only verification of the directory after the repair; `undefined` for a dry run. */
   after: VerifyReport | undefined;
+}
+
+/** What salvage recorded (for a dry run: would record). */
+export interface SalvageRecord {
+  /** The side file, relative to the directory (`salvaged.json`). */
+  file: string;
+  /** Every region the file lists after the repair, in log order. */
+  regions: SalvagedSpan[];
+  /** How many of them this repair found (the others were listed before). */
+  fresh: number;
+  /**
+   * Copies of the newly skipped bytes under `quarantine/NNNNNN.wal.skipped-OFFSET` (the segments
+   * keep them: positions never move). `size` is `undefined` for a dry run when not known ahead.
+   */
+  copies: { name: string; size: number | undefined }[];
 }
 
 const QUARANTINE = 'quarantine';
@@ -78,7 +100,23 @@ export async function repairWal(dir: string, options: RepairOptions = {}): Promi
   if (options.dryRun === true) {
     const recovery = await open({ storage, readOnly: true });
     const preserved = await preserveCutBytes(storage, directory, recovery, false);
-    return { dir: directory.dir, mode, dryRun: true, recovery, preserved, after: undefined };
+    const fresh = freshRegions(recovery, directory);
+    const salvaged =
+      recovery.skipped.length === 0
+        ? undefined
+        : {
+            file: SALVAGED_FILE,
+            regions: recovery.skipped,
+            fresh: fresh.length,
+            // A region with no bytes in its segment (a missing segment after a clean end) gets no copy.
+            copies: fresh
+              .filter((span) => span.from.offset < (directory.segments.find((segment) => segment.id === span.from.segmentId)?.size ?? 0))
+              .map((span) => ({
+                name: `${QUARANTINE}/${segmentFileName(span.from.segmentId)}.skipped-${span.from.offset}`,
+                size: span.to.segmentId === span.from.segmentId ? span.to.offset - span.from.offset : undefined,
+              })),
+          };
+    return { dir: directory.dir, mode, dryRun: true, recovery, preserved, salvaged, after: undefined };
   }
 
   if (directory.lock !== undefined && directory.lock.stale !== true) throw lockedError(dir, describeLock(directory.lock));
@@ -94,21 +132,47 @@ export async function repairWal(dir: string, options: RepairOptions = {}): Promi
   }
   let recovery: RecoveryReport;
   let preserved: SideFile[];
+  let before: WalDirectory;
   try {
     // Under the lock: nobody appends any more, so the listing and the preview stay true.
-    const locked = await readWalDirectory(dir);
+    before = await readWalDirectory(dir);
     const held = new HeldLockStorage(storage, lock);
     const preview = await open({ storage, readOnly: true });
-    preserved = await preserveCutBytes(storage, locked, preview, true);
+    preserved = await preserveCutBytes(storage, before, preview, true);
     recovery = await open({ storage: held });
   } finally {
     await lock.release();
   }
+  const salvaged = recovery.skipped.length === 0 ? undefined : await salvageRecord(directory.dir, before, recovery);
   const after = await verifyWal(directory.dir, {
     preview: false,
     ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
   });
-  return { dir: directory.dir, mode, dryRun: false, recovery, preserved, after };
+  return { dir: directory.dir, mode, dryRun: false, recovery, preserved, salvaged, after };
+}
+
+function spanKey(span: SalvagedSpan): string {
+  return `${formatPosition(span.from)}-${formatPosition(span.to)}`;
+}
+
+/** Skipped regions of `recovery` that `salvaged.json` did not list yet. */
+function freshRegions(recovery: RecoveryReport, before: WalDirectory): SalvagedSpan[] {
+  const known = new Set(before.salvaged.map(spanKey));
+  return recovery.skipped.filter((span) => !known.has(spanKey(span)));
+}
+
+/** Reads back what the repair recorded: `salvaged.json` and the new `*.skipped-*` quarantine copies. */
+async function salvageRecord(dir: string, before: WalDirectory, recovery: RecoveryReport): Promise<SalvageRecord> {
+  const now = await readWalDirectory(dir);
+  const existed = new Set(before.quarantine.map((file) => file.name));
+  return {
+    file: SALVAGED_FILE,
+    regions: now.salvaged,
+    fresh: freshRegions(recovery, before).length,
+    copies: now.quarantine
+      .filter((file) => !existed.has(file.name) && /\.skipped-\d+(?:\.\d+)?$/.test(file.name))
+      .map((file) => ({ name: file.name, size: file.size })),
+  };
 }
 
 /**
@@ -193,16 +257,28 @@ export function formatRepairReport(report: RepairReport): string {
   if (r.corruptions.length === 0) lines.push('corruption  none');
   for (const corruption of r.corruptions) lines.push(`corruption  ${formatPosition(corruption)}: ${corruption.reason}`);
   for (const region of r.skipped) lines.push(`skipped     ${formatPosition(region.from)} .. ${formatPosition(region.to)}`);
-  const moved = [...r.quarantined, ...report.preserved.map((file) => `${file.name} (copy of ${formatCount(file.size)} cut bytes)`)];
+  const salvaged = report.salvaged;
+  if (salvaged !== undefined) {
+    const count = salvaged.regions.length;
+    lines.push(
+      `salvaged    ${count} region(s) ${would}recorded in ${salvaged.file} (${salvaged.fresh} new); every later open, verify, inspect and dump skip ${count === 1 ? 'it' : 'them'}`,
+    );
+  }
+  const moved = [
+    ...r.quarantined,
+    ...report.preserved.map((file) => `${file.name} (copy of ${formatCount(file.size)} cut bytes)`),
+    ...(salvaged?.copies ?? []).map(
+      (file) => `${file.name} (copy of ${file.size === undefined ? 'the' : formatCount(file.size)} skipped bytes)`,
+    ),
+  ];
   lines.push(`quarantine  ${moved.length === 0 ? 'nothing' : `${would}${moved.join(', ')}`}`);
   if (r.batchesRolledBack > 0) lines.push(`rolled back ${r.batchesRolledBack} partial batch(es)`);
   lines.push(`next append ${formatPosition(r.lastPosition)}`);
   const after = report.after;
   if (after !== undefined) {
+    const known = after.salvaged.length > 0 ? `, ${after.salvaged.length} salvaged region(s) skipped (${after.salvaged.map(describeSalvagedSpan).join(', ')})` : '';
     const damage = after.corruptions.length > 0 ? `; ${after.corruptions.map(describeDamage).join('; ')}` : '';
-    const note =
-      report.mode === 'salvage' && after.corruptions.length > 0 ? ' (salvage leaves skipped regions in place; readers jump over them)' : '';
-    lines.push(`after       ${after.status}: ${formatCount(after.records)} records verified${damage}${note}`);
+    lines.push(`after       ${after.status}: ${formatCount(after.records)} records verified${known}${damage}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -216,9 +292,17 @@ export function repairReportToJson(report: RepairReport): unknown {
     dryRun: report.dryRun,
     recovery: report.recovery,
     preserved: report.preserved,
+    salvaged: report.salvaged === undefined ? null : { ...report.salvaged, copies: report.salvaged.copies.map((copy) => ({ ...copy, size: copy.size ?? null })) },
     after:
       after === undefined
         ? null
-        : { status: after.status, exitCode: after.exitCode, records: after.records, corruptions: after.corruptions, tail: after.tail.kind },
+        : {
+            status: after.status,
+            exitCode: after.exitCode,
+            records: after.records,
+            corruptions: after.corruptions,
+            salvaged: after.salvaged,
+            tail: after.tail.kind,
+          },
   };
 }

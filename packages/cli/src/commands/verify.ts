@@ -1,6 +1,7 @@
 import { ExitCode } from '../errors.js';
 import { formatCount, formatDuration, formatPosition, formatSize, type LogPosition } from '../format.js';
 import { scanLog, type Damage, type LogTail, type SegmentTrailer } from '../scan.js';
+import { describeSalvaged, type SalvagedRegion } from '../salvaged.js';
 import { readWalDirectory } from '../wal-dir.js';
 import { describeDamage, describeTail } from './inspect.js';
 
@@ -47,6 +48,11 @@ export interface VerifyReport {
   bytes: number;
   /** Damage before the tail: every region with segment, offset, length and reason. */
   corruptions: Damage[];
+  /**
+   * Regions listed in `salvaged.json` (skipped by an earlier `salvage` recovery, as every open
+   * does): known and skipped, not read, not corruption.
+   */
+  salvaged: SalvagedRegion[];
   tail: LogTail;
   /** Zero-filled ends of earlier segments (preallocated space that was never trimmed; not damage). */
   zeroFilledSegments: (SegmentTrailer & { segmentId: number })[];
@@ -57,7 +63,8 @@ export interface VerifyReport {
 
 /**
  * Reads every record of every segment, checks each CRC and decompresses every compressed value.
- * Takes no lock and never modifies a file.
+ * Regions an earlier salvage recorded in `salvaged.json` are skipped and listed in `salvaged`:
+ * damage only there is `clean`. Takes no lock and never modifies a file.
  */
 export async function verifyWal(dir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const directory = await readWalDirectory(dir);
@@ -81,6 +88,7 @@ export async function verifyWal(dir: string, options: VerifyOptions = {}): Promi
     records: scan.records,
     bytes: scan.bytes,
     corruptions: scan.corruptions,
+    salvaged: scan.salvaged,
     tail: scan.tail,
     zeroFilledSegments,
     preview,
@@ -119,6 +127,7 @@ export function formatVerifyReport(report: VerifyReport): string {
   const lines = [
     `verified    ${report.dir}: ${report.segments} segment(s), ${formatCount(report.records)} records, ${formatCount(report.bytes)} bytes (${formatSize(report.bytes)}) in ${formatDuration(report.durationMs)}`,
   ];
+  for (const region of report.salvaged) lines.push(`salvaged    ${describeSalvaged(region)}`);
   for (const damage of report.corruptions) lines.push(`CORRUPT     ${describeDamage(damage)}`);
   for (const zeros of report.zeroFilledSegments) {
     lines.push(
@@ -129,7 +138,9 @@ export function formatVerifyReport(report: VerifyReport): string {
   if (report.preview !== undefined) lines.push(`on open     ${describePreview(report.preview)}`);
   const verdict =
     report.status === 'clean'
-      ? 'OK: no corruption'
+      ? report.salvaged.length > 0
+        ? `OK: no corruption outside ${report.salvaged.length} known salvaged region(s)`
+        : 'OK: no corruption'
       : report.status === 'torn-tail'
         ? 'TORN TAIL: only the end of the last segment is damaged'
         : `CORRUPT: ${report.corruptions.length} damaged region(s) before the tail; see "nori-wal repair --help"`;
