@@ -1,5 +1,6 @@
 import { crc32c } from '@nori/codec';
 import type { Storage, StorageFile } from '@nori/storage';
+import { readWholeFile } from './segment-io.js';
 
 /** Side file that makes multi-record `appendBatch` crash-atomic (never inside segments). */
 export const BATCH_INTENT_FILE = 'batches.intent';
@@ -67,15 +68,8 @@ export async function readIntentFile(storage: Storage): Promise<{ extents: Batch
   if (!(await storage.exists(BATCH_INTENT_FILE))) return { extents: [], size: 0 };
   const file = await storage.open(BATCH_INTENT_FILE, { readOnly: true });
   try {
-    const size = await file.size();
-    const bytes = new Uint8Array(size);
-    let read = 0;
-    while (read < size) {
-      const n = await file.read(bytes, read, size - read, read);
-      if (n <= 0) break;
-      read += n;
-    }
-    return { extents: decodeIntentEntries(bytes.subarray(0, read)), size };
+    const bytes = await readWholeFile(file);
+    return { extents: decodeIntentEntries(bytes), size: bytes.length };
   } finally {
     await file.close();
   }

@@ -172,3 +172,16 @@ export async function truncateDurably(file: StorageFile, length: number): Promis
   await file.truncate(length);
   await file.datasync();
 }
+
+/** Reads a whole (small) side file into memory; a short read returns what is there. */
+export async function readWholeFile(file: StorageFile): Promise<Uint8Array> {
+  const size = await file.size();
+  const bytes = new Uint8Array(size);
+  let read = 0;
+  while (read < size) {
+    const n = await file.read(bytes, read, size - read, read);
+    if (n <= 0) break;
+    read += n;
+  }
+  return bytes.subarray(0, read);
+}

@@ -2,6 +2,7 @@ import type { Storage } from '@nori/storage';
 import { WalError, errorCode } from './errors.js';
 import { isPosition } from './position.js';
 import type { Position } from './types.js';
+import { readWholeFile } from './segment-io.js';
 
 /**
  * Side file listing the regions salvage recovery skipped (never inside segments). Every later
@@ -81,15 +82,7 @@ export async function readSkippedRegions(storage: Storage): Promise<SkippedSpan[
     throw error;
   }
   try {
-    const size = await file.size();
-    const bytes = new Uint8Array(size);
-    let read = 0;
-    while (read < size) {
-      const n = await file.read(bytes, read, size - read, read);
-      if (n <= 0) break;
-      read += n;
-    }
-    return decodeSkippedRegions(bytes.subarray(0, read));
+    return decodeSkippedRegions(await readWholeFile(file));
   } finally {
     await file.close();
   }
