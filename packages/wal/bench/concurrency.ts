@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { runBudget, type BenchContext } from './lib/context.js';
 import { withTempDir } from './lib/paths.js';
-import { rawAppend } from './lib/raw.js';
+import { rawAppend, rawWritev } from './lib/raw.js';
 import { KiB, makeRecord, type BenchRecord } from './lib/records.js';
 import { describe, measurePair, ratioAtLeast, toResult, type BenchResult } from './lib/result.js';
 import { perSecond } from './lib/stats.js';
@@ -42,9 +42,18 @@ function rawRun(ctx: BenchContext, record: BenchRecord): Promise<number> {
   });
 }
 
+/** Records/s of a raw loop writing `group` with one writev and one fdatasync per group. */
+function rawGroupRun(ctx: BenchContext, group: readonly Uint8Array[]): Promise<number> {
+  return withTempDir(ctx.tempParent, async (dir) => {
+    const run = rawWritev(join(dir, 'raw.log'), group, runBudget(ctx), true);
+    return perSecond(run.units * group.length, run.ms);
+  });
+}
+
 /**
  * 1 / 2 / 4 / 8 / 64 concurrent writers under `fsync: 'always'` beside a raw write + fdatasync
- * loop (one record per fdatasync), plus the 64-writer / 1-writer scaling (goal >= 20x).
+ * loop (one record per fdatasync), 64 writers beside the disk's group-commit ceiling (64
+ * records per fdatasync), and the 64-writer / 1-writer scaling (goal >= 20x).
  */
 export async function concurrencyBenchmarks(ctx: BenchContext): Promise<BenchResult[]> {
   const record = makeRecord(KiB);
@@ -63,6 +72,19 @@ export async function concurrencyBenchmarks(ctx: BenchContext): Promise<BenchRes
     ctx.log(describe(result));
     results.push(result);
   }
+  // Diagnostic: what the disk allows when 64 records share one fdatasync (the group-commit
+  // ceiling), measured the same way: one writev of 64 encoded records + fdatasync.
+  const group = Array.from({ length: 64 }, () => record.encoded);
+  const ceiling = await measurePair(ctx.settings.runs, () => walRun(ctx, 64, record), () => rawGroupRun(ctx, group));
+  const ceilingResult = toResult({
+    name: 'always, 64 concurrent writers vs raw 64-record group (1 KiB)',
+    unit: 'records/s',
+    runs: ceiling.ours,
+    baselineName: 'fs.writevSync 64 records + fdatasync',
+    baselineRuns: ceiling.baseline,
+  });
+  ctx.log(describe(ceilingResult));
+  results.push(ceilingResult);
   const scaling = toResult({
     name: 'always, 64 writers vs 1 writer (group commit scaling)',
     unit: 'records/s',

@@ -1,6 +1,7 @@
 // Runs the WAL side of one workload in a loop, for CPU profiling (no baselines, no JSON):
 //   node --cpu-prof --cpu-prof-dir=<dir> --conditions=@nori/source --import tsx bench/profile.ts <workload> [seconds] [valueBytes]
-// workloads: append-os (one await append() at a time, os; valueBytes default 1024), batch-1000 (appendBatch 1000 x 1 KiB + sync), read (256 MiB
+// workloads: append-os (one await append() at a time, os; valueBytes default 1024), writers-64
+// (64 concurrent await append() loops, always), batch-1000 (appendBatch 1000 x 1 KiB + sync), read (256 MiB
 // log), recovery (50 MB log), crash-tail (Wal.open after a SIGKILLed writer, 128 MiB tail).
 import { join } from 'node:path';
 import { runChild } from './lib/child.js';
@@ -29,6 +30,21 @@ const workloads: Record<string, (dir: string) => Promise<number>> = {
     const { wal } = await openWal(dir, { fsync: 'os' });
     const record = makeRecord(Number(valueArg ?? KiB)).input;
     const n = await untilDeadline(() => wal.append(record));
+    await wal.close();
+    return n;
+  },
+  'writers-64': async (dir) => {
+    const { wal } = await openWal(dir, { fsync: 'always' });
+    const record = inputs[0]!;
+    const deadline = performance.now() + seconds * 1000;
+    let n = 0;
+    const writer = async (): Promise<void> => {
+      while (performance.now() < deadline) {
+        await wal.append(record);
+        n++;
+      }
+    };
+    await Promise.all(Array.from({ length: 64 }, writer));
     await wal.close();
     return n;
   },
