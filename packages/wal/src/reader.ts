@@ -106,7 +106,7 @@ function invalidPosition(message: string): WalError {
  */
 export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncGenerator<WalEntry, void, undefined> {
   view.checkOpen();
-  const copy = options.copy !== false;
+  const copy = options.copy === true;
   const follow = options.follow === true;
   const signal = options.signal;
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
@@ -152,7 +152,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   }
   const cursor: ReaderCursor = { segmentId };
   const unregister = view.register(cursor);
-  const scanner = new SegmentScanner({ maxRecordSize: view.maxRecordSize });
+  const scanner = new SegmentScanner({ maxRecordSize: view.maxRecordSize, stableChunks: !copy });
   let file: StorageFile | undefined;
   try {
     for (;;) {
@@ -194,13 +194,12 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
         const status = scanner.step();
         if (status === 'ok') {
           const records = scanner.records;
-          const record = records.record(copy);
           const entry: WalEntry = {
-            key: record.key,
-            value: record.value,
-            tombstone: record.tombstone,
-            ttlMs: record.ttlMs,
-            compression: record.compression,
+            key: records.key(copy),
+            value: records.value(copy),
+            tombstone: records.tombstone,
+            ttlMs: records.ttlMs,
+            compression: records.compression,
             position: { segmentId, offset: scanner.recordOffset },
             size: records.recordSize,
           };

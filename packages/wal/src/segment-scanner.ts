@@ -18,7 +18,8 @@ export type StepStatus = 'ok' | 'need-data' | 'end' | 'torn' | 'corrupt';
 /**
  * Streams the records of one segment region with bounded memory: reads in large chunks, carries
  * a partial record over to the next chunk, and grows its buffer only for records larger than a
- * chunk (up to `maxRecordSize`). Views returned by `records` stay valid until the next `fill`.
+ * chunk (up to `maxRecordSize`). Views returned by `records` stay valid until the next `fill`
+ * (for good with `stableChunks`).
  */
 export class SegmentScanner {
   /** The codec scanner positioned on the current record after an `ok` step. */
@@ -37,9 +38,16 @@ export class SegmentScanner {
   private wantBytes = 0;
   private lastReason: CorruptReason | 'incomplete' | undefined;
 
-  constructor(options: { maxRecordSize: number; chunkSize?: number }) {
+  private readonly stableChunks: boolean;
+
+  /**
+   * With `stableChunks`, every `fill` reads into a new buffer and never overwrites an old one, so
+   * views handed out stay valid for good (readers yield them without copying each record).
+   */
+  constructor(options: { maxRecordSize: number; chunkSize?: number; stableChunks?: boolean }) {
     this.maxRecordSize = options.maxRecordSize;
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    this.stableChunks = options.stableChunks === true;
     this.records = new RecordScanner({ maxRecordSize: options.maxRecordSize });
   }
 
@@ -126,13 +134,19 @@ export class SegmentScanner {
     const file = this.file;
     if (file === undefined) throw new Error('SegmentScanner.fill before open');
     const leftover = this.dataEnd - this.cursor;
-    // Total bytes to hold from the cursor: a whole chunk more, or what the pending record needs.
+    // Total bytes to hold from the cursor: fill the buffer we have (at least a chunk), or what the
+    // pending record needs. Asking for `leftover + chunk` would reallocate at every carried-over
+    // record; the buffer only grows for records larger than it.
     const target = Math.min(
-      Math.max(this.wantBytes, leftover + this.chunkSize),
+      Math.max(this.wantBytes, this.buffer.length, this.chunkSize),
       this.limitOffset - this.bufferFileOffset - this.cursor,
     );
     this.wantBytes = 0;
-    if (target > this.buffer.length) {
+    if (this.stableChunks) {
+      const fresh = new Uint8Array(Math.max(target, this.chunkSize));
+      fresh.set(this.buffer.subarray(this.cursor, this.dataEnd), 0);
+      this.buffer = fresh;
+    } else if (target > this.buffer.length) {
       const size = Math.max(target, MIN_BUFFER, Math.min(2 * this.buffer.length, this.chunkSize));
       const grown = new Uint8Array(size);
       grown.set(this.buffer.subarray(this.cursor, this.dataEnd), 0);

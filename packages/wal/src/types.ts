@@ -102,7 +102,11 @@ export interface ReadOptions {
   pollIntervalMs?: number;
   /** Stops the iteration: the iterator then ends cleanly (no error). */
   signal?: AbortSignal;
-  /** Copy key/value out of the read buffer (default true). With `false`, views are only valid until the next iteration. */
+  /**
+   * Default `false`: key/value are views into the chunk they were read with; chunks are never
+   * reused, so views stay valid for good, but a retained entry keeps its chunk (about 1 MiB)
+   * alive. `true`: compact copies, for readers that keep a few entries for long.
+   */
   copy?: boolean;
 }
 
