@@ -284,6 +284,8 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
         );
       }
       scanner.release();
+      // A dropped prefetch may still be reading this file: never close it under the read.
+      await scanner.idle();
       await file.close();
       file = undefined;
       segmentId = nextSegment;
@@ -295,6 +297,9 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   } finally {
     scanner.release();
     unregister();
-    if (file !== undefined) await file.close().catch(() => undefined);
+    if (file !== undefined) {
+      await scanner.idle();
+      await file.close().catch(() => undefined);
+    }
   }
 }

@@ -4,6 +4,42 @@ import type { StorageFile } from '@nori/storage';
 /** Default read size: large reads, no per-record syscall. */
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 const MIN_BUFFER = 64 * 1024;
+/**
+ * Room kept in front of prefetched bytes for the partial record carried over from the current
+ * chunk; a longer one is copied with the prefetched bytes into a fresh buffer instead.
+ */
+const PREFETCH_RESERVE = 16 * 1024;
+
+interface PrefetchResult {
+  bytes: number;
+  error?: unknown;
+}
+
+interface Prefetch {
+  /** File offset of `buffer[reserve]`. */
+  position: number;
+  buffer: Uint8Array;
+  reserve: number;
+  /** Bytes asked for. */
+  length: number;
+  /** Never rejects: a read error is kept for the fill that needs the bytes. */
+  done: Promise<PrefetchResult>;
+}
+
+/** Reads until `length` bytes or the end of the file; never rejects. */
+async function readAll(file: StorageFile, target: Uint8Array, offset: number, length: number, position: number): Promise<PrefetchResult> {
+  let bytes = 0;
+  try {
+    while (bytes < length) {
+      const n = await file.read(target, offset + bytes, length - bytes, position + bytes);
+      if (n <= 0) break;
+      bytes += n;
+    }
+    return { bytes };
+  } catch (error) {
+    return { bytes, error };
+  }
+}
 
 /**
  * Outcome of {@link SegmentScanner.step}:
@@ -39,10 +75,18 @@ export class SegmentScanner {
   private lastReason: CorruptReason | 'incomplete' | undefined;
 
   private readonly stableChunks: boolean;
+  /** Stable mode: the data size of the current chunk (what the next fill reads, at least). */
+  private capacity = 0;
+  /** Stable mode: the read of the bytes after the buffered data, started by the last fill. */
+  private prefetch: Prefetch | undefined;
+  /** Prefetch reads still running, including dropped ones. */
+  private readonly inflight = new Set<Promise<PrefetchResult>>();
 
   /**
    * With `stableChunks`, every `fill` reads into a new buffer and never overwrites an old one, so
-   * views handed out stay valid for good (readers yield them without copying each record).
+   * views handed out stay valid for good (readers yield them without copying each record). It
+   * also double-buffers: each fill starts reading the next chunk (up to the limit at that time)
+   * so the read overlaps with parsing; call {@link SegmentScanner.idle} before closing the file.
    */
   constructor(options: { maxRecordSize: number; chunkSize?: number; stableChunks?: boolean }) {
     this.maxRecordSize = options.maxRecordSize;
@@ -54,6 +98,8 @@ export class SegmentScanner {
   /** Starts scanning `file` at `start`; bytes at or after `limit` are never read. */
   open(file: StorageFile, start: number, limit: number): void {
     this.file = file;
+    // A prefetch in flight belongs to the old position: dropped (its result never rejects).
+    this.prefetch = undefined;
     this.bufferFileOffset = start;
     this.dataEnd = 0;
     this.cursor = 0;
@@ -138,28 +184,40 @@ export class SegmentScanner {
     // pending record needs. Asking for `leftover + chunk` would reallocate at every carried-over
     // record; the buffer only grows for records larger than it.
     const target = Math.min(
-      Math.max(this.wantBytes, this.buffer.length, this.chunkSize),
+      Math.max(this.wantBytes, this.stableChunks ? this.capacity : this.buffer.length, this.chunkSize),
       this.limitOffset - this.bufferFileOffset - this.cursor,
     );
     this.wantBytes = 0;
     if (this.stableChunks) {
-      const fresh = new Uint8Array(Math.max(target, this.chunkSize));
-      fresh.set(this.buffer.subarray(this.cursor, this.dataEnd), 0);
-      this.buffer = fresh;
-    } else if (target > this.buffer.length) {
-      const size = Math.max(target, MIN_BUFFER, Math.min(2 * this.buffer.length, this.chunkSize));
-      const grown = new Uint8Array(size);
-      grown.set(this.buffer.subarray(this.cursor, this.dataEnd), 0);
-      this.buffer = grown;
-    } else if (this.cursor > 0 && leftover > 0) {
-      this.buffer.copyWithin(0, this.cursor, this.dataEnd);
+      const prefetch = this.prefetch;
+      this.prefetch = undefined;
+      if (prefetch !== undefined && prefetch.position === this.bufferFileOffset + this.dataEnd) {
+        await this.takePrefetch(prefetch, leftover, target);
+      } else {
+        this.capacity = Math.max(target, this.chunkSize);
+        const fresh = new Uint8Array(this.capacity);
+        fresh.set(this.buffer.subarray(this.cursor, this.dataEnd), 0);
+        this.buffer = fresh;
+        this.bufferFileOffset += this.cursor;
+        this.cursor = 0;
+        this.dataEnd = leftover;
+      }
+    } else {
+      if (target > this.buffer.length) {
+        const size = Math.max(target, MIN_BUFFER, Math.min(2 * this.buffer.length, this.chunkSize));
+        const grown = new Uint8Array(size);
+        grown.set(this.buffer.subarray(this.cursor, this.dataEnd), 0);
+        this.buffer = grown;
+      } else if (this.cursor > 0 && leftover > 0) {
+        this.buffer.copyWithin(0, this.cursor, this.dataEnd);
+      }
+      this.bufferFileOffset += this.cursor;
+      this.cursor = 0;
+      this.dataEnd = leftover;
     }
-    this.bufferFileOffset += this.cursor;
-    this.cursor = 0;
-    this.dataEnd = leftover;
-    const room = target - this.dataEnd;
+    // Bytes still missing from the cursor (a prefetch may already have supplied some).
+    let remaining = target - (this.dataEnd - this.cursor);
     let position = this.bufferFileOffset + this.dataEnd;
-    let remaining = room;
     while (remaining > 0) {
       const n = await file.read(this.buffer, this.dataEnd, remaining, position);
       if (n <= 0) {
@@ -170,11 +228,69 @@ export class SegmentScanner {
       position += n;
       remaining -= n;
     }
+    if (this.stableChunks) this.startPrefetch(file);
     return true;
+  }
+
+  /**
+   * Double buffering (stable mode): starts reading the bytes after the buffered data, up to a
+   * chunk and never past the current limit, while the caller parses what is buffered.
+   */
+  private startPrefetch(file: StorageFile): void {
+    const position = this.bufferFileOffset + this.dataEnd;
+    const length = Math.min(Math.max(this.capacity, this.chunkSize), this.limitOffset - position);
+    if (length <= 0) return;
+    const reserve = Math.min(PREFETCH_RESERVE, this.chunkSize);
+    const buffer = new Uint8Array(reserve + length);
+    const done = readAll(file, buffer, reserve, length, position);
+    this.inflight.add(done);
+    void done.then(() => this.inflight.delete(done));
+    this.prefetch = { position, buffer, reserve, length, done };
+  }
+
+  /**
+   * Makes the prefetched bytes (which start right after the buffered data) the new buffer,
+   * behind the `leftover` unconsumed bytes. A prefetch error surfaces here, where the bytes are
+   * needed; a short prefetch (end of file) leaves the rest to the read loop, which reports it.
+   */
+  private async takePrefetch(prefetch: Prefetch, leftover: number, target: number): Promise<void> {
+    const result = await prefetch.done;
+    const room = target - leftover;
+    if (result.error !== undefined && result.bytes < room) throw result.error;
+    // Keep every prefetched byte (the fill's target is a minimum), never one past the limit.
+    const usable = Math.max(0, Math.min(result.bytes, this.limitOffset - prefetch.position));
+    const old = this.buffer;
+    const from = this.cursor;
+    if (leftover <= prefetch.reserve && room <= prefetch.length) {
+      // The partial record goes into the room reserved in front of the prefetched bytes.
+      const buffer = prefetch.buffer;
+      const start = prefetch.reserve - leftover;
+      buffer.set(old.subarray(from, from + leftover), start);
+      this.buffer = buffer;
+      this.capacity = Math.max(prefetch.length, this.chunkSize);
+      this.bufferFileOffset = prefetch.position - prefetch.reserve;
+      this.cursor = start;
+      this.dataEnd = prefetch.reserve + usable;
+      return;
+    }
+    this.capacity = Math.max(target, this.chunkSize);
+    const fresh = new Uint8Array(Math.max(this.capacity, leftover + usable));
+    fresh.set(old.subarray(from, from + leftover), 0);
+    fresh.set(prefetch.buffer.subarray(prefetch.reserve, prefetch.reserve + usable), leftover);
+    this.buffer = fresh;
+    this.bufferFileOffset += from;
+    this.cursor = 0;
+    this.dataEnd = leftover + usable;
+  }
+
+  /** Resolves once no dropped or pending prefetch is still reading (call before closing the file). */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all(this.inflight);
   }
 
   /** Drops buffered data and the file reference (the scanner can be reopened). */
   release(): void {
+    this.prefetch = undefined;
     this.file = undefined;
     this.dataEnd = 0;
     this.cursor = 0;

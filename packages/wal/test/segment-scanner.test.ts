@@ -1,0 +1,262 @@
+import { encodeRecord } from '@nori/codec';
+import type { StorageFile } from '@nori/storage';
+import { describe, expect, it } from 'vitest';
+import { SegmentScanner } from '../src/segment-scanner.js';
+
+interface ReadCall {
+  position: number;
+  length: number;
+  /** The scanner's limit when the read was issued. */
+  limit: number;
+}
+
+/**
+ * A read-only in-memory file that logs every read, can fail reads touching chosen offsets and can
+ * hold reads until the test lets them through.
+ */
+class FakeFile implements StorageFile {
+  readonly name = 'fake';
+  readonly reads: ReadCall[] = [];
+  failAt: number | undefined;
+  /** Fail only the first read touching `failAt` (a transient error). */
+  failOnce = false;
+  hold = false;
+  private readonly held: (() => void)[] = [];
+  scanner: SegmentScanner | undefined;
+
+  constructor(public bytes: Uint8Array) {}
+
+  get pending(): number {
+    return this.held.length;
+  }
+
+  /** Lets every held read finish. */
+  releaseReads(): void {
+    for (const go of this.held.splice(0)) go();
+  }
+
+  async read(target: Uint8Array, targetOffset: number, length: number, position: number): Promise<number> {
+    this.reads.push({ position, length, limit: this.scanner?.limit ?? Infinity });
+    if (this.hold) await new Promise<void>((resolve) => this.held.push(resolve));
+    else await Promise.resolve();
+    if (this.failAt !== undefined && position <= this.failAt && this.failAt < position + length) {
+      const at = this.failAt;
+      if (this.failOnce) this.failAt = undefined;
+      throw new Error(`injected read error at ${at}`);
+    }
+    const n = Math.max(0, Math.min(length, this.bytes.length - position));
+    target.set(this.bytes.subarray(position, position + n), targetOffset);
+    return n;
+  }
+
+  readSync(): number {
+    throw new Error('not used');
+  }
+  writevSync(): void {
+    throw new Error('read-only');
+  }
+  writev(): Promise<void> {
+    return Promise.reject(new Error('read-only'));
+  }
+  size(): Promise<number> {
+    return Promise.resolve(this.bytes.length);
+  }
+  truncate(): Promise<void> {
+    return Promise.reject(new Error('read-only'));
+  }
+  datasync(): Promise<void> {
+    return Promise.resolve();
+  }
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+  preallocate(): Promise<void> {
+    return Promise.reject(new Error('read-only'));
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Records of varied sizes (some larger than the chunk), their bytes back to back, and their offsets. */
+function makeLog(sizes: readonly number[]): { bytes: Uint8Array; values: Uint8Array[]; offsets: number[] } {
+  const values = sizes.map((size, i) => new Uint8Array(size).fill((i * 37 + 11) % 251));
+  const encoded = values.map((value, i) => encodeRecord({ key: `key-${i}`, value }));
+  const bytes = new Uint8Array(encoded.reduce((sum, e) => sum + e.length, 0));
+  const offsets: number[] = [];
+  let at = 0;
+  for (const e of encoded) {
+    offsets.push(at);
+    bytes.set(e, at);
+    at += e.length;
+  }
+  return { bytes, values, offsets };
+}
+
+const SIZES = Array.from({ length: 60 }, (_, i) => [10, 90, 300, 700, 40, 1500, 5][i % 7]!);
+
+function scannerOn(file: FakeFile, start: number, limit: number, chunkSize = 256): SegmentScanner {
+  const scanner = new SegmentScanner({ maxRecordSize: 1 << 20, chunkSize, stableChunks: true });
+  file.scanner = scanner;
+  scanner.open(file, start, limit);
+  return scanner;
+}
+
+/** Steps and fills until a status other than `ok`/`need-data` (or a failed fill); returns views and offsets. */
+async function drain(scanner: SegmentScanner): Promise<{ status: string; values: Uint8Array[]; offsets: number[]; fills: boolean[] }> {
+  const values: Uint8Array[] = [];
+  const offsets: number[] = [];
+  const fills: boolean[] = [];
+  for (;;) {
+    const status = scanner.step();
+    if (status === 'ok') {
+      values.push(scanner.records.value(false));
+      offsets.push(scanner.recordOffset);
+    } else if (status === 'need-data') {
+      const filled = await scanner.fill();
+      fills.push(filled);
+      if (!filled) return { status: 'short', values, offsets, fills };
+    } else {
+      return { status, values, offsets, fills };
+    }
+  }
+}
+
+describe('SegmentScanner double buffering (stableChunks)', () => {
+  it('reads every record across chunk and prefetch boundaries, never past the limit, views stay valid', async () => {
+    const log = makeLog(SIZES);
+    const file = new FakeFile(log.bytes);
+    const scanner = scannerOn(file, 0, log.bytes.length);
+    const result = await drain(scanner);
+    expect(result.status).toBe('end');
+    expect(result.offsets).toEqual(log.offsets);
+    // Views into earlier chunks still hold their bytes (prefetch buffers are never reused).
+    expect(result.values).toEqual(log.values);
+    for (const read of file.reads) expect(read.position + read.length).toBeLessThanOrEqual(read.limit);
+    // Double buffering: most chunks came from a read started before the fill that used them.
+    expect(file.reads.length).toBeGreaterThan(result.fills.length / 2);
+  });
+
+  it('starts the next chunk read as soon as a chunk arrives', async () => {
+    const log = makeLog(SIZES);
+    const file = new FakeFile(log.bytes);
+    const scanner = scannerOn(file, 0, log.bytes.length);
+    expect(scanner.step()).toBe('need-data');
+    expect(await scanner.fill()).toBe(true);
+    expect(file.reads.map((r) => r.position)).toEqual([0, 256]);
+    // Parsing needs no I/O; the next fill takes the prefetched bytes without a new read.
+    while (scanner.step() === 'ok');
+    expect(await scanner.fill()).toBe(true);
+    expect(file.reads.map((r) => r.position)).toEqual([0, 256, 512]);
+  });
+
+  it('uses the prefetched bytes and reads the rest when the limit grows between fills', async () => {
+    const log = makeLog(SIZES);
+    const file = new FakeFile(log.bytes);
+    // A limit at a record boundary that is not a chunk multiple, like a follower's written position.
+    const first = log.offsets[9]!;
+    const scanner = scannerOn(file, 0, first);
+    expect(scanner.step()).toBe('need-data');
+    expect(await scanner.fill()).toBe(true);
+    // The prefetch started with the old limit in force; the limit grows while it is in flight.
+    scanner.setLimit(log.offsets[30]!);
+    let result = await drain(scanner);
+    expect(result.status).toBe('end');
+    expect(result.offsets).toEqual(log.offsets.slice(0, 30));
+    // Grows again at the end (follow mode), then to the whole file.
+    scanner.setLimit(log.bytes.length);
+    const rest = await drain(scanner);
+    expect(rest.status).toBe('end');
+    result = { ...result, offsets: [...result.offsets, ...rest.offsets], values: [...result.values, ...rest.values] };
+    expect(result.offsets).toEqual(log.offsets);
+    expect(result.values).toEqual(log.values);
+    for (const read of file.reads) expect(read.position + read.length).toBeLessThanOrEqual(read.limit);
+    expect(file.reads.some((r) => r.limit === first && r.position > 0)).toBe(true);
+  });
+
+  it('a short file keeps the EOF semantics: fill returns false and the limit shrinks to the end', async () => {
+    const log = makeLog(SIZES);
+    // The file ends in the middle of a record, before the limit the scanner was given.
+    const cut = log.offsets[41]! + 3;
+    const file = new FakeFile(log.bytes.slice(0, cut));
+    const scanner = scannerOn(file, 0, log.bytes.length);
+    const result = await drain(scanner);
+    expect(result.status).toBe('short');
+    expect(result.fills.at(-1)).toBe(false);
+    expect(scanner.limit).toBe(cut);
+    expect(result.offsets).toEqual(log.offsets.slice(0, 41));
+    expect(scanner.step()).toBe('torn');
+    expect(scanner.badOffset).toBe(log.offsets[41]);
+  });
+
+  it('a read error in the prefetched range surfaces at the fill that needs those bytes', async () => {
+    const log = makeLog(SIZES);
+    const file = new FakeFile(log.bytes);
+    file.failAt = 300; // inside the second chunk, which is prefetched
+    file.failOnce = true; // the prefetch's error itself must surface, not a retry's
+    const scanner = scannerOn(file, 0, log.bytes.length);
+    expect(scanner.step()).toBe('need-data');
+    expect(await scanner.fill()).toBe(true);
+    let records = 0;
+    let status = scanner.step();
+    for (; status === 'ok'; status = scanner.step()) records++;
+    expect(records).toBeGreaterThan(0);
+    expect(status).toBe('need-data');
+    await expect(scanner.fill()).rejects.toThrow('injected read error at 300');
+    // The records before the damage were all yielded.
+    expect(scanner.offset).toBeLessThanOrEqual(300);
+  });
+
+  it('a failed prefetch the scan never needs is dropped quietly (reopen, release)', async () => {
+    const log = makeLog(SIZES);
+    const file = new FakeFile(log.bytes);
+    file.failAt = 300;
+    const scanner = scannerOn(file, 0, log.bytes.length);
+    expect(scanner.step()).toBe('need-data');
+    expect(await scanner.fill()).toBe(true);
+    scanner.open(file, 0, log.offsets[2]!);
+    file.failAt = undefined;
+    const result = await drain(scanner);
+    expect(result.status).toBe('end');
+    expect(result.offsets).toEqual(log.offsets.slice(0, 2));
+    file.failAt = 300;
+    scanner.open(file, 0, log.bytes.length);
+    expect(scanner.step()).toBe('need-data');
+    expect(await scanner.fill()).toBe(true);
+    scanner.release();
+    await scanner.idle();
+  });
+
+  it('idle() waits for a dropped prefetch still reading the file', async () => {
+    const log = makeLog(SIZES);
+    const file = new FakeFile(log.bytes);
+    const scanner = scannerOn(file, 0, log.bytes.length);
+    expect(scanner.step()).toBe('need-data');
+    const filled = scanner.fill(); // issues the first read now
+    file.hold = true;
+    expect(await filled).toBe(true);
+    expect(file.pending).toBe(1); // the prefetch
+    scanner.release();
+    let idle = false;
+    const waiting = scanner.idle().then(() => (idle = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(idle).toBe(false);
+    file.releaseReads();
+    await waiting;
+    expect(idle).toBe(true);
+  });
+
+  it('records larger than a chunk still work with a prefetch in flight', async () => {
+    const log = makeLog([100, 5000, 50, 12_000, 3, 700, 20_000, 1]);
+    const file = new FakeFile(log.bytes);
+    const scanner = scannerOn(file, 0, log.bytes.length, 1024);
+    const result = await drain(scanner);
+    expect(result.status).toBe('end');
+    expect(result.offsets).toEqual(log.offsets);
+    expect(result.values).toEqual(log.values);
+    for (const read of file.reads) expect(read.position + read.length).toBeLessThanOrEqual(read.limit);
+  });
+});
