@@ -71,6 +71,7 @@ class Recovery {
   private readonly start = performance.now();
   private readonly quarantineNames = new Set<string>();
   private dirChanged = false;
+  private quarantineReady = false;
   private readonly onCorruption: WalObserver['onCorruption'];
   /** Regions listed in `salvaged.json`. */
   private known: SkippedSpan[] = [];
@@ -132,8 +133,8 @@ class Recovery {
       }
     }
     if (this.dirChanged && !this.options.readOnly) {
-      await this.storage.syncDir();
       if (this.report.quarantined.length > 0) await this.storage.syncDir(QUARANTINE_DIR);
+      await this.storage.syncDir();
     }
 
     const last = this.segments[this.segments.length - 1];
@@ -373,8 +374,11 @@ class Recovery {
       const target = await this.quarantineName(`${segmentName(id)}.at-${from}`);
       this.report.quarantined.push(target);
       if (!this.options.readOnly) {
-        await this.storage.mkdir(QUARANTINE_DIR);
+        await this.ensureQuarantineDir();
         await copyRange(this.storage, file, from, end, target);
+        // The copy's directory entry must be durable before the bytes leave the segment: a
+        // crash in between would otherwise lose them from both places.
+        await this.storage.syncDir(QUARANTINE_DIR);
         this.dirChanged = true;
       }
     }
@@ -389,15 +393,30 @@ class Recovery {
 
   /** Moves whole segments to `quarantine/`. */
   private async quarantineSegments(ids: number[]): Promise<void> {
+    let moved = false;
     for (const id of ids) {
       const name = segmentName(id);
       const target = await this.quarantineName(name);
       this.report.quarantined.push(target);
       if (this.options.readOnly) continue;
-      await this.storage.mkdir(QUARANTINE_DIR);
+      await this.ensureQuarantineDir();
       await this.storage.rename(name, target);
-      this.dirChanged = true;
+      moved = true;
     }
+    if (moved) {
+      // The new entries first, then the old directory: a crash in between leaves a segment in
+      // both places or in its old one, never in neither.
+      await this.storage.syncDir(QUARANTINE_DIR);
+      await this.storage.syncDir();
+    }
+  }
+
+  /** Creates `quarantine/` and makes its directory entry durable (once per recovery). */
+  private async ensureQuarantineDir(): Promise<void> {
+    if (this.quarantineReady) return;
+    await this.storage.mkdir(QUARANTINE_DIR);
+    await this.storage.syncDir();
+    this.quarantineReady = true;
   }
 
   /** A multi-record batch whose extent is only partly present is cut back to its start. */
@@ -405,9 +424,10 @@ class Recovery {
     // Latest extents first: rolling one back may expose an earlier partial one.
     for (let i = extents.length - 1; i >= 0; i--) {
       const extent = extents[i] as BatchExtent;
-      // Only the last segment can hold a partial batch: earlier ones were fsynced at rotation.
-      const segment = this.segments[this.segments.length - 1];
-      if (segment === undefined || segment.id !== extent.segmentId) continue;
+      // Usually the last segment, but a rotation creates the next (empty) segment while the old
+      // one's fsync runs: a crash then leaves the partial batch in the one before the last.
+      const segment = this.segments.find((s) => s.id === extent.segmentId);
+      if (segment === undefined) continue;
       if (segment.size <= extent.start || segment.size >= extent.end) continue;
       const file = await this.storage.open(segmentName(segment.id), { readOnly: this.options.readOnly });
       try {
@@ -415,7 +435,8 @@ class Recovery {
         this.report.records -= partial.records;
         this.report.bytesTruncated += segment.size - extent.start;
         this.report.batchesRolledBack++;
-        const keepZeros = this.options.keepZeroTail;
+        // Zeros may only follow the data of the last segment; an earlier one is cut to length.
+        const keepZeros = this.options.keepZeroTail && segment === this.segments[this.segments.length - 1];
         if (!this.options.readOnly) {
           if (keepZeros) await zeroRange(file, extent.start, segment.size);
           else await this.truncate(file, extent.start);

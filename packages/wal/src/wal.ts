@@ -1,5 +1,5 @@
 import { NoriCodecError, type RecordInput } from '@nori/codec';
-import type { StorageLock } from '@nori/storage';
+import type { Storage, StorageLock } from '@nori/storage';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { WalError, errorCode, ioError } from './errors.js';
 import { hook } from './observer.js';
@@ -162,10 +162,15 @@ export class Wal implements AsyncDisposable {
             fileSize = cfg.maxSegmentSize;
           }
           // Recovered bytes may still sit in the page cache (os policy + process crash): make
-          // them durable so durablePosition tells the truth.
+          // them durable so durablePosition tells the truth. A segment gets data only after its
+          // predecessor's fsync, so only the last non-empty one can hold unsynced bytes — it may
+          // be the one before the active segment when the process died mid-rotation.
           await file.datasync();
+          const lastWithData = [...segments].reverse().find((s) => s.size > 0);
+          if (lastWithData !== undefined && lastWithData.id !== id) await syncSegment(storage, lastWithData.id);
+          // Likewise the directory entry of a segment created just before a crash.
+          await storage.syncDir();
           if (last === undefined || sealed) {
-            await storage.syncDir();
             table.add(id, 0, fileSize, true);
           } else {
             table.setSize(id, size, fileSize);
@@ -393,5 +398,15 @@ export class Wal implements AsyncDisposable {
   /** Same as {@link Wal.close} (for `await using`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** fdatasync of one recovered segment. */
+async function syncSegment(storage: Storage, id: number): Promise<void> {
+  const file = await storage.open(segmentName(id));
+  try {
+    await file.datasync();
+  } finally {
+    await file.close();
   }
 }
