@@ -65,6 +65,18 @@ export interface WriterOptions {
   observer: WalObserver | undefined;
 }
 
+/** What one fdatasync covers (captured when it starts). */
+interface FsyncRound {
+  file: StorageFile;
+  segmentId: number;
+  target: number;
+  waiters: PendingWrite[];
+  bytes: number;
+  records: number;
+  appends: number;
+  started: number;
+}
+
 /**
  * The single writer loop (group commit). `append` encodes and enqueues; a flush scheduled by
  * microtask hands everything queued to the OS with one `writevSync`; appends that need
@@ -427,46 +439,24 @@ export class Writer {
       clearTimeout(this.batchTimer);
       this.batchTimer = undefined;
     }
-    const active = this.active;
-    const target = active.size;
-    const waiters = this.syncWaiters;
-    if (this.unsyncedBytes === 0 && this.durableSegment === active.id && this.durableOffset >= target) {
+    if (this.nothingToSync()) {
+      const waiters = this.syncWaiters;
       this.syncWaiters = [];
       for (const p of waiters) this.settleDurable(p);
       return;
     }
-    this.syncWaiters = [];
-    const bytes = this.unsyncedBytes;
-    const records = this.unsyncedRecords;
-    const appends = this.unsyncedAppends;
-    this.unsyncedBytes = 0;
-    this.unsyncedRecords = 0;
-    this.unsyncedAppends = 0;
-    const started = performance.now();
-    this.syncing = active.file.datasync().then(
+    const round = this.beginFsync();
+    this.syncing = round.file.datasync().then(
       () => {
         this.syncing = undefined;
-        this.fsyncs++;
-        if (this.onFsync !== undefined) {
-          this.onFsync({ durationMs: performance.now() - started, bytes, records, appends, ok: true });
-        }
-        if (this.failure !== undefined) {
-          for (const p of waiters) this.settleFailed(p);
-          return;
-        }
-        this.markDurable(active.id, target);
-        for (const p of waiters) this.settleDurable(p);
-        if (this.busy) return;
+        this.endFsync(round, undefined);
+        if (this.failure !== undefined || this.busy) return;
         if (this.syncWaiters.length > 0) this.startSync();
         else if (this.batchWindowMs > 0 && this.unsyncedBytes > 0) this.scheduleBatchSync();
       },
       (error: unknown) => {
         this.syncing = undefined;
-        if (this.onFsync !== undefined) {
-          this.onFsync({ durationMs: performance.now() - started, bytes, records, appends, ok: false });
-        }
-        // Never retry an fsync (fsyncgate): the kernel may have dropped the dirty pages.
-        this.fail(error, waiters);
+        this.endFsync(round, error);
       },
     );
   }
@@ -475,29 +465,63 @@ export class Writer {
   private async syncNow(force = false): Promise<void> {
     while (this.syncing !== undefined) await this.syncing.catch(() => undefined);
     if (this.failure !== undefined) throw this.failure;
+    if (!force && this.nothingToSync()) return;
+    const round = this.beginFsync();
+    try {
+      await round.file.datasync();
+    } catch (error) {
+      this.endFsync(round, error);
+      throw this.failure ?? error;
+    }
+    this.endFsync(round, undefined);
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** True when every byte written to the active segment is already durable. */
+  private nothingToSync(): boolean {
     const active = this.active;
-    const target = active.size;
-    if (!force && this.unsyncedBytes === 0 && this.durableSegment === active.id && this.durableOffset >= target) return;
-    const waiters = this.syncWaiters;
+    return this.unsyncedBytes === 0 && this.durableSegment === active.id && this.durableOffset >= active.size;
+  }
+
+  /** Captures what an fdatasync about to start covers: its waiters, counters and target. */
+  private beginFsync(): FsyncRound {
+    const active = this.active;
+    const round: FsyncRound = {
+      file: active.file,
+      segmentId: active.id,
+      target: active.size,
+      waiters: this.syncWaiters,
+      bytes: this.unsyncedBytes,
+      records: this.unsyncedRecords,
+      appends: this.unsyncedAppends,
+      started: performance.now(),
+    };
     this.syncWaiters = [];
-    const bytes = this.unsyncedBytes;
-    const records = this.unsyncedRecords;
-    const appends = this.unsyncedAppends;
     this.unsyncedBytes = 0;
     this.unsyncedRecords = 0;
     this.unsyncedAppends = 0;
-    const started = performance.now();
-    try {
-      await active.file.datasync();
-    } catch (error) {
-      if (this.onFsync !== undefined) this.onFsync({ durationMs: performance.now() - started, bytes, records, appends, ok: false });
-      this.fail(error, waiters);
-      throw this.failure ?? error;
+    return round;
+  }
+
+  /** Reports a finished fdatasync and settles its waiters (failed if the WAL failed meanwhile). */
+  private endFsync(round: FsyncRound, error: unknown): void {
+    const ok = error === undefined;
+    if (ok) this.fsyncs++;
+    if (this.onFsync !== undefined) {
+      const { bytes, records, appends } = round;
+      this.onFsync({ durationMs: performance.now() - round.started, bytes, records, appends, ok });
     }
-    this.fsyncs++;
-    if (this.onFsync !== undefined) this.onFsync({ durationMs: performance.now() - started, bytes, records, appends, ok: true });
-    this.markDurable(active.id, target);
-    for (const p of waiters) this.settleDurable(p);
+    if (!ok) {
+      // Never retry an fsync (fsyncgate): the kernel may have dropped the dirty pages.
+      this.fail(error, round.waiters);
+      return;
+    }
+    if (this.failure !== undefined) {
+      for (const p of round.waiters) this.settleFailed(p);
+      return;
+    }
+    this.markDurable(round.segmentId, round.target);
+    for (const p of round.waiters) this.settleDurable(p);
   }
 
   private markDurable(segmentId: number, offset: number): void {
