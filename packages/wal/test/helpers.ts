@@ -57,6 +57,21 @@ export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
+/**
+ * Index of the first array whose bytes differ, or -1 when both lists hold the same bytes.
+ * Use it instead of `toEqual` on large byte arrays: vitest's deep equality walks every byte as
+ * an object property (seconds per MiB), `Buffer.compare` is a memcmp.
+ */
+export function firstByteMismatch(actual: readonly Uint8Array[], expected: readonly Uint8Array[]): number {
+  const n = Math.max(actual.length, expected.length);
+  for (let i = 0; i < n; i++) {
+    const a = actual[i];
+    const b = expected[i];
+    if (a === undefined || b === undefined || Buffer.compare(a, b) !== 0) return i;
+  }
+  return -1;
+}
+
 /** Bytes of a hex string. */
 export function unhex(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text, 'hex'));
