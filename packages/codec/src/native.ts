@@ -42,7 +42,6 @@ function getRequire(): RequireFn | null {
   cachedRequire = null;
   const mod = nodeBuiltin<{ createRequire(from: string | URL): RequireFn }>('node:module');
   if (mod !== undefined) {
-    // import.meta.url in ESM; tsup's cjs shim provides it in the CommonJS build.
     cachedRequire = mod.createRequire(import.meta.url);
   }
   return cachedRequire;

@@ -25,6 +25,7 @@ export {
   decodeSnapshot,
   encodeSnapshot,
   type SnapshotEntry,
+  type SnapshotEntryInput,
   type SnapshotHeader,
 } from './snapshot-format.js';
 export { SNAPSHOT_FILE, SNAPSHOT_TEMP_FILE } from './snapshot-file.js';

@@ -4,7 +4,7 @@ import { StorageError, fromNodeError } from '../errors.js';
 import type { StorageFile } from '../types.js';
 import { fsAsync, remainingBuffers } from './fs-async.js';
 
-/** How {@link NodeFile.preallocate} reserves space; see the package README. */
+/** How `StorageFile.preallocate()` in NodeFileStorage reserves space; see the package README. */
 export type PreallocateMode = 'zeros' | 'sparse';
 
 const ZERO_CHUNK = 1 << 20;

