@@ -2,8 +2,9 @@
  * LD_PRELOAD fault shim for the real-fault tests (compiled at test time by support.ts).
  * Fails the calls named in NORI_FAULT_OPS (fsync, fdatasync, write: write/pwrite/writev/pwritev)
  * with NORI_FAULT_ERRNO (default EIO) on descriptors whose path contains NORI_FAULT_PATH, but only
- * while the file NORI_FAULT_ARM exists. Every call on a matching path is logged to
- * NORI_FAULT_LOG as "<op> <ok|fail> <path>". libuv's thread pool calls these libc functions too.
+ * while the file NORI_FAULT_ARM exists. Calls of the ops in NORI_FAULT_OPS or NORI_FAULT_TRACE
+ * (traced only, never failed) on a matching path are logged to NORI_FAULT_LOG as
+ * "<op> <ok|fail> <path>". libuv's thread pool calls these libc functions too.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -17,8 +18,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-static int wanted(const char *op) {
-  const char *ops = getenv("NORI_FAULT_OPS");
+static int listed(const char *variable, const char *op) {
+  const char *ops = getenv(variable);
   if (ops == NULL) return 0;
   size_t n = strlen(op);
   for (const char *p = ops; (p = strstr(p, op)) != NULL; p += n) {
@@ -30,7 +31,8 @@ static int wanted(const char *op) {
 /* 1: fail this call, 0: pass it through (logged if the path matches), -1: not ours. */
 static int decide(int fd, const char *op, char *path, size_t size) {
   const char *pattern = getenv("NORI_FAULT_PATH");
-  if (pattern == NULL || !wanted(op)) return -1;
+  int failing = listed("NORI_FAULT_OPS", op);
+  if (pattern == NULL || (!failing && !listed("NORI_FAULT_TRACE", op))) return -1;
   char link[64];
   snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
   ssize_t len = readlink(link, path, size - 1);
@@ -38,7 +40,7 @@ static int decide(int fd, const char *op, char *path, size_t size) {
   path[len] = '\0';
   if (strstr(path, pattern) == NULL) return -1;
   const char *arm = getenv("NORI_FAULT_ARM");
-  return arm != NULL && access(arm, F_OK) == 0 ? 1 : 0;
+  return failing && arm != NULL && access(arm, F_OK) == 0 ? 1 : 0;
 }
 
 static void record(const char *op, int failed, const char *path) {

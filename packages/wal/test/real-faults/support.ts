@@ -222,6 +222,8 @@ export interface ShimFault {
   so: string;
   /** `fsync`, `fdatasync`, `write` (covers write/pwrite/writev/pwritev). */
   ops: readonly ('fsync' | 'fdatasync' | 'write')[];
+  /** Calls only logged, never failed. */
+  trace?: readonly ('fsync' | 'fdatasync' | 'write')[];
   /** Substring of the descriptor's path. */
   path: string;
   /** The fault is armed while this file exists (the child creates it at the chosen moment). */
@@ -308,6 +310,7 @@ export function startChild(shim?: ShimFault): FaultChild {
     Object.assign(env, {
       LD_PRELOAD: shim.so,
       NORI_FAULT_OPS: shim.ops.join(','),
+      NORI_FAULT_TRACE: (shim.trace ?? []).join(','),
       NORI_FAULT_PATH: shim.path,
       NORI_FAULT_ARM: shim.arm,
       NORI_FAULT_LOG: shim.log,
