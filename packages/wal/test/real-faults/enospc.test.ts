@@ -4,17 +4,21 @@
  * `always` record (and everything its durablePosition claimed), leaves no LOCK.tmp-* behind (also
  * when the open itself hits the full disk), and reopens cleanly once space is freed.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Wal, WalError, comparePositions, type Position } from '../../src/index.js';
 import { collect, text } from '../helpers.js';
 import {
+  REAL_FAULTS_ROOT,
+  cleanStaleMounts,
   describeRealFaults,
   fill,
   lockTemps,
   mountExt4,
   mountTmpfs,
+  mountsBelowRoot,
   startChild,
   useChildren,
   useMounts,
@@ -107,6 +111,16 @@ describeRealFaults('ENOSPC on a real full disk', { mount: true, ext4: true }, ()
   let child: FaultChild;
   beforeAll(() => {
     child = startChild();
+  });
+
+  it('a mount left by a crashed earlier run (its pid is gone) is detected and removed', () => {
+    const stale = path.join(REAL_FAULTS_ROOT, '2147483600-1-tmpfs');
+    fs.mkdirSync(stale, { recursive: true });
+    if (!mountsBelowRoot().includes(stale)) execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', stale]);
+    expect(mountsBelowRoot()).toContain(stale);
+    cleanStaleMounts();
+    expect(mountsBelowRoot()).not.toContain(stale);
+    expect(fs.existsSync(stale)).toBe(false);
   });
 
   describe.each([

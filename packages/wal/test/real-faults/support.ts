@@ -71,7 +71,7 @@ function processAlive(pid: number): boolean {
 }
 
 /** Mount points currently mounted below `REAL_FAULTS_ROOT` (from /proc/self/mounts). */
-function mountsBelowRoot(): string[] {
+export function mountsBelowRoot(): string[] {
   const decode = (field: string): string => field.replace(/\\(\d{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
   return fs
     .readFileSync('/proc/self/mounts', 'utf8')
