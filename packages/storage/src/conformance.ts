@@ -8,6 +8,7 @@
  */
 import { describe } from 'vitest';
 import { durabilitySuite } from './conformance/durability.js';
+import { entriesSuite, linksSuite } from './conformance/entries.js';
 import { fileIoSuite } from './conformance/file-io.js';
 import { fileLifecycleSuite } from './conformance/file-lifecycle.js';
 import type { ConformanceFactory } from './conformance/harness.js';
@@ -22,6 +23,12 @@ export { INVALID_NAMES } from './conformance/paths.js';
 export interface ConformanceOptions {
   /** Run the durability tests (needs `restart` on the harness). Default: true. */
   durability?: boolean;
+  /**
+   * The backend's store can hold symbolic links (and maybe FIFOs) created behind its back: run
+   * the tests that they are never followed or used as files (needs `makeSymlink` on the
+   * harness). Default: false.
+   */
+  links?: boolean;
 }
 
 /**
@@ -34,6 +41,8 @@ export function runStorageConformance(name: string, factory: ConformanceFactory,
     fileIoSuite(factory);
     fileLifecycleSuite(factory);
     namespaceSuite(factory);
+    entriesSuite(factory);
+    if (options.links === true) linksSuite(factory);
     lockSuite(factory);
     if (options.durability !== false) durabilitySuite(factory);
   });

@@ -1,6 +1,8 @@
 /**
  * Stable error codes of `@nori/storage`. `ENOSPC` and `EIO` keep Node's spelling so callers can
  * treat both backends alike; other operating-system failures keep Node's `code` (e.g. `EACCES`).
+ * `ERR_SYMLINK` / `ERR_NOT_REGULAR_FILE`: a name inside the storage is a symbolic link / a FIFO,
+ * socket or device, which is never followed or used as a file (directories keep `EISDIR`).
  */
 export type StorageErrorCode =
   | 'ERR_INVALID_PATH'
@@ -11,7 +13,9 @@ export type StorageErrorCode =
   | 'ERR_READ_ONLY'
   | 'ENOSPC'
   | 'EIO'
-  | 'ERR_CRASHED';
+  | 'ERR_CRASHED'
+  | 'ERR_SYMLINK'
+  | 'ERR_NOT_REGULAR_FILE';
 
 /** Options for {@link StorageError}. */
 export interface StorageErrorOptions {

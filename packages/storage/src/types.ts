@@ -20,6 +20,17 @@ export interface LockInfo {
   nonce?: string;
 }
 
+/** What a directory entry is, seen without following links. */
+export type StorageEntryKind = 'file' | 'directory' | 'symlink' | 'other';
+
+/** One entry of {@link Storage.entries}. */
+export interface StorageEntry {
+  /** The entry's name inside the listed directory (no `/`). */
+  name: string;
+  /** `file` is a regular file; `other` a FIFO, socket or device. */
+  kind: StorageEntryKind;
+}
+
 /** An exclusive writer lock on a storage; release it (or dispose it) when done. */
 export interface StorageLock extends AsyncDisposable {
   readonly info: LockInfo;
@@ -63,7 +74,11 @@ export interface StorageFile extends AsyncDisposable {
 export interface Storage {
   /** Human-readable location, e.g. `file:/var/lib/x` or `memory`. */
   readonly description: string;
-  /** Opens a file read-write; `ERR_NOT_FOUND` if missing and not `create`. */
+  /**
+   * Opens a file read-write; `ERR_NOT_FOUND` if missing and not `create`. A symbolic link is
+   * never followed (`ERR_SYMLINK`), a directory fails with `EISDIR` and any other non-regular
+   * file with `ERR_NOT_REGULAR_FILE`.
+   */
   open(name: string, options?: OpenOptions): Promise<StorageFile>;
   /**
    * Names of the regular files directly in `dir` (default: the root), sorted; directories and
@@ -71,11 +86,21 @@ export interface Storage {
    * not exist.
    */
   list(dir?: string): Promise<string[]>;
+  /**
+   * Every entry directly in `dir` (default: the root) with its kind, links not followed, sorted
+   * by name; the lock's own files are left out. Lets a caller refuse a log whose segment names
+   * are links or directories instead of silently skipping them. Optional: wrappers that do not
+   * forward it only lose that check (`open` still never follows a link).
+   */
+  entries?(dir?: string): Promise<StorageEntry[]>;
   /** True if a file or directory with this name exists. */
   exists(name: string): Promise<boolean>;
   /** Creates a directory and its parents; fine if it exists. */
   mkdir(dir: string): Promise<void>;
-  /** Atomically renames a file (not a directory: `EISDIR`), replacing `to` if it exists. */
+  /**
+   * Atomically renames a regular file (a directory: `EISDIR`; a link: `ERR_SYMLINK`), replacing
+   * `to` if it exists; a link at `to` is replaced itself, its target is never touched.
+   */
   rename(from: string, to: string): Promise<void>;
   /** Removes a file (or an empty directory); `ERR_NOT_FOUND` if missing. */
   remove(name: string): Promise<void>;

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NodeFileStorage } from '../src/index.js';
+import { NodeFileStorage, type StorageError } from '../src/index.js';
 import { processStartTime } from '../src/node/process-identity.js';
 import { codeOf } from './helpers.js';
 
@@ -107,6 +108,32 @@ describe('NodeFileStorage lock file', () => {
     expect(fs.readdirSync(root).sort()).toEqual(['LOCK', `LOCK.tmp-${String(process.pid)}-abc`]);
     expect(await storage.list()).toEqual([]);
     await lock.release();
+  });
+
+  it('a lock failing on a full disk leaves no temporary file behind (issue 12)', async () => {
+    const realWrite = fs.writeFileSync.bind(fs);
+    // What a full disk does: the create succeeds, the write fails.
+    vi.spyOn(fs, 'writeFileSync').mockImplementation((file, _data, options) => {
+      realWrite(file, '', options);
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+    });
+    const caught = await storage.lock().catch((error: unknown) => error);
+    expect((caught as StorageError).code).toBe('ENOSPC');
+    expect((caught as StorageError).name).toBe('StorageError');
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
+  it('removes stale temporary files of this thread and old ones of live pids before locking', async () => {
+    const own = `LOCK.tmp-${String(process.pid)}-${String(threadId)}-abc`;
+    const oldOfLivePid = 'LOCK.tmp-1-0-abc';
+    const freshOfLivePid = 'LOCK.tmp-1-0-def';
+    for (const name of [own, oldOfLivePid, freshOfLivePid]) writeLock(name, 'x');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(path.join(root, oldOfLivePid), hourAgo, hourAgo);
+    // Stale temps go even when the lock itself is not available.
+    writeLock('LOCK', record({ pid: process.pid, startTime: processStartTime(process.pid) }));
+    expect(await codeOf(() => storage.lock())).toBe('ERR_LOCKED');
+    expect(fs.readdirSync(root).sort()).toEqual(['LOCK', freshOfLivePid]);
   });
 
   it('release leaves a lock file that is no longer its own', async () => {

@@ -15,6 +15,9 @@
  * - `ERR_COMPRESSION_UNAVAILABLE` / `ERR_COMPRESSION_FAILED`: passed through from the codec.
  * - `ERR_NOT_FOUND`: a read-only open of a directory that does not exist.
  * - `ERR_INVALID_ARGUMENT`: an invalid option of a call (e.g. `read({ pollIntervalMs: 0 })`).
+ * - `ERR_NOT_REGULAR_FILE`: at open, a segment, spare segment, side file or `quarantine` of the
+ *   WAL directory is a symbolic link, a special file or a misplaced directory; the message names
+ *   it, `cause` is a `StorageError` (`ERR_SYMLINK`, `EISDIR`, `ERR_NOT_REGULAR_FILE`).
  * - `ERR_IO`: a storage operation failed outside the writer (recovery, readers, GC, close);
  *   `cause` holds the storage error. (Write and fsync failures of the writer are `ERR_FAILED`.)
  */
@@ -34,6 +37,7 @@ export type WalErrorCode =
   | 'ERR_COMPRESSION_FAILED'
   | 'ERR_NOT_FOUND'
   | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_NOT_REGULAR_FILE'
   | 'ERR_IO';
 
 /** The one error class thrown by `@nori/wal`; `code` is stable, `cause` holds the underlying error. */

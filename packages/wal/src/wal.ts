@@ -5,6 +5,7 @@ import { WalError, errorCode, ioError } from './errors.js';
 import { hook } from './observer.js';
 import { isPosition } from './position.js';
 import { readLog, type LogView, type ReaderCursor } from './reader.js';
+import { refuseUnsafeEntries } from './entry-check.js';
 import { persistSkippedRegions, recover, type SkippedRegion } from './recovery.js';
 import { removeStaleSkippedTmp } from './skipped-regions.js';
 import { segmentName } from './segment-name.js';
@@ -94,7 +95,8 @@ export class Wal implements AsyncDisposable {
   /**
    * Opens (creating if needed) the WAL, takes the writer lock (unless `readOnly`) and runs
    * recovery. Resolves with the WAL and the recovery report.
-   * @throws WalError `ERR_CONFIG`, `ERR_LOCKED`, `ERR_CORRUPTION` (strict recovery), `ERR_NOT_FOUND`.
+   * @throws WalError `ERR_CONFIG`, `ERR_LOCKED`, `ERR_CORRUPTION` (strict recovery), `ERR_NOT_FOUND`,
+   *   `ERR_NOT_REGULAR_FILE` (a segment or side file is a link, directory or special file).
    */
   static async open(config: WalConfig): Promise<{ wal: Wal; recovery: RecoveryReport }> {
     const cfg = resolveConfig(config);
@@ -113,6 +115,7 @@ export class Wal implements AsyncDisposable {
     try {
       let result;
       try {
+        await refuseUnsafeEntries(storage);
         result = await recover(storage, {
           mode: cfg.recovery,
           maxRecordSize: cfg.maxRecordSize,

@@ -12,6 +12,14 @@ export interface ConformanceHarness {
    * the store as the next process sees it. Enables the durability tests.
    */
   restart?(): Storage | Promise<Storage>;
+  /**
+   * Optional (required by `runStorageConformance(..., { links: true })`): creates a symbolic
+   * link `name` in the store whose target text is `target`, behind the storage's back, as a user
+   * or another program would.
+   */
+  makeSymlink?(name: string, target: string): void | Promise<void>;
+  /** Optional: creates a FIFO `name` in the store behind the storage's back (enables its tests). */
+  makeFifo?(name: string): void | Promise<void>;
   /** Optional: release resources (delete temporary directories). */
   cleanup?(): void | Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { StorageError } from '../errors.js';
 import { parentOf, validateDir, validateFileName, validateName } from '../paths.js';
-import type { LockInfo, OpenOptions, Storage, StorageFile, StorageLock } from '../types.js';
+import type { LockInfo, OpenOptions, Storage, StorageEntry, StorageFile, StorageLock } from '../types.js';
 import { FaultInjector, type MemoryFault } from './faults.js';
 import { MemoryFile, type MemoryContext } from './file.js';
 import { Inode, type CrashMode } from './inode.js';
@@ -163,6 +163,18 @@ export class MemoryStorage implements Storage {
       if (entry.kind === 'file' && parentOf(name) === rel) names.push(rel === '' ? name : name.slice(rel.length + 1));
     }
     return names.sort();
+  }
+
+  /** Files and directories (the only entry kinds this model has: it cannot hold links). */
+  async entries(dir?: string): Promise<StorageEntry[]> {
+    const rel = validateDir(dir);
+    this.#requireDir('readdir', rel);
+    const entries: StorageEntry[] = [];
+    for (const [name, entry] of this.#namespace.current) {
+      if (parentOf(name) !== rel) continue;
+      entries.push({ name: rel === '' ? name : name.slice(rel.length + 1), kind: entry.kind === 'file' ? 'file' : 'directory' });
+    }
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async exists(name: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { StorageError, fromNodeError } from '../errors.js';
 import type { LockInfo, StorageLock } from '../types.js';
 import { bootId, hostName, processExists, processStartTime } from './process-identity.js';
@@ -10,7 +11,11 @@ export const LOCK_FILE = 'LOCK';
 const TEMP_PREFIX = 'LOCK.tmp-';
 const TAKEOVER_PREFIX = 'LOCK.takeover-';
 const MAX_ATTEMPTS = 16;
-
+/**
+ * A temporary file lives for microseconds (written, linked or renamed, unlinked, all synchronous).
+ * One older than this is a leftover even if its pid runs again: pids get reused.
+ */
+const STALE_TEMP_AGE_MS = 60_000;
 
 function newLockInfo(): LockInfo {
   const info: LockInfo = {
@@ -71,9 +76,24 @@ function readRaw(file: string): string | undefined {
   }
 }
 
+/** `LOCK.tmp-<pid>-<thread>-<random>`: pid and thread tell whose leftover a temp file is. */
+function tempName(): string {
+  return `${TEMP_PREFIX}${String(process.pid)}-${String(threadId)}-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Writes `content` to a new temporary file. On failure (a full disk fails the write after the
+ * create) the file is removed again: a failed lock must leave nothing behind.
+ */
 function writeTemp(root: string, content: string): string {
-  const file = path.join(root, `${TEMP_PREFIX}${String(process.pid)}-${randomBytes(6).toString('hex')}`);
-  fs.writeFileSync(file, content, { flag: 'wx', mode: 0o644 });
+  const file = path.join(root, tempName());
+  try {
+    fs.writeFileSync(file, content, { flag: 'wx', mode: 0o644 });
+  } catch (error) {
+    // EEXIST: the name (48 random bits) is someone else's; anything else: the file is ours.
+    if ((error as { code?: string }).code !== 'EEXIST') unlinkQuietly(file);
+    throw error;
+  }
   return file;
 }
 
@@ -148,20 +168,44 @@ function takeOver(root: string, target: string, observed: string, content: strin
   }
 }
 
-function cleanLeftovers(root: string): void {
-  let names: string[];
+/**
+ * A temporary file nobody will use any more: its process is gone, it is this thread's own (every
+ * acquisition here is synchronous, so none is in flight), or it is older than any acquisition.
+ */
+function isStaleTemp(file: string, name: string): boolean {
+  // `<pid>-<thread>-<random>`; files of older versions have no thread part.
+  const parts = name.slice(TEMP_PREFIX.length).split('-');
+  const pid = Number(parts[0]);
+  if (!processExists(pid)) return true;
+  if (pid === process.pid && parts.length === 3 && parts[1] === String(threadId)) return true;
   try {
-    names = fs.readdirSync(root);
+    return Date.now() - fs.lstatSync(file).mtimeMs > STALE_TEMP_AGE_MS;
   } catch {
-    return;
+    return false;
   }
+}
+
+function cleanStaleTemps(root: string, names: readonly string[]): void {
+  for (const name of names) {
+    if (name.startsWith(TEMP_PREFIX) && isStaleTemp(path.join(root, name), name)) unlinkQuietly(path.join(root, name));
+  }
+}
+
+function readdirQuietly(root: string): string[] {
+  try {
+    return fs.readdirSync(root);
+  } catch {
+    return [];
+  }
+}
+
+/** After an acquisition: every takeover marker is moot (we hold the lock), stale temps go too. */
+function cleanLeftovers(root: string): void {
+  const names = readdirQuietly(root);
   for (const name of names) {
     if (name.startsWith(TAKEOVER_PREFIX)) unlinkQuietly(path.join(root, name));
-    else if (name.startsWith(TEMP_PREFIX)) {
-      const pid = Number(name.slice(TEMP_PREFIX.length).split('-')[0]);
-      if (!processExists(pid)) unlinkQuietly(path.join(root, name));
-    }
   }
+  cleanStaleTemps(root, names);
 }
 
 /** The writer lock of a {@link NodeFileStorage}. */
@@ -197,6 +241,8 @@ class NodeLock implements StorageLock {
 export function acquireLock(root: string): StorageLock {
   const file = path.join(root, LOCK_FILE);
   let holder: LockInfo | undefined;
+  // Leftovers of failed attempts (e.g. on a full disk) go first: they may hold the last free blocks.
+  cleanStaleTemps(root, readdirQuietly(root));
   try {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const info = newLockInfo();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StorageError, fromNodeError } from '../errors.js';
 import { isLockName, parentOf, validateDir, validateFileName, validateName } from '../paths.js';
-import type { LockInfo, OpenOptions, Storage, StorageFile, StorageLock } from '../types.js';
+import type { LockInfo, OpenOptions, Storage, StorageEntry, StorageEntryKind, StorageFile, StorageLock } from '../types.js';
 import { NodeFile, type PreallocateMode } from './file.js';
 import { fsAsync } from './fs-async.js';
 import { acquireLock, readLockInfo } from './lock.js';
@@ -23,13 +23,54 @@ export interface NodeFileStorageOptions {
 
 const { O_RDWR, O_RDONLY, O_CREAT, O_EXCL } = fs.constants;
 const O_DIRECTORY = fs.constants.O_DIRECTORY ?? 0;
+/** The last path component is never followed: a link named like a segment must not redirect writes. */
+const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+/** Opening a FIFO read-only would block a thread-pool thread forever; regular files ignore it. */
+const O_NONBLOCK = fs.constants.O_NONBLOCK ?? 0;
+const SAFE_OPEN_FLAGS = O_NOFOLLOW | O_NONBLOCK;
 
-function isDirectory(fd: number): Promise<boolean> {
-  return new Promise((resolve, reject) => fs.fstat(fd, (e, st) => (e ? reject(e) : resolve(st.isDirectory()))));
+function fstatKind(fd: number): Promise<StorageEntryKind> {
+  return new Promise((resolve, reject) => fs.fstat(fd, (e, st) => (e ? reject(e) : resolve(kindOf(st)))));
+}
+
+/** The kind of an `lstat`/`fstat` result or a `Dirent` (neither follows links). */
+function kindOf(entry: fs.Stats | fs.Dirent): StorageEntryKind {
+  if (entry.isFile()) return 'file';
+  if (entry.isDirectory()) return 'directory';
+  if (entry.isSymbolicLink()) return 'symlink';
+  return 'other';
+}
+
+/** The typed error for a name that exists but is not a regular file. */
+function notRegular(kind: StorageEntryKind, syscall: string, name: string): StorageError {
+  if (kind === 'directory') {
+    return new StorageError('EISDIR', `${syscall} ${name}: is a directory`, { syscall, path: name, osCode: 'EISDIR' });
+  }
+  if (kind === 'symlink') {
+    return new StorageError('ERR_SYMLINK', `${syscall} ${name}: is a symbolic link, which the storage never follows`, {
+      syscall,
+      path: name,
+      osCode: 'ELOOP',
+    });
+  }
+  return new StorageError('ERR_NOT_REGULAR_FILE', `${syscall} ${name}: not a regular file (FIFO, socket or device)`, { syscall, path: name });
 }
 
 function osCode(error: unknown): string | undefined {
   return (error as { code?: string }).code;
+}
+
+/** `open` with `O_NOFOLLOW` reports a link as `ELOOP`; name it for what it is. */
+function openError(error: unknown, name: string): StorageError {
+  if (osCode(error) === 'ELOOP') {
+    return new StorageError('ERR_SYMLINK', `open ${name}: is a symbolic link, which the storage never follows`, {
+      syscall: 'open',
+      path: name,
+      osCode: 'ELOOP',
+      cause: error,
+    });
+  }
+  return fromNodeError(error, 'open', name);
 }
 
 /** A {@link Storage} on a local directory, using `node:fs` with raw file descriptors. */
@@ -96,28 +137,50 @@ export class NodeFileStorage implements Storage {
     }
   }
 
+  /**
+   * Refuses a link as `dir` or any of its parents inside the root (`O_NOFOLLOW` guards only the
+   * last component). The root itself may be a link: users move data directories so.
+   */
+  async #refuseLinkedDirs(syscall: string, dir: string): Promise<void> {
+    for (; dir !== ''; dir = parentOf(dir)) {
+      let stats: fs.Stats;
+      try {
+        stats = await fs.promises.lstat(this.#abs(dir));
+      } catch {
+        continue; // A missing parent is reported by the operation itself, with the OS's code.
+      }
+      if (stats.isSymbolicLink()) throw notRegular('symlink', syscall, dir);
+    }
+  }
+
   async open(name: string, options: OpenOptions = {}): Promise<StorageFile> {
     validateFileName(name);
+    await this.#refuseLinkedDirs('open', parentOf(name));
     const abs = this.#abs(name);
     const readOnly = options.readOnly === true;
-    const flags = readOnly ? O_RDONLY : O_RDWR;
+    const flags = (readOnly ? O_RDONLY : O_RDWR) | SAFE_OPEN_FLAGS;
     try {
       const fd = await fsAsync.open(abs, flags, 0o644);
-      // O_RDONLY opens directories too; refuse them like O_RDWR does.
-      if (readOnly && (await isDirectory(fd))) {
-        await fsAsync.close(fd);
-        throw Object.assign(new Error('illegal operation on a directory'), { code: 'EISDIR' });
+      // O_RDONLY opens directories, and O_RDWR FIFOs and devices: only regular files are files.
+      const kind = await fstatKind(fd).catch(async (error: unknown) => {
+        await fsAsync.close(fd).catch(() => undefined);
+        throw error;
+      });
+      if (kind !== 'file') {
+        await fsAsync.close(fd).catch(() => undefined);
+        throw notRegular(kind, 'open', name);
       }
       return new NodeFile(name, fd, readOnly, this.#preallocate);
     } catch (error) {
-      if (osCode(error) !== 'ENOENT' || options.create !== true) throw fromNodeError(error, 'open', name);
+      if (osCode(error) !== 'ENOENT' || options.create !== true) throw openError(error, name);
     }
     if (parentOf(name) === '') await this.#ensureRoot();
     let fd: number;
     try {
+      // O_EXCL never follows a link either: a dangling one makes this EEXIST, then ERR_SYMLINK.
       fd = await fsAsync.open(abs, flags | O_CREAT | O_EXCL, 0o644);
     } catch (error) {
-      if (osCode(error) !== 'EEXIST') throw fromNodeError(error, 'open', name);
+      if (osCode(error) !== 'EEXIST') throw openError(error, name);
       // Lost a race with another creator: the file exists now.
       return this.open(name, { ...options, create: false });
     }
@@ -132,20 +195,26 @@ export class NodeFileStorage implements Storage {
   }
 
   async list(dir?: string): Promise<string[]> {
+    const entries = await this.entries(dir);
+    return entries.filter((entry) => entry.kind === 'file').map((entry) => entry.name);
+  }
+
+  async entries(dir?: string): Promise<StorageEntry[]> {
     const rel = validateDir(dir);
-    let entries: fs.Dirent[];
+    await this.#refuseLinkedDirs('readdir', rel);
+    let dirents: fs.Dirent[];
     try {
-      entries = await fs.promises.readdir(this.#abs(rel), { withFileTypes: true });
+      // Dirent types come from readdir (or lstat where the filesystem gives none): no link is followed.
+      dirents = await fs.promises.readdir(this.#abs(rel), { withFileTypes: true });
     } catch (error) {
       throw fromNodeError(error, 'readdir', rel);
     }
-    const names: string[] = [];
-    for (const entry of entries) {
-      if (!entry.isFile()) continue;
-      if (rel === '' && isLockName(entry.name)) continue;
-      names.push(entry.name);
+    const entries: StorageEntry[] = [];
+    for (const dirent of dirents) {
+      if (rel === '' && isLockName(dirent.name)) continue;
+      entries.push({ name: dirent.name, kind: kindOf(dirent) });
     }
-    return names.sort();
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async exists(name: string): Promise<boolean> {
@@ -181,11 +250,14 @@ export class NodeFileStorage implements Storage {
   async rename(from: string, to: string): Promise<void> {
     validateFileName(from);
     validateFileName(to);
+    await this.#refuseLinkedDirs('rename', parentOf(from));
+    await this.#refuseLinkedDirs('rename', parentOf(to));
     try {
-      // Files only, like every backend: a directory rename could not be atomic in all of them.
-      if ((await fs.promises.lstat(this.#abs(from))).isDirectory()) {
-        throw new StorageError('EISDIR', `rename ${from}: only files can be renamed`, { syscall: 'rename', path: from, osCode: 'EISDIR' });
-      }
+      // Files only, like every backend: a directory rename could not be atomic in all of them,
+      // and moving a link would move a pointer to foreign data into the log.
+      const kind = kindOf(await fs.promises.lstat(this.#abs(from)));
+      if (kind !== 'file') throw notRegular(kind, 'rename', from);
+      // rename(2) replaces a link at `to` itself and never writes through it.
       await fs.promises.rename(this.#abs(from), this.#abs(to));
     } catch (error) {
       throw fromNodeError(error, 'rename', from);
