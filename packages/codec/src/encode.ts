@@ -58,17 +58,23 @@ function prepare(input: RecordInput, max: number): Prepared {
   }
   const key = bytesOf('key', input.key);
   const value = bytesOf('value', input.value);
-  const compression: Compression = input.compression ?? 'none';
+  // `=== undefined`, not `??`: a null compression is a caller bug, not a request for 'none'.
+  const compression: Compression = input.compression === undefined ? 'none' : input.compression;
   const bits = COMPRESSION_BITS[compression];
   if (bits === undefined || !Object.hasOwn(COMPRESSION_BITS, compression)) {
     throw new NoriCodecError('ERR_INVALID_RECORD', `compression must be 'none', 'lz4' or 'zstd', got ${String(compression)}`);
   }
   const ttl = ttlOf(input.ttlMs);
+  const tombstone = input.tombstone;
+  // A truthy non-boolean ('yes', 1) must not silently write a live record instead of a delete.
+  if (tombstone !== undefined && typeof tombstone !== 'boolean') {
+    throw new NoriCodecError('ERR_INVALID_RECORD', `tombstone must be a boolean, got ${typeof tombstone}`);
+  }
   // The decoder refuses values that decompress beyond max, so never write one.
   if (value.length > max) throw new RecordTooLargeError(value.length, max, 'value');
   if (key.length > max) throw new RecordTooLargeError(key.length, max, 'key');
   const stored = compressValue(value, compression);
-  const flags = (input.tombstone === true ? 1 : 0) | (ttl !== undefined ? 2 : 0) | (bits << 2);
+  const flags = (tombstone === true ? 1 : 0) | (ttl !== undefined ? 2 : 0) | (bits << 2);
   const size =
     varintLength(key.length) + varintLength(stored.length) + 1 +
     (ttl !== undefined ? varintLength(ttl) : 0) + key.length + stored.length + 4;

@@ -52,6 +52,9 @@ describe('encodeRecord', () => {
     ['inherited compression name', { key: 'k', compression: 'toString' }],
     ['numeric key', { key: 42 }],
     ['missing key', {}],
+    ['string tombstone', { key: 'k', tombstone: 'yes' }],
+    ['numeric tombstone', { key: 'k', tombstone: 1 }],
+    ['null compression', { key: 'k', compression: null }],
   ])('rejects %s with ERR_INVALID_RECORD', (_name, input) => {
     expect(codeOf(() => encodeRecord(input as unknown as RecordInput))).toBe('ERR_INVALID_RECORD');
   });

@@ -9,6 +9,9 @@
  * - `ERR_LOCKED`: another process has the store open.
  * - `ERR_SNAPSHOT_CORRUPT`: the snapshot file fails its checksum or is truncated.
  * - `ERR_SNAPSHOT_VERSION`: the snapshot file was written by an unknown format version.
+ * - `ERR_SNAPSHOT_MISSING`: compaction deleted log segments but `kv.snapshot`, which holds their
+ *   records, is gone; the store refuses to open without them.
+ * - `ERR_READ_ONLY`: a write (put, delete, batch, compact) on a store opened with `readOnly: true`.
  * - `ERR_CORRUPTION`: the log is damaged in a way recovery cannot repair (e.g. segments the
  *   snapshot does not cover are missing).
  * - `ERR_CLOSED`: the store was closed.
@@ -24,6 +27,8 @@ export type KvErrorCode =
   | 'ERR_LOCKED'
   | 'ERR_SNAPSHOT_CORRUPT'
   | 'ERR_SNAPSHOT_VERSION'
+  | 'ERR_SNAPSHOT_MISSING'
+  | 'ERR_READ_ONLY'
   | 'ERR_CORRUPTION'
   | 'ERR_CLOSED'
   | 'ERR_FAILED'

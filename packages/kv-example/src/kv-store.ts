@@ -2,7 +2,7 @@ import type { RecordInput } from '@nori/codec';
 import { NodeFileStorage, type Storage } from '@nori/storage';
 import { Wal, comparePositions, type AppendOptions, type Position, type WalConfig } from '@nori/wal';
 import { bytesToString, checkKey, keyId, keyIdToBytes, ownValue, toBytes, type BytesLike } from './bytes.js';
-import { KvError, errorCode } from './errors.js';
+import { KvError, errorCode, isKvError } from './errors.js';
 import { KvIndex, type IndexEntry } from './kv-index.js';
 import { toKvError, toKvErrorWithLockInfo } from './error-mapping.js';
 import { deleteRecord, putRecord, resolveExpiry } from './record-envelope.js';
@@ -25,6 +25,20 @@ import { replayLog } from './replay.js';
 import { WriteSequencer } from './write-sequencer.js';
 
 /**
+ * How often a read-only open starts over when the writer's compaction deleted a segment it was
+ * replaying (it then finds the new snapshot): a race, not damage.
+ */
+const READ_ONLY_OPEN_ATTEMPTS = 3;
+
+/** How a store handles writes. */
+interface WriteSettings {
+  /** Acknowledge writes only once fsynced. */
+  durable: boolean;
+  /** Opened with `readOnly: true`: every write is refused with `ERR_READ_ONLY`. */
+  readOnly: boolean;
+}
+
+/**
  * A key-value store on the nori WAL.
  *
  * Every write is a WAL record (a batch is one atomic `appendBatch`); an in-memory index holds
@@ -39,6 +53,7 @@ export class KvStore implements AsyncDisposable {
 
   private readonly sequencer = new WriteSequencer();
   private readonly appendOptions: AppendOptions;
+  private readonly readOnly: boolean;
   private snapshot: KvSnapshotInfo | undefined;
   private compaction: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
@@ -48,29 +63,44 @@ export class KvStore implements AsyncDisposable {
     private readonly storage: Storage,
     private readonly index: KvIndex,
     private readonly now: () => number,
-    durable: boolean,
+    settings: WriteSettings,
     openReport: KvOpenReport,
   ) {
     this.openReport = openReport;
     this.snapshot = openReport.snapshot;
-    this.appendOptions = { durable };
+    this.appendOptions = { durable: settings.durable };
+    this.readOnly = settings.readOnly;
   }
 
   /**
    * Opens (or creates) a store: opens the WAL (taking its lock), loads the snapshot, replays the
-   * log after it. Fails with `ERR_LOCKED` when another process has it open, `ERR_NO_STORE` when
-   * `createIfMissing` is false and there is none, `ERR_BAD_DIR` when the directory is unusable.
+   * log after it. Fails with `ERR_LOCKED` when another process has it open (unless `readOnly`),
+   * `ERR_NO_STORE` when `createIfMissing` is false (or `readOnly`) and there is none,
+   * `ERR_SNAPSHOT_MISSING` when compaction deleted log segments and `kv.snapshot` is gone,
+   * `ERR_BAD_DIR` when the directory is unusable.
    */
   static async open(options: KvOpenOptions): Promise<KvStore> {
-    const started = performance.now();
     const storage = resolveStorage(options);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await KvStore.openOnce(options, storage);
+      } catch (error) {
+        const retry = options.readOnly === true && attempt < READ_ONLY_OPEN_ATTEMPTS && isCompactionRace(error);
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  private static async openOnce(options: KvOpenOptions, storage: Storage): Promise<KvStore> {
+    const started = performance.now();
     const now = options.now ?? Date.now;
+    const readOnly = options.readOnly === true;
     if (options.signal?.aborted === true) {
       throw new KvError('ERR_ABORTED', 'opening the store was aborted', { cause: options.signal.reason });
     }
-    if (options.createIfMissing === false) await assertStoreExists(storage);
+    if (options.createIfMissing === false || readOnly) await assertStoreExists(storage);
 
-    const config: WalConfig = { storage };
+    const config: WalConfig = { storage, readOnly };
     if (options.fsync !== undefined) config.fsync = options.fsync;
     if (options.maxSegmentSize !== undefined) config.maxSegmentSize = options.maxSegmentSize;
     if (options.recovery !== undefined) config.recovery = options.recovery;
@@ -84,7 +114,8 @@ export class KvStore implements AsyncDisposable {
     }
     const { wal, recovery } = opened;
     try {
-      const removedStaleTemp = await removeStaleSnapshotTemp(storage);
+      // A read-only open never removes anything: the temp file may be a running compaction's.
+      const removedStaleTemp = readOnly ? false : await removeStaleSnapshotTemp(storage);
       const index = new KvIndex();
       const progress = options.onProgress;
       const loadNow = now();
@@ -102,6 +133,8 @@ export class KvStore implements AsyncDisposable {
         bytes: header.bytes,
         createdAt: header.createdAt,
       };
+      await assertLogCovered(wal, snapshot, storage);
+      const settings: WriteSettings = { durable: options.durable ?? true, readOnly };
 
       let replayedRecords = 0;
       let replayedBytes = 0;
@@ -121,16 +154,16 @@ export class KvStore implements AsyncDisposable {
       if (snapshot !== undefined && comparePositions(recovery.lastPosition, snapshot.position) < 0) {
         // The log ends before the snapshot's position: appends would land "behind" the
         // snapshot and be skipped on the next open. The snapshot holds everything the lost
-        // records held, so re-anchor it at the log's end.
-        reanchored = true;
-        store = new KvStore(wal, storage, index, now, options.durable ?? true, report());
-        await store.writeSnapshot(recovery.lastPosition, index.snapshotEntries(now()), undefined, options.signal);
+        // records held, so re-anchor it at the log's end (a read-only store has no appends).
+        reanchored = !readOnly;
+        store = new KvStore(wal, storage, index, now, settings, report());
+        if (reanchored) await store.writeSnapshot(recovery.lastPosition, index.snapshotEntries(now()), undefined, options.signal);
       } else {
         const replay = await replayLog(wal, index, snapshot?.position, now, progress, options.signal);
         replayedRecords = replay.records;
         replayedBytes = replay.bytes;
         expiredOnOpen += replay.expired;
-        store = new KvStore(wal, storage, index, now, options.durable ?? true, report());
+        store = new KvStore(wal, storage, index, now, settings, report());
       }
       return store;
     } catch (error) {
@@ -146,7 +179,7 @@ export class KvStore implements AsyncDisposable {
     let valueData: BytesLike;
     let expiresAt: number;
     try {
-      this.assertOpen('put');
+      this.assertWritable('put');
       checkKey(key);
       valueData = ownValue(value);
       const now = this.now();
@@ -168,7 +201,7 @@ export class KvStore implements AsyncDisposable {
   delete(key: BytesLike, options: { signal?: AbortSignal } = {}): Promise<boolean> {
     let id: string;
     try {
-      this.assertOpen('delete');
+      this.assertWritable('delete');
       id = keyId(checkKey(key));
     } catch (error) {
       return Promise.reject(error);
@@ -186,7 +219,7 @@ export class KvStore implements AsyncDisposable {
    * none. Every operation is validated before anything is written.
    */
   async batch(operations: readonly KvBatchOperation[], options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.assertOpen('batch');
+    this.assertWritable('batch');
     if (!Array.isArray(operations)) throw new KvError('ERR_INVALID_ARGUMENT', 'batch expects an array of operations');
     if (operations.length === 0) return;
     const now = this.now();
@@ -272,7 +305,7 @@ export class KvStore implements AsyncDisposable {
    * old snapshot, fsync the directory, and only then `wal.deleteSegmentsBefore(P)`.
    */
   async compact(options: KvCompactOptions = {}): Promise<KvCompactReport> {
-    this.assertOpen('compact');
+    this.assertWritable('compact');
     const run = this.compaction.then(() => this.compactNow(options));
     this.compaction = run.catch(() => undefined);
     return run;
@@ -377,6 +410,11 @@ export class KvStore implements AsyncDisposable {
   private assertOpen(action: string): void {
     if (this.closing !== undefined) throw new KvError('ERR_CLOSED', `cannot ${action}: the store is closed`);
   }
+
+  private assertWritable(action: string): void {
+    this.assertOpen(action);
+    if (this.readOnly) throw new KvError('ERR_READ_ONLY', `cannot ${action}: the store was opened with readOnly: true`);
+  }
 }
 
 function resolveStorage(options: KvOpenOptions): Storage {
@@ -400,6 +438,27 @@ async function assertStoreExists(storage: Storage): Promise<void> {
   if (!names.some((name) => name === SNAPSHOT_FILE || name.endsWith('.wal'))) {
     throw new KvError('ERR_NO_STORE', `no store at ${storage.description}`);
   }
+}
+
+/**
+ * Segment ids start at 0 and only compaction deletes segments, after its snapshot is durable: a
+ * log whose oldest segment is not 0 needs `kv.snapshot`. Without it the records compacted away
+ * would silently be missing, so refuse (nothing is modified; restoring the file fixes the store).
+ */
+async function assertLogCovered(wal: Wal, snapshot: KvSnapshotInfo | undefined, storage: Storage): Promise<void> {
+  if (snapshot !== undefined) return;
+  const oldest = (await wal.segments())[0];
+  if (oldest === undefined || oldest.id === 0) return;
+  throw new KvError(
+    'ERR_SNAPSHOT_MISSING',
+    `${storage.description}/${SNAPSHOT_FILE} is missing, but the log starts at segment ${oldest.id}: the records before it ` +
+      'exist only in that snapshot. Restore the file (e.g. from a backup); opening without it would lose them',
+  );
+}
+
+/** A read-only open replayed from a snapshot that a concurrent compaction replaced meanwhile. */
+function isCompactionRace(error: unknown): boolean {
+  return isKvError(error, 'ERR_CORRUPTION') && errorCode(error.cause) === 'ERR_SEGMENT_GONE';
 }
 
 /** A copy of an indexed value the caller may do anything with. */

@@ -10,6 +10,12 @@ export interface KvOpenOptions {
   storage?: Storage;
   /** Create the store when the directory holds none (default true); otherwise fail with `ERR_NO_STORE`. */
   createIfMissing?: boolean;
+  /**
+   * Open without the writer lock, while another process may write: the state as of the open
+   * (no tailing), never modifies a file, writes fail with `ERR_READ_ONLY`. Implies
+   * `createIfMissing: false`.
+   */
+  readOnly?: boolean;
   /** WAL fsync policy (default: the WAL's, group commit with a 5 ms window). */
   fsync?: FsyncPolicy | 'always' | 'os' | 'batch';
   /**

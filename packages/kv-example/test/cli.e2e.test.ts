@@ -107,13 +107,19 @@ describe('nori-kv (built binary)', () => {
     expect((await run(['--dir', dir, 'get', 'k'])).stdout).toBe('v\n');
   });
 
-  it('refuses a store another process holds', async () => {
+  it('refuses writes to a store another process holds, but reads it', async () => {
     const dir = path.join(base, 'locked');
     const holder = await KvStore.open({ dir });
     try {
+      await holder.put('held', 'value');
       const result = await run(['--dir', dir, 'put', 'k', 'v']);
       expectOneLineError(result, 'ERR_LOCKED');
       expect(result.stderr).toContain(`pid ${process.pid}`);
+      expectOneLineError(await run(['--dir', dir, 'del', 'held']), 'ERR_LOCKED');
+      // Read commands open read-only (no lock) and see the holder's acknowledged writes.
+      expect(await run(['--dir', dir, 'get', 'held'])).toMatchObject({ code: 0, stdout: 'value\n', stderr: '' });
+      expect(await run(['--dir', dir, 'scan'])).toMatchObject({ code: 0, stdout: 'held\tvalue\n' });
+      expect((await run(['--dir', dir, 'stats'])).stdout).toMatch(/keys\s+1 live/);
     } finally {
       await holder.close();
     }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MemoryStorage } from '@nori/storage';
+import { MemoryStorage, type Storage } from '@nori/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { thrownCode } from './helpers/error-code.js';
 import { KvError, KvStore, SNAPSHOT_FILE, SNAPSHOT_TEMP_FILE, type KvOpenOptions } from '../src/index.js';
@@ -9,7 +9,7 @@ import { KvError, KvStore, SNAPSHOT_FILE, SNAPSHOT_TEMP_FILE, type KvOpenOptions
 const decoder = new TextDecoder();
 const open: KvStore[] = [];
 
-async function openStore(storage: MemoryStorage, options: Partial<KvOpenOptions> = {}): Promise<KvStore> {
+async function openStore(storage: Storage, options: Partial<KvOpenOptions> = {}): Promise<KvStore> {
   const store = await KvStore.open({ storage, fsync: 'always', preallocate: false, ...options });
   open.push(store);
   return store;
@@ -363,3 +363,137 @@ describe('errors', () => {
     }
   });
 });
+
+describe('a snapshot that must exist', () => {
+  async function compactedStore(storage: MemoryStorage): Promise<void> {
+    const store = await openStore(storage, { maxSegmentSize: 4096 });
+    for (let i = 0; i < 320; i++) await store.put(`k${String(i).padStart(3, '0')}`, `value-${i}-${'x'.repeat(40)}`);
+    const result = await store.compact();
+    expect(result.segmentsDeleted.length).toBeGreaterThan(0);
+    for (let i = 0; i < 21; i++) await store.put(`k${String(i).padStart(3, '0')}`, 'after');
+    await store.close();
+  }
+
+  it('refuses to open without kv.snapshot when compaction deleted the log before it, and changes nothing', async () => {
+    const storage = new MemoryStorage();
+    await compactedStore(storage);
+    const snapshot = await readFile(storage, SNAPSHOT_FILE);
+    await storage.remove(SNAPSHOT_FILE);
+    const filesBefore = (await storage.list()).sort();
+    const error = await openStore(storage, { maxSegmentSize: 4096 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(KvError);
+    expect((error as KvError).code).toBe('ERR_SNAPSHOT_MISSING');
+    await expect(openStore(storage, { readOnly: true })).rejects.toMatchObject({ code: 'ERR_SNAPSHOT_MISSING' });
+    expect((await storage.list()).sort()).toEqual(filesBefore);
+    // Restoring the file is enough: nothing was lost or rewritten, and the lock was released.
+    await writeFile(storage, SNAPSHOT_FILE, snapshot);
+    const store = await openStore(storage, { maxSegmentSize: 4096 });
+    expect(store.stats().keys).toBe(320);
+    expect(store.getString('k000')).toBe('after');
+    expect(store.getString('k319')).toBe(`value-319-${'x'.repeat(40)}`);
+  });
+
+  it('a store whose log still starts at 0:0 opens without a snapshot', async () => {
+    const storage = new MemoryStorage();
+    let store = await openStore(storage);
+    await store.put('a', '1');
+    await store.compact();
+    store = await reopen(store, storage);
+    await store.close();
+    await storage.remove(SNAPSHOT_FILE);
+    store = await openStore(storage);
+    expect(store.getString('a')).toBe('1');
+  });
+});
+
+describe('read-only stores', () => {
+  it('opens while another store holds the lock, sees its acknowledged writes, and refuses writes', async () => {
+    const storage = new MemoryStorage();
+    const writer = await openStore(storage, { maxSegmentSize: 4096 });
+    for (let i = 0; i < 100; i++) await writer.put(`k${i}`, `v${i}`);
+    await writer.compact();
+    await writer.put('late', 'write');
+    await expect(openStore(storage)).rejects.toMatchObject({ code: 'ERR_LOCKED' });
+    const reader = await openStore(storage, { readOnly: true, createIfMissing: false });
+    expect(reader.stats().keys).toBe(101);
+    expect(reader.getString('late')).toBe('write');
+    await expect(reader.put('x', 'y')).rejects.toMatchObject({ code: 'ERR_READ_ONLY' });
+    await expect(reader.delete('k1')).rejects.toMatchObject({ code: 'ERR_READ_ONLY' });
+    await expect(reader.batch([{ type: 'del', key: 'k1' }])).rejects.toMatchObject({ code: 'ERR_READ_ONLY' });
+    await expect(reader.compact()).rejects.toMatchObject({ code: 'ERR_READ_ONLY' });
+    await reader.close();
+    // The writer was never disturbed.
+    await writer.put('after-reader', 'ok');
+    expect(writer.stats().keys).toBe(102);
+  });
+
+  it('leaves a temp snapshot alone (it may be a running compaction) and never re-anchors', async () => {
+    const storage = new MemoryStorage();
+    const writer = await openStore(storage);
+    await writer.put('a', '1');
+    await writer.close();
+    await writeFile(storage, SNAPSHOT_TEMP_FILE, new Uint8Array([1, 2, 3]));
+    const reader = await openStore(storage, { readOnly: true });
+    expect(reader.openReport.removedStaleTemp).toBe(false);
+    expect(await storage.exists(SNAPSHOT_TEMP_FILE)).toBe(true);
+    expect(reader.getString('a')).toBe('1');
+  });
+
+  it('fails with ERR_NO_STORE where there is no store', async () => {
+    await expect(openStore(new MemoryStorage(), { readOnly: true })).rejects.toMatchObject({ code: 'ERR_NO_STORE' });
+  });
+
+  it('starts over when the writer compacts away the segment it is replaying', async () => {
+    const memory = new MemoryStorage();
+    const writer = await openStore(memory, { maxSegmentSize: 4096 });
+    for (let i = 0; i < 100; i++) await writer.put(`a${i}`, 'v'.repeat(40));
+    await writer.compact();
+    for (let i = 0; i < 100; i++) await writer.put(`b${i}`, 'v'.repeat(40));
+    // The reader's replay opens its first segment right after loading the snapshot: the
+    // writer's compaction runs just then and deletes that segment.
+    let snapshotRead = false;
+    let compactions = 0;
+    const racing = new Proxy(memory, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property);
+        if (property !== 'open' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return async (name: string, options?: { readOnly?: boolean }) => {
+          if (name === SNAPSHOT_FILE) snapshotRead = true;
+          else if (snapshotRead && name.endsWith('.wal') && compactions === 0) {
+            compactions++;
+            await writer.compact();
+          }
+          return (value as MemoryStorage['open']).call(target, name, options);
+        };
+      },
+    });
+    const reader = await openStore(racing, { readOnly: true });
+    expect(compactions).toBe(1);
+    expect(reader.stats().keys).toBe(200);
+  });
+});
+
+async function readFile(storage: MemoryStorage, name: string): Promise<Uint8Array> {
+  const file = await storage.open(name, { readOnly: true });
+  try {
+    const bytes = new Uint8Array(await file.size());
+    await file.read(bytes, 0, bytes.length, 0);
+    return bytes;
+  } finally {
+    await file.close();
+  }
+}
+
+async function writeFile(storage: MemoryStorage, name: string, bytes: Uint8Array): Promise<void> {
+  const file = await storage.open(name, { create: true });
+  try {
+    await file.writev([bytes], 0);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await storage.syncDir();
+}

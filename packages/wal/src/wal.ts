@@ -31,6 +31,37 @@ function readOnlyError(what: string): WalError {
   return new WalError('ERR_READ_ONLY', `${what} is not allowed: the WAL was opened with readOnly: true`);
 }
 
+/**
+ * Checks `append`/`appendBatch` options with a few typeof checks (hot path: no schema). A typo
+ * such as `{ durabel: true }` must not silently drop the durability the caller asked for.
+ * @throws WalError `ERR_INVALID_ARGUMENT`.
+ */
+function checkAppendOptions(options: AppendOptions | undefined): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) {
+    throw new WalError('ERR_INVALID_ARGUMENT', `append options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  for (const key in options) {
+    if (key !== 'durable' && key !== 'signal') {
+      throw new WalError('ERR_INVALID_ARGUMENT', `unknown append option ${JSON.stringify(key)} (expected durable, signal)`);
+    }
+  }
+  const { durable, signal } = options;
+  if (durable !== undefined && typeof durable !== 'boolean') {
+    throw new WalError('ERR_INVALID_ARGUMENT', `append option durable must be a boolean, got ${typeof durable}`);
+  }
+  if (signal !== undefined && !isAbortSignal(signal)) {
+    throw new WalError('ERR_INVALID_ARGUMENT', 'append option signal must be an AbortSignal');
+  }
+}
+
+/** Duck-typed, so AbortSignals of other realms and polyfills pass. */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof value !== 'object' || value === null) return false;
+  const signal = value as Partial<AbortSignal>;
+  return typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function' && typeof signal.removeEventListener === 'function';
+}
+
 /** Maps codec errors (record too large, invalid record, compression) to `WalError`s. */
 function encodeError(error: unknown): Error {
   if (error instanceof NoriCodecError) return new WalError(error.code, error.message, { cause: error });
@@ -230,13 +261,15 @@ export class Wal implements AsyncDisposable {
   /**
    * Appends one record. Resolves with its position once the fsync policy's promise holds
    * (`always` or `durable: true`: fsynced; `batch`/`os`: handed to the OS).
-   * @throws WalError `ERR_CLOSED`, `ERR_FAILED`, `ERR_ABORTED`, `ERR_RECORD_TOO_LARGE`, `ERR_READ_ONLY`, `ERR_INVALID_RECORD`.
+   * @throws WalError `ERR_CLOSED`, `ERR_FAILED`, `ERR_ABORTED`, `ERR_RECORD_TOO_LARGE`, `ERR_READ_ONLY`, `ERR_INVALID_RECORD`,
+   * `ERR_INVALID_ARGUMENT` (bad options).
    */
   append(record: RecordInput, options?: AppendOptions): Promise<Position> {
     let writer: Writer;
     let encoded: Uint8Array;
     try {
       writer = this.writerFor('append');
+      checkAppendOptions(options);
       encoded = writer.encoder.encode(record);
     } catch (error) {
       return Promise.reject(encodeError(error));
@@ -251,7 +284,8 @@ export class Wal implements AsyncDisposable {
   /**
    * Appends records as one crash-atomic group: written with one gathered write, never split
    * across segments, and after a crash either all of them or none are recovered.
-   * Resolves with one position per record.
+   * Resolves with one position per record. Rejects like {@link Wal.append}; nothing of the batch
+   * is written if any record or option is invalid.
    */
   appendBatch(records: readonly RecordInput[], options?: AppendOptions): Promise<Position[]> {
     let writer: Writer;
@@ -259,6 +293,7 @@ export class Wal implements AsyncDisposable {
     let bytes = 0;
     try {
       writer = this.writerFor('appendBatch');
+      checkAppendOptions(options);
       if (!Array.isArray(records)) throw new WalError('ERR_INVALID_RECORD', 'appendBatch expects an array of records');
       for (const record of records) {
         const encoded = writer.encoder.encode(record);

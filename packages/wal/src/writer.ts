@@ -121,6 +121,13 @@ export class Writer {
   private syncing: Promise<void> | undefined;
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
   private failure: WalError | undefined;
+  /**
+   * Set once an fdatasync of a segment failed: its dirty pages may be gone (fsyncgate), so no
+   * segment is ever fsynced again by this writer: a second fsync could report success for lost data.
+   */
+  private segmentSyncFailed = false;
+  /** The one fsync after a failure that was not a segment fsync (see {@link Writer.syncAfterFailure}). */
+  private finalSync: Promise<void> | undefined;
   private writeWaiters: (() => void)[] = [];
 
   private durableSegment: number;
@@ -270,6 +277,8 @@ export class Writer {
         const run = count === queue.length ? queue : queue.splice(0, count);
         if (run === queue) this.queue = [];
         if (batches) {
+          // startSync() is a no-op while busy: a stream of batches would keep every fsync waiting.
+          this.syncOrSchedule();
           this.busy = true;
           this.writeWithIntent(run, runBytes).then(
             () => {
@@ -303,8 +312,21 @@ export class Writer {
     }
     if (this.failure !== undefined) return;
     if (!this.busy && this.queue.length === 0 && this.roomWaiters.length === 0) this.encoder.recycle();
+    this.syncOrSchedule();
+  }
+
+  /**
+   * Starts an fsync when waiters need one or unsynced bytes reached the threshold, else arms the
+   * batch timer. Called whenever the writer becomes idle: after a drain and after every fsync
+   * round, since bytes written during a round may already be past `maxBytes`.
+   */
+  private syncOrSchedule(): void {
     if (this.syncWaiters.length > 0 || this.unsyncedBytes >= this.syncThreshold) this.startSync();
-    else if (this.batchWindowMs > 0 && this.unsyncedBytes > 0) this.scheduleBatchSync();
+    else if (this.batchWindowMs > 0 && this.unsyncedBytes > 0 && this.batchTimer === undefined) {
+      // A timer that fired while the writer was busy did nothing: the window may be over already.
+      if (performance.now() - this.firstUnsyncedAt >= this.batchWindowMs) this.startSync();
+      else this.scheduleBatchSync();
+    }
   }
 
   /** Records the extents of multi-record batches in the intent file, then writes the run. */
@@ -450,9 +472,9 @@ export class Writer {
       () => {
         this.syncing = undefined;
         this.endFsync(round, undefined);
+        // While busy, the rotation or intent write calls drain() when it ends, which decides.
         if (this.failure !== undefined || this.busy) return;
-        if (this.syncWaiters.length > 0) this.startSync();
-        else if (this.batchWindowMs > 0 && this.unsyncedBytes > 0) this.scheduleBatchSync();
+        this.syncOrSchedule();
       },
       (error: unknown) => {
         this.syncing = undefined;
@@ -513,13 +535,11 @@ export class Writer {
     }
     if (!ok) {
       // Never retry an fsync (fsyncgate): the kernel may have dropped the dirty pages.
+      this.segmentSyncFailed = true;
       this.fail(error, round.waiters);
       return;
     }
-    if (this.failure !== undefined) {
-      for (const p of round.waiters) this.settleFailed(p);
-      return;
-    }
+    // The bytes are durable even if a later write failed meanwhile: its waiters may resolve.
     this.markDurable(round.segmentId, round.target);
     for (const p of round.waiters) this.settleDurable(p);
   }
@@ -614,8 +634,9 @@ export class Writer {
   }
 
   /**
-   * Enters the failed state: every pending and later append is rejected with `ERR_FAILED`
-   * (cause = `error`); nothing not synced is ever acknowledged as durable.
+   * Enters the failed state: every queued and later append is rejected with `ERR_FAILED`
+   * (cause = `error`); nothing not synced is ever acknowledged as durable. Bytes written before
+   * the failure get one last fsync unless a segment fsync failed (see syncAfterFailure).
    */
   fail(error: unknown, inFlight: PendingWrite[] = []): void {
     if (this.failure !== undefined) {
@@ -631,10 +652,10 @@ export class Writer {
       clearTimeout(this.batchTimer);
       this.batchTimer = undefined;
     }
-    const pending = [...inFlight, ...this.queue, ...this.roomWaiters, ...this.syncWaiters];
+    // syncWaiters stay: their bytes were written, the final fsync decides whether they resolve.
+    const pending = [...inFlight, ...this.queue, ...this.roomWaiters];
     this.queue = [];
     this.roomWaiters = [];
-    this.syncWaiters = [];
     this.queuedBytes = 0;
     for (const p of pending) {
       if (p.abortListener !== undefined && p.signal !== undefined) {
@@ -645,6 +666,41 @@ export class Writer {
     }
     if (this.onFailed !== undefined) this.onFailed({ error: this.failure });
     this.notifyWrite();
+    this.finalSync = this.syncAfterFailure();
+  }
+
+  /**
+   * The fsyncgate rule forbids retrying a failed fsync, not syncing what was written before a
+   * failed write: after a failed write, intent write or rotation step, bytes acknowledged under
+   * `batch`/`os` get exactly one fdatasync at once (not at the end of the window), so they are
+   * durable within the window as promised. Waiters whose bytes it covers resolve; every other
+   * one rejects. Skipped after a failed segment fsync, and never retried.
+   */
+  private async syncAfterFailure(): Promise<void> {
+    // A round in flight ends first (its handlers never reject); it may fail and forbid ours.
+    while (this.syncing !== undefined) await this.syncing.catch(() => undefined);
+    if (!this.segmentSyncFailed && !this.nothingToSync()) {
+      const round = this.beginFsync();
+      let error: Error | undefined;
+      try {
+        await round.file.datasync();
+      } catch (cause) {
+        error = toError(cause);
+      }
+      this.endFsync(round, error);
+    }
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const p of waiters) {
+      if (this.isDurable(p)) this.settleDurable(p);
+      else this.settleFailed(p);
+    }
+  }
+
+  /** True when `p`'s bytes (or, for a `sync()` marker, everything before it) are durable. */
+  private isDurable(p: PendingWrite): boolean {
+    const end = p.offset + p.bytes;
+    return p.segmentId < this.durableSegment || (p.segmentId === this.durableSegment && end <= this.durableOffset);
   }
 
   /** Resolves at the next write, rotation or failure (follow readers). */
@@ -662,7 +718,8 @@ export class Writer {
 
   /**
    * Flushes and fsyncs everything accepted so far, trims the preallocated tail and closes the
-   * files. In the failed state nothing is synced (fsyncgate), files are only closed.
+   * files. In the failed state it only waits for the one fsync after the failure (if any), then
+   * closes the files.
    */
   async close(): Promise<void> {
     if (this.failure === undefined) {
@@ -671,6 +728,8 @@ export class Writer {
       }).catch(() => undefined);
     }
     while (this.syncing !== undefined) await this.syncing.catch(() => undefined);
+    // The close marker itself may have failed the WAL, so read the field only now.
+    await this.finalSync;
     if (this.batchTimer !== undefined) {
       clearTimeout(this.batchTimer);
       this.batchTimer = undefined;

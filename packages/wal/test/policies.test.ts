@@ -1,7 +1,9 @@
 import { MemoryStorage } from '@nori/storage';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Wal, type WalObserver } from '../src/index.js';
-import { collect, text } from './helpers.js';
+import { GatedStorage, settle } from './gated-storage.js';
+import { collect, record, text } from './helpers.js';
+import { HookedStorage } from './hooked-storage.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -60,5 +62,70 @@ describe('fsync policies', () => {
     vi.useRealTimers();
     storage.crash();
     expect(await reopen(storage)).toEqual(['a', 'b']);
+  });
+});
+
+describe('batch maxBytes', () => {
+  it('bytes that pass maxBytes while an fsync runs get the next fsync as soon as it ends, with no further append', async () => {
+    const memory = new MemoryStorage();
+    const storage = new GatedStorage(memory, (name) => name.endsWith('.wal'));
+    const fsyncs: number[] = [];
+    const { wal } = await Wal.open({
+      storage,
+      preallocate: false,
+      fsync: { kind: 'batch', windowMs: 60_000, maxBytes: 4096 },
+      observer: { onFsync: (e) => void fsyncs.push(e.bytes) },
+    });
+    storage.hold();
+    // The first 4096 bytes start an fsync (held); the next 4096+ arrive while it runs.
+    while (storage.syncsHeld === 0) await wal.append(record(1));
+    const heldAt = wal.writtenPosition.offset;
+    while (wal.writtenPosition.offset - heldAt < 4096) await wal.append(record(2));
+    storage.release();
+    await settle();
+    expect(fsyncs).toHaveLength(2);
+    expect(fsyncs[1]).toBeGreaterThanOrEqual(4096);
+    expect(wal.durablePosition).toEqual(wal.writtenPosition);
+    await wal.close();
+  });
+});
+
+describe('batch maxBytes under a stream of appendBatch calls', () => {
+  it('unsynced bytes past maxBytes are fsynced before the next batch-intent write, not when the queue empties', async () => {
+    const memory = new MemoryStorage();
+    // Each intent-file fsync is held until released one by one: the writer stays busy.
+    const held: (() => void)[] = [];
+    let holding = true;
+    const storage = new HookedStorage(memory, (name, file) => {
+      if (name !== 'batches.intent') return file;
+      const datasync = async (): Promise<void> => {
+        if (holding) await new Promise<void>((resolve) => held.push(resolve));
+        await file.datasync();
+      };
+      return { ...file, datasync };
+    });
+    let fsyncs = 0;
+    const { wal } = await Wal.open({
+      storage,
+      preallocate: false,
+      fsync: { kind: 'batch', windowMs: 60_000, maxBytes: 4096 },
+      observer: { onFsync: () => void fsyncs++ },
+    });
+    const batches = [wal.appendBatch([record(0), record(1)])];
+    await settle();
+    // Queued while the first intent fsync is held: more than maxBytes in one batch.
+    batches.push(wal.appendBatch(Array.from({ length: 40 }, (_, i) => record(2 + i))));
+    held.shift()?.();
+    await settle();
+    batches.push(wal.appendBatch([record(50), record(51)]));
+    held.shift()?.();
+    await settle();
+    expect(held).toHaveLength(1);
+    expect(wal.writtenPosition.offset - wal.durablePosition.offset).toBeLessThan(4096);
+    expect(fsyncs).toBe(1);
+    holding = false;
+    held.shift()?.();
+    await Promise.all(batches);
+    await wal.close();
   });
 });

@@ -1,13 +1,20 @@
 import { z } from 'zod';
 import { KvError, type KvErrorCode } from '../errors.js';
 
-/** A decimal integer string, as typed on a command line (no signs, exponents or fractions). */
-const digits = z.string().trim().regex(/^\d+$/, 'must be a whole number');
+/**
+ * A decimal integer string as typed on a command line (an optional sign, no exponents or
+ * fractions). The sign is accepted here so that `-5` gets the range message ("must be
+ * positive"), not a misleading "must be a whole number".
+ */
+const integer = (message = 'must be a whole number') =>
+  z.string().trim().regex(/^[+-]?\d+$/, message).transform(Number);
 
-const ttlSchema = digits.transform(Number).pipe(z.number().int().min(1, 'must be at least 1 ms').max(Number.MAX_SAFE_INTEGER, 'is too large'));
-const limitSchema = digits.transform(Number).pipe(z.number().int().min(1, 'must be at least 1').max(Number.MAX_SAFE_INTEGER, 'is too large'));
-const recordsSchema = digits.transform(Number).pipe(z.number().int().min(1000, 'must be at least 1,000').max(2_000_000, 'must be at most 2,000,000'));
-const seedSchema = digits.transform(Number).pipe(z.number().int().max(0xffffffff, 'must fit in 32 bits'));
+const ttlSchema = integer('must be a whole number of milliseconds').pipe(
+  z.number().int().min(1, 'must be positive (at least 1 ms)').max(Number.MAX_SAFE_INTEGER, 'is too large'),
+);
+const limitSchema = integer().pipe(z.number().int().min(1, 'must be positive (at least 1)').max(Number.MAX_SAFE_INTEGER, 'is too large'));
+const recordsSchema = integer().pipe(z.number().int().min(1000, 'must be at least 1,000').max(2_000_000, 'must be at most 2,000,000'));
+const seedSchema = integer().pipe(z.number().int().min(0, 'must not be negative').max(0xffffffff, 'must fit in 32 bits'));
 
 function parseWith<T>(schema: z.ZodType<T>, raw: string, what: string, code: KvErrorCode): T {
   const result = schema.safeParse(raw);

@@ -3,7 +3,7 @@ import { bytesToString } from '../bytes.js';
 import { KvError, errorCode } from '../errors.js';
 import { KvStore } from '../kv-store.js';
 import { formatPosition } from '../position.js';
-import type { KvOpenReport, KvStats } from '../types.js';
+import type { KvOpenOptions, KvOpenReport, KvStats } from '../types.js';
 import { formatBytes, formatCount, formatDuration, plural, renderPairs } from './format.js';
 import { createProgressReporter } from './progress.js';
 
@@ -30,13 +30,24 @@ async function checkDir(dir: string, create: boolean): Promise<void> {
   }
 }
 
+/**
+ * What a command needs: `create` the store if missing, `write` an existing one (takes the lock),
+ * or only `read` it (no lock: works while another process writes).
+ */
+export type StoreAccess = 'create' | 'write' | 'read';
+
+function openOptions(dir: string, access: StoreAccess): KvOpenOptions {
+  if (access === 'read') return { dir, readOnly: true };
+  return { dir, createIfMissing: access === 'create', fsync: 'always', maxSegmentSize: CLI_SEGMENT_SIZE };
+}
+
 /** Opens the store at `dir` (with a progress bar on a TTY), runs `action`, closes it. */
-export async function withStore<T>(dir: string, create: boolean, action: (store: KvStore) => Promise<T> | T): Promise<T> {
-  await checkDir(dir, create);
+export async function withStore<T>(dir: string, access: StoreAccess, action: (store: KvStore) => Promise<T> | T): Promise<T> {
+  await checkDir(dir, access === 'create');
   const progress = createProgressReporter();
   let store: KvStore;
   try {
-    store = await KvStore.open({ dir, createIfMissing: create, fsync: 'always', maxSegmentSize: CLI_SEGMENT_SIZE, onProgress: progress.onProgress });
+    store = await KvStore.open({ ...openOptions(dir, access), onProgress: progress.onProgress });
   } catch (error) {
     if (error instanceof KvError && error.code === 'ERR_NO_STORE') {
       throw new KvError('ERR_NO_STORE', `no store at ${dir} (write something with \`nori-kv put\` first, or pass --dir / NORI_KV_DIR)`);
@@ -54,20 +65,20 @@ export async function withStore<T>(dir: string, create: boolean, action: (store:
 
 /** `put KEY VALUE [--ttl ms]`. */
 export async function putCommand(dir: string, key: string, value: string, ttlMs: number | undefined, io: CliOutput): Promise<void> {
-  await withStore(dir, true, (store) => store.put(key, value, ttlMs === undefined ? {} : { ttlMs }));
+  await withStore(dir, 'create', (store) => store.put(key, value, ttlMs === undefined ? {} : { ttlMs }));
   io.out('OK');
 }
 
 /** `get KEY`: prints the value; `ERR_NOT_FOUND` when absent or expired. */
 export async function getCommand(dir: string, key: string, io: CliOutput): Promise<void> {
-  const value = await withStore(dir, false, (store) => store.getString(key));
+  const value = await withStore(dir, 'read', (store) => store.getString(key));
   if (value === undefined) throw new KvError('ERR_NOT_FOUND', `key ${JSON.stringify(key)} not found`);
   io.out(value);
 }
 
 /** `del KEY`: `ERR_NOT_FOUND` (and nothing written) when the key does not exist. */
 export async function deleteCommand(dir: string, key: string, io: CliOutput): Promise<void> {
-  await withStore(dir, false, async (store) => {
+  await withStore(dir, 'write', async (store) => {
     if (!store.has(key)) throw new KvError('ERR_NOT_FOUND', `key ${JSON.stringify(key)} not found`);
     await store.delete(key);
   });
@@ -76,7 +87,7 @@ export async function deleteCommand(dir: string, key: string, io: CliOutput): Pr
 
 /** `scan [--prefix P] [--limit N]`: `key<TAB>value` lines in key order. */
 export async function scanCommand(dir: string, prefix: string, limit: number | undefined, io: CliOutput): Promise<void> {
-  const lines = await withStore(dir, false, (store) => {
+  const lines = await withStore(dir, 'read', (store) => {
     const found: string[] = [];
     for (const entry of store.scan(limit === undefined ? { prefix } : { prefix, limit })) {
       found.push(`${bytesToString(entry.key)}\t${bytesToString(entry.value)}`);
@@ -88,14 +99,14 @@ export async function scanCommand(dir: string, prefix: string, limit: number | u
 
 /** `stats`: keys, bytes, WAL and snapshot facts, and what the open did. */
 export async function statsCommand(dir: string, io: CliOutput): Promise<void> {
-  const { stats, report } = await withStore(dir, false, (store) => ({ stats: store.stats(), report: store.openReport }));
+  const { stats, report } = await withStore(dir, 'read', (store) => ({ stats: store.stats(), report: store.openReport }));
   io.out(renderStats(dir, stats, report));
 }
 
 /** `compact`: snapshot + deletion of the WAL segments it covers. */
 export async function compactCommand(dir: string, io: CliOutput): Promise<void> {
   const progress = createProgressReporter();
-  const result = await withStore(dir, false, (store) => store.compact({ onProgress: progress.onProgress })).finally(() => progress.stop());
+  const result = await withStore(dir, 'write', (store) => store.compact({ onProgress: progress.onProgress })).finally(() => progress.stop());
   const deleted = result.segmentsDeleted;
   io.out(
     `compacted in ${formatDuration(result.durationMs)}: snapshot of ${plural(result.snapshot.entries, 'key')} ` +

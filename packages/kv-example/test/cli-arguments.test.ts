@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { KvError } from '../src/index.js';
+import { parseLimit, parseTtl } from '../src/cli/arguments.js';
+
+function failure(parse: () => unknown): KvError {
+  try {
+    parse();
+  } catch (error) {
+    expect(error).toBeInstanceOf(KvError);
+    return error as KvError;
+  }
+  throw new Error('expected the parse to fail');
+}
+
+describe('CLI number arguments say what is wrong', () => {
+  it('--ttl: a negative or zero number must be positive, not "a whole number"', () => {
+    for (const raw of ['-5', '0', '-0']) {
+      const error = failure(() => parseTtl(raw));
+      expect(error.code).toBe('ERR_INVALID_TTL');
+      expect(error.message).toBe(`--ttl must be positive (at least 1 ms) (got "${raw}")`);
+    }
+  });
+
+  it('--ttl: text and fractions must be a whole number', () => {
+    for (const raw of ['soon', '1.5', '1e3', '', '5ms']) {
+      const error = failure(() => parseTtl(raw));
+      expect(error.code).toBe('ERR_INVALID_TTL');
+      expect(error.message).toContain('must be a whole number of milliseconds');
+    }
+    expect(parseTtl(' 250 ')).toBe(250);
+    expect(parseTtl('+250')).toBe(250);
+  });
+
+  it('--limit: a negative number must be positive', () => {
+    const error = failure(() => parseLimit('-3'));
+    expect(error.code).toBe('ERR_INVALID_ARGUMENT');
+    expect(error.message).toBe('--limit must be positive (at least 1) (got "-3")');
+    expect(parseLimit('3')).toBe(3);
+  });
+});
