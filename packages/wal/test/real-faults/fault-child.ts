@@ -60,9 +60,9 @@ async function runPlan(plan: ChildPlan): Promise<void> {
   emit({ t: 'state', state: wal.state, durable: wal.durablePosition, written: wal.writtenPosition });
   try {
     await wal.close();
-    emit({ t: 'close', ok: true });
+    emit({ t: 'close', ok: true, durable: wal.durablePosition });
   } catch (error) {
-    emit({ t: 'close', ok: false, code: codeOf(error) });
+    emit({ t: 'close', ok: false, code: codeOf(error), durable: wal.durablePosition });
   }
 }
 

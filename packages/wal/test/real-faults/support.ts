@@ -254,7 +254,7 @@ export type ChildEvent =
   | { t: 'error'; i: number; code: string; causeCode?: string; causeSyscall?: string; message: string }
   | { t: 'after'; code: string }
   | { t: 'state'; state: string; durable: Position; written: Position }
-  | { t: 'close'; ok: boolean; code?: string }
+  | { t: 'close'; ok: boolean; code?: string; durable: Position }
   | { t: 'open-failed'; code: string; causeCode?: string; message: string }
   | { t: 'done' };
 
