@@ -18,7 +18,7 @@ export { QUARANTINE_DIR } from './recovery.js';
 export { BATCH_INTENT_FILE } from './batch-intent.js';
 export { SKIPPED_REGIONS_FILE } from './skipped-regions.js';
 export { segmentName, parseSegmentName } from './segment-name.js';
-export { comparePositions } from './position.js';
+export { comparePositions, formatPosition, parsePosition } from './position.js';
 export type {
   AppendOptions,
   CorruptionInfo,
