@@ -66,6 +66,10 @@ describe('examples/prometheus.ts', () => {
       expect(text).toMatch(/^nori_wal_fsync_duration_bucket\{.*le="\+Inf"\} \d+$/m);
 
       const samples = parseSamples(text);
+      // The resource names the service: without one the SDK exports `unknown_service:node`.
+      const [targetInfo, ...moreTargets] = samples.filter((s) => s.name === 'target_info');
+      expect(moreTargets).toEqual([]);
+      expect(targetInfo?.labels['service_name']).toBe('nori-wal-example');
       const wal = { nori_wal_name: 'prom-test' };
       const stats = example.wal.stats();
       // Both sessions are counted: the observer outlives the first WAL instance.
@@ -90,5 +94,16 @@ describe('examples/prometheus.ts', () => {
     }
     await expect(fetch(example.url)).rejects.toThrow();
     expect(example.wal.state).toBe('closed');
+  });
+
+  it('takes the service.name of its resource from the serviceName option', async () => {
+    const example = await startPrometheusExample({ port: 0, records: 2, serviceName: 'orders-api' });
+    try {
+      const text = await (await fetch(example.url)).text();
+      const targetInfo = parseSamples(text).filter((s) => s.name === 'target_info');
+      expect(targetInfo.map((s) => s.labels['service_name'])).toEqual(['orders-api']);
+    } finally {
+      await example.close();
+    }
   });
 });
