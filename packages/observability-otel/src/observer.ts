@@ -156,9 +156,10 @@ function instrumentOptions(name: string, buckets?: readonly number[]): MetricOpt
 }
 
 /**
- * The WAL does not isolate its observer: a throwing SDK, view or span processor must never reach
- * its write path, so each handler reports errors to OpenTelemetry's `diag` logger instead.
- * try/catch costs nothing while nothing throws.
+ * The WAL isolates its observer but reports only the first error of an observer object (a
+ * process warning), and `combineObservers` would rethrow after the other observers ran. So a
+ * throwing SDK, view or span processor is reported here, every time, to OpenTelemetry's `diag`
+ * logger, where OTel users look for SDK trouble. try/catch costs nothing while nothing throws.
  */
 function guardHandlers(handlers: Required<WalObserver>): WalObserver {
   const guarded: Record<string, (event: unknown) => void> = {};

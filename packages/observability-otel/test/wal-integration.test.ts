@@ -208,6 +208,35 @@ describe('with a real Wal on MemoryStorage', () => {
     await m.shutdown();
   });
 
+  it('keeps writing and counting when a combined observer throws: the WAL isolates it and warns once', async () => {
+    const m = setupMetrics();
+    const otel = createOtelObserver({ meter: m.meter, walName: 'isolated' });
+    const thrower: WalObserver = {
+      onAppend() {
+        throw new Error('observer bug');
+      },
+    };
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      if (warning.name === 'NoriWalObserverWarning') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      const { wal } = await Wal.open({ storage: new MemoryStorage(), observer: combineObservers(otel.observer, thrower), ...BASE });
+      await appendWorkload(wal, 3, 2);
+      // process.emitWarning delivers on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(wal.state).toBe('open');
+      const c = await m.collect();
+      expect(sum(c, 'nori.wal.append.records', { [NAME]: 'isolated' })).toBe(5);
+      expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining('observer bug')]);
+      await wal.close();
+    } finally {
+      process.off('warning', onWarning);
+      await m.shutdown();
+    }
+  });
+
   it('emits a recovery span per open and an fsync span per fsync when spans are on', async () => {
     const m = setupMetrics();
     const { tracer, exporter } = setupTracing();
