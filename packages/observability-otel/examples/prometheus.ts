@@ -94,7 +94,8 @@ export async function startPrometheusExample(options: PrometheusExampleOptions =
   // The exporter is a MetricReader; we serve its handler from our own server so that port 0 works.
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const meterProvider = new MeterProvider({ readers: [exporter], resource: exampleResource(serviceName) });
-  const otel = createOtelObserver({ meter: meterProvider.getMeter('nori-prometheus-example'), walName });
+  // A new setup has no dashboards on the deprecated 0.1 names, so it does not emit them.
+  const otel = createOtelObserver({ meter: meterProvider.getMeter('nori-prometheus-example'), walName, legacyMetricNames: false });
 
   // Session 1 writes and closes; session 2 recovers it (recovery metrics) and stays open.
   const first = await Wal.open({ storage, observer: otel.observer, ...WAL_OPTIONS });
