@@ -2,7 +2,8 @@
  * A nori WAL workload exposed to Prometheus.
  *
  * Run it (from packages/observability-otel): `pnpm example:prometheus`, then open
- * http://127.0.0.1:9464/metrics (set `PORT=0` for a free port, `HOST` for another interface).
+ * http://127.0.0.1:9464/metrics (set `PORT=0` for a free port, `HOST` for another interface,
+ * `OTEL_SERVICE_NAME` for another `service.name` than `nori-wal-example`).
  * It writes a first session, reopens the log (so recovery metrics appear), keeps appending a
  * few records a second and serves the metrics until Ctrl-C.
  */
@@ -11,6 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { MemoryStorage, type Storage } from '@nori/storage';
 import { Wal, type WalConfig } from '@nori/wal';
@@ -24,6 +26,8 @@ export interface PrometheusExampleOptions {
   host?: string;
   /** `nori.wal.name` of the instance. Default `example`. */
   walName?: string;
+  /** `service.name` of the exported resource (`target_info` in Prometheus). Default `nori-wal-example`. */
+  serviceName?: string;
   /** Records written by each of the two sessions of the initial workload. Default 2000. */
   records?: number;
   /** Where the WAL lives. Default a fresh `MemoryStorage`. */
@@ -40,6 +44,18 @@ export interface PrometheusExample extends AsyncDisposable {
   write(count: number): Promise<void>;
   /** Stop serving, detach the gauges, close the WAL and shut the meter provider down. */
   close(): Promise<void>;
+}
+
+/** OpenTelemetry's resource attribute for the logical service name (semantic conventions). */
+const ATTR_SERVICE_NAME = 'service.name';
+const DEFAULT_SERVICE_NAME = 'nori-wal-example';
+
+/**
+ * The SDK's default resource (SDK name, language, version) named after the service: without a
+ * `service.name` every exporter reports `unknown_service:<process>`, which no dashboard can select.
+ */
+function exampleResource(serviceName: string): Resource {
+  return defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }));
 }
 
 const WAL_OPTIONS = {
@@ -72,13 +88,14 @@ async function workload(wal: Wal, count: number): Promise<void> {
  * @returns the running example; call `close()` (or `await using`) to stop it
  */
 export async function startPrometheusExample(options: PrometheusExampleOptions = {}): Promise<PrometheusExample> {
-  const { port = 9464, host = '127.0.0.1', walName = 'example', records = 2000 } = options;
+  const { port = 9464, host = '127.0.0.1', walName = 'example', records = 2000, serviceName = DEFAULT_SERVICE_NAME } = options;
   const storage = options.storage ?? new MemoryStorage();
 
   // The exporter is a MetricReader; we serve its handler from our own server so that port 0 works.
   const exporter = new PrometheusExporter({ preventServerStart: true });
-  const meterProvider = new MeterProvider({ readers: [exporter] });
-  const otel = createOtelObserver({ meter: meterProvider.getMeter('nori-prometheus-example'), walName });
+  const meterProvider = new MeterProvider({ readers: [exporter], resource: exampleResource(serviceName) });
+  // A new setup has no dashboards on the deprecated 0.1 names, so it does not emit them.
+  const otel = createOtelObserver({ meter: meterProvider.getMeter('nori-prometheus-example'), walName, legacyMetricNames: false });
 
   // Session 1 writes and closes; session 2 recovers it (recovery metrics) and stays open.
   const first = await Wal.open({ storage, observer: otel.observer, ...WAL_OPTIONS });
@@ -120,7 +137,8 @@ export async function startPrometheusExample(options: PrometheusExampleOptions =
 async function main(): Promise<void> {
   const port = process.env['PORT'] === undefined ? 9464 : Number(process.env['PORT']);
   const host = process.env['HOST'] ?? '127.0.0.1';
-  const example = await startPrometheusExample({ port, host });
+  const serviceName = process.env['OTEL_SERVICE_NAME'];
+  const example = await startPrometheusExample({ port, host, ...(serviceName ? { serviceName } : {}) });
   console.log(`nori WAL metrics at ${example.url} (Ctrl-C to stop)`);
   let writing = Promise.resolve();
   const timer = setInterval(() => {

@@ -9,6 +9,9 @@ export {
   NORI_WAL_ATTRIBUTES,
   NORI_WAL_METRIC_NAMES,
   NORI_WAL_METRICS,
+  NORI_WAL_LEGACY_METRIC_NAMES,
+  NORI_WAL_LEGACY_METRICS,
+  LEGACY_METRIC_NAMES_REMOVED_IN,
   NORI_WAL_SPAN_NAMES,
   FSYNC_DURATION_BUCKETS,
   GROUP_COMMIT_SIZE_BUCKETS,
@@ -16,6 +19,7 @@ export {
   prometheusName,
   type NoriWalInstrumentKind,
   type NoriWalMetricDescriptor,
+  type NoriWalLegacyMetricDescriptor,
 } from './names.js';
 export {
   createOtelObserver,

@@ -1,6 +1,9 @@
 /**
- * Metric and attribute names, units and bucket advice. Names follow the OpenTelemetry naming
- * guidance: dot-separated namespaces, units in `unit` (UCUM), never keys or values as attributes.
+ * Metric and attribute names, units and bucket advice. Names follow the OpenTelemetry semantic
+ * convention naming guide: dot-separated singular namespaces, units only in `unit` (UCUM), never
+ * in the name; counts of things as `<entity>.count` UpDownCounters; amounts in bytes as `.size`;
+ * counters of discrete events pluralized (`{record}`, `{failure}`); never keys or values as
+ * attributes.
  */
 
 /** The kinds of OpenTelemetry instruments this package creates. */
@@ -43,20 +46,42 @@ export const NORI_WAL_ATTRIBUTES = {
 /** Metric names, keyed by a short identifier. */
 export const NORI_WAL_METRIC_NAMES = {
   appendRecords: 'nori.wal.append.records',
-  appendBytes: 'nori.wal.append.bytes',
+  appendSize: 'nori.wal.append.size',
   fsyncDuration: 'nori.wal.fsync.duration',
   groupCommitSize: 'nori.wal.group_commit.size',
   segmentRotations: 'nori.wal.segment.rotations',
   segmentDeletions: 'nori.wal.segment.deletions',
-  segments: 'nori.wal.segments',
-  diskUsage: 'nori.wal.disk.usage',
-  queueBytes: 'nori.wal.queue.bytes',
+  segmentCount: 'nori.wal.segment.count',
+  segmentFileSize: 'nori.wal.segment.file.size',
+  queueSize: 'nori.wal.queue.size',
   recoveryDuration: 'nori.wal.recovery.duration',
   recoveryRecords: 'nori.wal.recovery.records',
-  recoveryTruncatedBytes: 'nori.wal.recovery.truncated_bytes',
+  recoveryTruncatedSize: 'nori.wal.recovery.truncated.size',
   corruptions: 'nori.wal.corruptions',
   failures: 'nori.wal.failures',
 } as const;
+
+/** The release that drops the legacy metric names (`legacyMetricNames: false` stays accepted). */
+export const LEGACY_METRIC_NAMES_REMOVED_IN = '0.3.0';
+
+/**
+ * Names of 0.1, still emitted next to their replacements while `legacyMetricNames` is on.
+ *
+ * @deprecated use {@link NORI_WAL_METRIC_NAMES}; removed in {@link LEGACY_METRIC_NAMES_REMOVED_IN}.
+ */
+export const NORI_WAL_LEGACY_METRIC_NAMES = {
+  appendBytes: 'nori.wal.append.bytes',
+  segments: 'nori.wal.segments',
+  diskUsage: 'nori.wal.disk.usage',
+  queueBytes: 'nori.wal.queue.bytes',
+  recoveryTruncatedBytes: 'nori.wal.recovery.truncated_bytes',
+} as const;
+
+/** A legacy metric: emitted with the same value and attributes as the metric replacing it. */
+export interface NoriWalLegacyMetricDescriptor extends NoriWalMetricDescriptor {
+  /** Name of the metric in {@link NORI_WAL_METRICS} that replaces it. */
+  readonly replacedBy: string;
+}
 
 /** Span names (only emitted when spans are enabled). */
 export const NORI_WAL_SPAN_NAMES = {
@@ -84,24 +109,47 @@ export const RECOVERY_DURATION_BUCKETS: readonly number[] = Object.freeze([
 
 const A = NORI_WAL_ATTRIBUTES;
 const M = NORI_WAL_METRIC_NAMES;
+const L = NORI_WAL_LEGACY_METRIC_NAMES;
 
 /** Every metric the adapter emits, with kind, unit, description and attribute keys. */
 export const NORI_WAL_METRICS: readonly NoriWalMetricDescriptor[] = Object.freeze([
   { name: M.appendRecords, kind: 'counter', unit: '{record}', description: 'Records appended to the WAL.', attributes: [A.name, A.batch] },
-  { name: M.appendBytes, kind: 'counter', unit: 'By', description: 'Encoded bytes appended to the WAL.', attributes: [A.name, A.batch] },
+  { name: M.appendSize, kind: 'counter', unit: 'By', description: 'Encoded bytes appended to the WAL.', attributes: [A.name, A.batch] },
   { name: M.fsyncDuration, kind: 'histogram', unit: 's', description: 'Duration of WAL fsync (fdatasync) calls.', attributes: [A.name, A.fsyncOutcome] },
   { name: M.groupCommitSize, kind: 'histogram', unit: '{record}', description: 'Records made durable by one fsync (group commit size).', attributes: [A.name, A.fsyncOutcome] },
   { name: M.segmentRotations, kind: 'counter', unit: '{segment}', description: 'Segments rolled over because the active one was full.', attributes: [A.name] },
   { name: M.segmentDeletions, kind: 'counter', unit: '{segment}', description: 'Segments deleted by garbage collection.', attributes: [A.name] },
-  { name: M.segments, kind: 'observable-up-down-counter', unit: '{segment}', description: 'Segments currently on disk.', attributes: [A.name] },
-  { name: M.diskUsage, kind: 'observable-up-down-counter', unit: 'By', description: 'Bytes the WAL segments occupy on disk.', attributes: [A.name] },
-  { name: M.queueBytes, kind: 'observable-gauge', unit: 'By', description: 'Bytes accepted but not yet handed to storage (backpressure queue).', attributes: [A.name] },
+  { name: M.segmentCount, kind: 'observable-up-down-counter', unit: '{segment}', description: 'Segment files of the WAL.', attributes: [A.name] },
+  { name: M.segmentFileSize, kind: 'observable-up-down-counter', unit: 'By', description: 'Total length of the WAL segment files (apparent size, preallocated space included), not the blocks allocated on disk.', attributes: [A.name] },
+  { name: M.queueSize, kind: 'observable-up-down-counter', unit: 'By', description: 'Bytes accepted but not yet handed to storage (backpressure queue).', attributes: [A.name] },
   { name: M.recoveryDuration, kind: 'histogram', unit: 's', description: 'Duration of WAL recovery on open.', attributes: [A.name, A.recoveryMode, A.recoveryTail] },
   { name: M.recoveryRecords, kind: 'counter', unit: '{record}', description: 'Records found by WAL recovery.', attributes: [A.name, A.recoveryMode] },
-  { name: M.recoveryTruncatedBytes, kind: 'counter', unit: 'By', description: 'Torn or zero-filled tail bytes removed by WAL recovery.', attributes: [A.name, A.recoveryMode, A.recoveryTail] },
+  { name: M.recoveryTruncatedSize, kind: 'counter', unit: 'By', description: 'Torn or zero-filled tail bytes removed by WAL recovery.', attributes: [A.name, A.recoveryMode, A.recoveryTail] },
   { name: M.corruptions, kind: 'counter', unit: '{corruption}', description: 'Corruptions detected in the WAL, by the action taken.', attributes: [A.name, A.corruptionAction, A.corruptionReason] },
   { name: M.failures, kind: 'counter', unit: '{failure}', description: 'Times the WAL entered the failed state.', attributes: [A.name, A.errorType] },
 ] as const satisfies readonly NoriWalMetricDescriptor[]);
+
+function legacy(name: string, replacedBy: string, kind: NoriWalInstrumentKind): NoriWalLegacyMetricDescriptor {
+  const current = NORI_WAL_METRICS.find((d) => d.name === replacedBy);
+  if (current === undefined) throw new Error(`internal: ${replacedBy} missing from NORI_WAL_METRICS`);
+  const description = `Deprecated, removed in ${LEGACY_METRIC_NAMES_REMOVED_IN}: use ${replacedBy} (same value).`;
+  return Object.freeze({ ...current, name, kind, description, replacedBy });
+}
+
+/**
+ * The 0.1 metrics still emitted while `legacyMetricNames` is on (the default until
+ * {@link LEGACY_METRIC_NAMES_REMOVED_IN}), each with the same value, unit and attributes as its
+ * replacement and its 0.1 instrument kind (`nori.wal.queue.bytes` stays a gauge).
+ *
+ * @deprecated migrate dashboards and alerts to {@link NORI_WAL_METRICS}.
+ */
+export const NORI_WAL_LEGACY_METRICS: readonly NoriWalLegacyMetricDescriptor[] = Object.freeze([
+  legacy(L.appendBytes, M.appendSize, 'counter'),
+  legacy(L.segments, M.segmentCount, 'observable-up-down-counter'),
+  legacy(L.diskUsage, M.segmentFileSize, 'observable-up-down-counter'),
+  legacy(L.queueBytes, M.queueSize, 'observable-gauge'),
+  legacy(L.recoveryTruncatedBytes, M.recoveryTruncatedSize, 'counter'),
+]);
 
 /**
  * The name a metric gets from `@opentelemetry/exporter-prometheus` (0.2xx): dots become

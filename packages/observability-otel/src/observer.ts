@@ -5,9 +5,12 @@ import {
   SpanStatusCode,
   type Attributes,
   type BatchObservableCallback,
+  type Counter,
   type Meter,
   type MetricOptions,
   type Observable,
+  type ObservableGauge,
+  type ObservableUpDownCounter,
   type Tracer,
 } from '@opentelemetry/api';
 import type { RecoveryReport, WalObserver, WalStats } from '@nori/wal';
@@ -16,7 +19,10 @@ import { NoriOtelError } from './errors.js';
 import {
   FSYNC_DURATION_BUCKETS,
   GROUP_COMMIT_SIZE_BUCKETS,
+  LEGACY_METRIC_NAMES_REMOVED_IN,
   NORI_WAL_ATTRIBUTES as A,
+  NORI_WAL_LEGACY_METRIC_NAMES as L,
+  NORI_WAL_LEGACY_METRICS,
   NORI_WAL_METRIC_NAMES as M,
   NORI_WAL_METRICS,
   NORI_WAL_SPAN_NAMES,
@@ -50,6 +56,13 @@ export interface OtelObserverOptions {
   walName?: string;
   /** Spans to emit: off by default (on by default when `tracer` is given). */
   spans?: boolean | OtelSpanSelection;
+  /**
+   * Also emit the 0.1 metric names (`nori.wal.segments`, `nori.wal.disk.usage`, ...: see
+   * `NORI_WAL_LEGACY_METRICS`) next to the new ones, so dashboards and alerts built on them keep
+   * working during the upgrade. Default `true` (with a `diag` warning when left unset); 0.3.0
+   * removes the legacy names and then accepts only `false`. Set `false` once nothing reads them.
+   */
+  legacyMetricNames?: boolean;
 }
 
 /** What {@link OtelInstrumentation.attach} needs from a WAL: `Wal` satisfies it. */
@@ -66,7 +79,7 @@ export interface WalAttachment extends Disposable {
   readonly wal: WalStatsSource;
   /** `true` until {@link WalAttachment.detach} is called. */
   readonly attached: boolean;
-  /** Unregister the gauge callbacks (`nori.wal.segments`, `nori.wal.disk.usage`, `nori.wal.queue.bytes`). */
+  /** Unregister the callbacks of `nori.wal.segment.count`, `nori.wal.segment.file.size` and `nori.wal.queue.size`. */
   detach(): void;
 }
 
@@ -86,7 +99,7 @@ export interface OtelInstrumentation {
   attach(wal: WalStatsSource): WalAttachment;
 }
 
-const OPTION_KEYS = new Set(['meter', 'tracer', 'walName', 'spans']);
+const OPTION_KEYS = new Set(['meter', 'tracer', 'walName', 'spans', 'legacyMetricNames']);
 const SPAN_KEYS = new Set(['recovery', 'fsync']);
 const MAX_WAL_NAME_LENGTH = 128;
 const CORRUPT_REASONS = new Set([
@@ -148,17 +161,50 @@ function errorType(error: unknown): string {
 
 /** Description, unit and (for histograms) bucket advice of a metric, from {@link NORI_WAL_METRICS}. */
 function instrumentOptions(name: string, buckets?: readonly number[]): MetricOptions {
-  const d = NORI_WAL_METRICS.find((m) => m.name === name);
+  const d = NORI_WAL_METRICS.find((m) => m.name === name) ?? NORI_WAL_LEGACY_METRICS.find((m) => m.name === name);
   if (d === undefined) throw new Error(`internal: ${name} missing from NORI_WAL_METRICS`);
   return buckets === undefined
     ? { description: d.description, unit: d.unit }
     : { description: d.description, unit: d.unit, advice: { explicitBucketBoundaries: [...buckets] } };
 }
 
+/** The 0.1 instruments kept for one minor while `legacyMetricNames` is on. */
+interface LegacyInstruments {
+  readonly appendBytes: Counter;
+  readonly recoveryTruncatedBytes: Counter;
+  readonly segments: ObservableUpDownCounter;
+  readonly diskUsage: ObservableUpDownCounter;
+  readonly queueBytes: ObservableGauge;
+}
+
+function resolveLegacy(legacyMetricNames: unknown): boolean {
+  if (legacyMetricNames === undefined) {
+    // Dashboards on the old names keep working, but whoever watches OTel's diag log learns why.
+    diag.warn(
+      `${INSTRUMENTATION_SCOPE}: also emitting the deprecated 0.1 metric names (nori.wal.segments, nori.wal.disk.usage, ...); ` +
+        `they go away in ${LEGACY_METRIC_NAMES_REMOVED_IN}: move dashboards to the new names and set legacyMetricNames: false`,
+    );
+    return true;
+  }
+  if (typeof legacyMetricNames !== 'boolean') throw invalid('options.legacyMetricNames must be a boolean');
+  return legacyMetricNames;
+}
+
+function createLegacyInstruments(meter: Meter): LegacyInstruments {
+  return {
+    appendBytes: meter.createCounter(L.appendBytes, instrumentOptions(L.appendBytes)),
+    recoveryTruncatedBytes: meter.createCounter(L.recoveryTruncatedBytes, instrumentOptions(L.recoveryTruncatedBytes)),
+    segments: meter.createObservableUpDownCounter(L.segments, instrumentOptions(L.segments)),
+    diskUsage: meter.createObservableUpDownCounter(L.diskUsage, instrumentOptions(L.diskUsage)),
+    queueBytes: meter.createObservableGauge(L.queueBytes, instrumentOptions(L.queueBytes)),
+  };
+}
+
 /**
- * The WAL does not isolate its observer: a throwing SDK, view or span processor must never reach
- * its write path, so each handler reports errors to OpenTelemetry's `diag` logger instead.
- * try/catch costs nothing while nothing throws.
+ * The WAL isolates its observer but reports only the first error of an observer object (a
+ * process warning), and `combineObservers` would rethrow after the other observers ran. So a
+ * throwing SDK, view or span processor is reported here, every time, to OpenTelemetry's `diag`
+ * logger, where OTel users look for SDK trouble. try/catch costs nothing while nothing throws.
  */
 function guardHandlers(handlers: Required<WalObserver>): WalObserver {
   const guarded: Record<string, (event: unknown) => void> = {};
@@ -193,7 +239,7 @@ function guardHandlers(handlers: Required<WalObserver>): WalObserver {
 export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstrumentation {
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) throw invalid(`options.${key} is not an option (use meter, tracer, walName, spans)`);
+    if (!OPTION_KEYS.has(key)) throw invalid(`options.${key} is not an option (use ${[...OPTION_KEYS].join(', ')})`);
   }
   const { meter: givenMeter, tracer: givenTracer, walName = 'default' } = options;
   if (givenMeter !== undefined && !hasMethod(givenMeter, 'createCounter')) {
@@ -206,6 +252,7 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
     throw invalid(`options.walName must be a string of 1-${MAX_WAL_NAME_LENGTH} characters`);
   }
   const spans = resolveSpans(options.spans, givenTracer !== undefined);
+  const legacyOn = resolveLegacy(options.legacyMetricNames);
   const meter = givenMeter ?? metrics.getMeter(INSTRUMENTATION_SCOPE);
   const tracer = spans.recovery || spans.fsync ? (givenTracer ?? trace.getTracer(INSTRUMENTATION_SCOPE)) : undefined;
 
@@ -213,19 +260,20 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
   const histogram = (name: string, buckets: readonly number[]) =>
     meter.createHistogram(name, instrumentOptions(name, buckets));
   const appendRecords = counter(M.appendRecords);
-  const appendBytes = counter(M.appendBytes);
+  const appendSize = counter(M.appendSize);
   const fsyncDuration = histogram(M.fsyncDuration, FSYNC_DURATION_BUCKETS);
   const groupCommitSize = histogram(M.groupCommitSize, GROUP_COMMIT_SIZE_BUCKETS);
   const segmentRotations = counter(M.segmentRotations);
   const segmentDeletions = counter(M.segmentDeletions);
   const recoveryDuration = histogram(M.recoveryDuration, RECOVERY_DURATION_BUCKETS);
   const recoveryRecords = counter(M.recoveryRecords);
-  const recoveryTruncatedBytes = counter(M.recoveryTruncatedBytes);
+  const recoveryTruncatedSize = counter(M.recoveryTruncatedSize);
   const corruptions = counter(M.corruptions);
   const failures = counter(M.failures);
-  const segments = meter.createObservableUpDownCounter(M.segments, instrumentOptions(M.segments));
-  const diskUsage = meter.createObservableUpDownCounter(M.diskUsage, instrumentOptions(M.diskUsage));
-  const queueBytes = meter.createObservableGauge(M.queueBytes, instrumentOptions(M.queueBytes));
+  const segmentCount = meter.createObservableUpDownCounter(M.segmentCount, instrumentOptions(M.segmentCount));
+  const segmentFileSize = meter.createObservableUpDownCounter(M.segmentFileSize, instrumentOptions(M.segmentFileSize));
+  const queueSize = meter.createObservableUpDownCounter(M.queueSize, instrumentOptions(M.queueSize));
+  const legacy = legacyOn ? createLegacyInstruments(meter) : undefined;
 
   // Attribute sets are built once: the hot path (append, fsync) allocates nothing.
   const base: Attributes = Object.freeze({ [A.name]: walName });
@@ -250,7 +298,8 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
     onAppend(e) {
       const attrs = e.batch ? batch : single;
       appendRecords.add(e.records, attrs);
-      appendBytes.add(e.bytes, attrs);
+      appendSize.add(e.bytes, attrs);
+      legacy?.appendBytes.add(e.bytes, attrs);
     },
     onFsync(e) {
       const attrs = e.ok ? fsyncOk : fsyncError;
@@ -297,7 +346,10 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
     recoveryRecords.add(report.records, modeAttrs);
     // A read-only open (inspect, verify) only reports what it would truncate: nothing was removed.
     const readOnly = report.readOnly === true;
-    if (!readOnly) recoveryTruncatedBytes.add(report.bytesTruncated, tailAttrs);
+    if (!readOnly) {
+      recoveryTruncatedSize.add(report.bytesTruncated, tailAttrs);
+      legacy?.recoveryTruncatedBytes.add(report.bytesTruncated, tailAttrs);
+    }
     if (tracer === undefined || !spans.recovery) return;
     const end = nowMs();
     const span = tracer.startSpan(NORI_WAL_SPAN_NAMES.recovery, {
@@ -327,7 +379,8 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
     span.end(end);
   }
 
-  const observables: Observable[] = [segments, diskUsage, queueBytes];
+  const observables: Observable[] = [segmentCount, segmentFileSize, queueSize];
+  if (legacy !== undefined) observables.push(legacy.segments, legacy.diskUsage, legacy.queueBytes);
   let current: WalAttachment | undefined;
 
   function attach(wal: WalStatsSource): WalAttachment {
@@ -343,9 +396,14 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
     const callback: BatchObservableCallback = (result) => {
       if (wal.state === 'closed') return;
       const stats = wal.stats();
-      result.observe(segments, stats.segments, base);
-      result.observe(diskUsage, stats.diskBytes, base);
-      result.observe(queueBytes, stats.queuedBytes, base);
+      // diskBytes sums file lengths (the storage API has no allocated-block count): hence file.size.
+      result.observe(segmentCount, stats.segments, base);
+      result.observe(segmentFileSize, stats.diskBytes, base);
+      result.observe(queueSize, stats.queuedBytes, base);
+      if (legacy === undefined) return;
+      result.observe(legacy.segments, stats.segments, base);
+      result.observe(legacy.diskUsage, stats.diskBytes, base);
+      result.observe(legacy.queueBytes, stats.queuedBytes, base);
     };
     meter.addBatchObservableCallback(callback, observables);
     let attached = true;

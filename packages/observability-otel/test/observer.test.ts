@@ -7,7 +7,10 @@ import {
   FSYNC_DURATION_BUCKETS,
   GROUP_COMMIT_SIZE_BUCKETS,
   INSTRUMENTATION_SCOPE,
+  LEGACY_METRIC_NAMES_REMOVED_IN,
+  NORI_WAL_LEGACY_METRICS,
   NORI_WAL_METRICS,
+  type NoriWalMetricDescriptor,
   NoriOtelError,
   RECOVERY_DURATION_BUCKETS,
   type WalStatsSource,
@@ -71,7 +74,7 @@ describe('createOtelObserver: scripted observer events', () => {
       { attributes: { ...w, 'nori.wal.batch': false }, value: 3 },
       { attributes: { ...w, 'nori.wal.batch': true }, value: 15 },
     ]);
-    expect(c.points('nori.wal.append.bytes')).toEqual([
+    expect(c.points('nori.wal.append.size')).toEqual([
       { attributes: { ...w, 'nori.wal.batch': false }, value: 300 },
       { attributes: { ...w, 'nori.wal.batch': true }, value: 1400 },
     ]);
@@ -107,7 +110,7 @@ describe('createOtelObserver: scripted observer events', () => {
     expect(rd.sum).toBeCloseTo(0.042, 12);
     expect(rd.buckets.boundaries).toEqual(RECOVERY_DURATION_BUCKETS);
     expect(c.points('nori.wal.recovery.records')).toEqual([{ attributes: recovery, value: 1234 }]);
-    expect(c.points('nori.wal.recovery.truncated_bytes')).toEqual([{ attributes: recoveryTail, value: 17 }]);
+    expect(c.points('nori.wal.recovery.truncated.size')).toEqual([{ attributes: recoveryTail, value: 17 }]);
 
     // A free-form reason must not become an attribute value: it collapses to `other`.
     expect(c.points('nori.wal.corruptions')).toEqual([
@@ -118,9 +121,12 @@ describe('createOtelObserver: scripted observer events', () => {
     await m.shutdown();
   });
 
-  it('exports every documented metric with its documented kind, unit, description and attribute keys', async () => {
+  it.each([
+    ['legacy names on (the default)', {}, [...NORI_WAL_METRICS, ...NORI_WAL_LEGACY_METRICS]],
+    ['legacyMetricNames: false', { legacyMetricNames: false }, NORI_WAL_METRICS],
+  ] as const)('exports every documented metric with its documented kind, unit, description and attribute keys: %s', async (_label, extra, documented: readonly NoriWalMetricDescriptor[]) => {
     const m = setupMetrics();
-    const otel = createOtelObserver({ meter: m.meter, walName: 'w' });
+    const otel = createOtelObserver({ meter: m.meter, walName: 'w', ...extra });
     const o = otel.observer;
     o.onAppend!({ records: 1, bytes: 10, batch: false });
     o.onFsync!({ durationMs: 1, bytes: 10, records: 1, appends: 1, ok: true });
@@ -132,8 +138,8 @@ describe('createOtelObserver: scripted observer events', () => {
     using _attachment = otel.attach(new FakeWal());
     const c = await m.collect();
 
-    expect([...c.byName.keys()].sort()).toEqual(NORI_WAL_METRICS.map((d) => d.name).sort());
-    for (const d of NORI_WAL_METRICS) {
+    expect([...c.byName.keys()].sort()).toEqual(documented.map((d) => d.name).sort());
+    for (const d of documented) {
       const metric = c.metric(d.name);
       expect(metric.descriptor.unit, d.name).toBe(d.unit);
       expect(metric.descriptor.description, d.name).toBe(d.description);
@@ -200,7 +206,7 @@ describe('createOtelObserver: scripted observer events', () => {
     const c = await m.collect();
     const attrs = { [NAME]: 'ro', 'nori.wal.recovery.mode': 'tolerate-tail' };
     expect(c.points('nori.wal.recovery.records')).toEqual([{ attributes: attrs, value: 10 }]);
-    expect(c.points('nori.wal.recovery.truncated_bytes')).toEqual([
+    expect(c.points('nori.wal.recovery.truncated.size')).toEqual([
       { attributes: { ...attrs, 'nori.wal.recovery.tail': 'torn' }, value: 5 },
     ]);
     expect(c.histogram('nori.wal.recovery.duration', { ...attrs, 'nori.wal.recovery.tail': 'torn' }).count).toBe(2);
@@ -299,7 +305,7 @@ describe('attach: gauges from wal.stats()', () => {
     const wal = new FakeWal();
 
     const before = await m.collect();
-    expect(before.byName.has('nori.wal.segments')).toBe(false);
+    expect(before.byName.has('nori.wal.segment.count')).toBe(false);
     expect(wal.statsCalls).toBe(0);
 
     const attachment = otel.attach(wal);
@@ -307,16 +313,16 @@ describe('attach: gauges from wal.stats()', () => {
     expect(attachment.wal).toBe(wal);
     const first = await m.collect();
     const w = { [NAME]: 'g' };
-    expect(first.points('nori.wal.segments')).toEqual([{ attributes: w, value: 2 }]);
-    expect(first.points('nori.wal.disk.usage')).toEqual([{ attributes: w, value: 8192 }]);
-    expect(first.points('nori.wal.queue.bytes')).toEqual([{ attributes: w, value: 512 }]);
+    expect(first.points('nori.wal.segment.count')).toEqual([{ attributes: w, value: 2 }]);
+    expect(first.points('nori.wal.segment.file.size')).toEqual([{ attributes: w, value: 8192 }]);
+    expect(first.points('nori.wal.queue.size')).toEqual([{ attributes: w, value: 512 }]);
     expect(wal.statsCalls).toBe(1);
 
     wal.current = stats({ segments: 5, diskBytes: 1_000_000, queuedBytes: 0 });
     const second = await m.collect();
-    expect(second.points('nori.wal.segments')).toEqual([{ attributes: w, value: 5 }]);
-    expect(second.points('nori.wal.disk.usage')).toEqual([{ attributes: w, value: 1_000_000 }]);
-    expect(second.points('nori.wal.queue.bytes')).toEqual([{ attributes: w, value: 0 }]);
+    expect(second.points('nori.wal.segment.count')).toEqual([{ attributes: w, value: 5 }]);
+    expect(second.points('nori.wal.segment.file.size')).toEqual([{ attributes: w, value: 1_000_000 }]);
+    expect(second.points('nori.wal.queue.size')).toEqual([{ attributes: w, value: 0 }]);
 
     attachment.detach();
     attachment.detach();
@@ -326,7 +332,7 @@ describe('attach: gauges from wal.stats()', () => {
     const after = await m.collect();
     expect(wal.statsCalls).toBe(calls);
     // Cumulative SDK storage may repeat the last observation, but never the detached WAL's new stats.
-    for (const name of ['nori.wal.segments', 'nori.wal.disk.usage', 'nori.wal.queue.bytes']) {
+    for (const name of ['nori.wal.segment.count', 'nori.wal.segment.file.size', 'nori.wal.queue.size']) {
       for (const point of after.byName.get(name)?.dataPoints ?? []) expect(point.value, name).toBe(second.points(name)[0]!.value);
     }
     await m.shutdown();
@@ -343,7 +349,7 @@ describe('attach: gauges from wal.stats()', () => {
     const calls = wal.statsCalls;
     const c = await m.collect();
     expect(wal.statsCalls).toBe(calls);
-    expect(c.points('nori.wal.segments').map((p) => p.value)).not.toContain(99);
+    expect(c.points('nori.wal.segment.count').map((p) => p.value)).not.toContain(99);
     await m.shutdown();
   });
 
@@ -361,7 +367,7 @@ describe('attach: gauges from wal.stats()', () => {
     second.current = stats({ segments: 9 });
     const attachment = otel.attach(second);
     const c = await m.collect();
-    expect(c.points('nori.wal.segments')).toEqual([{ attributes: { [NAME]: 'default' }, value: 9 }]);
+    expect(c.points('nori.wal.segment.count')).toEqual([{ attributes: { [NAME]: 'default' }, value: 9 }]);
     expect(first.statsCalls).toBe(0);
     attachment[Symbol.dispose]();
     expect(attachment.attached).toBe(false);
@@ -439,8 +445,11 @@ describe('spans', () => {
     expect(fsyncOk!.status.code).toBe(SpanStatusCode.UNSET);
     expect(fsyncFailed!.status.code).toBe(SpanStatusCode.ERROR);
     expect(fsyncFailed!.attributes['nori.wal.fsync.outcome']).toBe('error');
-    // The span ends when the event arrives: it covers the fsync that just happened.
-    expect(hrToMs(fsyncFailed!.endTime)).toBeLessThanOrEqual(Date.now() + 1);
+    // The span ends when the event arrives: it covers the fsync that just happened. Span times
+    // come from the monotonic clock (performance.timeOrigin + now(), like the SDK's), which can
+    // drift some milliseconds from Date.now() on a busy machine: compare with a margin.
+    const CLOCK_SKEW_MS = 1000;
+    expect(hrToMs(fsyncFailed!.endTime)).toBeLessThanOrEqual(Date.now() + CLOCK_SKEW_MS);
     expect(hrToMs(fsyncFailed!.endTime)).toBeGreaterThan(Date.now() - 10_000);
   });
 
@@ -464,6 +473,111 @@ describe('spans', () => {
   });
 });
 
+describe('metric names (OpenTelemetry semantic-convention naming guide)', () => {
+  const UNIT_WORDS = /(^|[._])(bytes?|seconds?|secs?|ms|millis(econds)?|total)([._]|$)/;
+
+  it.each(NORI_WAL_METRICS.map((d) => [d.name, d] as const))('%s: lowercase dotted namespaces, no unit in the name', (_name, d) => {
+    expect(d.name).toMatch(/^nori\.wal(\.[a-z][a-z0-9_]*)+$/);
+    expect(d.name).not.toMatch(UNIT_WORDS);
+  });
+
+  it('names counts of things <entity>.count, and makes every additive value an UpDownCounter', () => {
+    const observable = NORI_WAL_METRICS.filter((d) => d.kind.startsWith('observable'));
+    expect(observable.map((d) => [d.name, d.kind])).toEqual([
+      ['nori.wal.segment.count', 'observable-up-down-counter'],
+      ['nori.wal.segment.file.size', 'observable-up-down-counter'],
+      ['nori.wal.queue.size', 'observable-up-down-counter'],
+    ]);
+    // UpDownCounters are not pluralized; byte amounts are `.size` in `By`.
+    for (const d of NORI_WAL_METRICS) {
+      if (d.kind === 'observable-up-down-counter') expect(d.name, d.name).toMatch(/\.(count|size)$/);
+      if (d.unit === 'By') expect(d.name, d.name).toMatch(/\.size$/);
+    }
+  });
+
+  it('reports the queue as a non-monotonic sum, so queues of several WALs add up', async () => {
+    const m = setupMetrics();
+    const a = createOtelObserver({ meter: m.meter, walName: 'a' });
+    const b = createOtelObserver({ meter: m.meter, walName: 'b' });
+    const walA = new FakeWal();
+    const walB = new FakeWal();
+    walB.current = stats({ queuedBytes: 100 });
+    using _a = a.attach(walA);
+    using _b = b.attach(walB);
+    const queue = (await m.collect()).metric('nori.wal.queue.size');
+    expect(queue.dataPointType).toBe(DataPointType.SUM);
+    expect(queue.dataPointType === DataPointType.SUM && queue.isMonotonic).toBe(false);
+    expect(queue.dataPoints.reduce((total, p) => total + (p.value as number), 0)).toBe(612);
+    await m.shutdown();
+  });
+
+  it('documents segment.file.size as file length (apparent size), not allocated blocks', () => {
+    const d = NORI_WAL_METRICS.find((x) => x.name === 'nori.wal.segment.file.size');
+    expect(d?.description).toMatch(/length/);
+    expect(d?.description).toMatch(/not the blocks allocated/);
+    expect(NORI_WAL_METRICS.some((x) => x.name.includes('disk.usage'))).toBe(false);
+  });
+});
+
+describe('legacy metric names (deprecated)', () => {
+  const replacements = {
+    'nori.wal.append.bytes': 'nori.wal.append.size',
+    'nori.wal.segments': 'nori.wal.segment.count',
+    'nori.wal.disk.usage': 'nori.wal.segment.file.size',
+    'nori.wal.queue.bytes': 'nori.wal.queue.size',
+    'nori.wal.recovery.truncated_bytes': 'nori.wal.recovery.truncated.size',
+  };
+
+  it('lists every 0.1 name with its replacement and a deprecation note', () => {
+    expect(Object.fromEntries(NORI_WAL_LEGACY_METRICS.map((d) => [d.name, d.replacedBy]))).toEqual(replacements);
+    for (const d of NORI_WAL_LEGACY_METRICS) {
+      expect(d.description, d.name).toContain(`Deprecated, removed in ${LEGACY_METRIC_NAMES_REMOVED_IN}: use ${d.replacedBy}`);
+    }
+    expect(NORI_WAL_LEGACY_METRICS.find((d) => d.name === 'nori.wal.queue.bytes')?.kind).toBe('observable-gauge');
+  });
+
+  async function legacyScenario(options: { legacyMetricNames?: boolean }): Promise<Collected> {
+    const m = setupMetrics();
+    const otel = createOtelObserver({ meter: m.meter, walName: 'old', ...options });
+    otel.observer.onAppend!({ records: 2, bytes: 300, batch: true });
+    otel.observer.onRecovery!(recoveryReport({ bytesTruncated: 9, tail: 'torn' }));
+    using _attachment = otel.attach(new FakeWal());
+    const c = await m.collect();
+    await m.shutdown();
+    return c;
+  }
+
+  it('emits the old names by default with exactly the values of the new ones', async () => {
+    const c = await legacyScenario({});
+    for (const [legacy, current] of Object.entries(replacements)) {
+      expect(c.points(legacy), legacy).toEqual(c.points(current));
+      expect(c.points(legacy).length, legacy).toBeGreaterThan(0);
+    }
+    expect(c.metric('nori.wal.queue.bytes').dataPointType).toBe(DataPointType.GAUGE);
+  });
+
+  it('emits only the new names with legacyMetricNames: false', async () => {
+    const c = await legacyScenario({ legacyMetricNames: false });
+    for (const [legacy, current] of Object.entries(replacements)) {
+      expect(c.byName.has(legacy), legacy).toBe(false);
+      expect(c.byName.has(current), current).toBe(true);
+    }
+  });
+
+  it('warns on the diag logger when the legacy names are on by default, not when chosen explicitly', () => {
+    const warned: unknown[][] = [];
+    diag.setLogger({ error() {}, warn: (...args: unknown[]) => warned.push(args), info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
+    const meter = setupMetrics().meter;
+    createOtelObserver({ meter, legacyMetricNames: true });
+    createOtelObserver({ meter, legacyMetricNames: false });
+    expect(warned).toEqual([]);
+    createOtelObserver({ meter });
+    expect(warned).toHaveLength(1);
+    expect(String(warned[0]![0])).toContain(`legacyMetricNames: false`);
+    expect(String(warned[0]![0])).toContain(LEGACY_METRIC_NAMES_REMOVED_IN);
+  });
+});
+
 describe('option validation', () => {
   const meter = setupMetrics().meter;
   const cases: [string, unknown][] = [
@@ -479,6 +593,7 @@ describe('option validation', () => {
     ['unknown span kind', { spans: { append: true } }],
     ['span flag not boolean', { spans: { fsync: 1 } }],
     ['recovery flag not boolean', { spans: { recovery: 'on' } }],
+    ['legacyMetricNames not boolean', { legacyMetricNames: 'yes' }],
   ];
   it.each(cases)('rejects %s with ERR_INVALID_OPTIONS', (_label, options) => {
     const err = captureError(() => createOtelObserver(options as never));

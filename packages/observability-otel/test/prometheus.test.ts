@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NORI_WAL_METRICS, prometheusName } from '../src/index.js';
+import { NORI_WAL_LEGACY_METRICS, NORI_WAL_METRICS, prometheusName } from '../src/index.js';
 import { startPrometheusExample } from '../examples/prometheus.js';
 
 interface Sample { name: string; labels: Record<string, string>; value: number }
@@ -42,17 +42,17 @@ describe('examples/prometheus.ts', () => {
 
       for (const name of [
         'nori_wal_append_records_total',
-        'nori_wal_append_bytes_total',
+        'nori_wal_append_size_total',
         'nori_wal_fsync_duration',
         'nori_wal_group_commit_size',
         'nori_wal_segment_rotations_total',
         'nori_wal_segment_deletions_total',
-        'nori_wal_segments',
-        'nori_wal_disk_usage',
-        'nori_wal_queue_bytes',
+        'nori_wal_segment_count',
+        'nori_wal_segment_file_size',
+        'nori_wal_queue_size',
         'nori_wal_recovery_duration',
         'nori_wal_recovery_records_total',
-        'nori_wal_recovery_truncated_bytes_total',
+        'nori_wal_recovery_truncated_size_total',
       ]) {
         expect(text, name).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, 'm'));
       }
@@ -62,10 +62,16 @@ describe('examples/prometheus.ts', () => {
         if (d.name === 'nori.wal.corruptions' || d.name === 'nori.wal.failures') continue;
         expect(text).toContain(`# TYPE ${prometheusName(d)} `);
       }
+      // A new setup has no dashboards on the 0.1 names: the example turns them off.
+      for (const d of NORI_WAL_LEGACY_METRICS) expect(text).not.toContain(`# TYPE ${prometheusName(d)} `);
       expect(text).toMatch(/^nori_wal_fsync_duration_bucket\{.*le="0\.00005"\} \d+$/m);
       expect(text).toMatch(/^nori_wal_fsync_duration_bucket\{.*le="\+Inf"\} \d+$/m);
 
       const samples = parseSamples(text);
+      // The resource names the service: without one the SDK exports `unknown_service:node`.
+      const [targetInfo, ...moreTargets] = samples.filter((s) => s.name === 'target_info');
+      expect(moreTargets).toEqual([]);
+      expect(targetInfo?.labels['service_name']).toBe('nori-wal-example');
       const wal = { nori_wal_name: 'prom-test' };
       const stats = example.wal.stats();
       // Both sessions are counted: the observer outlives the first WAL instance.
@@ -78,9 +84,9 @@ describe('examples/prometheus.ts', () => {
       expect(total(samples, 'nori_wal_group_commit_size_sum', wal)).toBe(2 * records);
       expect(total(samples, 'nori_wal_segment_rotations_total', wal)).toBeGreaterThan(0);
       expect(total(samples, 'nori_wal_segment_deletions_total', wal)).toBeGreaterThan(0);
-      expect(total(samples, 'nori_wal_segments', wal)).toBe(stats.segments);
-      expect(total(samples, 'nori_wal_disk_usage', wal)).toBe(stats.diskBytes);
-      expect(total(samples, 'nori_wal_queue_bytes', wal)).toBe(stats.queuedBytes);
+      expect(total(samples, 'nori_wal_segment_count', wal)).toBe(stats.segments);
+      expect(total(samples, 'nori_wal_segment_file_size', wal)).toBe(stats.diskBytes);
+      expect(total(samples, 'nori_wal_queue_size', wal)).toBe(stats.queuedBytes);
 
       const missing = await fetch(new URL('/nothing', example.url));
       expect(missing.status).toBe(404);
@@ -90,5 +96,16 @@ describe('examples/prometheus.ts', () => {
     }
     await expect(fetch(example.url)).rejects.toThrow();
     expect(example.wal.state).toBe('closed');
+  });
+
+  it('takes the service.name of its resource from the serviceName option', async () => {
+    const example = await startPrometheusExample({ port: 0, records: 2, serviceName: 'orders-api' });
+    try {
+      const text = await (await fetch(example.url)).text();
+      const targetInfo = parseSamples(text).filter((s) => s.name === 'target_info');
+      expect(targetInfo.map((s) => s.labels['service_name'])).toEqual(['orders-api']);
+    } finally {
+      await example.close();
+    }
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '@nori/storage';
 import { Wal, type WalConfig, type WalObserver } from '@nori/wal';
@@ -72,7 +75,7 @@ describe('with a real Wal on MemoryStorage', () => {
     const c = await m.collect();
     expect(sum(c, 'nori.wal.append.records', { ...w, 'nori.wal.batch': false })).toBe(200);
     expect(sum(c, 'nori.wal.append.records', { ...w, 'nori.wal.batch': true })).toBe(100);
-    expect(sum(c, 'nori.wal.append.bytes', w)).toBe(stats.appendedBytes);
+    expect(sum(c, 'nori.wal.append.size', w)).toBe(stats.appendedBytes);
     const fsyncs = histogramTotals(c, 'nori.wal.fsync.duration', { ...w, 'nori.wal.fsync.outcome': 'ok' });
     expect(fsyncs.count).toBe(stats.fsyncs);
     expect(fsyncs.count).toBeGreaterThan(0);
@@ -82,9 +85,9 @@ describe('with a real Wal on MemoryStorage', () => {
     const segmentsBeforeGc = await wal.segments();
     expect(segmentsBeforeGc.length).toBeGreaterThan(1);
     expect(sum(c, 'nori.wal.segment.rotations', w)).toBe(segmentsBeforeGc.length - 1);
-    expect(sum(c, 'nori.wal.segments', w)).toBe(stats.segments);
-    expect(sum(c, 'nori.wal.disk.usage', w)).toBe(stats.diskBytes);
-    expect(sum(c, 'nori.wal.queue.bytes', w)).toBe(stats.queuedBytes);
+    expect(sum(c, 'nori.wal.segment.count', w)).toBe(stats.segments);
+    expect(sum(c, 'nori.wal.segment.file.size', w)).toBe(stats.diskBytes);
+    expect(sum(c, 'nori.wal.queue.size', w)).toBe(stats.queuedBytes);
 
     const initial = opened.recovery;
     expect(sum(c, 'nori.wal.recovery.records', w)).toBe(0);
@@ -95,8 +98,8 @@ describe('with a real Wal on MemoryStorage', () => {
     expect(deleted.length).toBe(segmentsBeforeGc.length - 1);
     const afterGc = await m.collect();
     expect(sum(afterGc, 'nori.wal.segment.deletions', w)).toBe(deleted.length);
-    expect(sum(afterGc, 'nori.wal.segments', w)).toBe(wal.stats().segments);
-    expect(sum(afterGc, 'nori.wal.disk.usage', w)).toBe(wal.stats().diskBytes);
+    expect(sum(afterGc, 'nori.wal.segment.count', w)).toBe(wal.stats().segments);
+    expect(sum(afterGc, 'nori.wal.segment.file.size', w)).toBe(wal.stats().diskBytes);
     expect(wal.stats().diskBytes).toBeLessThan(stats.diskBytes);
 
     attachment.detach();
@@ -108,9 +111,31 @@ describe('with a real Wal on MemoryStorage', () => {
     expect(recovered.records).toBeGreaterThan(0);
     expect(sum(afterReopen, 'nori.wal.recovery.records', { ...w, 'nori.wal.recovery.mode': 'tolerate-tail' })).toBe(recovered.records);
     expect(histogramTotals(afterReopen, 'nori.wal.recovery.duration', w).count).toBe(2);
-    expect(sum(afterReopen, 'nori.wal.segments', w)).toBe(reopened.wal.stats().segments);
+    expect(sum(afterReopen, 'nori.wal.segment.count', w)).toBe(reopened.wal.stats().segments);
     await reopened.wal.close();
     await m.shutdown();
+  });
+
+  it('reports segment.file.size as the apparent length of the segment files on a real directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nori-otel-'));
+    const m = setupMetrics();
+    try {
+      const otel = createOtelObserver({ meter: m.meter, walName: 'files', legacyMetricNames: false });
+      // Wal.open({ dir }) preallocates sparsely: the file is long, few blocks are allocated.
+      const { wal } = await Wal.open({ dir, observer: otel.observer, maxSegmentSize: 1024 * 1024 });
+      using _attachment = otel.attach(wal);
+      await appendWorkload(wal, 3, 2);
+      const names = (await readdir(dir)).filter((n) => n.endsWith('.wal'));
+      expect(names.length).toBeGreaterThan(0);
+      const lengths = await Promise.all(names.map(async (n) => (await stat(join(dir, n))).size));
+      const c = await m.collect();
+      expect(sum(c, 'nori.wal.segment.file.size', { [NAME]: 'files' })).toBe(lengths.reduce((a, b) => a + b, 0));
+      expect(sum(c, 'nori.wal.segment.count', { [NAME]: 'files' })).toBe(names.length);
+      await wal.close();
+    } finally {
+      await m.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('counts a torn tail truncated by recovery', async () => {
@@ -136,7 +161,7 @@ describe('with a real Wal on MemoryStorage', () => {
     expect(inspect.recovery.bytesTruncated).toBeGreaterThan(0);
     await inspect.wal.close();
     const afterInspect = await m.collect();
-    expect(afterInspect.byName.has('nori.wal.recovery.truncated_bytes')).toBe(false);
+    expect(afterInspect.byName.has('nori.wal.recovery.truncated.size')).toBe(false);
     expect(sum(afterInspect, 'nori.wal.recovery.records', { [NAME]: 'torn' })).toBe(10);
 
     const { wal, recovery } = await Wal.open({ storage, observer: otel.observer, ...BASE });
@@ -144,7 +169,7 @@ describe('with a real Wal on MemoryStorage', () => {
     const c = await m.collect();
     const attrs = { [NAME]: 'torn', 'nori.wal.recovery.mode': 'tolerate-tail', 'nori.wal.recovery.tail': recovery.tail };
     expect(recovery.tail).not.toBe('clean');
-    expect(sum(c, 'nori.wal.recovery.truncated_bytes', attrs)).toBe(recovery.bytesTruncated);
+    expect(sum(c, 'nori.wal.recovery.truncated.size', attrs)).toBe(recovery.bytesTruncated);
     expect(sum(c, 'nori.wal.recovery.records', { [NAME]: 'torn' })).toBe(20);
     await wal.close();
     await m.shutdown();
@@ -206,6 +231,35 @@ describe('with a real Wal on MemoryStorage', () => {
     storage.clearFaults();
     await wal.close().catch(() => undefined);
     await m.shutdown();
+  });
+
+  it('keeps writing and counting when a combined observer throws: the WAL isolates it and warns once', async () => {
+    const m = setupMetrics();
+    const otel = createOtelObserver({ meter: m.meter, walName: 'isolated' });
+    const thrower: WalObserver = {
+      onAppend() {
+        throw new Error('observer bug');
+      },
+    };
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      if (warning.name === 'NoriWalObserverWarning') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      const { wal } = await Wal.open({ storage: new MemoryStorage(), observer: combineObservers(otel.observer, thrower), ...BASE });
+      await appendWorkload(wal, 3, 2);
+      // process.emitWarning delivers on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(wal.state).toBe('open');
+      const c = await m.collect();
+      expect(sum(c, 'nori.wal.append.records', { [NAME]: 'isolated' })).toBe(5);
+      expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining('observer bug')]);
+      await wal.close();
+    } finally {
+      process.off('warning', onWarning);
+      await m.shutdown();
+    }
   });
 
   it('emits a recovery span per open and an fsync span per fsync when spans are on', async () => {
