@@ -185,7 +185,10 @@ fail_start() {
 }
 
 cmd_start() {
-  if [ -f "$env_file" ]; then die "already running in $dir (rgw.sh stop first)"; fi
+  if [ -f "$dir/run/client.rgw.pid" ] && kill -0 "$(cat "$dir/run/client.rgw.pid")" 2>/dev/null; then
+    die "already running in $dir (rgw.sh stop first)"
+  fi
+  cmd_stop # leftovers of a run that was killed
   install_missing
   trap 'status=$?; [ "$status" -eq 0 ] || fail_start' EXIT
   rm -rf "$dir"

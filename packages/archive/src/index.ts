@@ -14,6 +14,6 @@ export type {
   PutOptions,
 } from './types.js';
 export { MemoryObjectStore, type CorruptOptions, type MemoryObjectStoreOptions } from './memory/store.js';
-export type { FaultEffect, MemoryObjectFault, MutatingOperation } from './memory/faults.js';
+export type { FaultEffect, MemoryFaultTarget, MemoryObjectFault, MutatingOperation } from './memory/faults.js';
 export { S3ObjectStore } from './s3/store.js';
 export type { S3Credentials, S3ObjectStoreConfig } from './s3/config.js';

@@ -8,8 +8,8 @@ export type MutatingOperation = Extract<ObjectStoreOperation, 'put' | 'delete'>;
 /** How an injected fault shows itself to the caller. */
 export type FaultEffect = 'unavailable' | 'timeout' | 'lost-response';
 
-/** Which calls a fault applies to; `times` counts matching calls (default: until cleared). */
-interface FaultTarget<Op extends ObjectStoreOperation = ObjectStoreOperation> {
+/** Which calls a {@link MemoryObjectFault} applies to; `times` counts matching calls (default: until cleared). */
+export interface MemoryFaultTarget<Op extends ObjectStoreOperation = ObjectStoreOperation> {
   /** Only this operation (default: every operation the fault kind allows). */
   op?: Op | undefined;
   /** Only calls on this exact key (for `list`: this exact prefix). */
@@ -20,14 +20,14 @@ interface FaultTarget<Op extends ObjectStoreOperation = ObjectStoreOperation> {
 /** A fault to inject into a {@link MemoryObjectStore}. */
 export type MemoryObjectFault =
   /** The call fails with `ERR_UNAVAILABLE` before it has any effect (store unreachable). */
-  | ({ kind: 'unavailable' } & FaultTarget)
+  | ({ kind: 'unavailable' } & MemoryFaultTarget)
   /**
    * The call fails with `ERR_TIMEOUT`. A put or delete took effect or not, as the seeded PRNG
    * decides: the caller cannot know which.
    */
-  | ({ kind: 'timeout' } & FaultTarget)
+  | ({ kind: 'timeout' } & MemoryFaultTarget)
   /** A put or delete takes effect, then its response is lost: the caller sees `ERR_UNAVAILABLE`. */
-  | ({ kind: 'lost-response' } & FaultTarget<MutatingOperation>)
+  | ({ kind: 'lost-response' } & MemoryFaultTarget<MutatingOperation>)
   /**
    * Each matching call fails with probability `probability`, with an effect drawn by the seeded
    * PRNG from `effects` (default: all three; `lost-response` only hits puts and deletes).
