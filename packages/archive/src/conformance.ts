@@ -129,6 +129,8 @@ function putGetSuite(factory: ObjectStoreFactory): void {
         const got = await store.get('empty');
         expect(got.bytes.length).toBe(0);
         expect(got.info.crc32c).toBe(0);
+        expect((await store.get('empty', { range: { offset: 0 } })).bytes.length).toBe(0);
+        await rejection(store.get('empty', { range: { offset: 0, length: 1 } }), 'ERR_INVALID_RANGE');
       }),
     );
 
