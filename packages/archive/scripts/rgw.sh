@@ -49,9 +49,13 @@ random_token() {
   head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c "$1"
 }
 
+# First line of our ceph.conf: `stop` removes only a directory that carries it.
+marker="# written by nori rgw.sh"
+
 write_conf() {
-  local fsid=$1 mon_port=$2
+  local fsid=$1 mon_port=$2 rgw_port=$3
   cat >"$conf" <<EOF
+$marker
 [global]
 fsid = $fsid
 mon host = [v1:127.0.0.1:$mon_port]
@@ -92,7 +96,7 @@ memstore device bytes = 1073741824
 
 [client.rgw]
 rgw data = $dir/rgw
-rgw frontends = beast endpoint=127.0.0.1:$3
+rgw frontends = beast endpoint=127.0.0.1:$rgw_port
 rgw enable usage log = false
 EOF
 }
@@ -207,8 +211,18 @@ cmd_start() {
   log "RGW at http://127.0.0.1:$(rgw_port), bucket $bucket; eval \"\$($script env)\""
 }
 
+# True when $dir is absent, empty, or ours (its ceph.conf starts with the marker): never
+# delete a directory someone pointed NORI_RGW_DIR at by mistake.
+removable_dir() {
+  [ ! -e "$dir" ] && return 0
+  [ -d "$dir" ] || return 1
+  [ -z "$(ls -A "$dir")" ] && return 0
+  [ "$(head -n 1 "$conf" 2>/dev/null)" = "$marker" ]
+}
+
 cmd_stop() {
   [ -d "$dir" ] || return 0
+  removable_dir || die "$dir was not made by rgw.sh; not touching it"
   local pidfile
   for pidfile in "$dir"/run/client.rgw.pid "$dir"/run/osd.0.pid "$dir"/run/mgr.x.pid "$dir"/run/mon.a.pid; do
     stop_pidfile "$pidfile"
