@@ -1,0 +1,81 @@
+/**
+ * Stable error codes of `@nori/archive`:
+ *
+ * - `ERR_NOT_FOUND`: the key does not exist.
+ * - `ERR_PRECONDITION_FAILED`: a conditional create (`ifNoneMatch: '*'`) found the key already
+ *   there (HTTP 412); the stored object is unchanged.
+ * - `ERR_CONFLICT`: a concurrent conditional write to the same key was in flight (HTTP 409);
+ *   retrying gives a definite answer.
+ * - `ERR_CHECKSUM_MISMATCH`: bytes do not match their CRC32C (a read found a corrupt object, or a
+ *   put's `checksum` differs from its bytes, in which case nothing was written).
+ * - `ERR_CHECKSUM_MISSING`: the object carries no nori CRC32C (it was not written by an
+ *   `ObjectStore`), so its bytes cannot be verified.
+ * - `ERR_INVALID_KEY` / `ERR_INVALID_RANGE` / `ERR_INVALID_ARGUMENT`: refused before any I/O.
+ * - `ERR_UNAVAILABLE`: the store could not be reached or answered with a server error; a put
+ *   may or may not have taken effect.
+ * - `ERR_TIMEOUT`: the call ran out of time; a put may or may not have taken effect.
+ * - `ERR_ABORTED`: the caller's `AbortSignal` fired; a put may or may not have taken effect.
+ * - `ERR_ACCESS_DENIED`: credentials are missing, wrong or lack permission (HTTP 401/403).
+ * - `ERR_CONFIG`: invalid configuration, or the bucket does not exist.
+ * - `ERR_REQUEST_REJECTED`: any other refusal by the store (an unexpected HTTP 4xx).
+ */
+export type ArchiveErrorCode =
+  | 'ERR_NOT_FOUND'
+  | 'ERR_PRECONDITION_FAILED'
+  | 'ERR_CONFLICT'
+  | 'ERR_CHECKSUM_MISMATCH'
+  | 'ERR_CHECKSUM_MISSING'
+  | 'ERR_INVALID_KEY'
+  | 'ERR_INVALID_RANGE'
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_UNAVAILABLE'
+  | 'ERR_TIMEOUT'
+  | 'ERR_ABORTED'
+  | 'ERR_ACCESS_DENIED'
+  | 'ERR_CONFIG'
+  | 'ERR_REQUEST_REJECTED';
+
+/** Codes whose operation may succeed when simply retried. */
+const RETRYABLE: ReadonlySet<ArchiveErrorCode> = new Set(['ERR_CONFLICT', 'ERR_UNAVAILABLE', 'ERR_TIMEOUT']);
+
+/** Options for {@link ArchiveError}. */
+export interface ArchiveErrorOptions {
+  /** The store operation that failed (`put`, `get`, `head`, `list`, `delete`). */
+  op?: string | undefined;
+  /** The object key (or list prefix) the operation was about. */
+  key?: string | undefined;
+  /** HTTP status of the store's answer, when there was one. */
+  status?: number | undefined;
+  cause?: unknown;
+}
+
+/** The one error class of `@nori/archive`; switch on `code`. */
+export class ArchiveError extends Error {
+  /** Stable code, one of {@link ArchiveErrorCode}. */
+  readonly code: ArchiveErrorCode;
+  /** The failing operation. */
+  readonly op?: string;
+  /** The key (or list prefix) the operation was about. */
+  readonly key?: string;
+  /** HTTP status of the store's answer, when there was one. */
+  readonly status?: number;
+
+  constructor(code: ArchiveErrorCode, message: string, options: ArchiveErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ArchiveError';
+    this.code = code;
+    if (options.op !== undefined) this.op = options.op;
+    if (options.key !== undefined) this.key = options.key;
+    if (options.status !== undefined) this.status = options.status;
+  }
+
+  /** True for transient failures (`ERR_UNAVAILABLE`, `ERR_TIMEOUT`, `ERR_CONFLICT`). */
+  get retryable(): boolean {
+    return RETRYABLE.has(this.code);
+  }
+}
+
+/** True when `error` is an {@link ArchiveError}, optionally with the given code. */
+export function isArchiveError(error: unknown, code?: ArchiveErrorCode): error is ArchiveError {
+  return error instanceof ArchiveError && (code === undefined || error.code === code);
+}

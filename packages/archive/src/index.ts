@@ -1,0 +1,19 @@
+export { ArchiveError, isArchiveError, type ArchiveErrorCode, type ArchiveErrorOptions } from './errors.js';
+export { MAX_KEY_BYTES, compareKeys, validateKey, validatePrefix } from './keys.js';
+export { CRC32C_METADATA_KEY } from './common.js';
+export type {
+  ByteRange,
+  CallOptions,
+  GetOptions,
+  GetResult,
+  ListOptions,
+  ObjectInfo,
+  ObjectStore,
+  ObjectStoreOperation,
+  ObjectSummary,
+  PutOptions,
+} from './types.js';
+export { MemoryObjectStore, type CorruptOptions, type MemoryObjectStoreOptions } from './memory/store.js';
+export type { FaultEffect, MemoryFaultTarget, MemoryObjectFault, MutatingOperation } from './memory/faults.js';
+export { S3ObjectStore } from './s3/store.js';
+export type { S3Credentials, S3ObjectStoreConfig } from './s3/config.js';
