@@ -46,7 +46,8 @@ project() {
 }
 
 tarballs=("$work"/packs/nori-codec-*.tgz "$work"/packs/nori-storage-*.tgz "$work"/packs/nori-wal-*.tgz \
-  "$work"/packs/nori-observability-otel-*.tgz "$work"/packs/nori-cli-*.tgz "$work"/packs/nori-kv-example-*.tgz)
+  "$work"/packs/nori-observability-otel-*.tgz "$work"/packs/nori-cli-*.tgz "$work"/packs/nori-kv-example-*.tgz \
+  "$work"/packs/nori-archive-*.tgz)
 
 npm_dir=$(project npm)
 (cd "$npm_dir" && PATH="$nocc" npm install --no-audit --no-fund --loglevel=error "${tarballs[@]}" @opentelemetry/api@1 typescript@5.9 @types/node@20 >/dev/null)

@@ -6,6 +6,7 @@ import { Wal, WalError } from '@nori/wal';
 import { MemoryStorage } from '@nori/storage';
 import { encodeRecord, decodeRecord } from '@nori/codec';
 import { createOtelObserver } from '@nori/observability-otel';
+import { MemoryObjectStore } from '@nori/archive';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nori-smoke-'));
 try {
@@ -18,6 +19,10 @@ try {
   const bytes = encodeRecord({ key: 'a', value: 'b' });
   if (decodeRecord(bytes).kind !== 'ok') throw new Error('codec round trip failed');
   if (typeof createOtelObserver !== 'function' || typeof MemoryStorage !== 'function') throw new Error('missing exports');
+  const store = new MemoryObjectStore();
+  await store.put('a/b', new TextEncoder().encode('object'));
+  const object = await store.get('a/b');
+  if (new TextDecoder().decode(object.bytes) !== 'object') throw new Error('archive round trip failed');
   const error = await Wal.open({ dir, maxSegmentSize: 1 }).catch((e) => e);
   if (!(error instanceof WalError) || error.code !== 'ERR_CONFIG') throw new Error(`expected ERR_CONFIG, got ${error}`);
   console.log('esm: ok');
