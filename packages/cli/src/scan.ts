@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { DEFAULT_MAX_RECORD_SIZE, MIN_RECORD_SIZE, RecordScanner } from '@nori/codec';
+import { MIN_RECORD_SIZE, RecordScanner } from '@nori/codec';
+import { MAX_RECORD_SIZE_LIMIT } from '@nori/wal';
 import { NoriCliError, fsError } from './errors.js';
 import { formatPosition, type LogPosition } from './format.js';
 import type { SalvagedRegion, SalvagedSpan } from './salvaged.js';
@@ -103,7 +104,10 @@ export interface RecordVisitor {
 export interface ScanOptions {
   /** Start here instead of the first segment; must be a record position or a segment end. */
   from?: LogPosition;
-  /** Largest record accepted (codec default 64 MiB). */
+  /**
+   * Largest record read. Default: the format's hard limit (`MAX_RECORD_SIZE_LIMIT`, 1 GiB), as
+   * `@nori/wal` reads whatever `maxRecordSize` it was written with.
+   */
   maxRecordSize?: number;
   /** Decompress every compressed value to check it (verify does, inspect does not). */
   checkValues?: boolean;
@@ -222,7 +226,7 @@ export async function scanSegment(
     throw fsError(error, segment.path);
   }
   try {
-    const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
+    const maxRecordSize = options.maxRecordSize ?? MAX_RECORD_SIZE_LIMIT;
     const chunk = Math.max(options.chunkSize ?? DEFAULT_CHUNK, 64);
     const window = new FileWindow(file, segment.size, Math.min(chunk, Math.max(segment.size, 64)), options.onRead ?? (() => {}));
     const scanner = new RecordScanner({ maxRecordSize, verifyCompressed: options.checkValues === true });

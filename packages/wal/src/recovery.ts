@@ -54,7 +54,11 @@ export interface RecoveryResult {
 /** Recovery options (resolved config subset). */
 export interface RecoveryOptions {
   mode: RecoveryMode;
-  maxRecordSize: number;
+  /**
+   * Largest record recovery reads ({@link MAX_RECORD_SIZE_LIMIT} for `Wal.open`): `maxRecordSize`
+   * only limits what is written, so a log written with a larger limit (or by Rust) opens whole.
+   */
+  readLimit: number;
   readOnly: boolean;
   /** Keep a zero-filled tail of the last segment as preallocated space. */
   keepZeroTail: boolean;
@@ -84,7 +88,7 @@ class Recovery {
     private readonly storage: Storage,
     private readonly options: RecoveryOptions,
   ) {
-    this.scanner = new SegmentScanner({ maxRecordSize: options.maxRecordSize });
+    this.scanner = new SegmentScanner({ maxRecordSize: options.readLimit });
     this.onCorruption = hook(options.observer, 'onCorruption');
     this.report = {
       mode: options.mode,
@@ -228,6 +232,10 @@ class Recovery {
         }
         const bad = scan.end;
         const reason = scan.reason ?? 'corrupt';
+        if (reason === 'too-large' && bad + scan.claimed <= fileSize && this.options.mode !== 'salvage') {
+          // Every byte of the record is there: it is too large to read, not damaged.
+          throw this.tooLarge(name, bad, scan.claimed);
+        }
         if (await isZeroRange(file, bad, fileSize)) {
           // Zero-filled tail: preallocated space (or an unfinished trim), never corruption.
           segment.size = bad;
@@ -240,7 +248,7 @@ class Recovery {
           return false;
         }
         // Nothing after a known cut can start a record: the cut says it is garbage.
-        let next = await resync(file, bad, cutAt ?? fileSize, this.options.maxRecordSize);
+        let next = await resync(file, bad, cutAt ?? fileSize, this.options.readLimit);
         // New damage that runs into known regions swallows them.
         while (next >= 0 && nextKnown < known.length && (known[nextKnown] as SkippedSpan).from.offset <= next) {
           next = Math.max(next, (known[nextKnown] as SkippedSpan).to.offset);
@@ -297,6 +305,16 @@ class Recovery {
     } finally {
       await file.close();
     }
+  }
+
+  /** A record above the read limit whose bytes are all present: refuse to open, never quarantine it. */
+  private tooLarge(name: string, offset: number, claimed: number): WalError {
+    return new WalError(
+      'ERR_RECORD_TOO_LARGE',
+      `${name} holds a record of ${claimed} bytes at offset ${offset}, above the ${this.options.readLimit}-byte limit nori reads ` +
+        `(MAX_RECORD_SIZE_LIMIT; raising maxRecordSize does not help); nothing was modified: read it with a tool without that limit, ` +
+        `or open with recovery 'salvage' to skip it`,
+    );
   }
 
   /** Crash-safe truncation: truncate + fdatasync now, a directory fsync at the end of recovery. */

@@ -1,6 +1,6 @@
 import { NoriCodecError, type RecordInput } from '@nori/codec';
 import type { Storage, StorageLock } from '@nori/storage';
-import { resolveConfig, type ResolvedConfig } from './config.js';
+import { MAX_RECORD_SIZE_LIMIT, resolveConfig, type ResolvedConfig } from './config.js';
 import { WalError, errorCode, ioError } from './errors.js';
 import { hook } from './observer.js';
 import { isPosition } from './position.js';
@@ -75,7 +75,8 @@ export class Wal implements AsyncDisposable {
     const neverWrites = new Promise<void>(() => undefined);
     this.view = {
       storage: config.storage,
-      maxRecordSize: config.maxRecordSize,
+      // maxRecordSize limits writes only: every record the format allows is read back.
+      maxRecordSize: MAX_RECORD_SIZE_LIMIT,
       table,
       skips,
       checkOpen: () => {
@@ -115,7 +116,7 @@ export class Wal implements AsyncDisposable {
       try {
         result = await recover(storage, {
           mode: cfg.recovery,
-          maxRecordSize: cfg.maxRecordSize,
+          readLimit: MAX_RECORD_SIZE_LIMIT,
           readOnly: cfg.readOnly,
           keepZeroTail: cfg.preallocate,
           observer: cfg.observer,

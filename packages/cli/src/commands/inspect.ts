@@ -5,7 +5,10 @@ import { readWalDirectory, type LockHolder, type SideFile } from '../wal-dir.js'
 
 /** Options of {@link inspectWal}. */
 export interface InspectOptions {
-  /** Largest record accepted (codec default 64 MiB). */
+  /**
+   * @deprecated No effect: records are read up to the format's limit (1 GiB) whatever
+   * `maxRecordSize` they were written with, as `@nori/wal` reads them.
+   */
   maxRecordSize?: number;
   /** Progress: bytes scanned out of the total. */
   onProgress?(done: number, total: number): void;
@@ -38,7 +41,6 @@ export interface InspectReport {
 export async function inspectWal(dir: string, options: InspectOptions = {}): Promise<InspectReport> {
   const directory = await readWalDirectory(dir);
   const scan = await scanLog(directory, {
-    ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });

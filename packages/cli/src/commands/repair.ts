@@ -23,7 +23,10 @@ export interface RepairOptions {
   mode?: RepairMode;
   /** Only report what recovery would do: no lock, no change. */
   dryRun?: boolean;
-  /** Largest record accepted (codec default 64 MiB). */
+  /**
+   * `maxRecordSize` handed to `@nori/wal` (it limits writes only). Reading never uses it: records
+   * up to the format's limit (1 GiB) are read, as `@nori/wal` reads them.
+   */
   maxRecordSize?: number;
 }
 
