@@ -6,6 +6,7 @@ import { parseSegmentName, segmentName } from './segment-name.js';
 import { SegmentScanner } from './segment-scanner.js';
 import { copyRange, dataEnd, isZeroRange, resync, scanRegion, truncateDurably, zeroRange } from './segment-io.js';
 import {
+  MAX_SKIPPED_REGIONS,
   SKIPPED_REGIONS_FILE,
   readSkippedRegions,
   spanKey,
@@ -62,6 +63,8 @@ export interface RecoveryOptions {
   readOnly: boolean;
   /** Keep a zero-filled tail of the last segment as preallocated space. */
   keepZeroTail: boolean;
+  /** Most regions salvage records (default {@link MAX_SKIPPED_REGIONS}; lower in tests). */
+  maxSkippedRegions?: number;
   observer: WalObserver | undefined;
 }
 
@@ -172,6 +175,15 @@ class Recovery {
   private keep(span: SkippedSpan, fresh: boolean): void {
     const key = spanKey(span);
     if (this.effectiveKeys.has(key)) return;
+    const max = this.options.maxSkippedRegions ?? MAX_SKIPPED_REGIONS;
+    if (this.effective.length >= max) {
+      throw new WalError(
+        'ERR_CORRUPTION',
+        `salvage found more than ${max} damaged regions (next one in ${segmentName(span.from.segmentId)} at offset ` +
+          `${span.from.offset}): too damaged to list in ${SKIPPED_REGIONS_FILE}; nothing was recorded. Copy the readable ` +
+          `records out with "nori-wal dump" instead`,
+      );
+    }
     this.effectiveKeys.add(key);
     this.effective.push(span);
     if (fresh) this.fresh.push(span);
