@@ -26,8 +26,9 @@ export interface RecoveredSegment {
   /** Length of the file on disk (may include a preallocated zero tail). */
   fileSize: number;
   /**
-   * The segment's logical end is followed by bytes salvage skipped: nothing may be appended to
-   * it (a writable open starts the next segment instead).
+   * The segment holds bytes salvage skipped: nothing may be appended to it (a writable open starts
+   * the next segment instead), so a tool that truncates at the damage (Rust nori-wal) can only
+   * cut records that the full copy salvage made in `quarantine/` also holds.
    */
   sealed: boolean;
 }
@@ -189,6 +190,8 @@ class Recovery {
     if (fresh) this.fresh.push(span);
     this.report.skipped.push({ from: { ...span.from }, to: { ...span.to } });
     if (span.from.segmentId === span.to.segmentId) this.addSkip(span.from.segmentId, span.from.offset, span.to.offset);
+    const segment = this.segments.find((s) => s.id === span.from.segmentId);
+    if (segment !== undefined) segment.sealed = true;
   }
 
   /** A known region is met again: skip it (strict refuses a log with holes). */
@@ -496,17 +499,44 @@ async function freeQuarantineName(storage: Storage, base: string): Promise<strin
 }
 
 /**
- * Makes the regions salvage skipped permanent, before the log grows past them: the bytes of each
- * newly skipped region are copied to `quarantine/NNNNNN.wal.skipped-<offset>` (for the
- * operator; the segment keeps them, positions never move), then `salvaged.json` is replaced
- * crash-safely with every region in effect. Resolves with the quarantine copies made.
+ * Copies the data of every segment with a newly skipped region whole to
+ * `quarantine/NNNNNN.wal.salvaged` (trailing preallocated zeros excepted): a tool unaware of
+ * `salvaged.json` truncates the segment at the damage, and the records salvage kept after it must
+ * survive that.
+ */
+async function copySalvagedSegments(storage: Storage, fresh: readonly SkippedSpan[]): Promise<string[]> {
+  const copies: string[] = [];
+  for (const id of new Set(fresh.map((span) => span.from.segmentId))) {
+    const name = segmentName(id);
+    if (!(await storage.exists(name))) continue;
+    const file = await storage.open(name, { readOnly: true });
+    try {
+      const end = await dataEnd(file, 0, await file.size());
+      if (end === 0) continue;
+      await storage.mkdir(QUARANTINE_DIR);
+      const target = await freeQuarantineName(storage, `${name}.salvaged`);
+      await copyRange(storage, file, 0, end, target);
+      copies.push(target);
+    } finally {
+      await file.close();
+    }
+  }
+  return copies;
+}
+
+/**
+ * Makes the regions salvage skipped permanent, before the log grows past them: each segment with a
+ * newly skipped region is copied whole to `quarantine/NNNNNN.wal.salvaged` and the bytes of each
+ * region to `quarantine/NNNNNN.wal.skipped-<offset>` (for the operator; the segment keeps them,
+ * positions never move), then `salvaged.json` is replaced crash-safely with every region in
+ * effect. Resolves with the quarantine copies made.
  */
 export async function persistSkippedRegions(
   storage: Storage,
   regions: readonly SkippedSpan[],
   fresh: readonly SkippedSpan[],
 ): Promise<string[]> {
-  const copies: string[] = [];
+  const copies = await copySalvagedSegments(storage, fresh);
   for (const span of fresh) {
     const name = segmentName(span.from.segmentId);
     if (!(await storage.exists(name))) continue;
