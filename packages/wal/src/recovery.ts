@@ -3,6 +3,14 @@ import { BATCH_INTENT_FILE, readIntentFile, type BatchExtent } from './batch-int
 import { WalError } from './errors.js';
 import { hook } from './observer.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
+import {
+  SEALED_TAIL_WINDOW,
+  checkSealedSegment,
+  snapshotSealedLog,
+  type SealedEntry,
+  type SealedLogContent,
+  type SealedMismatch,
+} from './sealed-segments.js';
 import { SegmentScanner } from './segment-scanner.js';
 import { copyRange, dataEnd, isZeroRange, resync, scanRegion, truncateDurably, zeroRange } from './segment-io.js';
 import {
@@ -25,6 +33,8 @@ export interface RecoveredSegment {
   size: number;
   /** Length of the file on disk (may include a preallocated zero tail). */
   fileSize: number;
+  /** Valid records recovery counted in it (skipped regions excluded). */
+  records: number;
   /**
    * The segment holds bytes salvage skipped: nothing may be appended to it (a writable open starts
    * the next segment instead), so a tool that truncates at the damage (Rust nori-wal) can only
@@ -51,6 +61,8 @@ export interface RecoveryResult {
   freshRegions: SkippedSpan[];
   /** True when `regions` differs from what `salvaged.json` holds (it must be rewritten before the log grows). */
   regionsChanged: boolean;
+  /** Entries of `sealed.log` still true after recovery; `changed`: the file must be rewritten to them. */
+  sealed: { entries: SealedEntry[]; changed: boolean; exists: boolean };
 }
 
 /** Recovery options (resolved config subset). */
@@ -87,6 +99,10 @@ class Recovery {
   private readonly effective: SkippedSpan[] = [];
   private readonly effectiveKeys = new Set<string>();
   private readonly fresh: SkippedSpan[] = [];
+  /** Entries of `sealed.log` by segment id. */
+  private sealed = new Map<number, SealedEntry>();
+  /** Sealed segments found changed since they were sealed (their entries are dropped). */
+  private readonly changedSealed = new Set<number>();
 
   constructor(
     private readonly storage: Storage,
@@ -112,24 +128,29 @@ class Recovery {
   }
 
   async run(): Promise<RecoveryResult> {
+    // Its size is taken before the listing: every entry read has its successor in the listing.
+    const sealedSnapshot = await snapshotSealedLog(this.storage);
     const names = await this.storage.list();
     const ids = names
       .map(parseSegmentName)
       .filter((id): id is number => id !== undefined)
       .sort((a, b) => a - b);
+    const sealed = await sealedSnapshot.read(ids.length);
+    this.sealed = new Map(sealed.entries.map((entry) => [entry.id, entry]));
     const intent = await readIntentFile(this.storage);
     this.known = await readSkippedRegions(this.storage);
 
-    for (let index = 0; index < ids.length; index++) {
+    let stopped = false;
+    for (let index = 0; index < ids.length && !stopped; index++) {
       const id = ids[index] as number;
       const previous = index > 0 ? (ids[index - 1] as number) : undefined;
       if (previous !== undefined && id !== previous + 1 && !this.knownGap(previous, id)) {
-        const stop = await this.missingSegments(previous, id, ids.slice(index));
-        if (stop) break;
+        stopped = await this.missingSegments(previous, id, ids.slice(index));
+        if (stopped) break;
       }
-      const stop = await this.recoverSegment(id, index === ids.length - 1, ids.slice(index + 1));
-      if (stop) break;
+      stopped = await this.recoverSegment(id, index === ids.length - 1, ids.slice(index + 1));
     }
+    if (!stopped) this.missingAtEnd(ids, sealed.entries);
 
     await this.rollBackPartialBatches(intent.extents);
     if (!this.options.readOnly && intent.size > 0) {
@@ -164,7 +185,95 @@ class Recovery {
       regions: this.effective,
       freshRegions: this.fresh,
       regionsChanged,
+      sealed: this.sealedAfter(sealed),
     };
+  }
+
+  /**
+   * The entries still true: segments present (not the last: it is appended to next), unchanged
+   * since sealed and of the same length. Entries of deleted front segments, of quarantined or
+   * damaged ones are dropped, so the damage is reported once.
+   */
+  private sealedAfter(content: SealedLogContent): RecoveryResult['sealed'] {
+    const last = this.segments[this.segments.length - 1];
+    const present = new Map(this.segments.map((s) => [s.id, s]));
+    const entries = content.entries.filter((entry) => {
+      const segment = present.get(entry.id);
+      return segment !== undefined && segment !== last && !this.changedSealed.has(entry.id) && segment.size === entry.length;
+    });
+    return { entries, changed: content.torn || entries.length !== content.entries.length, exists: content.exists };
+  }
+
+  /**
+   * The segment after the last sealed one was created before its entry was written: if it (or a
+   * later one) is gone, segments were deleted at the end of the log.
+   */
+  private missingAtEnd(ids: readonly number[], entries: readonly SealedEntry[]): void {
+    const lastSealed = entries[entries.length - 1];
+    if (lastSealed === undefined) return;
+    const first = ids[0];
+    const last = ids[ids.length - 1];
+    // Entries below the first segment are not a hole: GC (or an operator) removed the front.
+    if (first !== undefined && lastSealed.id < first) return;
+    if (last !== undefined && last > lastSealed.id) return;
+    const from = (last ?? -1) + 1;
+    const to = lastSealed.id + 1;
+    const info: CorruptionInfo = {
+      segmentId: from,
+      offset: 0,
+      reason: `missing segment(s) ${segmentName(from)}..${segmentName(to)} at the end of the log (listed as sealed, or created, in sealed.log)`,
+    };
+    this.report.corruptions.push(info);
+    if (this.options.mode === 'strict') {
+      this.emitCorruption(info, 'failed');
+      throw new WalError('ERR_CORRUPTION', `strict recovery: ${info.reason}; nothing was modified`);
+    }
+    this.emitCorruption(info, this.options.mode === 'salvage' ? 'skipped' : 'truncated');
+  }
+
+  /**
+   * A sealed segment that changed since it was sealed (cut, zeroed, overwritten, grown): damage at
+   * the end of what can still be trusted, handled like mid-log corruption. Returns true when
+   * recovery stops here, false when it goes on with the next segment, undefined when the damage
+   * is one the scan sees itself (the segment is then scanned as usual: salvage resyncs past it).
+   */
+  private async recoverChangedSealed(
+    file: StorageFile,
+    segment: RecoveredSegment,
+    mismatch: SealedMismatch,
+    isLast: boolean,
+    later: number[],
+  ): Promise<boolean | undefined> {
+    const { id } = segment;
+    this.changedSealed.add(id);
+    let scan = await scanRegion(this.scanner, file, 0, mismatch.trustedEnd);
+    // Bytes after a sealed end are never read as records, whatever they hold.
+    if (scan.status !== 'end' && mismatch.kind !== 'longer') return undefined;
+    if (scan.status === 'end' && mismatch.kind === 'tail') {
+      // Only the last bytes differ and every record before parses: the record covering the
+      // start of the tail window is where the change begins.
+      scan = await scanRegion(this.scanner, file, 0, mismatch.trustedEnd - Math.min(mismatch.trustedEnd, SEALED_TAIL_WINDOW));
+    }
+    const bad = scan.end;
+    this.report.records += scan.records;
+    segment.records = scan.records;
+    const info: CorruptionInfo = { segmentId: id, offset: bad, reason: `sealed segment ${segmentName(id)}: ${mismatch.reason}` };
+    this.report.corruptions.push(info);
+    if (this.options.mode === 'strict') {
+      this.emitCorruption(info, 'failed');
+      throw new WalError('ERR_CORRUPTION', `strict recovery: ${info.reason} (at offset ${bad}); nothing was modified`);
+    }
+    if (this.options.mode === 'salvage') {
+      segment.size = bad;
+      this.keep({ from: { segmentId: id, offset: bad }, to: { segmentId: later[0] ?? id + 1, offset: 0 } }, true);
+      this.emitCorruption(info, 'skipped');
+      return false;
+    }
+    segment.fileSize = await this.quarantineBytes(file, id, bad, segment.fileSize, isLast);
+    segment.size = bad;
+    this.emitCorruption(info, 'quarantined');
+    if (later.length > 0) await this.quarantineSegments(later);
+    return true;
   }
 
   /** A gap in segment ids that a known cross-segment region (already honoured) explains. */
@@ -213,8 +322,14 @@ class Recovery {
     try {
       const fileSize = await file.size();
       this.report.bytesScanned += fileSize;
-      const segment: RecoveredSegment = { id, size: fileSize, fileSize, sealed: false };
+      const segment: RecoveredSegment = { id, size: fileSize, fileSize, records: 0, sealed: false };
       this.segments.push(segment);
+      const entry = this.sealed.get(id);
+      if (entry !== undefined) {
+        const mismatch = await checkSealedSegment(file, fileSize, entry, (from) => isZeroRange(file, from, fileSize));
+        const handled = mismatch === undefined ? undefined : await this.recoverChangedSealed(file, segment, mismatch, isLast, later);
+        if (handled !== undefined) return handled;
+      }
       // Regions salvage skipped before (salvaged.json) that still fit this file, in order.
       const known = this.known
         .filter((r) => r.from.segmentId === id && r.to.segmentId === id && r.to.offset <= fileSize)
@@ -229,6 +344,7 @@ class Recovery {
         const stop = region !== undefined ? region.from.offset : (cutAt ?? fileSize);
         const scan = await scanRegion(this.scanner, file, from, stop);
         this.report.records += scan.records;
+        segment.records += scan.records;
         if (scan.status === 'end') {
           if (region !== undefined) {
             this.honour(region);
@@ -251,7 +367,9 @@ class Recovery {
           // Every byte of the record is there: it is too large to read, not damaged.
           throw this.tooLarge(name, bad, scan.claimed);
         }
-        if (await isZeroRange(file, bad, fileSize)) {
+        // Zeros inside what a sealed segment held are a zeroed segment, not preallocated space.
+        const sealedData = entry !== undefined && bad < entry.length;
+        if (!sealedData && (await isZeroRange(file, bad, fileSize))) {
           // Zero-filled tail: preallocated space (or an unfinished trim), never corruption.
           segment.size = bad;
           if (isLast && this.report.tail === 'none') this.report.tail = 'zero-filled';
@@ -271,7 +389,8 @@ class Recovery {
         }
         // Later segments that hold nothing (created by a rotation just before the crash) do not
         // make this one less of a tail.
-        if (next < 0 && (isLast || (await this.allEmpty(later)))) {
+        // A sealed segment was complete and fsynced before its entry: it never ends in a torn write.
+        if (next < 0 && entry === undefined && (isLast || (await this.allEmpty(later)))) {
           // Damage with nothing valid after it at the end of the log: a torn write.
           if (this.options.mode === 'strict') {
             throw new WalError(
@@ -466,6 +585,7 @@ class Recovery {
       try {
         const partial = await scanRegion(this.scanner, file, extent.start, segment.size);
         this.report.records -= partial.records;
+        segment.records -= partial.records;
         this.report.bytesTruncated += segment.size - extent.start;
         this.report.batchesRolledBack++;
         // Zeros may only follow the data of the last segment; an earlier one is cut to length.
