@@ -112,7 +112,7 @@ export function describeTail(tail: LogTail): string {
 
 /** Describes a damaged region in one line. */
 export function describeDamage(damage: Damage): string {
-  if (damage.reason === 'missing-segment') return `segment ${damage.segmentId} is missing (gap in segment ids, or listed in sealed.log)`;
+  if (damage.reason === 'missing-segment') return `segment ${damage.segmentId} is missing (gap in segment ids)`;
   if (damage.reason.startsWith('sealed-')) {
     const what = { 'sealed-shorter': 'shorter than when it was sealed', 'sealed-changed': 'last bytes differ from when it was sealed', 'sealed-longer': 'data after its sealed end' };
     return `${formatPosition(damage)}: ${what[damage.reason as keyof typeof what] ?? damage.reason} (sealed.log), ${formatCount(damage.length)} bytes`;
