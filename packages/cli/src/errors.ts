@@ -4,7 +4,7 @@
  * - `OK` (0): the command succeeded; for `verify`, the log is clean (a zero-filled, preallocated
  *   tail is normal after a crash and does not count as damage).
  * - `ERROR` (1): the command could not run: missing directory, not a WAL directory, locked, bad
- *   `--from`, malformed `salvaged.json`, I/O error.
+ *   `--from`, malformed `salvaged.json` or `sealed.log`, I/O error.
  * - `USAGE` (2): unknown command or option, missing or malformed argument.
  * - `CORRUPT` (3): corruption before the tail (CRC mismatch, bad length, undecodable value,
  *   damaged or missing earlier segment). Records after it are at risk.
@@ -32,7 +32,8 @@ export type NoriCliErrorCode =
   | 'ERR_USAGE'
   | 'ERR_IO'
   | 'ERR_RECOVERY_FAILED'
-  | 'ERR_BAD_SALVAGED';
+  | 'ERR_BAD_SALVAGED'
+  | 'ERR_BAD_SEALED';
 
 /**
  * The error every `@nori/cli` function throws for an expected failure. `message` is one line fit

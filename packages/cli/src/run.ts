@@ -79,7 +79,7 @@ function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) =>
     command
       .option('--json', json)
       .option('--no-progress', 'never draw a progress bar (one is drawn on a terminal for logs over 32 MiB)')
-      .option('--max-record-size <bytes>', 'largest record accepted (default 64 MiB)', (text) => positive(text, '--max-record-size'));
+      .option('--max-record-size <bytes>', 'maxRecordSize handed to @nori/wal (limits writes only; records up to 1 GiB are always read, as @nori/wal does)', (text) => positive(text, '--max-record-size'));
 
   common(
     program
@@ -201,7 +201,7 @@ function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) =>
     .addOption(new Option('--mode <mode>', 'recovery mode').choices([...REPAIR_MODES]).default('point-in-time'))
     .option('--dry-run', 'only report what recovery would do: no lock, nothing changed')
     .option('--json', 'print one JSON document instead of text')
-    .option('--max-record-size <bytes>', 'largest record accepted (default 64 MiB)', (text) => positive(text, '--max-record-size'))
+    .option('--max-record-size <bytes>', 'maxRecordSize handed to @nori/wal (limits writes only; records up to 1 GiB are always read, as @nori/wal does)', (text) => positive(text, '--max-record-size'))
     .addHelpText('after', '\nExamples:\n  nori-wal repair --dry-run /var/lib/app/wal\n  nori-wal repair /var/lib/app/wal\n  nori-wal repair --mode salvage /var/lib/app/wal')
     .action(async (dir: string, options: { mode: RepairMode; dryRun?: boolean; json?: boolean; maxRecordSize?: number }) => {
       const report = await repairWal(dir, {

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SKIPPED_REGIONS_FILE } from '@nori/wal';
+import { MAX_SKIPPED_REGIONS, SKIPPED_REGIONS_FILE, SKIPPED_REGIONS_MAX_BYTES } from '@nori/wal';
 import { NoriCliError, fsError } from './errors.js';
 import { formatCount, formatPosition, type LogPosition } from './format.js';
 
@@ -57,6 +57,9 @@ export function parseSalvaged(bytes: Uint8Array, path: string): SalvagedSpan[] {
   if (typeof content !== 'object' || content === null || Array.isArray(content) || content.version !== 1 || !Array.isArray(content.regions)) {
     throw invalid(path, 'expected { "version": 1, "regions": [...] }');
   }
+  if (content.regions.length > MAX_SKIPPED_REGIONS) {
+    throw invalid(path, `${content.regions.length} regions, more than the ${MAX_SKIPPED_REGIONS} salvage ever records`);
+  }
   const regions: SalvagedSpan[] = [];
   for (const [index, entry] of (content.regions as unknown[]).entries()) {
     const span = typeof entry === 'object' && entry !== null ? (entry as { from?: unknown; to?: unknown }) : {};
@@ -75,14 +78,20 @@ export function parseSalvaged(bytes: Uint8Array, path: string): SalvagedSpan[] {
 /**
  * Reads `salvaged.json` of the WAL directory `dir` (absolute), read-only. Returns `[]` when the
  * directory has none; throws {@link NoriCliError} (`ERR_BAD_SALVAGED`, `ERR_IO`) when it cannot
- * be used.
+ * be used, including a file larger than `@nori/wal` ever writes (never read into memory then).
  */
 export async function readSalvaged(dir: string): Promise<SalvagedSpan[]> {
   const path = join(dir, SALVAGED_FILE);
   let bytes: Uint8Array;
   try {
+    // Checked before reading: a hostile multi-GB file must not be read into memory.
+    const { size } = await stat(path);
+    if (size > SKIPPED_REGIONS_MAX_BYTES) {
+      throw invalid(path, `${size} bytes, more than the ${SKIPPED_REGIONS_MAX_BYTES} bytes of ${MAX_SKIPPED_REGIONS} regions`);
+    }
     bytes = await readFile(path);
   } catch (error) {
+    if (error instanceof NoriCliError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw fsError(error, path);
   }

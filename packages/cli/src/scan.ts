@@ -1,15 +1,20 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { DEFAULT_MAX_RECORD_SIZE, MIN_RECORD_SIZE, RecordScanner } from '@nori/codec';
+import { MIN_RECORD_SIZE, RecordScanner } from '@nori/codec';
+import { MAX_RECORD_SIZE_LIMIT } from '@nori/wal';
 import { NoriCliError, fsError } from './errors.js';
 import { formatPosition, type LogPosition } from './format.js';
 import type { SalvagedRegion, SalvagedSpan } from './salvaged.js';
+import { compareSealed } from './sealed.js';
 import type { SegmentFile, WalDirectory } from './wal-dir.js';
 
 /**
  * Why a region of a segment is unreadable: a codec reason (`crc-mismatch`, `varint-overflow`,
  * `invalid-compression`, `decompression-failed`, `too-large`), `incomplete` (a record cut short
  * by the end of the file), `bad-length` (a length that runs past the end of the file although
- * valid records follow) or `missing-segment` (a gap in the segment ids).
+ * valid records follow), `missing-segment` (a gap in the segment ids, or a segment `sealed.log` says
+ * must exist), or, for segments listed in `@nori/wal`'s `sealed.log`: `sealed-shorter` (cut),
+ * `sealed-changed` (its last bytes differ: zeroed, overwritten) or `sealed-longer` (data after its
+ * sealed end).
  */
 export type DamageReason = string;
 
@@ -103,7 +108,10 @@ export interface RecordVisitor {
 export interface ScanOptions {
   /** Start here instead of the first segment; must be a record position or a segment end. */
   from?: LogPosition;
-  /** Largest record accepted (codec default 64 MiB). */
+  /**
+   * Largest record read. Default: the format's hard limit (`MAX_RECORD_SIZE_LIMIT`, 1 GiB), as
+   * `@nori/wal` reads whatever `maxRecordSize` it was written with.
+   */
   maxRecordSize?: number;
   /** Decompress every compressed value to check it (verify does, inspect does not). */
   checkValues?: boolean;
@@ -222,7 +230,7 @@ export async function scanSegment(
     throw fsError(error, segment.path);
   }
   try {
-    const maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
+    const maxRecordSize = options.maxRecordSize ?? MAX_RECORD_SIZE_LIMIT;
     const chunk = Math.max(options.chunkSize ?? DEFAULT_CHUNK, 64);
     const window = new FileWindow(file, segment.size, Math.min(chunk, Math.max(segment.size, 64)), options.onRead ?? (() => {}));
     const scanner = new RecordScanner({ maxRecordSize, verifyCompressed: options.checkValues === true });
@@ -456,6 +464,7 @@ export async function scanLog(
   const salvaged: SalvagedRegion[] = [];
   const known = options.salvaged ?? directory.salvaged;
   const lastId = directory.segments.at(-1)?.id;
+  const sealed = new Map(directory.sealed.map((entry) => [entry.id, entry]));
   let previousId: number | undefined;
   let records = 0;
   for (const segment of segments) {
@@ -485,6 +494,13 @@ export async function scanLog(
     records += scan.records;
     corruptions.push(...scan.corruptions);
     salvaged.push(...scan.salvaged);
+    const entry = sealed.get(segment.id);
+    const difference = entry === undefined ? undefined : await compareSealed(segment, entry);
+    if (difference !== undefined) {
+      const damage: Damage = { segmentId: segment.id, ...difference };
+      corruptions.push(damage);
+      visitor?.damage?.(damage);
+    }
     if (scan.trailer?.kind === 'damaged' && segment.id !== lastId) {
       const damage: Damage = {
         segmentId: segment.id,
@@ -497,6 +513,12 @@ export async function scanLog(
     }
     if (scan.stopped) break;
   }
+  if (scans.at(-1)?.stopped !== true) {
+    for (const damage of missingAtEnd(directory)) {
+      corruptions.push(damage);
+      visitor?.damage?.(damage);
+    }
+  }
   corruptions.sort((a, b) => a.segmentId - b.segmentId || a.offset - b.offset);
   return {
     segments: scans,
@@ -507,6 +529,21 @@ export async function scanLog(
     tail: logTail(scans.at(-1), lastId),
     durationMs: performance.now() - started,
   };
+}
+
+/**
+ * The segment after the last one `sealed.log` lists was created before that entry was written: if
+ * it (or a later one) is gone, segments were deleted at the end of the log. Entries below the
+ * first segment are not a hole (GC removes the front).
+ */
+function missingAtEnd(directory: WalDirectory): Damage[] {
+  const lastSealed = directory.sealed.at(-1);
+  const first = directory.segments[0]?.id;
+  const last = directory.segments.at(-1)?.id;
+  if (lastSealed === undefined || (first !== undefined && lastSealed.id < first) || (last !== undefined && last > lastSealed.id)) return [];
+  const missing: Damage[] = [];
+  for (let id = (last ?? -1) + 1; id <= lastSealed.id + 1; id++) missing.push({ segmentId: id, offset: 0, length: 0, reason: 'missing-segment' });
+  return missing;
 }
 
 function logTail(last: SegmentScan | undefined, lastId: number | undefined): LogTail {

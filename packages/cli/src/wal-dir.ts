@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { NodeFileStorage, type LockInfo } from '@nori/storage';
 import { NoriCliError, fsError } from './errors.js';
 import { SALVAGED_FILE, readSalvaged, type SalvagedSpan } from './salvaged.js';
+import { snapshotSealed } from './sealed.js';
+import type { SealedEntry } from '@nori/wal';
 
 /** One segment file (`NNNNNN.wal`) of a WAL directory. */
 export interface SegmentFile {
@@ -48,6 +50,8 @@ export interface WalDirectory {
   lock: LockHolder | undefined;
   /** Regions salvage recovery skipped, as listed in `salvaged.json` (empty without that file). */
   salvaged: SalvagedSpan[];
+  /** Segments `@nori/wal` sealed, as listed in `sealed.log` (empty without that file, e.g. Rust-written logs). */
+  sealed: SealedEntry[];
 }
 
 const SEGMENT_NAME = /^(\d{6,})\.wal$/;
@@ -73,16 +77,19 @@ export async function assertDirectory(dir: string): Promise<string> {
 /**
  * Lists a WAL directory without locking or modifying it, and reads its `salvaged.json`. Throws
  * {@link NoriCliError} `ERR_NOT_A_WAL` when the directory holds no segment file, no `LOCK` and no
- * `quarantine/`, `ERR_BAD_SALVAGED` when `salvaged.json` is malformed.
+ * `quarantine/`, `ERR_BAD_SALVAGED` when `salvaged.json` is malformed, `ERR_BAD_SEALED` when `sealed.log` is.
  */
 export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   const absolute = await assertDirectory(dir);
+  const sealedSnapshot = await snapshotSealed(absolute);
   let entries;
   try {
     entries = await readdir(absolute, { withFileTypes: true });
   } catch (error) {
+    await sealedSnapshot.read(0).catch(() => undefined);
     throw fsError(error, dir);
   }
+  const sealed = await sealedSnapshot.read(entries.filter((entry) => entry.isFile() && SEGMENT_NAME.test(entry.name)).length);
   const segments: SegmentFile[] = [];
   const sideFiles: SideFile[] = [];
   let hasQuarantine = false;
@@ -110,7 +117,7 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   const quarantine = hasQuarantine ? await listQuarantine(absolute) : [];
   const lock = sideFiles.some((file) => file.name === LOCK_FILE) ? await readLockHolder(absolute) : undefined;
   const salvaged = hasSalvaged ? await readSalvaged(absolute) : [];
-  return { dir: absolute, segments, sideFiles, quarantine, lock, salvaged };
+  return { dir: absolute, segments, sideFiles, quarantine, lock, salvaged, sealed };
 }
 
 /**

@@ -98,7 +98,10 @@ describe.concurrent('repair', () => {
     const region = `quarantine/000006.wal.skipped-${victim.position.offset}`;
     const after = await snapshot(dir);
     expect(after.filter(({ name }) => name.endsWith('.wal') && !name.startsWith('quarantine/')).map(({ name, sha256 }) => ({ name, sha256 }))).toEqual(before);
-    expect(after.map(({ name }) => name).filter((name) => !name.endsWith('.wal'))).toEqual([region, 'salvaged.json']);
+    // ... and keeps a full copy of the segment: a reader that truncates at the damage cannot lose the rest.
+    const full = 'quarantine/000006.wal.salvaged';
+    expect(after.map(({ name }) => name).filter((name) => !name.endsWith('.wal'))).toEqual([full, region, 'salvaged.json']);
+    expect((await readFile(join(dir, full))).equals(await readFile(join(dir, '000006.wal')))).toBe(true);
     const segment = await readFile(join(dir, '000006.wal'));
     const damaged = segment.subarray(victim.position.offset, victim.position.offset + victim.encoded_len);
     expect((await readFile(join(dir, region))).equals(damaged)).toBe(true);
@@ -107,6 +110,7 @@ describe.concurrent('repair', () => {
       regions: report.recovery.skipped,
       fresh: 1,
       copies: [{ name: region, size: victim.encoded_len }],
+      segmentCopies: [{ name: full, size: (await readFile(join(dir, full))).length }],
     });
   });
 

@@ -64,7 +64,10 @@ describe.concurrent('regions salvage recorded in salvaged.json', () => {
     const dryRun = await runBin(['repair', '--mode', 'salvage', '--dry-run', dir]);
     expect(dryRun.code).toBe(0);
     expect(dryRun.stdout).toContain('salvaged    1 region(s) would be recorded in salvaged.json (1 new)');
-    expect(dryRun.stdout).toContain(`quarantine  would be quarantine/000003.wal.skipped-${start} (copy of ${victim.encoded_len} skipped bytes)\n`);
+    expect(dryRun.stdout).toContain(
+      `quarantine  would be quarantine/000003.wal.skipped-${start} (copy of ${victim.encoded_len} skipped bytes), ` +
+        'quarantine/000003.wal.salvaged (full copy of the salvaged segment)\n',
+    );
 
     const repair = await runBin(['repair', '--mode', 'salvage', dir]);
     expect(repair.stderr).toBe('');
@@ -73,7 +76,10 @@ describe.concurrent('regions salvage recorded in salvaged.json', () => {
     expect(repair.stdout).toContain(
       'salvaged    1 region(s) recorded in salvaged.json (1 new); every later open, verify, inspect and dump skip it\n',
     );
-    expect(repair.stdout).toContain(`quarantine  quarantine/000003.wal.skipped-${start} (copy of ${victim.encoded_len} skipped bytes)\n`);
+    expect(repair.stdout).toContain(
+      `quarantine  quarantine/000003.wal.skipped-${start} (copy of ${victim.encoded_len} skipped bytes), ` +
+        'quarantine/000003.wal.salvaged (full copy of the salvaged segment)\n',
+    );
     expect(repair.stdout).toContain(`after       clean: 500 records verified, 1 salvaged region(s) skipped (${span})\n`);
 
     const before = await snapshot(dir);

@@ -1,5 +1,6 @@
 import { crc32c } from '@nori/codec';
 import type { Storage, StorageFile } from '@nori/storage';
+import { WalError } from './errors.js';
 import { readWholeFile } from './segment-io.js';
 
 /** Side file that makes multi-record `appendBatch` crash-atomic (never inside segments). */
@@ -10,6 +11,27 @@ const HEADER = 8;
 const EXTENT = 24;
 const TRAILER = 4;
 
+/**
+ * Most extents one entry lists. A group with more multi-record batches is recorded as one extent
+ * from its first batch's start to its last batch's end (see {@link BatchIntentLog.record}).
+ */
+export const MAX_INTENT_EXTENTS = 4096;
+
+/** Bytes of an entry listing `count` extents. */
+function entrySize(count: number): number {
+  return HEADER + EXTENT * count + TRAILER;
+}
+
+/** Above this many intent bytes with batches still not durable, the writer syncs data first. */
+export const INTENT_COMPACT_BYTES = 256 * 1024;
+
+/**
+ * Largest intent file the writer produces: entries are appended only while the file holds at most
+ * {@link INTENT_COMPACT_BYTES}, and one entry lists at most {@link MAX_INTENT_EXTENTS} extents.
+ * A larger file is not one nori wrote: recovery refuses it instead of reading it into memory.
+ */
+export const INTENT_FILE_LIMIT = INTENT_COMPACT_BYTES + entrySize(MAX_INTENT_EXTENTS);
+
 /** Where one multi-record batch lives: `[start, end)` of segment `segmentId`. */
 export interface BatchExtent {
   segmentId: number;
@@ -19,7 +41,7 @@ export interface BatchExtent {
 
 /** Encodes one intent entry: magic, count, extents (f64 triples), CRC32C of everything before. */
 export function encodeIntentEntry(extents: readonly BatchExtent[]): Uint8Array {
-  const bytes = new Uint8Array(HEADER + EXTENT * extents.length + TRAILER);
+  const bytes = new Uint8Array(entrySize(extents.length));
   const view = new DataView(bytes.buffer);
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, extents.length, true);
@@ -46,7 +68,7 @@ export function decodeIntentEntries(bytes: Uint8Array): BatchExtent[] {
   while (at + HEADER + TRAILER <= bytes.length) {
     if (view.getUint32(at, true) !== MAGIC) break;
     const count = view.getUint32(at + 4, true);
-    const size = HEADER + EXTENT * count + TRAILER;
+    const size = entrySize(count);
     if (count === 0 || at + size > bytes.length) break;
     const crcAt = at + size - TRAILER;
     if (view.getUint32(crcAt, true) !== crc32c(bytes.subarray(at, crcAt))) break;
@@ -63,11 +85,24 @@ export function decodeIntentEntries(bytes: Uint8Array): BatchExtent[] {
   return extents;
 }
 
-/** Reads every valid extent of the intent file (empty when the file is absent). */
+/**
+ * Reads every valid extent of the intent file (empty when the file is absent).
+ * @throws WalError `ERR_CORRUPTION` naming the file when it is larger than the writer ever makes it
+ *   ({@link INTENT_FILE_LIMIT}); nothing is read into memory then.
+ */
 export async function readIntentFile(storage: Storage): Promise<{ extents: BatchExtent[]; size: number }> {
   if (!(await storage.exists(BATCH_INTENT_FILE))) return { extents: [], size: 0 };
   const file = await storage.open(BATCH_INTENT_FILE, { readOnly: true });
   try {
+    const size = await file.size();
+    if (size > INTENT_FILE_LIMIT) {
+      throw new WalError(
+        'ERR_CORRUPTION',
+        `${BATCH_INTENT_FILE} is ${size} bytes, more than the ${INTENT_FILE_LIMIT} bytes the writer ever writes: it is not a ` +
+          `batch-intent file nori wrote; nothing was modified. Restore it, or move it away if a batch cut by the last crash ` +
+          `may come back in part`,
+      );
+    }
     const bytes = await readWholeFile(file);
     return { extents: decodeIntentEntries(bytes), size: bytes.length };
   } finally {
@@ -75,8 +110,18 @@ export async function readIntentFile(storage: Storage): Promise<{ extents: Batch
   }
 }
 
-/** Above this many intent bytes with batches still not durable, the writer syncs data first. */
-export const INTENT_COMPACT_BYTES = 256 * 1024;
+/**
+ * Extents to record for one group: as given, or, above {@link MAX_INTENT_EXTENTS}, one extent from
+ * the first batch's start to the last one's end. Rolling that back to its start may drop single
+ * appends between the batches too, which is safe: a group is partly present after a crash only
+ * if no fsync covered its end, so none of its records was acknowledged as durable.
+ */
+export function boundedExtents(extents: readonly BatchExtent[]): readonly BatchExtent[] {
+  if (extents.length <= MAX_INTENT_EXTENTS) return extents;
+  const first = extents[0] as BatchExtent;
+  const last = extents[extents.length - 1] as BatchExtent;
+  return [{ segmentId: first.segmentId, start: first.start, end: last.end }];
+}
 
 /**
  * The writer's side of the intent file: entries are appended and fsynced before the data write
@@ -101,8 +146,12 @@ export class BatchIntentLog {
     return this.pending.length;
   }
 
-  /** Appends one entry for `extents` and makes it durable. */
-  async record(extents: readonly BatchExtent[]): Promise<void> {
+  /**
+   * Appends one entry for the extents of one group (all in one segment, in order; see
+   * {@link boundedExtents}) and makes it durable.
+   */
+  async record(groupExtents: readonly BatchExtent[]): Promise<void> {
+    const extents = boundedExtents(groupExtents);
     if (this.file === undefined) {
       const existed = await this.storage.exists(BATCH_INTENT_FILE);
       this.file = await this.storage.open(BATCH_INTENT_FILE, { create: true });

@@ -7,7 +7,8 @@
  * - `ERR_CORRUPTION`: damaged bytes found (strict recovery, or a reader meeting unknown damage).
  * - `ERR_LOCKED`: another process holds the directory's writer lock.
  * - `ERR_ABORTED`: an `AbortSignal` fired before the record was written.
- * - `ERR_RECORD_TOO_LARGE`: the encoded record exceeds `maxRecordSize`.
+ * - `ERR_RECORD_TOO_LARGE`: the encoded record exceeds `maxRecordSize` (append), or recovery met a
+ *   whole record above `MAX_RECORD_SIZE_LIMIT` (open refuses; nothing is modified).
  * - `ERR_READ_ONLY`: a write was attempted on a WAL opened with `readOnly: true`.
  * - `ERR_INVALID_POSITION`: a position that is not a record boundary or lies past the end.
  * - `ERR_SEGMENT_GONE`: the requested position is in a segment already deleted by GC.

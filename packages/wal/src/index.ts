@@ -15,9 +15,18 @@ export {
   MIN_SEGMENT_SIZE,
 } from './config.js';
 export { QUARANTINE_DIR } from './recovery.js';
-export { BATCH_INTENT_FILE } from './batch-intent.js';
-export { SKIPPED_REGIONS_FILE } from './skipped-regions.js';
+export { BATCH_INTENT_FILE, INTENT_FILE_LIMIT } from './batch-intent.js';
+export { MAX_SKIPPED_REGIONS, SKIPPED_REGIONS_FILE, SKIPPED_REGIONS_MAX_BYTES } from './skipped-regions.js';
 export { segmentName, parseSegmentName } from './segment-name.js';
+export {
+  SEALED_ENTRY_SIZE,
+  SEALED_SEGMENTS_FILE,
+  SEALED_TAIL_WINDOW,
+  decodeSealedLog,
+  sealedLogLimit,
+  sealedTailHash,
+  type SealedEntry,
+} from './sealed-segments.js';
 export { comparePositions, formatPosition, parsePosition } from './position.js';
 export type {
   AppendOptions,

@@ -3,9 +3,18 @@ import { BATCH_INTENT_FILE, readIntentFile, type BatchExtent } from './batch-int
 import { WalError } from './errors.js';
 import { hook } from './observer.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
+import {
+  SEALED_TAIL_WINDOW,
+  checkSealedSegment,
+  snapshotSealedLog,
+  type SealedEntry,
+  type SealedLogContent,
+  type SealedMismatch,
+} from './sealed-segments.js';
 import { SegmentScanner } from './segment-scanner.js';
 import { copyRange, dataEnd, isZeroRange, resync, scanRegion, truncateDurably, zeroRange } from './segment-io.js';
 import {
+  MAX_SKIPPED_REGIONS,
   SKIPPED_REGIONS_FILE,
   readSkippedRegions,
   spanKey,
@@ -24,9 +33,12 @@ export interface RecoveredSegment {
   size: number;
   /** Length of the file on disk (may include a preallocated zero tail). */
   fileSize: number;
+  /** Valid records recovery counted in it (skipped regions excluded). */
+  records: number;
   /**
-   * The segment's logical end is followed by bytes salvage skipped: nothing may be appended to
-   * it (a writable open starts the next segment instead).
+   * The segment holds bytes salvage skipped: nothing may be appended to it (a writable open starts
+   * the next segment instead), so a tool that truncates at the damage (Rust nori-wal) can only
+   * cut records that the full copy salvage made in `quarantine/` also holds.
    */
   sealed: boolean;
 }
@@ -49,15 +61,23 @@ export interface RecoveryResult {
   freshRegions: SkippedSpan[];
   /** True when `regions` differs from what `salvaged.json` holds (it must be rewritten before the log grows). */
   regionsChanged: boolean;
+  /** Entries of `sealed.log` still true after recovery; `changed`: the file must be rewritten to them. */
+  sealed: { entries: SealedEntry[]; changed: boolean; exists: boolean };
 }
 
 /** Recovery options (resolved config subset). */
 export interface RecoveryOptions {
   mode: RecoveryMode;
-  maxRecordSize: number;
+  /**
+   * Largest record recovery reads ({@link MAX_RECORD_SIZE_LIMIT} for `Wal.open`): `maxRecordSize`
+   * only limits what is written, so a log written with a larger limit (or by Rust) opens whole.
+   */
+  readLimit: number;
   readOnly: boolean;
   /** Keep a zero-filled tail of the last segment as preallocated space. */
   keepZeroTail: boolean;
+  /** Most regions salvage records (default {@link MAX_SKIPPED_REGIONS}; lower in tests). */
+  maxSkippedRegions?: number;
   observer: WalObserver | undefined;
 }
 
@@ -79,12 +99,16 @@ class Recovery {
   private readonly effective: SkippedSpan[] = [];
   private readonly effectiveKeys = new Set<string>();
   private readonly fresh: SkippedSpan[] = [];
+  /** Entries of `sealed.log` by segment id. */
+  private sealed = new Map<number, SealedEntry>();
+  /** Sealed segments found changed since they were sealed (their entries are dropped). */
+  private readonly changedSealed = new Set<number>();
 
   constructor(
     private readonly storage: Storage,
     private readonly options: RecoveryOptions,
   ) {
-    this.scanner = new SegmentScanner({ maxRecordSize: options.maxRecordSize });
+    this.scanner = new SegmentScanner({ maxRecordSize: options.readLimit });
     this.onCorruption = hook(options.observer, 'onCorruption');
     this.report = {
       mode: options.mode,
@@ -104,24 +128,29 @@ class Recovery {
   }
 
   async run(): Promise<RecoveryResult> {
+    // Its size is taken before the listing: every entry read has its successor in the listing.
+    const sealedSnapshot = await snapshotSealedLog(this.storage);
     const names = await this.storage.list();
     const ids = names
       .map(parseSegmentName)
       .filter((id): id is number => id !== undefined)
       .sort((a, b) => a - b);
+    const sealed = await sealedSnapshot.read(ids.length);
+    this.sealed = new Map(sealed.entries.map((entry) => [entry.id, entry]));
     const intent = await readIntentFile(this.storage);
     this.known = await readSkippedRegions(this.storage);
 
-    for (let index = 0; index < ids.length; index++) {
+    let stopped = false;
+    for (let index = 0; index < ids.length && !stopped; index++) {
       const id = ids[index] as number;
       const previous = index > 0 ? (ids[index - 1] as number) : undefined;
       if (previous !== undefined && id !== previous + 1 && !this.knownGap(previous, id)) {
-        const stop = await this.missingSegments(previous, id, ids.slice(index));
-        if (stop) break;
+        stopped = await this.missingSegments(previous, id, ids.slice(index));
+        if (stopped) break;
       }
-      const stop = await this.recoverSegment(id, index === ids.length - 1, ids.slice(index + 1));
-      if (stop) break;
+      stopped = await this.recoverSegment(id, index === ids.length - 1, ids.slice(index + 1));
     }
+    if (!stopped) this.missingAtEnd(ids, sealed.entries);
 
     await this.rollBackPartialBatches(intent.extents);
     if (!this.options.readOnly && intent.size > 0) {
@@ -156,7 +185,95 @@ class Recovery {
       regions: this.effective,
       freshRegions: this.fresh,
       regionsChanged,
+      sealed: this.sealedAfter(sealed),
     };
+  }
+
+  /**
+   * The entries still true: segments present (not the last: it is appended to next), unchanged
+   * since sealed and of the same length. Entries of deleted front segments, of quarantined or
+   * damaged ones are dropped, so the damage is reported once.
+   */
+  private sealedAfter(content: SealedLogContent): RecoveryResult['sealed'] {
+    const last = this.segments[this.segments.length - 1];
+    const present = new Map(this.segments.map((s) => [s.id, s]));
+    const entries = content.entries.filter((entry) => {
+      const segment = present.get(entry.id);
+      return segment !== undefined && segment !== last && !this.changedSealed.has(entry.id) && segment.size === entry.length;
+    });
+    return { entries, changed: content.torn || entries.length !== content.entries.length, exists: content.exists };
+  }
+
+  /**
+   * The segment after the last sealed one was created before its entry was written: if it (or a
+   * later one) is gone, segments were deleted at the end of the log.
+   */
+  private missingAtEnd(ids: readonly number[], entries: readonly SealedEntry[]): void {
+    const lastSealed = entries[entries.length - 1];
+    if (lastSealed === undefined) return;
+    const first = ids[0];
+    const last = ids[ids.length - 1];
+    // Entries below the first segment are not a hole: GC (or an operator) removed the front.
+    if (first !== undefined && lastSealed.id < first) return;
+    if (last !== undefined && last > lastSealed.id) return;
+    const from = (last ?? -1) + 1;
+    const to = lastSealed.id + 1;
+    const info: CorruptionInfo = {
+      segmentId: from,
+      offset: 0,
+      reason: `missing segment(s) ${segmentName(from)}..${segmentName(to)} at the end of the log (listed as sealed, or created, in sealed.log)`,
+    };
+    this.report.corruptions.push(info);
+    if (this.options.mode === 'strict') {
+      this.emitCorruption(info, 'failed');
+      throw new WalError('ERR_CORRUPTION', `strict recovery: ${info.reason}; nothing was modified`);
+    }
+    this.emitCorruption(info, this.options.mode === 'salvage' ? 'skipped' : 'truncated');
+  }
+
+  /**
+   * A sealed segment that changed since it was sealed (cut, zeroed, overwritten, grown): damage at
+   * the end of what can still be trusted, handled like mid-log corruption. Returns true when
+   * recovery stops here, false when it goes on with the next segment, undefined when the damage
+   * is one the scan sees itself (the segment is then scanned as usual: salvage resyncs past it).
+   */
+  private async recoverChangedSealed(
+    file: StorageFile,
+    segment: RecoveredSegment,
+    mismatch: SealedMismatch,
+    isLast: boolean,
+    later: number[],
+  ): Promise<boolean | undefined> {
+    const { id } = segment;
+    this.changedSealed.add(id);
+    let scan = await scanRegion(this.scanner, file, 0, mismatch.trustedEnd);
+    // Bytes after a sealed end are never read as records, whatever they hold.
+    if (scan.status !== 'end' && mismatch.kind !== 'longer') return undefined;
+    if (scan.status === 'end' && mismatch.kind === 'tail') {
+      // Only the last bytes differ and every record before parses: the record covering the
+      // start of the tail window is where the change begins.
+      scan = await scanRegion(this.scanner, file, 0, mismatch.trustedEnd - Math.min(mismatch.trustedEnd, SEALED_TAIL_WINDOW));
+    }
+    const bad = scan.end;
+    this.report.records += scan.records;
+    segment.records = scan.records;
+    const info: CorruptionInfo = { segmentId: id, offset: bad, reason: `sealed segment ${segmentName(id)}: ${mismatch.reason}` };
+    this.report.corruptions.push(info);
+    if (this.options.mode === 'strict') {
+      this.emitCorruption(info, 'failed');
+      throw new WalError('ERR_CORRUPTION', `strict recovery: ${info.reason} (at offset ${bad}); nothing was modified`);
+    }
+    if (this.options.mode === 'salvage') {
+      segment.size = bad;
+      this.keep({ from: { segmentId: id, offset: bad }, to: { segmentId: later[0] ?? id + 1, offset: 0 } }, true);
+      this.emitCorruption(info, 'skipped');
+      return false;
+    }
+    segment.fileSize = await this.quarantineBytes(file, id, bad, segment.fileSize, isLast);
+    segment.size = bad;
+    this.emitCorruption(info, 'quarantined');
+    if (later.length > 0) await this.quarantineSegments(later);
+    return true;
   }
 
   /** A gap in segment ids that a known cross-segment region (already honoured) explains. */
@@ -168,11 +285,22 @@ class Recovery {
   private keep(span: SkippedSpan, fresh: boolean): void {
     const key = spanKey(span);
     if (this.effectiveKeys.has(key)) return;
+    const max = this.options.maxSkippedRegions ?? MAX_SKIPPED_REGIONS;
+    if (this.effective.length >= max) {
+      throw new WalError(
+        'ERR_CORRUPTION',
+        `salvage found more than ${max} damaged regions (next one in ${segmentName(span.from.segmentId)} at offset ` +
+          `${span.from.offset}): too damaged to list in ${SKIPPED_REGIONS_FILE}; nothing was recorded. Copy the readable ` +
+          `records out with "nori-wal dump" instead`,
+      );
+    }
     this.effectiveKeys.add(key);
     this.effective.push(span);
     if (fresh) this.fresh.push(span);
     this.report.skipped.push({ from: { ...span.from }, to: { ...span.to } });
     if (span.from.segmentId === span.to.segmentId) this.addSkip(span.from.segmentId, span.from.offset, span.to.offset);
+    const segment = this.segments.find((s) => s.id === span.from.segmentId);
+    if (segment !== undefined) segment.sealed = true;
   }
 
   /** A known region is met again: skip it (strict refuses a log with holes). */
@@ -194,8 +322,14 @@ class Recovery {
     try {
       const fileSize = await file.size();
       this.report.bytesScanned += fileSize;
-      const segment: RecoveredSegment = { id, size: fileSize, fileSize, sealed: false };
+      const segment: RecoveredSegment = { id, size: fileSize, fileSize, records: 0, sealed: false };
       this.segments.push(segment);
+      const entry = this.sealed.get(id);
+      if (entry !== undefined) {
+        const mismatch = await checkSealedSegment(file, fileSize, entry, (from) => isZeroRange(file, from, fileSize));
+        const handled = mismatch === undefined ? undefined : await this.recoverChangedSealed(file, segment, mismatch, isLast, later);
+        if (handled !== undefined) return handled;
+      }
       // Regions salvage skipped before (salvaged.json) that still fit this file, in order.
       const known = this.known
         .filter((r) => r.from.segmentId === id && r.to.segmentId === id && r.to.offset <= fileSize)
@@ -210,6 +344,7 @@ class Recovery {
         const stop = region !== undefined ? region.from.offset : (cutAt ?? fileSize);
         const scan = await scanRegion(this.scanner, file, from, stop);
         this.report.records += scan.records;
+        segment.records += scan.records;
         if (scan.status === 'end') {
           if (region !== undefined) {
             this.honour(region);
@@ -228,7 +363,13 @@ class Recovery {
         }
         const bad = scan.end;
         const reason = scan.reason ?? 'corrupt';
-        if (await isZeroRange(file, bad, fileSize)) {
+        if (reason === 'too-large' && bad + scan.claimed <= fileSize && this.options.mode !== 'salvage') {
+          // Every byte of the record is there: it is too large to read, not damaged.
+          throw this.tooLarge(name, bad, scan.claimed);
+        }
+        // Zeros inside what a sealed segment held are a zeroed segment, not preallocated space.
+        const sealedData = entry !== undefined && bad < entry.length;
+        if (!sealedData && (await isZeroRange(file, bad, fileSize))) {
           // Zero-filled tail: preallocated space (or an unfinished trim), never corruption.
           segment.size = bad;
           if (isLast && this.report.tail === 'none') this.report.tail = 'zero-filled';
@@ -240,7 +381,7 @@ class Recovery {
           return false;
         }
         // Nothing after a known cut can start a record: the cut says it is garbage.
-        let next = await resync(file, bad, cutAt ?? fileSize, this.options.maxRecordSize);
+        let next = await resync(file, bad, cutAt ?? fileSize, this.options.readLimit);
         // New damage that runs into known regions swallows them.
         while (next >= 0 && nextKnown < known.length && (known[nextKnown] as SkippedSpan).from.offset <= next) {
           next = Math.max(next, (known[nextKnown] as SkippedSpan).to.offset);
@@ -248,7 +389,8 @@ class Recovery {
         }
         // Later segments that hold nothing (created by a rotation just before the crash) do not
         // make this one less of a tail.
-        if (next < 0 && (isLast || (await this.allEmpty(later)))) {
+        // A sealed segment was complete and fsynced before its entry: it never ends in a torn write.
+        if (next < 0 && entry === undefined && (isLast || (await this.allEmpty(later)))) {
           // Damage with nothing valid after it at the end of the log: a torn write.
           if (this.options.mode === 'strict') {
             throw new WalError(
@@ -297,6 +439,16 @@ class Recovery {
     } finally {
       await file.close();
     }
+  }
+
+  /** A record above the read limit whose bytes are all present: refuse to open, never quarantine it. */
+  private tooLarge(name: string, offset: number, claimed: number): WalError {
+    return new WalError(
+      'ERR_RECORD_TOO_LARGE',
+      `${name} holds a record of ${claimed} bytes at offset ${offset}, above the ${this.options.readLimit}-byte limit nori reads ` +
+        `(MAX_RECORD_SIZE_LIMIT; raising maxRecordSize does not help); nothing was modified: read it with a tool without that limit, ` +
+        `or open with recovery 'salvage' to skip it`,
+    );
   }
 
   /** Crash-safe truncation: truncate + fdatasync now, a directory fsync at the end of recovery. */
@@ -433,6 +585,7 @@ class Recovery {
       try {
         const partial = await scanRegion(this.scanner, file, extent.start, segment.size);
         this.report.records -= partial.records;
+        segment.records -= partial.records;
         this.report.bytesTruncated += segment.size - extent.start;
         this.report.batchesRolledBack++;
         // Zeros may only follow the data of the last segment; an earlier one is cut to length.
@@ -466,17 +619,44 @@ async function freeQuarantineName(storage: Storage, base: string): Promise<strin
 }
 
 /**
- * Makes the regions salvage skipped permanent, before the log grows past them: the bytes of each
- * newly skipped region are copied to `quarantine/NNNNNN.wal.skipped-<offset>` (for the
- * operator; the segment keeps them, positions never move), then `salvaged.json` is replaced
- * crash-safely with every region in effect. Resolves with the quarantine copies made.
+ * Copies the data of every segment with a newly skipped region whole to
+ * `quarantine/NNNNNN.wal.salvaged` (trailing preallocated zeros excepted): a tool unaware of
+ * `salvaged.json` truncates the segment at the damage, and the records salvage kept after it must
+ * survive that.
+ */
+async function copySalvagedSegments(storage: Storage, fresh: readonly SkippedSpan[]): Promise<string[]> {
+  const copies: string[] = [];
+  for (const id of new Set(fresh.map((span) => span.from.segmentId))) {
+    const name = segmentName(id);
+    if (!(await storage.exists(name))) continue;
+    const file = await storage.open(name, { readOnly: true });
+    try {
+      const end = await dataEnd(file, 0, await file.size());
+      if (end === 0) continue;
+      await storage.mkdir(QUARANTINE_DIR);
+      const target = await freeQuarantineName(storage, `${name}.salvaged`);
+      await copyRange(storage, file, 0, end, target);
+      copies.push(target);
+    } finally {
+      await file.close();
+    }
+  }
+  return copies;
+}
+
+/**
+ * Makes the regions salvage skipped permanent, before the log grows past them: each segment with a
+ * newly skipped region is copied whole to `quarantine/NNNNNN.wal.salvaged` and the bytes of each
+ * region to `quarantine/NNNNNN.wal.skipped-<offset>` (for the operator; the segment keeps them,
+ * positions never move), then `salvaged.json` is replaced crash-safely with every region in
+ * effect. Resolves with the quarantine copies made.
  */
 export async function persistSkippedRegions(
   storage: Storage,
   regions: readonly SkippedSpan[],
   fresh: readonly SkippedSpan[],
 ): Promise<string[]> {
-  const copies: string[] = [];
+  const copies = await copySalvagedSegments(storage, fresh);
   for (const span of fresh) {
     const name = segmentName(span.from.segmentId);
     if (!(await storage.exists(name))) continue;

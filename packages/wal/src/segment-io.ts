@@ -87,6 +87,8 @@ export interface RegionScan {
   records: number;
   status: 'end' | 'torn' | 'corrupt';
   reason: string | undefined;
+  /** Bytes the damaged record's header claims (a lower bound when the header itself is cut). */
+  claimed: number;
 }
 
 /** Scans `[start, limit)` of a segment until its end or the first damage. */
@@ -102,12 +104,13 @@ export async function scanRegion(scanner: SegmentScanner, file: StorageFile, sta
     } else if (status === 'end') {
       const end = scanner.offset;
       scanner.release();
-      return { end, records, status: 'end', reason: undefined };
+      return { end, records, status: 'end', reason: undefined, claimed: 0 };
     } else {
       const end = scanner.badOffset;
       const reason = scanner.badReason;
+      const claimed = scanner.records.needed;
       scanner.release();
-      return { end, records, status, reason };
+      return { end, records, status, reason, claimed };
     }
   }
 }

@@ -27,6 +27,24 @@ interface FileContent {
   regions: SkippedSpan[];
 }
 
+/**
+ * Most regions the side file lists: salvage refuses to record more (a log that damaged is copied
+ * out with `nori-wal dump`, not patched in place), so a larger file is not one nori wrote.
+ */
+export const MAX_SKIPPED_REGIONS = 10_000;
+
+/** Encoded bytes of the widest possible region (every position field at its largest). */
+function widestRegionBytes(): number {
+  const widest: SkippedSpan = {
+    from: { segmentId: Number.MAX_SAFE_INTEGER, offset: Number.MAX_SAFE_INTEGER },
+    to: { segmentId: Number.MAX_SAFE_INTEGER, offset: Number.MAX_SAFE_INTEGER },
+  };
+  return encodeSkippedRegions([widest, widest]).length - encodeSkippedRegions([widest]).length;
+}
+
+/** Largest side file the writer produces ({@link MAX_SKIPPED_REGIONS} of the widest regions). */
+export const SKIPPED_REGIONS_MAX_BYTES = encodeSkippedRegions([]).length + MAX_SKIPPED_REGIONS * widestRegionBytes();
+
 function invalid(message: string, cause?: unknown): WalError {
   return new WalError(
     'ERR_CORRUPTION',
@@ -52,6 +70,9 @@ export function decodeSkippedRegions(bytes: Uint8Array): SkippedSpan[] {
   if (typeof content !== 'object' || content === null || content.version !== 1 || !Array.isArray(content.regions)) {
     throw invalid('expected { "version": 1, "regions": [...] }');
   }
+  if (content.regions.length > MAX_SKIPPED_REGIONS) {
+    throw invalid(`${content.regions.length} regions, more than the ${MAX_SKIPPED_REGIONS} salvage ever records`);
+  }
   const regions: SkippedSpan[] = [];
   for (const region of content.regions as unknown[]) {
     const span = region as Partial<SkippedSpan> | null;
@@ -72,7 +93,11 @@ export function encodeSkippedRegions(regions: readonly SkippedSpan[]): Uint8Arra
   return new TextEncoder().encode(`${JSON.stringify(content, null, 2)}\n`);
 }
 
-/** Reads the known skipped regions (empty when the side file is absent). */
+/**
+ * Reads the known skipped regions (empty when the side file is absent).
+ * @throws WalError `ERR_CORRUPTION` naming the file when it is invalid or larger than
+ *   {@link SKIPPED_REGIONS_MAX_BYTES} (then nothing is read into memory).
+ */
 export async function readSkippedRegions(storage: Storage): Promise<SkippedSpan[]> {
   let file;
   try {
@@ -82,6 +107,10 @@ export async function readSkippedRegions(storage: Storage): Promise<SkippedSpan[
     throw error;
   }
   try {
+    const size = await file.size();
+    if (size > SKIPPED_REGIONS_MAX_BYTES) {
+      throw invalid(`${size} bytes, more than the ${SKIPPED_REGIONS_MAX_BYTES} bytes of ${MAX_SKIPPED_REGIONS} regions`);
+    }
     return decodeSkippedRegions(await readWholeFile(file));
   } finally {
     await file.close();

@@ -64,7 +64,11 @@ export interface WalConfig {
   preallocate?: boolean;
   /** Default `'tolerate-tail'`. */
   recovery?: RecoveryMode;
-  /** Largest encoded record accepted and read. Default: the codec's (64 MiB). */
+  /**
+   * Largest encoded record (and decompressed value) `append` accepts. Default: the codec's
+   * (64 MiB). Reading is not limited by it: recovery and readers accept every record up to
+   * `MAX_RECORD_SIZE_LIMIT` (1 GiB), so a log written with a larger limit opens whole.
+   */
   maxRecordSize?: number;
   /** Backpressure: encoded bytes allowed to wait for the writer. Default 64 MiB. */
   maxQueuedBytes?: number;

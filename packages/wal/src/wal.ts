@@ -1,6 +1,6 @@
 import { NoriCodecError, type RecordInput } from '@nori/codec';
 import type { Storage, StorageLock } from '@nori/storage';
-import { resolveConfig, type ResolvedConfig } from './config.js';
+import { MAX_RECORD_SIZE_LIMIT, resolveConfig, type ResolvedConfig } from './config.js';
 import { WalError, errorCode, ioError } from './errors.js';
 import { hook } from './observer.js';
 import { isPosition } from './position.js';
@@ -8,6 +8,7 @@ import { readLog, type LogView, type ReaderCursor } from './reader.js';
 import { refuseUnsafeEntries } from './entry-check.js';
 import { persistSkippedRegions, recover, type SkippedRegion } from './recovery.js';
 import { removeStaleSkippedTmp } from './skipped-regions.js';
+import { SealedLog, removeStaleSealedTmp, writeSealedLog } from './sealed-segments.js';
 import { segmentName } from './segment-name.js';
 import { SegmentTable } from './segment-table.js';
 import { removeStaleSpares } from './spare-segment.js';
@@ -90,6 +91,8 @@ export class Wal implements AsyncDisposable {
   private closed = false;
   private gcChain: Promise<unknown> = Promise.resolve();
   private readonly closedController = new AbortController();
+  /** `sealed.log` (writable WAL only): GC drops entries before deleting their segments. */
+  private sealedLog: SealedLog | undefined;
 
   private constructor(
     config: ResolvedConfig,
@@ -107,7 +110,8 @@ export class Wal implements AsyncDisposable {
     const neverWrites = new Promise<void>(() => undefined);
     this.view = {
       storage: config.storage,
-      maxRecordSize: config.maxRecordSize,
+      // maxRecordSize limits writes only: every record the format allows is read back.
+      maxRecordSize: MAX_RECORD_SIZE_LIMIT,
       table,
       skips,
       checkOpen: () => {
@@ -149,7 +153,7 @@ export class Wal implements AsyncDisposable {
         await refuseUnsafeEntries(storage);
         result = await recover(storage, {
           mode: cfg.recovery,
-          maxRecordSize: cfg.maxRecordSize,
+          readLimit: MAX_RECORD_SIZE_LIMIT,
           readOnly: cfg.readOnly,
           keepZeroTail: cfg.preallocate,
           observer: cfg.observer,
@@ -168,9 +172,11 @@ export class Wal implements AsyncDisposable {
       const sealed = last?.sealed === true && !cfg.readOnly;
       segments.forEach((s, i) => table.add(s.id, s.size, s.fileSize, i === segments.length - 1 && !sealed));
       let writer: Writer | undefined;
+      let sealedLog: SealedLog | undefined;
       if (!cfg.readOnly) {
         await removeStaleSpares(storage)
           .then(() => removeStaleSkippedTmp(storage))
+          .then(() => removeStaleSealedTmp(storage))
           .catch((error: unknown) => {
             throw ioError(`removing leftover files of ${storage.description}`, error);
           });
@@ -181,6 +187,13 @@ export class Wal implements AsyncDisposable {
             throw ioError(`recording salvaged regions of ${storage.description}`, error);
           });
         }
+        // After salvaged.json: an entry of a damaged segment is dropped only once the damage is recorded.
+        if (result.sealed.changed) {
+          await writeSealedLog(storage, result.sealed.entries).catch((error: unknown) => {
+            throw ioError(`rewriting sealed.log of ${storage.description}`, error);
+          });
+        }
+        sealedLog = new SealedLog(storage, result.sealed.entries, result.sealed.exists || result.sealed.changed);
         const id = last === undefined ? 0 : sealed ? last.id + 1 : last.id;
         const file = await storage.open(segmentName(id), { create: true }).catch((error: unknown) => {
           throw ioError(`opening the active segment of ${storage.description}`, error);
@@ -218,8 +231,9 @@ export class Wal implements AsyncDisposable {
               maxQueuedBytes: cfg.maxQueuedBytes,
               maxRecordSize: cfg.maxRecordSize,
               observer: cfg.observer,
+              sealed: sealedLog,
             },
-            { id, file, size, fileSize },
+            { id, file, size, fileSize, records: sealed ? 0 : (last?.records ?? 0) },
             table,
           );
         } catch (error) {
@@ -228,6 +242,7 @@ export class Wal implements AsyncDisposable {
         }
       }
       const wal = new Wal(cfg, writer, lock, table, skips, report.lastPosition);
+      wal.sealedLog = sealedLog;
       hook(cfg.observer, 'onRecovery')?.(report);
       return { wal, recovery: report };
     } catch (error) {
@@ -349,12 +364,17 @@ export class Wal implements AsyncDisposable {
     const deleted: number[] = [];
     const onDeleted = hook(this.config.observer, 'onSegmentDeleted');
     for (;;) {
-      if (this.closing !== undefined) break;
-      const oldest = this.table.ids()[0];
-      if (oldest === undefined || oldest >= before || this.table.isActive(oldest)) break;
-      let protectedFrom = Infinity;
-      for (const reader of this.readers) protectedFrom = Math.min(protectedFrom, reader.segmentId);
-      if (oldest >= protectedFrom) break;
+      const oldest = this.collectible(before);
+      if (oldest === undefined) break;
+      // Its sealed.log entry goes first (the file never lists a segment GC removed); a failure
+      // there deletes nothing. An entry without its deletion is harmless: recovery ignores
+      // entries below the first segment.
+      try {
+        await this.sealedLog?.forgetBefore(oldest + 1);
+      } catch (error) {
+        throw ioError(`deleting segment ${segmentName(oldest)}`, error);
+      }
+      if (this.collectible(before) !== oldest) break;
       const bytes = this.table.fileSizeOf(oldest);
       // Forget it first so no new reader starts on it, then remove and make the removal durable
       // before the next one (a crash never leaves a hole in the middle of the log).
@@ -369,6 +389,16 @@ export class Wal implements AsyncDisposable {
       if (onDeleted !== undefined) onDeleted({ segmentId: oldest, bytes });
     }
     return deleted;
+  }
+
+  /** The oldest segment if GC may delete it now (before `before`, not active, no reader on it). */
+  private collectible(before: number): number | undefined {
+    if (this.closing !== undefined) return undefined;
+    const oldest = this.table.ids()[0];
+    if (oldest === undefined || oldest >= before || this.table.isActive(oldest)) return undefined;
+    let protectedFrom = Infinity;
+    for (const reader of this.readers) protectedFrom = Math.min(protectedFrom, reader.segmentId);
+    return oldest < protectedFrom ? oldest : undefined;
   }
 
   /** The segments of the log, oldest first. */

@@ -3,6 +3,7 @@ import { BatchIntentLog, INTENT_COMPACT_BYTES, type BatchExtent } from './batch-
 import { WalError, toError } from './errors.js';
 import { RecordEncoder } from './encoder.js';
 import { hook } from './observer.js';
+import type { SealedLog } from './sealed-segments.js';
 import { segmentName } from './segment-name.js';
 import { SpareSegment } from './spare-segment.js';
 import type { SegmentTable } from './segment-table.js';
@@ -52,6 +53,8 @@ export interface ActiveSegment {
   size: number;
   /** Length of the file on disk (preallocation included). */
   fileSize: number;
+  /** Records in it when it became active (recovered ones; 0 for a new segment). */
+  records: number;
 }
 
 /** Writer options (resolved config subset). */
@@ -63,6 +66,8 @@ export interface WriterOptions {
   maxQueuedBytes: number;
   maxRecordSize: number;
   observer: WalObserver | undefined;
+  /** Receives an entry for every segment rotation seals. */
+  sealed: SealedLog | undefined;
 }
 
 /** What one fdatasync covers (captured when it starts). */
@@ -110,6 +115,9 @@ export class Writer {
   private readonly onFailed: WalObserver['onFailed'];
 
   private active: ActiveSegment;
+  private readonly sealed: SealedLog | undefined;
+  /** `appendedRecords` when the active segment became active. */
+  private activeFirstRecord = 0;
   /** True while the active segment was created by a rotation and has not been written yet. */
   private freshSegment = false;
   private queue: PendingWrite[] = [];
@@ -167,6 +175,7 @@ export class Writer {
     this.onSegmentRolled = hook(options.observer, 'onSegmentRolled');
     this.onFailed = hook(options.observer, 'onFailed');
     this.active = active;
+    this.sealed = options.sealed;
     this.durableSegment = active.id;
     this.durableOffset = active.size;
   }
@@ -595,13 +604,17 @@ export class Writer {
     const { file, fileSize } = created.value;
     try {
       await this.storage.syncDir();
+      // Before the next segment gets data, and after it exists (see sealed-segments.ts).
+      const records = previous.records + this.appendedRecords - this.activeFirstRecord;
+      await this.sealed?.seal(previous.file, previous.id, previous.size, records);
     } catch (error) {
       await file.close().catch(() => undefined);
       throw error;
     }
     await previous.file.close();
     this.table.finish(previous.id, previous.size);
-    this.active = { id: nextId, file, size: 0, fileSize };
+    this.active = { id: nextId, file, size: 0, fileSize, records: 0 };
+    this.activeFirstRecord = this.appendedRecords;
     this.table.add(nextId, 0, fileSize, true);
     this.freshSegment = true;
     this.markDurable(nextId, 0);

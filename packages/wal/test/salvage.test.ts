@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Wal, type Position, type RecoveryMode } from '../src/index.js';
 import { SKIPPED_REGIONS_FILE, SKIPPED_REGIONS_TMP, decodeSkippedRegions } from '../src/skipped-regions.js';
 import { collect, indexOf, record } from './helpers.js';
-import { flipByte, overwrite, readAll } from './storage-helpers.js';
+import { flipByte, overwrite, readAll, truncateFile } from './storage-helpers.js';
 
 const SEGMENT = 4096;
 
@@ -178,7 +178,8 @@ describe('salvage: skipped regions stay skipped', () => {
     for (let id = 1; id <= lastId; id++) await storage.rename(`00000${id}.wal`, `moved-00000${id}`);
 
     const { wal, recovery } = await open(storage, 'tolerate-tail');
-    expect(recovery.corruptions).toEqual([]);
+    // sealed.log tells the segments after it were removed: reported once, then forgotten.
+    expect(recovery.corruptions.map((c) => c.reason)).toEqual([expect.stringMatching(/^missing segment\(s\) 000001\.wal\.\..*at the end of the log/)]);
     expect(recovery.lastPosition).toEqual({ segmentId: 1, offset: 0 });
     expect(await wal.append(record(121))).toEqual({ segmentId: 1, offset: 0 });
     await wal.close();
@@ -248,5 +249,35 @@ describe('salvage: skipped regions stay skipped', () => {
         expect(await storage.exists(SKIPPED_REGIONS_TMP)).toBe(false);
       }
     }
+  });
+});
+
+describe('salvage and tools that do not know salvaged.json', () => {
+  it('a full copy of the salvaged segment survives a reader that truncates at the damage; appends go to a new segment', async () => {
+    const { storage, bad } = await damagedLog();
+    const original = await readAll(storage, '000000.wal');
+    const salvaged = await open(storage, 'salvage');
+    const appended: Position[] = [];
+    for (let i = 20; i < 23; i++) appended.push(await salvaged.wal.append(record(i)));
+    await salvaged.wal.close();
+    // Nothing is ever appended behind the damage: a truncating reader cannot cut new records.
+    expect(appended.every((p) => p.segmentId === 1)).toBe(true);
+    const copy = await readAll(storage, 'quarantine/000000.wal.salvaged');
+    expect(Buffer.compare(copy, original)).toBe(0);
+
+    // What Rust nori-wal does on open: truncate the segment at the damage.
+    await truncateFile(storage, '000000.wal', bad.offset);
+    const { wal } = await open(storage, 'tolerate-tail');
+    expect(await indices(wal)).toEqual([...range(0, 7), 20, 21, 22]);
+    await wal.close();
+    // Every record salvage had kept after the damage is still in the copy.
+    const restored = new MemoryStorage();
+    const file = await restored.open('000000.wal', { create: true });
+    file.writevSync([copy], 0);
+    await file.datasync();
+    await file.close();
+    const fromCopy = await open(restored, 'salvage');
+    expect(await indices(fromCopy.wal)).toEqual([...range(0, 7), ...range(8, 20)]);
+    await fromCopy.wal.close();
   });
 });

@@ -39,7 +39,10 @@ export interface DumpOptions {
   from?: LogPosition;
   /** Stop after this many records. */
   limit?: number;
-  /** Largest record accepted (codec default 64 MiB). */
+  /**
+   * @deprecated No effect: records are read up to the format's limit (1 GiB) whatever
+   * `maxRecordSize` they were written with, as `@nori/wal` reads them.
+   */
   maxRecordSize?: number;
   /** Progress: bytes scanned out of the total. */
   onProgress?(done: number, total: number): void;
@@ -76,7 +79,6 @@ export async function dumpWal(dir: string, sink: DumpSink, options: DumpOptions 
           {
             checkValues: true,
             ...(options.from === undefined ? {} : { from: options.from }),
-            ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
             ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
             ...(options.signal === undefined ? {} : { signal: options.signal }),
           },

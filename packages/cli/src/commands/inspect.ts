@@ -5,7 +5,10 @@ import { readWalDirectory, type LockHolder, type SideFile } from '../wal-dir.js'
 
 /** Options of {@link inspectWal}. */
 export interface InspectOptions {
-  /** Largest record accepted (codec default 64 MiB). */
+  /**
+   * @deprecated No effect: records are read up to the format's limit (1 GiB) whatever
+   * `maxRecordSize` they were written with, as `@nori/wal` reads them.
+   */
   maxRecordSize?: number;
   /** Progress: bytes scanned out of the total. */
   onProgress?(done: number, total: number): void;
@@ -38,7 +41,6 @@ export interface InspectReport {
 export async function inspectWal(dir: string, options: InspectOptions = {}): Promise<InspectReport> {
   const directory = await readWalDirectory(dir);
   const scan = await scanLog(directory, {
-    ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
@@ -111,6 +113,10 @@ export function describeTail(tail: LogTail): string {
 /** Describes a damaged region in one line. */
 export function describeDamage(damage: Damage): string {
   if (damage.reason === 'missing-segment') return `segment ${damage.segmentId} is missing (gap in segment ids)`;
+  if (damage.reason.startsWith('sealed-')) {
+    const what = { 'sealed-shorter': 'shorter than when it was sealed', 'sealed-changed': 'last bytes differ from when it was sealed', 'sealed-longer': 'data after its sealed end' };
+    return `${formatPosition(damage)}: ${what[damage.reason as keyof typeof what] ?? damage.reason} (sealed.log), ${formatCount(damage.length)} bytes`;
+  }
   return `${formatPosition(damage)}: ${damage.reason}, ${formatCount(damage.length)} bytes unreadable`;
 }
 

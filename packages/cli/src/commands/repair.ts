@@ -23,7 +23,10 @@ export interface RepairOptions {
   mode?: RepairMode;
   /** Only report what recovery would do: no lock, no change. */
   dryRun?: boolean;
-  /** Largest record accepted (codec default 64 MiB). */
+  /**
+   * `maxRecordSize` handed to `@nori/wal` (it limits writes only). Reading never uses it: records
+   * up to the format's limit (1 GiB) are read, as `@nori/wal` reads them.
+   */
   maxRecordSize?: number;
 }
 
@@ -62,6 +65,12 @@ export interface SalvageRecord {
    * keep them: positions never move). `size` is `undefined` for a dry run when not known ahead.
    */
   copies: { name: string; size: number | undefined }[];
+  /**
+   * Full copies of the segments with newly skipped regions, `quarantine/NNNNNN.wal.salvaged`: they
+   * keep the records salvage kept after the damage if a tool unaware of `salvaged.json` (Rust
+   * nori-wal) truncates the segment there.
+   */
+  segmentCopies: { name: string; size: number | undefined }[];
 }
 
 const QUARANTINE = 'quarantine';
@@ -115,6 +124,9 @@ export async function repairWal(dir: string, options: RepairOptions = {}): Promi
                 name: `${QUARANTINE}/${segmentFileName(span.from.segmentId)}.skipped-${span.from.offset}`,
                 size: span.to.segmentId === span.from.segmentId ? span.to.offset - span.from.offset : undefined,
               })),
+            segmentCopies: [...new Set(fresh.map((span) => span.from.segmentId))]
+              .filter((id) => directory.segments.some((segment) => segment.id === id && segment.size > 0))
+              .map((id) => ({ name: `${QUARANTINE}/${segmentFileName(id)}.salvaged`, size: undefined })),
           };
     return { dir: directory.dir, mode, dryRun: true, recovery, preserved, salvaged, after: undefined };
   }
@@ -161,7 +173,7 @@ function freshRegions(recovery: RecoveryReport, before: WalDirectory): SalvagedS
   return recovery.skipped.filter((span) => !known.has(spanKey(span)));
 }
 
-/** Reads back what the repair recorded: `salvaged.json` and the new `*.skipped-*` quarantine copies. */
+/** Reads back what the repair recorded: `salvaged.json` and the new `*.skipped-*` / `*.salvaged` quarantine copies. */
 async function salvageRecord(dir: string, before: WalDirectory, recovery: RecoveryReport): Promise<SalvageRecord> {
   const now = await readWalDirectory(dir);
   const existed = new Set(before.quarantine.map((file) => file.name));
@@ -171,6 +183,9 @@ async function salvageRecord(dir: string, before: WalDirectory, recovery: Recove
     fresh: freshRegions(recovery, before).length,
     copies: now.quarantine
       .filter((file) => !existed.has(file.name) && /\.skipped-\d+(?:\.\d+)?$/.test(file.name))
+      .map((file) => ({ name: file.name, size: file.size })),
+    segmentCopies: now.quarantine
+      .filter((file) => !existed.has(file.name) && /\.wal\.salvaged(?:\.\d+)?$/.test(file.name))
       .map((file) => ({ name: file.name, size: file.size })),
   };
 }
@@ -270,6 +285,7 @@ export function formatRepairReport(report: RepairReport): string {
     ...(salvaged?.copies ?? []).map(
       (file) => `${file.name} (copy of ${file.size === undefined ? 'the' : formatCount(file.size)} skipped bytes)`,
     ),
+    ...(salvaged?.segmentCopies ?? []).map((file) => `${file.name} (full copy of the salvaged segment)`),
   ];
   lines.push(`quarantine  ${moved.length === 0 ? 'nothing' : `${would}${moved.join(', ')}`}`);
   if (r.batchesRolledBack > 0) lines.push(`rolled back ${r.batchesRolledBack} partial batch(es)`);
@@ -292,7 +308,14 @@ export function repairReportToJson(report: RepairReport): unknown {
     dryRun: report.dryRun,
     recovery: report.recovery,
     preserved: report.preserved,
-    salvaged: report.salvaged === undefined ? null : { ...report.salvaged, copies: report.salvaged.copies.map((copy) => ({ ...copy, size: copy.size ?? null })) },
+    salvaged:
+      report.salvaged === undefined
+        ? null
+        : {
+            ...report.salvaged,
+            copies: report.salvaged.copies.map((copy) => ({ ...copy, size: copy.size ?? null })),
+            segmentCopies: report.salvaged.segmentCopies.map((copy) => ({ ...copy, size: copy.size ?? null })),
+          },
     after:
       after === undefined
         ? null

@@ -7,7 +7,10 @@ import { describeDamage, describeTail } from './inspect.js';
 
 /** Options of {@link verifyWal}. */
 export interface VerifyOptions {
-  /** Largest record accepted (codec default 64 MiB). */
+  /**
+   * `maxRecordSize` handed to `@nori/wal` (it limits writes only). Reading never uses it: records
+   * up to the format's limit (1 GiB) are read, as `@nori/wal` reads them.
+   */
   maxRecordSize?: number;
   /** Progress: bytes scanned out of the total. */
   onProgress?(done: number, total: number): void;
@@ -70,7 +73,6 @@ export async function verifyWal(dir: string, options: VerifyOptions = {}): Promi
   const directory = await readWalDirectory(dir);
   const scan = await scanLog(directory, {
     checkValues: true,
-    ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
