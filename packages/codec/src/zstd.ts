@@ -176,7 +176,13 @@ export function zstdDecompressedBound(src: Uint8Array, limit: number): number {
       const base = 2 ** (10 + (wd >> 3));
       windowSize = base + (base / 8) * (wd & 7);
     }
-    p += dictFlag === 3 ? 4 : dictFlag;
+    const dictIdBytes = dictFlag === 3 ? 4 : dictFlag;
+    if (p + dictIdBytes > end) throw zstdFailed('malformed frame');
+    let dictId = 0;
+    for (let i = dictIdBytes - 1; i >= 0; i--) dictId = dictId * 256 + src[p + i]!;
+    // libzstd (nori-wal) refuses these without the dictionary; fzstd would decode them wrongly.
+    if (dictId !== 0) throw zstdFailed(`frame needs dictionary ${dictId}`);
+    p += dictIdBytes;
     const fcsBytes = fcsFlag === 0 ? singleSegment : 1 << fcsFlag;
     if (p + fcsBytes > end) throw zstdFailed('malformed frame');
     let contentSize = -1;

@@ -248,6 +248,14 @@ describe.each([
     }
   });
 
+  it('refuses frames that need a dictionary, as libzstd does without one', () => {
+    useBackend();
+    // TEXT_1000_FRAME with the 1-byte dictionary ID field: ID 0 means none, any other needs a dictionary.
+    const withDictId = (id: number) => concat(TEXT_1000_FRAME.subarray(0, 4), Uint8Array.of(0x61, id), TEXT_1000_FRAME.subarray(5));
+    expectSameBytes(zstdDecompress(withDictId(0), 1 << 20), sample('text', 1000));
+    expect(() => zstdDecompress(withDictId(7), 1 << 20)).toThrow(expect.objectContaining({ code: 'ERR_DECOMPRESSION_FAILED' }));
+  });
+
   it('verifies content checksums', () => {
     useBackend();
     expectSameBytes(zstdDecompress(TEXT_1000_CHECKSUM_FRAME, 1 << 20), sample('text', 1000));
