@@ -1,6 +1,7 @@
 import { Decompress, decompress as fzstdDecompress } from 'fzstd';
 import { CompressionUnavailableError, NoriCodecError, RecordTooLargeError } from './errors.js';
-import { loadNative, nativeLoadError, nodeBuiltin, nodeVersion, onBackendChange } from './native.js';
+import { xxh64Low32 } from './xxh64.js';
+import { isNativeEnabled, loadNative, nativeLoadError, nodeBuiltin, nodeVersion, onBackendChange } from './native.js';
 
 /**
  * Zstd values are whole zstd frames (nori-wal uses `zstd::encode_all(value, 3)`, so frames lack
@@ -29,35 +30,62 @@ interface ZstdNapi {
   decompress(data: Uint8Array): Uint8Array;
 }
 
+/** A native zstd implementation (libzstd through Node's zlib or the zstd-napi addon). */
+export type ZstdNativeBackend = 'node:zlib' | 'zstd-napi';
+
 let compressImpl: Compress | undefined;
 let decompressImpl: NativeDecompress | undefined;
-let backend: 'node:zlib' | 'zstd-napi' | undefined;
+let backend: ZstdNativeBackend | undefined;
+/** Restricts the native backend to one implementation (tests, benchmarks); undefined = prefer node:zlib. */
+let requested: ZstdNativeBackend | undefined;
 
-onBackendChange(() => {
+function useZlib(): boolean {
+  const zlib = nodeBuiltin<ZlibZstd>('node:zlib');
+  const levelParam = zlib?.constants['ZSTD_c_compressionLevel'];
+  if (zlib?.zstdCompressSync === undefined || zlib.zstdDecompressSync === undefined || levelParam === undefined) return false;
+  const { zstdCompressSync, zstdDecompressSync } = zlib;
+  compressImpl = (data) => zstdCompressSync(data, { params: { [levelParam]: ZSTD_LEVEL } });
+  decompressImpl = (data, limit) => zstdDecompressSync(data, { maxOutputLength: Math.max(1, limit) });
+  backend = 'node:zlib';
+  return true;
+}
+
+function useZstdNapi(): boolean {
+  const napi = loadNative<ZstdNapi>('zstd-napi');
+  if (napi === undefined) return false;
+  compressImpl = (data) => napi.compress(data, { compressionLevel: ZSTD_LEVEL });
+  decompressImpl = (data) => napi.decompress(data);
+  backend = 'zstd-napi';
+  return true;
+}
+
+onBackendChange(selectImplementations);
+
+function selectImplementations(): void {
   compressImpl = undefined;
   decompressImpl = undefined;
   backend = undefined;
-  const zlib = nodeBuiltin<ZlibZstd>('node:zlib');
-  const levelParam = zlib?.constants['ZSTD_c_compressionLevel'];
-  if (zlib?.zstdCompressSync !== undefined && zlib.zstdDecompressSync !== undefined && levelParam !== undefined) {
-    const { zstdCompressSync, zstdDecompressSync } = zlib;
-    compressImpl = (data) => zstdCompressSync(data, { params: { [levelParam]: ZSTD_LEVEL } });
-    decompressImpl = (data, limit) => zstdDecompressSync(data, { maxOutputLength: Math.max(1, limit) });
-    backend = 'node:zlib';
-    return;
-  }
-  const napi = loadNative<ZstdNapi>('zstd-napi');
-  if (napi !== undefined) {
-    compressImpl = (data) => napi.compress(data, { compressionLevel: ZSTD_LEVEL });
-    decompressImpl = (data) => napi.decompress(data);
-    backend = 'zstd-napi';
-  }
-});
+  // "Native disabled" means pure JS only: node:zlib is native code too.
+  if (!isNativeEnabled()) return;
+  if (requested !== 'zstd-napi' && useZlib()) return;
+  if (requested !== 'node:zlib') useZstdNapi();
+}
+
+/**
+ * Internal (tests, benchmarks): use only `choice` as the native zstd backend, or the default
+ * order (node:zlib, then zstd-napi) for undefined. Returns whether `choice` is available;
+ * `setNativeEnabled(false)` still turns every native backend off.
+ */
+export function selectZstdBackend(choice: ZstdNativeBackend | undefined): boolean {
+  requested = choice;
+  selectImplementations();
+  return choice === undefined || backend === choice;
+}
 
 /** Which zstd implementations are in use (`compress` undefined = zstd encoding unavailable). */
 export function zstdBackend(): {
-  compress: 'node:zlib' | 'zstd-napi' | undefined;
-  decompress: 'node:zlib' | 'zstd-napi' | 'fzstd';
+  compress: ZstdNativeBackend | undefined;
+  decompress: ZstdNativeBackend | 'fzstd';
 } {
   return { compress: backend, decompress: backend ?? 'fzstd' };
 }
@@ -67,6 +95,7 @@ export function zstdCompress(data: Uint8Array): Uint8Array {
   if (compressImpl === undefined) {
     const cause = nativeLoadError('zstd-napi');
     const hint =
+      (isNativeEnabled() ? '' : 'native code is disabled (setNativeEnabled(false)); ') +
       `zstd encoding needs Node.js >= 22.15 (zlib.zstdCompressSync; this is ${nodeVersion() ?? 'not Node.js'}) ` +
       `or the optional dependency zstd-napi (npm install zstd-napi; it builds from source with a C++ toolchain)` +
       (cause instanceof Error ? `; loading zstd-napi failed: ${cause.message}` : '') +
@@ -87,6 +116,19 @@ const MAX_BLOCK_SIZE = 128 * 1024;
 
 /** (offset, window descriptor) pairs that shrink oversized windows for fzstd; see below. */
 const windowPatches: number[] = [];
+/**
+ * (start, end) pairs of the data frames (not skippable ones) found by the last
+ * zstdDecompressedBound: native decoders get one frame per call, because Node 22's
+ * zstdDecompressSync stops after the first frame (and returns nothing after a skippable one).
+ */
+const frameSpans: number[] = [];
+/** Whether a frame seen by the last zstdDecompressedBound carries a content checksum. */
+let checksummedFrames = false;
+/** Frame header descriptor bit: a 4-byte content checksum follows the last block. */
+const CHECKSUM_FLAG = 4;
+/** Offset of the frame header descriptor (after the magic number). */
+const FHD_OFFSET = 4;
+const CHECKSUM_SIZE = 4;
 
 /** Largest zstd window we decode (fzstd allocates the window up front): max(limit, 8 MiB). */
 export const MIN_ZSTD_WINDOW_LIMIT = 8 * 1024 * 1024;
@@ -99,12 +141,15 @@ export const MIN_ZSTD_WINDOW_LIMIT = 8 * 1024 * 1024;
  */
 export function zstdDecompressedBound(src: Uint8Array, limit: number): number {
   windowPatches.length = 0;
+  frameSpans.length = 0;
+  checksummedFrames = false;
   const windowLimit = Math.max(limit, MIN_ZSTD_WINDOW_LIMIT);
   let p = 0;
   let bound = 0;
   const end = src.length;
   while (p < end) {
     if (p + 4 > end) throw zstdFailed('malformed frame');
+    const frameStart = p;
     const magic = (src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16) | (src[p + 3]! << 24)) >>> 0;
     p += 4;
     if (((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
@@ -119,7 +164,8 @@ export function zstdDecompressedBound(src: Uint8Array, limit: number): number {
     const fhd = src[p++]!;
     if (fhd & 8) throw zstdFailed('malformed frame'); // reserved bit
     const singleSegment = (fhd >> 5) & 1;
-    const checksum = (fhd >> 2) & 1;
+    const checksum = fhd & CHECKSUM_FLAG ? 1 : 0;
+    if (checksum) checksummedFrames = true;
     const dictFlag = fhd & 3;
     const fcsFlag = fhd >> 6;
     let windowSize = 0;
@@ -130,7 +176,13 @@ export function zstdDecompressedBound(src: Uint8Array, limit: number): number {
       const base = 2 ** (10 + (wd >> 3));
       windowSize = base + (base / 8) * (wd & 7);
     }
-    p += dictFlag === 3 ? 4 : dictFlag;
+    const dictIdBytes = dictFlag === 3 ? 4 : dictFlag;
+    if (p + dictIdBytes > end) throw zstdFailed('malformed frame');
+    let dictId = 0;
+    for (let i = dictIdBytes - 1; i >= 0; i--) dictId = dictId * 256 + src[p + i]!;
+    // libzstd (nori-wal) refuses these without the dictionary; fzstd would decode them wrongly.
+    if (dictId !== 0) throw zstdFailed(`frame needs dictionary ${dictId}`);
+    p += dictIdBytes;
     const fcsBytes = fcsFlag === 0 ? singleSegment : 1 << fcsFlag;
     if (p + fcsBytes > end) throw zstdFailed('malformed frame');
     let contentSize = -1;
@@ -162,8 +214,9 @@ export function zstdDecompressedBound(src: Uint8Array, limit: number): number {
       if (p > end) throw zstdFailed('malformed frame');
       if (last) break;
     }
-    p += checksum * 4;
+    p += checksum * CHECKSUM_SIZE;
     if (p > end) throw zstdFailed('malformed frame');
+    frameSpans.push(frameStart, p);
     bound += contentSize >= 0 ? Math.min(contentSize, frameBound) : frameBound;
     if (!singleSegment && contentSize < 0) {
       // fzstd allocates the declared window and shifts all of it after every block; the frame
@@ -185,19 +238,54 @@ export function zstdDecompress(src: Uint8Array, limit: number): Uint8Array {
   if (src.length === 0) return new Uint8Array(0);
   const bound = zstdDecompressedBound(src, limit);
   try {
-    if (bound <= limit) {
-      if (decompressImpl !== undefined) {
-        const out = decompressImpl(src, limit);
-        // A plain Uint8Array view (not a Buffer), whichever backend decoded it.
-        return new Uint8Array(out.buffer, out.byteOffset, out.length);
-      }
-      return fzstdDecompress(shrinkWindows(src));
-    }
-    return decompressStreaming(src, limit);
+    if (decompressImpl !== undefined && bound <= limit) return decompressFrames(decompressImpl, src, limit);
+    const patched = shrinkWindows(src);
+    // fzstd ignores content checksums: such frames are decoded one by one and checked here.
+    if (checksummedFrames) return decompressFrames(decompressVerified, patched, limit);
+    return bound <= limit ? fzstdDecompress(patched) : decompressStreaming(patched, limit);
   } catch (error) {
     if (error instanceof NoriCodecError) throw error;
     throw zstdFailed(error instanceof Error ? error.message : String(error), error);
   }
+}
+
+/**
+ * Decodes the frames recorded in frameSpans, one `decode` call per frame (each bounded by what is
+ * left of `limit`) unless `src` is exactly one frame: the common case, no copy, no concatenation.
+ */
+function decompressFrames(decode: NativeDecompress, src: Uint8Array, limit: number): Uint8Array {
+  const frames = frameSpans.length / 2;
+  if (frames === 1 && frameSpans[0] === 0 && frameSpans[1] === src.length) return plainBytes(decode(src, limit));
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (let i = 0; i < frameSpans.length; i += 2) {
+    const part = decode(src.subarray(frameSpans[i]!, frameSpans[i + 1]!), limit - total);
+    total += part.length;
+    parts.push(part);
+  }
+  if (parts.length === 1) return plainBytes(parts[0]!);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** fzstd decode of one frame, bounded by `limit`, with its content checksum verified if it has one. */
+function decompressVerified(frame: Uint8Array, limit: number): Uint8Array {
+  const out = decompressStreaming(frame, limit);
+  if ((frame[FHD_OFFSET]! & CHECKSUM_FLAG) === 0) return out;
+  const at = frame.length - CHECKSUM_SIZE;
+  const stored = (frame[at]! | (frame[at + 1]! << 8) | (frame[at + 2]! << 16) | (frame[at + 3]! << 24)) >>> 0;
+  if (xxh64Low32(out) !== stored) throw zstdFailed('content checksum mismatch');
+  return out;
+}
+
+/** A plain Uint8Array view (not a Buffer), whichever backend decoded it. */
+function plainBytes(out: Uint8Array): Uint8Array {
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
 /** `src`, or a copy whose window descriptors were reduced as recorded by zstdDecompressedBound. */
