@@ -44,9 +44,9 @@ export type WalErrorCode =
 /** The one error class thrown by `@nori/wal`; `code` is stable, `cause` holds the underlying error. */
 export class WalError extends Error {
   /** Stable machine-readable code, see {@link WalErrorCode}. */
-  readonly code: WalErrorCode | (string & {});
+  readonly code: WalErrorCode;
 
-  constructor(code: WalErrorCode | (string & {}), message: string, options?: { cause?: unknown }) {
+  constructor(code: WalErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WalError';
     this.code = code;

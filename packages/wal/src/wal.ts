@@ -65,7 +65,11 @@ function isAbortSignal(value: unknown): value is AbortSignal {
 
 /** Maps codec errors (record too large, invalid record, compression) to `WalError`s. */
 function encodeError(error: unknown): Error {
-  if (error instanceof NoriCodecError) return new WalError(error.code, error.message, { cause: error });
+  if (error instanceof NoriCodecError) {
+    // Damaged compressed bytes are corruption of the log; every other codec code is also ours.
+    const code = error.code === 'ERR_DECOMPRESSION_FAILED' ? 'ERR_CORRUPTION' : error.code;
+    return new WalError(code, error.message, { cause: error });
+  }
   return error instanceof Error ? error : new Error(String(error));
 }
 
