@@ -15,6 +15,8 @@
  * - `ERR_COMPRESSION_UNAVAILABLE` / `ERR_COMPRESSION_FAILED`: passed through from the codec.
  * - `ERR_NOT_FOUND`: a read-only open of a directory that does not exist.
  * - `ERR_INVALID_ARGUMENT`: an invalid option of a call (e.g. `read({ pollIntervalMs: 0 })`).
+ * - `ERR_LOG_CHANGING`: a `readOnly` open gave up because files it listed kept disappearing (a
+ *   live writer's GC) while it read them.
  * - `ERR_IO`: a storage operation failed outside the writer (recovery, readers, GC, close);
  *   `cause` holds the storage error. (Write and fsync failures of the writer are `ERR_FAILED`.)
  */
@@ -34,6 +36,7 @@ export type WalErrorCode =
   | 'ERR_COMPRESSION_FAILED'
   | 'ERR_NOT_FOUND'
   | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_LOG_CHANGING'
   | 'ERR_IO';
 
 /** The one error class thrown by `@nori/wal`; `code` is stable, `cause` holds the underlying error. */
