@@ -63,6 +63,7 @@ export {
 } from './commands/inspect.js';
 export {
   DEFAULT_DUMP_WIDTH,
+  describeGone,
   describeSkipped,
   describeSkippedSalvaged,
   dumpWal,

@@ -83,8 +83,9 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   } catch (error) {
     throw fsError(error, dir);
   }
-  const segments: SegmentFile[] = [];
+  let segments: SegmentFile[] = [];
   const sideFiles: SideFile[] = [];
+  let newestVanished = -1;
   let hasQuarantine = false;
   let hasSalvaged = false;
   for (const entry of entries) {
@@ -95,7 +96,13 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
       if (entry.name === QUARANTINE_DIR) hasQuarantine = true;
       continue;
     }
-    const size = await fileSize(path);
+    // Gone between readdir and stat (a live writer renames spares and collects segments): left
+    // out, as if listed a moment later.
+    const size = await sizeIfPresent(path);
+    if (size === undefined) {
+      if (match?.[1] !== undefined) newestVanished = Math.max(newestVanished, Number(match[1]));
+      continue;
+    }
     if (match?.[1] !== undefined && entry.isFile()) {
       segments.push({ id: Number(match[1]), name: entry.name, path, size });
     } else {
@@ -105,7 +112,9 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   if (segments.length === 0 && !hasQuarantine && !sideFiles.some((file) => file.name === LOCK_FILE)) {
     throw new NoriCliError('ERR_NOT_A_WAL', `${dir}: not a WAL directory (no NNNNNN.wal segment files)`);
   }
-  segments.sort((a, b) => a.id - b.id);
+  // GC deletes the oldest segments first: older ones than a vanished segment are gone too (or
+  // about to be), so the log starts after it.
+  segments = segments.filter((segment) => segment.id > newestVanished).sort((a, b) => a.id - b.id);
   sideFiles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const quarantine = hasQuarantine ? await listQuarantine(absolute) : [];
   const lock = sideFiles.some((file) => file.name === LOCK_FILE) ? await readLockHolder(absolute) : undefined;
@@ -177,6 +186,15 @@ async function listQuarantine(dir: string): Promise<SideFile[]> {
   };
   await walk(QUARANTINE_DIR);
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+async function sizeIfPresent(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fsError(error, path);
+  }
 }
 
 async function fileSize(path: string): Promise<number> {

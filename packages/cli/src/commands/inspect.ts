@@ -105,6 +105,8 @@ export function describeTail(tail: LogTail): string {
       return `zero-filled${at}: ${formatCount(tail.length)} bytes of preallocated zeros (normal after a crash; not damage)`;
     case 'torn':
       return `torn${at}: ${formatCount(tail.length)} bytes (${tail.reason ?? 'incomplete'}); a normal open truncates them`;
+    case 'live':
+      return `live${at}: a running writer holds the lock and is writing there (${formatCount(tail.length)} bytes after it are not complete yet; not damage)`;
   }
 }
 
