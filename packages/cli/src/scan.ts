@@ -19,6 +19,8 @@ export interface Damage {
   offset: number;
   length: number;
   reason: DamageReason;
+  /** `missing-segment` only: how many ids from `segmentId` on are missing (one entry per gap). */
+  missingSegments?: number;
 }
 
 /** What follows the last valid record of a segment when it is not the end of the file. */
@@ -497,11 +499,16 @@ export async function scanLog(
     // A gap is damage unless salvage skipped it: the previous segment's end was cut up to this one.
     const knownGap = scans.at(-1)?.salvaged.some((region) => region.to.segmentId === segment.id) === true;
     if (previousId !== undefined && segment.id > previousId + 1 && !knownGap) {
-      for (let missing = previousId + 1; missing < segment.id; missing += 1) {
-        const damage: Damage = { segmentId: missing, offset: 0, length: 0, reason: 'missing-segment' };
-        corruptions.push(damage);
-        visitor?.damage?.(damage);
-      }
+      // One entry per gap, as @nori/wal's recovery reports it (a stray 1000000.wal is one gap).
+      const damage: Damage = {
+        segmentId: previousId + 1,
+        offset: 0,
+        length: 0,
+        reason: 'missing-segment',
+        missingSegments: segment.id - previousId - 1,
+      };
+      corruptions.push(damage);
+      visitor?.damage?.(damage);
     }
     const segmentStart = done;
     let scan: SegmentScan;

@@ -3,10 +3,11 @@ import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NodeFileStorage, type LockInfo } from '@nori/storage';
+import { parseSegmentName } from '@nori/wal';
 import { NoriCliError, fsError } from './errors.js';
 import { SALVAGED_FILE, readSalvaged, type SalvagedSpan } from './salvaged.js';
 
-/** One segment file (`NNNNNN.wal`) of a WAL directory. */
+/** One segment file (`NNNNNN.wal`, named as `@nori/wal`'s `parseSegmentName` accepts) of a WAL directory. */
 export interface SegmentFile {
   /** Segment id parsed from the file name. */
   id: number;
@@ -42,6 +43,11 @@ export interface WalDirectory {
   segments: SegmentFile[];
   /** Other files directly inside the directory (`LOCK`, `batches.intent`, ...). */
   sideFiles: SideFile[];
+  /**
+   * Side files named like segments that are not segment names (`0000001.wal`, `7.wal`): the WAL
+   * never reads them, and neither does the CLI.
+   */
+  ignored: SideFile[];
   /** Files under `quarantine/`. */
   quarantine: SideFile[];
   /** The writer lock holder, if the directory is locked. */
@@ -50,7 +56,8 @@ export interface WalDirectory {
   salvaged: SalvagedSpan[];
 }
 
-const SEGMENT_NAME = /^(\d{6,})\.wal$/;
+/** Ends like a segment name: such a file that is not one is listed as ignored. */
+const SEGMENT_SUFFIX = '.wal';
 const QUARANTINE_DIR = 'quarantine';
 const LOCK_FILE = 'LOCK';
 
@@ -91,7 +98,8 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   for (const entry of entries) {
     if (entry.name === SALVAGED_FILE) hasSalvaged = true;
     const path = join(absolute, entry.name);
-    const match = SEGMENT_NAME.exec(entry.name);
+    // One naming rule for the WAL and the CLI: anything else is never read as a segment.
+    const id = parseSegmentName(entry.name);
     if (entry.isDirectory()) {
       if (entry.name === QUARANTINE_DIR) hasQuarantine = true;
       continue;
@@ -100,11 +108,11 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
     // out, as if listed a moment later.
     const size = await sizeIfPresent(path);
     if (size === undefined) {
-      if (match?.[1] !== undefined) newestVanished = Math.max(newestVanished, Number(match[1]));
+      if (id !== undefined) newestVanished = Math.max(newestVanished, id);
       continue;
     }
-    if (match?.[1] !== undefined && entry.isFile()) {
-      segments.push({ id: Number(match[1]), name: entry.name, path, size });
+    if (id !== undefined && entry.isFile()) {
+      segments.push({ id, name: entry.name, path, size });
     } else {
       sideFiles.push({ name: entry.name, size });
     }
@@ -119,7 +127,8 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   const quarantine = hasQuarantine ? await listQuarantine(absolute) : [];
   const lock = sideFiles.some((file) => file.name === LOCK_FILE) ? await readLockHolder(absolute) : undefined;
   const salvaged = hasSalvaged ? await readSalvaged(absolute) : [];
-  return { dir: absolute, segments, sideFiles, quarantine, lock, salvaged };
+  const ignored = sideFiles.filter((file) => file.name.endsWith(SEGMENT_SUFFIX));
+  return { dir: absolute, segments, sideFiles, ignored, quarantine, lock, salvaged };
 }
 
 /**

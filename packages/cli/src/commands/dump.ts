@@ -5,6 +5,7 @@ import { encodeBinary, formatBytesSafe, formatCount, formatPosition, printableUt
 import { scanLog, type Damage, type LogTail } from '../scan.js';
 import { SALVAGED_FILE, describeSalvagedSpan, type SalvagedRegion } from '../salvaged.js';
 import { readWalDirectory } from '../wal-dir.js';
+import { describeMissing } from './inspect.js';
 
 /** Default `--width`: characters of a key or value shown per record in text output. */
 export const DEFAULT_DUMP_WIDTH = 64;
@@ -154,7 +155,7 @@ export function recordToJsonLine(record: DumpedRecord, encoding: BinaryEncoding)
 
 /** One-line stderr warning for a region `dump` skipped. */
 export function describeSkipped(damage: Damage): string {
-  if (damage.reason === 'missing-segment') return `warning: segment ${damage.segmentId} is missing (gap in segment ids)`;
+  if (damage.reason === 'missing-segment') return `warning: ${describeMissing(damage)} (gap in segment ids)`;
   return `warning: skipped ${formatCount(damage.length)} damaged bytes at ${formatPosition(damage)} (${damage.reason})`;
 }
 

@@ -28,6 +28,8 @@ export interface InspectReport {
   salvaged: SalvagedRegion[];
   lock: LockHolder | undefined;
   sideFiles: SideFile[];
+  /** Side files named like segments that are not segment names: never read (see `WalDirectory.ignored`). */
+  ignored: SideFile[];
   quarantine: SideFile[];
 }
 
@@ -63,6 +65,7 @@ export async function inspectWal(dir: string, options: InspectOptions = {}): Pro
     salvaged: scan.salvaged,
     lock: directory.lock,
     sideFiles: directory.sideFiles,
+    ignored: directory.ignored,
     quarantine: directory.quarantine,
   };
 }
@@ -110,9 +113,16 @@ export function describeTail(tail: LogTail): string {
   }
 }
 
+/** `segment 7 is missing` or, for a longer gap, `segments 7..999999 are missing`. */
+export function describeMissing(damage: Damage): string {
+  const count = damage.missingSegments ?? 1;
+  if (count <= 1) return `segment ${damage.segmentId} is missing`;
+  return `segments ${damage.segmentId}..${damage.segmentId + count - 1} are missing`;
+}
+
 /** Describes a damaged region in one line. */
 export function describeDamage(damage: Damage): string {
-  if (damage.reason === 'missing-segment') return `segment ${damage.segmentId} is missing (gap in segment ids)`;
+  if (damage.reason === 'missing-segment') return `${describeMissing(damage)} (gap in segment ids)`;
   return `${formatPosition(damage)}: ${damage.reason}, ${formatCount(damage.length)} bytes unreadable`;
 }
 
@@ -143,6 +153,9 @@ export function formatInspectReport(report: InspectReport): string {
     `quarantine  ${describeFiles(report.quarantine, 'empty')}`,
     `other files ${describeFiles(report.sideFiles, 'none')}`,
   ];
+  if (report.ignored.length > 0) {
+    lines.push(`ignored     ${describeFiles(report.ignored, 'none')} (not segment names: never read)`);
+  }
   if (report.salvaged.length > 0) {
     lines.push(`salvaged    ${report.salvaged.length} known region(s) skipped (${SALVAGED_FILE}; not corruption)`);
     for (const region of report.salvaged) lines.push(`            ${describeSalvaged(region)}`);
@@ -179,6 +192,7 @@ export function inspectReportToJson(report: InspectReport): unknown {
     lock: report.lock ?? null,
     quarantine: report.quarantine,
     sideFiles: report.sideFiles,
+    ignored: report.ignored,
     segments: report.segments.map((segment) => ({
       id: segment.id,
       name: segment.name,

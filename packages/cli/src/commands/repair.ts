@@ -1,7 +1,8 @@
 import { NodeFileStorage, type Storage, type StorageLock } from '@nori/storage';
 import type { RecoveryReport, WalConfig } from '@nori/wal';
 import { NoriCliError, fsError } from '../errors.js';
-import { formatCount, formatDuration, formatPosition, segmentFileName } from '../format.js';
+import { segmentName } from '@nori/wal';
+import { formatCount, formatDuration, formatPosition } from '../format.js';
 import { HeldLockStorage } from '../locked-storage.js';
 import { SALVAGED_FILE, describeSalvagedSpan, type SalvagedSpan } from '../salvaged.js';
 import { readWalDirectory, type SideFile, type WalDirectory } from '../wal-dir.js';
@@ -112,7 +113,7 @@ export async function repairWal(dir: string, options: RepairOptions = {}): Promi
             copies: fresh
               .filter((span) => span.from.offset < (directory.segments.find((segment) => segment.id === span.from.segmentId)?.size ?? 0))
               .map((span) => ({
-                name: `${QUARANTINE}/${segmentFileName(span.from.segmentId)}.skipped-${span.from.offset}`,
+                name: `${QUARANTINE}/${segmentName(span.from.segmentId)}.skipped-${span.from.offset}`,
                 size: span.to.segmentId === span.from.segmentId ? span.to.offset - span.from.offset : undefined,
               })),
           };
