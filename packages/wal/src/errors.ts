@@ -10,7 +10,8 @@
  * - `ERR_RECORD_TOO_LARGE`: the encoded record exceeds `maxRecordSize`.
  * - `ERR_READ_ONLY`: a write was attempted on a WAL opened with `readOnly: true`.
  * - `ERR_INVALID_POSITION`: a position that is not a record boundary or lies past the end.
- * - `ERR_SEGMENT_GONE`: the requested position is in a segment already deleted by GC.
+ * - `ERR_SEGMENT_GONE`: the requested position is in a segment already deleted by GC, or (a
+ *   `readOnly` reader) the writer's GC deleted a segment the reader had not reached yet.
  * - `ERR_INVALID_RECORD`: the record input is malformed (bad key/value type, bad ttl, ...).
  * - `ERR_COMPRESSION_UNAVAILABLE` / `ERR_COMPRESSION_FAILED`: passed through from the codec.
  * - `ERR_NOT_FOUND`: a read-only open of a directory that does not exist.
