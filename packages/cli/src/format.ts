@@ -74,11 +74,6 @@ export function formatPosition(position: LogPosition): string {
   return `${position.segmentId}:${position.offset}`;
 }
 
-/** Segment file name for an id, as Rust nori-wal writes it: `{:06}.wal`. */
-export function segmentFileName(segmentId: number): string {
-  return `${String(segmentId).padStart(6, '0')}.wal`;
-}
-
 /**
  * Parses `SEGMENT:OFFSET` (decimal, e.g. `3:4096`) or a bare `SEGMENT` (offset 0).
  * Throws {@link NoriCliError} `ERR_BAD_POSITION` on anything else.

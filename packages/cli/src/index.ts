@@ -17,7 +17,6 @@ export {
   parseCount,
   parsePosition,
   printableUtf8,
-  segmentFileName,
   toHex,
   type BinaryEncoding,
   type LogPosition,
@@ -54,6 +53,7 @@ export {
 export {
   describeDamage,
   describeLock,
+  describeMissing,
   describeTail,
   formatInspectReport,
   inspectReportToJson,
@@ -63,6 +63,7 @@ export {
 } from './commands/inspect.js';
 export {
   DEFAULT_DUMP_WIDTH,
+  describeGone,
   describeSkipped,
   describeSkippedSalvaged,
   dumpWal,

@@ -1,4 +1,4 @@
-import type { LockInfo, OpenOptions, Storage, StorageFile, StorageLock } from '@nori/storage';
+import type { LockInfo, OpenOptions, Storage, StorageEntry, StorageFile, StorageLock } from '@nori/storage';
 
 /**
  * A {@link Storage} whose writer lock is already held: `lock()` hands out that lock instead of
@@ -7,9 +7,14 @@ import type { LockInfo, OpenOptions, Storage, StorageFile, StorageLock } from '@
  */
 export class HeldLockStorage implements Storage {
   constructor(
-    private readonly inner: Storage,
+    private readonly inner: Storage & Required<Pick<Storage, 'entries'>>,
     private readonly held: StorageLock,
   ) {}
+
+  /** The inner storage's typed listing, so `Wal.open` still refuses links and special files. */
+  entries(dir?: string): Promise<StorageEntry[]> {
+    return this.inner.entries(dir);
+  }
 
   get description(): string {
     return this.inner.description;

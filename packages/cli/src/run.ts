@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { dumpWal, describeSkipped, describeSkippedSalvaged, DEFAULT_DUMP_WIDTH, formatRecordLine, recordToJsonLine, type DumpSink } from './commands/dump.js';
+import { dumpWal, describeGone, describeSkipped, describeSkippedSalvaged, DEFAULT_DUMP_WIDTH, formatRecordLine, recordToJsonLine, type DumpSink } from './commands/dump.js';
 import { describeTail, formatInspectReport, inspectReportToJson, inspectWal } from './commands/inspect.js';
 import { formatRepairReport, repairReportToJson, repairWal, REPAIR_MODES, type RepairMode } from './commands/repair.js';
 import { formatVerifyReport, verifyReportToJson, verifyWal } from './commands/verify.js';
@@ -145,6 +145,7 @@ function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) =>
           },
           damage: (damage) => note(describeSkipped(damage)),
           salvaged: (region) => note(describeSkippedSalvaged(region)),
+          gone: (segmentId) => note(describeGone(segmentId)),
           flush: async () => {
             if (lines.length === 0) return;
             const text = `${lines.join('\n')}\n`;

@@ -24,6 +24,8 @@ export interface Damage {
   offset: number;
   length: number;
   reason: DamageReason;
+  /** `missing-segment` only: how many ids from `segmentId` on are missing (one entry per gap). */
+  missingSegments?: number;
 }
 
 /** What follows the last valid record of a segment when it is not the end of the file. */
@@ -65,8 +67,9 @@ export interface SegmentScan {
 /** How the log ends (the end of its last segment). */
 export interface LogTail {
   /** `clean`: ends on a record boundary; `zero-filled`: preallocated zeros after the last record;
-   *  `torn`: a partly written or damaged record at the very end; `none`: no segments. */
-  kind: 'clean' | 'zero-filled' | 'torn' | 'none';
+   *  `torn`: a partly written or damaged record at the very end; `live`: the same while a running
+   *  writer holds the lock (the record is being written: not damage); `none`: no segments. */
+  kind: 'clean' | 'zero-filled' | 'torn' | 'live' | 'none';
   /** Where the tail starts (end of the last valid record). */
   position: LogPosition | undefined;
   /** Bytes after `position`. */
@@ -85,6 +88,12 @@ export interface LogScan {
   /** Regions listed in `salvaged.json` that the scan met and skipped (known; not corruption). */
   salvaged: SalvagedRegion[];
   tail: LogTail;
+  /**
+   * Segments that were listed but deleted (a live writer's GC) before they were read, after
+   * earlier ones had been: not damage. GC deletes the oldest segments first, so the ones read
+   * before are gone too: the result (segments, records, damage) starts after the last of these.
+   */
+  gone: number[];
   durationMs: number;
 }
 
@@ -100,6 +109,8 @@ export interface RecordVisitor {
   damage?(damage: Damage): void;
   /** Called for each known salvaged region as it is skipped (in log order). */
   salvaged?(region: SalvagedRegion): void;
+  /** Called for a listed segment a live writer's GC deleted before it was read (see {@link LogScan.gone}). */
+  gone?(segmentId: number): void;
   /** Called between chunks so output can be flushed with backpressure. */
   flush?(): Promise<void>;
 }
@@ -139,11 +150,17 @@ class FileWindow {
 
   constructor(
     private readonly file: FileHandle,
-    private readonly size: number,
+    /** The file's length: as listed, or less once the file was seen to shrink. */
+    public size: number,
     capacity: number,
     private readonly onRead: (fileEnd: number) => void,
   ) {
     this.buf = new Uint8Array(capacity);
+  }
+
+  /** Forgets the buffered bytes: the next `ensure` reads them again. */
+  drop(): void {
+    this.len = 0;
   }
 
   get end(): number {
@@ -174,7 +191,11 @@ class FileWindow {
     }
     this.onRead(this.end);
     if (this.end < target) {
-      throw new NoriCliError('ERR_IO', `short read at offset ${this.end}: the file shrank while it was read`);
+      // A live writer trims the preallocated tail of a segment at rotation and close: the file
+      // now ends where its data ends. Only a read that stops short of the new length is an error.
+      const now = (await this.file.stat()).size;
+      if (now > this.end) throw new NoriCliError('ERR_IO', `short read at offset ${this.end} of a ${now}-byte file`);
+      this.size = now;
     }
   }
 }
@@ -246,6 +267,9 @@ export async function scanSegment(
     let pos = from;
     let want = chunk;
     let next = 0;
+    // Damage read a second time, and where the next record after it starts.
+    let rereadAt = -1;
+    let rereadResume: number | undefined;
     for (;;) {
       // Known regions at the current position are jumped over, never read.
       let region = regions[next];
@@ -262,7 +286,7 @@ export async function scanSegment(
         break;
       }
       // Scan up to the next known region (or the cut, or the end of the file).
-      const end = region?.from.offset ?? cut?.from.offset ?? segment.size;
+      const end = Math.min(region?.from.offset ?? cut?.from.offset ?? window.size, window.size);
       if (pos >= end) break;
       options.signal?.throwIfAborted();
       await window.ensure(pos, want);
@@ -313,8 +337,8 @@ export async function scanSegment(
         result.dataEnd = pos;
         continue;
       }
-      if (end === segment.size && (await zerosToEnd(window, pos, segment.size))) {
-        result.trailer = { kind: 'zeros', offset: pos, length: segment.size - pos, reason: undefined };
+      if (end === window.size && (await zerosToEnd(window, pos))) {
+        result.trailer = { kind: 'zeros', offset: pos, length: window.size - pos, reason: undefined };
         break;
       }
       if (pos === from && from > 0 && result.records === 0) {
@@ -323,9 +347,17 @@ export async function scanSegment(
           `no record starts at ${formatPosition({ segmentId: segment.id, offset: from })} (${reason}): use a position printed by "dump" or "inspect"`,
         );
       }
-      const resume = await findNextRecord(window, scanner, pos + 1, end, options.signal);
-      if (resume === undefined && end === segment.size) {
-        result.trailer = { kind: 'damaged', offset: pos, length: segment.size - pos, reason };
+      const resume = rereadAt === pos ? rereadResume : await findNextRecord(window, scanner, pos + 1, end, options.signal);
+      if (resume !== undefined && rereadAt !== pos) {
+        // A read can see half of a record a live writer is writing: read it again before calling
+        // it damage. Writes land in order, so with a later record seen, this one is whole by now.
+        rereadAt = pos;
+        rereadResume = resume;
+        window.drop();
+        continue;
+      }
+      if (resume === undefined && end === window.size) {
+        result.trailer = { kind: 'damaged', offset: pos, length: window.size - pos, reason };
         break;
       }
       // New damage: followed by a valid record, or running into a known region.
@@ -337,6 +369,7 @@ export async function scanSegment(
       });
       pos = resume ?? end;
     }
+    result.size = window.size;
     return result;
   } finally {
     await file.close();
@@ -374,11 +407,11 @@ function decodedValue(scanner: RecordScanner): Uint8Array | undefined {
   }
 }
 
-/** True when every byte of `[offset, size)` is zero. */
-async function zerosToEnd(window: FileWindow, offset: number, size: number): Promise<boolean> {
+/** True when every byte from `offset` to the end of the file is zero. */
+async function zerosToEnd(window: FileWindow, offset: number): Promise<boolean> {
   let pos = offset;
-  while (pos < size) {
-    await window.ensure(pos, Math.min(size - pos, window.buf.length));
+  while (pos < window.size) {
+    await window.ensure(pos, Math.min(window.size - pos, window.buf.length));
     const start = pos - window.base;
     const end = window.len;
     for (let at = start; at < end; at += ZERO_BLOCK.length) {
@@ -465,29 +498,58 @@ export async function scanLog(
   const known = options.salvaged ?? directory.salvaged;
   const lastId = directory.segments.at(-1)?.id;
   const sealed = new Map(directory.sealed.map((entry) => [entry.id, entry]));
+  const gone: number[] = [];
+  /** Bytes of listed segments that are no longer part of the result. */
+  let dropped = 0;
+  let readAny = false;
   let previousId: number | undefined;
   let records = 0;
   for (const segment of segments) {
     // A gap is damage unless salvage skipped it: the previous segment's end was cut up to this one.
     const knownGap = scans.at(-1)?.salvaged.some((region) => region.to.segmentId === segment.id) === true;
     if (previousId !== undefined && segment.id > previousId + 1 && !knownGap) {
-      for (let missing = previousId + 1; missing < segment.id; missing += 1) {
-        const damage: Damage = { segmentId: missing, offset: 0, length: 0, reason: 'missing-segment' };
-        corruptions.push(damage);
-        visitor?.damage?.(damage);
+      // One entry per gap, as @nori/wal's recovery reports it (a stray 1000000.wal is one gap).
+      const damage: Damage = {
+        segmentId: previousId + 1,
+        offset: 0,
+        length: 0,
+        reason: 'missing-segment',
+        missingSegments: segment.id - previousId - 1,
+      };
+      corruptions.push(damage);
+      visitor?.damage?.(damage);
+    }
+    const segmentStart = done;
+    let scan: SegmentScan;
+    try {
+      scan = await scanSegment(segment, visitor, {
+        ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
+        ...(options.checkValues === undefined ? {} : { checkValues: options.checkValues }),
+        ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        salvaged: known,
+        ...(from !== undefined && segment.id === from.segmentId ? { from: from.offset } : {}),
+        onRead: (fileEnd) => options.onProgress?.(segmentStart + fileEnd, total),
+      });
+    } catch (error) {
+      // Listed, then deleted before it was opened: a live writer's GC, not damage.
+      if (!(error instanceof NoriCliError && error.code === 'ERR_NOT_FOUND') || from?.segmentId === segment.id) throw error;
+      if (readAny) {
+        gone.push(segment.id);
+        visitor?.gone?.(segment.id);
       }
+      // What was read before it is gone too (oldest first): the log now starts after it.
+      scans.length = 0;
+      corruptions.length = 0;
+      salvaged.length = 0;
+      records = 0;
+      previousId = undefined;
+      done += segment.size;
+      dropped = done;
+      continue;
     }
     previousId = segment.id;
-    const segmentStart = done;
-    const scan = await scanSegment(segment, visitor, {
-      ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
-      ...(options.checkValues === undefined ? {} : { checkValues: options.checkValues }),
-      ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      salvaged: known,
-      ...(from !== undefined && segment.id === from.segmentId ? { from: from.offset } : {}),
-      onRead: (fileEnd) => options.onProgress?.(segmentStart + fileEnd, total),
-    });
+    readAny = true;
     done += segment.size;
     options.onProgress?.(done, total);
     scans.push(scan);
@@ -523,10 +585,11 @@ export async function scanLog(
   return {
     segments: scans,
     records,
-    bytes: total,
+    bytes: total - dropped,
     corruptions,
     salvaged,
-    tail: logTail(scans.at(-1), lastId),
+    tail: logTail(scans.at(-1), lastId, { live: directory.lock !== undefined && directory.lock.stale !== true }),
+    gone,
     durationMs: performance.now() - started,
   };
 }
@@ -541,19 +604,21 @@ function missingAtEnd(directory: WalDirectory): Damage[] {
   const first = directory.segments[0]?.id;
   const last = directory.segments.at(-1)?.id;
   if (lastSealed === undefined || (first !== undefined && lastSealed.id < first) || (last !== undefined && last > lastSealed.id)) return [];
-  const missing: Damage[] = [];
-  for (let id = (last ?? -1) + 1; id <= lastSealed.id + 1; id++) missing.push({ segmentId: id, offset: 0, length: 0, reason: 'missing-segment' });
-  return missing;
+  const from = (last ?? -1) + 1;
+  const count = lastSealed.id + 2 - from;
+  if (count <= 0) return [];
+  return [{ segmentId: from, offset: 0, length: 0, reason: 'missing-segment', ...(count > 1 ? { missingSegments: count } : {}) }];
 }
 
-function logTail(last: SegmentScan | undefined, lastId: number | undefined): LogTail {
+/** How the log ends; with `live`, a writer is running and a torn end is the record it writes. */
+function logTail(last: SegmentScan | undefined, lastId: number | undefined, { live }: { live: boolean }): LogTail {
   if (last === undefined || last.id !== lastId) {
     return { kind: last === undefined ? 'none' : 'clean', position: undefined, length: 0, reason: undefined };
   }
   const position = { segmentId: last.id, offset: last.dataEnd };
   if (last.stopped || last.trailer === undefined) return { kind: 'clean', position, length: 0, reason: undefined };
   return {
-    kind: last.trailer.kind === 'zeros' ? 'zero-filled' : 'torn',
+    kind: last.trailer.kind === 'zeros' ? 'zero-filled' : live ? 'live' : 'torn',
     position,
     length: last.trailer.length,
     reason: last.trailer.reason,

@@ -3,12 +3,12 @@ import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NodeFileStorage, type LockInfo } from '@nori/storage';
+import { parseSegmentName, type SealedEntry } from '@nori/wal';
 import { NoriCliError, fsError } from './errors.js';
 import { SALVAGED_FILE, readSalvaged, type SalvagedSpan } from './salvaged.js';
 import { snapshotSealed } from './sealed.js';
-import type { SealedEntry } from '@nori/wal';
 
-/** One segment file (`NNNNNN.wal`) of a WAL directory. */
+/** One segment file (`NNNNNN.wal`, named as `@nori/wal`'s `parseSegmentName` accepts) of a WAL directory. */
 export interface SegmentFile {
   /** Segment id parsed from the file name. */
   id: number;
@@ -44,6 +44,11 @@ export interface WalDirectory {
   segments: SegmentFile[];
   /** Other files directly inside the directory (`LOCK`, `batches.intent`, ...). */
   sideFiles: SideFile[];
+  /**
+   * Side files named like segments that are not segment names (`0000001.wal`, `7.wal`): the WAL
+   * never reads them, and neither does the CLI.
+   */
+  ignored: SideFile[];
   /** Files under `quarantine/`. */
   quarantine: SideFile[];
   /** The writer lock holder, if the directory is locked. */
@@ -54,7 +59,8 @@ export interface WalDirectory {
   sealed: SealedEntry[];
 }
 
-const SEGMENT_NAME = /^(\d{6,})\.wal$/;
+/** Ends like a segment name: such a file that is not one is listed as ignored. */
+const SEGMENT_SUFFIX = '.wal';
 const QUARANTINE_DIR = 'quarantine';
 const LOCK_FILE = 'LOCK';
 
@@ -89,22 +95,30 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
     await sealedSnapshot.read(0).catch(() => undefined);
     throw fsError(error, dir);
   }
-  const sealed = await sealedSnapshot.read(entries.filter((entry) => entry.isFile() && SEGMENT_NAME.test(entry.name)).length);
-  const segments: SegmentFile[] = [];
+  const sealed = await sealedSnapshot.read(entries.filter((entry) => entry.isFile() && parseSegmentName(entry.name) !== undefined).length);
+  let segments: SegmentFile[] = [];
   const sideFiles: SideFile[] = [];
+  let newestVanished = -1;
   let hasQuarantine = false;
   let hasSalvaged = false;
   for (const entry of entries) {
     if (entry.name === SALVAGED_FILE) hasSalvaged = true;
     const path = join(absolute, entry.name);
-    const match = SEGMENT_NAME.exec(entry.name);
+    // One naming rule for the WAL and the CLI: anything else is never read as a segment.
+    const id = parseSegmentName(entry.name);
     if (entry.isDirectory()) {
       if (entry.name === QUARANTINE_DIR) hasQuarantine = true;
       continue;
     }
-    const size = await fileSize(path);
-    if (match?.[1] !== undefined && entry.isFile()) {
-      segments.push({ id: Number(match[1]), name: entry.name, path, size });
+    // Gone between readdir and stat (a live writer renames spares and collects segments): left
+    // out, as if listed a moment later.
+    const size = await sizeIfPresent(path);
+    if (size === undefined) {
+      if (id !== undefined) newestVanished = Math.max(newestVanished, id);
+      continue;
+    }
+    if (id !== undefined && entry.isFile()) {
+      segments.push({ id, name: entry.name, path, size });
     } else {
       sideFiles.push({ name: entry.name, size });
     }
@@ -112,12 +126,15 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   if (segments.length === 0 && !hasQuarantine && !sideFiles.some((file) => file.name === LOCK_FILE)) {
     throw new NoriCliError('ERR_NOT_A_WAL', `${dir}: not a WAL directory (no NNNNNN.wal segment files)`);
   }
-  segments.sort((a, b) => a.id - b.id);
+  // GC deletes the oldest segments first: older ones than a vanished segment are gone too (or
+  // about to be), so the log starts after it.
+  segments = segments.filter((segment) => segment.id > newestVanished).sort((a, b) => a.id - b.id);
   sideFiles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const quarantine = hasQuarantine ? await listQuarantine(absolute) : [];
   const lock = sideFiles.some((file) => file.name === LOCK_FILE) ? await readLockHolder(absolute) : undefined;
   const salvaged = hasSalvaged ? await readSalvaged(absolute) : [];
-  return { dir: absolute, segments, sideFiles, quarantine, lock, salvaged, sealed };
+  const ignored = sideFiles.filter((file) => file.name.endsWith(SEGMENT_SUFFIX));
+  return { dir: absolute, segments, sideFiles, ignored, quarantine, lock, salvaged, sealed };
 }
 
 /**
@@ -184,6 +201,15 @@ async function listQuarantine(dir: string): Promise<SideFile[]> {
   };
   await walk(QUARANTINE_DIR);
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+async function sizeIfPresent(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fsError(error, path);
+  }
 }
 
 async function fileSize(path: string): Promise<number> {

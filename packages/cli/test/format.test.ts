@@ -13,7 +13,6 @@ import {
   parsePosition,
   printableUtf8,
   recordToJsonLine,
-  segmentFileName,
   shouldShowProgress,
   type DumpedRecord,
 } from '../src/index.js';
@@ -86,8 +85,6 @@ describe('positions', () => {
     expect(formatPosition({ segmentId: 3, offset: 4096 })).toBe('3:4096');
     expect(parsePosition('3:4096')).toEqual({ segmentId: 3, offset: 4096 });
     expect(parsePosition(' 12 ')).toEqual({ segmentId: 12, offset: 0 });
-    expect(segmentFileName(7)).toBe('000007.wal');
-    expect(segmentFileName(1234567)).toBe('1234567.wal');
   });
 
   it.each(['', 'abc', '3:', ':5', '-1:0', '1:-2', '1.5:0', '1:2:3', '99999999999999999999:0'])('rejects %j', (input) => {

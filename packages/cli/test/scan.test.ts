@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { RecordScanner, crc32c, encodeRecord, type RecordInput } from '@nori/codec';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readWalDirectory, scanLog, segmentFileName, type LogScan } from '../src/index.js';
+import { segmentName } from '@nori/wal';
+import { readWalDirectory, scanLog, type LogScan } from '../src/index.js';
 import { cleanupScratch, scratchDir } from './helpers.js';
 
 afterAll(cleanupScratch);
@@ -35,7 +36,7 @@ async function writeLog(layout: Layout, mutate?: (files: Uint8Array[]) => void):
     });
   });
   mutate?.(files);
-  await Promise.all(files.map((bytes, id) => writeFile(join(dir, segmentFileName(id)), bytes)));
+  await Promise.all(files.map((bytes, id) => writeFile(join(dir, segmentName(id)), bytes)));
   return { dir, positions };
 }
 

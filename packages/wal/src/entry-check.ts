@@ -3,10 +3,17 @@ import { BATCH_INTENT_FILE } from './batch-intent.js';
 import { WalError } from './errors.js';
 import { QUARANTINE_DIR } from './recovery.js';
 import { parseSegmentName } from './segment-name.js';
+import { SEALED_SEGMENTS_FILE, SEALED_SEGMENTS_TMP } from './sealed-segments.js';
 import { SKIPPED_REGIONS_FILE, SKIPPED_REGIONS_TMP } from './skipped-regions.js';
 import { SPARE_SUFFIX } from './spare-segment.js';
 
-const SIDE_FILES: ReadonlySet<string> = new Set([BATCH_INTENT_FILE, SKIPPED_REGIONS_FILE, SKIPPED_REGIONS_TMP]);
+const SIDE_FILES: ReadonlySet<string> = new Set([
+  BATCH_INTENT_FILE,
+  SKIPPED_REGIONS_FILE,
+  SKIPPED_REGIONS_TMP,
+  SEALED_SEGMENTS_FILE,
+  SEALED_SEGMENTS_TMP,
+]);
 const SPARE_NAME = new RegExp(`^\\d{6,}\\.wal${SPARE_SUFFIX.replace('.', '\\.')}$`);
 
 /** The kind the log needs `name` to be, or `undefined` for names the log does not own. */

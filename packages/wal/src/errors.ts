@@ -11,7 +11,8 @@
  *   whole record above `MAX_RECORD_SIZE_LIMIT` (open refuses; nothing is modified).
  * - `ERR_READ_ONLY`: a write was attempted on a WAL opened with `readOnly: true`.
  * - `ERR_INVALID_POSITION`: a position that is not a record boundary or lies past the end.
- * - `ERR_SEGMENT_GONE`: the requested position is in a segment already deleted by GC.
+ * - `ERR_SEGMENT_GONE`: the requested position is in a segment already deleted by GC, or (a
+ *   `readOnly` reader) the writer's GC deleted a segment the reader had not reached yet.
  * - `ERR_INVALID_RECORD`: the record input is malformed (bad key/value type, bad ttl, ...).
  * - `ERR_COMPRESSION_UNAVAILABLE` / `ERR_COMPRESSION_FAILED`: passed through from the codec.
  * - `ERR_NOT_FOUND`: a read-only open of a directory that does not exist.
@@ -19,6 +20,8 @@
  * - `ERR_NOT_REGULAR_FILE`: at open, a segment, spare segment, side file or `quarantine` of the
  *   WAL directory is a symbolic link, a special file or a misplaced directory; the message names
  *   it, `cause` is a `StorageError` (`ERR_SYMLINK`, `EISDIR`, `ERR_NOT_REGULAR_FILE`).
+ * - `ERR_LOG_CHANGING`: a `readOnly` open gave up because files it listed kept disappearing (a
+ *   live writer's GC) while it read them.
  * - `ERR_IO`: a storage operation failed outside the writer (recovery, readers, GC, close);
  *   `cause` holds the storage error. (Write and fsync failures of the writer are `ERR_FAILED`.)
  */
@@ -39,6 +42,7 @@ export type WalErrorCode =
   | 'ERR_NOT_FOUND'
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_NOT_REGULAR_FILE'
+  | 'ERR_LOG_CHANGING'
   | 'ERR_IO';
 
 /** The one error class thrown by `@nori/wal`; `code` is stable, `cause` holds the underlying error. */

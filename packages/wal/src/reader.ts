@@ -11,6 +11,11 @@ import type { ReadOptions, WalEntry } from './types.js';
 /** A live reader's place in the log; GC never deletes its segment or later ones. */
 export interface ReaderCursor {
   segmentId: number;
+  /**
+   * Called by `close()` (after the WAL is marked closed): releases the reader's open file, also
+   * when its iterator was abandoned between two records. Resolves once the file is closed.
+   */
+  release(): Promise<void>;
 }
 
 /** What a reader needs from the WAL. */
@@ -63,17 +68,27 @@ function pause(view: LogView, ms: number, signal: AbortSignal | undefined): Prom
   });
 }
 
+/** Resolves at the next write, when `signal` aborts or when the WAL closes. */
 function waitForChange(view: LogView, signal: AbortSignal | undefined): Promise<void> {
   const write = view.waitForWrite();
-  if (signal === undefined) return write;
   return new Promise((resolve) => {
-    const onAbort = (): void => resolve();
-    signal.addEventListener('abort', onAbort, { once: true });
-    void write.then(() => {
-      signal.removeEventListener('abort', onAbort);
+    const done = (): void => {
+      signal?.removeEventListener('abort', done);
+      view.closed.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    signal?.addEventListener('abort', done, { once: true });
+    view.closed.addEventListener('abort', done, { once: true });
+    void write.then(done);
   });
+}
+
+function segmentGone(id: number, cause?: unknown): WalError {
+  return new WalError(
+    'ERR_SEGMENT_GONE',
+    `segment ${segmentName(id)} was deleted (GC) before this reader reached it`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** The first skipped region of `regions` that starts at or after `offset`. */
@@ -150,10 +165,31 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
     segmentId = ids[0] ?? 0;
     offset = 0;
   }
-  const cursor: ReaderCursor = { segmentId };
-  const unregister = view.register(cursor);
+  // A read from the start of a log another process collects may begin at a later segment
+  // than the one it was told, until it hands out its first record.
+  let startMayMove = options.from === undefined;
   const scanner = new SegmentScanner({ maxRecordSize: view.maxRecordSize, stableChunks: !copy });
   let file: StorageFile | undefined;
+  // True while the iterator waits at a `yield`: the consumer has it, none of our reads runs.
+  let parked = false;
+  let ended: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => {
+    ended = resolve;
+  });
+  const cursor: ReaderCursor = {
+    segmentId,
+    release: async () => {
+      // A running reader meets the close at its next step and closes its file itself.
+      if (!parked) return finished;
+      const open = file;
+      file = undefined;
+      scanner.release();
+      // A prefetch may still be reading the file: never close it under the read.
+      await scanner.idle();
+      await open?.close().catch(() => undefined);
+    },
+  };
+  const unregister = view.register(cursor);
   try {
     for (;;) {
       if (isAborted(signal)) return;
@@ -166,6 +202,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
           await pause(view, pollIntervalMs, signal);
           continue;
         }
+        if (found > segmentId && !startMayMove) throw segmentGone(segmentId);
         segmentId = found;
         cursor.segmentId = found;
         limit = 0;
@@ -179,10 +216,14 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
       try {
         file = await view.storage.open(segmentName(segmentId), { readOnly: true });
       } catch (error) {
-        if (errorCode(error) === 'ERR_NOT_FOUND') {
-          throw new WalError('ERR_SEGMENT_GONE', `segment ${segmentName(segmentId)} disappeared while reading`, { cause: error });
-        }
-        throw error;
+        if (errorCode(error) !== 'ERR_NOT_FOUND') throw error;
+        // Another process's GC deleted it (ours never deletes a segment a reader will reach).
+        // Before the first record of a read from the start, the log simply starts later now.
+        const later = view.polling && startMayMove ? await segmentAfter(view.storage, segmentId) : undefined;
+        if (later === undefined) throw segmentGone(segmentId, error);
+        segmentId = later;
+        cursor.segmentId = later;
+        continue;
       }
       // Never parse bytes inside a region salvage skipped: scans stop at its start and resume at its end.
       const regions = view.skips.get(segmentId);
@@ -204,8 +245,15 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
             size: records.recordSize,
           };
           verifyFirst = false;
+          startMayMove = false;
+          // Never hand out a record once the WAL is closed.
+          view.checkOpen();
+          parked = true;
           yield entry;
+          parked = false;
           if (isAborted(signal)) return;
+          // An abandoned iterator resumed after close() (its file is closed, its buffer dropped).
+          view.checkOpen();
           continue;
         }
         if (status === 'need-data') {
@@ -252,6 +300,8 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
                 `corrupt record in segment ${segmentName(segmentId)} at offset ${at} (${scanner.badReason ?? 'unknown'})`,
               );
             }
+            // Segment ids have no gaps: a missing one was collected before we got there.
+            if (later > segmentId + 1) throw segmentGone(segmentId + 1);
             nextSegment = later;
             continue;
           }
@@ -295,11 +345,15 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   } catch (error) {
     throw ioError(`reading segment ${segmentName(segmentId)}`, error);
   } finally {
+    parked = false;
     scanner.release();
     unregister();
     if (file !== undefined) {
+      const open = file;
+      file = undefined;
       await scanner.idle();
-      await file.close().catch(() => undefined);
+      await open.close().catch(() => undefined);
     }
+    ended();
   }
 }

@@ -358,7 +358,10 @@ class Recovery {
             segment.sealed = true;
             return false;
           }
-          segment.size = fileSize;
+          // scan.end is the file's length, or less when a live writer trimmed its preallocated
+          // tail while a read-only recovery read it: never claim bytes the file no longer has.
+          segment.size = scan.end;
+          segment.fileSize = Math.min(fileSize, scan.end);
           return false;
         }
         const bad = scan.end;
@@ -382,6 +385,13 @@ class Recovery {
         }
         // Nothing after a known cut can start a record: the cut says it is garbage.
         let next = await resync(file, bad, cutAt ?? fileSize, this.options.readLimit);
+        if (this.options.readOnly && (await this.recordAt(file, bad, stop))) {
+          // A live writer finished the record while we read it (a read can see half a write):
+          // valid now, so not damage. Writes land in order, so a record resync saw after the damage
+          // means this one is complete by now.
+          from = bad;
+          continue;
+        }
         // New damage that runs into known regions swallows them.
         while (next >= 0 && nextKnown < known.length && (known[nextKnown] as SkippedSpan).from.offset <= next) {
           next = Math.max(next, (known[nextKnown] as SkippedSpan).to.offset);
@@ -449,6 +459,11 @@ class Recovery {
         `(MAX_RECORD_SIZE_LIMIT; raising maxRecordSize does not help); nothing was modified: read it with a tool without that limit, ` +
         `or open with recovery 'salvage' to skip it`,
     );
+  }
+
+  /** True when a valid record starts at `offset` (read afresh). */
+  private async recordAt(file: StorageFile, offset: number, limit: number): Promise<boolean> {
+    return (await scanRegion(this.scanner, file, offset, limit)).records > 0;
   }
 
   /** Crash-safe truncation: truncate + fdatasync now, a directory fsync at the end of recovery. */

@@ -6,7 +6,7 @@ import { hook } from './observer.js';
 import { isPosition } from './position.js';
 import { readLog, type LogView, type ReaderCursor } from './reader.js';
 import { refuseUnsafeEntries } from './entry-check.js';
-import { persistSkippedRegions, recover, type SkippedRegion } from './recovery.js';
+import { persistSkippedRegions, recover, type RecoveryOptions, type RecoveryResult, type SkippedRegion } from './recovery.js';
 import { removeStaleSkippedTmp } from './skipped-regions.js';
 import { SealedLog, removeStaleSealedTmp, writeSealedLog } from './sealed-segments.js';
 import { segmentName } from './segment-name.js';
@@ -155,13 +155,14 @@ export class Wal implements AsyncDisposable {
       let result;
       try {
         await refuseUnsafeEntries(storage);
-        result = await recover(storage, {
+        const options: RecoveryOptions = {
           mode: cfg.recovery,
           readLimit: MAX_RECORD_SIZE_LIMIT,
           readOnly: cfg.readOnly,
           keepZeroTail: cfg.preallocate,
           observer: cfg.observer,
-        });
+        };
+        result = cfg.readOnly ? await recoverReadOnly(storage, options) : await recover(storage, options);
       } catch (error) {
         if (cfg.readOnly && errorCode(error) === 'ERR_NOT_FOUND' && !(error instanceof WalError)) {
           throw new WalError('ERR_NOT_FOUND', `no WAL at ${storage.description}`, { cause: error });
@@ -452,6 +453,9 @@ export class Wal implements AsyncDisposable {
     } catch (cause) {
       error = ioError('close', cause);
     }
+    // An iterator abandoned between two records never runs its cleanup: close its file for it
+    // (running readers meet ERR_CLOSED at their next step and close theirs).
+    await Promise.all([...this.readers].map((reader) => reader.release()));
     this.closed = true;
     try {
       await this.lock?.release();
@@ -470,6 +474,33 @@ export class Wal implements AsyncDisposable {
   /** Same as {@link Wal.close} (for `await using`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** How often a read-only open re-lists a log whose files keep disappearing under it. */
+const READ_ONLY_ATTEMPTS = 10;
+
+/**
+ * Recovery of a log another process may be writing: a segment it listed can be deleted by that
+ * writer's GC before it is opened. That is a race, not a missing log: list again and start over
+ * (bounded; `ERR_LOG_CHANGING` when the log keeps changing faster than it can be read).
+ */
+async function recoverReadOnly(storage: Storage, options: RecoveryOptions): Promise<RecoveryResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await recover(storage, options);
+    } catch (error) {
+      if (errorCode(error) !== 'ERR_NOT_FOUND' || error instanceof WalError) throw error;
+      // Throws ERR_NOT_FOUND itself when the directory is what is missing.
+      await storage.list();
+      if (attempt === READ_ONLY_ATTEMPTS) {
+        throw new WalError(
+          'ERR_LOG_CHANGING',
+          `the log at ${storage.description} kept changing while it was read (files disappeared ${attempt} times); try again`,
+          { cause: error },
+        );
+      }
+    }
   }
 }
 

@@ -1,9 +1,11 @@
 import type { Compression } from '@nori/codec';
+import { segmentName } from '@nori/wal';
 import { ExitCode } from '../errors.js';
 import { encodeBinary, formatBytesSafe, formatCount, formatPosition, printableUtf8, type BinaryEncoding, type LogPosition } from '../format.js';
 import { scanLog, type Damage, type LogTail } from '../scan.js';
 import { SALVAGED_FILE, describeSalvagedSpan, type SalvagedRegion } from '../salvaged.js';
 import { readWalDirectory } from '../wal-dir.js';
+import { describeMissing } from './inspect.js';
 
 /** Default `--width`: characters of a key or value shown per record in text output. */
 export const DEFAULT_DUMP_WIDTH = 64;
@@ -29,6 +31,11 @@ export interface DumpSink {
   damage?(damage: Damage): void;
   /** Called when a known salvaged region is skipped unread (before the records that follow it). */
   salvaged?(region: SalvagedRegion): void;
+  /**
+   * Called when a live writer's GC deleted a listed segment before dump reached it (its records
+   * are not shown; not damage).
+   */
+  gone?(segmentId: number): void;
   /** Called between read chunks; awaited, so output can apply backpressure. */
   flush?(): Promise<void>;
 }
@@ -71,6 +78,8 @@ export async function dumpWal(dir: string, sink: DumpSink, options: DumpOptions 
   const directory = await readWalDirectory(dir);
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   let records = 0;
+  // Damage as it was shown: a live writer's GC may drop the segments it was in from the scan.
+  const shown: Damage[] = [];
   const scan =
     limit <= 0
       ? undefined
@@ -96,12 +105,16 @@ export async function dumpWal(dir: string, sink: DumpSink, options: DumpOptions 
               });
               return keep !== false && records < limit;
             },
-            ...(sink.damage === undefined ? {} : { damage: sink.damage.bind(sink) }),
+            damage(damage) {
+              shown.push(damage);
+              sink.damage?.(damage);
+            },
             ...(sink.salvaged === undefined ? {} : { salvaged: sink.salvaged.bind(sink) }),
+            ...(sink.gone === undefined ? {} : { gone: sink.gone.bind(sink) }),
             ...(sink.flush === undefined ? {} : { flush: sink.flush.bind(sink) }),
           },
         );
-  const corruptions = scan?.corruptions ?? [];
+  const corruptions = shown.sort((a, b) => a.segmentId - b.segmentId || a.offset - b.offset);
   return {
     records,
     corruptions,
@@ -144,8 +157,13 @@ export function recordToJsonLine(record: DumpedRecord, encoding: BinaryEncoding)
 
 /** One-line stderr warning for a region `dump` skipped. */
 export function describeSkipped(damage: Damage): string {
-  if (damage.reason === 'missing-segment') return `warning: segment ${damage.segmentId} is missing (gap in segment ids)`;
+  if (damage.reason === 'missing-segment') return `warning: ${describeMissing(damage)} (gap in segment ids)`;
   return `warning: skipped ${formatCount(damage.length)} damaged bytes at ${formatPosition(damage)} (${damage.reason})`;
+}
+
+/** One-line stderr note for a segment a live writer's GC deleted before `dump` reached it. */
+export function describeGone(segmentId: number): string {
+  return `note: segment ${segmentName(segmentId)} was deleted by the writer's GC before dump reached it; its records are not shown`;
 }
 
 /** One-line stderr note for a known salvaged region `dump` skipped (not a warning: not new damage). */

@@ -31,6 +31,8 @@ export interface InspectReport {
   salvaged: SalvagedRegion[];
   lock: LockHolder | undefined;
   sideFiles: SideFile[];
+  /** Side files named like segments that are not segment names: never read (see `WalDirectory.ignored`). */
+  ignored: SideFile[];
   quarantine: SideFile[];
 }
 
@@ -65,6 +67,7 @@ export async function inspectWal(dir: string, options: InspectOptions = {}): Pro
     salvaged: scan.salvaged,
     lock: directory.lock,
     sideFiles: directory.sideFiles,
+    ignored: directory.ignored,
     quarantine: directory.quarantine,
   };
 }
@@ -107,12 +110,21 @@ export function describeTail(tail: LogTail): string {
       return `zero-filled${at}: ${formatCount(tail.length)} bytes of preallocated zeros (normal after a crash; not damage)`;
     case 'torn':
       return `torn${at}: ${formatCount(tail.length)} bytes (${tail.reason ?? 'incomplete'}); a normal open truncates them`;
+    case 'live':
+      return `live${at}: a running writer holds the lock and is writing there (${formatCount(tail.length)} bytes after it are not complete yet; not damage)`;
   }
+}
+
+/** `segment 7 is missing` or, for a longer gap, `segments 7..999999 are missing`. */
+export function describeMissing(damage: Damage): string {
+  const count = damage.missingSegments ?? 1;
+  if (count <= 1) return `segment ${damage.segmentId} is missing`;
+  return `segments ${damage.segmentId}..${damage.segmentId + count - 1} are missing`;
 }
 
 /** Describes a damaged region in one line. */
 export function describeDamage(damage: Damage): string {
-  if (damage.reason === 'missing-segment') return `segment ${damage.segmentId} is missing (gap in segment ids)`;
+  if (damage.reason === 'missing-segment') return `${describeMissing(damage)} (gap in segment ids)`;
   if (damage.reason.startsWith('sealed-')) {
     const what = { 'sealed-shorter': 'shorter than when it was sealed', 'sealed-changed': 'last bytes differ from when it was sealed', 'sealed-longer': 'data after its sealed end' };
     return `${formatPosition(damage)}: ${what[damage.reason as keyof typeof what] ?? damage.reason} (sealed.log), ${formatCount(damage.length)} bytes`;
@@ -147,6 +159,9 @@ export function formatInspectReport(report: InspectReport): string {
     `quarantine  ${describeFiles(report.quarantine, 'empty')}`,
     `other files ${describeFiles(report.sideFiles, 'none')}`,
   ];
+  if (report.ignored.length > 0) {
+    lines.push(`ignored     ${describeFiles(report.ignored, 'none')} (not segment names: never read)`);
+  }
   if (report.salvaged.length > 0) {
     lines.push(`salvaged    ${report.salvaged.length} known region(s) skipped (${SALVAGED_FILE}; not corruption)`);
     for (const region of report.salvaged) lines.push(`            ${describeSalvaged(region)}`);
@@ -183,6 +198,7 @@ export function inspectReportToJson(report: InspectReport): unknown {
     lock: report.lock ?? null,
     quarantine: report.quarantine,
     sideFiles: report.sideFiles,
+    ignored: report.ignored,
     segments: report.segments.map((segment) => ({
       id: segment.id,
       name: segment.name,

@@ -1,7 +1,7 @@
 import { NodeFileStorage, type Storage, type StorageLock } from '@nori/storage';
-import type { RecoveryReport, WalConfig } from '@nori/wal';
+import { segmentName, type RecoveryReport, type WalConfig } from '@nori/wal';
 import { NoriCliError, fsError } from '../errors.js';
-import { formatCount, formatDuration, formatPosition, segmentFileName } from '../format.js';
+import { formatCount, formatDuration, formatPosition } from '../format.js';
 import { HeldLockStorage } from '../locked-storage.js';
 import { SALVAGED_FILE, describeSalvagedSpan, type SalvagedSpan } from '../salvaged.js';
 import { readWalDirectory, type SideFile, type WalDirectory } from '../wal-dir.js';
@@ -121,12 +121,12 @@ export async function repairWal(dir: string, options: RepairOptions = {}): Promi
             copies: fresh
               .filter((span) => span.from.offset < (directory.segments.find((segment) => segment.id === span.from.segmentId)?.size ?? 0))
               .map((span) => ({
-                name: `${QUARANTINE}/${segmentFileName(span.from.segmentId)}.skipped-${span.from.offset}`,
+                name: `${QUARANTINE}/${segmentName(span.from.segmentId)}.skipped-${span.from.offset}`,
                 size: span.to.segmentId === span.from.segmentId ? span.to.offset - span.from.offset : undefined,
               })),
             segmentCopies: [...new Set(fresh.map((span) => span.from.segmentId))]
               .filter((id) => directory.segments.some((segment) => segment.id === id && segment.size > 0))
-              .map((id) => ({ name: `${QUARANTINE}/${segmentFileName(id)}.salvaged`, size: undefined })),
+              .map((id) => ({ name: `${QUARANTINE}/${segmentName(id)}.salvaged`, size: undefined })),
           };
     return { dir: directory.dir, mode, dryRun: true, recovery, preserved, salvaged, after: undefined };
   }
