@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_RECORD_SIZE, MIN_RECORD_SIZE } from '@nori/codec';
 import { NodeFileStorage, type Storage } from '@nori/storage';
 import { WalError } from './errors.js';
+import { isAbortSignal } from './options.js';
 import type { FsyncPolicy, RecoveryMode, WalConfig, WalObserver } from './types.js';
 
 /** Default segment size, as Rust nori-wal: 128 MiB. */
@@ -28,6 +29,7 @@ export interface ResolvedConfig {
   maxQueuedBytes: number;
   readOnly: boolean;
   observer: WalObserver | undefined;
+  signal: AbortSignal | undefined;
 }
 
 const positiveInt = (what: string) =>
@@ -87,6 +89,7 @@ const configSchema = z
     observer: z
       .custom<WalObserver>((v) => typeof v === 'object' && v !== null, { error: 'observer must be an object' })
       .optional(),
+    signal: z.custom<AbortSignal>(isAbortSignal, { error: 'signal must be an AbortSignal' }).optional(),
   })
   .strict();
 
@@ -139,5 +142,6 @@ export function resolveConfig(config: WalConfig): ResolvedConfig {
     maxQueuedBytes: c.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
     readOnly: c.readOnly ?? false,
     observer: c.observer,
+    signal: c.signal,
   };
 }

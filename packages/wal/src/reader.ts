@@ -1,5 +1,6 @@
 import type { Storage, StorageFile } from '@nori/storage';
 import { WalError, errorCode, ioError } from './errors.js';
+import { checkReadOptions } from './options.js';
 import { isPosition } from './position.js';
 import { isZeroRange } from './segment-io.js';
 import type { SkippedRegion } from './recovery.js';
@@ -121,6 +122,7 @@ function invalidPosition(message: string): WalError {
  */
 export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncGenerator<WalEntry, void, undefined> {
   view.checkOpen();
+  checkReadOptions(options);
   const copy = options.copy === true;
   const follow = options.follow === true;
   const signal = options.signal;

@@ -2,6 +2,7 @@ import type { Storage, StorageFile } from '@nori/storage';
 import { BATCH_INTENT_FILE, readIntentFile, type BatchExtent } from './batch-intent.js';
 import { WalError } from './errors.js';
 import { hook } from './observer.js';
+import { throwIfAborted } from './options.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
 import {
   SEALED_TAIL_WINDOW,
@@ -79,6 +80,11 @@ export interface RecoveryOptions {
   /** Most regions salvage records (default {@link MAX_SKIPPED_REGIONS}; lower in tests). */
   maxSkippedRegions?: number;
   observer: WalObserver | undefined;
+  /**
+   * Checked before each segment: recovery stops with `ERR_ABORTED`. Every step recovery takes is
+   * crash-safe on its own, so stopping between segments leaves what a crash there would leave.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 type CorruptionAction = 'truncated' | 'quarantined' | 'skipped' | 'failed';
@@ -142,6 +148,7 @@ class Recovery {
 
     let stopped = false;
     for (let index = 0; index < ids.length && !stopped; index++) {
+      throwIfAborted(this.options.signal, 'recovery');
       const id = ids[index] as number;
       const previous = index > 0 ? (ids[index - 1] as number) : undefined;
       if (previous !== undefined && id !== previous + 1 && !this.knownGap(previous, id)) {

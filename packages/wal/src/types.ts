@@ -76,6 +76,12 @@ export interface WalConfig {
   readOnly?: boolean;
   /** Event hook for metrics and tracing. */
   observer?: WalObserver;
+  /**
+   * Aborts a long `Wal.open` (recovery of a large log): it rejects with `ERR_ABORTED`, releases the
+   * lock and leaves the directory as a crash at that point would (every recovery step is crash-safe).
+   * Only the open is affected; the returned WAL does not watch it.
+   */
+  signal?: AbortSignal;
 }
 
 /** A record read back from the log, with where it lives and its encoded size. */

@@ -3,6 +3,7 @@ import type { Storage, StorageLock } from '@nori/storage';
 import { MAX_RECORD_SIZE_LIMIT, resolveConfig, type ResolvedConfig } from './config.js';
 import { WalError, errorCode, ioError } from './errors.js';
 import { hook } from './observer.js';
+import { checkAppendOptions, throwIfAborted } from './options.js';
 import { isPosition } from './position.js';
 import { readLog, type LogView, type ReaderCursor } from './reader.js';
 import { refuseUnsafeEntries } from './entry-check.js';
@@ -30,37 +31,6 @@ function closedError(): WalError {
 
 function readOnlyError(what: string): WalError {
   return new WalError('ERR_READ_ONLY', `${what} is not allowed: the WAL was opened with readOnly: true`);
-}
-
-/**
- * Checks `append`/`appendBatch` options with a few typeof checks (hot path: no schema). A typo
- * such as `{ durabel: true }` must not silently drop the durability the caller asked for.
- * @throws WalError `ERR_INVALID_ARGUMENT`.
- */
-function checkAppendOptions(options: AppendOptions | undefined): void {
-  if (options === undefined) return;
-  if (typeof options !== 'object' || options === null) {
-    throw new WalError('ERR_INVALID_ARGUMENT', `append options must be an object, got ${options === null ? 'null' : typeof options}`);
-  }
-  for (const key in options) {
-    if (key !== 'durable' && key !== 'signal') {
-      throw new WalError('ERR_INVALID_ARGUMENT', `unknown append option ${JSON.stringify(key)} (expected durable, signal)`);
-    }
-  }
-  const { durable, signal } = options;
-  if (durable !== undefined && typeof durable !== 'boolean') {
-    throw new WalError('ERR_INVALID_ARGUMENT', `append option durable must be a boolean, got ${typeof durable}`);
-  }
-  if (signal !== undefined && !isAbortSignal(signal)) {
-    throw new WalError('ERR_INVALID_ARGUMENT', 'append option signal must be an AbortSignal');
-  }
-}
-
-/** Duck-typed, so AbortSignals of other realms and polyfills pass. */
-function isAbortSignal(value: unknown): value is AbortSignal {
-  if (typeof value !== 'object' || value === null) return false;
-  const signal = value as Partial<AbortSignal>;
-  return typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function' && typeof signal.removeEventListener === 'function';
 }
 
 /** Maps codec errors (record too large, invalid record, compression) to `WalError`s. */
@@ -140,6 +110,7 @@ export class Wal implements AsyncDisposable {
   static async open(config: WalConfig): Promise<{ wal: Wal; recovery: RecoveryReport }> {
     const cfg = resolveConfig(config);
     const storage = cfg.storage;
+    throwIfAborted(cfg.signal, 'Wal.open');
     let lock: StorageLock | undefined;
     if (!cfg.readOnly) {
       try {
@@ -161,6 +132,7 @@ export class Wal implements AsyncDisposable {
           readOnly: cfg.readOnly,
           keepZeroTail: cfg.preallocate,
           observer: cfg.observer,
+          signal: cfg.signal,
         };
         result = cfg.readOnly ? await recoverReadOnly(storage, options) : await recover(storage, options);
       } catch (error) {
@@ -169,6 +141,7 @@ export class Wal implements AsyncDisposable {
         }
         throw ioError(`recovery of ${storage.description}`, error);
       }
+      throwIfAborted(cfg.signal, 'Wal.open');
       const { report, segments, skips } = result;
       const table = new SegmentTable();
       const last = segments[segments.length - 1];
