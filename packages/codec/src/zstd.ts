@@ -33,7 +33,7 @@ let compressImpl: Compress | undefined;
 let decompressImpl: NativeDecompress | undefined;
 let backend: 'node:zlib' | 'zstd-napi' | undefined;
 
-onBackendChange(() => {
+const ensureBackend = onBackendChange(() => {
   compressImpl = undefined;
   decompressImpl = undefined;
   backend = undefined;
@@ -59,11 +59,13 @@ export function zstdBackend(): {
   compress: 'node:zlib' | 'zstd-napi' | undefined;
   decompress: 'node:zlib' | 'zstd-napi' | 'fzstd';
 } {
+  ensureBackend();
   return { compress: backend, decompress: backend ?? 'fzstd' };
 }
 
 /** Compresses `data` into one zstd frame at level 3. */
 export function zstdCompress(data: Uint8Array): Uint8Array {
+  ensureBackend();
   if (compressImpl === undefined) {
     const cause = nativeLoadError('zstd-napi');
     const hint =
@@ -184,6 +186,7 @@ export function zstdDecompress(src: Uint8Array, limit: number): Uint8Array {
   // Like nori-wal's zstd::decode_all: no frames at all is an empty value.
   if (src.length === 0) return new Uint8Array(0);
   const bound = zstdDecompressedBound(src, limit);
+  ensureBackend();
   try {
     if (bound <= limit) {
       if (decompressImpl !== undefined) {
