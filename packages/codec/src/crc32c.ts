@@ -14,7 +14,7 @@ export const NATIVE_CRC_THRESHOLD = 192;
 
 let native: NativeCrc32['crc32c'] | undefined;
 
-onBackendChange(() => {
+const ensureBackend = onBackendChange(() => {
   native = loadNative<NativeCrc32>('@node-rs/crc32')?.crc32c;
 });
 
@@ -23,11 +23,15 @@ onBackendChange(() => {
  * `crc32c(b, crc32c(a)) === crc32c(concat(a, b))`.
  */
 export function crc32c(data: Uint8Array, initial = 0): number {
-  if (native !== undefined && data.length >= NATIVE_CRC_THRESHOLD) return native(data, initial);
+  if (data.length >= NATIVE_CRC_THRESHOLD) {
+    ensureBackend();
+    if (native !== undefined) return native(data, initial);
+  }
   return CRC32C.buf(data, initial) >>> 0;
 }
 
 /** Which CRC32C implementations are in use. */
 export function crc32cBackend(): { small: 'crc-32'; large: '@node-rs/crc32' | 'crc-32' } {
+  ensureBackend();
   return { small: 'crc-32', large: native !== undefined ? '@node-rs/crc32' : 'crc-32' };
 }

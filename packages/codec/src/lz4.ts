@@ -18,12 +18,13 @@ interface Lz4Napi {
 }
 
 let native: Lz4Napi | undefined;
-onBackendChange(() => {
+const ensureBackend = onBackendChange(() => {
   native = loadNative<Lz4Napi>('lz4-napi');
 });
 
 /** Which LZ4 implementation is in use. */
 export function lz4Backend(): 'lz4-napi' | 'lz4js' {
+  ensureBackend();
   return native !== undefined ? 'lz4-napi' : 'lz4js';
 }
 
@@ -31,6 +32,7 @@ let hashTable: Uint32Array | undefined;
 
 /** Compresses `data` into one raw LZ4 block. */
 export function lz4CompressBlock(data: Uint8Array): Uint8Array {
+  ensureBackend();
   if (native !== undefined) {
     let framed: Uint8Array;
     try {
@@ -87,6 +89,7 @@ function literalBlock(data: Uint8Array): Uint8Array {
  */
 export function lz4DecompressBlock(block: Uint8Array, originalLength: number): Uint8Array {
   if (block.length === 0) throw lz4Failed('empty block');
+  ensureBackend();
   if (native !== undefined) {
     const framed = new Uint8Array(block.length + 4);
     framed[0] = originalLength & 0xff;

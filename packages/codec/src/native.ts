@@ -72,23 +72,39 @@ export function nativeLoadError(id: string): unknown {
 
 /**
  * Internal (tests, benchmarks, diagnostics): disable native addons to exercise the pure-JS
- * fallbacks. Returns the previous setting. Listeners re-resolve their implementations.
+ * fallbacks. Returns the previous setting. Implementations are re-selected on their next use.
  */
 export function setNativeEnabled(enabled: boolean): boolean {
   const previous = nativeEnabled;
   nativeEnabled = enabled;
-  for (const listener of listeners) listener();
+  for (const slot of slots) slot.selected = false;
   return previous;
 }
 
+/** Whether native addons may be used (see {@link setNativeEnabled}). */
 export function isNativeEnabled(): boolean {
   return nativeEnabled;
 }
 
-const listeners: Array<() => void> = [];
+interface BackendSlot {
+  select: () => void;
+  selected: boolean;
+}
 
-/** Registers a function that re-selects implementations when {@link setNativeEnabled} changes. */
-export function onBackendChange(listener: () => void): void {
-  listeners.push(listener);
-  listener();
+const slots: BackendSlot[] = [];
+
+/**
+ * Registers `select`, which picks an implementation (loading addons or built-ins), and returns
+ * `ensure`: call it before using the implementation. Selection waits for the first use, not for
+ * import, because dlopen of three addons and loading node:zlib cost tens of milliseconds of
+ * every process's start, most of which never compress anything or CRC a large buffer.
+ */
+export function onBackendChange(select: () => void): () => void {
+  const slot: BackendSlot = { select, selected: false };
+  slots.push(slot);
+  return () => {
+    if (slot.selected) return;
+    slot.selected = true;
+    select();
+  };
 }

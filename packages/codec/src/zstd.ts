@@ -59,7 +59,7 @@ function useZstdNapi(): boolean {
   return true;
 }
 
-onBackendChange(selectImplementations);
+const ensureBackend = onBackendChange(selectImplementations);
 
 function selectImplementations(): void {
   compressImpl = undefined;
@@ -87,11 +87,13 @@ export function zstdBackend(): {
   compress: ZstdNativeBackend | undefined;
   decompress: ZstdNativeBackend | 'fzstd';
 } {
+  ensureBackend();
   return { compress: backend, decompress: backend ?? 'fzstd' };
 }
 
 /** Compresses `data` into one zstd frame at level 3. */
 export function zstdCompress(data: Uint8Array): Uint8Array {
+  ensureBackend();
   if (compressImpl === undefined) {
     const cause = nativeLoadError('zstd-napi');
     const hint =
@@ -237,6 +239,7 @@ export function zstdDecompress(src: Uint8Array, limit: number): Uint8Array {
   // Like nori-wal's zstd::decode_all: no frames at all is an empty value.
   if (src.length === 0) return new Uint8Array(0);
   const bound = zstdDecompressedBound(src, limit);
+  ensureBackend();
   try {
     if (decompressImpl !== undefined && bound <= limit) return decompressFrames(decompressImpl, src, limit);
     const patched = shrinkWindows(src);

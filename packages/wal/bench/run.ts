@@ -1,13 +1,14 @@
 // Runs the @nori/wal benchmarks and writes <repo>/.bench-results/wal.json (format:
 // docs/ARCHITECTURE.md, "Benchmarks"; method: docs/BENCHMARKS-METHOD.md).
 // Usage: node --conditions=@nori/source --import tsx bench/run.ts [group ...]
-//   groups: append batch concurrency read recovery (default: all)
+//   groups: append batch cold-start concurrency read recovery (default: all)
 //   env: NORI_BENCH_QUICK=1 (smoke run), NORI_BENCH_RUNS, NORI_BENCH_READ_MIB
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { appendBenchmarks } from './append.js';
 import { batchBenchmarks } from './batch.js';
+import { coldStartBenchmarks } from './cold-start.js';
 import { concurrencyBenchmarks } from './concurrency.js';
 import type { BenchContext } from './lib/context.js';
 import { pickTempLocation, repoRoot, resultsDir } from './lib/paths.js';
@@ -19,6 +20,7 @@ import { recoveryBenchmarks } from './recovery.js';
 const GROUPS: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   append: appendBenchmarks,
   batch: batchBenchmarks,
+  'cold-start': coldStartBenchmarks,
   concurrency: concurrencyBenchmarks,
   read: readBenchmarks,
   recovery: recoveryBenchmarks,
