@@ -70,6 +70,8 @@ export async function compareSealed(segment: SegmentFile, entry: SealedEntry): P
   try {
     file = await open(segment.path, 'r');
   } catch (error) {
+    // Scanned, then collected by a live writer's GC (which drops its entry first): nothing to compare.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw fsError(error, segment.path);
   }
   try {
