@@ -3,6 +3,7 @@ import { crc32c } from '@nori/codec';
 import type { Storage, StorageFile } from '@nori/storage';
 import { WalError, errorCode } from './errors.js';
 import { segmentName } from './segment-name.js';
+import { readPrefix } from './segment-io.js';
 
 /**
  * Side file describing every segment the writer sealed (rotated away from): a segment's bytes
@@ -154,14 +155,7 @@ export async function snapshotSealedLog(storage: Storage): Promise<SealedLogSnap
         if (size > limit) {
           throw invalid(`${size} bytes, more than the ${limit} bytes that describe ${segmentFiles} segment files`);
         }
-        const bytes = new Uint8Array(size);
-        let read = 0;
-        while (read < size) {
-          const n = await file.read(bytes, read, size - read, read);
-          if (n <= 0) break;
-          read += n;
-        }
-        return { ...decodeSealedLog(bytes.subarray(0, read)), exists: true };
+        return { ...decodeSealedLog(await readPrefix(file, size)), exists: true };
       } finally {
         await file.close();
       }

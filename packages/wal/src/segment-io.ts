@@ -178,7 +178,11 @@ export async function truncateDurably(file: StorageFile, length: number): Promis
 
 /** Reads a whole (small) side file into memory; a short read returns what is there. */
 export async function readWholeFile(file: StorageFile): Promise<Uint8Array> {
-  const size = await file.size();
+  return readPrefix(file, await file.size());
+}
+
+/** Reads the first `size` bytes of a (small) file; a short read returns what is there. */
+export async function readPrefix(file: StorageFile, size: number): Promise<Uint8Array> {
   const bytes = new Uint8Array(size);
   let read = 0;
   while (read < size) {
