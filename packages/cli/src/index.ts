@@ -85,12 +85,15 @@ export {
   type VerifyStatus,
 } from './commands/verify.js';
 export {
+  describeRepairRisk,
   formatRepairReport,
+  planRepair,
   REPAIR_MODES,
   repairReportToJson,
   repairWal,
   type RepairMode,
   type RepairOptions,
+  type RepairPlan,
   type RepairReport,
   type SalvageRecord,
 } from './commands/repair.js';
