@@ -1,10 +1,12 @@
+import type { Position } from '@nori/wal';
 import { NoriCliError } from './errors.js';
 
-/** A position in the log: segment id and byte offset inside that segment. */
-export interface LogPosition {
-  segmentId: number;
-  offset: number;
-}
+// One SEGMENT:OFFSET text form for the whole project: the CLI prints and parses positions with
+// @nori/wal's functions (re-exported so `@nori/cli` keeps exporting them).
+export { formatPosition, parsePosition } from '@nori/wal';
+
+/** A position in the log: segment id and byte offset inside that segment (`@nori/wal`'s `Position`). */
+export type LogPosition = Position;
 
 /** How binary keys and values are written in `--json` output. */
 export type BinaryEncoding = 'hex' | 'base64';
@@ -67,28 +69,6 @@ export function formatSize(bytes: number): string {
     unit += 1;
   }
   return `${value.toFixed(1)} ${units[unit] ?? 'TiB'}`;
-}
-
-/** `{ segmentId: 3, offset: 120 }` -> `3:120`. */
-export function formatPosition(position: LogPosition): string {
-  return `${position.segmentId}:${position.offset}`;
-}
-
-/**
- * Parses `SEGMENT:OFFSET` (decimal, e.g. `3:4096`) or a bare `SEGMENT` (offset 0).
- * Throws {@link NoriCliError} `ERR_BAD_POSITION` on anything else.
- */
-export function parsePosition(text: string): LogPosition {
-  const match = /^\s*(\d+)\s*(?::\s*(\d+)\s*)?$/.exec(text);
-  const segmentId = match?.[1] === undefined ? Number.NaN : Number(match[1]);
-  const offset = match?.[2] === undefined ? 0 : Number(match[2]);
-  if (!match || !Number.isSafeInteger(segmentId) || !Number.isSafeInteger(offset)) {
-    throw new NoriCliError(
-      'ERR_BAD_POSITION',
-      `invalid position "${text}": expected SEGMENT:OFFSET with decimal numbers, e.g. 3:4096`,
-    );
-  }
-  return { segmentId, offset };
 }
 
 /** Parses a non-negative decimal integer option; throws `ERR_USAGE` naming the option. */

@@ -1,3 +1,4 @@
+import { formatPosition as walFormatPosition, parsePosition as walParsePosition, WalError } from '@nori/wal';
 import { describe, expect, it } from 'vitest';
 import {
   encodeBinary,
@@ -8,7 +9,7 @@ import {
   formatRecordLine,
   formatSize,
   formatTable,
-  NoriCliError,
+  type NoriCliError,
   parseCount,
   parsePosition,
   printableUtf8,
@@ -88,13 +89,17 @@ describe('positions', () => {
   });
 
   it.each(['', 'abc', '3:', ':5', '-1:0', '1:-2', '1.5:0', '1:2:3', '99999999999999999999:0'])('rejects %j', (input) => {
-    expect(() => parsePosition(input)).toThrow(NoriCliError);
+    expect(() => parsePosition(input)).toThrow(WalError);
     try {
       parsePosition(input);
     } catch (error) {
-      expect((error as NoriCliError).code).toBe('ERR_BAD_POSITION');
-      expect((error as NoriCliError).exitCode).toBe(1);
+      expect((error as WalError).code).toBe('ERR_INVALID_POSITION');
     }
+  });
+
+  it("are @nori/wal's functions (one SEGMENT:OFFSET form), re-exported", () => {
+    expect(formatPosition).toBe(walFormatPosition);
+    expect(parsePosition).toBe(walParsePosition);
   });
 
   it('parseCount accepts non-negative integers only, with a usage error', () => {
