@@ -80,6 +80,39 @@ export function parseCount(text: string, option: string): number {
   return value;
 }
 
+/**
+ * Byte multipliers of size options: SI units are powers of 1000, IEC units powers of 1024
+ * (`1kb` = 1000, `1kib` = 1024), as the `--max-record-size` help says.
+ */
+export const SIZE_UNITS: Readonly<Record<string, number>> = {
+  b: 1,
+  kb: 1000,
+  kib: 1024,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+};
+
+const SIZE_TEXT = /^\s*(\d+)\s*([a-z]*)\s*$/i;
+
+/**
+ * Parses a byte size: a decimal integer with an optional, case-insensitive unit from
+ * {@link SIZE_UNITS} (`4096`, `1kb`, `64 KiB`, `1mib`). Throws `ERR_USAGE` naming the option.
+ */
+export function parseByteSize(text: string, option: string): number {
+  const match = SIZE_TEXT.exec(text);
+  const unit = match?.[2] === undefined || match[2] === '' ? 1 : SIZE_UNITS[match[2].toLowerCase()];
+  const value = match?.[1] === undefined || unit === undefined ? Number.NaN : Number(match[1]) * unit;
+  if (!Number.isSafeInteger(value)) {
+    throw new NoriCliError(
+      'ERR_USAGE',
+      `invalid ${option} "${text}": expected a number of bytes with an optional unit (${Object.keys(SIZE_UNITS).join(', ')}), e.g. 64kib`,
+    );
+  }
+  return value;
+}
+
 /** Milliseconds for humans: `0.4 ms`, `12 ms`, `3.2 s`. */
 export function formatDuration(ms: number): string {
   if (ms < 1) return `${ms.toFixed(1)} ms`;

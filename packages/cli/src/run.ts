@@ -5,7 +5,7 @@ import { describeTail, formatInspectReport, inspectReportToJson, inspectWal } fr
 import { describeRepairRisk, formatRepairReport, planRepair, repairReportToJson, repairWal, REPAIR_MODES, type RepairMode } from './commands/repair.js';
 import { formatVerifyReport, verifyReportToJson, verifyWal } from './commands/verify.js';
 import { ExitCode, NoriCliError } from './errors.js';
-import { parseCount, parsePosition, type BinaryEncoding, type LogPosition } from './format.js';
+import { parseByteSize, parseCount, parsePosition, type BinaryEncoding, type LogPosition } from './format.js';
 import { Output, type OutputStream } from './output.js';
 import { shouldShowProgress, startProgress, type Progress } from './progress.js';
 import { VERSION } from './version.js';
@@ -39,6 +39,11 @@ Exit codes:
   2  usage error: unknown command or option, bad argument; repair that would drop readable records, not confirmed (--yes)
   3  corruption before the tail (verify, dump); regions listed in salvaged.json are known, not corruption
   4  verify: torn tail only (the last record of the last segment is incomplete or damaged)`;
+
+const MAX_RECORD_SIZE_FLAGS = '--max-record-size <size>';
+const MAX_RECORD_SIZE_HELP =
+  'maxRecordSize handed to @nori/wal, in bytes or with a unit: b, kb (1000), kib (1024), mb, mib, gb, gib, e.g. 1kb ' +
+  '(limits writes only; records up to 1 GiB are always read, as @nori/wal does)';
 
 /**
  * Runs `nori-wal` with `argv` (arguments after the program name) and resolves to the exit code.
@@ -91,7 +96,7 @@ function buildProgram(stdout: Output, stderr: Output, stdin: CliIo['stdin'], set
     command
       .option('--json', json)
       .option('--no-progress', 'never draw a progress bar (one is drawn on a terminal for logs over 32 MiB)')
-      .option('--max-record-size <bytes>', 'maxRecordSize handed to @nori/wal (limits writes only; records up to 1 GiB are always read, as @nori/wal does)', (text) => positive(text, '--max-record-size'));
+      .option(MAX_RECORD_SIZE_FLAGS, MAX_RECORD_SIZE_HELP, maxRecordSize);
 
   common(
     program
@@ -215,7 +220,7 @@ function buildProgram(stdout: Output, stderr: Output, stdin: CliIo['stdin'], set
     .option('--dry-run', 'only report what recovery would do: no lock, nothing changed')
     .option('-y, --yes', 'do not ask before point-in-time takes readable records after the damage out of the log')
     .option('--json', 'print one JSON document instead of text')
-    .option('--max-record-size <bytes>', 'maxRecordSize handed to @nori/wal (limits writes only; records up to 1 GiB are always read, as @nori/wal does)', (text) => positive(text, '--max-record-size'))
+    .option(MAX_RECORD_SIZE_FLAGS, MAX_RECORD_SIZE_HELP, maxRecordSize)
     .addHelpText('after', '\nExamples:\n  nori-wal repair --dry-run /var/lib/app/wal\n  nori-wal repair /var/lib/app/wal\n  nori-wal repair --mode salvage /var/lib/app/wal')
     .action(async (dir: string, options: RepairCliOptions) => {
       if (options.dryRun !== true && options.yes !== true) await confirmRepair(dir, options, stdin, stderr);
@@ -302,8 +307,13 @@ function count(text: string, option: string): number {
   }
 }
 
-function positive(text: string, option: string): number {
-  const value = count(text, option);
-  if (value === 0) throw new InvalidArgumentError(`invalid ${option} "${text}": must be at least 1`);
+function maxRecordSize(text: string): number {
+  let value: number;
+  try {
+    value = parseByteSize(text, '--max-record-size');
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+  if (value === 0) throw new InvalidArgumentError(`invalid --max-record-size "${text}": must be at least 1 byte`);
   return value;
 }

@@ -9,7 +9,8 @@ import {
   formatRecordLine,
   formatSize,
   formatTable,
-  type NoriCliError,
+  NoriCliError,
+  parseByteSize,
   parseCount,
   parsePosition,
   printableUtf8,
@@ -187,5 +188,32 @@ describe('shouldShowProgress', () => {
     expect(shouldShowProgress({ isTTY: true, json: false, disabled: true, totalBytes: big })).toBe(false);
     expect(shouldShowProgress({ isTTY: true, json: false, disabled: false, totalBytes: 1024 })).toBe(false);
     expect(shouldShowProgress({ isTTY: true, json: false, disabled: false, totalBytes: 1024, thresholdBytes: 1 })).toBe(true);
+  });
+});
+
+describe('parseByteSize (--max-record-size)', () => {
+  it.each([
+    ['4096', 4096],
+    ['1b', 1],
+    ['1kb', 1000],
+    ['1KiB', 1024],
+    [' 64 kib ', 65_536],
+    ['2mb', 2_000_000],
+    ['1mib', 1_048_576],
+    ['1gb', 1_000_000_000],
+    ['1GiB', 1_073_741_824],
+  ])('%j is %d bytes', (text, bytes) => {
+    expect(parseByteSize(text, '--max-record-size')).toBe(bytes);
+  });
+
+  it.each(['', 'kb', '1k', '1.5kb', '-1kb', '1 tb', '1kbb', '99999999999999999gib'])('rejects %j with a usage error', (text) => {
+    expect(() => parseByteSize(text, '--max-record-size')).toThrow(NoriCliError);
+    try {
+      parseByteSize(text, '--max-record-size');
+    } catch (error) {
+      expect((error as NoriCliError).code).toBe('ERR_USAGE');
+      expect((error as NoriCliError).exitCode).toBe(2);
+      expect((error as NoriCliError).message).toContain('--max-record-size');
+    }
   });
 });
