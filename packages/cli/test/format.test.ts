@@ -171,7 +171,7 @@ describe('record lines', () => {
   it('JSON: valid JSON, exact u64 ttl digits, keyText only for printable keys', () => {
     const line = recordToJsonLine(record({ ttlMs: 18446744073709551615n, key: Uint8Array.of(0, 255), value: text('hi') }), 'hex');
     expect(line).toBe(
-      '{"segment":2,"offset":77,"size":30,"tombstone":false,"ttlMs":18446744073709551615,"compression":"none","valueLength":2,"key":"00ff","value":"6869"}',
+      '{"segmentId":2,"offset":77,"size":30,"tombstone":false,"ttlMs":18446744073709551615,"compression":"none","valueLength":2,"key":"00ff","value":"6869"}',
     );
     expect(JSON.parse(line)).toMatchObject({ key: '00ff', value: '6869' });
     const printable = JSON.parse(recordToJsonLine(record({ key: text('a"b') }), 'base64')) as Record<string, unknown>;
