@@ -19,6 +19,7 @@ export interface CliIo {
 }
 
 interface RepairCliOptions {
+  progress: boolean;
   mode: RepairMode;
   dryRun?: boolean;
   yes?: boolean;
@@ -220,15 +221,19 @@ function buildProgram(stdout: Output, stderr: Output, stdin: CliIo['stdin'], set
     .option('--dry-run', 'only report what recovery would do: no lock, nothing changed')
     .option('-y, --yes', 'do not ask before point-in-time takes readable records after the damage out of the log')
     .option('--json', 'print one JSON document instead of text')
+    .option('--no-progress', 'never draw a progress bar (one is drawn on a terminal while a log over 32 MiB is verified after the repair)')
     .option(MAX_RECORD_SIZE_FLAGS, MAX_RECORD_SIZE_HELP, maxRecordSize)
     .addHelpText('after', '\nExamples:\n  nori-wal repair --dry-run /var/lib/app/wal\n  nori-wal repair /var/lib/app/wal\n  nori-wal repair --mode salvage /var/lib/app/wal')
     .action(async (dir: string, options: RepairCliOptions) => {
       if (options.dryRun !== true && options.yes !== true) await confirmRepair(dir, options, stdin, stderr);
-      const report = await repairWal(dir, {
-        mode: options.mode,
-        dryRun: options.dryRun === true,
-        ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
-      });
+      const report = await withProgress(stderr, options, 'repair', (onProgress) =>
+        repairWal(dir, {
+          mode: options.mode,
+          dryRun: options.dryRun === true,
+          ...limits(options),
+          ...(onProgress === undefined ? {} : { onProgress }),
+        }),
+      );
       await stdout.write(options.json === true ? `${JSON.stringify(repairReportToJson(report), null, 2)}\n` : formatRepairReport(report));
       // salvage leaves skipped regions in place (recorded in salvaged.json, which verify honours); a value that does not
       // decompress is not something recovery skips, so only point-in-time must verify clean.

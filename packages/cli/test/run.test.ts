@@ -77,6 +77,21 @@ describe('progress bar', () => {
     }
   });
 
+  it('repair draws it while it verifies a large log, and not with --no-progress or --json', async () => {
+    const { cp } = await import('node:fs/promises');
+    const copy = join(await scratchDir(), 'big-repair');
+    await cp(big, copy, { recursive: true });
+    const drawn = await run(['repair', copy], { stderr: true });
+    expect(drawn.code, drawn.stderr).toBe(0);
+    expect(drawn.stderr).toContain('repair [');
+    expect(drawn.stdout).not.toContain('repair [');
+    for (const flag of ['--no-progress', '--json']) {
+      const quiet = await run(['repair', flag, copy], { stderr: true });
+      expect(quiet.code, flag).toBe(0);
+      expect(quiet.stderr, flag).toBe('');
+    }
+  });
+
   it('inspect and dump draw it too when stderr is a terminal', async () => {
     expect((await run(['inspect', big], { stderr: true })).stderr).toContain('inspect [');
     expect((await run(['dump', '--limit', '40', big], { stderr: true })).stderr).toContain('dump [');

@@ -28,6 +28,11 @@ export interface RepairOptions {
    * up to the format's limit (1 GiB) are read, as `@nori/wal` reads them.
    */
   maxRecordSize?: number;
+  /**
+   * Progress of the verification pass after the repair: bytes read out of the total. (`@nori/wal`
+   * recovery itself reports no progress.)
+   */
+  onProgress?(done: number, total: number): void;
 }
 
 /** What `nori-wal repair` reports. */
@@ -158,6 +163,7 @@ export async function repairWal(dir: string, options: RepairOptions = {}): Promi
   const salvaged = recovery.skipped.length === 0 ? undefined : await salvageRecord(directory.dir, before, recovery);
   const after = await verifyWal(directory.dir, {
     preview: false,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
   });
   return { dir: directory.dir, mode, dryRun: false, recovery, preserved, salvaged, after };
@@ -179,7 +185,7 @@ export interface RepairPlan {
  * for point-in-time, how many healthy records it would remove compared with salvage. The CLI asks
  * for confirmation when that number is not 0.
  */
-export async function planRepair(dir: string, options: Omit<RepairOptions, 'dryRun'> = {}): Promise<RepairPlan> {
+export async function planRepair(dir: string, options: Omit<RepairOptions, 'dryRun' | 'onProgress'> = {}): Promise<RepairPlan> {
   const plan = await repairWal(dir, { ...options, dryRun: true });
   if (plan.mode === 'salvage') return { plan, healthyRecordsRemoved: 0 };
   const salvage = await repairWal(dir, { ...options, mode: 'salvage', dryRun: true });
