@@ -148,6 +148,6 @@ describe('nori-kv (built binary)', () => {
     expect((await run(['--dir', other, 'put', 'keep', 'me'])).code).toBe(0);
     expectOneLineError(await run(['--dir', other, 'demo', '--records', '2000']), 'ERR_BAD_DIR');
     expect((await run(['--dir', other, 'get', 'keep'])).stdout).toBe('me\n');
-    expectOneLineError(await run(['--dir', other, 'demo', '--records', '10']), 'ERR_INVALID_ARGUMENT');
+    expectOneLineError(await run(['--dir', other, 'demo', '--records', '10']), 'ERR_INVALID_ARGUMENT', 2);
   });
 });
