@@ -5,7 +5,8 @@
  *   tail is normal after a crash and does not count as damage).
  * - `ERROR` (1): the command could not run: missing directory, not a WAL directory, locked, bad
  *   `--from`, malformed `salvaged.json` or `sealed.log`, I/O error.
- * - `USAGE` (2): unknown command or option, missing or malformed argument.
+ * - `USAGE` (2): unknown command or option, missing or malformed argument; `repair` that would
+ *   remove healthy records, run without `--yes` and not confirmed at a terminal prompt.
  * - `CORRUPT` (3): corruption before the tail (CRC mismatch, bad length, undecodable value,
  *   damaged or missing earlier segment). Records after it are at risk.
  * - `TORN_TAIL` (4): `verify` only: the log is intact except for a torn (partly written) record at
@@ -33,7 +34,8 @@ export type NoriCliErrorCode =
   | 'ERR_IO'
   | 'ERR_RECOVERY_FAILED'
   | 'ERR_BAD_SALVAGED'
-  | 'ERR_BAD_SEALED';
+  | 'ERR_BAD_SEALED'
+  | 'ERR_NOT_CONFIRMED';
 
 /**
  * The error every `@nori/cli` function throws for an expected failure. `message` is one line fit
@@ -49,7 +51,7 @@ export class NoriCliError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'NoriCliError';
     this.code = code;
-    this.exitCode = code === 'ERR_USAGE' ? ExitCode.USAGE : ExitCode.ERROR;
+    this.exitCode = code === 'ERR_USAGE' || code === 'ERR_NOT_CONFIRMED' ? ExitCode.USAGE : ExitCode.ERROR;
   }
 }
 

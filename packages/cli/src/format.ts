@@ -1,10 +1,12 @@
+import type { Position } from '@nori/wal';
 import { NoriCliError } from './errors.js';
 
-/** A position in the log: segment id and byte offset inside that segment. */
-export interface LogPosition {
-  segmentId: number;
-  offset: number;
-}
+// One SEGMENT:OFFSET text form for the whole project: the CLI prints and parses positions with
+// @nori/wal's functions (re-exported so `@nori/cli` keeps exporting them).
+export { formatPosition, parsePosition } from '@nori/wal';
+
+/** A position in the log: segment id and byte offset inside that segment (`@nori/wal`'s `Position`). */
+export type LogPosition = Position;
 
 /** How binary keys and values are written in `--json` output. */
 export type BinaryEncoding = 'hex' | 'base64';
@@ -69,33 +71,44 @@ export function formatSize(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit] ?? 'TiB'}`;
 }
 
-/** `{ segmentId: 3, offset: 120 }` -> `3:120`. */
-export function formatPosition(position: LogPosition): string {
-  return `${position.segmentId}:${position.offset}`;
-}
-
-/**
- * Parses `SEGMENT:OFFSET` (decimal, e.g. `3:4096`) or a bare `SEGMENT` (offset 0).
- * Throws {@link NoriCliError} `ERR_BAD_POSITION` on anything else.
- */
-export function parsePosition(text: string): LogPosition {
-  const match = /^\s*(\d+)\s*(?::\s*(\d+)\s*)?$/.exec(text);
-  const segmentId = match?.[1] === undefined ? Number.NaN : Number(match[1]);
-  const offset = match?.[2] === undefined ? 0 : Number(match[2]);
-  if (!match || !Number.isSafeInteger(segmentId) || !Number.isSafeInteger(offset)) {
-    throw new NoriCliError(
-      'ERR_BAD_POSITION',
-      `invalid position "${text}": expected SEGMENT:OFFSET with decimal numbers, e.g. 3:4096`,
-    );
-  }
-  return { segmentId, offset };
-}
-
 /** Parses a non-negative decimal integer option; throws `ERR_USAGE` naming the option. */
 export function parseCount(text: string, option: string): number {
   const value = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value)) {
     throw new NoriCliError('ERR_USAGE', `invalid ${option} "${text}": expected a non-negative integer`);
+  }
+  return value;
+}
+
+/**
+ * Byte multipliers of size options: SI units are powers of 1000, IEC units powers of 1024
+ * (`1kb` = 1000, `1kib` = 1024), as the `--max-record-size` help says.
+ */
+export const SIZE_UNITS: Readonly<Record<string, number>> = {
+  b: 1,
+  kb: 1000,
+  kib: 1024,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+};
+
+const SIZE_TEXT = /^\s*(\d+)\s*([a-z]*)\s*$/i;
+
+/**
+ * Parses a byte size: a decimal integer with an optional, case-insensitive unit from
+ * {@link SIZE_UNITS} (`4096`, `1kb`, `64 KiB`, `1mib`). Throws `ERR_USAGE` naming the option.
+ */
+export function parseByteSize(text: string, option: string): number {
+  const match = SIZE_TEXT.exec(text);
+  const unit = match?.[2] === undefined || match[2] === '' ? 1 : SIZE_UNITS[match[2].toLowerCase()];
+  const value = match?.[1] === undefined || unit === undefined ? Number.NaN : Number(match[1]) * unit;
+  if (!Number.isSafeInteger(value)) {
+    throw new NoriCliError(
+      'ERR_USAGE',
+      `invalid ${option} "${text}": expected a number of bytes with an optional unit (${Object.keys(SIZE_UNITS).join(', ')}), e.g. 64kib`,
+    );
   }
   return value;
 }

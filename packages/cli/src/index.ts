@@ -14,9 +14,11 @@ export {
   formatPosition,
   formatSize,
   formatTable,
+  parseByteSize,
   parseCount,
   parsePosition,
   printableUtf8,
+  SIZE_UNITS,
   toHex,
   type BinaryEncoding,
   type LogPosition,
@@ -85,12 +87,15 @@ export {
   type VerifyStatus,
 } from './commands/verify.js';
 export {
+  describeRepairRisk,
   formatRepairReport,
+  planRepair,
   REPAIR_MODES,
   repairReportToJson,
   repairWal,
   type RepairMode,
   type RepairOptions,
+  type RepairPlan,
   type RepairReport,
   type SalvageRecord,
 } from './commands/repair.js';

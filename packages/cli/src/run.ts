@@ -1,10 +1,11 @@
+import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { dumpWal, describeGone, describeSkipped, describeSkippedSalvaged, DEFAULT_DUMP_WIDTH, formatRecordLine, recordToJsonLine, type DumpSink } from './commands/dump.js';
 import { describeTail, formatInspectReport, inspectReportToJson, inspectWal } from './commands/inspect.js';
-import { formatRepairReport, repairReportToJson, repairWal, REPAIR_MODES, type RepairMode } from './commands/repair.js';
+import { describeRepairRisk, formatRepairReport, planRepair, repairReportToJson, repairWal, REPAIR_MODES, type RepairMode } from './commands/repair.js';
 import { formatVerifyReport, verifyReportToJson, verifyWal } from './commands/verify.js';
 import { ExitCode, NoriCliError } from './errors.js';
-import { parseCount, parsePosition, type BinaryEncoding, type LogPosition } from './format.js';
+import { parseByteSize, parseCount, parsePosition, type BinaryEncoding, type LogPosition } from './format.js';
 import { Output, type OutputStream } from './output.js';
 import { shouldShowProgress, startProgress, type Progress } from './progress.js';
 import { VERSION } from './version.js';
@@ -13,6 +14,17 @@ import { VERSION } from './version.js';
 export interface CliIo {
   stdout: OutputStream;
   stderr: OutputStream;
+  /** Where `repair` reads its confirmation from, when it is a terminal. */
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+interface RepairCliOptions {
+  progress: boolean;
+  mode: RepairMode;
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+  maxRecordSize?: number;
 }
 
 interface CommonOptions {
@@ -25,9 +37,14 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  success (verify: clean; a zero-filled, preallocated tail is not damage)
   1  could not run: missing directory, not a WAL directory, locked, bad --from, malformed salvaged.json, I/O error
-  2  usage error: unknown command or option, bad argument
+  2  usage error: unknown command or option, bad argument; repair that would drop readable records, not confirmed (--yes)
   3  corruption before the tail (verify, dump); regions listed in salvaged.json are known, not corruption
   4  verify: torn tail only (the last record of the last segment is incomplete or damaged)`;
+
+const MAX_RECORD_SIZE_FLAGS = '--max-record-size <size>';
+const MAX_RECORD_SIZE_HELP =
+  'maxRecordSize handed to @nori/wal, in bytes or with a unit: b, kb (1000), kib (1024), mb, mib, gb, gib, e.g. 1kb ' +
+  '(limits writes only; records up to 1 GiB are always read, as @nori/wal does)';
 
 /**
  * Runs `nori-wal` with `argv` (arguments after the program name) and resolves to the exit code.
@@ -38,7 +55,8 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   const stdout = new Output(io.stdout ?? process.stdout);
   const stderr = new Output(io.stderr ?? process.stderr);
   let exitCode: number = ExitCode.OK;
-  const program = buildProgram(stdout, stderr, (code) => {
+  const stdin = io.stdin ?? process.stdin;
+  const program = buildProgram(stdout, stderr, stdin, (code) => {
     exitCode = code;
   });
   try {
@@ -62,7 +80,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   }
 }
 
-function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) => void): Command {
+function buildProgram(stdout: Output, stderr: Output, stdin: CliIo['stdin'], setExit: (code: number) => void): Command {
   const program = new Command('nori-wal')
     .description('Inspect, dump, verify and repair nori write-ahead log directories (also ones written by Rust nori-wal).')
     .version(VERSION, '-V, --version')
@@ -79,7 +97,7 @@ function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) =>
     command
       .option('--json', json)
       .option('--no-progress', 'never draw a progress bar (one is drawn on a terminal for logs over 32 MiB)')
-      .option('--max-record-size <bytes>', 'maxRecordSize handed to @nori/wal (limits writes only; records up to 1 GiB are always read, as @nori/wal does)', (text) => positive(text, '--max-record-size'));
+      .option(MAX_RECORD_SIZE_FLAGS, MAX_RECORD_SIZE_HELP, maxRecordSize);
 
   common(
     program
@@ -201,15 +219,21 @@ function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) =>
     .argument('<dir>', 'WAL directory')
     .addOption(new Option('--mode <mode>', 'recovery mode').choices([...REPAIR_MODES]).default('point-in-time'))
     .option('--dry-run', 'only report what recovery would do: no lock, nothing changed')
+    .option('-y, --yes', 'do not ask before point-in-time takes readable records after the damage out of the log')
     .option('--json', 'print one JSON document instead of text')
-    .option('--max-record-size <bytes>', 'maxRecordSize handed to @nori/wal (limits writes only; records up to 1 GiB are always read, as @nori/wal does)', (text) => positive(text, '--max-record-size'))
+    .option('--no-progress', 'never draw a progress bar (one is drawn on a terminal while a log over 32 MiB is verified after the repair)')
+    .option(MAX_RECORD_SIZE_FLAGS, MAX_RECORD_SIZE_HELP, maxRecordSize)
     .addHelpText('after', '\nExamples:\n  nori-wal repair --dry-run /var/lib/app/wal\n  nori-wal repair /var/lib/app/wal\n  nori-wal repair --mode salvage /var/lib/app/wal')
-    .action(async (dir: string, options: { mode: RepairMode; dryRun?: boolean; json?: boolean; maxRecordSize?: number }) => {
-      const report = await repairWal(dir, {
-        mode: options.mode,
-        dryRun: options.dryRun === true,
-        ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
-      });
+    .action(async (dir: string, options: RepairCliOptions) => {
+      if (options.dryRun !== true && options.yes !== true) await confirmRepair(dir, options, stdin, stderr);
+      const report = await withProgress(stderr, options, 'repair', (onProgress) =>
+        repairWal(dir, {
+          mode: options.mode,
+          dryRun: options.dryRun === true,
+          ...limits(options),
+          ...(onProgress === undefined ? {} : { onProgress }),
+        }),
+      );
       await stdout.write(options.json === true ? `${JSON.stringify(repairReportToJson(report), null, 2)}\n` : formatRepairReport(report));
       // salvage leaves skipped regions in place (recorded in salvaged.json, which verify honours); a value that does not
       // decompress is not something recovery skips, so only point-in-time must verify clean.
@@ -219,7 +243,32 @@ function buildProgram(stdout: Output, stderr: Output, setExit: (code: number) =>
   return program;
 }
 
-function limits(options: CommonOptions): { maxRecordSize?: number } {
+/**
+ * Point-in-time drops every record after the first damage, readable or not. Before it takes
+ * readable records out of the log, show the plan and ask (on a terminal) or refuse (without one):
+ * a script must say `--yes`. Throws `ERR_NOT_CONFIRMED` (exit 2) when not confirmed; nothing changed.
+ */
+async function confirmRepair(dir: string, options: RepairCliOptions, stdin: CliIo['stdin'], stderr: Output): Promise<void> {
+  const risk = await planRepair(dir, { mode: options.mode, ...limits(options) });
+  if (risk.healthyRecordsRemoved === 0) return;
+  await stderr.write(`${formatRepairReport(risk.plan)}\nnori-wal: ${describeRepairRisk(risk)}`);
+  if (stdin.isTTY === true) {
+    const prompt = createInterface({ input: stdin, output: stderr.stream, terminal: false });
+    try {
+      const answer = await prompt.question('Proceed with point-in-time? [y/N] ');
+      if (/^\s*y(?:es)?\s*$/i.test(answer)) return;
+    } finally {
+      prompt.close();
+    }
+    throw new NoriCliError('ERR_NOT_CONFIRMED', `${dir}: repair not confirmed; nothing was changed`);
+  }
+  throw new NoriCliError(
+    'ERR_NOT_CONFIRMED',
+    `${dir}: repair would remove ${risk.healthyRecordsRemoved} readable record(s); nothing was changed. Rerun with --yes to proceed, or use --mode salvage to keep them`,
+  );
+}
+
+function limits(options: { maxRecordSize?: number }): { maxRecordSize?: number } {
   return options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize };
 }
 
@@ -263,8 +312,13 @@ function count(text: string, option: string): number {
   }
 }
 
-function positive(text: string, option: string): number {
-  const value = count(text, option);
-  if (value === 0) throw new InvalidArgumentError(`invalid ${option} "${text}": must be at least 1`);
+function maxRecordSize(text: string): number {
+  let value: number;
+  try {
+    value = parseByteSize(text, '--max-record-size');
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+  if (value === 0) throw new InvalidArgumentError(`invalid --max-record-size "${text}": must be at least 1 byte`);
   return value;
 }

@@ -128,8 +128,8 @@ function dumpGaps(stdout: string, notes: readonly string[]): string[] {
   const records = stdout
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as { keyText: string; segment: number })
-    .map((entry) => ({ n: Number(entry.keyText.slice(2)), segment: entry.segment }));
+    .map((line) => JSON.parse(line) as { keyText: string; segmentId: number })
+    .map((entry) => ({ n: Number(entry.keyText.slice(2)), segment: entry.segmentId }));
   const explained = (from: number, to: number): boolean =>
     to > from + 1 && Array.from({ length: to - from - 1 }, (_, i) => from + 1 + i).every((id) => gone.has(id));
   return records.flatMap((entry, i) => {

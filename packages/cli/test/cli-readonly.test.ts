@@ -258,7 +258,7 @@ describe.concurrent('dump', () => {
     lines.forEach((line, index) => {
       const record = expected.records[index] as ManifestRecord;
       const parsed = JSON.parse(line) as Record<string, unknown>;
-      expect(parsed.segment).toBe(record.position.segment_id);
+      expect(parsed.segmentId).toBe(record.position.segment_id);
       expect(parsed.offset).toBe(record.position.offset);
       expect(parsed.size).toBe(record.encoded_len);
       expect(parsed.key).toBe(record.key_hex);
@@ -297,8 +297,10 @@ describe.concurrent('dump', () => {
     const start = records.findIndex((record) => record.position.segment_id === 5) + 3;
     const run = await runBin(['dump', '--json', '--from', positionOf(records[start] as ManifestRecord), '--limit', '60', dir]);
     expect(run.code).toBe(0);
-    const got = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { segment: number; offset: number });
-    expect(got.map((entry) => `${entry.segment}:${entry.offset}`)).toEqual(records.slice(start, start + 60).map(positionOf));
+    const got = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { segmentId: number; offset: number });
+    // The one position shape of every --json output ({ segmentId, offset }, as @nori/wal's Position).
+    expect(Object.keys(got[0] ?? {}).slice(0, 2)).toEqual(['segmentId', 'offset']);
+    expect(got.map((entry) => `${entry.segmentId}:${entry.offset}`)).toEqual(records.slice(start, start + 60).map(positionOf));
   });
 
   it('--from a bare segment id starts at its first record; --limit 0 prints nothing', async () => {

@@ -56,7 +56,7 @@ describe.concurrent('repair', () => {
     await flipByte(join(dir, '000003.wal'), victim.position.offset + 3);
     const names = Array.from({ length: 17 }, (_, id) => `${String(id).padStart(6, '0')}.wal`);
     const original = await segmentBytes(dir, names);
-    const run = await runBin(['repair', '--mode', 'point-in-time', dir]);
+    const run = await runBin(['repair', '--mode', 'point-in-time', '--yes', dir]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`corruption  3:${victim.position.offset}: crc-mismatch`);
     const kept = records.filter((record) => record.position.segment_id < 3 || (record.position.segment_id === 3 && record.position.offset < victim.position.offset));
@@ -71,6 +71,26 @@ describe.concurrent('repair', () => {
     }
     const dump = await runBin(['dump', '--json', dir]);
     expect(dump.stdout.trimEnd().split('\n')).toHaveLength(kept.length);
+  });
+
+  it('point-in-time that would drop readable records: shows the plan, names salvage, changes nothing without --yes', async () => {
+    const dir = await copyGolden('rotation_small');
+    const records = (await goldenCase('rotation_small')).records;
+    const victim = records.filter((record) => record.position.segment_id === 3)[12] as ManifestRecord;
+    await flipByte(join(dir, '000003.wal'), victim.position.offset + 3);
+    const before = await snapshot(dir);
+    const dropped = records.filter((record) => record.position.segment_id > 3 || (record.position.segment_id === 3 && record.position.offset > victim.position.offset)).length;
+    const run = await runBin(['repair', dir]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('(mode point-in-time): nothing was changed');
+    expect(run.stderr).toContain(`would take ${dropped.toLocaleString('en-US')} readable record(s) after the first damage`);
+    expect(run.stderr).toContain('"--mode salvage" keeps them');
+    expect(run.stderr).toMatch(/nori-wal: .*nothing was changed\. Rerun with --yes to proceed, or use --mode salvage to keep them\n$/);
+    expect(await snapshot(dir)).toEqual(before);
+    // salvage removes no healthy record: no confirmation needed.
+    const salvage = await runBin(['repair', '--mode', 'salvage', dir]);
+    expect(salvage.code, salvage.stderr).toBe(0);
   });
 
   it('salvage keeps every readable record, leaves segments untouched and records the skipped region', async () => {

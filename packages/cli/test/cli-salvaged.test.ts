@@ -39,7 +39,7 @@ function oneErrorLine(stderr: string): string {
 }
 
 interface JsonRecord {
-  segment: number;
+  segmentId: number;
   offset: number;
 }
 
@@ -139,7 +139,7 @@ describe.concurrent('regions salvage recorded in salvaged.json', () => {
     );
     const records = dumpedRecords(dump.stdout);
     expect(records).toHaveLength(500);
-    expect(records.filter((record) => record.segment === 3 && record.offset >= start && record.offset < end)).toEqual([]);
+    expect(records.filter((record) => record.segmentId === 3 && record.offset >= start && record.offset < end)).toEqual([]);
   });
 
   it('a region listed over intact records: dump and verify skip them without reading them', async () => {
@@ -154,7 +154,7 @@ describe.concurrent('regions salvage recorded in salvaged.json', () => {
     expect(dump.code).toBe(0);
     const records = dumpedRecords(dump.stdout);
     expect(records).toHaveLength(499);
-    const offsets = records.filter((record) => record.segment === 2).map((record) => record.offset);
+    const offsets = records.filter((record) => record.segmentId === 2).map((record) => record.offset);
     expect(offsets).not.toContain(first.position.offset);
     expect(offsets).not.toContain((await goldenRecord(2, 5)).position.offset);
     expect(offsets).toContain(resume.position.offset);

@@ -1,3 +1,4 @@
+import { formatPosition as walFormatPosition, parsePosition as walParsePosition, WalError } from '@nori/wal';
 import { describe, expect, it } from 'vitest';
 import {
   encodeBinary,
@@ -9,6 +10,7 @@ import {
   formatSize,
   formatTable,
   NoriCliError,
+  parseByteSize,
   parseCount,
   parsePosition,
   printableUtf8,
@@ -88,13 +90,17 @@ describe('positions', () => {
   });
 
   it.each(['', 'abc', '3:', ':5', '-1:0', '1:-2', '1.5:0', '1:2:3', '99999999999999999999:0'])('rejects %j', (input) => {
-    expect(() => parsePosition(input)).toThrow(NoriCliError);
+    expect(() => parsePosition(input)).toThrow(WalError);
     try {
       parsePosition(input);
     } catch (error) {
-      expect((error as NoriCliError).code).toBe('ERR_BAD_POSITION');
-      expect((error as NoriCliError).exitCode).toBe(1);
+      expect((error as WalError).code).toBe('ERR_INVALID_POSITION');
     }
+  });
+
+  it("are @nori/wal's functions (one SEGMENT:OFFSET form), re-exported", () => {
+    expect(formatPosition).toBe(walFormatPosition);
+    expect(parsePosition).toBe(walParsePosition);
   });
 
   it('parseCount accepts non-negative integers only, with a usage error', () => {
@@ -165,7 +171,7 @@ describe('record lines', () => {
   it('JSON: valid JSON, exact u64 ttl digits, keyText only for printable keys', () => {
     const line = recordToJsonLine(record({ ttlMs: 18446744073709551615n, key: Uint8Array.of(0, 255), value: text('hi') }), 'hex');
     expect(line).toBe(
-      '{"segment":2,"offset":77,"size":30,"tombstone":false,"ttlMs":18446744073709551615,"compression":"none","valueLength":2,"key":"00ff","value":"6869"}',
+      '{"segmentId":2,"offset":77,"size":30,"tombstone":false,"ttlMs":18446744073709551615,"compression":"none","valueLength":2,"key":"00ff","value":"6869"}',
     );
     expect(JSON.parse(line)).toMatchObject({ key: '00ff', value: '6869' });
     const printable = JSON.parse(recordToJsonLine(record({ key: text('a"b') }), 'base64')) as Record<string, unknown>;
@@ -182,5 +188,32 @@ describe('shouldShowProgress', () => {
     expect(shouldShowProgress({ isTTY: true, json: false, disabled: true, totalBytes: big })).toBe(false);
     expect(shouldShowProgress({ isTTY: true, json: false, disabled: false, totalBytes: 1024 })).toBe(false);
     expect(shouldShowProgress({ isTTY: true, json: false, disabled: false, totalBytes: 1024, thresholdBytes: 1 })).toBe(true);
+  });
+});
+
+describe('parseByteSize (--max-record-size)', () => {
+  it.each([
+    ['4096', 4096],
+    ['1b', 1],
+    ['1kb', 1000],
+    ['1KiB', 1024],
+    [' 64 kib ', 65_536],
+    ['2mb', 2_000_000],
+    ['1mib', 1_048_576],
+    ['1gb', 1_000_000_000],
+    ['1GiB', 1_073_741_824],
+  ])('%j is %d bytes', (text, bytes) => {
+    expect(parseByteSize(text, '--max-record-size')).toBe(bytes);
+  });
+
+  it.each(['', 'kb', '1k', '1.5kb', '-1kb', '1 tb', '1kbb', '99999999999999999gib'])('rejects %j with a usage error', (text) => {
+    expect(() => parseByteSize(text, '--max-record-size')).toThrow(NoriCliError);
+    try {
+      parseByteSize(text, '--max-record-size');
+    } catch (error) {
+      expect((error as NoriCliError).code).toBe('ERR_USAGE');
+      expect((error as NoriCliError).exitCode).toBe(2);
+      expect((error as NoriCliError).message).toContain('--max-record-size');
+    }
   });
 });

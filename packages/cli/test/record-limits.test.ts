@@ -40,5 +40,12 @@ describe('verify, dump and inspect read what @nori/wal reads, whatever --max-rec
 
     const sink = (): OutputStream => new PassThrough().resume() as OutputStream;
     expect(await runCli(['verify', '--no-progress', '--max-record-size', '1024', dir], { stdout: sink(), stderr: sink() })).toBe(0);
+    // The unit forms the help names are accepted by every command that takes the option.
+    for (const command of ['verify', 'inspect', 'dump']) {
+      expect(await runCli([command, '--no-progress', '--max-record-size', '1kb', dir], { stdout: sink(), stderr: sink() })).toBe(0);
+    }
+    expect(await runCli(['repair', '--dry-run', '--max-record-size', '1KiB', dir], { stdout: sink(), stderr: sink() })).toBe(0);
+    expect(await runCli(['verify', '--max-record-size', '1kilobyte', dir], { stdout: sink(), stderr: sink() })).toBe(2);
+    expect(await runCli(['verify', '--max-record-size', '0kb', dir], { stdout: sink(), stderr: sink() })).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { encodeRecord } from '@nori/codec';
@@ -77,6 +77,21 @@ describe('progress bar', () => {
     }
   });
 
+  it('repair draws it while it verifies a large log, and not with --no-progress or --json', async () => {
+    const { cp } = await import('node:fs/promises');
+    const copy = join(await scratchDir(), 'big-repair');
+    await cp(big, copy, { recursive: true });
+    const drawn = await run(['repair', copy], { stderr: true });
+    expect(drawn.code, drawn.stderr).toBe(0);
+    expect(drawn.stderr).toContain('repair [');
+    expect(drawn.stdout).not.toContain('repair [');
+    for (const flag of ['--no-progress', '--json']) {
+      const quiet = await run(['repair', flag, copy], { stderr: true });
+      expect(quiet.code, flag).toBe(0);
+      expect(quiet.stderr, flag).toBe('');
+    }
+  });
+
   it('inspect and dump draw it too when stderr is a terminal', async () => {
     expect((await run(['inspect', big], { stderr: true })).stderr).toContain('inspect [');
     expect((await run(['dump', '--limit', '40', big], { stderr: true })).stderr).toContain('dump [');
@@ -113,5 +128,38 @@ describe('README example', () => {
       '  0:3393 PUT torn:002',
       '',
     ]);
+  });
+});
+
+describe('repair asks on a terminal before dropping readable records', () => {
+  async function damaged(): Promise<string> {
+    const dir = await copyGolden('rotation_small');
+    const file = join(dir, '000003.wal');
+    const bytes = await readFile(file);
+    bytes[40] = (bytes[40] ?? 0) ^ 0x5a;
+    await writeFile(file, bytes);
+    return dir;
+  }
+
+  async function repairAnswering(dir: string, answer: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    const stdout = new Capture(false);
+    const stderr = new Capture(false);
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    stdin.end(answer);
+    const code = await runCli(['repair', dir], { stdout: stdout as OutputStream, stderr: stderr as OutputStream, stdin });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  }
+
+  it('"n" changes nothing (exit 2); "y" repairs', async () => {
+    const dir = await damaged();
+    const before = await readFile(join(dir, '000003.wal'));
+    const declined = await repairAnswering(dir, 'n\n');
+    expect(declined.code).toBe(ExitCode.USAGE);
+    expect(declined.stderr).toContain('Proceed with point-in-time? [y/N]');
+    expect(declined.stderr).toContain('repair not confirmed; nothing was changed');
+    expect(Buffer.compare(await readFile(join(dir, '000003.wal')), before)).toBe(0);
+    const accepted = await repairAnswering(dir, 'y\n');
+    expect(accepted.code, accepted.stderr).toBe(ExitCode.OK);
+    expect(accepted.stdout).toContain('repaired    ');
   });
 });

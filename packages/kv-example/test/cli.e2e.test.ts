@@ -95,9 +95,9 @@ describe('nori-kv (built binary)', () => {
     expect((await run(['--dir', dir, 'put', 'k', 'v'])).code).toBe(0);
     expectOneLineError(await run(['--dir', dir, 'get', 'nope']), 'ERR_NOT_FOUND');
     expectOneLineError(await run(['--dir', dir, 'del', 'nope']), 'ERR_NOT_FOUND');
-    expectOneLineError(await run(['--dir', dir, 'put', 'k', 'v', '--ttl', 'soon']), 'ERR_INVALID_TTL');
-    expectOneLineError(await run(['--dir', dir, 'put', 'k', 'v', '--ttl', '0']), 'ERR_INVALID_TTL');
-    expectOneLineError(await run(['--dir', dir, 'scan', '--limit', '-3']), 'ERR_INVALID_ARGUMENT');
+    expectOneLineError(await run(['--dir', dir, 'put', 'k', 'v', '--ttl', 'soon']), 'ERR_INVALID_TTL', 2);
+    expectOneLineError(await run(['--dir', dir, 'put', 'k', 'v', '--ttl', '0']), 'ERR_INVALID_TTL', 2);
+    expectOneLineError(await run(['--dir', dir, 'scan', '--limit', '-3']), 'ERR_INVALID_ARGUMENT', 2);
     expectOneLineError(await run(['--dir', dir, 'get']), "missing required argument 'key'", 2);
     expectOneLineError(await run(['--dir', dir, 'gett', 'k']), "unknown command 'gett'", 2);
     expectOneLineError(await run(['--dir', path.join(base, 'nothing-here'), 'get', 'k']), 'ERR_NO_STORE');
@@ -148,6 +148,6 @@ describe('nori-kv (built binary)', () => {
     expect((await run(['--dir', other, 'put', 'keep', 'me'])).code).toBe(0);
     expectOneLineError(await run(['--dir', other, 'demo', '--records', '2000']), 'ERR_BAD_DIR');
     expect((await run(['--dir', other, 'get', 'keep'])).stdout).toBe('me\n');
-    expectOneLineError(await run(['--dir', other, 'demo', '--records', '10']), 'ERR_INVALID_ARGUMENT');
+    expectOneLineError(await run(['--dir', other, 'demo', '--records', '10']), 'ERR_INVALID_ARGUMENT', 2);
   });
 });

@@ -147,7 +147,7 @@ export function formatRecordLine(record: DumpedRecord, width: number): string {
 export function recordToJsonLine(record: DumpedRecord, encoding: BinaryEncoding): string {
   const keyText = printableUtf8(record.key);
   return (
-    `{"segment":${record.position.segmentId},"offset":${record.position.offset},"size":${record.size}` +
+    `{"segmentId":${record.position.segmentId},"offset":${record.position.offset},"size":${record.size}` +
     `,"tombstone":${record.tombstone},"ttlMs":${record.ttlMs === undefined ? 'null' : record.ttlMs.toString()}` +
     `,"compression":"${record.compression}","valueLength":${record.value.byteLength}` +
     (keyText === undefined ? '' : `,"keyText":${JSON.stringify(keyText)}`) +

@@ -28,6 +28,11 @@ export interface RepairOptions {
    * up to the format's limit (1 GiB) are read, as `@nori/wal` reads them.
    */
   maxRecordSize?: number;
+  /**
+   * Progress of the verification pass after the repair: bytes read out of the total. (`@nori/wal`
+   * recovery itself reports no progress.)
+   */
+  onProgress?(done: number, total: number): void;
 }
 
 /** What `nori-wal repair` reports. */
@@ -158,9 +163,43 @@ export async function repairWal(dir: string, options: RepairOptions = {}): Promi
   const salvaged = recovery.skipped.length === 0 ? undefined : await salvageRecord(directory.dir, before, recovery);
   const after = await verifyWal(directory.dir, {
     preview: false,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.maxRecordSize === undefined ? {} : { maxRecordSize: options.maxRecordSize }),
   });
   return { dir: directory.dir, mode, dryRun: false, recovery, preserved, salvaged, after };
+}
+
+/** What {@link planRepair} found: the dry-run plan and what it costs beyond the damage itself. */
+export interface RepairPlan {
+  /** The dry-run report of the requested mode (nothing was changed). */
+  plan: RepairReport;
+  /**
+   * Readable records (intact CRC) after the first damage that this mode would take out of the log
+   * (to `quarantine/`) and `--mode salvage` would keep; 0 in salvage mode.
+   */
+  healthyRecordsRemoved: number;
+}
+
+/**
+ * Plans a repair without changing anything (two dry runs, no lock): the plan of `options.mode` and,
+ * for point-in-time, how many healthy records it would remove compared with salvage. The CLI asks
+ * for confirmation when that number is not 0.
+ */
+export async function planRepair(dir: string, options: Omit<RepairOptions, 'dryRun' | 'onProgress'> = {}): Promise<RepairPlan> {
+  const plan = await repairWal(dir, { ...options, dryRun: true });
+  if (plan.mode === 'salvage') return { plan, healthyRecordsRemoved: 0 };
+  const salvage = await repairWal(dir, { ...options, mode: 'salvage', dryRun: true });
+  return { plan, healthyRecordsRemoved: Math.max(0, salvage.recovery.records - plan.recovery.records) };
+}
+
+/** The warning `nori-wal repair` prints before removing healthy records (text, several lines). */
+export function describeRepairRisk(risk: RepairPlan): string {
+  const moved = risk.plan.recovery.quarantined;
+  return (
+    `repair --mode ${risk.plan.mode} would take ${formatCount(risk.healthyRecordsRemoved)} readable record(s) after the first damage ` +
+    `out of the log (moved to quarantine/, not deleted${moved.length > 0 ? `: ${moved.join(', ')}` : ''}).\n` +
+    `"--mode salvage" keeps them and skips only the damaged region(s); "--dry-run" shows either plan.\n`
+  );
 }
 
 function spanKey(span: SalvagedSpan): string {

@@ -16,11 +16,18 @@ const limitSchema = integer().pipe(z.number().int().min(1, 'must be positive (at
 const recordsSchema = integer().pipe(z.number().int().min(1000, 'must be at least 1,000').max(2_000_000, 'must be at most 2,000,000'));
 const seedSchema = integer().pipe(z.number().int().min(0, 'must not be negative').max(0xffffffff, 'must fit in 32 bits'));
 
+/**
+ * A malformed command-line argument (a bad number, for example). It is a {@link KvError} with the
+ * usual code, so callers that switch on `code` still work; its class tells `nori-kv` to exit with
+ * the usage exit code (2) like commander's own usage errors, not with 1 (a runtime failure).
+ */
+export class KvUsageError extends KvError {}
+
 function parseWith<T>(schema: z.ZodType<T>, raw: string, what: string, code: KvErrorCode): T {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  throw new KvError(code, `${what} ${issue?.message ?? 'is invalid'} (got "${raw}")`);
+  throw new KvUsageError(code, `${what} ${issue?.message ?? 'is invalid'} (got "${raw}")`);
 }
 
 /** Parses `--ttl`: a positive whole number of milliseconds. */

@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { KvError } from '../errors.js';
 import { runDemo } from '../demo/run-demo.js';
 import { runDemoWriter } from '../demo/writer.js';
-import { parseLimit, parseRecords, parseSeed, parseTtl } from './arguments.js';
+import { KvUsageError, parseLimit, parseRecords, parseSeed, parseTtl } from './arguments.js';
 import { compactCommand, deleteCommand, getCommand, putCommand, scanCommand, statsCommand, type CliOutput } from './store-commands.js';
 import { version } from './version.js';
 
@@ -13,7 +13,7 @@ export const DEFAULT_DEMO_DIR = './nori-kv-demo';
 /** Default demo size. */
 export const DEFAULT_DEMO_RECORDS = 100_000;
 
-/** Exit code for bad usage (unknown command, missing argument); runtime errors exit with 1. */
+/** Exit code for bad usage (unknown command or option, missing or malformed argument); runtime errors exit with 1. */
 export const EXIT_USAGE = 2;
 
 /** Process-facing dependencies of the CLI; tests can capture them. */
@@ -131,6 +131,7 @@ export async function runCli(argv: readonly string[], env: CliEnvironment): Prom
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     env.err(formatError(error));
+    if (error instanceof KvUsageError) return EXIT_USAGE;
     if (process.env.NORI_KV_DEBUG !== undefined && error instanceof Error && error.stack !== undefined) env.err(error.stack);
     return 1;
   }
