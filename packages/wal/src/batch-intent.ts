@@ -27,7 +27,7 @@ export const INTENT_COMPACT_BYTES = 256 * 1024;
 
 /**
  * Largest intent file the writer produces: entries are appended only while the file holds at most
- * {@link INTENT_COMPACT_BYTES}, and one entry lists at most {@link MAX_INTENT_EXTENTS} extents.
+ * `INTENT_COMPACT_BYTES`, and one entry lists at most `MAX_INTENT_EXTENTS` extents.
  * A larger file is not one nori wrote: recovery refuses it instead of reading it into memory.
  */
 export const INTENT_FILE_LIMIT = INTENT_COMPACT_BYTES + entrySize(MAX_INTENT_EXTENTS);

@@ -25,7 +25,7 @@ const TAIL_HASH_BYTES = 8;
 const AT_CRC = 36;
 /** Bytes of one entry: fixed, so a torn append only ever damages the last slot. */
 export const SEALED_ENTRY_SIZE = 40;
-/** The last bytes of a sealed segment covered by {@link SealedEntry.tailCrc}. */
+/** The last bytes of a sealed segment covered by {@link SealedEntry.tailHash}. */
 export const SEALED_TAIL_WINDOW = 4096;
 /**
  * Entries a legitimate file may hold beyond one per segment file present: segments missing at
