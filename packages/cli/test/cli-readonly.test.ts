@@ -4,7 +4,7 @@ import { RecordScanner } from '@nori/codec';
 import { crc32c } from '@nori/codec';
 import { NodeFileStorage } from '@nori/storage';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupScratch, copyGolden, goldenCase, positionOf, runBin, scratchDir, snapshot, type ManifestRecord } from './helpers.js';
+import { cleanupScratch, copyGolden, goldenCase, positionOf, runBin, runJson, scratchDir, snapshot, type ManifestRecord } from './helpers.js';
 
 afterAll(cleanupScratch);
 
@@ -31,7 +31,7 @@ describe.concurrent('verify on golden Rust logs', () => {
     const expected = await goldenCase(name);
     const run = await runBin(['verify', '--json', dir]);
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { status: string; records: number; corruptions: unknown[]; tail: { kind: string } };
     expect(report.status).toBe('clean');
     expect(report.records).toBe(expected.rust_recovery.read_back_count);
@@ -44,7 +44,7 @@ describe.concurrent('verify on golden Rust logs', () => {
     const expected = await goldenCase('torn');
     const end = expected.rust_recovery.recovery_info.last_valid_position;
     const run = await runBin(['verify', dir]);
-    expect(run.code).toBe(4);
+    expect(run.code, run.stderr).toBe(4);
     expect(run.stdout).toContain(
       `tail        torn at ${end.segment_id}:${end.offset}: ${expected.rust_recovery.recovery_info.bytes_truncated} bytes (incomplete)`,
     );
@@ -56,7 +56,7 @@ describe.concurrent('verify on golden Rust logs', () => {
   it('prealloc: the zero-filled tail starts at the logical end Rust reported', async () => {
     const dir = await copyGolden('prealloc');
     const run = await runBin(['verify', dir]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('tail        zero-filled at 1:442638: 605,938 bytes of preallocated zeros');
   });
 });
@@ -68,7 +68,7 @@ describe.concurrent('verify on corrupted copies', () => {
     const victim = records[25] as ManifestRecord;
     await flipByte(join(dir, '000000.wal'), victim.position.offset + Math.floor(victim.encoded_len / 2));
     const run = await runBin(['verify', dir]);
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     expect(run.stdout).toContain(`CORRUPT     ${positionOf(victim)}: crc-mismatch, ${victim.encoded_len} bytes unreadable`);
     expect(run.stdout).toContain('49 records');
     expect(run.stdout).toContain('result      CORRUPT: 1 damaged region(s) before the tail; see "nori-wal repair --help" (exit 3)');
@@ -76,7 +76,7 @@ describe.concurrent('verify on corrupted copies', () => {
     expect(run.stdout).toContain(
       `on open     a default open (recovery tolerate-tail) would keep 25 records, cut off ${(137224 - victim.position.offset).toLocaleString('en-US')} bytes, move 1 file(s) to quarantine/; next append at ${positionOf(victim)}`,
     );
-    const json = JSON.parse((await runBin(['verify', '--json', dir])).stdout) as { corruptions: unknown[]; exitCode: number };
+    const json = (await runJson(['verify', '--json', dir])) as { corruptions: unknown[]; exitCode: number };
     expect(json.exitCode).toBe(3);
     expect(json.corruptions).toEqual([
       { segmentId: 0, offset: victim.position.offset, length: victim.encoded_len, reason: 'crc-mismatch' },
@@ -88,7 +88,7 @@ describe.concurrent('verify on corrupted copies', () => {
     const last = (await goldenCase('basic')).records.at(-1) as ManifestRecord;
     await truncate(join(dir, '000000.wal'), last.position.offset + Math.floor(last.encoded_len / 2));
     const run = await runBin(['verify', dir]);
-    expect(run.code).toBe(4);
+    expect(run.code, run.stderr).toBe(4);
     expect(run.stdout).toContain(`torn at ${positionOf(last)}: ${Math.floor(last.encoded_len / 2)} bytes (incomplete)`);
   });
 
@@ -96,7 +96,7 @@ describe.concurrent('verify on corrupted copies', () => {
     const dir = await copyGolden('basic');
     await appendFile(join(dir, '000000.wal'), new Uint8Array(65536));
     const run = await runBin(['verify', dir]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('zero-filled at 0:137224: 65,536 bytes');
   });
 
@@ -108,7 +108,7 @@ describe.concurrent('verify on corrupted copies', () => {
     bytes.fill(0, last.position.offset + 3);
     await writeFile(file, bytes);
     const run = await runBin(['verify', dir]);
-    expect(run.code).toBe(4);
+    expect(run.code, run.stderr).toBe(4);
     expect(run.stdout).toContain(`torn at ${positionOf(last)}`);
     expect(run.stdout).toContain('(crc-mismatch)');
   });
@@ -120,7 +120,7 @@ describe.concurrent('verify on corrupted copies', () => {
     const victim = inSegment3[10] as ManifestRecord;
     await flipByte(join(dir, '000003.wal'), victim.position.offset + victim.encoded_len - 6);
     const run = await runBin(['verify', '--json', dir]);
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     const report = JSON.parse(run.stdout) as { records: number; corruptions: unknown[]; tail: { kind: string } };
     expect(report.corruptions).toEqual([
       { segmentId: 3, offset: victim.position.offset, length: victim.encoded_len, reason: 'crc-mismatch' },
@@ -141,7 +141,7 @@ describe.concurrent('verify on corrupted copies', () => {
     const cut = inSegment5[20] as ManifestRecord;
     await truncate(join(dir, '000005.wal'), cut.position.offset + 5);
     const run = await runBin(['verify', dir]);
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     expect(run.stdout).toContain(`CORRUPT     ${positionOf(cut)}: incomplete, 5 bytes unreadable`);
     expect(run.stdout).toContain('tail        clean at 16:3051');
   });
@@ -150,7 +150,7 @@ describe.concurrent('verify on corrupted copies', () => {
     const dir = await copyGolden('rotation_small');
     await unlink(join(dir, '000007.wal'));
     const run = await runBin(['verify', dir]);
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     expect(run.stdout).toContain('CORRUPT     segment 7 is missing (gap in segment ids)');
   });
 
@@ -168,7 +168,7 @@ describe.concurrent('verify on corrupted copies', () => {
     new DataView(bytes.buffer, bytes.byteOffset).setUint32(end - 4, crc, true);
     await writeFile(file, bytes);
     const run = await runBin(['verify', dir]);
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     expect(run.stdout).toContain(`CORRUPT     0:0: decompression-failed, ${scanner.recordSize} bytes unreadable`);
     expect(run.stdout).toContain('15 records');
   });
@@ -179,7 +179,7 @@ describe.concurrent('inspect', () => {
     const dir = await copyGolden('rotation_small');
     const expected = await goldenCase('rotation_small');
     const run = await runBin(['inspect', '--json', dir]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as {
       totals: { segments: number; records: number; bytes: number };
       first: { segmentId: number; offset: number };
@@ -208,7 +208,7 @@ describe.concurrent('inspect', () => {
   it('prealloc: text output shows the zero-filled tail of the last segment', async () => {
     const dir = await copyGolden('prealloc');
     const run = await runBin(['inspect', dir]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/000001\.wal\s+1,048,576\s+18\s+0\s+418,047\s+442,638\s+zero-filled tail 591\.7 KiB/);
     expect(run.stdout).toContain('records     60 (0 tombstones, 0 compressed)');
     expect(run.stdout).toContain('lock        not held');
@@ -219,7 +219,7 @@ describe.concurrent('inspect', () => {
     const lock = await new NodeFileStorage(dir).lock();
     try {
       const run = await runBin(['inspect', dir]);
-      expect(run.code).toBe(0);
+      expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain(`lock        held by pid ${process.pid} on `);
       expect(run.stdout).toContain('(process running)');
     } finally {
@@ -241,7 +241,7 @@ describe.concurrent('inspect', () => {
     const dir = await copyGolden('rotation_small');
     await unlink(join(dir, '000004.wal'));
     const run = await runBin(['inspect', dir]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('segment 4 is missing');
   });
 });
@@ -251,7 +251,7 @@ describe.concurrent('dump', () => {
     const dir = await copyGolden('basic');
     const expected = await goldenCase('basic');
     const run = await runBin(['dump', '--json', dir]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toBe('');
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(expected.records.length);
@@ -273,7 +273,7 @@ describe.concurrent('dump', () => {
     const dir = await copyGolden(name);
     const expected = await goldenCase(name);
     const run = await runBin(['dump', '--json', '--encoding', 'base64', dir]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { value: string; compression: string });
     expect(lines.map((line) => Buffer.from(line.value, 'base64').toString('hex'))).toEqual(expected.records.map((r) => r.value_hex));
     expect(lines.map((line) => line.compression)).toEqual(expected.records.map((r) => r.compression));
@@ -282,7 +282,7 @@ describe.concurrent('dump', () => {
   it('text: printable keys as text, binary as hex, long values cut to --width', async () => {
     const dir = await copyGolden('basic');
     const run = await runBin(['dump', '--width', '8', dir]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('0:0  PUT  key="user:000…"  value="{\\"id\\":0,…"  len=23');
     expect(lines).toContain('0:779  PUT  key=0x00  value="nul key"');
@@ -296,7 +296,7 @@ describe.concurrent('dump', () => {
     const records = (await goldenCase('rotation_small')).records;
     const start = records.findIndex((record) => record.position.segment_id === 5) + 3;
     const run = await runBin(['dump', '--json', '--from', positionOf(records[start] as ManifestRecord), '--limit', '60', dir]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const got = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { segmentId: number; offset: number });
     // The one position shape of every --json output ({ segmentId, offset }, as @nori/wal's Position).
     expect(Object.keys(got[0] ?? {}).slice(0, 2)).toEqual(['segmentId', 'offset']);
@@ -319,7 +319,7 @@ describe.concurrent('dump', () => {
     const victim = records[10] as ManifestRecord;
     await flipByte(join(dir, '000000.wal'), victim.position.offset + 2);
     const run = await runBin(['dump', '--json', dir]);
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     expect(oneErrorLine(run.stderr)).toBe(
       `nori-wal: warning: skipped ${victim.encoded_len} damaged bytes at ${positionOf(victim)} (crc-mismatch)`,
     );
@@ -330,7 +330,7 @@ describe.concurrent('dump', () => {
   it('torn tail: prints the intact records and warns, exit 0', async () => {
     const dir = await copyGolden('torn');
     const run = await runBin(['dump', dir]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.trimEnd().split('\n')).toHaveLength(19);
     expect(oneErrorLine(run.stderr)).toContain('warning: tail torn at 0:21720');
   });
@@ -361,7 +361,7 @@ describe.concurrent('read-only commands never modify the directory', () => {
 describe.concurrent('errors: one line on stderr, non-zero exit', () => {
   it('missing directory', async () => {
     const run = await runBin(['verify', '/nonexistent/nori-wal-dir']);
-    expect(run.code).toBe(1);
+    expect(run.code, run.stderr).toBe(1);
     expect(oneErrorLine(run.stderr)).toBe('nori-wal: /nonexistent/nori-wal-dir: no such file or directory');
     expect(run.stdout).toBe('');
   });
@@ -369,7 +369,7 @@ describe.concurrent('errors: one line on stderr, non-zero exit', () => {
   it('a file instead of a directory', async () => {
     const dir = await copyGolden('basic');
     const run = await runBin(['inspect', join(dir, '000000.wal')]);
-    expect(run.code).toBe(1);
+    expect(run.code, run.stderr).toBe(1);
     expect(oneErrorLine(run.stderr)).toContain('000000.wal: not a directory');
   });
 
@@ -378,7 +378,7 @@ describe.concurrent('errors: one line on stderr, non-zero exit', () => {
     await writeFile(join(dir, 'notes.txt'), 'hello');
     for (const command of ['inspect', 'dump', 'verify', 'repair']) {
       const run = await runBin([command, dir]);
-      expect(run.code).toBe(1);
+      expect(run.code, run.stderr).toBe(1);
       expect(oneErrorLine(run.stderr)).toBe(`nori-wal: ${dir}: not a WAL directory (no NNNNNN.wal segment files)`);
     }
   });
@@ -389,7 +389,7 @@ describe.concurrent('errors: one line on stderr, non-zero exit', () => {
     try {
       const before = await snapshot(dir);
       const run = await runBin(['repair', dir]);
-      expect(run.code).toBe(1);
+      expect(run.code, run.stderr).toBe(1);
       expect(oneErrorLine(run.stderr)).toMatch(new RegExp(`locked by a writer \\(held by pid ${process.pid} on .*\\(process running\\)\\)`));
       expect(await snapshot(dir)).toEqual(before);
     } finally {
@@ -406,7 +406,7 @@ describe.concurrent('errors: one line on stderr, non-zero exit', () => {
   ])('bad --from %s', async (from, code, message) => {
     const dir = await copyGolden('rotation_small');
     const run = await runBin(['dump', '--from', from, dir]);
-    expect(run.code).toBe(code);
+    expect(run.code, run.stderr).toBe(code);
     expect(oneErrorLine(run.stderr)).toContain(message);
     expect(run.stdout).toBe('');
   });
@@ -423,14 +423,14 @@ describe.concurrent('errors: one line on stderr, non-zero exit', () => {
 describe.concurrent('--help and --version', () => {
   it.each(['inspect', 'dump', 'verify', 'repair'])('%s --help', async (command) => {
     const run = await runBin([command, '--help']);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`Usage: nori-wal ${command} [options] <dir>`);
     expect(run.stdout).toContain('Example');
   });
 
   it('top-level --help lists every command and the exit codes', async () => {
     const run = await runBin(['--help']);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     for (const command of ['inspect', 'dump', 'verify', 'repair']) expect(run.stdout).toContain(command);
     expect(run.stdout).toContain('Exit codes:');
   });

@@ -1,7 +1,7 @@
 import { readFile, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupScratch, copyGolden, goldenCase, runBin, snapshot, type ManifestRecord } from './helpers.js';
+import { cleanupScratch, copyGolden, goldenCase, runBin, runJson, snapshot, type ManifestRecord } from './helpers.js';
 
 afterAll(cleanupScratch);
 
@@ -91,7 +91,7 @@ describe.concurrent('regions salvage recorded in salvaged.json', () => {
     );
     expect(verify.stdout).not.toContain('CORRUPT');
     expect(verify.stdout).toContain('result      OK: no corruption outside 1 known salvaged region(s) (exit 0)');
-    const json = JSON.parse((await runBin(['verify', '--json', dir])).stdout) as {
+    const json = (await runJson(['verify', '--json', dir])) as {
       status: string;
       records: number;
       corruptions: unknown[];
@@ -128,7 +128,7 @@ describe.concurrent('regions salvage recorded in salvaged.json', () => {
     expect(inspect.stdout).toContain(`            3:${start} .. 3:${end}: ${victim.encoded_len} bytes salvaged (known, skipped`);
     expect(inspect.stdout).toMatch(/^000003\.wal .* salvaged x1$/m);
     expect(inspect.stdout).not.toMatch(/^corruption|CORRUPT/m);
-    const report = JSON.parse((await runBin(['inspect', '--json', dir])).stdout) as { corruptions: unknown[]; salvaged: unknown[] };
+    const report = (await runJson(['inspect', '--json', dir])) as { corruptions: unknown[]; salvaged: unknown[] };
     expect(report.corruptions).toEqual([]);
     expect(report.salvaged).toHaveLength(1);
 

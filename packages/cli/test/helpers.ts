@@ -97,6 +97,16 @@ export interface FileSnapshot {
   sha256: string;
 }
 
+/** Runs the built CLI and parses its `--json` stdout; a failure message carries the exit code and stderr. */
+export async function runJson<T>(args: readonly string[]): Promise<T> {
+  const run = await runBin(args);
+  try {
+    return JSON.parse(run.stdout) as T;
+  } catch (error) {
+    throw new Error(`nori-wal ${args.join(' ')} exited ${String(run.code)} without JSON on stdout; stderr: ${run.stderr}`, { cause: error });
+  }
+}
+
 /** Every file under `dir` (recursive) with size, mtime and content hash, sorted by name. */
 export async function snapshot(dir: string, prefix = ''): Promise<FileSnapshot[]> {
   const out: FileSnapshot[] = [];
