@@ -4,7 +4,7 @@ import { LogModel, checkRecovery, comparePos, fmtPos, type RecoveredEntry } from
 import { ProcessStorage, type StorageLie } from './process-storage.js';
 import { Rng } from './prng.js';
 import { recordFor, type RecordProfile } from './records.js';
-import { Workload, describeError, readAll, realSleep, type Sleep } from './workload.js';
+import { Workload, describeError, readAll, realSleep, yieldToEventLoop, type Sleep } from './workload.js';
 
 /** Knobs of one randomized crash case (every other choice comes from the seed). */
 export interface CaseOptions {
@@ -246,6 +246,7 @@ export async function runCampaign(options: {
 }): Promise<{ cases: number; crashes: number; closes: number; appended: number; aborted: number; failures: CaseResult[] }> {
   const summary = { cases: 0, crashes: 0, closes: 0, appended: 0, aborted: 0, failures: [] as CaseResult[] };
   for (let seed = options.firstSeed; summary.crashes < options.points; seed++) {
+    await yieldToEventLoop();
     const result = await runCrashCase(seed, options.caseOptions);
     summary.cases++;
     summary.crashes += result.crashes;

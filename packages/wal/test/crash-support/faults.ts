@@ -5,7 +5,7 @@ import { LogModel, checkRecovery } from './model.js';
 import { ProcessStorage, type StorageLie, type StorageOp } from './process-storage.js';
 import { Rng } from './prng.js';
 import { SMALL_RECORDS, recordFor } from './records.js';
-import { Workload, describeError, readAll, realSleep } from './workload.js';
+import { Workload, describeError, readAll, realSleep, yieldToEventLoop } from './workload.js';
 
 /** Which fault a {@link FaultCase} injects. */
 export type FaultKind = 'eio-write' | 'eio-sync' | 'fsyncgate' | 'enospc' | 'eio-read';
@@ -311,6 +311,7 @@ export async function runFaultSweep(base: Omit<FaultCase, 'at' | 'ending' | 'lie
   const sweep: FaultSweep = { cases: 0, failed: 0, inOpen: 0, failures: [] };
   const run = async (at: number, ending: FaultCase['ending']): Promise<FaultResult> => {
     const c: FaultCase = { ...base, at, ending };
+    await yieldToEventLoop();
     const r = await runFaultCase(c);
     sweep.cases++;
     if (r.failed) sweep.failed++;

@@ -9,6 +9,13 @@ export type Sleep = (ms: number) => Promise<void>;
 /** Real-time {@link Sleep}. */
 export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Lets the event loop run timers and I/O. Campaigns on MemoryStorage resolve everything as
+ * microtasks: without a yield per case a long campaign starves the test worker's RPC with vitest
+ * for minutes ("Timeout calling onTaskUpdate" under load).
+ */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** A WAL call that failed, as the workload saw it. */
 export interface WorkloadError {
   what: string;
