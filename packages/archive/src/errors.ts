@@ -18,6 +18,12 @@
  * - `ERR_ACCESS_DENIED`: credentials are missing, wrong or lack permission (HTTP 401/403).
  * - `ERR_CONFIG`: invalid configuration, or the bucket does not exist.
  * - `ERR_REQUEST_REJECTED`: any other refusal by the store (an unexpected HTTP 4xx).
+ * - `ERR_FENCED`: another writer (a newer primary) owns the archive prefix; this archiver stops
+ *   for good and wrote nothing after the point where it was fenced.
+ * - `ERR_ARCHIVE_CORRUPT`: an archive object does not follow LAYOUT.md (bad header, CRC, seq, or
+ *   a chunk that does not continue the log); the error names the key.
+ * - `ERR_OBJECT_MISSING`: an object the archive layout requires is absent (a hole in the chunk
+ *   sequence); the error names the key.
  */
 export type ArchiveErrorCode =
   | 'ERR_NOT_FOUND'
@@ -33,7 +39,10 @@ export type ArchiveErrorCode =
   | 'ERR_ABORTED'
   | 'ERR_ACCESS_DENIED'
   | 'ERR_CONFIG'
-  | 'ERR_REQUEST_REJECTED';
+  | 'ERR_REQUEST_REJECTED'
+  | 'ERR_FENCED'
+  | 'ERR_ARCHIVE_CORRUPT'
+  | 'ERR_OBJECT_MISSING';
 
 /** Codes whose operation may succeed when simply retried. */
 const RETRYABLE: ReadonlySet<ArchiveErrorCode> = new Set(['ERR_CONFLICT', 'ERR_UNAVAILABLE', 'ERR_TIMEOUT']);

@@ -1,0 +1,4 @@
+export * from './keys.js';
+export * from './chunk.js';
+export * from './generation.js';
+export * from './continuity.js';
