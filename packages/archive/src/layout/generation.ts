@@ -9,14 +9,32 @@ export const GENERATION_REASONS = ['new-log', 'takeover', 'diverged'] as const;
 /** Why a primary started a generation (see LAYOUT.md "Writing"). */
 export type GenerationReason = (typeof GENERATION_REASONS)[number];
 
-const startPayloadSchema = z.strictObject({
+/** Payload of a generation-start chunk. */
+export interface GenerationStartPayload {
+  /** The generation this one follows (the highest in the archive when it started), or null. */
+  parentGeneration: number | null;
+  reason: GenerationReason;
+}
+
+/** The index record `P/generations/<generation>.json`. */
+export interface GenerationRecord {
+  format: 1;
+  generation: number;
+  /** Seq of the generation-start chunk. */
+  startSeq: number;
+  /** ISO 8601 time the generation started. */
+  createdAt: string;
+  writerId: string;
+  parentGeneration: number | null;
+  reason: GenerationReason;
+}
+
+const startPayloadSchema: z.ZodType<GenerationStartPayload> = z.strictObject({
   parentGeneration: safeCount.nullable(),
   reason: z.enum(GENERATION_REASONS),
 });
-/** Payload of a generation-start chunk. */
-export type GenerationStartPayload = z.infer<typeof startPayloadSchema>;
 
-const generationRecordSchema = z.strictObject({
+const generationRecordSchema: z.ZodType<GenerationRecord> = z.strictObject({
   format: z.literal(GENERATION_RECORD_FORMAT),
   generation: safeCount.min(1),
   startSeq: safeCount,
@@ -25,8 +43,6 @@ const generationRecordSchema = z.strictObject({
   parentGeneration: safeCount.nullable(),
   reason: z.enum(GENERATION_REASONS),
 });
-/** The index record `P/generations/<generation>.json`. */
-export type GenerationRecord = z.infer<typeof generationRecordSchema>;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
