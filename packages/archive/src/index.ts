@@ -52,3 +52,4 @@ export {
   type GenerationRecord,
   type GenerationStartPayload,
 } from './layout/index.js';
+export * from './archiver/index.js';
