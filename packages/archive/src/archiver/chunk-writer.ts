@@ -21,7 +21,7 @@ export interface CreatedChunk {
  * True when the object at `key` is exactly the chunk we tried to create (an earlier attempt whose
  * response was lost): our writer id in its header, and the same size and CRC32C as our bytes.
  */
-async function isOurChunk(store: ObjectStore, key: string, bytes: Uint8Array, checksum: number, header: NewChunkHeader, signal: AbortSignal | undefined): Promise<boolean> {
+async function isOurChunk(store: ObjectStore, key: string, bytes: Uint8Array, header: NewChunkHeader, signal: AbortSignal | undefined): Promise<boolean> {
   let existing;
   try {
     existing = await store.get(key, { range: { offset: 0, length: CHUNK_HEADER_SIZE }, signal });
@@ -35,7 +35,7 @@ async function isOurChunk(store: ObjectStore, key: string, bytes: Uint8Array, ch
   } catch {
     return false;
   }
-  return writerId === header.writerId && existing.info.size === bytes.length && existing.info.crc32c === checksum;
+  return writerId === header.writerId && existing.info.size === bytes.length && existing.info.crc32c === crc32c(bytes) >>> 0;
 }
 
 /**
@@ -45,17 +45,19 @@ async function isOurChunk(store: ObjectStore, key: string, bytes: Uint8Array, ch
  */
 export async function createChunk(store: ObjectStore, prefix: string, header: NewChunkHeader, payload: Uint8Array, context: RetryContext): Promise<CreatedChunk> {
   const key = chunkKey(prefix, header.seq);
+  // No `checksum` option: the store computes the object CRC32C anyway, and the chunk's own CRCs
+  // (checked by every reader) cover the bytes; our CRC of the object is needed only to recognise
+  // a lost response.
   const bytes = encodeChunk(header, payload);
-  const checksum = crc32c(bytes) >>> 0;
   const started = performance.now();
   let attempts = 0;
   await withRetry(context, 'put', key, async (attempt) => {
     attempts = attempt;
     try {
-      await store.put(key, bytes, { ifNoneMatch: '*', checksum, signal: context.signal });
+      await store.put(key, bytes, { ifNoneMatch: '*', signal: context.signal });
     } catch (error) {
       if (!isArchiveError(error, 'ERR_PRECONDITION_FAILED')) throw error;
-      if (await isOurChunk(store, key, bytes, checksum, header, context.signal)) return;
+      if (await isOurChunk(store, key, bytes, header, context.signal)) return;
       throw fencedError(`chunk ${key} was created by another writer: a newer primary owns the archive prefix; this archiver stops`, key);
     }
   });
