@@ -1,6 +1,6 @@
 import { comparePositions, segmentName, type Position, type Wal, type WalHold } from '@nori/wal';
 import { ArchiveError, isArchiveError } from '../errors.js';
-import { ChunkKind, newWriterId } from '../layout/index.js';
+import { ChunkKind, newWriterId, writeChunkHeader } from '../layout/index.js';
 import { abortedError } from './backoff.js';
 import { createChunk } from './chunk-writer.js';
 import { closedError, toError } from './errors.js';
@@ -8,7 +8,7 @@ import { emit } from './observer.js';
 import { openGeneration } from './open-generation.js';
 import { resolveArchiverOptions, type ArchiverOptions, type ResolvedArchiverOptions } from './options.js';
 import type { RetryContext } from './retry.js';
-import { nextChunkPayload } from './segment-bytes.js';
+import { readNextChunk } from './segment-bytes.js';
 
 /** How often the archiver checks whether `maxBytes` durable bytes are waiting. */
 export const PENDING_POLL_MS = 50;
@@ -273,15 +273,16 @@ export class Archiver implements AsyncDisposable {
   /** Ships the next chunk of bytes `[offset, end)` of a segment. */
   private async shipRange(segmentId: number, offset: number, end: number): Promise<void> {
     const { store, prefix, wal, maxChunkBytes, now, observer } = this.options;
-    const payload = await nextChunkPayload(wal.storage, segmentId, offset, end, maxChunkBytes);
+    const chunk = await readNextChunk(wal.storage, segmentId, offset, end, maxChunkBytes);
     const seq = this.seq;
-    const header = { kind: ChunkKind.data, seq, generation: this.generation, segmentId, offset, createdAt: now(), writerId: this.writerId };
-    const created = await createChunk(store, prefix, header, payload, this.context);
+    const writerId = this.writerId;
+    const bytes = writeChunkHeader(chunk, { kind: ChunkKind.data, seq, generation: this.generation, segmentId, offset, createdAt: now(), writerId });
+    const created = await createChunk(store, prefix, { seq, writerId, bytes }, this.context);
     this.seq = seq + 1;
     this.shippedChunks++;
-    this.shippedBytes += payload.length;
+    this.shippedBytes += created.bytes;
     emit(observer, 'onChunkShipped', { ...created, seq, generation: this.generation, kind: 'data', segmentId, offset });
-    this.advance({ segmentId, offset: offset + payload.length });
+    this.advance({ segmentId, offset: offset + created.bytes });
   }
 
   private advance(position: Position): void {

@@ -5,6 +5,7 @@ import {
   chunkKey,
   decodeChunk,
   decodeGenerationStart,
+  encodeChunk,
   encodeGenerationRecord,
   encodeGenerationStart,
   generationKey,
@@ -54,7 +55,8 @@ export async function beginGeneration(
   await writeArchiveSideFile(storage, { prefix, generation, startSeq, writerId: writer.writerId, parentGeneration, reason });
   const createdAt = writer.now();
   const header = { kind: ChunkKind.generationStart, seq: startSeq, generation, segmentId: 0, offset: 0, createdAt, writerId: writer.writerId };
-  const created = await createChunk(store, prefix, header, encodeGenerationStart({ parentGeneration, reason }), context);
+  const bytes = encodeChunk(header, encodeGenerationStart({ parentGeneration, reason }));
+  const created = await createChunk(store, prefix, { seq: startSeq, writerId: writer.writerId, bytes }, context);
   const record = { generation, startSeq, createdAt: new Date(createdAt).toISOString(), writerId: writer.writerId, parentGeneration, reason };
   await putGenerationRecord(store, prefix, record, context);
   return created;

@@ -1,13 +1,18 @@
 import { RecordScanner } from '@nori/codec';
 import type { Storage } from '@nori/storage';
 import { MAX_RECORD_SIZE_LIMIT, segmentName } from '@nori/wal';
+import { CHUNK_HEADER_SIZE } from '../layout/index.js';
 
-/** Reads bytes `[offset, offset + length)` of segment `segmentId` raw, through the WAL's storage. */
-export async function readSegmentRange(storage: Storage, segmentId: number, offset: number, length: number): Promise<Uint8Array> {
+/**
+ * Reads bytes `[offset, offset + length)` of segment `segmentId` raw, through the WAL's storage,
+ * into a new buffer after `headroom` bytes (left for the caller to fill, e.g. a chunk header).
+ */
+export async function readSegmentRange(storage: Storage, segmentId: number, offset: number, length: number, headroom = 0): Promise<Uint8Array> {
   const file = await storage.open(segmentName(segmentId), { readOnly: true });
   try {
-    const bytes = new Uint8Array(length);
-    const read = await file.read(bytes, 0, length, offset);
+    // Every byte is overwritten (the read must fill it, the header is written later): no zero-fill.
+    const bytes = new Uint8Array(Buffer.allocUnsafeSlow(headroom + length).buffer, 0, headroom + length);
+    const read = await file.read(bytes, headroom, length, offset);
     if (read !== length) {
       throw new Error(`${segmentName(segmentId)} ended after ${offset + read} bytes, expected at least ${offset + length}`);
     }
@@ -32,18 +37,20 @@ export function lastRecordBoundary(bytes: Uint8Array): { cut: number } | { neede
 }
 
 /**
- * The payload of the next data chunk: bytes `[start, end)` of a segment (both record boundaries),
- * cut at the last record boundary within `maxChunkBytes`. A record longer than the limit is a
- * chunk of its own; bytes that do not parse as records are shipped to `end` uncut.
+ * The next data chunk's object buffer: {@link CHUNK_HEADER_SIZE} bytes of room for its header,
+ * then its payload, bytes `[start, end)` of a segment (both record boundaries) cut at the last
+ * record boundary within `maxChunkBytes`. A record longer than the limit is a chunk of its own;
+ * bytes that do not parse as records are shipped to `end` uncut.
  */
-export async function nextChunkPayload(storage: Storage, segmentId: number, start: number, end: number, maxChunkBytes: number): Promise<Uint8Array> {
+export async function readNextChunk(storage: Storage, segmentId: number, start: number, end: number, maxChunkBytes: number): Promise<Uint8Array> {
   let want = maxChunkBytes;
   for (;;) {
-    const head = await readSegmentRange(storage, segmentId, start, Math.min(want, end - start));
-    if (head.length === end - start) return head;
-    const boundary = lastRecordBoundary(head);
-    if (boundary === undefined) return readSegmentRange(storage, segmentId, start, end - start);
-    if ('cut' in boundary) return head.subarray(0, boundary.cut);
+    const chunk = await readSegmentRange(storage, segmentId, start, Math.min(want, end - start), CHUNK_HEADER_SIZE);
+    const payload = chunk.subarray(CHUNK_HEADER_SIZE);
+    if (payload.length === end - start) return chunk;
+    const boundary = lastRecordBoundary(payload);
+    if (boundary === undefined) return readSegmentRange(storage, segmentId, start, end - start, CHUNK_HEADER_SIZE);
+    if ('cut' in boundary) return chunk.subarray(0, CHUNK_HEADER_SIZE + boundary.cut);
     // Not even one record fits: read as much as it needs (a lower bound while its header was cut).
     want = Math.max(boundary.needed, want + 1);
   }
