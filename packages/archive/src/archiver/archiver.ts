@@ -113,11 +113,12 @@ export class Archiver implements AsyncDisposable {
   static async start(wal: Wal, options: ArchiverOptions): Promise<Archiver> {
     const resolved = resolveArchiverOptions(wal, options);
     if (resolved.signal?.aborted === true) throw abortedError(resolved.signal, 'Archiver.start');
-    const segments = await wal.segments();
-    const snapshotStart: Position = { segmentId: segments[0]?.id ?? 0, offset: 0 };
-    // From here on GC keeps every local segment until the archive has it.
-    const hold = wal.retain(snapshotStart);
+    // Hold everything first (a GC running now deletes nothing more), then look at what is left.
+    const hold = wal.retain({ segmentId: 0, offset: 0 });
     try {
+      const segments = await wal.segments();
+      const snapshotStart: Position = { segmentId: segments[0]?.id ?? 0, offset: 0 };
+      hold.moveTo(snapshotStart);
       const writerId = newWriterId();
       const context: RetryContext = { retry: resolved.retry, observer: resolved.observer, signal: resolved.signal };
       const opened = await openGeneration(resolved, context, writerId, snapshotStart);
