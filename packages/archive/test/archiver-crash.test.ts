@@ -5,7 +5,7 @@ import { Archiver, MemoryObjectStore } from '../src/index.js';
 import { appendRecords, assembleGeneration, expectSameSegments, localSegments, openWal, readChunks, seededRandom, testOptions } from './archiver-support.js';
 
 const ROUNDS = 5;
-const POLICIES: WalConfig['fsync'][] = ['always', 'os', { kind: 'batch', windowMs: 2 }];
+const POLICIES: NonNullable<WalConfig['fsync']>[] = ['always', 'os', { kind: 'batch', windowMs: 2 }];
 
 /** What a flush acknowledged: this generation's archive holds the log up to `position`. */
 interface Acknowledged {
@@ -27,7 +27,7 @@ async function crashRounds(seed: number): Promise<void> {
   const acknowledged: Acknowledged[] = [];
   let next = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const wal = await openWal(storage, { fsync: POLICIES[Math.floor(random() * POLICIES.length)] });
+    const wal = await openWal(storage, { fsync: POLICIES[Math.floor(random() * POLICIES.length)] as NonNullable<WalConfig['fsync']> });
     const archiver = await Archiver.start(wal, testOptions(store, { intervalMs: 1, maxChunkBytes: 400 + Math.floor(random() * 2000) }));
     const count = 5 + Math.floor(random() * 60);
     await appendRecords(wal, count, { from: next, size: 20 + Math.floor(random() * 300) });
