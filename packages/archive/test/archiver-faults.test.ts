@@ -59,6 +59,7 @@ describe('Archiver: store faults', () => {
     expect(archiver.archivedPosition).toEqual(before);
     const lag = await archiver.lag();
     expect(lag.bytes).toBeGreaterThan(150 * 100);
+    await expect.poll(async () => (await archiver.lag()).seconds, { timeout: 10_000 }).toBeGreaterThan(0);
 
     store.clearFaults();
     await pending;
@@ -67,6 +68,21 @@ describe('Archiver: store faults', () => {
     expect((await archiver.lag()).bytes).toBe(0);
     expectSameSegments(assembleGeneration(await readChunks(store, 'arch'), 1), await localSegments(wal));
     await archiver.close();
+    await wal.close();
+  });
+
+  it('close() during an outage stops at once: a waiting flush rejects with ERR_CLOSED, nothing hangs', async () => {
+    const store = new MemoryObjectStore();
+    const wal = await openWal();
+    const retries: RetryEvent[] = [];
+    const archiver = await Archiver.start(wal, testOptions(store, { retry: { initialDelayMs: 60_000, maxDelayMs: 60_000 }, observer: { onRetry: (e) => retries.push(e) } }));
+    store.injectFault({ kind: 'unavailable' });
+    await appendRecords(wal, 20);
+    const flushing = archiver.flush();
+    await expect.poll(() => retries.length, { timeout: 10_000 }).toBe(1); // now sleeping a minute before the retry
+    await archiver.close();
+    await expect(flushing).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    expect(archiver.state).toBe('closed');
     await wal.close();
   });
 
