@@ -40,6 +40,8 @@ describe('Archiver: generations and fencing', () => {
     expect(first.state).toBe('fenced');
     expect(fencedEvents).toHaveLength(1);
     await expect(first.flush()).rejects.toMatchObject({ code: 'ERR_FENCED' });
+    await expect(first.lag()).rejects.toMatchObject({ code: 'ERR_FENCED' });
+    expect(first.error).toBe(error);
 
     // The archive: generation 1 = A's log, generation 2 = a takeover holding B's whole log.
     const chunks = await readChunks(store, 'arch');

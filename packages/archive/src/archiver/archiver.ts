@@ -188,8 +188,12 @@ export class Archiver implements AsyncDisposable {
     });
   }
 
-  /** Durable local bytes not archived yet, and roughly for how long (see {@link ArchiverLag}). */
+  /**
+   * Durable local bytes not archived yet, and roughly for how long (see {@link ArchiverLag}).
+   * @throws ArchiveError `ERR_FENCED` / the error of a failed archiver, `ERR_CLOSED`.
+   */
   async lag(): Promise<ArchiverLag> {
+    this.throwIfStopped();
     const bytes = await this.pendingBytes();
     const since = this.pendingSince;
     const seconds = bytes === 0 || since === undefined ? 0 : Math.max(0, this.options.now() - since) / 1000;
