@@ -140,6 +140,7 @@ describe('Archiver: shipping', () => {
     await expect(Archiver.start(wal, testOptions(store, { maxChunkBytes: 1.5 }))).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(Archiver.start(wal, { store: {} as never, prefix: 'p' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(Archiver.start(wal, testOptions(store, { prefix: 'a//b' }))).rejects.toMatchObject({ code: 'ERR_INVALID_KEY' });
+    await expect(Archiver.start(undefined as never, testOptions(store))).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     expect(store.keys()).toEqual([]);
     await wal.close();
   });

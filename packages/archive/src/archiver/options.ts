@@ -89,6 +89,10 @@ function isStore(value: unknown): value is ObjectStore {
 
 /** Applies defaults; `ERR_INVALID_ARGUMENT` naming the bad option. */
 export function resolveArchiverOptions(wal: Wal, options: ArchiverOptions): ResolvedArchiverOptions {
+  const candidate = wal as Partial<Wal> | null | undefined;
+  if (typeof candidate?.retain !== 'function' || typeof candidate.segments !== 'function') {
+    throw new ArchiveError('ERR_INVALID_ARGUMENT', 'Archiver.start needs an open @nori/wal Wal');
+  }
   if (typeof options !== 'object' || options === null) throw new ArchiveError('ERR_INVALID_ARGUMENT', 'archiver options must be an object');
   if (!isStore(options.store)) throw new ArchiveError('ERR_INVALID_ARGUMENT', 'archiver option store must be an ObjectStore');
   if (typeof options.prefix !== 'string') throw new ArchiveError('ERR_INVALID_ARGUMENT', 'archiver option prefix must be a string');
