@@ -26,13 +26,13 @@ export async function archiveWhileWriting(dir: string, store: ObjectStore): Prom
   }
   {
     // Restart: archive.json in the WAL directory says generation 1 is ours; it continues.
-    const { wal } = await Wal.open({ dir, fsync: 'os', maxSegmentSize: 16 * 1024 });
+    // `await using` disposes in reverse order: the archiver closes before its WAL.
+    await using wal = (await Wal.open({ dir, fsync: 'os', maxSegmentSize: 16 * 1024 })).wal;
     await using archiver = await Archiver.start(wal, { store, prefix: 'orders' });
     await wal.append({ key: 'order:1000', value: '{}' });
     await archiver.flush();
     const lag = await archiver.lag();
     lines.push(`generation ${archiver.generation} after restart, lag ${lag.bytes} bytes`);
-    await wal.close();
   }
   return lines;
 }
