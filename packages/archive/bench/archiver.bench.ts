@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Wal, segmentName } from '@nori/wal';
-import { Archiver, MemoryObjectStore } from '../src/index.js';
+import { Archiver, MemoryObjectStore, S3ObjectStore, type ObjectStore } from '../src/index.js';
 
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
 const KiB = 1024;
 const MiB = 1024 * KiB;
 /** Records per append-throughput run (1 KiB values). */
@@ -96,24 +96,46 @@ async function buildLog(root: string): Promise<string> {
   return dir;
 }
 
+/** A fresh, empty store for one shipping run (S3: a new prefix, emptied afterwards). */
+type StoreFactory = () => { store: ObjectStore; dispose: () => Promise<void> };
+
+const memoryStores: StoreFactory = () => ({ store: new MemoryObjectStore(), dispose: () => Promise.resolve() });
+
+/** S3 stores when NORI_S3_ENDPOINT / NORI_S3_BUCKET are set (the test variables, see the README). */
+function s3Stores(): StoreFactory | undefined {
+  const { NORI_S3_ENDPOINT: endpoint, NORI_S3_BUCKET: bucket } = process.env;
+  if (endpoint === undefined || bucket === undefined) return undefined;
+  let run = 0;
+  return () => {
+    const store = new S3ObjectStore({ endpoint, bucket, forcePathStyle: true, prefix: `nori-bench/${Date.now().toString(36)}-${run++}/` });
+    const dispose = async (): Promise<void> => {
+      for await (const { key } of store.list('')) await store.delete(key);
+      store.destroy();
+    };
+    return { store, dispose };
+  };
+}
+
 /** MB/s of shipping the whole log with a fresh archiver (start + flush). */
-async function shipRate(dir: string): Promise<number> {
+async function shipRate(dir: string, stores: StoreFactory): Promise<number> {
   const { wal } = await Wal.open({ dir, fsync: 'os', maxSegmentSize: SEGMENT_SIZE });
   fs.rmSync(path.join(dir, 'archive.json'), { force: true });
   const bytes = (await wal.segments()).reduce((sum, s) => sum + s.size, 0);
+  const { store, dispose } = stores();
   const start = performance.now();
-  const archiver = await Archiver.start(wal, { store: new MemoryObjectStore(), prefix: 'bench', maxChunkBytes: SEGMENT_SIZE });
+  const archiver = await Archiver.start(wal, { store, prefix: 'bench', maxChunkBytes: SEGMENT_SIZE });
   await archiver.flush();
   const seconds = (performance.now() - start) / 1000;
   await archiver.close();
   await wal.close();
+  await dispose();
   return bytes / 1e6 / seconds;
 }
 
 /** MB/s of reading the same segment files and putting each as one object (conditional create). */
-async function rawPutRate(dir: string): Promise<number> {
+async function rawPutRate(dir: string, stores: StoreFactory): Promise<number> {
   const names = fs.readdirSync(dir).filter((name) => name.endsWith('.wal'));
-  const store = new MemoryObjectStore();
+  const { store, dispose } = stores();
   let bytes = 0;
   const start = performance.now();
   for (const name of names) {
@@ -121,7 +143,9 @@ async function rawPutRate(dir: string): Promise<number> {
     bytes += data.length;
     await store.put(`raw/${name}`, data, { ifNoneMatch: '*' });
   }
-  return bytes / 1e6 / ((performance.now() - start) / 1000);
+  const rate = bytes / 1e6 / ((performance.now() - start) / 1000);
+  await dispose();
+  return rate;
 }
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nori-archive-bench-'));
@@ -137,11 +161,22 @@ try {
   const log = await buildLog(root);
   console.log(`shipping a ${(SHIP_BYTES / MiB).toFixed(0)} MiB log of ${fs.readdirSync(log).filter((n) => n.endsWith('.wal')).length} segments (first: ${segmentName(0)})`);
   results.push(
-    await compare('Archiver: ship a closed log (start + flush, memory store)', 'MB/s', () => shipRate(log), {
-      name: 'read each segment file + one put per segment',
-      run: () => rawPutRate(log),
+    await compare('Archiver: ship a closed log (start + flush, memory store)', 'MB/s', () => shipRate(log, memoryStores), {
+      name: 'read each segment file + one put per segment (memory store)',
+      run: () => rawPutRate(log, memoryStores),
     }),
   );
+  const s3 = s3Stores();
+  if (s3 === undefined) {
+    console.log('  S3 shipping skipped: NORI_S3_ENDPOINT / NORI_S3_BUCKET not set');
+  } else {
+    results.push(
+      await compare('Archiver: ship a closed log (start + flush, S3)', 'MB/s', () => shipRate(log, s3), {
+        name: 'read each segment file + one PutObject per segment (S3)',
+        run: () => rawPutRate(log, s3),
+      }),
+    );
+  }
 } finally {
   fs.rmSync(root, { recursive: true, force: true });
 }
