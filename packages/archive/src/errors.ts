@@ -24,6 +24,7 @@
  *   a chunk that does not continue the log); the error names the key.
  * - `ERR_OBJECT_MISSING`: an object the archive layout requires is absent (a hole in the chunk
  *   sequence); the error names the key.
+ * - `ERR_CLOSED`: the archiver was closed when the call was made (or while it waited).
  */
 export type ArchiveErrorCode =
   | 'ERR_NOT_FOUND'
@@ -42,7 +43,8 @@ export type ArchiveErrorCode =
   | 'ERR_REQUEST_REJECTED'
   | 'ERR_FENCED'
   | 'ERR_ARCHIVE_CORRUPT'
-  | 'ERR_OBJECT_MISSING';
+  | 'ERR_OBJECT_MISSING'
+  | 'ERR_CLOSED';
 
 /** Codes whose operation may succeed when simply retried. */
 const RETRYABLE: ReadonlySet<ArchiveErrorCode> = new Set(['ERR_CONFLICT', 'ERR_UNAVAILABLE', 'ERR_TIMEOUT']);

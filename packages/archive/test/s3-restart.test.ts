@@ -1,9 +1,19 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { comparePositions, type Position } from '@nori/wal';
 import { afterAll, expect, it } from 'vitest';
-import { ArchiveError, S3ObjectStore } from '../src/index.js';
+import { ArchiveError, Archiver, S3ObjectStore, type ObjectStore } from '../src/index.js';
+import { appendRecords, assembleGeneration, expectSameSegments, localSegments, openWal, readChunks } from './archiver-support.js';
 import { describeS3, uniquePrefix } from './s3-env.js';
 
 const encoder = new TextEncoder();
+const run = promisify(execFile);
+// Real network and a real gateway restart: generous, but bounded.
+const S3_TIMEOUT_MS = 120_000;
+
+async function removeAll(store: ObjectStore): Promise<void> {
+  for await (const { key } of store.list('')) await store.delete(key);
+}
 
 describeS3('S3ObjectStore across an RGW restart', (env) => {
   const control = env.rgwControl;
@@ -11,7 +21,14 @@ describeS3('S3ObjectStore across an RGW restart', (env) => {
   if (control === undefined && !ci) console.warn('skipping the RGW restart test: NORI_RGW_CTL not set (the store is not the project RGW)');
 
   const store = new S3ObjectStore({ ...env.config, prefix: uniquePrefix('restart'), maxAttempts: 2 });
-  afterAll(() => store.destroy());
+  const stores: S3ObjectStore[] = [];
+  afterAll(async () => {
+    store.destroy();
+    for (const archiveStore of stores) {
+      await removeAll(archiveStore).catch(() => undefined);
+      archiveStore.destroy();
+    }
+  });
 
   function gateway(command: 'stop-gateway' | 'start-gateway'): void {
     execFileSync('bash', [control as string, command], { stdio: 'inherit', timeout: 60_000 });
@@ -44,4 +61,51 @@ describeS3('S3ObjectStore across an RGW restart', (env) => {
     expect(keys).toEqual([0, 1, 2, 3, 4, 5].map(key));
     for (let i = 0; i < 6; i++) expect(new TextDecoder().decode((await store.get(key(i))).bytes)).toBe(`record ${i}`);
   });
+
+  // In this file, not s3-archiver.test.ts: tests that stop the gateway must not overlap.
+  it.skipIf(control === undefined && !ci)(
+    'RGW stopped and restarted mid-upload: nothing acknowledged as archived is lost, nothing is duplicated',
+    { timeout: S3_TIMEOUT_MS },
+    async () => {
+      expect(control, 'CI runs the restart test against the project RGW: NORI_RGW_CTL must be set').toBeDefined();
+      const store = new S3ObjectStore({ ...env.config, prefix: uniquePrefix('archiver-restart'), maxAttempts: 2 });
+      stores.push(store);
+      const wal = await openWal();
+      const retry = { initialDelayMs: 50, maxDelayMs: 500 };
+      const acknowledged: Position[] = [];
+      let retries = 0;
+      const archiver = await Archiver.start(wal, {
+        store,
+        prefix: 'log',
+        retry,
+        intervalMs: 20,
+        maxChunkBytes: 2000,
+        observer: {
+          onChunkShipped: (e) => {
+            if (e.kind === 'data') acknowledged.push({ segmentId: e.segmentId, offset: e.offset + e.bytes });
+          },
+          onRetry: () => retries++,
+        },
+      });
+      await appendRecords(wal, 100);
+      const flushing = archiver.flush();
+      // Stop the gateway while chunks are being uploaded (the archiver keeps running meanwhile).
+      const stopped = run('bash', [control as string, 'stop-gateway'], { timeout: 60_000 });
+      await appendRecords(wal, 200, { from: 100 });
+      await stopped;
+      await appendRecords(wal, 100, { from: 300 });
+      await run('bash', [control as string, 'start-gateway'], { timeout: 60_000 });
+      await flushing;
+      await archiver.flush();
+      expect(archiver.archivedPosition).toEqual(wal.durablePosition);
+
+      const archived = assembleGeneration(await readChunks(store, 'log'), 1); // dense seqs + continuity
+      expectSameSegments(archived, await localSegments(wal));
+      expect(retries, 'the outage was seen by the archiver').toBeGreaterThan(0);
+      for (const end of acknowledged) expect(archived.get(end.segmentId)?.length ?? 0).toBeGreaterThanOrEqual(end.offset);
+      expect(comparePositions(acknowledged[acknowledged.length - 1] as Position, archiver.archivedPosition)).toBeLessThanOrEqual(0);
+      await archiver.close();
+      await wal.close();
+    },
+  );
 });

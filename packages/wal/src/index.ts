@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { Wal } from './wal.js';
+export type { WalHold } from './gc-holds.js';
 export { WalError, type WalErrorCode } from './errors.js';
 export {
   DEFAULT_BATCH_WINDOW_MS,

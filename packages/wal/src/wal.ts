@@ -4,6 +4,7 @@ import { MAX_RECORD_SIZE_LIMIT, resolveConfig, type ResolvedConfig } from './con
 import { WalError, errorCode, ioError } from './errors.js';
 import { hook } from './observer.js';
 import { checkAppendOptions, throwIfAborted } from './options.js';
+import { GcHolds, type WalHold } from './gc-holds.js';
 import { isPosition } from './position.js';
 import { readLog, type LogView, type ReaderCursor } from './reader.js';
 import { refuseUnsafeEntries } from './entry-check.js';
@@ -59,6 +60,7 @@ export class Wal implements AsyncDisposable {
   private readonly lock: StorageLock | undefined;
   private readonly table: SegmentTable;
   private readonly readers = new Set<ReaderCursor>();
+  private readonly holds = new GcHolds();
   private readonly view: LogView;
   private readonly readOnlyEnd: Position;
   private closing: Promise<void> | undefined;
@@ -315,6 +317,27 @@ export class Wal implements AsyncDisposable {
   }
 
   /**
+   * Takes a GC hold at `position`: until it is released, {@link Wal.deleteSegmentsBefore} never
+   * deletes `position`'s segment or a later one (e.g. an archiver holds from the first segment it
+   * has not fully shipped). Move the hold forward with `moveTo`, release it with `release()` (or
+   * `using`). Holds live in memory only: they end with the WAL.
+   * @throws WalError `ERR_CLOSED`, `ERR_INVALID_POSITION`.
+   */
+  retain(position: Position): WalHold {
+    if (this.closing !== undefined) throw closedError();
+    return this.holds.retain(position);
+  }
+
+  /**
+   * The WAL's storage, for tools that read segment files raw or keep their own side files next
+   * to the log (e.g. `@nori/archive`'s archiver: segment bytes and `archive.json`). Never write
+   * or remove segment files or the WAL's own side files through it.
+   */
+  get storage(): Storage {
+    return this.config.storage;
+  }
+
+  /**
    * Iterates records in log order (see {@link ReadOptions}). Each reader keeps its segment
    * (and later ones) safe from GC while it runs; break out of the loop (or abort) to release it.
    */
@@ -324,7 +347,7 @@ export class Wal implements AsyncDisposable {
 
   /**
    * Deletes whole segments that end before `position`'s segment, never the active one and never
-   * one an open reader still needs; fsyncs the directory after each removal (so a crash leaves
+   * one an open reader or a GC hold ({@link Wal.retain}) still needs; fsyncs the directory after each removal (so a crash leaves
    * a contiguous log). Resolves with the deleted ids.
    */
   deleteSegmentsBefore(position: Position): Promise<number[]> {
@@ -369,12 +392,12 @@ export class Wal implements AsyncDisposable {
     return deleted;
   }
 
-  /** The oldest segment if GC may delete it now (before `before`, not active, no reader on it). */
+  /** The oldest segment if GC may delete it now (before `before`, not active, no reader or hold on it). */
   private collectible(before: number): number | undefined {
     if (this.closing !== undefined) return undefined;
     const oldest = this.table.ids()[0];
     if (oldest === undefined || oldest >= before || this.table.isActive(oldest)) return undefined;
-    let protectedFrom = Infinity;
+    let protectedFrom = this.holds.protectedFrom();
     for (const reader of this.readers) protectedFrom = Math.min(protectedFrom, reader.segmentId);
     return oldest < protectedFrom ? oldest : undefined;
   }

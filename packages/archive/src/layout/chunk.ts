@@ -74,24 +74,40 @@ function readU64(view: DataView, at: number, field: string, key: string): number
   return Number(value);
 }
 
-/** Encodes a chunk object: header fields (without lengths/CRCs, which are computed) + payload. */
-export function encodeChunk(header: Omit<ChunkHeader, 'payloadLength' | 'payloadCrc32c'>, payload: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(CHUNK_HEADER_SIZE + payload.length);
-  const view = new DataView(bytes.buffer);
-  bytes.set(CHUNK_MAGIC, 0);
+/** Largest payload a chunk header can describe (`payloadLength` is 32 bits). */
+export const MAX_CHUNK_PAYLOAD = 0xffff_ffff;
+
+/**
+ * Writes the header of a chunk object whose payload already sits at `chunk[CHUNK_HEADER_SIZE..]`
+ * (lengths and CRCs are computed from it), so a writer can read a payload straight into the
+ * object's buffer. Returns `chunk`.
+ */
+export function writeChunkHeader(chunk: Uint8Array, header: Omit<ChunkHeader, 'payloadLength' | 'payloadCrc32c'>): Uint8Array {
+  const payloadLength = chunk.length - CHUNK_HEADER_SIZE;
+  if (payloadLength < 0 || payloadLength > MAX_CHUNK_PAYLOAD) {
+    throw new ArchiveError('ERR_INVALID_ARGUMENT', `a chunk payload must be 0..${MAX_CHUNK_PAYLOAD} bytes, got ${payloadLength}`);
+  }
+  const view = new DataView(chunk.buffer, chunk.byteOffset, CHUNK_HEADER_SIZE);
+  chunk.set(CHUNK_MAGIC, 0);
   view.setUint16(OFFSET.version, LAYOUT_VERSION, true);
   view.setUint16(OFFSET.kind, header.kind, true);
-  view.setUint32(OFFSET.payloadLength, payload.length, true);
+  view.setUint32(OFFSET.payloadLength, payloadLength, true);
   writeU64(view, OFFSET.seq, header.seq, 'seq');
   writeU64(view, OFFSET.generation, header.generation, 'generation');
   writeU64(view, OFFSET.segmentId, header.segmentId, 'segmentId');
   writeU64(view, OFFSET.offset, header.offset, 'offset');
   writeU64(view, OFFSET.createdAt, header.createdAt, 'createdAt');
-  bytes.set(parseWriterId(header.writerId), OFFSET.writerId);
-  view.setUint32(OFFSET.payloadCrc, crc32c(payload) >>> 0, true);
-  view.setUint32(OFFSET.headerCrc, crc32c(bytes.subarray(0, OFFSET.headerCrc)) >>> 0, true);
+  chunk.set(parseWriterId(header.writerId), OFFSET.writerId);
+  view.setUint32(OFFSET.payloadCrc, crc32c(chunk.subarray(CHUNK_HEADER_SIZE)) >>> 0, true);
+  view.setUint32(OFFSET.headerCrc, crc32c(chunk.subarray(0, OFFSET.headerCrc)) >>> 0, true);
+  return chunk;
+}
+
+/** Encodes a chunk object: header fields (without lengths/CRCs, which are computed) + payload. */
+export function encodeChunk(header: Omit<ChunkHeader, 'payloadLength' | 'payloadCrc32c'>, payload: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(CHUNK_HEADER_SIZE + payload.length);
   bytes.set(payload, CHUNK_HEADER_SIZE);
-  return bytes;
+  return writeChunkHeader(bytes, header);
 }
 
 /**

@@ -1,0 +1,187 @@
+/**
+ * @nori/archive benchmarks: each figure beside a baseline measured in the same run (interleaved,
+ * median of RUNS), written to <repo>/.bench-results/archive.json (format: docs/ARCHITECTURE.md).
+ *
+ *   pnpm --filter @nori/archive bench
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Wal, segmentName } from '@nori/wal';
+import { Archiver, MemoryObjectStore, S3ObjectStore, type ObjectStore } from '../src/index.js';
+
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** Records per append-throughput run (1 KiB values). */
+const APPEND_RECORDS = Number(process.env['BENCH_ARCHIVE_RECORDS'] ?? 60_000);
+/** Appends in flight at once (the WAL groups them). */
+const IN_FLIGHT = 256;
+/** Size of the log shipped by the shipping benchmark. */
+const SHIP_BYTES = Number(process.env['BENCH_ARCHIVE_SHIP_MIB'] ?? 32) * MiB;
+const SEGMENT_SIZE = 4 * MiB;
+
+interface Result {
+  name: string;
+  unit: string;
+  value: number;
+  runs: number[];
+  baseline: { name: string; value: number; runs: number[] };
+  ratio: number;
+  goal?: string;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function compare(name: string, unit: string, ours: () => Promise<number>, baseline: { name: string; run: () => Promise<number> }, goal?: string): Promise<Result> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    // Alternate the order so neither side always runs on a warmer machine.
+    if (r % 2 === 0) {
+      a.push(await ours());
+      b.push(await baseline.run());
+    } else {
+      b.push(await baseline.run());
+      a.push(await ours());
+    }
+  }
+  const value = median(a);
+  const base = median(b);
+  const result: Result = { name, unit, value, runs: a, baseline: { name: baseline.name, value: base, runs: b }, ratio: value / base, ...(goal === undefined ? {} : { goal }) };
+  console.log(`${name}: ${value.toFixed(0)} ${unit} vs ${baseline.name}: ${base.toFixed(0)} (ratio ${result.ratio.toFixed(3)})`);
+  return result;
+}
+
+const value = 'v'.repeat(KiB);
+
+async function appendAll(wal: Wal, count: number): Promise<void> {
+  for (let i = 0; i < count; i += IN_FLIGHT) {
+    const batch: Promise<unknown>[] = [];
+    for (let j = i; j < Math.min(count, i + IN_FLIGHT); j++) batch.push(wal.append({ key: `k${j}`, value }));
+    await Promise.all(batch);
+  }
+}
+
+/** Bytes the attached archivers shipped while the appends ran (shows the comparison is real). */
+let shippedDuringAppends = 0;
+
+/** records/s of 1 KiB `os` appends into a fresh WAL directory, with or without an archiver. */
+async function appendRate(root: string, withArchiver: boolean): Promise<number> {
+  const dir = fs.mkdtempSync(path.join(root, 'append-'));
+  // 16 MiB segments: the WAL's background fsync runs every 2 MiB, so the archiver ships during the run.
+  const { wal } = await Wal.open({ dir, fsync: 'os', maxSegmentSize: 16 * MiB });
+  const archiver = withArchiver ? await Archiver.start(wal, { store: new MemoryObjectStore(), prefix: 'bench' }) : undefined;
+  const start = performance.now();
+  await appendAll(wal, APPEND_RECORDS);
+  const seconds = (performance.now() - start) / 1000;
+  shippedDuringAppends += archiver?.stats().bytes ?? 0;
+  await archiver?.close();
+  await wal.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return APPEND_RECORDS / seconds;
+}
+
+/** A closed WAL directory holding about SHIP_BYTES of 1 KiB records in 4 MiB segments. */
+async function buildLog(root: string): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(root, 'ship-'));
+  const { wal } = await Wal.open({ dir, fsync: 'os', maxSegmentSize: SEGMENT_SIZE });
+  await appendAll(wal, Math.floor(SHIP_BYTES / (KiB + 16)));
+  await wal.close();
+  return dir;
+}
+
+/** A fresh, empty store for one shipping run (S3: a new prefix, emptied afterwards). */
+type StoreFactory = () => { store: ObjectStore; dispose: () => Promise<void> };
+
+const memoryStores: StoreFactory = () => ({ store: new MemoryObjectStore(), dispose: () => Promise.resolve() });
+
+/** S3 stores when NORI_S3_ENDPOINT / NORI_S3_BUCKET are set (the test variables, see the README). */
+function s3Stores(): StoreFactory | undefined {
+  const { NORI_S3_ENDPOINT: endpoint, NORI_S3_BUCKET: bucket } = process.env;
+  if (endpoint === undefined || bucket === undefined) return undefined;
+  let run = 0;
+  return () => {
+    const store = new S3ObjectStore({ endpoint, bucket, forcePathStyle: true, prefix: `nori-bench/${Date.now().toString(36)}-${run++}/` });
+    const dispose = async (): Promise<void> => {
+      for await (const { key } of store.list('')) await store.delete(key);
+      store.destroy();
+    };
+    return { store, dispose };
+  };
+}
+
+/** MB/s of shipping the whole log with a fresh archiver (start + flush). */
+async function shipRate(dir: string, stores: StoreFactory): Promise<number> {
+  const { wal } = await Wal.open({ dir, fsync: 'os', maxSegmentSize: SEGMENT_SIZE });
+  fs.rmSync(path.join(dir, 'archive.json'), { force: true });
+  const bytes = (await wal.segments()).reduce((sum, s) => sum + s.size, 0);
+  const { store, dispose } = stores();
+  const start = performance.now();
+  const archiver = await Archiver.start(wal, { store, prefix: 'bench', maxChunkBytes: SEGMENT_SIZE });
+  await archiver.flush();
+  const seconds = (performance.now() - start) / 1000;
+  await archiver.close();
+  await wal.close();
+  await dispose();
+  return bytes / 1e6 / seconds;
+}
+
+/** MB/s of reading the same segment files and putting each as one object (conditional create). */
+async function rawPutRate(dir: string, stores: StoreFactory): Promise<number> {
+  const names = fs.readdirSync(dir).filter((name) => name.endsWith('.wal'));
+  const { store, dispose } = stores();
+  let bytes = 0;
+  const start = performance.now();
+  for (const name of names) {
+    const data = await fs.promises.readFile(path.join(dir, name));
+    bytes += data.length;
+    await store.put(`raw/${name}`, data, { ifNoneMatch: '*' });
+  }
+  const rate = bytes / 1e6 / ((performance.now() - start) / 1000);
+  await dispose();
+  return rate;
+}
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nori-archive-bench-'));
+const results: Result[] = [];
+try {
+  results.push(
+    await compare('append 1 KiB, fsync os, archiver attached (memory store)', 'records/s', () => appendRate(root, true), {
+      name: 'append 1 KiB, fsync os, no archiver',
+      run: () => appendRate(root, false),
+    }, 'ratio >= 0.95'),
+  );
+  console.log(`  the archivers shipped ${(shippedDuringAppends / MiB).toFixed(0)} MiB while the appends ran`);
+  const log = await buildLog(root);
+  console.log(`shipping a ${(SHIP_BYTES / MiB).toFixed(0)} MiB log of ${fs.readdirSync(log).filter((n) => n.endsWith('.wal')).length} segments (first: ${segmentName(0)})`);
+  results.push(
+    await compare('Archiver: ship a closed log (start + flush, memory store)', 'MB/s', () => shipRate(log, memoryStores), {
+      name: 'read each segment file + one put per segment (memory store)',
+      run: () => rawPutRate(log, memoryStores),
+    }),
+  );
+  const s3 = s3Stores();
+  if (s3 === undefined) {
+    console.log('  S3 shipping skipped: NORI_S3_ENDPOINT / NORI_S3_BUCKET not set');
+  } else {
+    results.push(
+      await compare('Archiver: ship a closed log (start + flush, S3)', 'MB/s', () => shipRate(log, s3), {
+        name: 'read each segment file + one PutObject per segment (S3)',
+        run: () => rawPutRate(log, s3),
+      }),
+    );
+  }
+} finally {
+  fs.rmSync(root, { recursive: true, force: true });
+}
+
+const out = fileURLToPath(new URL('../../../.bench-results/archive.json', import.meta.url));
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, `${JSON.stringify({ package: '@nori/archive', results }, null, 2)}\n`);
+console.log(`wrote ${out}`);

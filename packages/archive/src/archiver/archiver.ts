@@ -1,0 +1,371 @@
+import { comparePositions, segmentName, type Position, type Wal, type WalHold } from '@nori/wal';
+import { ArchiveError, isArchiveError } from '../errors.js';
+import { ChunkKind, newWriterId, writeChunkHeader } from '../layout/index.js';
+import { abortedError } from './backoff.js';
+import { createChunk } from './chunk-writer.js';
+import { closedError, toError } from './errors.js';
+import { emit } from './observer.js';
+import { openGeneration } from './open-generation.js';
+import { resolveArchiverOptions, type ArchiverOptions, type ResolvedArchiverOptions } from './options.js';
+import type { RetryContext } from './retry.js';
+import { readNextChunk } from './segment-bytes.js';
+
+/** How often the archiver checks whether `maxBytes` durable bytes are waiting. */
+export const PENDING_POLL_MS = 50;
+
+/** `running`; `fenced` or `failed` (stopped by an error, see `error`); `closed`. */
+export type ArchiverState = 'running' | 'fenced' | 'failed' | 'closed';
+
+/** How far the archive is behind the local log. */
+export interface ArchiverLag {
+  /** Durable local bytes not archived yet. */
+  bytes: number;
+  /**
+   * Roughly how long the oldest of them has waited (0 when caught up): measured from when the
+   * archiver first saw them pending, so it can be low by up to {@link PENDING_POLL_MS}.
+   */
+  seconds: number;
+}
+
+/** Counters of an {@link Archiver}. */
+export interface ArchiverStats {
+  generation: number;
+  /** The seq the next chunk gets. */
+  nextSeq: number;
+  /** Data chunks created by this instance. */
+  chunks: number;
+  /** Payload bytes of those chunks. */
+  bytes: number;
+  archivedPosition: Position;
+}
+
+/** Options of {@link Archiver.flush}. */
+export interface FlushOptions {
+  /** Stops waiting (`ERR_ABORTED`); shipping itself goes on. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Archiver.close}. */
+export interface CloseOptions {
+  /** Flush before stopping (see {@link Archiver.flush}); a flush failure is rethrown after stopping. */
+  flush?: boolean;
+  /** Bounds the flush (`ERR_ABORTED`); the archiver stops either way. */
+  signal?: AbortSignal;
+}
+
+interface FlushWaiter {
+  target: Position;
+  resolve: (position: Position) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Ships an open {@link Wal} to an object store, following LAYOUT.md: sealed segments and the live
+ * tail, as chunks created with conditional writes, only up to the WAL's `durablePosition`.
+ *
+ * ```ts
+ * await using archiver = await Archiver.start(wal, { store, prefix: 'orders' });
+ * await wal.append({ key: 'k', value: 'v' });
+ * await archiver.flush(); // everything appended before is in the store
+ * ```
+ */
+export class Archiver implements AsyncDisposable {
+  private readonly options: ResolvedArchiverOptions;
+  private readonly hold: WalHold;
+  private readonly stopController = new AbortController();
+  private readonly context: RetryContext;
+  private cursor: Position;
+  private seq: number;
+  private waiters: FlushWaiter[] = [];
+  private wakeUp: (() => void) | undefined;
+  private wakePending = false;
+  private pump: Promise<void> = Promise.resolve();
+  private poller: ReturnType<typeof setInterval> | undefined;
+  private checking = false;
+  private pendingSince: number | undefined;
+  private stopError: Error | undefined;
+  private currentState: ArchiverState = 'running';
+  private closing: Promise<void> | undefined;
+  private shippedChunks = 0;
+  private shippedBytes = 0;
+
+  /** The generation this archiver writes. */
+  readonly generation: number;
+  /** This instance's writer id (32 hex digits, in every chunk it creates). */
+  readonly writerId: string;
+
+  private constructor(options: ResolvedArchiverOptions, opened: { generation: number; nextSeq: number; cursor: Position }, writerId: string, hold: WalHold) {
+    this.options = options;
+    this.generation = opened.generation;
+    this.seq = opened.nextSeq;
+    this.cursor = { ...opened.cursor };
+    this.writerId = writerId;
+    this.hold = hold;
+    this.context = { retry: options.retry, observer: options.observer, signal: this.stopController.signal };
+  }
+
+  /**
+   * Attaches an archiver to an open, writable WAL: inspects the archive, resumes this WAL's
+   * generation or begins a new one (LAYOUT.md "Writing"), then ships in the background.
+   * @throws ArchiveError `ERR_FENCED` (the prefix belongs to another primary; nothing written),
+   *   `ERR_INVALID_ARGUMENT`, `ERR_ARCHIVE_CORRUPT`, `ERR_ABORTED`, non-retryable store errors.
+   */
+  static async start(wal: Wal, options: ArchiverOptions): Promise<Archiver> {
+    const resolved = resolveArchiverOptions(wal, options);
+    if (resolved.signal?.aborted === true) throw abortedError(resolved.signal, 'Archiver.start');
+    // Hold everything first (a GC running now deletes nothing more), then look at what is left.
+    const hold = wal.retain({ segmentId: 0, offset: 0 });
+    try {
+      const segments = await wal.segments();
+      const snapshotStart: Position = { segmentId: segments[0]?.id ?? 0, offset: 0 };
+      hold.moveTo(snapshotStart);
+      const writerId = newWriterId();
+      const context: RetryContext = { retry: resolved.retry, observer: resolved.observer, signal: resolved.signal };
+      const opened = await openGeneration(resolved, context, writerId, snapshotStart);
+      hold.moveTo(opened.cursor);
+      const archiver = new Archiver(resolved, opened, writerId, hold);
+      archiver.launch();
+      return archiver;
+    } catch (error) {
+      hold.release();
+      throw error;
+    }
+  }
+
+  /** Position just after the last archived byte: everything before it is in the store. */
+  get archivedPosition(): Position {
+    return { ...this.cursor };
+  }
+
+  /** See {@link ArchiverState}. */
+  get state(): ArchiverState {
+    return this.currentState;
+  }
+
+  /** The error that stopped a `fenced` or `failed` archiver. */
+  get error(): Error | undefined {
+    return this.stopError;
+  }
+
+  /** Counters and the watermark. */
+  stats(): ArchiverStats {
+    return { generation: this.generation, nextSeq: this.seq, chunks: this.shippedChunks, bytes: this.shippedBytes, archivedPosition: this.archivedPosition };
+  }
+
+  /**
+   * Resolves once everything appended (acknowledged) before the call is in the store: syncs the
+   * WAL first (so `os`/`batch` appends become durable and shippable), then waits for the archiver
+   * to ship up to that durable position. Resolves with the archived position.
+   * @throws ArchiveError `ERR_FENCED` / the error of a failed archiver, `ERR_CLOSED`, `ERR_ABORTED`;
+   *   WalError when the WAL cannot sync.
+   */
+  async flush(options: FlushOptions = {}): Promise<Position> {
+    this.throwIfStopped();
+    const { signal } = options;
+    if (signal?.aborted === true) throw abortedError(signal, 'flush');
+    const target = await this.options.wal.sync();
+    this.throwIfStopped();
+    if (comparePositions(this.cursor, target) >= 0) return this.archivedPosition;
+    return new Promise<Position>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(abortedError(signal as AbortSignal, 'flush'));
+      };
+      const waiter: FlushWaiter = {
+        target,
+        resolve: (position) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(position);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+      this.wake();
+    });
+  }
+
+  /**
+   * Durable local bytes not archived yet, and roughly for how long (see {@link ArchiverLag}).
+   * @throws ArchiveError `ERR_FENCED` / the error of a failed archiver, `ERR_CLOSED`.
+   */
+  async lag(): Promise<ArchiverLag> {
+    this.throwIfStopped();
+    const bytes = await this.pendingBytes();
+    const since = this.pendingSince;
+    const seconds = bytes === 0 || since === undefined ? 0 : Math.max(0, this.options.now() - since) / 1000;
+    return { bytes, seconds };
+  }
+
+  /**
+   * Stops shipping (after a flush with `{ flush: true }`), releases the WAL's GC hold. Idempotent.
+   * Close the archiver before its WAL.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutdown(options);
+    return this.closing;
+  }
+
+  /** Same as `close()` without a flush (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async shutdown(options: CloseOptions): Promise<void> {
+    let flushError: unknown;
+    if (options.flush === true && this.currentState === 'running') {
+      await this.flush(options.signal === undefined ? {} : { signal: options.signal }).catch((error: unknown) => {
+        flushError = error;
+      });
+    }
+    this.stopController.abort();
+    this.currentState = 'closed';
+    if (this.poller !== undefined) clearInterval(this.poller);
+    this.wake();
+    await this.pump;
+    this.rejectWaiters(this.stopError ?? closedError());
+    this.hold.release();
+    if (flushError !== undefined) throw flushError;
+  }
+
+  private throwIfStopped(): void {
+    if (this.stopError !== undefined) throw this.stopError;
+    if (this.currentState === 'closed') throw closedError();
+  }
+
+  private launch(): void {
+    this.poller = setInterval(() => void this.checkPending(), Math.min(PENDING_POLL_MS, this.options.intervalMs));
+    this.poller.unref();
+    this.pump = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (this.currentState === 'running') {
+      try {
+        await this.shipDurable();
+      } catch (error) {
+        this.stop(error);
+        return;
+      }
+      await this.sleepUntilWoken();
+    }
+  }
+
+  /** Ships every durable byte not archived yet (as of the call), chunk by chunk. */
+  private async shipDurable(): Promise<void> {
+    const { wal } = this.options;
+    const capturedAt = this.options.now();
+    const target = wal.durablePosition;
+    if (comparePositions(this.cursor, target) >= 0) return;
+    const sizes = new Map((await wal.segments()).map((s) => [s.id, s.size]));
+    while (comparePositions(this.cursor, target) < 0 && this.currentState === 'running') {
+      const { segmentId, offset } = this.cursor;
+      // Segments before the durable one are sealed: their size is final.
+      const end = segmentId < target.segmentId ? sizes.get(segmentId) : target.offset;
+      if (end === undefined) {
+        const name = segmentName(segmentId);
+        throw new ArchiveError('ERR_OBJECT_MISSING', `local segment ${name} is missing: the archive cannot continue its log`, { key: name });
+      }
+      if (offset >= end) this.advance({ segmentId: segmentId + 1, offset: 0 });
+      else await this.shipRange(segmentId, offset, end);
+    }
+    this.pendingSince = comparePositions(this.cursor, wal.durablePosition) < 0 ? capturedAt : undefined;
+  }
+
+  /** Ships the next chunk of bytes `[offset, end)` of a segment. */
+  private async shipRange(segmentId: number, offset: number, end: number): Promise<void> {
+    const { store, prefix, wal, maxChunkBytes, now, observer } = this.options;
+    const chunk = await readNextChunk(wal.storage, segmentId, offset, end, maxChunkBytes);
+    const seq = this.seq;
+    const writerId = this.writerId;
+    const bytes = writeChunkHeader(chunk, { kind: ChunkKind.data, seq, generation: this.generation, segmentId, offset, createdAt: now(), writerId });
+    const created = await createChunk(store, prefix, { seq, writerId, bytes }, this.context);
+    this.seq = seq + 1;
+    this.shippedChunks++;
+    this.shippedBytes += created.bytes;
+    emit(observer, 'onChunkShipped', { ...created, seq, generation: this.generation, kind: 'data', segmentId, offset });
+    this.advance({ segmentId, offset: offset + created.bytes });
+  }
+
+  private advance(position: Position): void {
+    this.cursor = position;
+    this.hold.moveTo(position);
+    const done = this.waiters.filter((w) => comparePositions(position, w.target) >= 0);
+    if (done.length === 0) return;
+    this.waiters = this.waiters.filter((w) => comparePositions(position, w.target) < 0);
+    for (const waiter of done) waiter.resolve({ ...position });
+  }
+
+  /** Stops for good after `error` (ignored when it is just the archiver closing). */
+  private stop(error: unknown): void {
+    if (this.stopController.signal.aborted) return;
+    const cause = toError(error);
+    this.stopError = cause;
+    if (this.poller !== undefined) clearInterval(this.poller);
+    if (isArchiveError(cause, 'ERR_FENCED')) {
+      this.currentState = 'fenced';
+      emit(this.options.observer, 'onFenced', { error: cause, key: cause.key });
+    } else {
+      this.currentState = 'failed';
+      emit(this.options.observer, 'onError', { error: cause });
+    }
+    this.rejectWaiters(cause);
+  }
+
+  private rejectWaiters(error: Error): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.reject(error);
+  }
+
+  private wake(): void {
+    if (this.wakeUp !== undefined) this.wakeUp();
+    else this.wakePending = true;
+  }
+
+  /** Waits for the next interval, a flush, `maxBytes` pending, or close. */
+  private async sleepUntilWoken(): Promise<void> {
+    if (!this.wakePending && this.currentState === 'running') {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => this.wakeUp?.(), this.options.intervalMs);
+        timer.unref();
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          this.wakeUp = undefined;
+          resolve();
+        };
+      });
+    }
+    this.wakePending = false;
+  }
+
+  /** Durable bytes after the archived position. */
+  private async pendingBytes(): Promise<number> {
+    const durable = this.options.wal.durablePosition;
+    const cursor = this.cursor;
+    if (comparePositions(cursor, durable) >= 0) return 0;
+    if (cursor.segmentId === durable.segmentId) return durable.offset - cursor.offset;
+    let bytes = durable.offset - cursor.offset;
+    for (const segment of await this.options.wal.segments()) {
+      if (segment.id >= cursor.segmentId && segment.id < durable.segmentId) bytes += segment.size;
+    }
+    return bytes;
+  }
+
+  private async checkPending(): Promise<void> {
+    if (this.checking || this.currentState !== 'running') return;
+    this.checking = true;
+    try {
+      const bytes = await this.pendingBytes();
+      if (bytes > 0) this.pendingSince ??= this.options.now();
+      if (bytes >= this.options.maxBytes) this.wake();
+    } catch {
+      // The WAL closed under the archiver: the next shipping round reports it.
+    } finally {
+      this.checking = false;
+    }
+  }
+}

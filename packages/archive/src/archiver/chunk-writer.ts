@@ -1,0 +1,63 @@
+import { crc32c } from '@nori/codec';
+import { isArchiveError } from '../errors.js';
+import { CHUNK_HEADER_SIZE, chunkKey, decodeChunkHeader } from '../layout/index.js';
+import type { ObjectStore } from '../types.js';
+import { fencedError } from './errors.js';
+import { withRetry, type RetryContext } from './retry.js';
+
+/** What creating a chunk took. */
+export interface CreatedChunk {
+  key: string;
+  /** Payload bytes. */
+  bytes: number;
+  attempts: number;
+  durationMs: number;
+}
+
+/**
+ * True when the object at `key` is exactly the chunk we tried to create (an earlier attempt whose
+ * response was lost): our writer id in its header, and the same size and CRC32C as our bytes.
+ */
+async function isOurChunk(store: ObjectStore, key: string, bytes: Uint8Array, writerId: string, signal: AbortSignal | undefined): Promise<boolean> {
+  let existing;
+  try {
+    existing = await store.get(key, { range: { offset: 0, length: CHUNK_HEADER_SIZE }, signal });
+  } catch (error) {
+    if (isArchiveError(error) && (error.retryable || error.code === 'ERR_ABORTED')) throw error;
+    return false; // gone again, or not even a header: not ours
+  }
+  let stored: string;
+  try {
+    stored = decodeChunkHeader(existing.bytes, key).writerId;
+  } catch {
+    return false;
+  }
+  return stored === writerId && existing.info.size === bytes.length && existing.info.crc32c === crc32c(bytes) >>> 0;
+}
+
+/**
+ * Creates chunk object `bytes` (encoded by the layout module, seq `seq`, by `writerId`) with a
+ * conditional create (LAYOUT.md "Writing", step 3): retryable failures are retried with backoff;
+ * `ERR_PRECONDITION_FAILED` is our own earlier attempt when the stored object is byte-for-byte
+ * ours, and `ERR_FENCED` otherwise.
+ */
+export async function createChunk(store: ObjectStore, prefix: string, chunk: { seq: number; writerId: string; bytes: Uint8Array }, context: RetryContext): Promise<CreatedChunk> {
+  const { seq, writerId, bytes } = chunk;
+  const key = chunkKey(prefix, seq);
+  // No `checksum` option: the store computes the object CRC32C anyway, and the chunk's own CRCs
+  // (checked by every reader) cover the bytes; our CRC of the object is needed only to recognise
+  // a lost response.
+  const started = performance.now();
+  let attempts = 0;
+  await withRetry(context, 'put', key, async (attempt) => {
+    attempts = attempt;
+    try {
+      await store.put(key, bytes, { ifNoneMatch: '*', signal: context.signal });
+    } catch (error) {
+      if (!isArchiveError(error, 'ERR_PRECONDITION_FAILED')) throw error;
+      if (await isOurChunk(store, key, bytes, writerId, context.signal)) return;
+      throw fencedError(`chunk ${key} was created by another writer: a newer primary owns the archive prefix; this archiver stops`, key);
+    }
+  });
+  return { key, bytes: bytes.length - CHUNK_HEADER_SIZE, attempts, durationMs: performance.now() - started };
+}

@@ -1,0 +1,65 @@
+import type { GenerationReason } from '../layout/index.js';
+
+/** A chunk the archiver created (its put succeeded, or a lost response was resolved as ours). */
+export interface ChunkShippedEvent {
+  key: string;
+  seq: number;
+  generation: number;
+  kind: 'data' | 'generation-start';
+  /** Data chunks: the segment and offset of the payload (generation-start: 0, 0). */
+  segmentId: number;
+  offset: number;
+  /** Payload bytes. */
+  bytes: number;
+  /** Attempts it took (1 = no retry). */
+  attempts: number;
+  /** From the first attempt to the acknowledged put. */
+  durationMs: number;
+}
+
+/** A retryable store failure; the call is retried after `delayMs`. */
+export interface RetryEvent {
+  /** The store operation that failed (`put`, `get`, `list`...). */
+  op: string;
+  key: string | undefined;
+  /** The failed attempt (1-based). */
+  attempt: number;
+  delayMs: number;
+  error: Error;
+}
+
+/**
+ * Event hooks of an {@link Archiver}, shaped for metrics and tracing (OpenTelemetry later).
+ * Every method is optional; a hook that throws is ignored (one process warning).
+ */
+export interface ArchiverObserver {
+  /** A generation started (new log, diverged local log, or takeover). */
+  onGenerationStarted?(e: { generation: number; startSeq: number; parentGeneration: number | null; reason: GenerationReason }): void;
+  /** The archiver resumed its own generation after a restart. */
+  onGenerationResumed?(e: { generation: number; nextSeq: number }): void;
+  /** A chunk was created in the store. */
+  onChunkShipped?(e: ChunkShippedEvent): void;
+  /** A retryable store error; shipping backs off and retries (the WAL keeps appending). */
+  onRetry?(e: RetryEvent): void;
+  /** A non-retryable error stopped the archiver (it is now `failed`). */
+  onError?(e: { error: Error }): void;
+  /** Another writer took the prefix: the archiver stopped for good with `ERR_FENCED`. */
+  onFenced?(e: { error: Error; key: string | undefined }): void;
+}
+
+type Hooks = Required<ArchiverObserver>;
+const warned = new WeakSet<object>();
+
+/** Calls hook `name` of `observer` with `event`, isolated: a throwing hook never breaks shipping. */
+export function emit<K extends keyof ArchiverObserver>(observer: ArchiverObserver | undefined, name: K, event: Parameters<Hooks[K]>[0]): void {
+  const fn = observer?.[name] as ((event: unknown) => void) | undefined;
+  if (observer === undefined || typeof fn !== 'function') return;
+  try {
+    fn.call(observer, event);
+  } catch (error) {
+    if (!warned.has(observer)) {
+      warned.add(observer);
+      process.emitWarning(`@nori/archive observer ${name} threw (ignored): ${String(error)}`, 'NoriArchiveObserverWarning');
+    }
+  }
+}
