@@ -24,6 +24,10 @@
  *   a chunk that does not continue the log); the error names the key.
  * - `ERR_OBJECT_MISSING`: an object the archive layout requires is absent (a hole in the chunk
  *   sequence); the error names the key.
+ * - `ERR_NO_GENERATION`: the archive prefix holds no chunks, or not the requested generation.
+ * - `ERR_TARGET_UNREACHABLE`: a restore target (`to` position or `toTime`) lies outside what the
+ *   chosen generation holds (after its end, or before its first retained chunk).
+ * - `ERR_DESTINATION_NOT_EMPTY`: restore refuses a destination that already holds files.
  */
 export type ArchiveErrorCode =
   | 'ERR_NOT_FOUND'
@@ -42,7 +46,10 @@ export type ArchiveErrorCode =
   | 'ERR_REQUEST_REJECTED'
   | 'ERR_FENCED'
   | 'ERR_ARCHIVE_CORRUPT'
-  | 'ERR_OBJECT_MISSING';
+  | 'ERR_OBJECT_MISSING'
+  | 'ERR_NO_GENERATION'
+  | 'ERR_TARGET_UNREACHABLE'
+  | 'ERR_DESTINATION_NOT_EMPTY';
 
 /** Codes whose operation may succeed when simply retried. */
 const RETRYABLE: ReadonlySet<ArchiveErrorCode> = new Set(['ERR_CONFLICT', 'ERR_UNAVAILABLE', 'ERR_TIMEOUT']);

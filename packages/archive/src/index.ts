@@ -52,3 +52,12 @@ export {
   type GenerationRecord,
   type GenerationStartPayload,
 } from './layout/index.js';
+export {
+  listGenerations,
+  type ArchiveCatalog,
+  type GenerationInfo,
+  type ListedChunk,
+  type ListGenerationsOptions,
+} from './read/catalog.js';
+export { DEFAULT_PREFETCH } from './restore/chunk-stream.js';
+export { describeRestore, restore, type RestoreOptions, type RestoreProgress, type RestoreReport } from './restore/restore.js';
