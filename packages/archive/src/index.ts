@@ -61,3 +61,4 @@ export {
 } from './read/catalog.js';
 export { DEFAULT_PREFETCH } from './restore/chunk-stream.js';
 export { describeRestore, restore, type RestoreOptions, type RestoreProgress, type RestoreReport } from './restore/restore.js';
+export { applyRetention, type RetentionOptions, type RetentionReport } from './retention/retention.js';

@@ -3,8 +3,9 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { encodeRecord } from '@nori/codec';
 import { Wal } from '@nori/wal';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ChunkKind, MemoryObjectStore, isArchiveError, newWriterId, restore, type ArchiveErrorCode, type ObjectStore } from '../src/index.js';
+import { ChunkKind, MemoryObjectStore, isArchiveError, newWriterId, restore, type ArchiveErrorCode } from '../src/index.js';
 import { archiveLog, putChunk } from './support/archive-log.js';
+import { wrapStore } from './support/wrapped-store.js';
 import { cleanupScratch, copyGolden, expectSameSegments, readAll, scratchDir, writeLog } from './support/local-log.js';
 
 afterAll(cleanupScratch);
@@ -141,16 +142,12 @@ describe('restore', () => {
     const inner = new MemoryObjectStore();
     const chunks = await archiveLog({ store: inner, prefix: 'p', dir: source, chunkSizes: [500] });
     const victim = chunks[5]!.key;
-    const store: ObjectStore = {
-      put: (k, b, o) => inner.put(k, b, o),
-      head: (k, o) => inner.head(k, o),
-      list: (p, o) => inner.list(p, o),
-      delete: (k, o) => inner.delete(k, o),
+    const store = wrapStore(inner, {
       get: async (k, o) => {
         if (k === victim && o?.range === undefined) await inner.delete(victim);
         return inner.get(k, o);
       },
-    };
+    });
     const error = await expectCode(restore({ store, prefix: 'p', dir: await target() }), 'ERR_OBJECT_MISSING');
     expect(error).toMatchObject({ key: victim });
   });
@@ -227,11 +224,7 @@ describe('restore', () => {
     const controller = new AbortController();
     let reads = 0;
     let abortAfter = Number.POSITIVE_INFINITY;
-    const store: ObjectStore = {
-      put: (k, b, o) => inner.put(k, b, o),
-      head: (k, o) => inner.head(k, o),
-      list: (p, o) => inner.list(p, o),
-      delete: (k, o) => inner.delete(k, o),
+    const store = wrapStore(inner, {
       get: async (k, o) => {
         if (o?.range !== undefined || !k.includes('/chunks/')) return inner.get(k, o);
         inFlight += 1;
@@ -243,7 +236,7 @@ describe('restore', () => {
           if (++reads === abortAfter) controller.abort(new Error('stop'));
         }
       },
-    };
+    });
     await restore({ store, prefix: 'p', dir: await target(), prefetch: 2 });
     expect(most).toBe(2);
     reads = 0;

@@ -67,15 +67,19 @@ export async function segmentFiles(dir: string): Promise<Map<number, Buffer>> {
 /**
  * Asserts the restored segments are the source's bytes up to `end` (default: the source's
  * logical end): every restored segment equals the source segment's prefix, byte for byte, and
- * every source segment with data before `end` is there.
+ * every source segment with data from `fromSegment` (retention) to `end` is there.
  */
-export async function expectSameSegments(sourceDir: string, restoredDir: string, end?: Position): Promise<void> {
+export async function expectSameSegments(sourceDir: string, restoredDir: string, end?: Position, fromSegment = 0): Promise<void> {
   const { wal } = await Wal.open({ dir: sourceDir, readOnly: true });
   const logical = new Map((await wal.segments()).map((s) => [s.id, s.size]));
   await wal.close();
   const source = await segmentFiles(sourceDir);
   const restored = await segmentFiles(restoredDir);
   for (const [id, size] of logical) {
+    if (id < fromSegment) {
+      expect(restored.has(id), `segment ${id} is before the retained ones`).toBe(false);
+      continue;
+    }
     const expected = end === undefined || id < end.segmentId ? size : id === end.segmentId ? Math.min(size, end.offset) : 0;
     if (expected === 0) {
       expect(restored.has(id), `segment ${id} should not be restored`).toBe(false);
