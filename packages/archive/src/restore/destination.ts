@@ -30,24 +30,32 @@ async function createDirectory(dir: string): Promise<void> {
   }
 }
 
+/** A checked destination; `create()` makes a missing directory (called once the restore can start). */
+export interface OpenedDestination {
+  storage: Storage;
+  create(): Promise<void>;
+}
+
 /**
  * The storage a restore writes to. `ERR_DESTINATION_NOT_EMPTY` when it already holds any entry
  * (a restore never mixes its segments with other files); `ERR_INVALID_ARGUMENT` unless exactly one
- * of `dir` / `storage` is given.
+ * of `dir` / `storage` is given. Nothing is created yet.
  */
-export async function openDestination(destination: RestoreDestination): Promise<Storage> {
+export async function openDestination(destination: RestoreDestination): Promise<OpenedDestination> {
   const { dir } = destination;
   if ((dir === undefined) === (destination.storage === undefined)) {
     throw new ArchiveError('ERR_INVALID_ARGUMENT', 'restore needs exactly one of `dir` and `storage`');
   }
   const storage = destination.storage ?? new NodeFileStorage(dir as string);
   const entries = await entriesOf(storage);
-  if (entries === undefined && dir !== undefined) await createDirectory(dir);
   if (entries !== undefined && entries.length > 0) {
     throw new ArchiveError(
       'ERR_DESTINATION_NOT_EMPTY',
       `restore destination ${storage.description} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}); restore only into an empty or new directory`,
     );
   }
-  return storage;
+  const create = async (): Promise<void> => {
+    if (entries === undefined && dir !== undefined) await createDirectory(dir);
+  };
+  return { storage, create };
 }

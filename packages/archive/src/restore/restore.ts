@@ -149,7 +149,7 @@ async function applyChunks(storage: Storage, plan: RestorePlan, options: Restore
 export async function restore(options: RestoreOptions): Promise<RestoreReport> {
   checkOptions(options);
   const { store, prefix, signal } = options;
-  const storage = await openDestination(options);
+  const destination = await openDestination(options);
   const catalog = await listGenerations({ store, prefix, signal });
   const plan = planRestore(catalog, options);
   const missing = firstMissingSeq(catalog, plan);
@@ -157,6 +157,8 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
     const key = chunkKey(prefix, missing);
     throw new ArchiveError('ERR_OBJECT_MISSING', `chunk ${key} is missing (generation ${plan.generation.generation}, above retention marker ${catalog.trimmedBelow})`, { key });
   }
+  await destination.create();
+  const { storage } = destination;
   const applied = await applyChunks(storage, plan, options);
   const base = { generation: plan.generation.generation, startSeq: plan.startSeq, lastSeq: applied.lastSeq, chunks: applied.chunks, bytes: applied.bytes };
   if (applied.spans.length === 0) {
