@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ArchiveCatalog, GenerationInfo, ObjectStore, RestoreOptions, RestoreReport } from '@nori/archive';
 import { ExitCode, NoriCliError } from '../errors.js';
 import { formatCount, formatPosition, formatSize, formatTable, parseCount, parsePosition, type LogPosition } from '../format.js';
