@@ -60,5 +60,5 @@ export {
   type ListGenerationsOptions,
 } from './read/catalog.js';
 export { DEFAULT_PREFETCH } from './restore/chunk-stream.js';
-export { describeRestore, restore, type RestoreOptions, type RestoreProgress, type RestoreReport } from './restore/restore.js';
+export { restore, type RestoreOptions, type RestoreProgress, type RestoreReport } from './restore/restore.js';
 export { applyRetention, type RetentionOptions, type RetentionReport } from './retention/retention.js';

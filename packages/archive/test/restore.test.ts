@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { readdir, writeFile } from 'node:fs/promises';
 import { encodeRecord } from '@nori/codec';
+import { MemoryStorage } from '@nori/storage';
 import { Wal } from '@nori/wal';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChunkKind, MemoryObjectStore, isArchiveError, newWriterId, restore, type ArchiveErrorCode } from '../src/index.js';
@@ -157,9 +158,12 @@ describe('restore', () => {
     const store = new MemoryObjectStore();
     const chunks = await archiveLog({ store, prefix: 'p', dir: source, chunkSizes: [500] });
     store.corrupt(chunks[2]!.key, { offset: 120 });
-    const error = await expectCode(restore({ store, prefix: 'p', dir: await target() }), 'ERR_ARCHIVE_CORRUPT');
+    const dir = await target();
+    const error = await expectCode(restore({ store, prefix: 'p', dir }), 'ERR_ARCHIVE_CORRUPT');
     expect(error).toMatchObject({ key: chunks[2]!.key });
     expect(error.message).toContain(chunks[2]!.key);
+    // The segment files written before the damage are removed: no partial log is left to open.
+    await expect(readdir(dir)).resolves.toEqual([]);
   });
 
   it('damaged records inside a chunk with valid CRCs are ERR_ARCHIVE_CORRUPT naming the chunk', async () => {
@@ -203,6 +207,21 @@ describe('restore', () => {
     await writeFile(join(local, '000000.wal'), half, { flag: 'a' });
     const { recovery } = await Wal.open({ dir: local, readOnly: true });
     expect(recovery).toMatchObject({ tail: 'torn', bytesTruncated: half.length });
+  });
+
+  it('restores into any Storage, e.g. MemoryStorage', async () => {
+    const source = await writeLog(90);
+    const store = new MemoryObjectStore();
+    await archiveLog({ store, prefix: 'p', dir: source, chunkSizes: [700] });
+    const storage = new MemoryStorage();
+    expect((await restore({ store, prefix: 'p', storage })).records).toBe(90);
+    const { wal } = await Wal.open({ storage, readOnly: true, recovery: 'strict' });
+    const keys: string[] = [];
+    for await (const entry of wal.read()) keys.push(entry.key.toString());
+    await wal.close();
+    expect(keys).toEqual((await readAll(source)).map((e) => e.key.toString()));
+    await expectCode(restore({ store, prefix: 'p', storage }), 'ERR_DESTINATION_NOT_EMPTY');
+    await expectCode(restore({ store, prefix: 'p', storage: new MemoryStorage(), generation: 0 }), 'ERR_INVALID_ARGUMENT');
   });
 
   it('refuses a destination that is not empty', async () => {

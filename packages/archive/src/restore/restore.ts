@@ -1,5 +1,5 @@
 import type { Storage } from '@nori/storage';
-import { formatPosition, type Position } from '@nori/wal';
+import { parseSegmentName, type Position } from '@nori/wal';
 import { ArchiveError } from '../errors.js';
 import { CHUNK_HEADER_SIZE, ChunkKind, type Chunk } from '../layout/chunk.js';
 import { checkContinuity, endOf, type ChunkEnd } from '../layout/continuity.js';
@@ -80,6 +80,9 @@ function checkOptions(options: RestoreOptions): void {
     throw new ArchiveError('ERR_INVALID_ARGUMENT', '`prefetch` must be a positive integer');
   }
   if (options.toTime !== undefined && !(options.toTime instanceof Date)) throw new ArchiveError('ERR_INVALID_ARGUMENT', '`toTime` must be a Date');
+  if (options.generation !== undefined && !(Number.isSafeInteger(options.generation) && options.generation >= 1)) {
+    throw new ArchiveError('ERR_INVALID_ARGUMENT', '`generation` must be an integer >= 1');
+  }
 }
 
 function corruptChunk(prefix: string, seq: number, reason: string): ArchiveError {
@@ -159,6 +162,29 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
   }
   await destination.create();
   const { storage } = destination;
+  try {
+    return await writeAndVerify(storage, plan, options);
+  } catch (error) {
+    await removePartialRestore(storage);
+    throw error;
+  }
+}
+
+/**
+ * After a failed restore, removes the segment files it wrote (the destination was empty), so a
+ * partial log is never mistaken for a restored one. Best effort: the restore's error is what counts.
+ */
+async function removePartialRestore(storage: Storage): Promise<void> {
+  try {
+    for (const name of await storage.list()) if (parseSegmentName(name) !== undefined) await storage.remove(name);
+    await storage.syncDir();
+  } catch {
+    // The original failure is reported; leftover files are named by the next restore's refusal.
+  }
+}
+
+async function writeAndVerify(storage: Storage, plan: RestorePlan, options: RestoreOptions): Promise<RestoreReport> {
+  const { prefix, signal } = options;
   const applied = await applyChunks(storage, plan, options);
   const base = { generation: plan.generation.generation, startSeq: plan.startSeq, lastSeq: applied.lastSeq, chunks: applied.chunks, bytes: applied.bytes };
   if (applied.spans.length === 0) {
@@ -168,13 +194,4 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
   const verified: VerifiedLog = await verifyRestoredLog({ storage, prefix, spans: applied.spans, to: options.to, signal });
   const segments = new Set(applied.spans.map((span) => span.segmentId)).size - (verified.end.offset === 0 ? 1 : 0);
   return { ...base, segments, end: verified.end, records: verified.records, tailBytesDropped: verified.tailBytesDropped };
-}
-
-/** One-line description of a restore report (CLI, logs). */
-export function describeRestore(report: RestoreReport): string {
-  return (
-    `generation ${report.generation}: ${report.chunks} chunk(s), ${report.bytes} bytes, ${report.segments} segment(s), ` +
-    `${report.records} record(s), end ${formatPosition(report.end)}` +
-    (report.tailBytesDropped > 0 ? `, torn tail of ${report.tailBytesDropped} byte(s) dropped` : '')
-  );
 }

@@ -53,6 +53,8 @@ async function boundaryAtOrBelow(wal: Wal, to: Position, signal: AbortSignal | u
     if (entry.position.segmentId !== to.segmentId || end > to.offset) break;
     boundary = end;
   }
+  // An aborted read ends quietly: never take its early end for the boundary.
+  if (signal?.aborted === true) throw new ArchiveError('ERR_ABORTED', 'restore aborted while looking for the cut position', { cause: signal.reason });
   return boundary;
 }
 
