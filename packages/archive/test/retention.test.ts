@@ -108,6 +108,18 @@ describe('applyRetention', () => {
     await expect(restoreNewest(fixture)).rejects.toMatchObject({ code: 'ERR_OBJECT_MISSING', key: chunks[2]![3]!.key });
   });
 
+  it('finishes a retention interrupted after its marker was written', async () => {
+    const fixture = await threeGenerations();
+    const { store, chunks } = fixture;
+    const keep = chunks[1]![0]!.seq;
+    await store.put(trimmedKey('p', keep), new Uint8Array(0)); // the marker, then a crash before any delete
+    expect(store.keys()).toContain(chunks[0]![0]!.key);
+    const report = await applyRetention({ store, prefix: 'p', keepGenerations: 2 });
+    expect(report).toMatchObject({ previousMarker: keep, marker: keep, chunkKeys: chunks[0]!.map((c) => c.key), recordKeys: [generationKey('p', 1)] });
+    expect(store.keys().filter((key) => key.startsWith('p/chunks/'))).toHaveLength(chunks[1]!.length + chunks[2]!.length);
+    expect(await applyRetention({ store, prefix: 'p', keepGenerations: 2 })).toMatchObject({ marker: undefined, chunkKeys: [] });
+  });
+
   it('refuses calls without a rule or with bad values', async () => {
     const store = new MemoryObjectStore();
     await expect(applyRetention({ store, prefix: 'p' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });

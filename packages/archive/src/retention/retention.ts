@@ -29,7 +29,7 @@ export interface RetentionReport {
   dryRun: boolean;
   /** The retention marker before the call (0: none). */
   previousMarker: number;
-  /** The new marker: the first seq kept; undefined when there was nothing to delete. */
+  /** The marker: the first seq kept (it may be the previous one, when an interrupted retention is finished); undefined when there was nothing to delete. */
   marker: number | undefined;
   /** Chunk keys deleted, oldest first. */
   chunkKeys: string[];
@@ -140,14 +140,17 @@ export async function applyRetention(options: RetentionOptions): Promise<Retenti
   const empty = { dryRun, previousMarker: catalog.trimmedBelow, marker: undefined, chunkKeys: [], bytes: 0, recordKeys: [], markerKeys: [] };
   if (catalog.generations.length === 0) return empty;
   const marker = await targetMarker(options, catalog);
-  if (marker <= catalog.trimmedBelow) return empty;
+  // Also below an unchanged marker: a retention interrupted after its marker is finished here.
   const plan = await planDeletes(options, catalog, marker);
+  if (plan.chunkKeys.length + plan.recordKeys.length + plan.markerKeys.length === 0) return empty;
   const report: RetentionReport = { dryRun, previousMarker: catalog.trimmedBelow, marker, ...plan };
   if (dryRun) return report;
-  try {
-    await store.put(trimmedKey(prefix, marker), new Uint8Array(0), { ifNoneMatch: '*', signal });
-  } catch (error) {
-    if (!isArchiveError(error, 'ERR_PRECONDITION_FAILED')) throw error;
+  if (marker > catalog.trimmedBelow) {
+    try {
+      await store.put(trimmedKey(prefix, marker), new Uint8Array(0), { ifNoneMatch: '*', signal });
+    } catch (error) {
+      if (!isArchiveError(error, 'ERR_PRECONDITION_FAILED')) throw error;
+    }
   }
   for (const key of [...plan.chunkKeys, ...plan.recordKeys, ...plan.markerKeys]) await store.delete(key, { signal });
   return report;
