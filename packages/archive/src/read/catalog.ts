@@ -15,6 +15,7 @@ import {
 } from '../layout/keys.js';
 import type { ObjectStore } from '../types.js';
 import { fetchChunk, fetchChunkHeader } from './chunk-fetch.js';
+import { DEFAULT_READ_CONCURRENCY, mapLimited } from './map-limited.js';
 
 /** A chunk object as listed: its seq and object size (header included). */
 export interface ListedChunk {
@@ -99,17 +100,19 @@ export async function listChunks(store: ObjectStore, prefix: string, signal?: Ab
 }
 
 async function readGenerationRecords(store: ObjectStore, prefix: string, signal?: AbortSignal): Promise<Map<number, GenerationRecord>> {
-  const records = new Map<number, GenerationRecord>();
+  const keys: [number, string][] = [];
   for await (const { key } of store.list(folderOf(prefix, GENERATIONS_FOLDER), { signal })) {
     const generation = parseGenerationKey(prefix, key);
-    if (generation === undefined) continue;
+    if (generation !== undefined) keys.push([generation, key]);
+  }
+  const records = await mapLimited(keys, DEFAULT_READ_CONCURRENCY, async ([generation, key]) => {
     const record = decodeGenerationRecord((await store.get(key, { signal })).bytes, key);
     if (record.generation !== generation) {
       throw new ArchiveError('ERR_ARCHIVE_CORRUPT', `generation record ${key} names generation ${record.generation}`, { key });
     }
-    records.set(generation, record);
-  }
-  return records;
+    return record;
+  });
+  return new Map(records.map((record) => [record.generation, record]));
 }
 
 /**
@@ -118,17 +121,18 @@ async function readGenerationRecords(store: ObjectStore, prefix: string, signal?
  * ends of a range agree, so does everything between them (restore checks every chunk anyway).
  */
 async function findRuns(store: ObjectStore, prefix: string, chunks: ListedChunk[], signal?: AbortSignal): Promise<Run[]> {
-  const headers = new Map<number, ChunkHeader>();
-  const header = async (index: number): Promise<ChunkHeader> => {
-    const cached = headers.get(index);
-    if (cached !== undefined) return cached;
-    const read = await fetchChunkHeader(store, prefix, (chunks[index] as ListedChunk).seq, signal);
-    headers.set(index, read);
+  const headers = new Map<number, Promise<ChunkHeader>>();
+  const header = (index: number): Promise<ChunkHeader> => {
+    let read = headers.get(index);
+    if (read === undefined) {
+      read = fetchChunkHeader(store, prefix, (chunks[index] as ListedChunk).seq, signal);
+      headers.set(index, read);
+    }
     return read;
   };
   const runs: Run[] = [];
   const split = async (from: number, to: number): Promise<void> => {
-    const [first, last] = [await header(from), await header(to)];
+    const [first, last] = await Promise.all([header(from), header(to)]);
     if (first.generation > last.generation) {
       throw new ArchiveError('ERR_ARCHIVE_CORRUPT', `chunk ${chunkKey(prefix, last.seq)}: generation ${last.generation} after generation ${first.generation}`, {
         key: chunkKey(prefix, last.seq),
@@ -165,12 +169,14 @@ async function describeRun(
   const startSeq = record?.startSeq ?? (startsHere ? run.first.seq : undefined);
   let parentGeneration: number | null | undefined = record?.parentGeneration;
   let reason: GenerationReason | undefined = record?.reason;
-  if (record === undefined && startsHere) {
+  const readStart = async (): Promise<void> => {
+    if (record !== undefined || !startsHere) return;
     const key = chunkKey(prefix, run.first.seq);
-    const start = decodeGenerationStart((await fetchChunk(store, prefix, run.first.seq, signal)).payload, key);
-    ({ parentGeneration, reason } = start);
-  }
-  const firstData = startsHere && run.to > run.from ? await fetchChunkHeader(store, prefix, (chunks[run.from + 1] as ListedChunk).seq, signal) : run.first;
+    ({ parentGeneration, reason } = decodeGenerationStart((await fetchChunk(store, prefix, run.first.seq, signal)).payload, key));
+  };
+  const readFirstData = (): Promise<ChunkHeader> =>
+    startsHere && run.to > run.from ? fetchChunkHeader(store, prefix, (chunks[run.from + 1] as ListedChunk).seq, signal) : Promise.resolve(run.first);
+  const [, firstData] = await Promise.all([readStart(), readFirstData()]);
   const hasData = firstData.kind === ChunkKind.data;
   const listed = chunks.slice(run.from, run.to + 1);
   const restoreStart = Math.max(marker, startSeq ?? run.first.seq);
@@ -200,13 +206,16 @@ async function describeRun(
  */
 export async function listGenerations(options: ListGenerationsOptions): Promise<ArchiveCatalog> {
   const { store, prefix, signal } = options;
-  const trimmedBelow = await readRetentionMarker(store, prefix, signal);
-  const records = await readGenerationRecords(store, prefix, signal);
-  const chunks = (await listChunks(store, prefix, signal)).filter((chunk) => chunk.seq >= trimmedBelow);
+  // Independent listings at once: on a real store each round trip costs more than its bytes.
+  const [trimmedBelow, records, listed] = await Promise.all([
+    readRetentionMarker(store, prefix, signal),
+    readGenerationRecords(store, prefix, signal),
+    listChunks(store, prefix, signal),
+  ]);
+  const chunks = listed.filter((chunk) => chunk.seq >= trimmedBelow);
   const runs = await findRuns(store, prefix, chunks, signal);
-  const generations: GenerationInfo[] = [];
-  for (const run of runs) {
-    generations.push(await describeRun(store, prefix, chunks, run, { marker: trimmedBelow, record: records.get(run.generation), signal }));
-  }
+  const generations = await mapLimited(runs, DEFAULT_READ_CONCURRENCY, (run) =>
+    describeRun(store, prefix, chunks, run, { marker: trimmedBelow, record: records.get(run.generation), signal }),
+  );
   return { prefix, trimmedBelow, generations, chunks };
 }
