@@ -120,6 +120,26 @@ describe('applyRetention', () => {
     expect(await applyRetention({ store, prefix: 'p', keepGenerations: 2 })).toMatchObject({ marker: undefined, chunkKeys: [] });
   });
 
+  it('a restore that loses chunks to a concurrent retention says so', async () => {
+    const fixture = await threeGenerations();
+    const { store, chunks } = fixture;
+    let retained = false;
+    const racing = wrapStore(store, {
+      get: async (key, options) => {
+        if (!retained && options?.range === undefined && key === chunks[0]![1]!.key) {
+          retained = true;
+          await applyRetention({ store, prefix: 'p', keepGenerations: 1 });
+        }
+        return store.get(key, options);
+      },
+    });
+    const dir = join(await scratchDir(), 'raced');
+    await expect(restore({ store: racing, prefix: 'p', dir, generation: 1, prefetch: 1 })).rejects.toMatchObject({
+      code: 'ERR_OBJECT_MISSING',
+      message: expect.stringMatching(/removed by a retention that ran during the restore \(retention marker now \d+\); run the restore again/),
+    });
+  });
+
   it('refuses calls without a rule or with bad values', async () => {
     const store = new MemoryObjectStore();
     await expect(applyRetention({ store, prefix: 'p' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });

@@ -1,11 +1,11 @@
 import type { Storage } from '@nori/storage';
 import { parseSegmentName, type Position } from '@nori/wal';
-import { ArchiveError } from '../errors.js';
+import { ArchiveError, isArchiveError } from '../errors.js';
 import { CHUNK_HEADER_SIZE, ChunkKind, type Chunk } from '../layout/chunk.js';
 import { checkContinuity, endOf, type ChunkEnd } from '../layout/continuity.js';
 import { decodeGenerationStart } from '../layout/generation.js';
-import { chunkKey } from '../layout/keys.js';
-import { listGenerations } from '../read/catalog.js';
+import { chunkKey, parseChunkKey } from '../layout/keys.js';
+import { listGenerations, readRetentionMarker } from '../read/catalog.js';
 import type { ObjectStore } from '../types.js';
 import { DEFAULT_PREFETCH, streamChunks } from './chunk-stream.js';
 import { openDestination } from './destination.js';
@@ -166,8 +166,24 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
     return await writeAndVerify(storage, plan, options);
   } catch (error) {
     await removePartialRestore(storage);
-    throw error;
+    throw await explainMissing(error, options);
   }
+}
+
+/**
+ * A chunk that was listed but is gone when read: if a retention marker now covers it, say so
+ * (a retention ran during the restore; running it again restores from the new marker).
+ */
+async function explainMissing(error: unknown, options: RestoreOptions): Promise<unknown> {
+  if (!isArchiveError(error, 'ERR_OBJECT_MISSING') || error.key === undefined) return error;
+  const seq = parseChunkKey(options.prefix, error.key);
+  const marker = await readRetentionMarker(options.store, options.prefix, options.signal).catch(() => 0);
+  if (seq === undefined || marker <= seq) return error;
+  return new ArchiveError(
+    'ERR_OBJECT_MISSING',
+    `chunk ${error.key} was removed by a retention that ran during the restore (retention marker now ${marker}); run the restore again`,
+    { key: error.key, cause: error },
+  );
 }
 
 /**
