@@ -34,7 +34,8 @@ describe('listGenerations', () => {
       generation: 1, parentGeneration: null, reason: 'new-log', startSeq: 0, firstSeq: 0, lastSeq: one.length - 1,
       chunks: one.length, bytes: dataBytes(one) + one[0]!.length, missingChunks: 0,
       firstPosition: { segmentId: 0, offset: 0 }, endPosition: endOf(one),
-      firstCreatedAt: new Date(10_000), lastCreatedAt: new Date(10_000 + one.length - 1), trimmed: false, hasRecord: true,
+      firstCreatedAt: new Date(10_000), lastCreatedAt: new Date(10_000 + one.length - 1), firstDataCreatedAt: new Date(10_001),
+      trimmed: false, hasRecord: true,
     });
     expect(g2).toMatchObject({ generation: 2, parentGeneration: 1, reason: 'takeover', startSeq: one.length, lastSeq: one.length + two.length - 1, endPosition: endOf(two) });
   });

@@ -112,6 +112,10 @@ describe('restore', () => {
     expect((await restore({ store, prefix: 'p', dir: older, generation: 1 })).generation).toBe(1);
     await expectSameSegments(first, older);
     expect((await restore({ store, prefix: 'p', dir: await target(), toTime: new Date(2_000) })).generation).toBe(1);
+    // Generation 2's start chunk was cut at 5000, its first data chunk at 5001: at 5000 the log was generation 1's.
+    expect((await restore({ store, prefix: 'p', dir: await target(), toTime: new Date(5_000) })).generation).toBe(1);
+    expect((await restore({ store, prefix: 'p', dir: await target(), toTime: new Date(5_001) })).generation).toBe(2);
+    await expectCode(restore({ store, prefix: 'p', dir: await target(), toTime: new Date(5_000), generation: 2 }), 'ERR_TARGET_UNREACHABLE');
     await expectCode(restore({ store, prefix: 'p', dir: await target(), generation: 3 }), 'ERR_NO_GENERATION');
     await expectCode(restore({ store, prefix: 'empty', dir: await target() }), 'ERR_NO_GENERATION');
   });

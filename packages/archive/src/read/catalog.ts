@@ -47,6 +47,8 @@ export interface GenerationInfo {
   /** `createdAt` of its first and last retained chunk. */
   firstCreatedAt: Date;
   lastCreatedAt: Date;
+  /** `createdAt` of its first retained data chunk (the earliest time it can restore to); undefined without data. */
+  firstDataCreatedAt: Date | undefined;
   /** True when retention removed its start (it restores from the retention marker). */
   trimmed: boolean;
   /** True when `P/generations/<generation>.json` exists. */
@@ -194,6 +196,7 @@ async function describeRun(
     endPosition: run.last.kind === ChunkKind.data ? endOf(run.last) : undefined,
     firstCreatedAt: new Date(run.first.createdAt),
     lastCreatedAt: new Date(run.last.createdAt),
+    firstDataCreatedAt: hasData ? new Date(firstData.createdAt) : undefined,
     trimmed: startSeq === undefined ? marker > 0 && run.first.seq === marker : startSeq < marker,
     hasRecord: record !== undefined,
   };

@@ -25,6 +25,11 @@ function fail(code: 'ERR_NO_GENERATION' | 'ERR_TARGET_UNREACHABLE' | 'ERR_INVALI
   return new ArchiveError(code, message);
 }
 
+/** True when the generation's first retained data chunk was cut at or before `time`. */
+function hasDataAt(generation: GenerationInfo, time: Date): boolean {
+  return generation.firstDataCreatedAt !== undefined && generation.firstDataCreatedAt.getTime() <= time.getTime();
+}
+
 /** The generation a restore reads: the requested one, else the newest one live at `toTime`, else the newest. */
 function chooseGeneration(catalog: ArchiveCatalog, target: RestoreTarget): GenerationInfo {
   const { generations, prefix } = catalog;
@@ -36,9 +41,11 @@ function chooseGeneration(catalog: ArchiveCatalog, target: RestoreTarget): Gener
     return found;
   }
   if (target.toTime !== undefined) {
-    const time = target.toTime.getTime();
-    const live = generations.filter((g) => g.firstCreatedAt.getTime() <= time).at(-1);
-    if (live === undefined) throw fail('ERR_TARGET_UNREACHABLE', `no generation of archive "${prefix}" existed at ${target.toTime.toISOString()}`);
+    // The generation whose data existed then: a generation whose snapshot was not shipped yet
+    // (only its start chunk) did not hold the log at that time; its parent did.
+    const time = target.toTime;
+    const live = generations.filter((g) => hasDataAt(g, time)).at(-1);
+    if (live === undefined) throw fail('ERR_TARGET_UNREACHABLE', `no generation of archive "${prefix}" held data at ${time.toISOString()}`);
     return live;
   }
   return generations[generations.length - 1] as GenerationInfo;
@@ -78,8 +85,8 @@ export function planRestore(catalog: ArchiveCatalog, target: RestoreTarget): Res
   if (target.toTime !== undefined && Number.isNaN(target.toTime.getTime())) throw fail('ERR_INVALID_ARGUMENT', 'toTime is an invalid Date');
   const generation = chooseGeneration(catalog, target);
   if (target.to !== undefined) checkPositionTarget(generation, target.to);
-  if (target.toTime !== undefined && generation.firstCreatedAt.getTime() > target.toTime.getTime()) {
-    throw fail('ERR_TARGET_UNREACHABLE', `generation ${generation.generation} starts after ${target.toTime.toISOString()}`);
+  if (target.toTime !== undefined && !hasDataAt(generation, target.toTime)) {
+    throw fail('ERR_TARGET_UNREACHABLE', `generation ${generation.generation} shipped no data at or before ${target.toTime.toISOString()}`);
   }
   const index = catalog.generations.indexOf(generation);
   const next = catalog.generations[index + 1];

@@ -104,6 +104,7 @@ export function archiveListToJson(url: string, catalog: ArchiveCatalog): unknown
       endPosition: g.endPosition ?? null,
       firstCreatedAt: g.firstCreatedAt.toISOString(),
       lastCreatedAt: g.lastCreatedAt.toISOString(),
+      firstDataCreatedAt: g.firstDataCreatedAt?.toISOString() ?? null,
     })),
   };
 }
@@ -180,7 +181,11 @@ export function registerArchiveCommands(program: Command, context: ArchiveComman
       .argument('<url>', 'archive, s3://bucket/prefix')
       .argument('<dir>', 'destination directory (empty or new)')
       .option('--to <segment:offset>', 'stop at the last record boundary at or below this position', (t) => argument(() => parsePosition(t)))
-      .addOption(new Option('--to-time <iso>', 'stop after the last chunk shipped at or before this time').argParser(isoTime).conflicts('to'))
+      .addOption(
+        new Option('--to-time <iso>', 'stop after the last chunk shipped at or before this time (default generation: the newest with data by then)')
+          .argParser(isoTime)
+          .conflicts('to'),
+      )
       .option('--generation <n>', 'restore this generation (see archive-list)', (t) => argument(() => parseCount(t, '--generation')))
       .option('--no-progress', 'never draw a progress bar'),
   )
