@@ -25,6 +25,10 @@
  * - `ERR_OBJECT_MISSING`: an object the archive layout requires is absent (a hole in the chunk
  *   sequence); the error names the key.
  * - `ERR_CLOSED`: the archiver was closed when the call was made (or while it waited).
+ * - `ERR_NO_GENERATION`: the archive prefix holds no chunks, or not the requested generation.
+ * - `ERR_TARGET_UNREACHABLE`: a restore target (`to` position or `toTime`) lies outside what the
+ *   chosen generation holds (after its end, or before its first retained chunk).
+ * - `ERR_DESTINATION_NOT_EMPTY`: restore refuses a destination that already holds files.
  */
 export type ArchiveErrorCode =
   | 'ERR_NOT_FOUND'
@@ -44,7 +48,10 @@ export type ArchiveErrorCode =
   | 'ERR_FENCED'
   | 'ERR_ARCHIVE_CORRUPT'
   | 'ERR_OBJECT_MISSING'
-  | 'ERR_CLOSED';
+  | 'ERR_CLOSED'
+  | 'ERR_NO_GENERATION'
+  | 'ERR_TARGET_UNREACHABLE'
+  | 'ERR_DESTINATION_NOT_EMPTY';
 
 /** Codes whose operation may succeed when simply retried. */
 const RETRYABLE: ReadonlySet<ArchiveErrorCode> = new Set(['ERR_CONFLICT', 'ERR_UNAVAILABLE', 'ERR_TIMEOUT']);

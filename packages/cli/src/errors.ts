@@ -8,7 +8,8 @@
  * - `USAGE` (2): unknown command or option, missing or malformed argument; `repair` that would
  *   remove healthy records, run without `--yes` and not confirmed at a terminal prompt.
  * - `CORRUPT` (3): corruption before the tail (CRC mismatch, bad length, undecodable value,
- *   damaged or missing earlier segment). Records after it are at risk.
+ *   damaged or missing earlier segment). Records after it are at risk. `restore`: a damaged or
+ *   missing archive object (`ERR_ARCHIVE_CORRUPT`, `ERR_OBJECT_MISSING`).
  * - `TORN_TAIL` (4): `verify` only: the log is intact except for a torn (partly written) record at
  *   the end of the last segment. A normal open truncates it; no earlier record is affected.
  */

@@ -1,5 +1,5 @@
 /**
- * `@nori/cli`: the `nori-wal` operator tool (inspect, dump, verify, repair) and its
+ * `@nori/cli`: the `nori-wal` operator tool (inspect, dump, verify, repair, restore, archive-list) and its
  * programmatic API. Every command is also a function: `inspectWal`, `dumpWal`, `verifyWal`,
  * `repairWal`, plus the formatters the CLI prints with.
  *
@@ -101,5 +101,16 @@ export {
 } from './commands/repair.js';
 export { PROGRESS_THRESHOLD_BYTES, shouldShowProgress, startProgress, type Progress, type ProgressDecision } from './progress.js';
 export { Output, type OutputStream } from './output.js';
+export {
+  archiveConnection,
+  archiveListToJson,
+  formatArchiveList,
+  formatRestoreReport,
+  parseArchiveUrl,
+  registerArchiveCommands,
+  type ArchiveCommandContext,
+  type ArchiveConnection,
+  type ArchiveUrl,
+} from './commands/archive.js';
 export { runCli, type CliIo } from './run.js';
 export { VERSION } from './version.js';

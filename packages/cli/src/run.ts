@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { registerArchiveCommands } from './commands/archive.js';
 import { dumpWal, describeGone, describeSkipped, describeSkippedSalvaged, DEFAULT_DUMP_WIDTH, formatRecordLine, recordToJsonLine, type DumpSink } from './commands/dump.js';
 import { describeTail, formatInspectReport, inspectReportToJson, inspectWal } from './commands/inspect.js';
 import { describeRepairRisk, formatRepairReport, planRepair, repairReportToJson, repairWal, REPAIR_MODES, type RepairMode } from './commands/repair.js';
@@ -38,7 +39,8 @@ Exit codes:
   0  success (verify: clean; a zero-filled, preallocated tail is not damage)
   1  could not run: missing directory, not a WAL directory, locked, bad --from, malformed salvaged.json, I/O error
   2  usage error: unknown command or option, bad argument; repair that would drop readable records, not confirmed (--yes)
-  3  corruption before the tail (verify, dump); regions listed in salvaged.json are known, not corruption
+  3  corruption before the tail (verify, dump); regions listed in salvaged.json are known, not corruption;
+     restore: a damaged or missing archive object
   4  verify: torn tail only (the last record of the last segment is incomplete or damaged)`;
 
 const MAX_RECORD_SIZE_FLAGS = '--max-record-size <size>';
@@ -240,6 +242,7 @@ function buildProgram(stdout: Output, stderr: Output, stdin: CliIo['stdin'], set
       setExit(report.mode === 'point-in-time' ? (report.after?.exitCode ?? ExitCode.OK) : ExitCode.OK);
     });
 
+  registerArchiveCommands(program, { stdout, stderr, setExit, withProgress: (options, label, run) => withProgress(stderr, options, label, run) });
   return program;
 }
 
@@ -274,7 +277,7 @@ function limits(options: { maxRecordSize?: number }): { maxRecordSize?: number }
 
 async function withProgress<T>(
   stderr: Output,
-  options: CommonOptions,
+  options: Pick<CommonOptions, 'json' | 'progress'>,
   label: string,
   run: (onProgress: ((done: number, total: number) => void) | undefined) => Promise<T>,
 ): Promise<T> {

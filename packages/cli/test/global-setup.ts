@@ -35,6 +35,7 @@ export default function setup(): void {
     ['codec', 'index.js', false],
     ['storage', 'index.js', false],
     ['wal', 'index.js', false],
+    ['archive', 'index.js', true],
     ['cli', 'cli.js', true],
   ];
   for (const [name, entry, rebuildWhenStale] of packages) {
