@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { encodeRecord } from '@nori/codec';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupScratch, runBin, scratchDir } from './helpers.js';
 
@@ -24,5 +25,16 @@ describe('cold start of nori-wal', () => {
     expect(stdout).toBe(`${pkg.version}\n`);
     expect(modules.some((m) => m.endsWith('/dist/cli.js'))).toBe(true);
     expect(modules.filter((m) => m.includes('/commander/') || m.includes('/wal/dist/') || m.includes('cli-progress'))).toEqual([]);
+  });
+
+  it('verify of a small log imports no progress bar, no pure-JS codec and no node:crypto', async () => {
+    const dir = join(await scratchDir('nori-cli-cold-'), 'log');
+    await mkdir(dir);
+    await writeFile(join(dir, '000000.wal'), encodeRecord({ key: 'k', value: 'v' }));
+    const { stdout, modules } = await modulesLoadedBy(['verify', dir]);
+    expect(stdout).toContain('OK');
+    expect(modules.some((m) => m.includes('/wal/dist/'))).toBe(true);
+    const avoidable = /cli-progress|\/lz4js\/|\/fzstd\/|\/crc-32\/|^node:crypto$|^node:worker_threads$/;
+    expect(modules.filter((m) => avoidable.test(m))).toEqual([]);
   });
 });
