@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { fs } from './node/node-fs.js';
 
 /** The kernel's CSPRNG as a file (Linux, macOS, the BSDs). */
 const URANDOM = '/dev/urandom';

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { fs } from './node-fs.js';
 import path from 'node:path';
 import { StorageError, fromNodeError } from '../errors.js';
 import { lockNonce, randomHex } from '../random.js';
@@ -77,11 +77,19 @@ function readRaw(file: string): string | undefined {
   }
 }
 
+/** Random bytes of {@link threadTag}. */
+const THREAD_TAG_BYTES = 4;
 let thisThread: string | undefined;
 
-/** This thread's id; node:worker_threads loads on the first lock, not with the package. */
-function threadTag(): string {
-  thisThread ??= String(process.getBuiltinModule('node:worker_threads').threadId);
+/**
+ * Tells this thread's temporary files from those of other threads of the same process: random,
+ * drawn once per copy of this module (every worker thread loads its own). Not
+ * `worker_threads.threadId`: loading node:worker_threads (and the streams it needs) costs a
+ * process ~1.4 ms of start. Another copy's files in the same thread look foreign: they are left
+ * to the age rule, the safe side.
+ */
+export function threadTag(): string {
+  thisThread ??= randomHex(THREAD_TAG_BYTES);
   return thisThread;
 }
 
