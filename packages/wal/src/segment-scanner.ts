@@ -75,7 +75,11 @@ export class SegmentScanner {
   private lastReason: CorruptReason | 'incomplete' | undefined;
 
   private readonly stableChunks: boolean;
-  /** Stable mode: the data size of the current chunk (what the next fill reads, at least). */
+  /** Stable or double-buffered mode: each fill starts reading the next chunk. */
+  private readonly prefetching: boolean;
+  /** Double-buffered mode: the buffer the last fill let go of, for the next prefetch (2 buffers in all). */
+  private spare: Uint8Array | undefined;
+  /** Prefetch modes: the data size of the current chunk (what the next fill reads, at least). */
   private capacity = 0;
   /** Stable mode: the read of the bytes after the buffered data, started by the last fill. */
   private prefetch: Prefetch | undefined;
@@ -87,11 +91,16 @@ export class SegmentScanner {
    * views handed out stay valid for good (readers yield them without copying each record). It
    * also double-buffers: each fill starts reading the next chunk (up to the limit at that time)
    * so the read overlaps with parsing; call {@link SegmentScanner.idle} before closing the file.
+   *
+   * `doubleBuffered` (ignored with `stableChunks`) prefetches the same way but recycles two
+   * buffers: views stay valid until the next `fill` only, memory stays at two chunks. Recovery
+   * uses it: without it every chunk's read waited for the parse before it and the other way round.
    */
-  constructor(options: { maxRecordSize: number; chunkSize?: number; stableChunks?: boolean }) {
+  constructor(options: { maxRecordSize: number; chunkSize?: number; stableChunks?: boolean; doubleBuffered?: boolean }) {
     this.maxRecordSize = options.maxRecordSize;
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     this.stableChunks = options.stableChunks === true;
+    this.prefetching = this.stableChunks || options.doubleBuffered === true;
     this.records = new RecordScanner({ maxRecordSize: options.maxRecordSize });
   }
 
@@ -184,19 +193,21 @@ export class SegmentScanner {
     // pending record needs. Asking for `leftover + chunk` would reallocate at every carried-over
     // record; the buffer only grows for records larger than it.
     const target = Math.min(
-      Math.max(this.wantBytes, this.stableChunks ? this.capacity : this.buffer.length, this.chunkSize),
+      Math.max(this.wantBytes, this.prefetching ? this.capacity : this.buffer.length, this.chunkSize),
       this.limitOffset - this.bufferFileOffset - this.cursor,
     );
     this.wantBytes = 0;
-    if (this.stableChunks) {
+    if (this.prefetching) {
       const prefetch = this.prefetch;
       this.prefetch = undefined;
       if (prefetch !== undefined && prefetch.position === this.bufferFileOffset + this.dataEnd) {
         await this.takePrefetch(prefetch, leftover, target);
       } else {
         this.capacity = Math.max(target, this.chunkSize);
-        const fresh = new Uint8Array(this.capacity);
+        // Prefetch-sized (room for a carried-over record in front), so a recycled buffer fits.
+        const fresh = this.allocate(this.prefetchReserve() + this.capacity);
         fresh.set(this.buffer.subarray(this.cursor, this.dataEnd), 0);
+        this.letGo(this.buffer);
         this.buffer = fresh;
         this.bufferFileOffset += this.cursor;
         this.cursor = 0;
@@ -228,7 +239,7 @@ export class SegmentScanner {
       position += n;
       remaining -= n;
     }
-    if (this.stableChunks) this.startPrefetch(file);
+    if (this.prefetching) this.startPrefetch(file);
     return true;
   }
 
@@ -240,8 +251,8 @@ export class SegmentScanner {
     const position = this.bufferFileOffset + this.dataEnd;
     const length = Math.min(Math.max(this.capacity, this.chunkSize), this.limitOffset - position);
     if (length <= 0) return;
-    const reserve = Math.min(PREFETCH_RESERVE, this.chunkSize);
-    const buffer = new Uint8Array(reserve + length);
+    const reserve = this.prefetchReserve();
+    const buffer = this.allocate(reserve + length);
     const done = readAll(file, buffer, reserve, length, position);
     this.inflight.add(done);
     void done.then(() => this.inflight.delete(done));
@@ -266,6 +277,7 @@ export class SegmentScanner {
       const buffer = prefetch.buffer;
       const start = prefetch.reserve - leftover;
       buffer.set(old.subarray(from, from + leftover), start);
+      this.letGo(old);
       this.buffer = buffer;
       this.capacity = Math.max(prefetch.length, this.chunkSize);
       this.bufferFileOffset = prefetch.position - prefetch.reserve;
@@ -274,13 +286,35 @@ export class SegmentScanner {
       return;
     }
     this.capacity = Math.max(target, this.chunkSize);
-    const fresh = new Uint8Array(Math.max(this.capacity, leftover + usable));
+    const fresh = this.allocate(Math.max(this.capacity, leftover + usable));
     fresh.set(old.subarray(from, from + leftover), 0);
     fresh.set(prefetch.buffer.subarray(prefetch.reserve, prefetch.reserve + usable), leftover);
+    this.letGo(prefetch.buffer);
     this.buffer = fresh;
     this.bufferFileOffset += from;
     this.cursor = 0;
     this.dataEnd = leftover + usable;
+  }
+
+  /** Room kept in front of prefetched bytes for a carried-over partial record. */
+  private prefetchReserve(): number {
+    return Math.min(PREFETCH_RESERVE, this.chunkSize);
+  }
+
+  /** A buffer of at least `size` bytes: the spare one when double-buffered and large enough. */
+  private allocate(size: number): Uint8Array {
+    const spare = this.spare;
+    if (spare !== undefined && spare.length >= size) {
+      this.spare = undefined;
+      return spare;
+    }
+    return new Uint8Array(size);
+  }
+
+  /** `buffer` is no longer read from: double-buffered, it becomes the spare (a larger one stays). */
+  private letGo(buffer: Uint8Array): void {
+    if (this.stableChunks || !this.prefetching) return;
+    if (this.spare === undefined || buffer.length > this.spare.length) this.spare = buffer;
   }
 
   /** Resolves once no dropped or pending prefetch is still reading (call before closing the file). */
