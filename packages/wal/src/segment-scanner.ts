@@ -9,6 +9,8 @@ const MIN_BUFFER = 64 * 1024;
  * chunk; a longer one is copied with the prefetched bytes into a fresh buffer instead.
  */
 const PREFETCH_RESERVE = 16 * 1024;
+/** Double-buffered mode recycles this many chunk buffers: the one being parsed and the one being read. */
+const MAX_SPARE_CHUNKS = 2;
 
 interface PrefetchResult {
   bytes: number;
@@ -77,8 +79,10 @@ export class SegmentScanner {
   private readonly stableChunks: boolean;
   /** Stable or double-buffered mode: each fill starts reading the next chunk. */
   private readonly prefetching: boolean;
-  /** Double-buffered mode: the buffer the last fill let go of, for the next prefetch (2 buffers in all). */
-  private spare: Uint8Array | undefined;
+  /** Double-buffered mode: chunk-sized buffers fills let go of, for the next prefetches (at most 2). */
+  private readonly spares: Uint8Array[] = [];
+  /** Double-buffered mode: the largest buffer a record larger than a chunk needed, for the next one. */
+  private spareLarge: Uint8Array | undefined;
   /** Prefetch modes: the data size of the current chunk (what the next fill reads, at least). */
   private capacity = 0;
   /** Stable mode: the read of the bytes after the buffered data, started by the last fill. */
@@ -203,9 +207,9 @@ export class SegmentScanner {
       if (prefetch !== undefined && prefetch.position === this.bufferFileOffset + this.dataEnd) {
         await this.takePrefetch(prefetch, leftover, target);
       } else {
-        this.capacity = Math.max(target, this.chunkSize);
         // Prefetch-sized (room for a carried-over record in front), so a recycled buffer fits.
-        const fresh = this.allocate(this.prefetchReserve() + this.capacity);
+        const fresh = this.allocate(this.prefetchReserve() + Math.max(target, this.chunkSize));
+        this.capacity = this.nextCapacity(target);
         fresh.set(this.buffer.subarray(this.cursor, this.dataEnd), 0);
         this.letGo(this.buffer);
         this.buffer = fresh;
@@ -249,7 +253,9 @@ export class SegmentScanner {
    */
   private startPrefetch(file: StorageFile): void {
     const position = this.bufferFileOffset + this.dataEnd;
-    const length = Math.min(Math.max(this.capacity, this.chunkSize), this.limitOffset - position);
+    // Recycled buffers read one chunk ahead whatever the last record needed (memory stays bounded).
+    const ahead = this.stableChunks ? Math.max(this.capacity, this.chunkSize) : this.chunkSize;
+    const length = Math.min(ahead, this.limitOffset - position);
     if (length <= 0) return;
     const reserve = this.prefetchReserve();
     const buffer = this.allocate(reserve + length);
@@ -285,15 +291,24 @@ export class SegmentScanner {
       this.dataEnd = prefetch.reserve + usable;
       return;
     }
-    this.capacity = Math.max(target, this.chunkSize);
-    const fresh = this.allocate(Math.max(this.capacity, leftover + usable));
+    const fresh = this.allocate(Math.max(target, this.chunkSize, leftover + usable));
+    this.capacity = this.nextCapacity(target);
     fresh.set(old.subarray(from, from + leftover), 0);
     fresh.set(prefetch.buffer.subarray(prefetch.reserve, prefetch.reserve + usable), leftover);
     this.letGo(prefetch.buffer);
+    this.letGo(old);
     this.buffer = fresh;
     this.bufferFileOffset += from;
     this.cursor = 0;
     this.dataEnd = leftover + usable;
+  }
+
+  /**
+   * What the next fill reads at least after one that needed `target` bytes: as much again when
+   * chunks are stable (a reader following large records), one chunk when buffers are recycled.
+   */
+  private nextCapacity(target: number): number {
+    return this.stableChunks ? Math.max(target, this.chunkSize) : this.chunkSize;
   }
 
   /** Room kept in front of prefetched bytes for a carried-over partial record. */
@@ -301,20 +316,33 @@ export class SegmentScanner {
     return Math.min(PREFETCH_RESERVE, this.chunkSize);
   }
 
-  /** A buffer of at least `size` bytes: the spare one when double-buffered and large enough. */
+  /** Size of a chunk buffer (reserve + chunk): what double-buffered mode recycles. */
+  private chunkBufferSize(): number {
+    return this.prefetchReserve() + this.chunkSize;
+  }
+
+  /**
+   * A buffer of at least `size` bytes: double-buffered, a recycled chunk buffer, or the kept large
+   * one for a record larger than a chunk. Memory: two chunk buffers and the largest record's.
+   */
   private allocate(size: number): Uint8Array {
-    const spare = this.spare;
-    if (spare !== undefined && spare.length >= size) {
-      this.spare = undefined;
-      return spare;
+    if (this.stableChunks) return new Uint8Array(size);
+    if (size <= this.chunkBufferSize()) return this.spares.pop() ?? new Uint8Array(this.chunkBufferSize());
+    const large = this.spareLarge;
+    if (large !== undefined && large.length >= size) {
+      this.spareLarge = undefined;
+      return large;
     }
     return new Uint8Array(size);
   }
 
-  /** `buffer` is no longer read from: double-buffered, it becomes the spare (a larger one stays). */
+  /** `buffer` is no longer read from: double-buffered, it is kept for {@link allocate}. */
   private letGo(buffer: Uint8Array): void {
     if (this.stableChunks || !this.prefetching) return;
-    if (this.spare === undefined || buffer.length > this.spare.length) this.spare = buffer;
+    if (buffer.length === this.chunkBufferSize()) {
+      if (this.spares.length < MAX_SPARE_CHUNKS) this.spares.push(buffer);
+    }
+    else if (buffer.length > this.chunkBufferSize() && buffer.length > (this.spareLarge?.length ?? 0)) this.spareLarge = buffer;
   }
 
   /** Resolves once no dropped or pending prefetch is still reading (call before closing the file). */

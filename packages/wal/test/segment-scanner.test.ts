@@ -303,9 +303,10 @@ describe('SegmentScanner double buffering with recycled buffers (doubleBuffered,
     for (const read of file.reads) expect(read.position + read.length).toBeLessThanOrEqual(read.limit);
   });
 
-  it('records larger than a chunk grow a buffer and still come out whole', async () => {
-    const log = makeLog([100, 5000, 50, 12_000, 3, 700, 20_000, 1]);
-    const file = new FakeFile(log.bytes);
+  it('records larger than a chunk come out whole; memory: two chunk buffers and the largest record\'s', async () => {
+    // Record sizes grow three times (5000, 12000, 20000), then smaller large ones reuse the largest buffer.
+    const log = makeLog([100, 5000, 50, 12_000, 3, 700, 20_000, 1, 6000, 9000, 40, 15_000, 2]);
+    const file = new TrackingFile(log.bytes);
     const scanner = recyclingScanner(file, log.bytes.length, 1024);
     const offsets: number[] = [];
     const values: Uint8Array[] = [];
@@ -320,5 +321,6 @@ describe('SegmentScanner double buffering with recycled buffers (doubleBuffered,
     }
     expect(offsets).toEqual(log.offsets);
     expect(values).toEqual(log.values);
+    expect(file.targets.size).toBeLessThanOrEqual(2 + 3);
   });
 });
