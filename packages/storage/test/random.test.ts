@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { lockNonce, randomHex } from '../src/random.js';
 
 describe('randomHex / lockNonce (no node:crypto at import)', () => {
@@ -18,5 +19,22 @@ describe('randomHex / lockNonce (no node:crypto at import)', () => {
   it('a lock nonce is 12 random bytes', () => {
     expect(lockNonce()).toMatch(/^[0-9a-f]{24}$/);
     expect(lockNonce()).not.toBe(lockNonce());
+  });
+
+  it('falls back to node:crypto where /dev/urandom cannot be opened (Windows)', () => {
+    const realOpen = fs.openSync;
+    const spy = vi.spyOn(fs, 'openSync').mockImplementation((path, ...rest) => {
+      if (path === '/dev/urandom') throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      return realOpen(path, ...rest);
+    });
+    try {
+      const a = randomHex(12);
+      const b = randomHex(12);
+      expect(a).toMatch(/^[0-9a-f]{24}$/);
+      expect(a).not.toBe(b);
+      expect(spy).toHaveBeenCalledWith('/dev/urandom', 'r');
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
