@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // browser.ts: the `browser` export condition (static pure-JS codecs); self-contained, no chunks.
+  entry: ['src/index.ts', 'src/browser.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -1,4 +1,16 @@
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
+
+let cliProgress: typeof CliProgress | undefined;
+
+/**
+ * cli-progress is required on the first bar, not imported: it is CommonJS and cost every CLI run
+ * ~8 ms of start, while bars appear only for large logs on a terminal.
+ */
+function loadCliProgress(): typeof CliProgress {
+  cliProgress ??= createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
+  return cliProgress;
+}
 
 /** Logs smaller than this scan too fast for a progress bar to help. */
 export const PROGRESS_THRESHOLD_BYTES = 32 * 1024 * 1024;
@@ -35,6 +47,7 @@ export interface Progress {
 
 /** Starts a byte-count progress bar on `stream` (a TTY). */
 export function startProgress(stream: NodeJS.WritableStream, label: string, total: number): Progress {
+  const { SingleBar } = loadCliProgress();
   const bar = new SingleBar({
     stream,
     format: `${label} [{bar}] {percentage}% | {done}/{all} MiB | ETA {eta_formatted}`,

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -178,7 +177,8 @@ function isStale(info: LockInfo): boolean | undefined {
 
 function readProc(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    // Not `import ... from 'node:fs'`: that ESM facade loads Node's streams stack (cold start).
+    return process.getBuiltinModule('node:fs').readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { formatPosition as walFormatPosition, parsePosition as walParsePosition, WalError } from '@nori/wal';
-import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
 import {
   encodeBinary,
   formatBytesSafe,
@@ -131,6 +132,28 @@ describe('numbers', () => {
     expect(formatDuration(0.25)).toBe('0.3 ms');
     expect(formatDuration(12.4)).toBe('12 ms');
     expect(formatDuration(3200)).toBe('3.2 s');
+  });
+
+  it('formatCount groups every safe integer as en-US toLocaleString does (without loading ICU)', () => {
+    for (const n of [0, 7, 999, 1000, 999_999, 1_000_000, -1234, Number.MAX_SAFE_INTEGER]) {
+      expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
+    }
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (n) => {
+        expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
+      }),
+    );
+    expect(formatCount(1234.5)).toBe('1,234.5');
+  });
+
+  it('formatCount of an integer never calls toLocaleString (its first call costs ~20 ms of ICU start-up)', () => {
+    const spy = vi.spyOn(Number.prototype, 'toLocaleString');
+    try {
+      expect(formatCount(1_234_567)).toBe('1,234,567');
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

@@ -4,7 +4,8 @@ import { zstdBackend } from './zstd.js';
 
 /** Which implementation serves each algorithm in this runtime (diagnostics). */
 export interface CodecBackends {
-  crc32c: { small: 'crc-32'; large: '@node-rs/crc32' | 'crc-32' };
+  /** `js`: the package's own slicing-by-16 table CRC (no dependency). */
+  crc32c: { small: 'js'; large: '@node-rs/crc32' | 'js' };
   lz4: 'lz4-napi' | 'lz4js';
   zstd: { compress: 'node:zlib' | 'zstd-napi' | undefined; decompress: 'node:zlib' | 'zstd-napi' | 'fzstd' };
 }

@@ -1,5 +1,4 @@
-/// <reference path="./vendor.d.ts" />
-import CRC32C from 'crc-32/crc32c.js';
+import { crc32cJs } from './crc32c-js.js';
 import { loadNative, onBackendChange } from './native.js';
 
 interface NativeCrc32 {
@@ -27,11 +26,11 @@ export function crc32c(data: Uint8Array, initial = 0): number {
     ensureBackend();
     if (native !== undefined) return native(data, initial);
   }
-  return CRC32C.buf(data, initial) >>> 0;
+  return crc32cJs(data, initial);
 }
 
 /** Which CRC32C implementations are in use. */
-export function crc32cBackend(): { small: 'crc-32'; large: '@node-rs/crc32' | 'crc-32' } {
+export function crc32cBackend(): { small: 'js'; large: '@node-rs/crc32' | 'js' } {
   ensureBackend();
-  return { small: 'crc-32', large: native !== undefined ? '@node-rs/crc32' : 'crc-32' };
+  return { small: 'js', large: native !== undefined ? '@node-rs/crc32' : 'js' };
 }

@@ -1,7 +1,6 @@
-/// <reference path="./vendor.d.ts" />
-import lz4js from 'lz4js';
 import { NoriCodecError } from './errors.js';
 import { loadNative, onBackendChange } from './native.js';
+import { lz4js } from './pure-js-codecs.js';
 
 /**
  * LZ4 raw blocks (no frame). nori-wal stores `varint(original length) + raw block`; the varint is
@@ -46,14 +45,15 @@ export function lz4CompressBlock(data: Uint8Array): Uint8Array {
 }
 
 function lz4jsCompressBlock(data: Uint8Array): Uint8Array {
-  const bound = lz4js.compressBound(data.length);
+  const lz4 = lz4js('compress');
+  const bound = lz4.compressBound(data.length);
   const out = new Uint8Array(bound);
   // lz4js needs a zeroed hash table per block.
   if (hashTable === undefined) hashTable = new Uint32Array(1 << 16);
   else hashTable.fill(0);
   let written = 0;
   try {
-    written = lz4js.compressBlock(data, out, 0, data.length, hashTable);
+    written = lz4.compressBlock(data, out, 0, data.length, hashTable);
   } catch (error) {
     throw new NoriCodecError('ERR_COMPRESSION_FAILED', `lz4 compression failed: ${String(error)}`, { cause: error });
   }
@@ -117,7 +117,7 @@ function lz4jsDecompressBlock(block: Uint8Array, originalLength: number): Uint8A
   // lz4js does no bounds checks: out-of-range reads yield undefined and writes are dropped, so
   // validate the result length, and the block structure below.
   if (!isWellFormedBlock(block, originalLength)) throw lz4Failed('malformed block');
-  const written = lz4js.decompressBlock(block, out, 0, block.length, 0);
+  const written = lz4js('decompress').decompressBlock(block, out, 0, block.length, 0);
   if (written !== originalLength) {
     throw lz4Failed(`block expands to ${written} bytes, header says ${originalLength}`);
   }

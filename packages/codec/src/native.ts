@@ -47,9 +47,12 @@ function getRequire(): RequireFn | null {
   return cachedRequire;
 }
 
-/** Loads an optional native package, or returns undefined (pure-JS fallback). */
-export function loadNative<T>(id: string): T | undefined {
-  if (!nativeEnabled) return undefined;
+/**
+ * Loads a package with Node's `require` on first call (cached), or returns undefined where it
+ * fails or where there is no `require` (not Node). Loading on first use, not at import, keeps
+ * a process that never needs the package from paying for it.
+ */
+export function requireLazily<T>(id: string): T | undefined {
   if (cache.has(id)) return cache.get(id) as T | undefined;
   let loaded: T | undefined;
   const req = getRequire();
@@ -65,7 +68,12 @@ export function loadNative<T>(id: string): T | undefined {
   return loaded;
 }
 
-/** Why a native package failed to load (for error messages and diagnostics). */
+/** Loads an optional native package, or returns undefined (pure-JS fallback). */
+export function loadNative<T>(id: string): T | undefined {
+  return nativeEnabled ? requireLazily<T>(id) : undefined;
+}
+
+/** Why a package failed to load (for error messages and diagnostics). */
 export function nativeLoadError(id: string): unknown {
   return loadErrors.get(id);
 }

@@ -1,7 +1,7 @@
-import { Decompress, decompress as fzstdDecompress } from 'fzstd';
 import { CompressionUnavailableError, NoriCodecError, RecordTooLargeError } from './errors.js';
 import { xxh64Low32 } from './xxh64.js';
 import { isNativeEnabled, loadNative, nativeLoadError, nodeBuiltin, nodeVersion, onBackendChange } from './native.js';
+import { fzstd } from './pure-js-codecs.js';
 
 /**
  * Zstd values are whole zstd frames (nori-wal uses `zstd::encode_all(value, 3)`, so frames lack
@@ -245,7 +245,7 @@ export function zstdDecompress(src: Uint8Array, limit: number): Uint8Array {
     const patched = shrinkWindows(src);
     // fzstd ignores content checksums: such frames are decoded one by one and checked here.
     if (checksummedFrames) return decompressFrames(decompressVerified, patched, limit);
-    return bound <= limit ? fzstdDecompress(patched) : decompressStreaming(patched, limit);
+    return bound <= limit ? fzstd().decompress(patched) : decompressStreaming(patched, limit);
   } catch (error) {
     if (error instanceof NoriCodecError) throw error;
     throw zstdFailed(error instanceof Error ? error.message : String(error), error);
@@ -303,6 +303,7 @@ function shrinkWindows(src: Uint8Array): Uint8Array {
 function decompressStreaming(src: Uint8Array, limit: number): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;
+  const { Decompress } = fzstd();
   const stream = new Decompress((chunk) => {
     total += chunk.length;
     if (total > limit) throw new RecordTooLargeError(total, limit, 'decompressed zstd value');

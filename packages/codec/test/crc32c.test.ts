@@ -1,6 +1,9 @@
+import { createRequire } from 'node:module';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { codecBackends, crc32c } from '../src/index.js';
 import { NATIVE_CRC_THRESHOLD } from '../src/crc32c.js';
+import { crc32cJs } from '../src/crc32c-js.js';
 import { setNativeEnabled } from '../src/native.js';
 
 afterEach(() => {
@@ -47,7 +50,7 @@ describe.each([
 
   it('reports its backend', () => {
     setNativeEnabled(native);
-    expect(codecBackends().crc32c.large).toBe(native ? '@node-rs/crc32' : 'crc-32');
+    expect(codecBackends().crc32c.large).toBe(native ? '@node-rs/crc32' : 'js');
   });
 });
 
@@ -59,4 +62,26 @@ it('native and pure-JS CRCs agree on every length up to 600', () => {
   setNativeEnabled(true);
   expect(codecBackends().crc32c.large).toBe('@node-rs/crc32');
   for (let n = 0; n <= data.length; n++) expect(crc32c(data.subarray(0, n))).toBe(js[n]);
+});
+
+describe('the pure-JS CRC (crc32cJs)', () => {
+  const crc32Package = (createRequire(import.meta.url)('crc-32/crc32c.js') as { buf(b: Uint8Array, s?: number): number }).buf;
+
+  it('matches the crc-32 package it replaced on any bytes, lengths and initial states', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 0xffffffff }), (data, initial) => {
+        expect(crc32cJs(data, initial)).toBe(crc32Package(data, initial) >>> 0);
+      }),
+    );
+  });
+
+  it('handles every tail length after the 16-byte slices, at any alignment', () => {
+    const data = pseudoRandom(80, 9);
+    for (let start = 0; start < 16; start++) {
+      for (let end = start; end <= data.length; end++) {
+        const view = data.subarray(start, end);
+        expect(crc32cJs(view, 0)).toBe(crc32Package(view) >>> 0);
+      }
+    }
+  });
 });

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NodeFileStorage, type StorageError } from '../src/index.js';
 import { processStartTime } from '../src/node/process-identity.js';
+import { threadTag } from '../src/node/lock.js';
 import { codeOf } from './helpers.js';
 
 const DEAD_PID = 2_147_483_600;
@@ -124,7 +124,7 @@ describe('NodeFileStorage lock file', () => {
   });
 
   it('removes stale temporary files of this thread and old ones of live pids before locking', async () => {
-    const own = `LOCK.tmp-${String(process.pid)}-${String(threadId)}-abc`;
+    const own = `LOCK.tmp-${String(process.pid)}-${threadTag()}-abc`;
     const oldOfLivePid = 'LOCK.tmp-1-0-abc';
     const freshOfLivePid = 'LOCK.tmp-1-0-def';
     for (const name of [own, oldOfLivePid, freshOfLivePid]) writeLock(name, 'x');

@@ -12,7 +12,7 @@ import {
   type SealedLogContent,
   type SealedMismatch,
 } from './sealed-segments.js';
-import { SegmentScanner } from './segment-scanner.js';
+import { DEFAULT_CHUNK_SIZE, SegmentScanner } from './segment-scanner.js';
 import { copyRange, dataEnd, isZeroRange, resync, scanRegion, truncateDurably, zeroRange } from './segment-io.js';
 import {
   MAX_SKIPPED_REGIONS,
@@ -26,6 +26,8 @@ import type { CorruptionInfo, RecoveryMode, RecoveryReport, WalObserver } from '
 
 /** Folder (inside the WAL directory) that receives bytes and segments recovery moved away. */
 export const QUARANTINE_DIR = 'quarantine';
+/** Read size of recovery's double-buffered scan: two of these in memory, one {@link DEFAULT_CHUNK_SIZE} in all. */
+const RECOVERY_CHUNK_SIZE = DEFAULT_CHUNK_SIZE / 2;
 
 /** A segment as recovery left it. */
 export interface RecoveredSegment {
@@ -114,7 +116,9 @@ class Recovery {
     private readonly storage: Storage,
     private readonly options: RecoveryOptions,
   ) {
-    this.scanner = new SegmentScanner({ maxRecordSize: options.readLimit });
+    // Double-buffered: the next chunk is read while this one is checked (reads and CRCs overlap).
+    // Two half-size chunks hold as much memory as one full chunk did.
+    this.scanner = new SegmentScanner({ maxRecordSize: options.readLimit, doubleBuffered: true, chunkSize: RECOVERY_CHUNK_SIZE });
     this.onCorruption = hook(options.observer, 'onCorruption');
     this.report = {
       mode: options.mode,

@@ -95,23 +95,23 @@ export interface RegionScan {
 export async function scanRegion(scanner: SegmentScanner, file: StorageFile, start: number, limit: number): Promise<RegionScan> {
   scanner.open(file, start, limit);
   let records = 0;
-  for (;;) {
-    const status = scanner.step();
-    if (status === 'ok') {
-      records++;
-    } else if (status === 'need-data') {
-      await scanner.fill();
-    } else if (status === 'end') {
-      const end = scanner.offset;
-      scanner.release();
-      return { end, records, status: 'end', reason: undefined, claimed: 0 };
-    } else {
-      const end = scanner.badOffset;
-      const reason = scanner.badReason;
-      const claimed = scanner.records.needed;
-      scanner.release();
-      return { end, records, status, reason, claimed };
+  try {
+    for (;;) {
+      const status = scanner.step();
+      if (status === 'ok') {
+        records++;
+      } else if (status === 'need-data') {
+        await scanner.fill();
+      } else if (status === 'end') {
+        return { end: scanner.offset, records, status: 'end', reason: undefined, claimed: 0 };
+      } else {
+        return { end: scanner.badOffset, records, status, reason: scanner.badReason, claimed: scanner.records.needed };
+      }
     }
+  } finally {
+    // A double-buffered scanner may still be reading ahead, and the caller may close the file next.
+    await scanner.idle();
+    scanner.release();
   }
 }
 

@@ -9,6 +9,8 @@ const MIN_BUFFER = 64 * 1024;
  * chunk; a longer one is copied with the prefetched bytes into a fresh buffer instead.
  */
 const PREFETCH_RESERVE = 16 * 1024;
+/** Double-buffered mode recycles this many chunk buffers: the one being parsed and the one being read. */
+const MAX_SPARE_CHUNKS = 2;
 
 interface PrefetchResult {
   bytes: number;
@@ -75,7 +77,13 @@ export class SegmentScanner {
   private lastReason: CorruptReason | 'incomplete' | undefined;
 
   private readonly stableChunks: boolean;
-  /** Stable mode: the data size of the current chunk (what the next fill reads, at least). */
+  /** Stable or double-buffered mode: each fill starts reading the next chunk. */
+  private readonly prefetching: boolean;
+  /** Double-buffered mode: chunk-sized buffers fills let go of, for the next prefetches (at most 2). */
+  private readonly spares: Uint8Array[] = [];
+  /** Double-buffered mode: the largest buffer a record larger than a chunk needed, for the next one. */
+  private spareLarge: Uint8Array | undefined;
+  /** Prefetch modes: the data size of the current chunk (what the next fill reads, at least). */
   private capacity = 0;
   /** Stable mode: the read of the bytes after the buffered data, started by the last fill. */
   private prefetch: Prefetch | undefined;
@@ -87,11 +95,16 @@ export class SegmentScanner {
    * views handed out stay valid for good (readers yield them without copying each record). It
    * also double-buffers: each fill starts reading the next chunk (up to the limit at that time)
    * so the read overlaps with parsing; call {@link SegmentScanner.idle} before closing the file.
+   *
+   * `doubleBuffered` (ignored with `stableChunks`) prefetches the same way but recycles two
+   * buffers: views stay valid until the next `fill` only, memory stays at two chunks. Recovery
+   * uses it: without it every chunk's read waited for the parse before it and the other way round.
    */
-  constructor(options: { maxRecordSize: number; chunkSize?: number; stableChunks?: boolean }) {
+  constructor(options: { maxRecordSize: number; chunkSize?: number; stableChunks?: boolean; doubleBuffered?: boolean }) {
     this.maxRecordSize = options.maxRecordSize;
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     this.stableChunks = options.stableChunks === true;
+    this.prefetching = this.stableChunks || options.doubleBuffered === true;
     this.records = new RecordScanner({ maxRecordSize: options.maxRecordSize });
   }
 
@@ -184,19 +197,21 @@ export class SegmentScanner {
     // pending record needs. Asking for `leftover + chunk` would reallocate at every carried-over
     // record; the buffer only grows for records larger than it.
     const target = Math.min(
-      Math.max(this.wantBytes, this.stableChunks ? this.capacity : this.buffer.length, this.chunkSize),
+      Math.max(this.wantBytes, this.prefetching ? this.capacity : this.buffer.length, this.chunkSize),
       this.limitOffset - this.bufferFileOffset - this.cursor,
     );
     this.wantBytes = 0;
-    if (this.stableChunks) {
+    if (this.prefetching) {
       const prefetch = this.prefetch;
       this.prefetch = undefined;
       if (prefetch !== undefined && prefetch.position === this.bufferFileOffset + this.dataEnd) {
         await this.takePrefetch(prefetch, leftover, target);
       } else {
-        this.capacity = Math.max(target, this.chunkSize);
-        const fresh = new Uint8Array(this.capacity);
+        // Prefetch-sized (room for a carried-over record in front), so a recycled buffer fits.
+        const fresh = this.allocate(this.prefetchReserve() + Math.max(target, this.chunkSize));
+        this.capacity = this.nextCapacity(target);
         fresh.set(this.buffer.subarray(this.cursor, this.dataEnd), 0);
+        this.letGo(this.buffer);
         this.buffer = fresh;
         this.bufferFileOffset += this.cursor;
         this.cursor = 0;
@@ -228,7 +243,7 @@ export class SegmentScanner {
       position += n;
       remaining -= n;
     }
-    if (this.stableChunks) this.startPrefetch(file);
+    if (this.prefetching) this.startPrefetch(file);
     return true;
   }
 
@@ -238,10 +253,12 @@ export class SegmentScanner {
    */
   private startPrefetch(file: StorageFile): void {
     const position = this.bufferFileOffset + this.dataEnd;
-    const length = Math.min(Math.max(this.capacity, this.chunkSize), this.limitOffset - position);
+    // Recycled buffers read one chunk ahead whatever the last record needed (memory stays bounded).
+    const ahead = this.stableChunks ? Math.max(this.capacity, this.chunkSize) : this.chunkSize;
+    const length = Math.min(ahead, this.limitOffset - position);
     if (length <= 0) return;
-    const reserve = Math.min(PREFETCH_RESERVE, this.chunkSize);
-    const buffer = new Uint8Array(reserve + length);
+    const reserve = this.prefetchReserve();
+    const buffer = this.allocate(reserve + length);
     const done = readAll(file, buffer, reserve, length, position);
     this.inflight.add(done);
     void done.then(() => this.inflight.delete(done));
@@ -266,6 +283,7 @@ export class SegmentScanner {
       const buffer = prefetch.buffer;
       const start = prefetch.reserve - leftover;
       buffer.set(old.subarray(from, from + leftover), start);
+      this.letGo(old);
       this.buffer = buffer;
       this.capacity = Math.max(prefetch.length, this.chunkSize);
       this.bufferFileOffset = prefetch.position - prefetch.reserve;
@@ -273,14 +291,58 @@ export class SegmentScanner {
       this.dataEnd = prefetch.reserve + usable;
       return;
     }
-    this.capacity = Math.max(target, this.chunkSize);
-    const fresh = new Uint8Array(Math.max(this.capacity, leftover + usable));
+    const fresh = this.allocate(Math.max(target, this.chunkSize, leftover + usable));
+    this.capacity = this.nextCapacity(target);
     fresh.set(old.subarray(from, from + leftover), 0);
     fresh.set(prefetch.buffer.subarray(prefetch.reserve, prefetch.reserve + usable), leftover);
+    this.letGo(prefetch.buffer);
+    this.letGo(old);
     this.buffer = fresh;
     this.bufferFileOffset += from;
     this.cursor = 0;
     this.dataEnd = leftover + usable;
+  }
+
+  /**
+   * What the next fill reads at least after one that needed `target` bytes: as much again when
+   * chunks are stable (a reader following large records), one chunk when buffers are recycled.
+   */
+  private nextCapacity(target: number): number {
+    return this.stableChunks ? Math.max(target, this.chunkSize) : this.chunkSize;
+  }
+
+  /** Room kept in front of prefetched bytes for a carried-over partial record. */
+  private prefetchReserve(): number {
+    return Math.min(PREFETCH_RESERVE, this.chunkSize);
+  }
+
+  /** Size of a chunk buffer (reserve + chunk): what double-buffered mode recycles. */
+  private chunkBufferSize(): number {
+    return this.prefetchReserve() + this.chunkSize;
+  }
+
+  /**
+   * A buffer of at least `size` bytes: double-buffered, a recycled chunk buffer, or the kept large
+   * one for a record larger than a chunk. Memory: two chunk buffers and the largest record's.
+   */
+  private allocate(size: number): Uint8Array {
+    if (this.stableChunks) return new Uint8Array(size);
+    if (size <= this.chunkBufferSize()) return this.spares.pop() ?? new Uint8Array(this.chunkBufferSize());
+    const large = this.spareLarge;
+    if (large !== undefined && large.length >= size) {
+      this.spareLarge = undefined;
+      return large;
+    }
+    return new Uint8Array(size);
+  }
+
+  /** `buffer` is no longer read from: double-buffered, it is kept for {@link allocate}. */
+  private letGo(buffer: Uint8Array): void {
+    if (this.stableChunks || !this.prefetching) return;
+    if (buffer.length === this.chunkBufferSize()) {
+      if (this.spares.length < MAX_SPARE_CHUNKS) this.spares.push(buffer);
+    }
+    else if (buffer.length > this.chunkBufferSize() && buffer.length > (this.spareLarge?.length ?? 0)) this.spareLarge = buffer;
   }
 
   /** Resolves once no dropped or pending prefetch is still reading (call before closing the file). */

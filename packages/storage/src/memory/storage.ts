@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { StorageError } from '../errors.js';
 import { parentOf, validateDir, validateFileName, validateName } from '../paths.js';
 import type { LockInfo, OpenOptions, Storage, StorageEntry, StorageFile, StorageLock } from '../types.js';
@@ -7,6 +6,7 @@ import { MemoryFile, type MemoryContext } from './file.js';
 import { Inode, type CrashMode } from './inode.js';
 import { Namespace, type Entry } from './namespace.js';
 import { Prng } from './prng.js';
+import { lockNonce } from '../random.js';
 
 /** Options of {@link MemoryStorage}. */
 export interface MemoryStorageOptions {
@@ -247,7 +247,7 @@ export class MemoryStorage implements Storage {
       pid: process.pid,
       hostname: 'memory',
       acquiredAt: new Date().toISOString(),
-      nonce: randomBytes(12).toString('hex'),
+      nonce: lockNonce(),
     };
     const record = { info, epoch: this.#context.epoch };
     this.#lock = record;

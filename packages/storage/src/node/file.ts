@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { fs } from './node-fs.js';
 import { checkNonNegativeInteger, checkReadArgs, checkWriteArgs } from '../args.js';
 import { StorageError, fromNodeError } from '../errors.js';
 import type { StorageFile } from '../types.js';

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { fs } from './node-fs.js';
 
 /**
  * Callback-based `fs` calls on raw descriptors wrapped in promises: no FileHandle overhead, and

@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { fs } from './node-fs.js';
 import os from 'node:os';
 
 let bootIdCache: string | null | undefined;

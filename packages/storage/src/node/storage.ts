@@ -1,4 +1,5 @@
-import fs from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
+import { fs } from './node-fs.js';
 import path from 'node:path';
 import { StorageError, fromNodeError } from '../errors.js';
 import { isLockName, parentOf, validateDir, validateFileName, validateName } from '../paths.js';
@@ -34,7 +35,7 @@ function fstatKind(fd: number): Promise<StorageEntryKind> {
 }
 
 /** The kind of an `lstat`/`fstat` result or a `Dirent` (neither follows links). */
-function kindOf(entry: fs.Stats | fs.Dirent): StorageEntryKind {
+function kindOf(entry: Stats | Dirent): StorageEntryKind {
   if (entry.isFile()) return 'file';
   if (entry.isDirectory()) return 'directory';
   if (entry.isSymbolicLink()) return 'symlink';
@@ -143,7 +144,7 @@ export class NodeFileStorage implements Storage {
    */
   async #refuseLinkedDirs(syscall: string, dir: string): Promise<void> {
     for (; dir !== ''; dir = parentOf(dir)) {
-      let stats: fs.Stats;
+      let stats: Stats;
       try {
         stats = await fs.promises.lstat(this.#abs(dir));
       } catch {
@@ -202,7 +203,7 @@ export class NodeFileStorage implements Storage {
   async entries(dir?: string): Promise<StorageEntry[]> {
     const rel = validateDir(dir);
     await this.#refuseLinkedDirs('readdir', rel);
-    let dirents: fs.Dirent[];
+    let dirents: Dirent[];
     try {
       // Dirent types come from readdir (or lstat where the filesystem gives none): no link is followed.
       dirents = await fs.promises.readdir(this.#abs(rel), { withFileTypes: true });
