@@ -1,0 +1,150 @@
+import type { Storage } from '@nori/storage';
+import { WalError } from './errors.js';
+import type { SkippedRegion } from './recovery.js';
+import { regionFrom, scanLimit } from './reader.js';
+import { segmentName } from './segment-name.js';
+import { SegmentScanner } from './segment-scanner.js';
+import type { SegmentTable } from './segment-table.js';
+import { SPARSE_INDEX_STRIDE, type Sample, type Samples } from './sequence-index.js';
+import type { Position, WalEntry } from './types.js';
+
+/** Read size of a point read: a stride and a bit, so one read usually covers the scan. */
+export const POINT_READ_CHUNK = 2 * SPARSE_INDEX_STRIDE;
+/** Read size of the one-off scan that samples a recovered segment. */
+const SAMPLING_CHUNK = 1024 * 1024;
+
+/** What point reads need from the WAL. */
+export interface PointReadView {
+  readonly storage: Storage;
+  readonly maxRecordSize: number;
+  readonly table: SegmentTable;
+  readonly skips: Map<number, SkippedRegion[]>;
+}
+
+/** The record the scanner stands on as a `WalEntry`. */
+export function entryOf(scanner: SegmentScanner, segmentId: number, index: number, copy: boolean): WalEntry {
+  const records = scanner.records;
+  return {
+    index,
+    key: records.key(copy),
+    value: records.value(copy),
+    tombstone: records.tombstone,
+    ttlMs: records.ttlMs,
+    compression: records.compression,
+    position: { segmentId, offset: scanner.recordOffset },
+    size: records.recordSize,
+  };
+}
+
+/**
+ * Visits the records of segment `segmentId` from `offset` (a record boundary) to its logical end,
+ * jumping over regions salvage skipped, until `visit` returns true. Resolves with the offset where
+ * the scan stopped (after the accepted record, or the end).
+ */
+async function scanSegment(
+  view: PointReadView,
+  segmentId: number,
+  offset: number,
+  chunkSize: number,
+  visit: (scanner: SegmentScanner) => boolean,
+): Promise<number> {
+  const size = view.table.sizeOf(segmentId);
+  if (size === undefined) throw new WalError('ERR_SEGMENT_GONE', `segment ${segmentName(segmentId)} was deleted`);
+  const regions = view.skips.get(segmentId);
+  const scanner = new SegmentScanner({ maxRecordSize: view.maxRecordSize, chunkSize });
+  const file = await view.storage.open(segmentName(segmentId), { readOnly: true });
+  try {
+    scanner.open(file, offset, scanLimit(regions, offset, size));
+    for (;;) {
+      const status = scanner.step();
+      if (status === 'ok') {
+        if (visit(scanner)) return scanner.offset;
+      } else if (status === 'need-data') {
+        if (!(await scanner.fill())) throw new WalError('ERR_CORRUPTION', `segment ${segmentName(segmentId)} is shorter than its logical size ${size}`);
+      } else if (status === 'end') {
+        const at = scanner.offset;
+        const region = regionFrom(regions, at);
+        if (region === undefined || region.from !== at || region.to > size) return at;
+        scanner.open(file, region.to, scanLimit(regions, region.to, size));
+      } else {
+        throw new WalError(
+          'ERR_CORRUPTION',
+          `corrupt record in segment ${segmentName(segmentId)} at offset ${scanner.badOffset} (${scanner.badReason ?? 'unknown'})`,
+        );
+      }
+    }
+  } finally {
+    scanner.release();
+    await file.close();
+  }
+}
+
+/** Samples `[0, end)` of a recovered segment for the sparse index (one pass, large reads). */
+export async function sampleSegment(view: PointReadView, segmentId: number, end: number, firstIndex: number): Promise<Samples> {
+  const samples: Samples = { indexes: [], offsets: [] };
+  let index = firstIndex;
+  let nextSampleAt = 0;
+  await scanSegment(view, segmentId, 0, SAMPLING_CHUNK, (scanner) => {
+    const offset = scanner.recordOffset;
+    if (offset >= end) return true;
+    if (offset >= nextSampleAt) {
+      samples.indexes.push(index);
+      samples.offsets.push(offset);
+      nextSampleAt = offset + SPARSE_INDEX_STRIDE;
+    }
+    index++;
+    return false;
+  });
+  return samples;
+}
+
+/** Reads record `index` with a bounded scan from `sample` (at or before it, same segment). */
+export async function readIndexFrom(view: PointReadView, sample: Sample, index: number, copy: boolean): Promise<WalEntry> {
+  let current = sample.index;
+  let found: WalEntry | undefined;
+  await scanSegment(view, sample.segmentId, sample.offset, POINT_READ_CHUNK, (scanner) => {
+    if (current === index) found = entryOf(scanner, sample.segmentId, index, copy);
+    current++;
+    return found !== undefined;
+  });
+  if (found === undefined) {
+    throw new WalError('ERR_CORRUPTION', `record ${index} is missing from segment ${segmentName(sample.segmentId)} (it ends at record ${current - 1})`);
+  }
+  return found;
+}
+
+/**
+ * The index of the record at `position` (or of the next record to be written there, at the end
+ * of its segment), with the record itself when one starts there.
+ * @throws WalError `ERR_INVALID_POSITION` when no record starts at `position`.
+ */
+export async function readPositionFrom(
+  view: PointReadView,
+  sample: Sample,
+  position: Position,
+  copy: boolean,
+): Promise<{ index: number; entry: WalEntry | undefined }> {
+  let index = sample.index;
+  let entry: WalEntry | undefined;
+  let past = false;
+  // A position at the start of a region salvage skipped stands for the record after it (as for readers).
+  const region = regionFrom(view.skips.get(position.segmentId), position.offset);
+  const target = region !== undefined && region.from === position.offset ? region.to : position.offset;
+  const end = await scanSegment(view, sample.segmentId, sample.offset, POINT_READ_CHUNK, (scanner) => {
+    const offset = scanner.recordOffset;
+    if (offset === target) {
+      entry = entryOf(scanner, position.segmentId, index, copy);
+      return true;
+    }
+    if (offset > target) {
+      past = true;
+      return true;
+    }
+    index++;
+    return false;
+  });
+  if (entry === undefined && (past || end !== target)) {
+    throw new WalError('ERR_INVALID_POSITION', `no record starts at offset ${position.offset} of segment ${segmentName(position.segmentId)}`);
+  }
+  return { index, entry };
+}
