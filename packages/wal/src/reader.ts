@@ -153,7 +153,9 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   const lastRecovered = ids[ids.length - 1] ?? -1;
   // A truncateAfter while this reader runs: see afterCut.
   let epoch = view.cuts.epoch;
-  const start = await resolveStart(view, options);
+  const start = await resolveStart(view, options).catch((error: unknown) => {
+    throw ioError('finding where to start reading', error);
+  });
   let { segmentId, offset, index, verifyFirst, startMayMove } = start;
   const toIndex = options.toIndex ?? Infinity;
   let remaining = options.limit ?? Infinity;

@@ -7,6 +7,8 @@ import type { Position } from './types.js';
  * (512 KiB per GiB).
  */
 export const SPARSE_INDEX_STRIDE = 32 * 1024;
+/** Memory of one sample of the sparse index: an index and an offset (two doubles). */
+export const SAMPLE_BYTES = 16;
 /** Largest sequence number: JS numbers are exact up to 2^53 - 1. */
 export const MAX_INDEX = Number.MAX_SAFE_INTEGER;
 

@@ -154,6 +154,11 @@ export interface WalStats {
   fsyncs: number;
   writtenPosition: Position;
   durablePosition: Position;
+  /** See `Wal.firstIndex` / `Wal.lastIndex`. */
+  firstIndex: number;
+  lastIndex: number;
+  /** Memory held by the sparse index behind `get` (16 bytes per sampled record). */
+  sparseIndexBytes: number;
 }
 
 /** What recovery found and did. */

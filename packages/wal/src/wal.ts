@@ -9,7 +9,7 @@ import { readLog, type CutState, type LogView, type ReaderCursor } from './reade
 import { FIRST_INDEX, firstIndexes, readIndexAnchor, removeStaleIndexTmp, writeIndexAnchor, type IndexAnchor } from './index-file.js';
 import { readIndexFrom, readPositionFrom, sampleSegment, type PointReadView } from './point-read.js';
 import { indexOfPosition, positionOfIndex } from './read-start.js';
-import { MAX_INDEX, SequenceIndex } from './sequence-index.js';
+import { MAX_INDEX, SAMPLE_BYTES, SequenceIndex } from './sequence-index.js';
 import { completePendingCut, cutLog, readCutIntent, type CutIntent } from './truncation.js';
 import { refuseUnsafeEntries } from './entry-check.js';
 import {
@@ -247,7 +247,8 @@ export class Wal implements AsyncDisposable {
 
   /** Refuses records whose indexes would pass 2^53 - 1 (counting those still queued). */
   private checkIndexRoom(writer: Writer, records: number): void {
-    if (this.sequence.nextIndex + writer.pendingRecords + records - 1 > MAX_INDEX) {
+    // Compared as room left: sums near 2^53 are not exact.
+    if (MAX_INDEX - this.sequence.lastIndex < writer.pendingRecords + records) {
       throw new WalError('ERR_INDEX_OVERFLOW', `appending ${records} record(s) would pass the largest sequence number ${MAX_INDEX} (2^53 - 1)`);
     }
   }
@@ -594,6 +595,9 @@ export class Wal implements AsyncDisposable {
       fsyncs: writer?.fsyncs ?? 0,
       writtenPosition: this.writtenPosition,
       durablePosition: this.durablePosition,
+      firstIndex: this.sequence.firstIndex,
+      lastIndex: this.sequence.lastIndex,
+      sparseIndexBytes: this.sequence.sampleCount * SAMPLE_BYTES,
     };
   }
 
