@@ -1,5 +1,7 @@
-import type { Storage } from '@nori/storage';
+import { RecordScanner } from '@nori/codec';
+import type { Storage, StorageFile } from '@nori/storage';
 import { WalError } from './errors.js';
+import type { SegmentHandles } from './segment-handles.js';
 import type { SkippedRegion } from './recovery.js';
 import { regionFrom, scanLimit } from './reader.js';
 import { segmentName } from './segment-name.js';
@@ -8,8 +10,13 @@ import type { SegmentTable } from './segment-table.js';
 import { SPARSE_INDEX_STRIDE, type Sample, type Samples } from './sequence-index.js';
 import type { Position, WalEntry } from './types.js';
 
-/** Read size of a point read: a stride and a bit, so one read usually covers the scan. */
-export const POINT_READ_CHUNK = 2 * SPARSE_INDEX_STRIDE;
+/**
+ * Bytes a point read reads at once from the nearest sample: a stride plus room for the record
+ * (a larger record, or one past the window, is read on by the chunked scan).
+ */
+export const POINT_READ_WINDOW = SPARSE_INDEX_STRIDE + 8 * 1024;
+/** Chunk of the scan that goes on past the window. */
+const POINT_READ_CHUNK = 2 * SPARSE_INDEX_STRIDE;
 /** Read size of the one-off scan that samples a recovered segment. */
 const SAMPLING_CHUNK = 1024 * 1024;
 
@@ -19,11 +26,15 @@ export interface PointReadView {
   readonly maxRecordSize: number;
   readonly table: SegmentTable;
   readonly skips: Map<number, SkippedRegion[]>;
+  /** Open read-only files of recently read segments. */
+  readonly handles: SegmentHandles;
 }
 
-/** The record the scanner stands on as a `WalEntry`. */
-export function entryOf(scanner: SegmentScanner, segmentId: number, index: number, copy: boolean): WalEntry {
-  const records = scanner.records;
+/** Sees one record at `offset`; returns true to stop. */
+type Visit = (records: RecordScanner, offset: number) => boolean;
+
+/** The record `records` stands on (at `offset` of segment `segmentId`) as a `WalEntry`. */
+export function entryOf(records: RecordScanner, segmentId: number, offset: number, index: number, copy: boolean): WalEntry {
   return {
     index,
     key: records.key(copy),
@@ -31,7 +42,7 @@ export function entryOf(scanner: SegmentScanner, segmentId: number, index: numbe
     tombstone: records.tombstone,
     ttlMs: records.ttlMs,
     compression: records.compression,
-    position: { segmentId, offset: scanner.recordOffset },
+    position: { segmentId, offset },
     size: records.recordSize,
   };
 }
@@ -46,37 +57,77 @@ async function scanSegment(
   segmentId: number,
   offset: number,
   chunkSize: number,
-  visit: (scanner: SegmentScanner) => boolean,
+  visit: Visit,
 ): Promise<number> {
   const size = view.table.sizeOf(segmentId);
   if (size === undefined) throw new WalError('ERR_SEGMENT_GONE', `segment ${segmentName(segmentId)} was deleted`);
   const regions = view.skips.get(segmentId);
   const scanner = new SegmentScanner({ maxRecordSize: view.maxRecordSize, chunkSize });
-  const file = await view.storage.open(segmentName(segmentId), { readOnly: true });
-  try {
-    scanner.open(file, offset, scanLimit(regions, offset, size));
-    for (;;) {
-      const status = scanner.step();
-      if (status === 'ok') {
-        if (visit(scanner)) return scanner.offset;
-      } else if (status === 'need-data') {
-        if (!(await scanner.fill())) throw new WalError('ERR_CORRUPTION', `segment ${segmentName(segmentId)} is shorter than its logical size ${size}`);
-      } else if (status === 'end') {
-        const at = scanner.offset;
-        const region = regionFrom(regions, at);
-        if (region === undefined || region.from !== at || region.to > size) return at;
-        scanner.open(file, region.to, scanLimit(regions, region.to, size));
-      } else {
-        throw new WalError(
-          'ERR_CORRUPTION',
-          `corrupt record in segment ${segmentName(segmentId)} at offset ${scanner.badOffset} (${scanner.badReason ?? 'unknown'})`,
-        );
+  return view.handles.with(segmentId, async (file) => {
+    try {
+      scanner.open(file, offset, scanLimit(regions, offset, size));
+      for (;;) {
+        const status = scanner.step();
+        if (status === 'ok') {
+          if (visit(scanner.records, scanner.recordOffset)) return scanner.offset;
+        } else if (status === 'need-data') {
+          if (!(await scanner.fill())) throw new WalError('ERR_CORRUPTION', `segment ${segmentName(segmentId)} is shorter than its logical size ${size}`);
+        } else if (status === 'end') {
+          const at = scanner.offset;
+          const region = regionFrom(regions, at);
+          if (region === undefined || region.from !== at || region.to > size) return at;
+          scanner.open(file, region.to, scanLimit(regions, region.to, size));
+        } else {
+          throw new WalError(
+            'ERR_CORRUPTION',
+            `corrupt record in segment ${segmentName(segmentId)} at offset ${scanner.badOffset} (${scanner.badReason ?? 'unknown'})`,
+          );
+        }
       }
+    } finally {
+      scanner.release();
     }
-  } finally {
-    scanner.release();
-    await file.close();
+  });
+}
+
+/**
+ * The fast path of a point read: one synchronous read of {@link POINT_READ_WINDOW} bytes from
+ * `offset` (page-cache reads take microseconds; a thread-pool round trip costs more), parsed in
+ * place. Returns where it stopped: `done` when `visit` accepted a record or the segment ended,
+ * else the offset the chunked scan goes on from.
+ */
+function scanWindow(view: PointReadView, file: StorageFile, segmentId: number, offset: number, visit: Visit): { done: boolean; at: number } {
+  const size = view.table.sizeOf(segmentId) ?? offset;
+  const length = Math.min(size - offset, POINT_READ_WINDOW);
+  if (length <= 0) return { done: true, at: offset };
+  const buffer = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) {
+    const n = file.readSync(buffer, filled, length - filled, offset + filled);
+    if (n <= 0) break;
+    filled += n;
   }
+  const records = new RecordScanner({ maxRecordSize: view.maxRecordSize });
+  records.reset(buffer, 0, filled);
+  for (;;) {
+    const status = records.next();
+    if (status !== 'ok') return { done: false, at: offset + records.cursor };
+    if (visit(records, offset + records.recordStart)) return { done: true, at: offset + records.recordStart + records.recordSize };
+  }
+}
+
+/**
+ * Visits the records of a segment from `offset` (a record boundary) until `visit` accepts one or
+ * the segment ends: the window fast path first (segments without skipped regions), then the
+ * chunked scan. Resolves with the offset after the accepted record, or the end.
+ */
+async function visitFrom(view: PointReadView, segmentId: number, offset: number, visit: Visit): Promise<number> {
+  if (view.skips.get(segmentId) === undefined && view.table.sizeOf(segmentId) !== undefined) {
+    const fast = await view.handles.with(segmentId, (file) => scanWindow(view, file, segmentId, offset, visit));
+    if (fast.done) return fast.at;
+    offset = fast.at;
+  }
+  return scanSegment(view, segmentId, offset, POINT_READ_CHUNK, visit);
 }
 
 /** Samples `[0, end)` of a recovered segment for the sparse index (one pass, large reads). */
@@ -84,8 +135,7 @@ export async function sampleSegment(view: PointReadView, segmentId: number, end:
   const samples: Samples = { indexes: [], offsets: [] };
   let index = firstIndex;
   let nextSampleAt = 0;
-  await scanSegment(view, segmentId, 0, SAMPLING_CHUNK, (scanner) => {
-    const offset = scanner.recordOffset;
+  await scanSegment(view, segmentId, 0, SAMPLING_CHUNK, (_records, offset) => {
     if (offset >= end) return true;
     if (offset >= nextSampleAt) {
       samples.indexes.push(index);
@@ -102,8 +152,8 @@ export async function sampleSegment(view: PointReadView, segmentId: number, end:
 export async function readIndexFrom(view: PointReadView, sample: Sample, index: number, copy: boolean): Promise<WalEntry> {
   let current = sample.index;
   let found: WalEntry | undefined;
-  await scanSegment(view, sample.segmentId, sample.offset, POINT_READ_CHUNK, (scanner) => {
-    if (current === index) found = entryOf(scanner, sample.segmentId, index, copy);
+  await visitFrom(view, sample.segmentId, sample.offset, (records, offset) => {
+    if (current === index) found = entryOf(records, sample.segmentId, offset, index, copy);
     current++;
     return found !== undefined;
   });
@@ -130,10 +180,9 @@ export async function readPositionFrom(
   // A position at the start of a region salvage skipped stands for the record after it (as for readers).
   const region = regionFrom(view.skips.get(position.segmentId), position.offset);
   const target = region !== undefined && region.from === position.offset ? region.to : position.offset;
-  const end = await scanSegment(view, sample.segmentId, sample.offset, POINT_READ_CHUNK, (scanner) => {
-    const offset = scanner.recordOffset;
+  const end = await visitFrom(view, sample.segmentId, sample.offset, (records, offset) => {
     if (offset === target) {
-      entry = entryOf(scanner, position.segmentId, index, copy);
+      entry = entryOf(records, position.segmentId, offset, index, copy);
       return true;
     }
     if (offset > target) {

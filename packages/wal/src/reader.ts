@@ -9,6 +9,7 @@ import type { SegmentTable } from './segment-table.js';
 import type { Position, ReadOptions, WalEntry } from './types.js';
 import { entryOf } from './point-read.js';
 import { resolveStart } from './read-start.js';
+import type { SegmentHandles } from './segment-handles.js';
 import type { SequenceIndex } from './sequence-index.js';
 
 /** A live reader's place in the log; GC never deletes its segment or later ones. */
@@ -42,6 +43,8 @@ export interface LogView {
   readonly closed: AbortSignal;
   /** Sequence numbers and the sparse index. */
   readonly sequence: SequenceIndex;
+  /** Open read-only files of recently read segments (point reads). */
+  readonly handles: SegmentHandles;
   /** The last `truncateAfter` (epoch 0: none yet). */
   readonly cuts: CutState;
 }
@@ -256,7 +259,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
           if (index < view.sequence.firstIndex) {
             throw new WalError('ERR_INDEX_TRUNCATED', `index ${index} was truncated (truncateBefore): the first record is ${view.sequence.firstIndex}`);
           }
-          const entry = entryOf(scanner, segmentId, index, copy);
+          const entry = entryOf(scanner.records, segmentId, scanner.recordOffset, index, copy);
           index++;
           verifyFirst = false;
           startMayMove = false;

@@ -3,10 +3,10 @@ import type { Position } from './types.js';
 
 /**
  * Bytes between two sampled records of the sparse index: a point read scans at most this much
- * (plus the record itself) from the nearest sample. 32 KiB: 16 bytes of memory per 32 KiB of log
- * (512 KiB per GiB).
+ * (plus the record itself) from the nearest sample. 8 KiB: 16 bytes of memory per 8 KiB of log
+ * (2 MiB per GiB), a point read of 16 KiB.
  */
-export const SPARSE_INDEX_STRIDE = 32 * 1024;
+export const SPARSE_INDEX_STRIDE = 8 * 1024;
 /** Memory of one sample of the sparse index: an index and an offset (two doubles). */
 export const SAMPLE_BYTES = 16;
 /** Largest sequence number: JS numbers are exact up to 2^53 - 1. */

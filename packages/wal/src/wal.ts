@@ -23,6 +23,7 @@ import {
 import { removeStaleSkippedTmp } from './skipped-regions.js';
 import { SealedLog, removeStaleSealedTmp, writeSealedLog } from './sealed-segments.js';
 import { segmentName } from './segment-name.js';
+import { SegmentHandles } from './segment-handles.js';
 import { SegmentTable } from './segment-table.js';
 import { removeStaleSpares } from './spare-segment.js';
 import type {
@@ -99,6 +100,7 @@ export class Wal implements AsyncDisposable {
     skips: Map<number, SkippedRegion[]>,
     end: Position,
     sequence: SequenceIndex,
+    handles: SegmentHandles,
   ) {
     this.config = config;
     this.writer = writer;
@@ -109,6 +111,7 @@ export class Wal implements AsyncDisposable {
     const neverWrites = new Promise<void>(() => undefined);
     this.view = {
       sequence,
+      handles,
       cuts: this.cuts,
       storage: config.storage,
       // maxRecordSize limits writes only: every record the format allows is read back.
@@ -178,7 +181,8 @@ export class Wal implements AsyncDisposable {
         throw ioError(`reading the index side file of ${storage.description}`, error);
       });
       const table = new SegmentTable();
-      const sequence = buildSequence(storage, table, skips, segments, anchor, cfg.readOnly ? pendingCut : undefined);
+      const handles = new SegmentHandles(storage);
+      const sequence = buildSequence({ storage, maxRecordSize: MAX_RECORD_SIZE_LIMIT, table, skips, handles }, segments, anchor, cfg.readOnly ? pendingCut : undefined);
       const last = segments[segments.length - 1];
       // A segment whose logical end is followed by skipped bytes is never appended to (new
       // records would land behind garbage): the next segment becomes the active one.
@@ -211,7 +215,7 @@ export class Wal implements AsyncDisposable {
         const lastWithData = [...segments].reverse().find((segment) => segment.size > 0)?.id;
         writer = await startWriter(cfg, { table, sequence, sealedLog }, last, { sealed, lastWithData });
       }
-      const wal = new Wal(cfg, writer, lock, table, skips, report.lastPosition, sequence);
+      const wal = new Wal(cfg, writer, lock, table, skips, report.lastPosition, sequence, handles);
       wal.sealedLog = sealedLog;
       wal.anchor = anchor;
       hook(cfg.observer, 'onRecovery')?.(report);
@@ -380,6 +384,7 @@ export class Wal implements AsyncDisposable {
       this.table.remove(oldest);
       this.sequence.removeSegment(oldest);
       try {
+        await this.view.handles.forget(oldest);
         await this.config.storage.remove(segmentName(oldest));
         await this.config.storage.syncDir();
       } catch (error) {
@@ -503,6 +508,7 @@ export class Wal implements AsyncDisposable {
     }
     if (index === sequence.lastIndex) return;
     const at = await positionOfIndex(this.view, index + 1);
+    for (const id of this.table.ids()) if (id >= at.segmentId) await this.view.handles.forget(id);
     const sealedLog = this.sealedLog;
     await cutLog(this.config.storage, { index, at }, (id) => sealedLog?.forgetFrom(id) ?? Promise.resolve());
     for (const id of [...this.table.ids()]) if (id > at.segmentId) this.table.remove(id);
@@ -632,6 +638,7 @@ export class Wal implements AsyncDisposable {
     // An iterator abandoned between two records never runs its cleanup: close its file for it
     // (running readers meet ERR_CLOSED at their next step and close theirs).
     await Promise.all([...this.readers].map((reader) => reader.release()));
+    await this.view.handles.closeAll();
     this.closed = true;
     try {
       await this.lock?.release();
@@ -764,9 +771,7 @@ async function startWriter(
  * at the oldest segment), its record count, and a sampler for the sparse index.
  */
 function buildSequence(
-  storage: Storage,
-  table: SegmentTable,
-  skips: Map<number, SkippedRegion[]>,
+  view: PointReadView,
   segments: readonly RecoveredSegment[],
   anchor: IndexAnchor | undefined,
   pendingCut: CutIntent | undefined,
@@ -777,7 +782,6 @@ function buildSequence(
     // Read-only view of a cut in progress: the cut segment ends with record `index`.
     cutSegment.records = Math.max(0, pendingCut.index + 1 - (firsts[firsts.length - 1] as number));
   }
-  const view: PointReadView = { storage, maxRecordSize: MAX_RECORD_SIZE_LIMIT, table, skips };
   const lastSegment = segments[segments.length - 1];
   const next = lastSegment === undefined ? (anchor?.firstIndex ?? FIRST_INDEX) : (firsts[firsts.length - 1] as number) + lastSegment.records;
   const sequence = new SequenceIndex((id, end, first) => sampleSegment(view, id, end, first), next, anchor?.truncatedBefore ?? 0);
