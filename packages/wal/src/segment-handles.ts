@@ -2,7 +2,7 @@ import type { Storage, StorageFile } from '@nori/storage';
 import { segmentName } from './segment-name.js';
 
 /** Read-only segment files point reads keep open (most recently used first). */
-export const POINT_READ_HANDLES = 4;
+export const POINT_READ_HANDLES = 16;
 
 interface Handle {
   id: number;
