@@ -33,12 +33,17 @@ export interface PointReadView {
 /** Sees one record at `offset`; returns true to stop. */
 type Visit = (records: RecordScanner, offset: number) => boolean;
 
+/** How entries are built: `copy` gives compact copies instead of views into the read buffer. */
+export interface EntryOptions {
+  readonly copy: boolean;
+}
+
 /** The record `records` stands on (at `offset` of segment `segmentId`) as a `WalEntry`. */
-export function entryOf(records: RecordScanner, segmentId: number, offset: number, index: number, copy: boolean): WalEntry {
+export function entryOf(records: RecordScanner, segmentId: number, offset: number, index: number, options: EntryOptions): WalEntry {
   return {
     index,
-    key: records.key(copy),
-    value: records.value(copy),
+    key: records.key(options.copy),
+    value: records.value(options.copy),
     tombstone: records.tombstone,
     ttlMs: records.ttlMs,
     compression: records.compression,
@@ -149,11 +154,11 @@ export async function sampleSegment(view: PointReadView, segmentId: number, end:
 }
 
 /** Reads record `index` with a bounded scan from `sample` (at or before it, same segment). */
-export async function readIndexFrom(view: PointReadView, sample: Sample, index: number, copy: boolean): Promise<WalEntry> {
+export async function readIndexFrom(view: PointReadView, sample: Sample, index: number, options: EntryOptions): Promise<WalEntry> {
   let current = sample.index;
   let found: WalEntry | undefined;
   await visitFrom(view, sample.segmentId, sample.offset, (records, offset) => {
-    if (current === index) found = entryOf(records, sample.segmentId, offset, index, copy);
+    if (current === index) found = entryOf(records, sample.segmentId, offset, index, options);
     current++;
     return found !== undefined;
   });
@@ -172,7 +177,7 @@ export async function readPositionFrom(
   view: PointReadView,
   sample: Sample,
   position: Position,
-  copy: boolean,
+  options: EntryOptions,
 ): Promise<{ index: number; entry: WalEntry | undefined }> {
   let index = sample.index;
   let entry: WalEntry | undefined;
@@ -182,7 +187,7 @@ export async function readPositionFrom(
   const target = region !== undefined && region.from === position.offset ? region.to : position.offset;
   const end = await visitFrom(view, sample.segmentId, sample.offset, (records, offset) => {
     if (offset === target) {
-      entry = entryOf(records, position.segmentId, offset, index, copy);
+      entry = entryOf(records, position.segmentId, offset, index, options);
       return true;
     }
     if (offset > target) {

@@ -17,6 +17,9 @@ export interface ReadStart {
   startMayMove: boolean;
 }
 
+/** Only positions and indexes are used: no copies. */
+const VIEWS = { copy: false } as const;
+
 function invalidPosition(message: string): WalError {
   return new WalError('ERR_INVALID_POSITION', message);
 }
@@ -30,7 +33,7 @@ export async function positionOfIndex(view: PointReadView & { sequence: Sequence
     return last === undefined ? { segmentId: 0, offset: 0 } : { segmentId: last, offset: view.table.sizeOf(last) ?? 0 };
   }
   const sample = await sequence.sampleForIndex(index);
-  return (await readIndexFrom(view, sample, index, false)).position;
+  return (await readIndexFrom(view, sample, index, VIEWS)).position;
 }
 
 /** Checks `from` the way readers always did: an existing segment, not past its end, not in a skipped region. */
@@ -61,7 +64,7 @@ export async function indexOfPosition(view: PointReadView & { sequence: Sequence
   checkFrom(view, position);
   const sample = await view.sequence.sampleForPosition(position);
   if (sample === undefined) throw invalidPosition(`segment ${segmentName(position.segmentId)} does not exist`);
-  return (await readPositionFrom(view, sample, position, false)).index;
+  return (await readPositionFrom(view, sample, position, VIEWS)).index;
 }
 
 function truncated(index: number, first: number): WalError {

@@ -142,6 +142,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   view.checkOpen();
   checkReadOptions(options);
   const copy = options.copy === true;
+  const entryOptions = { copy };
   const follow = options.follow === true;
   const signal = options.signal;
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
@@ -259,7 +260,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
           if (index < view.sequence.firstIndex) {
             throw new WalError('ERR_INDEX_TRUNCATED', `index ${index} was truncated (truncateBefore): the first record is ${view.sequence.firstIndex}`);
           }
-          const entry = entryOf(scanner.records, segmentId, scanner.recordOffset, index, copy);
+          const entry = entryOf(scanner.records, segmentId, scanner.recordOffset, index, entryOptions);
           index++;
           verifyFirst = false;
           startMayMove = false;

@@ -39,6 +39,9 @@ import type {
 } from './types.js';
 import { PendingWrite, Writer } from './writer.js';
 
+/** `get` returns compact copies (an entry may be kept for long). */
+const COPIES = { copy: true } as const;
+
 function closedError(): WalError {
   return new WalError('ERR_CLOSED', 'the WAL is closed');
 }
@@ -434,12 +437,12 @@ export class Wal implements AsyncDisposable {
       if (typeof target === 'number') {
         checkIndex('get', target);
         const sample = await this.sequence.sampleForIndex(target);
-        return await readIndexFrom(this.view, sample, target, true);
+        return await readIndexFrom(this.view, sample, target, COPIES);
       }
       if (!isPosition(target)) throw new WalError('ERR_INVALID_ARGUMENT', 'get expects an index or a { segmentId, offset } position');
       await indexOfPosition(this.view, target);
       const sample = await this.sequence.sampleForPosition(target);
-      const found = sample === undefined ? undefined : (await readPositionFrom(this.view, sample, target, true)).entry;
+      const found = sample === undefined ? undefined : (await readPositionFrom(this.view, sample, target, COPIES)).entry;
       if (found === undefined) throw new WalError('ERR_INVALID_POSITION', `no record at ${target.segmentId}:${target.offset} (the end of the log)`);
       if (found.index < this.sequence.firstIndex) {
         throw new WalError('ERR_INDEX_TRUNCATED', `index ${found.index} was truncated: the first record is ${this.sequence.firstIndex}`);
