@@ -1,6 +1,6 @@
 import { RecordScanner } from '@nori/codec';
 import type { Storage, StorageFile } from '@nori/storage';
-import { WalError } from './errors.js';
+import { WalError, errorCode } from './errors.js';
 import type { SegmentHandles } from './segment-handles.js';
 import type { SkippedRegion } from './recovery.js';
 import { regionFrom, scanLimit } from './reader.js';
@@ -28,6 +28,21 @@ export interface PointReadView {
   readonly skips: Map<number, SkippedRegion[]>;
   /** Open read-only files of recently read segments. */
   readonly handles: SegmentHandles;
+}
+
+/**
+ * Runs `use` with segment `segmentId` open: a segment deleted meanwhile (GC here, or another
+ * process's GC under a `readOnly` WAL) is `ERR_SEGMENT_GONE`.
+ */
+async function withSegment<T>(view: PointReadView, segmentId: number, use: (file: StorageFile) => Promise<T> | T): Promise<T> {
+  try {
+    return await view.handles.with(segmentId, use);
+  } catch (error) {
+    if (errorCode(error) === 'ERR_NOT_FOUND' && !(error instanceof WalError)) {
+      throw new WalError('ERR_SEGMENT_GONE', `segment ${segmentName(segmentId)} was deleted`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** Sees one record at `offset`; returns true to stop. */
@@ -68,7 +83,7 @@ async function scanSegment(
   if (size === undefined) throw new WalError('ERR_SEGMENT_GONE', `segment ${segmentName(segmentId)} was deleted`);
   const regions = view.skips.get(segmentId);
   const scanner = new SegmentScanner({ maxRecordSize: view.maxRecordSize, chunkSize });
-  return view.handles.with(segmentId, async (file) => {
+  return withSegment(view, segmentId, async (file) => {
     try {
       scanner.open(file, offset, scanLimit(regions, offset, size));
       for (;;) {
@@ -128,7 +143,7 @@ function scanWindow(view: PointReadView, file: StorageFile, segmentId: number, o
  */
 async function visitFrom(view: PointReadView, segmentId: number, offset: number, visit: Visit): Promise<number> {
   if (view.skips.get(segmentId) === undefined && view.table.sizeOf(segmentId) !== undefined) {
-    const fast = await view.handles.with(segmentId, (file) => scanWindow(view, file, segmentId, offset, visit));
+    const fast = await withSegment(view, segmentId, (file) => scanWindow(view, file, segmentId, offset, visit));
     if (fast.done) return fast.at;
     offset = fast.at;
   }
