@@ -252,6 +252,16 @@ export class Wal implements AsyncDisposable {
     return this.writer;
   }
 
+  /**
+   * Throws unless the WAL may be changed: open, writable and not failed (a `truncateAfter` in
+   * progress does not count: its writer is restarted before the next change runs).
+   */
+  private checkWritable(what: string): void {
+    if (this.closing !== undefined) throw closedError();
+    if (this.config.readOnly) throw readOnlyError(what);
+    if (this.brokenBy !== undefined) throw this.brokenBy;
+  }
+
   /** Refuses records whose indexes would pass 2^53 - 1 (counting those still queued). */
   private checkIndexRoom(writer: Writer, records: number): void {
     // Compared as room left: sums near 2^53 are not exact.
@@ -354,8 +364,11 @@ export class Wal implements AsyncDisposable {
    * a contiguous log). Resolves with the deleted ids.
    */
   deleteSegmentsBefore(position: Position): Promise<number[]> {
-    if (this.closing !== undefined) return Promise.reject(closedError());
-    if (this.writer === undefined) return Promise.reject(readOnlyError('deleteSegmentsBefore'));
+    try {
+      this.checkWritable('deleteSegmentsBefore');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!isPosition(position)) {
       return Promise.reject(new WalError('ERR_INVALID_POSITION', 'position must be { segmentId, offset } with non-negative integers'));
     }
@@ -464,7 +477,7 @@ export class Wal implements AsyncDisposable {
    */
   truncateAfter(index: number): Promise<void> {
     try {
-      this.writerFor('truncateAfter');
+      this.checkWritable('truncateAfter');
       checkIndex('truncateAfter', index);
     } catch (error) {
       return Promise.reject(error);
@@ -553,8 +566,7 @@ export class Wal implements AsyncDisposable {
    */
   truncateBefore(index: number): Promise<number[]> {
     try {
-      if (this.closing !== undefined) throw closedError();
-      if (this.writer === undefined && this.brokenBy === undefined && this.paused === undefined) throw readOnlyError('truncateBefore');
+      this.checkWritable('truncateBefore');
       checkIndex('truncateBefore', index);
     } catch (error) {
       return Promise.reject(error);

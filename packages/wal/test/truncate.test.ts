@@ -2,6 +2,7 @@ import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { TRUNCATE_INTENT_FILE, Wal, WalError } from '../src/index.js';
 import { collect, indexOf, record } from './helpers.js';
+import { GatedStorage, settle } from './gated-storage.js';
 import { writeAll } from './storage-helpers.js';
 
 const SMALL = { fsync: 'os' as const, maxSegmentSize: 1024, preallocate: false };
@@ -168,5 +169,32 @@ describe('truncateBefore', () => {
     await expect(readOnly.truncateBefore(2)).rejects.toMatchObject({ code: 'ERR_READ_ONLY' });
     await expect(readOnly.truncateAfter(2)).rejects.toMatchObject({ code: 'ERR_READ_ONLY' });
     await readOnly.close();
+  });
+});
+
+describe('truncations while another one runs', () => {
+  it('a second truncateAfter, a truncateBefore, GC, appends and reads issued mid-cut run after it, in order', async () => {
+    const memory = new MemoryStorage();
+    const storage = new GatedStorage(memory, (name) => name === `${TRUNCATE_INTENT_FILE}.tmp`);
+    const { wal } = await Wal.open({ storage, ...SMALL });
+    for (let i = 0; i < 40; i++) await wal.append(record(i));
+    storage.hold();
+    const first = wal.truncateAfter(30);
+    await settle();
+    // The cut is held at its intent's fsync: its writer is stopped.
+    expect(storage.syncsHeld).toBe(1);
+    const second = wal.truncateAfter(20);
+    const before = wal.truncateBefore(5);
+    const gc = wal.deleteSegmentsBefore({ segmentId: 0, offset: 0 });
+    const appended = wal.append(record(99));
+    const got = wal.get(10);
+    storage.release();
+    await Promise.all([first, second, before, gc]);
+    // Calls take effect in call order: the append lands after the second cut.
+    expect((await appended).index).toBe(21);
+    expect((await got).index).toBe(10);
+    expect([wal.firstIndex, wal.lastIndex]).toEqual([5, 21]);
+    expect(await contents(wal)).toEqual([...expected(5, 20), [21, 99]]);
+    await wal.close();
   });
 });
