@@ -157,13 +157,14 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   const lastRecovered = ids[ids.length - 1] ?? -1;
   // A truncateAfter while this reader runs: see afterCut.
   let epoch = view.cuts.epoch;
-  const start = await resolveStart(view, options).catch((error: unknown) => {
-    throw ioError('finding where to start reading', error);
-  });
-  let { segmentId, offset, index, verifyFirst, startMayMove } = start;
+  // Set once the start is resolved (see resolveStart); until then GC keeps every segment.
+  let segmentId = ids[0] ?? 0;
+  let offset = 0;
+  let index = 0;
+  let verifyFirst = false;
+  let startMayMove = false;
   const toIndex = options.toIndex ?? Infinity;
   let remaining = options.limit ?? Infinity;
-  if (index > toIndex || remaining === 0) return;
   /**
    * After a `truncateAfter`: a reader past the cut fails; one at or before it resumes where it
    * is (at the cut when it stood there: its segment may be gone), never from buffered bytes.
@@ -200,6 +201,12 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   };
   const unregister = view.register(cursor);
   try {
+    // Registered first: GC cannot delete the start segment while the start is resolved.
+    ({ segmentId, offset, index, verifyFirst, startMayMove } = await resolveStart(view, options).catch((error: unknown) => {
+      throw ioError('finding where to start reading', error);
+    }));
+    cursor.segmentId = segmentId;
+    if (index > toIndex || remaining === 0) return;
     for (;;) {
       if (isAborted(signal)) return;
       view.checkOpen();

@@ -75,6 +75,24 @@ describe('sequence numbers', () => {
     await reopened.wal.close();
   });
 
+  it('a reader protects its start segment from GC while it resolves where it starts', async () => {
+    const { wal } = await Wal.open({ storage: new MemoryStorage(), ...SMALL });
+    const results = [];
+    for (let i = 0; i < 40; i++) results.push(await wal.append(record(i)));
+    const target = results[3];
+    if (target === undefined) throw new Error('no record');
+    for (const options of [{ from: target.position }, { fromIndex: target.index }]) {
+      const reader = wal.read(options)[Symbol.asyncIterator]();
+      const first = reader.next();
+      // Issued while the reader is still finding its start: it must not delete the segment under it.
+      const gc = wal.deleteSegmentsBefore({ segmentId: 2, offset: 0 });
+      expect((await first).value?.index).toBe(target.index);
+      await reader.return?.();
+      await gc;
+    }
+    await wal.close();
+  });
+
   it('read({ fromIndex, toIndex, limit }) returns that range', async () => {
     const { wal } = await Wal.open({ storage: new MemoryStorage(), ...SMALL });
     for (let i = 0; i < 30; i++) await wal.append(record(i));
