@@ -441,11 +441,13 @@ export class Wal implements AsyncDisposable {
    * sparse in-memory index gives the nearest sampled record, a bounded read (about
    * `2 * SPARSE_INDEX_STRIDE` bytes) finds the record. The entry holds compact copies.
    * @throws WalError `ERR_INDEX_TRUNCATED` (below `firstIndex`), `ERR_INDEX_OUT_OF_RANGE` (above
-   *   `lastIndex`), `ERR_INVALID_POSITION` (no record starts there), `ERR_SEGMENT_GONE`, `ERR_CLOSED`.
+   *   `lastIndex`), `ERR_INVALID_POSITION` (no record starts there), `ERR_SEGMENT_GONE`, `ERR_CLOSED`,
+   *   `ERR_LOG_TRUNCATED` (a `truncateAfter` issued meanwhile cut the record while it was read).
    */
   async get(target: number | Position): Promise<WalEntry> {
     if (this.closing !== undefined) throw closedError();
     if (this.paused !== undefined) await this.paused;
+    const epoch = this.cuts.epoch;
     try {
       if (typeof target === 'number') {
         checkIndex('get', target);
@@ -462,6 +464,10 @@ export class Wal implements AsyncDisposable {
       }
       return found;
     } catch (error) {
+      // A truncateAfter that ran meanwhile cut what was being read: say so, not "corruption".
+      if (this.cuts.epoch !== epoch && !(error instanceof WalError && error.code === 'ERR_CLOSED')) {
+        throw new WalError('ERR_LOG_TRUNCATED', `the log was truncated after index ${this.cuts.lastIndex} while get read it`, { cause: error });
+      }
       throw ioError('get', error);
     }
   }
