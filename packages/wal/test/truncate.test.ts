@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TRUNCATE_INTENT_FILE, Wal, WalError } from '../src/index.js';
 import { collect, indexOf, record } from './helpers.js';
 import { GatedStorage, settle } from './gated-storage.js';
-import { writeAll } from './storage-helpers.js';
+import { readAll, writeAll } from './storage-helpers.js';
 
 const SMALL = { fsync: 'os' as const, maxSegmentSize: 1024, preallocate: false };
 
@@ -38,6 +38,21 @@ describe('truncateAfter', () => {
     expect(await contents(reopened)).toEqual([...expected(1, 7), [8, 100]]);
     expect((await reopened.append(record(101))).index).toBe(9);
     await reopened.close();
+  });
+
+  it('leaves the kept bytes of the cut segment exactly as they were (Rust reads them as before)', async () => {
+    const { wal, storage } = await filled(40);
+    const cut = (await wal.get(16)).position;
+    await wal.close();
+    const name = `${String(cut.segmentId).padStart(6, '0')}.wal`;
+    const original = await readAll(storage, name);
+    const { wal: reopened } = await Wal.open({ storage, ...SMALL });
+    await reopened.truncateAfter(15);
+    await reopened.close();
+    const after = await readAll(storage, name);
+    expect(after.length).toBe(cut.offset);
+    expect(Buffer.compare(after, original.subarray(0, cut.offset))).toBe(0);
+    expect((await storage.list()).filter((n) => n.endsWith('.wal')).sort().at(-1)).toBe(name);
   });
 
   it('is a no-op at lastIndex, empties the log at firstIndex - 1, refuses indexes outside', async () => {
