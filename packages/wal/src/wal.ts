@@ -361,7 +361,8 @@ export class Wal implements AsyncDisposable {
   /**
    * Deletes whole segments that end before `position`'s segment, never the active one and never
    * one an open reader still needs; fsyncs the directory after each removal (so a crash leaves
-   * a contiguous log). Resolves with the deleted ids.
+   * a contiguous log). Before each deletion `index.json` records the first index of the segment
+   * after it, so sequence numbers survive. Resolves with the deleted ids.
    */
   deleteSegmentsBefore(position: Position): Promise<number[]> {
     try {
