@@ -168,6 +168,28 @@ export async function sampleSegment(view: PointReadView, segmentId: number, end:
   return samples;
 }
 
+/**
+ * Records of segment `segmentId` from `from` (a record boundary) up to `end`.
+ * @throws WalError `ERR_INVALID_POSITION` when no record starts at `from`.
+ */
+export async function countRecords(view: PointReadView, segmentId: number, from: number, end: number): Promise<number> {
+  let count = 0;
+  try {
+    await scanSegment(view, segmentId, from, SAMPLING_CHUNK, (_records, offset) => {
+      if (offset >= end) return true;
+      count++;
+      return false;
+    });
+  } catch (error) {
+    // The head was verified by recovery: damage met here means `from` is not a record boundary.
+    if (error instanceof WalError && error.code === 'ERR_CORRUPTION' && count === 0) {
+      throw new WalError('ERR_INVALID_POSITION', `no record starts at offset ${from} of segment ${segmentName(segmentId)}`, { cause: error });
+    }
+    throw error;
+  }
+  return count;
+}
+
 /** Reads record `index` with a bounded scan from `sample` (at or before it, same segment). */
 export async function readIndexFrom(view: PointReadView, sample: Sample, index: number, options: EntryOptions): Promise<WalEntry> {
   let current = sample.index;

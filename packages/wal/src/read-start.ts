@@ -1,5 +1,5 @@
 import { WalError } from './errors.js';
-import { readIndexFrom, readPositionFrom, type PointReadView } from './point-read.js';
+import { countRecords, readIndexFrom, readPositionFrom, type PointReadView } from './point-read.js';
 import { isPosition } from './position.js';
 import { segmentName } from './segment-name.js';
 import type { SequenceIndex } from './sequence-index.js';
@@ -59,9 +59,18 @@ function checkFrom(view: PointReadView, from: Position): number {
   return size;
 }
 
-/** The index of the record at `position` (checked to be a record boundary of the log). */
+/**
+ * The index of the record at `position` (checked to be a record boundary of the log). In the
+ * unsampled recovered head of a segment, a position nearer its end is counted back from there
+ * (a reader resuming near the end of a recovered segment, e.g. after a snapshot, does not scan
+ * the whole segment first).
+ */
 export async function indexOfPosition(view: PointReadView & { sequence: SequenceIndex }, position: Position): Promise<number> {
   checkFrom(view, position);
+  const head = view.sequence.unsampledHead(position.segmentId);
+  if (head !== undefined && position.offset <= head.end && head.end - position.offset < position.offset) {
+    return head.nextIndex - (await countRecords(view, position.segmentId, position.offset, head.end));
+  }
   const sample = await view.sequence.sampleForPosition(position);
   if (sample === undefined) throw invalidPosition(`segment ${segmentName(position.segmentId)} does not exist`);
   return (await readPositionFrom(view, sample, position, VIEWS)).index;

@@ -31,6 +31,8 @@ interface SegmentIndex {
   nextSampleAt: number;
   /** `[0, headEnd)` was recovered, not appended: sampled on the first lookup in it (0 = nothing left). */
   headEnd: number;
+  /** Records in `[0, headEnd)`. */
+  headRecords: number;
   building: Promise<void> | undefined;
 }
 
@@ -109,12 +111,30 @@ export class SequenceIndex {
 
   /** Adds a recovered segment (ids in increasing order); its bytes are sampled on first use. */
   addRecovered(id: number, firstIndex: number, records: number, size: number): void {
-    this.segments.push({ id, firstIndex, count: records, samples: { indexes: [], offsets: [] }, nextSampleAt: size, headEnd: size, building: undefined });
+    this.segments.push({
+      id,
+      firstIndex,
+      count: records,
+      samples: { indexes: [], offsets: [] },
+      nextSampleAt: size,
+      headEnd: size,
+      headRecords: records,
+      building: undefined,
+    });
   }
 
   /** A new empty segment whose first record will get `firstIndex`. */
   addSegment(id: number, firstIndex: number): void {
-    this.segments.push({ id, firstIndex, count: 0, samples: { indexes: [], offsets: [] }, nextSampleAt: 0, headEnd: 0, building: undefined });
+    this.segments.push({
+      id,
+      firstIndex,
+      count: 0,
+      samples: { indexes: [], offsets: [] },
+      nextSampleAt: 0,
+      headEnd: 0,
+      headRecords: 0,
+      building: undefined,
+    });
   }
 
   /** First index of segment `id` (undefined when it is not part of the log). */
@@ -155,6 +175,7 @@ export class SequenceIndex {
       segment.samples.indexes.length = keep;
       segment.samples.offsets.length = keep;
       segment.headEnd = Math.min(segment.headEnd, cut.offset);
+      segment.headRecords = Math.min(segment.headRecords, segment.count);
       segment.nextSampleAt = keep === 0 ? segment.headEnd : Math.max(cut.offset, (segment.samples.offsets[keep - 1] as number) + SPARSE_INDEX_STRIDE);
     }
     this.next = index + 1;
@@ -192,6 +213,16 @@ export class SequenceIndex {
     return at < 0
       ? { segmentId: segment.id, offset: 0, index: segment.firstIndex }
       : { segmentId: segment.id, offset: segment.samples.offsets[at] as number, index: segment.samples.indexes[at] as number };
+  }
+
+  /**
+   * The not yet sampled recovered head of segment `id`: where it ends and the index of the record
+   * there (undefined once sampled, or for a segment that was never recovered).
+   */
+  unsampledHead(id: number): { end: number; nextIndex: number } | undefined {
+    const segment = this.find(id);
+    if (segment === undefined || segment.headEnd === 0) return undefined;
+    return { end: segment.headEnd, nextIndex: segment.firstIndex + segment.headRecords };
   }
 
   /** Samples held (16 bytes each: an index and an offset). */

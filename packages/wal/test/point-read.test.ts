@@ -56,6 +56,26 @@ describe('get', () => {
     await reopened.wal.close();
   });
 
+  it('a read from a position near the end of a recovered segment counts back from its end instead of scanning it', async () => {
+    const counting = countingStorage(new MemoryStorage());
+    const config = { storage: counting.storage, fsync: 'os' as const, maxSegmentSize: 4 * 1024 * 1024, preallocate: false };
+    const { wal } = await Wal.open(config);
+    const results = await wal.appendBatch(Array.from({ length: 2000 }, (_, i) => record(i, 1000)));
+    await wal.close();
+    const { wal: reopened } = await Wal.open(config);
+    const target = results[1990];
+    if (target === undefined) throw new Error('no record');
+    counting.reset();
+    const tail = await collect(reopened.read({ from: target.position }));
+    expect(tail.map((e) => e.index)).toEqual(results.slice(1990).map((r) => r.index));
+    // The 10 records after the position, counted and then read: not the 2 MB segment.
+    expect(counting.bytes()).toBeLessThan(256 * 1024);
+    await expect(collect(reopened.read({ from: { segmentId: 0, offset: target.position.offset + 1 } }))).rejects.toMatchObject({
+      code: 'ERR_INVALID_POSITION',
+    });
+    await reopened.close();
+  });
+
   it('fails with typed errors outside the log and off record boundaries', async () => {
     const { wal } = await Wal.open({ storage: new MemoryStorage(), fsync: 'os' });
     const first = await wal.append(record(0));
