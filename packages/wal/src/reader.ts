@@ -282,7 +282,8 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
           continue;
         }
         if (status === 'need-data') {
-          if (!(await scanner.fill()) && !(polling && segmentId >= lastRecovered)) {
+          // A truncateAfter that ran meanwhile may have cut the file under the read: afterCut decides.
+          if (!(await scanner.fill()) && !(polling && segmentId >= lastRecovered) && view.cuts.epoch === epoch) {
             throw new WalError('ERR_CORRUPTION', `segment ${segmentName(segmentId)} is shorter than its logical size ${limit}`);
           }
           continue;
@@ -349,6 +350,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
           nextSegment = table.nextAfter(segmentId);
           continue;
         }
+        if (view.cuts.epoch !== epoch) continue;
         const bad = scanner.badOffset;
         if (verifyFirst) {
           throw invalidPosition(`no record starts at offset ${bad} of segment ${segmentName(segmentId)}`);
