@@ -74,7 +74,7 @@ describe('Archiver: shipping', () => {
     const store = new MemoryObjectStore();
     const wal = await openWal(undefined, { fsync: { kind: 'batch', windowMs: 60_000 } });
     const archiver = await Archiver.start(wal, testOptions(store));
-    const position = await wal.append({ key: 'late', value: 'durable only after a sync' });
+    const { position } = await wal.append({ key: 'late', value: 'durable only after a sync' });
     expect(comparePositions(wal.durablePosition, position)).toBeLessThanOrEqual(0);
     const archived = await archiver.flush();
     expect(comparePositions(archived, position)).toBeGreaterThan(0);

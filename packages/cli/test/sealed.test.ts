@@ -14,7 +14,7 @@ async function sealedLog(): Promise<{ dir: string; positions: Position[] }> {
   const dir = join(await scratchDir('nori-cli-sealed-'), 'wal');
   const { wal } = await Wal.open({ dir, fsync: 'os', preallocate: false, maxSegmentSize: 4096 });
   const positions: Position[] = [];
-  for (let i = 0; i < 200; i++) positions.push(await wal.append({ key: `k${i}`, value: new Uint8Array(100).fill(i) }));
+  for (let i = 0; i < 200; i++) positions.push((await wal.append({ key: `k${i}`, value: new Uint8Array(100).fill(i) })).position);
   await wal.close();
   expect(positions.at(-1)?.segmentId).toBeGreaterThanOrEqual(5);
   return { dir, positions };

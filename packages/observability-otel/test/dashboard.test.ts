@@ -35,7 +35,7 @@ async function scrape(): Promise<{ metrics: Map<string, string>; labels: Set<str
   o.onCorruption!({ segmentId: 2, offset: 0, reason: 'crc-mismatch', action: 'truncated' });
   o.onFailed!({ error: Object.assign(new Error('io'), { code: 'EIO' }) });
   const stats = { segments: 1, diskBytes: 30, queuedBytes: 0, appendedRecords: 3, appendedBytes: 30, fsyncs: 1,
-    writtenPosition: { segmentId: 2, offset: 0 }, durablePosition: { segmentId: 2, offset: 0 } };
+    writtenPosition: { segmentId: 2, offset: 0 }, durablePosition: { segmentId: 2, offset: 0 }, firstIndex: 1, lastIndex: 3, sparseIndexBytes: 48 };
   using _attachment = otel.attach({ stats: () => stats });
   const { resourceMetrics, errors } = await exporter.collect();
   expect(errors).toEqual([]);

@@ -29,6 +29,9 @@ function stats(overrides: Partial<WalStats> = {}): WalStats {
     fsyncs: 3,
     writtenPosition: { segmentId: 2, offset: 100 },
     durablePosition: { segmentId: 2, offset: 50 },
+    firstIndex: 1,
+    lastIndex: 10,
+    sparseIndexBytes: 32,
     ...overrides,
   };
 }

@@ -1,8 +1,8 @@
 // Runs the @nori/wal benchmarks and writes <repo>/.bench-results/wal.json (format:
 // docs/ARCHITECTURE.md, "Benchmarks"; method: docs/BENCHMARKS-METHOD.md).
 // Usage: node --conditions=@nori/source --import tsx bench/run.ts [group ...]
-//   groups: append batch cold-start concurrency read recovery (default: all)
-//   env: NORI_BENCH_QUICK=1 (smoke run), NORI_BENCH_RUNS, NORI_BENCH_READ_MIB
+//   groups: append batch cold-start concurrency get read recovery (default: all)
+//   env: NORI_BENCH_QUICK=1 (smoke run), NORI_BENCH_RUNS, NORI_BENCH_READ_MIB, NORI_BENCH_GET_MIB
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { join, relative } from 'node:path';
@@ -10,6 +10,7 @@ import { appendBenchmarks } from './append.js';
 import { batchBenchmarks } from './batch.js';
 import { coldStartBenchmarks } from './cold-start.js';
 import { concurrencyBenchmarks } from './concurrency.js';
+import { getBenchmarks } from './get.js';
 import type { BenchContext } from './lib/context.js';
 import { pickTempLocation, repoRoot, resultsDir } from './lib/paths.js';
 import type { BenchResult } from './lib/result.js';
@@ -22,6 +23,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   batch: batchBenchmarks,
   'cold-start': coldStartBenchmarks,
   concurrency: concurrencyBenchmarks,
+  get: getBenchmarks,
   read: readBenchmarks,
   recovery: recoveryBenchmarks,
 };

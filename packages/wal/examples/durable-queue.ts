@@ -1,15 +1,16 @@
 /**
  * Runnable example: `node --conditions=@nori/source --import tsx examples/durable-queue.ts [dir]`.
  * A durable work queue: producers append jobs, a consumer works through them and commits its
- * offset (the position after the last finished job) to a small side file with write + rename, so
- * after a crash it resumes exactly after the last committed job (at-least-once: a job finished
- * but not yet committed runs again). Segments before the committed offset are garbage-collected.
+ * offset (the sequence number of the next job, Kafka style) to a small side file with write +
+ * rename, so after a crash it resumes exactly after the last committed job (at-least-once: a job
+ * finished but not yet committed runs again). Consumed jobs are dropped with `truncateBefore`:
+ * reads below the offset then fail, and whole consumed segments are deleted.
  */
 import { mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Wal, type Position } from '@nori/wal';
+import { Wal } from '@nori/wal';
 
 const decoder = new TextDecoder();
 
@@ -18,39 +19,36 @@ function offsetFile(dir: string): string {
   return path.join(dir, 'consumer.offset.json');
 }
 
-/** Reads the committed offset, or undefined before the first commit. */
-export async function loadOffset(dir: string): Promise<Position | undefined> {
+/** Reads the committed offset (the index of the next job to run), or undefined before the first commit. */
+export async function loadOffset(dir: string): Promise<number | undefined> {
   try {
-    return JSON.parse(await readFile(offsetFile(dir), 'utf8')) as Position;
+    return (JSON.parse(await readFile(offsetFile(dir), 'utf8')) as { next: number }).next;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
 }
 
-/** Commits `position` atomically: a crash leaves the old offset or the new one. */
-export async function commitOffset(dir: string, position: Position): Promise<void> {
+/** Commits `next` atomically: a crash leaves the old offset or the new one. */
+export async function commitOffset(dir: string, next: number): Promise<void> {
   const temp = `${offsetFile(dir)}.tmp`;
-  await writeFile(temp, JSON.stringify(position), { flush: true });
+  await writeFile(temp, JSON.stringify({ next }), { flush: true });
   await rename(temp, offsetFile(dir));
 }
 
 /**
- * Consumes up to `max` jobs after the committed offset, committing after each one; returns the
- * jobs it handled.
+ * Consumes up to `max` jobs from the committed offset, committing after each one; returns the
+ * jobs it handled. Then drops what was consumed.
  */
 export async function consume(wal: Wal, dir: string, max: number): Promise<string[]> {
   const done: string[] = [];
-  const from = await loadOffset(dir);
-  for await (const entry of wal.read(from === undefined ? {} : { from })) {
-    // A committed offset points at the next job; skip the one it was taken from.
-    if (from !== undefined && entry.position.segmentId === from.segmentId && entry.position.offset === from.offset) continue;
+  const from = (await loadOffset(dir)) ?? wal.firstIndex;
+  for await (const entry of wal.read({ fromIndex: from, ...(Number.isFinite(max) ? { limit: max } : {}) })) {
     done.push(decoder.decode(entry.value));
-    await commitOffset(dir, entry.position);
-    if (done.length === max) break;
+    await commitOffset(dir, entry.index + 1);
   }
   const committed = await loadOffset(dir);
-  if (committed !== undefined) await wal.deleteSegmentsBefore(committed);
+  if (committed !== undefined) await wal.truncateBefore(committed);
   return done;
 }
 

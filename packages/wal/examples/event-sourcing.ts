@@ -45,8 +45,9 @@ export async function replay(wal: Wal, from?: Position): Promise<Map<string, Acc
 }
 
 /** Appends the events of one command for one account: all of them survive a crash, or none. */
-export function record(wal: Wal, id: string, events: AccountEvent[]): Promise<Position[]> {
-  return wal.appendBatch(events.map((event) => ({ key: id, value: encoder.encode(JSON.stringify(event)) })));
+export async function record(wal: Wal, id: string, events: AccountEvent[]): Promise<Position[]> {
+  const results = await wal.appendBatch(events.map((event) => ({ key: id, value: encoder.encode(JSON.stringify(event)) })));
+  return results.map((r) => r.position);
 }
 
 /** Runs the example in `dir`; returns the accounts rebuilt after a restart. */

@@ -14,8 +14,10 @@ export async function quickstart(dir: string): Promise<string[]> {
   {
     // `always`: each append resolves once its bytes are fsynced; concurrent appends share fsyncs.
     await using wal = await Wal.open({ dir, fsync: 'always' }).then((r) => r.wal);
-    const position = await wal.append({ key: 'user:1', value: '{"name":"ada"}' });
-    console.log('appended at', position);
+    // Every record gets a sequence number (1, 2, ...) and a position (segment, byte offset).
+    const { index, position } = await wal.append({ key: 'user:1', value: '{"name":"ada"}' });
+    console.log('appended record', index, 'at', position);
+    console.log('read back by index:', decoder.decode((await wal.get(index)).key));
 
     // Crash-atomic batch: after a crash either all three records are there or none.
     await wal.appendBatch([

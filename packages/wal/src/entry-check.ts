@@ -1,5 +1,8 @@
 import { StorageError, type Storage, type StorageEntry, type StorageEntryKind } from '@nori/storage';
+import { tmpNameOf } from './atomic-file.js';
 import { BATCH_INTENT_FILE } from './batch-intent.js';
+import { INDEX_FILE } from './index-file.js';
+import { TRUNCATE_INTENT_FILE } from './truncation.js';
 import { WalError } from './errors.js';
 import { QUARANTINE_DIR } from './recovery.js';
 import { parseSegmentName } from './segment-name.js';
@@ -13,6 +16,10 @@ const SIDE_FILES: ReadonlySet<string> = new Set([
   SKIPPED_REGIONS_TMP,
   SEALED_SEGMENTS_FILE,
   SEALED_SEGMENTS_TMP,
+  INDEX_FILE,
+  tmpNameOf(INDEX_FILE),
+  TRUNCATE_INTENT_FILE,
+  tmpNameOf(TRUNCATE_INTENT_FILE),
 ]);
 const SPARE_NAME = new RegExp(`^\\d{6,}\\.wal${SPARE_SUFFIX.replace('.', '\\.')}$`);
 

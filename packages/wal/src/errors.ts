@@ -22,6 +22,12 @@
  *   it, `cause` is a `StorageError` (`ERR_SYMLINK`, `EISDIR`, `ERR_NOT_REGULAR_FILE`).
  * - `ERR_LOG_CHANGING`: a `readOnly` open gave up because files it listed kept disappearing (a
  *   live writer's GC) while it read them.
+ * - `ERR_INDEX_TRUNCATED`: the sequence number lies below `firstIndex` (removed by
+ *   `truncateBefore` or GC), even while its segment file still exists.
+ * - `ERR_INDEX_OUT_OF_RANGE`: the sequence number lies above `lastIndex`.
+ * - `ERR_LOG_TRUNCATED`: a reader was positioned past the cut of a later `truncateAfter`.
+ * - `ERR_INDEX_OVERFLOW`: an append would give a record an index above `Number.MAX_SAFE_INTEGER`
+ *   (2^53 - 1); nothing is written.
  * - `ERR_IO`: a storage operation failed outside the writer (recovery, readers, GC, close);
  *   `cause` holds the storage error. (Write and fsync failures of the writer are `ERR_FAILED`.)
  */
@@ -43,6 +49,10 @@ export type WalErrorCode =
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_NOT_REGULAR_FILE'
   | 'ERR_LOG_CHANGING'
+  | 'ERR_INDEX_TRUNCATED'
+  | 'ERR_INDEX_OUT_OF_RANGE'
+  | 'ERR_LOG_TRUNCATED'
+  | 'ERR_INDEX_OVERFLOW'
   | 'ERR_IO';
 
 /** The one error class thrown by `@nori/wal`; `code` is stable, `cause` holds the underlying error. */

@@ -29,8 +29,12 @@ export {
   type SealedEntry,
 } from './sealed-segments.js';
 export { comparePositions, formatPosition, parsePosition } from './position.js';
+export { FIRST_INDEX, INDEX_FILE } from './index-file.js';
+export { TRUNCATE_INTENT_FILE } from './truncation.js';
+export { MAX_INDEX, SPARSE_INDEX_STRIDE } from './sequence-index.js';
 export type {
   AppendOptions,
+  AppendResult,
   CorruptionInfo,
   FsyncPolicy,
   Position,

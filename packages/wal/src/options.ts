@@ -39,7 +39,7 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
 }
 
 const APPEND_OPTIONS = ['durable', 'signal'] as const;
-const READ_OPTIONS = ['from', 'follow', 'pollIntervalMs', 'signal', 'copy'] as const;
+const READ_OPTIONS = ['from', 'fromIndex', 'toIndex', 'limit', 'follow', 'pollIntervalMs', 'signal', 'copy'] as const;
 
 /**
  * Checks `append`/`appendBatch` options with a few typeof checks (hot path: no schema).
@@ -63,4 +63,20 @@ export function checkReadOptions(options: ReadOptions | undefined): void {
   checkBoolean('read', 'follow', options.follow);
   checkBoolean('read', 'copy', options.copy);
   checkSignal('read', options.signal);
+  for (const name of ['fromIndex', 'toIndex', 'limit'] as const) {
+    const value = options[name];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
+      throw new WalError('ERR_INVALID_ARGUMENT', `read option ${name} must be a non-negative safe integer, got ${String(value)}`);
+    }
+  }
+  if (options.from !== undefined && options.fromIndex !== undefined) {
+    throw new WalError('ERR_INVALID_ARGUMENT', 'read options from and fromIndex exclude each other');
+  }
+}
+
+/** Throws `ERR_INVALID_ARGUMENT` unless `index` is a sequence number (a positive safe integer). */
+export function checkIndex(what: string, index: unknown): asserts index is number {
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) {
+    throw new WalError('ERR_INVALID_ARGUMENT', `${what}: index must be a non-negative safe integer, got ${String(index)}`);
+  }
 }

@@ -1,13 +1,16 @@
 import type { Storage, StorageFile } from '@nori/storage';
 import { WalError, errorCode, ioError } from './errors.js';
 import { checkReadOptions } from './options.js';
-import { isPosition } from './position.js';
 import { isZeroRange } from './segment-io.js';
 import type { SkippedRegion } from './recovery.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
 import { SegmentScanner } from './segment-scanner.js';
 import type { SegmentTable } from './segment-table.js';
-import type { ReadOptions, WalEntry } from './types.js';
+import type { Position, ReadOptions, WalEntry } from './types.js';
+import { entryOf } from './point-read.js';
+import { resolveStart } from './read-start.js';
+import type { SegmentHandles } from './segment-handles.js';
+import type { SequenceIndex } from './sequence-index.js';
 
 /** A live reader's place in the log; GC never deletes its segment or later ones. */
 export interface ReaderCursor {
@@ -38,6 +41,21 @@ export interface LogView {
   readonly polling: boolean;
   /** Aborted when the WAL closes (wakes polling readers). */
   readonly closed: AbortSignal;
+  /** Sequence numbers and the sparse index. */
+  readonly sequence: SequenceIndex;
+  /** Open read-only files of recently read segments (point reads). */
+  readonly handles: SegmentHandles;
+  /** The last `truncateAfter` (epoch 0: none yet). */
+  readonly cuts: CutState;
+}
+
+/** The last `truncateAfter`: readers compare `epoch` with the one they started under. */
+export interface CutState {
+  epoch: number;
+  /** The log ended with this index right after the cut. */
+  lastIndex: number;
+  /** Where the record after `lastIndex` was (the end of the log right after the cut). */
+  at: Position;
 }
 
 /** Default `pollIntervalMs` of a following reader on a `readOnly` WAL. */
@@ -93,7 +111,7 @@ function segmentGone(id: number, cause?: unknown): WalError {
 }
 
 /** The first skipped region of `regions` that starts at or after `offset`. */
-function regionFrom(regions: readonly SkippedRegion[] | undefined, offset: number): SkippedRegion | undefined {
+export function regionFrom(regions: readonly SkippedRegion[] | undefined, offset: number): SkippedRegion | undefined {
   if (regions === undefined) return undefined;
   let best: SkippedRegion | undefined;
   for (const region of regions) if (region.from >= offset && (best === undefined || region.from < best.from)) best = region;
@@ -101,7 +119,7 @@ function regionFrom(regions: readonly SkippedRegion[] | undefined, offset: numbe
 }
 
 /** Where a scan from `offset` must stop: the segment's logical size or the next skipped region. */
-function scanLimit(regions: readonly SkippedRegion[] | undefined, offset: number, size: number): number {
+export function scanLimit(regions: readonly SkippedRegion[] | undefined, offset: number, size: number): number {
   const region = regionFrom(regions, offset);
   return region === undefined ? size : Math.min(size, region.from);
 }
@@ -124,6 +142,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   view.checkOpen();
   checkReadOptions(options);
   const copy = options.copy === true;
+  const entryOptions = { copy };
   const follow = options.follow === true;
   const signal = options.signal;
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
@@ -136,40 +155,29 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   // Segments up to this id were seen by recovery: their logical sizes are final. A polling
   // reader reads past it straight from the files (another process appends there).
   const lastRecovered = ids[ids.length - 1] ?? -1;
-  let segmentId: number;
-  let offset: number;
+  // A truncateAfter while this reader runs: see afterCut.
+  let epoch = view.cuts.epoch;
+  // Set once the start is resolved (see resolveStart); until then GC keeps every segment.
+  let segmentId = ids[0] ?? 0;
+  let offset = 0;
+  let index = 0;
   let verifyFirst = false;
-  if (options.from !== undefined) {
-    const from = options.from;
-    if (!isPosition(from)) throw invalidPosition('from must be { segmentId, offset } with non-negative integers');
-    const size = table.sizeOf(from.segmentId);
-    if (size === undefined) {
-      const oldest = ids[0];
-      if (oldest !== undefined && from.segmentId < oldest) {
-        throw new WalError('ERR_SEGMENT_GONE', `segment ${segmentName(from.segmentId)} was deleted (oldest is ${segmentName(oldest)})`);
-      }
-      throw invalidPosition(`segment ${segmentName(from.segmentId)} does not exist`);
+  let startMayMove = false;
+  const toIndex = options.toIndex ?? Infinity;
+  let remaining = options.limit ?? Infinity;
+  /**
+   * After a `truncateAfter`: a reader past the cut fails; one at or before it resumes where it
+   * is (at the cut when it stood there: its segment may be gone), never from buffered bytes.
+   */
+  const afterCut = (at: Position): Position | undefined => {
+    const cuts = view.cuts;
+    if (cuts.epoch === epoch) return undefined;
+    epoch = cuts.epoch;
+    if (index > cuts.lastIndex + 1) {
+      throw new WalError('ERR_LOG_TRUNCATED', `the log was truncated after index ${cuts.lastIndex}; this reader was at index ${index}`);
     }
-    if (from.offset > size) {
-      throw invalidPosition(`offset ${from.offset} is past the end (${size}) of segment ${segmentName(from.segmentId)}`);
-    }
-    const inside = view.skips.get(from.segmentId)?.find((r) => from.offset > r.from && from.offset < r.to);
-    if (inside !== undefined) {
-      throw invalidPosition(
-        `offset ${from.offset} of segment ${segmentName(from.segmentId)} is inside a region recovery skipped (${inside.from}..${inside.to})`,
-      );
-    }
-    segmentId = from.segmentId;
-    offset = from.offset;
-    // A position at the end is where the next record will be, not one that must already parse.
-    verifyFirst = from.offset < size;
-  } else {
-    segmentId = ids[0] ?? 0;
-    offset = 0;
-  }
-  // A read from the start of a log another process collects may begin at a later segment
-  // than the one it was told, until it hands out its first record.
-  let startMayMove = options.from === undefined;
+    return index === cuts.lastIndex + 1 ? { ...cuts.at } : at;
+  };
   const scanner = new SegmentScanner({ maxRecordSize: view.maxRecordSize, stableChunks: !copy });
   let file: StorageFile | undefined;
   // True while the iterator waits at a `yield`: the consumer has it, none of our reads runs.
@@ -193,9 +201,21 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   };
   const unregister = view.register(cursor);
   try {
+    // Registered first: GC cannot delete the start segment while the start is resolved.
+    ({ segmentId, offset, index, verifyFirst, startMayMove } = await resolveStart(view, options).catch((error: unknown) => {
+      throw ioError('finding where to start reading', error);
+    }));
+    cursor.segmentId = segmentId;
+    if (index > toIndex || remaining === 0) return;
     for (;;) {
       if (isAborted(signal)) return;
       view.checkOpen();
+      const moved = afterCut({ segmentId, offset });
+      if (moved !== undefined) {
+        segmentId = moved.segmentId;
+        offset = moved.offset;
+        cursor.segmentId = segmentId;
+      }
       let limit = table.sizeOf(segmentId);
       if (limit === undefined && polling && segmentId > lastRecovered) {
         // A segment created by the other process after our recovery (or the log's first one).
@@ -231,21 +251,24 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
       const regions = view.skips.get(segmentId);
       scanner.open(file, offset, scanLimit(regions, offset, limit));
       let nextSegment: number | undefined;
+      let nextOffset = 0;
       // Polling: offset at which a later segment was seen (one more look before moving on).
       let finalCheckAt = -1;
       while (nextSegment === undefined) {
+        const resume = afterCut({ segmentId, offset: scanner.offset });
+        if (resume !== undefined) {
+          // Bytes buffered before the cut may be gone: reopen at the resume point.
+          nextSegment = resume.segmentId;
+          nextOffset = resume.offset;
+          continue;
+        }
         const status = scanner.step();
         if (status === 'ok') {
-          const records = scanner.records;
-          const entry: WalEntry = {
-            key: records.key(copy),
-            value: records.value(copy),
-            tombstone: records.tombstone,
-            ttlMs: records.ttlMs,
-            compression: records.compression,
-            position: { segmentId, offset: scanner.recordOffset },
-            size: records.recordSize,
-          };
+          if (index < view.sequence.firstIndex) {
+            throw new WalError('ERR_INDEX_TRUNCATED', `index ${index} was truncated (truncateBefore): the first record is ${view.sequence.firstIndex}`);
+          }
+          const entry = entryOf(scanner.records, segmentId, scanner.recordOffset, index, entryOptions);
+          index++;
           verifyFirst = false;
           startMayMove = false;
           // Never hand out a record once the WAL is closed.
@@ -253,13 +276,14 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
           parked = true;
           yield entry;
           parked = false;
-          if (isAborted(signal)) return;
+          if (isAborted(signal) || index > toIndex || --remaining === 0) return;
           // An abandoned iterator resumed after close() (its file is closed, its buffer dropped).
           view.checkOpen();
           continue;
         }
         if (status === 'need-data') {
-          if (!(await scanner.fill()) && !(polling && segmentId >= lastRecovered)) {
+          // A truncateAfter that ran meanwhile may have cut the file under the read: afterCut decides.
+          if (!(await scanner.fill()) && !(polling && segmentId >= lastRecovered) && view.cuts.epoch === epoch) {
             throw new WalError('ERR_CORRUPTION', `segment ${segmentName(segmentId)} is shorter than its logical size ${limit}`);
           }
           continue;
@@ -326,6 +350,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
           nextSegment = table.nextAfter(segmentId);
           continue;
         }
+        if (view.cuts.epoch !== epoch) continue;
         const bad = scanner.badOffset;
         if (verifyFirst) {
           throw invalidPosition(`no record starts at offset ${bad} of segment ${segmentName(segmentId)}`);
@@ -341,7 +366,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
       await file.close();
       file = undefined;
       segmentId = nextSegment;
-      offset = 0;
+      offset = nextOffset;
       cursor.segmentId = segmentId;
     }
   } catch (error) {

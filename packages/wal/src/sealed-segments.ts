@@ -288,8 +288,17 @@ export class SealedLog {
 
   /** Drops the entries of segments below `id` (GC is about to delete them). */
   forgetBefore(id: number): Promise<void> {
+    return this.keepOnly((e) => e.id >= id);
+  }
+
+  /** Drops the entries of segment `id` and later ones (`truncateAfter` cuts or deletes them). */
+  forgetFrom(id: number): Promise<void> {
+    return this.keepOnly((e) => e.id < id);
+  }
+
+  private keepOnly(keep: (entry: SealedEntry) => boolean): Promise<void> {
     return this.serial(async () => {
-      const kept = this.entries.filter((e) => e.id >= id);
+      const kept = this.entries.filter(keep);
       if (kept.length === this.entries.length) return;
       // The next append goes after the entries of the file in place, even if the directory
       // fsync after the rename fails.

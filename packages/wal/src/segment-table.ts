@@ -40,6 +40,16 @@ export class SegmentTable {
     }
   }
 
+  /** Makes `id` the active segment again at `size` bytes (`truncateAfter` cut it there). */
+  reactivate(id: number, size: number): void {
+    const entry = this.entries.get(id);
+    if (entry !== undefined) {
+      entry.size = size;
+      entry.fileSize = size;
+      entry.active = true;
+    }
+  }
+
   /** Forgets a deleted segment. */
   remove(id: number): void {
     this.entries.delete(id);

@@ -3,6 +3,7 @@ import { WalError, errorCode } from './errors.js';
 import { isPosition } from './position.js';
 import type { Position } from './types.js';
 import { readWholeFile } from './segment-io.js';
+import { removeFileDurably, removeStaleTmp, tmpNameOf, writeFileAtomically } from './atomic-file.js';
 
 /**
  * Side file listing the regions salvage recovery skipped (never inside segments). Every later
@@ -10,7 +11,7 @@ import { readWholeFile } from './segment-io.js';
  */
 export const SKIPPED_REGIONS_FILE = 'salvaged.json';
 /** Temporary name of {@link SKIPPED_REGIONS_FILE} while it is rewritten (tmp + fsync + rename). */
-export const SKIPPED_REGIONS_TMP = `${SKIPPED_REGIONS_FILE}.tmp`;
+export const SKIPPED_REGIONS_TMP = tmpNameOf(SKIPPED_REGIONS_FILE);
 
 /**
  * A damaged region skipped by salvage. Within one segment (`from.segmentId === to.segmentId`):
@@ -123,27 +124,11 @@ export async function readSkippedRegions(storage: Storage): Promise<SkippedSpan[
  * at any step the file holds either the old list or the new one, never a mix.
  */
 export async function writeSkippedRegions(storage: Storage, regions: readonly SkippedSpan[]): Promise<void> {
-  if (regions.length === 0) {
-    if (await storage.exists(SKIPPED_REGIONS_FILE)) {
-      await storage.remove(SKIPPED_REGIONS_FILE);
-      await storage.syncDir();
-    }
-    return;
-  }
-  const bytes = encodeSkippedRegions(regions);
-  const file = await storage.open(SKIPPED_REGIONS_TMP, { create: true });
-  try {
-    if ((await file.size()) > 0) await file.truncate(0);
-    await file.writev([bytes], 0);
-    await file.datasync();
-  } finally {
-    await file.close();
-  }
-  await storage.rename(SKIPPED_REGIONS_TMP, SKIPPED_REGIONS_FILE);
-  await storage.syncDir();
+  if (regions.length === 0) return removeFileDurably(storage, SKIPPED_REGIONS_FILE);
+  return writeFileAtomically(storage, SKIPPED_REGIONS_FILE, encodeSkippedRegions(regions));
 }
 
 /** Removes a temporary side file left by a crash during {@link writeSkippedRegions}. */
-export async function removeStaleSkippedTmp(storage: Storage): Promise<void> {
-  if (await storage.exists(SKIPPED_REGIONS_TMP)) await storage.remove(SKIPPED_REGIONS_TMP);
+export function removeStaleSkippedTmp(storage: Storage): Promise<void> {
+  return removeStaleTmp(storage, SKIPPED_REGIONS_FILE);
 }

@@ -86,8 +86,18 @@ export interface WalConfig {
 
 /** A record read back from the log, with where it lives and its encoded size. */
 export interface WalEntry extends WalRecord {
+  /** Sequence number (1 for the first record a log ever held; see the README, "Sequence numbers"). */
+  index: number;
   position: Position;
   size: number;
+}
+
+/** What `append` resolves with (and `appendBatch`, once per record). */
+export interface AppendResult {
+  /** The record's sequence number: one more than the previous record's. */
+  index: number;
+  /** Where the record starts. */
+  position: Position;
 }
 
 /** Per-append options. */
@@ -100,8 +110,14 @@ export interface AppendOptions {
 
 /** Options of `wal.read`. */
 export interface ReadOptions {
-  /** First record to return (a record boundary); default: the start of the oldest segment. */
+  /** First record to return (a record boundary); default: the record at `firstIndex`. */
   from?: Position;
+  /** First record to return, by sequence number (instead of `from`). */
+  fromIndex?: number;
+  /** Last record to return (inclusive), by sequence number. */
+  toIndex?: number;
+  /** Most records to return. */
+  limit?: number;
   /**
    * Keep waiting for new records at the end instead of finishing. On a `readOnly` WAL (another
    * process writes) the reader polls the files for growth and new segments (see `pollIntervalMs`),
@@ -138,6 +154,11 @@ export interface WalStats {
   fsyncs: number;
   writtenPosition: Position;
   durablePosition: Position;
+  /** See `Wal.firstIndex` / `Wal.lastIndex`. */
+  firstIndex: number;
+  lastIndex: number;
+  /** Memory held by the sparse index behind `get` (16 bytes per sampled record). */
+  sparseIndexBytes: number;
 }
 
 /** What recovery found and did. */

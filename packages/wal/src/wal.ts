@@ -3,19 +3,33 @@ import type { Storage, StorageLock } from '@nori/storage';
 import { MAX_RECORD_SIZE_LIMIT, resolveConfig, type ResolvedConfig } from './config.js';
 import { WalError, errorCode, ioError } from './errors.js';
 import { hook } from './observer.js';
-import { checkAppendOptions, throwIfAborted } from './options.js';
+import { checkAppendOptions, checkIndex, throwIfAborted } from './options.js';
 import { GcHolds, type WalHold } from './gc-holds.js';
 import { isPosition } from './position.js';
-import { readLog, type LogView, type ReaderCursor } from './reader.js';
+import { readLog, type CutState, type LogView, type ReaderCursor } from './reader.js';
+import { FIRST_INDEX, firstIndexes, readIndexAnchor, removeStaleIndexTmp, writeIndexAnchor, type IndexAnchor } from './index-file.js';
+import { readIndexFrom, readPositionFrom, sampleSegment, type PointReadView } from './point-read.js';
+import { indexOfPosition, positionOfIndex } from './read-start.js';
+import { MAX_INDEX, SAMPLE_BYTES, SequenceIndex } from './sequence-index.js';
+import { completePendingCut, cutLog, readCutIntent, type CutIntent } from './truncation.js';
 import { refuseUnsafeEntries } from './entry-check.js';
-import { persistSkippedRegions, recover, type RecoveryOptions, type RecoveryResult, type SkippedRegion } from './recovery.js';
+import {
+  persistSkippedRegions,
+  recover,
+  type RecoveredSegment,
+  type RecoveryOptions,
+  type RecoveryResult,
+  type SkippedRegion,
+} from './recovery.js';
 import { removeStaleSkippedTmp } from './skipped-regions.js';
 import { SealedLog, removeStaleSealedTmp, writeSealedLog } from './sealed-segments.js';
 import { segmentName } from './segment-name.js';
+import { SegmentHandles } from './segment-handles.js';
 import { SegmentTable } from './segment-table.js';
 import { removeStaleSpares } from './spare-segment.js';
 import type {
   AppendOptions,
+  AppendResult,
   Position,
   ReadOptions,
   RecoveryReport,
@@ -25,6 +39,9 @@ import type {
   WalStats,
 } from './types.js';
 import { PendingWrite, Writer } from './writer.js';
+
+/** `get` returns compact copies (an entry may be kept for long). */
+const COPIES = { copy: true } as const;
 
 function closedError(): WalError {
   return new WalError('ERR_CLOSED', 'the WAL is closed');
@@ -56,13 +73,23 @@ function encodeError(error: unknown): Error {
  */
 export class Wal implements AsyncDisposable {
   private readonly config: ResolvedConfig;
-  private readonly writer: Writer | undefined;
+  /** Undefined when read-only, and while `truncateAfter` cuts the log (see `paused`). */
+  private writer: Writer | undefined;
   private readonly lock: StorageLock | undefined;
   private readonly table: SegmentTable;
   private readonly readers = new Set<ReaderCursor>();
   private readonly holds = new GcHolds();
   private readonly view: LogView;
-  private readonly readOnlyEnd: Position;
+  /** The end of the log when no writer runs (read-only, or during a cut). */
+  private readOnlyEnd: Position;
+  private readonly sequence: SequenceIndex;
+  private readonly cuts: CutState = { epoch: 0, lastIndex: 0, at: { segmentId: 0, offset: 0 } };
+  /** What `index.json` holds (undefined: no file, the oldest segment starts at index 1). */
+  private anchor: IndexAnchor | undefined;
+  /** Set while `truncateAfter` runs: appends, syncs and point reads wait for it. */
+  private paused: Promise<void> | undefined;
+  /** Set when the writer could not be restarted after a cut: the WAL is failed. */
+  private brokenBy: WalError | undefined;
   private closing: Promise<void> | undefined;
   private closed = false;
   private gcChain: Promise<unknown> = Promise.resolve();
@@ -77,14 +104,20 @@ export class Wal implements AsyncDisposable {
     table: SegmentTable,
     skips: Map<number, SkippedRegion[]>,
     end: Position,
+    sequence: SequenceIndex,
+    handles: SegmentHandles,
   ) {
     this.config = config;
     this.writer = writer;
     this.lock = lock;
     this.table = table;
     this.readOnlyEnd = end;
+    this.sequence = sequence;
     const neverWrites = new Promise<void>(() => undefined);
     this.view = {
+      sequence,
+      handles,
+      cuts: this.cuts,
       storage: config.storage,
       // maxRecordSize limits writes only: every record the format allows is read back.
       maxRecordSize: MAX_RECORD_SIZE_LIMIT,
@@ -93,7 +126,7 @@ export class Wal implements AsyncDisposable {
       checkOpen: () => {
         if (this.closing !== undefined) throw closedError();
       },
-      waitForWrite: () => (writer === undefined ? neverWrites : writer.waitForWrite()),
+      waitForWrite: () => this.paused ?? (this.writer === undefined ? neverWrites : this.writer.waitForWrite()),
       register: (cursor) => {
         this.readers.add(cursor);
         return () => this.readers.delete(cursor);
@@ -126,8 +159,11 @@ export class Wal implements AsyncDisposable {
     }
     try {
       let result;
+      let pendingCut: CutIntent | undefined;
       try {
         await refuseUnsafeEntries(storage);
+        // A truncateAfter a crash interrupted is completed before the scan sees the log.
+        pendingCut = cfg.readOnly ? await readCutIntent(storage) : await completePendingCut(storage);
         const options: RecoveryOptions = {
           mode: cfg.recovery,
           readLimit: MAX_RECORD_SIZE_LIMIT,
@@ -144,8 +180,14 @@ export class Wal implements AsyncDisposable {
         throw ioError(`recovery of ${storage.description}`, error);
       }
       throwIfAborted(cfg.signal, 'Wal.open');
-      const { report, segments, skips } = result;
+      const { report, skips } = result;
+      const segments = pendingCut !== undefined && cfg.readOnly ? clampToCut(result, pendingCut) : result.segments;
+      const anchor = await readIndexAnchor(storage).catch((error: unknown) => {
+        throw ioError(`reading the index side file of ${storage.description}`, error);
+      });
       const table = new SegmentTable();
+      const handles = new SegmentHandles(storage);
+      const sequence = buildSequence({ storage, maxRecordSize: MAX_RECORD_SIZE_LIMIT, table, skips, handles }, segments, anchor, cfg.readOnly ? pendingCut : undefined);
       const last = segments[segments.length - 1];
       // A segment whose logical end is followed by skipped bytes is never appended to (new
       // records would land behind garbage): the next segment becomes the active one.
@@ -157,6 +199,7 @@ export class Wal implements AsyncDisposable {
         await removeStaleSpares(storage)
           .then(() => removeStaleSkippedTmp(storage))
           .then(() => removeStaleSealedTmp(storage))
+          .then(() => removeStaleIndexTmp(storage))
           .catch((error: unknown) => {
             throw ioError(`removing leftover files of ${storage.description}`, error);
           });
@@ -174,55 +217,12 @@ export class Wal implements AsyncDisposable {
           });
         }
         sealedLog = new SealedLog(storage, result.sealed.entries, result.sealed.exists || result.sealed.changed);
-        const id = last === undefined ? 0 : sealed ? last.id + 1 : last.id;
-        const file = await storage.open(segmentName(id), { create: true }).catch((error: unknown) => {
-          throw ioError(`opening the active segment of ${storage.description}`, error);
-        });
-        try {
-          let fileSize = sealed ? await file.size() : (last?.fileSize ?? 0);
-          const size = sealed ? 0 : (last?.size ?? 0);
-          // Only an empty active segment is preallocated here: extending a recovered one would
-          // write up to maxSegmentSize of zeros (storage 'zeros' mode) before the first append.
-          // It grows with appends; every segment created by a rotation is preallocated.
-          if (cfg.preallocate && size === 0 && fileSize < cfg.maxSegmentSize) {
-            await file.preallocate(cfg.maxSegmentSize);
-            fileSize = cfg.maxSegmentSize;
-          }
-          // Recovered bytes may still sit in the page cache (os policy + process crash): make
-          // them durable so durablePosition tells the truth. A segment gets data only after its
-          // predecessor's fsync, so only the last non-empty one can hold unsynced bytes — it may
-          // be the one before the active segment when the process died mid-rotation.
-          await file.datasync();
-          const lastWithData = [...segments].reverse().find((s) => s.size > 0);
-          if (lastWithData !== undefined && lastWithData.id !== id) await syncSegment(storage, lastWithData.id);
-          // Likewise the directory entry of a segment created just before a crash.
-          await storage.syncDir();
-          if (last === undefined || sealed) {
-            table.add(id, 0, fileSize, true);
-          } else {
-            table.setSize(id, size, fileSize);
-          }
-          writer = new Writer(
-            {
-              storage,
-              maxSegmentSize: cfg.maxSegmentSize,
-              preallocate: cfg.preallocate,
-              policy: cfg.fsync,
-              maxQueuedBytes: cfg.maxQueuedBytes,
-              maxRecordSize: cfg.maxRecordSize,
-              observer: cfg.observer,
-              sealed: sealedLog,
-            },
-            { id, file, size, fileSize, records: sealed ? 0 : (last?.records ?? 0) },
-            table,
-          );
-        } catch (error) {
-          await file.close().catch(() => undefined);
-          throw ioError(`opening the active segment of ${storage.description}`, error);
-        }
+        const lastWithData = [...segments].reverse().find((segment) => segment.size > 0)?.id;
+        writer = await startWriter(cfg, { table, sequence, sealedLog }, last, { sealed, lastWithData });
       }
-      const wal = new Wal(cfg, writer, lock, table, skips, report.lastPosition);
+      const wal = new Wal(cfg, writer, lock, table, skips, report.lastPosition, sequence, handles);
       wal.sealedLog = sealedLog;
+      wal.anchor = anchor;
       hook(cfg.observer, 'onRecovery')?.(report);
       return { wal, recovery: report };
     } catch (error) {
@@ -234,7 +234,7 @@ export class Wal implements AsyncDisposable {
   /** `'open'`, `'failed'` (after a write/fsync error; reads still work) or `'closed'`. */
   get state(): 'open' | 'failed' | 'closed' {
     if (this.closing !== undefined) return 'closed';
-    return this.writer?.failed === undefined ? 'open' : 'failed';
+    return this.writer?.failed === undefined && this.brokenBy === undefined ? 'open' : 'failed';
   }
 
   /** Position just after the last byte handed to the OS. */
@@ -249,29 +249,61 @@ export class Wal implements AsyncDisposable {
 
   private writerFor(what: string): Writer {
     if (this.closing !== undefined) throw closedError();
+    if (this.brokenBy !== undefined) throw this.brokenBy;
     if (this.writer === undefined) throw readOnlyError(what);
     return this.writer;
   }
 
   /**
-   * Appends one record. Resolves with its position once the fsync policy's promise holds
+   * Throws unless the WAL may be changed: open, writable and not failed (a `truncateAfter` in
+   * progress does not count: its writer is restarted before the next change runs).
+   */
+  private checkWritable(what: string): void {
+    if (this.closing !== undefined) throw closedError();
+    if (this.config.readOnly) throw readOnlyError(what);
+    if (this.brokenBy !== undefined) throw this.brokenBy;
+  }
+
+  /** Refuses records whose indexes would pass 2^53 - 1 (counting those still queued). */
+  private checkIndexRoom(writer: Writer, records: number): void {
+    // Compared as room left: sums near 2^53 are not exact.
+    if (MAX_INDEX - this.sequence.lastIndex < writer.pendingRecords + records) {
+      throw new WalError('ERR_INDEX_OVERFLOW', `appending ${records} record(s) would pass the largest sequence number ${MAX_INDEX} (2^53 - 1)`);
+    }
+  }
+
+  /** Index of the first readable record (`lastIndex + 1` when the log holds none). */
+  get firstIndex(): number {
+    return this.sequence.firstIndex;
+  }
+
+  /** Index of the last record written (`firstIndex - 1` when the log holds none). */
+  get lastIndex(): number {
+    return this.sequence.lastIndex;
+  }
+
+  /**
+   * Appends one record. Resolves with its index and position once the fsync policy's promise holds
    * (`always` or `durable: true`: fsynced; `batch`/`os`: handed to the OS).
    * @throws WalError `ERR_CLOSED`, `ERR_FAILED`, `ERR_ABORTED`, `ERR_RECORD_TOO_LARGE`, `ERR_READ_ONLY`, `ERR_INVALID_RECORD`,
-   * `ERR_INVALID_ARGUMENT` (bad options).
+   * `ERR_INVALID_ARGUMENT` (bad options), `ERR_INDEX_OVERFLOW`. During a `truncateAfter` it waits
+   * for the cut and appends after it.
    */
-  append(record: RecordInput, options?: AppendOptions): Promise<Position> {
+  append(record: RecordInput, options?: AppendOptions): Promise<AppendResult> {
+    if (this.paused !== undefined && this.closing === undefined) return this.paused.then(() => this.append(record, options));
     let writer: Writer;
     let encoded: Uint8Array;
     try {
       writer = this.writerFor('append');
       checkAppendOptions(options);
+      this.checkIndexRoom(writer, 1);
       encoded = writer.encoder.encode(record);
     } catch (error) {
       return Promise.reject(encodeError(error));
     }
     const durable = options?.durable === true;
     const signal = options?.signal;
-    return new Promise<Position>((resolve, reject) => {
+    return new Promise<AppendResult>((resolve, reject) => {
       writer.enqueue(new PendingWrite(encoded, undefined, encoded.length, 1, durable, signal, resolve as (v: never) => void, reject));
     });
   }
@@ -279,10 +311,11 @@ export class Wal implements AsyncDisposable {
   /**
    * Appends records as one crash-atomic group: written with one gathered write, never split
    * across segments, and after a crash either all of them or none are recovered.
-   * Resolves with one position per record. Rejects like {@link Wal.append}; nothing of the batch
-   * is written if any record or option is invalid.
+   * Resolves with one `{ index, position }` per record (consecutive indexes). Rejects like
+   * {@link Wal.append}; nothing of the batch is written if any record or option is invalid.
    */
-  appendBatch(records: readonly RecordInput[], options?: AppendOptions): Promise<Position[]> {
+  appendBatch(records: readonly RecordInput[], options?: AppendOptions): Promise<AppendResult[]> {
+    if (this.paused !== undefined && this.closing === undefined) return this.paused.then(() => this.appendBatch(records, options));
     let writer: Writer;
     const buffers: Uint8Array[] = [];
     let bytes = 0;
@@ -295,13 +328,14 @@ export class Wal implements AsyncDisposable {
         buffers.push(encoded);
         bytes += encoded.length;
       }
+      this.checkIndexRoom(writer, buffers.length);
     } catch (error) {
       return Promise.reject(encodeError(error));
     }
     if (buffers.length === 0) return Promise.resolve([]);
     const durable = options?.durable === true;
     const signal = options?.signal;
-    return new Promise<Position[]>((resolve, reject) => {
+    return new Promise<AppendResult[]>((resolve, reject) => {
       writer.enqueue(new PendingWrite(undefined, buffers, bytes, buffers.length, durable, signal, resolve as (v: never) => void, reject));
     });
   }
@@ -309,6 +343,8 @@ export class Wal implements AsyncDisposable {
   /** Makes everything appended so far durable; resolves with the durable position. */
   sync(): Promise<Position> {
     if (this.closing !== undefined) return Promise.reject(closedError());
+    if (this.paused !== undefined) return this.paused.then(() => this.sync());
+    if (this.brokenBy !== undefined) return Promise.reject(this.brokenBy);
     const writer = this.writer;
     if (writer === undefined) return Promise.resolve({ ...this.readOnlyEnd });
     return new Promise<Position>((resolve, reject) => {
@@ -347,12 +383,17 @@ export class Wal implements AsyncDisposable {
 
   /**
    * Deletes whole segments that end before `position`'s segment, never the active one and never
-   * one an open reader or a GC hold ({@link Wal.retain}) still needs; fsyncs the directory after each removal (so a crash leaves
-   * a contiguous log). Resolves with the deleted ids.
+   * one an open reader or a GC hold ({@link Wal.retain}) still needs; fsyncs the directory after
+   * each removal (so a crash leaves a contiguous log). Before each deletion `index.json` records
+   * the first index of the segment after it, so sequence numbers survive. Resolves with the
+   * deleted ids.
    */
   deleteSegmentsBefore(position: Position): Promise<number[]> {
-    if (this.closing !== undefined) return Promise.reject(closedError());
-    if (this.writer === undefined) return Promise.reject(readOnlyError('deleteSegmentsBefore'));
+    try {
+      this.checkWritable('deleteSegmentsBefore');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!isPosition(position)) {
       return Promise.reject(new WalError('ERR_INVALID_POSITION', 'position must be { segmentId, offset } with non-negative integers'));
     }
@@ -372,6 +413,8 @@ export class Wal implements AsyncDisposable {
       // entries below the first segment.
       try {
         await this.sealedLog?.forgetBefore(oldest + 1);
+        // The first index of what is left is recorded before its predecessor goes.
+        await this.anchorAfter(oldest);
       } catch (error) {
         throw ioError(`deleting segment ${segmentName(oldest)}`, error);
       }
@@ -380,7 +423,9 @@ export class Wal implements AsyncDisposable {
       // Forget it first so no new reader starts on it, then remove and make the removal durable
       // before the next one (a crash never leaves a hole in the middle of the log).
       this.table.remove(oldest);
+      this.sequence.removeSegment(oldest);
       try {
+        await this.view.handles.forget(oldest);
         await this.config.storage.remove(segmentName(oldest));
         await this.config.storage.syncDir();
       } catch (error) {
@@ -402,6 +447,188 @@ export class Wal implements AsyncDisposable {
     return oldest < protectedFrom ? oldest : undefined;
   }
 
+  /**
+   * Writes `index.json` naming the segment after `oldest` and its first index, unless it already
+   * names that segment or a later one (GC deletes `oldest` next).
+   */
+  private async anchorAfter(oldest: number): Promise<void> {
+    const next = this.table.nextAfter(oldest);
+    if (next === undefined || (this.anchor !== undefined && this.anchor.segmentId >= next)) return;
+    const firstIndex = this.sequence.firstIndexOf(next);
+    if (firstIndex === undefined) return;
+    const anchor: IndexAnchor = { segmentId: next, firstIndex, truncatedBefore: this.sequence.truncatedBefore };
+    await writeIndexAnchor(this.config.storage, anchor);
+    this.anchor = anchor;
+  }
+
+  /**
+   * Reads one record by sequence number or by position, without scanning from the start: a
+   * sparse in-memory index gives the nearest sampled record, a bounded read (about
+   * `2 * SPARSE_INDEX_STRIDE` bytes) finds the record. The entry holds compact copies.
+   * @throws WalError `ERR_INDEX_TRUNCATED` (below `firstIndex`), `ERR_INDEX_OUT_OF_RANGE` (above
+   *   `lastIndex`), `ERR_INVALID_POSITION` (no record starts there), `ERR_SEGMENT_GONE`, `ERR_CLOSED`,
+   *   `ERR_LOG_TRUNCATED` (a `truncateAfter` issued meanwhile cut the record while it was read).
+   */
+  async get(target: number | Position): Promise<WalEntry> {
+    if (this.closing !== undefined) throw closedError();
+    if (this.paused !== undefined) await this.paused;
+    const epoch = this.cuts.epoch;
+    try {
+      if (typeof target === 'number') {
+        checkIndex('get', target);
+        const sample = await this.sequence.sampleForIndex(target);
+        return await readIndexFrom(this.view, sample, target, COPIES);
+      }
+      if (!isPosition(target)) throw new WalError('ERR_INVALID_ARGUMENT', 'get expects an index or a { segmentId, offset } position');
+      await indexOfPosition(this.view, target);
+      const sample = await this.sequence.sampleForPosition(target);
+      const found = sample === undefined ? undefined : (await readPositionFrom(this.view, sample, target, COPIES)).entry;
+      if (found === undefined) throw new WalError('ERR_INVALID_POSITION', `no record at ${target.segmentId}:${target.offset} (the end of the log)`);
+      if (found.index < this.sequence.firstIndex) {
+        throw new WalError('ERR_INDEX_TRUNCATED', `index ${found.index} was truncated: the first record is ${this.sequence.firstIndex}`);
+      }
+      return found;
+    } catch (error) {
+      // A truncateAfter that ran meanwhile cut what was being read: say so, not "corruption".
+      if (this.cuts.epoch !== epoch && !(error instanceof WalError && error.code === 'ERR_CLOSED')) {
+        throw new WalError('ERR_LOG_TRUNCATED', `the log was truncated after index ${this.cuts.lastIndex} while get read it`, { cause: error });
+      }
+      throw ioError('get', error);
+    }
+  }
+
+  /**
+   * Removes every record after `index` (Raft: a follower's conflicting suffix), crash-atomically:
+   * after a crash the log ends at its old end or exactly at `index`. Appends already accepted are
+   * written first (and cut if above `index`); appends made meanwhile wait and get `index + 1`
+   * onwards. Readers past the cut fail with `ERR_LOG_TRUNCATED`. `index` may be `firstIndex - 1`
+   * (empties the log).
+   * @throws WalError `ERR_INDEX_TRUNCATED` (below `firstIndex - 1`), `ERR_INDEX_OUT_OF_RANGE`,
+   *   `ERR_READ_ONLY`, `ERR_CLOSED`, `ERR_FAILED`, `ERR_INVALID_ARGUMENT`.
+   */
+  truncateAfter(index: number): Promise<void> {
+    try {
+      this.checkWritable('truncateAfter');
+      checkIndex('truncateAfter', index);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const run = this.gcChain.then(() => this.cutAfter(index));
+    this.gcChain = run.catch(() => undefined);
+    const paused = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.paused = paused;
+    void paused.then(() => {
+      if (this.paused === paused) this.paused = undefined;
+    });
+    return run;
+  }
+
+  private async cutAfter(index: number): Promise<void> {
+    const writer = this.writerFor('truncateAfter');
+    // Everything accepted is written and fsynced first: the old end is durable.
+    await writer.close();
+    if (writer.failed !== undefined) {
+      this.brokenBy = writer.failed;
+      this.writer = undefined;
+      throw writer.failed;
+    }
+    this.readOnlyEnd = writer.writtenPosition;
+    this.writer = undefined;
+    try {
+      await this.cutWhileStopped(index);
+    } finally {
+      await this.restartWriter();
+    }
+  }
+
+  /** The cut itself (no writer runs): validate against the flushed log, cut on disk, then in memory. */
+  private async cutWhileStopped(index: number): Promise<void> {
+    const sequence = this.sequence;
+    if (index < sequence.firstIndex - 1) {
+      throw new WalError('ERR_INDEX_TRUNCATED', `truncateAfter(${index}): index ${index + 1} onwards must exist, the first record is ${sequence.firstIndex}`);
+    }
+    if (index > sequence.lastIndex) {
+      throw new WalError('ERR_INDEX_OUT_OF_RANGE', `truncateAfter(${index}) is past the last record (lastIndex ${sequence.lastIndex})`);
+    }
+    if (index === sequence.lastIndex) return;
+    const at = await positionOfIndex(this.view, index + 1);
+    for (const id of this.table.ids()) if (id >= at.segmentId) await this.view.handles.forget(id);
+    const sealedLog = this.sealedLog;
+    await cutLog(this.config.storage, { index, at }, (id) => sealedLog?.forgetFrom(id) ?? Promise.resolve());
+    for (const id of [...this.table.ids()]) if (id > at.segmentId) this.table.remove(id);
+    this.table.reactivate(at.segmentId, at.offset);
+    sequence.cutAfter(index, at);
+    this.readOnlyEnd = { ...at };
+    this.cuts.lastIndex = index;
+    this.cuts.at = { ...at };
+    this.cuts.epoch++;
+  }
+
+  /** Starts a writer on the last segment after a cut; a failure fails the WAL. */
+  private async restartWriter(): Promise<void> {
+    const ids = this.table.ids();
+    const id = ids[ids.length - 1] as number;
+    const size = this.table.sizeOf(id) ?? 0;
+    const records = this.sequence.nextIndex - (this.sequence.firstIndexOf(id) ?? this.sequence.nextIndex);
+    try {
+      this.writer = await startWriter(
+        this.config,
+        { table: this.table, sequence: this.sequence, sealedLog: this.sealedLog },
+        { id, size, fileSize: this.table.fileSizeOf(id), records },
+        { sealed: false, lastWithData: undefined },
+      );
+    } catch (error) {
+      const cause = ioError('restarting the writer after truncateAfter', error);
+      this.brokenBy = new WalError('ERR_FAILED', `the WAL failed and accepts no more writes: ${cause.message}`, { cause });
+      throw this.brokenBy;
+    }
+  }
+
+  /**
+   * Removes every record before `index` for readers (Raft snapshot compaction, queue retention):
+   * the mark is persisted in `index.json` first; reads and `get` below it then fail with
+   * `ERR_INDEX_TRUNCATED`, even while the segment file still exists; whole segments below it are
+   * deleted through GC (never one an open reader still needs). Resolves with the deleted ids.
+   * `index` may be `lastIndex + 1` (nothing left to read; appends continue there).
+   * @throws WalError `ERR_INDEX_OUT_OF_RANGE`, `ERR_READ_ONLY`, `ERR_CLOSED`, `ERR_INVALID_ARGUMENT`, `ERR_IO`.
+   */
+  truncateBefore(index: number): Promise<number[]> {
+    try {
+      this.checkWritable('truncateBefore');
+      checkIndex('truncateBefore', index);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const run = this.gcChain.then(() => this.markBefore(index));
+    this.gcChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async markBefore(index: number): Promise<number[]> {
+    const sequence = this.sequence;
+    if (index > sequence.nextIndex) {
+      throw new WalError('ERR_INDEX_OUT_OF_RANGE', `truncateBefore(${index}) is past the end of the log (lastIndex ${sequence.lastIndex})`);
+    }
+    if (index > sequence.truncatedBefore) {
+      const ids = this.table.ids();
+      const oldest = ids[0] as number;
+      const anchor: IndexAnchor = this.anchor ?? { segmentId: oldest, firstIndex: sequence.firstIndexOf(oldest) ?? FIRST_INDEX, truncatedBefore: 0 };
+      const next: IndexAnchor = { ...anchor, truncatedBefore: index };
+      await writeIndexAnchor(this.config.storage, next).catch((error: unknown) => {
+        throw ioError('recording truncateBefore', error);
+      });
+      this.anchor = next;
+      sequence.setTruncatedBefore(index);
+    }
+    // Whole segments below the mark: every one before the segment holding record `index`.
+    const ids = this.table.ids();
+    const holding = index >= sequence.nextIndex ? ids[ids.length - 1] : (await sequence.sampleForIndex(index)).segmentId;
+    return holding === undefined ? [] : this.collect(holding);
+  }
+
   /** The segments of the log, oldest first. */
   async segments(): Promise<SegmentInfo[]> {
     if (this.closing !== undefined) throw closedError();
@@ -420,6 +647,9 @@ export class Wal implements AsyncDisposable {
       fsyncs: writer?.fsyncs ?? 0,
       writtenPosition: this.writtenPosition,
       durablePosition: this.durablePosition,
+      firstIndex: this.sequence.firstIndex,
+      lastIndex: this.sequence.lastIndex,
+      sparseIndexBytes: this.sequence.sampleCount * SAMPLE_BYTES,
     };
   }
 
@@ -438,13 +668,15 @@ export class Wal implements AsyncDisposable {
   }
 
   private async shutdown(): Promise<void> {
-    const writer = this.writer;
     // A failure already reported to appends before close() is not close()'s to report again;
     // one that breaks close()'s own flush + fsync is.
-    const failedBefore = writer?.failed !== undefined;
+    const failedBefore = this.writer?.failed !== undefined || this.brokenBy !== undefined;
     let error: WalError | undefined;
+    let writer: Writer | undefined;
     try {
       await this.gcChain;
+      // Read after GC and truncations: a cut replaces the writer.
+      writer = this.writer;
       await writer?.close();
     } catch (cause) {
       error = ioError('close', cause);
@@ -452,6 +684,7 @@ export class Wal implements AsyncDisposable {
     // An iterator abandoned between two records never runs its cleanup: close its file for it
     // (running readers meet ERR_CLOSED at their next step and close theirs).
     await Promise.all([...this.readers].map((reader) => reader.release()));
+    await this.view.handles.closeAll();
     this.closed = true;
     try {
       await this.lock?.release();
@@ -508,4 +741,108 @@ async function syncSegment(storage: Storage, id: number): Promise<void> {
   } finally {
     await file.close();
   }
+}
+
+/** What a writer works with besides the config. */
+interface WriterParts {
+  table: SegmentTable;
+  sequence: SequenceIndex;
+  sealedLog: SealedLog | undefined;
+}
+
+/**
+ * Opens the active segment and starts the writer: `last` is appended to, or (no segment yet, or
+ * `sealed`: salvage sealed it) the next segment is created. Makes recovered bytes durable first.
+ */
+async function startWriter(
+  cfg: ResolvedConfig,
+  parts: WriterParts,
+  last: Pick<RecoveredSegment, 'id' | 'size' | 'fileSize' | 'records'> | undefined,
+  how: { sealed: boolean; lastWithData: number | undefined },
+): Promise<Writer> {
+  const { storage } = cfg;
+  const { table, sequence, sealedLog } = parts;
+  const sealed = how.sealed;
+  const id = last === undefined ? 0 : sealed ? last.id + 1 : last.id;
+  const file = await storage.open(segmentName(id), { create: true }).catch((error: unknown) => {
+    throw ioError(`opening the active segment of ${storage.description}`, error);
+  });
+  try {
+    let fileSize = sealed ? await file.size() : (last?.fileSize ?? 0);
+    const size = sealed ? 0 : (last?.size ?? 0);
+    // Only an empty active segment is preallocated here: extending a recovered one would
+    // write up to maxSegmentSize of zeros (storage 'zeros' mode) before the first append.
+    // It grows with appends; every segment created by a rotation is preallocated.
+    if (cfg.preallocate && size === 0 && fileSize < cfg.maxSegmentSize) {
+      await file.preallocate(cfg.maxSegmentSize);
+      fileSize = cfg.maxSegmentSize;
+    }
+    // Recovered bytes may still sit in the page cache (os policy + process crash): make
+    // them durable so durablePosition tells the truth. A segment gets data only after its
+    // predecessor's fsync, so only the last non-empty one can hold unsynced bytes — it may
+    // be the one before the active segment when the process died mid-rotation.
+    await file.datasync();
+    if (how.lastWithData !== undefined && how.lastWithData !== id) await syncSegment(storage, how.lastWithData);
+    // Likewise the directory entry of a segment created just before a crash.
+    await storage.syncDir();
+    if (last === undefined || sealed) {
+      table.add(id, 0, fileSize, true);
+      sequence.addSegment(id, sequence.nextIndex);
+    } else {
+      table.setSize(id, size, fileSize);
+    }
+    return new Writer(
+      {
+        storage,
+        maxSegmentSize: cfg.maxSegmentSize,
+        preallocate: cfg.preallocate,
+        policy: cfg.fsync,
+        maxQueuedBytes: cfg.maxQueuedBytes,
+        maxRecordSize: cfg.maxRecordSize,
+        observer: cfg.observer,
+        sealed: sealedLog,
+        sequence,
+      },
+      { id, file, size, fileSize, records: sealed ? 0 : (last?.records ?? 0) },
+      table,
+    );
+  } catch (error) {
+    await file.close().catch(() => undefined);
+    throw ioError(`opening the active segment of ${storage.description}`, error);
+  }
+}
+
+/**
+ * The sequence numbers of the recovered log: each segment's first index from `index.json` (or 1
+ * at the oldest segment), its record count, and a sampler for the sparse index.
+ */
+function buildSequence(
+  view: PointReadView,
+  segments: readonly RecoveredSegment[],
+  anchor: IndexAnchor | undefined,
+  pendingCut: CutIntent | undefined,
+): SequenceIndex {
+  const firsts = firstIndexes(segments, anchor);
+  const cutSegment = segments[segments.length - 1];
+  if (pendingCut !== undefined && cutSegment !== undefined) {
+    // Read-only view of a cut in progress: the cut segment ends with record `index`.
+    cutSegment.records = Math.max(0, pendingCut.index + 1 - (firsts[firsts.length - 1] as number));
+  }
+  const lastSegment = segments[segments.length - 1];
+  const next = lastSegment === undefined ? (anchor?.firstIndex ?? FIRST_INDEX) : (firsts[firsts.length - 1] as number) + lastSegment.records;
+  const sequence = new SequenceIndex((id, end, first) => sampleSegment(view, id, end, first), next, anchor?.truncatedBefore ?? 0);
+  segments.forEach((segment, i) => sequence.addRecovered(segment.id, firsts[i] as number, segment.records, segment.size));
+  return sequence;
+}
+
+/** A read-only open of a log with a `truncateAfter` in progress sees it as cut (the writer finishes it). */
+function clampToCut(result: RecoveryResult, cut: CutIntent): RecoveredSegment[] {
+  const kept = result.segments.filter((segment) => segment.id <= cut.at.segmentId);
+  const last = kept[kept.length - 1];
+  if (last !== undefined && last.id === cut.at.segmentId) {
+    last.size = Math.min(last.size, cut.at.offset);
+    last.fileSize = Math.min(last.fileSize, cut.at.offset);
+    result.report.lastPosition = { ...cut.at };
+  }
+  return kept;
 }

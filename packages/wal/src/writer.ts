@@ -4,10 +4,11 @@ import { WalError, toError } from './errors.js';
 import { RecordEncoder } from './encoder.js';
 import { hook } from './observer.js';
 import type { SealedLog } from './sealed-segments.js';
+import type { SequenceIndex } from './sequence-index.js';
 import { segmentName } from './segment-name.js';
 import { SpareSegment } from './spare-segment.js';
 import type { SegmentTable } from './segment-table.js';
-import type { FsyncPolicy, Position, WalObserver } from './types.js';
+import type { AppendResult, FsyncPolicy, Position, WalObserver } from './types.js';
 
 const RESOLVED = Promise.resolve();
 
@@ -25,6 +26,8 @@ export class PendingWrite {
   state = QUEUED;
   segmentId = 0;
   offset = 0;
+  /** Sequence number of the (first) record, once written. */
+  index = 0;
   /** For `sync()` markers: no bytes, resolves with the durable position. */
   readonly marker: boolean;
   abortListener: (() => void) | undefined = undefined;
@@ -68,6 +71,8 @@ export interface WriterOptions {
   observer: WalObserver | undefined;
   /** Receives an entry for every segment rotation seals. */
   sealed: SealedLog | undefined;
+  /** Assigns sequence numbers and samples written records. */
+  sequence: SequenceIndex;
 }
 
 /** What one fdatasync covers (captured when it starts). */
@@ -116,6 +121,7 @@ export class Writer {
 
   private active: ActiveSegment;
   private readonly sealed: SealedLog | undefined;
+  private readonly sequence: SequenceIndex;
   /** `appendedRecords` when the active segment became active. */
   private activeFirstRecord = 0;
   /** True while the active segment was created by a rotation and has not been written yet. */
@@ -147,6 +153,8 @@ export class Writer {
 
   /** Encoded bytes waiting to be written. */
   queuedBytes = 0;
+  /** Records accepted but not yet written, aborted or failed (the index overflow check counts them). */
+  pendingRecords = 0;
   appendedRecords = 0;
   appendedBytes = 0;
   fsyncs = 0;
@@ -176,6 +184,7 @@ export class Writer {
     this.onFailed = hook(options.observer, 'onFailed');
     this.active = active;
     this.sealed = options.sealed;
+    this.sequence = options.sequence;
     this.durableSegment = active.id;
     this.durableOffset = active.size;
   }
@@ -213,6 +222,7 @@ export class Writer {
       p.abortListener = listener;
       signal.addEventListener('abort', listener, { once: true });
     }
+    this.pendingRecords += p.records;
     if (this.roomWaiters.length > 0 || (this.queuedBytes > 0 && this.queuedBytes + p.bytes > this.maxQueuedBytes)) {
       p.state = WAITING_ROOM;
       this.roomWaiters.push(p);
@@ -247,6 +257,7 @@ export class Writer {
     }
     p.state = DONE;
     p.abortListener = undefined;
+    this.pendingRecords -= p.records;
     p.reject(abortError(p.signal as AbortSignal));
   }
 
@@ -427,6 +438,8 @@ export class Writer {
       }
       records += p.records;
       appends++;
+      this.pendingRecords -= p.records;
+      p.index = this.noteRecords(p, segmentId);
       if (this.onAppend !== undefined) this.onAppend({ records: p.records, bytes: p.bytes, batch: p.buffers !== undefined });
       if (p.durable || this.alwaysDurable) {
         p.state = WAITING_SYNC;
@@ -616,6 +629,7 @@ export class Writer {
     this.active = { id: nextId, file, size: 0, fileSize, records: 0 };
     this.activeFirstRecord = this.appendedRecords;
     this.table.add(nextId, 0, fileSize, true);
+    this.sequence.addSegment(nextId, this.sequence.nextIndex);
     this.freshSegment = true;
     this.markDurable(nextId, 0);
     if (this.onSegmentRolled !== undefined) {
@@ -670,6 +684,7 @@ export class Writer {
     this.queue = [];
     this.roomWaiters = [];
     this.queuedBytes = 0;
+    this.pendingRecords = 0;
     for (const p of pending) {
       if (p.abortListener !== undefined && p.signal !== undefined) {
         p.signal.removeEventListener('abort', p.abortListener);
@@ -714,6 +729,19 @@ export class Writer {
   private isDurable(p: PendingWrite): boolean {
     const end = p.offset + p.bytes;
     return p.segmentId < this.durableSegment || (p.segmentId === this.durableSegment && end <= this.durableOffset);
+  }
+
+  /** Gives the records of a written append their indexes (and samples them); returns the first. */
+  private noteRecords(p: PendingWrite, segmentId: number): number {
+    const many = p.buffers;
+    if (many === undefined) return this.sequence.noteAppend(segmentId, p.offset);
+    let offset = p.offset;
+    const first = this.sequence.nextIndex;
+    for (const b of many) {
+      this.sequence.noteAppend(segmentId, offset);
+      offset += b.length;
+    }
+    return first;
   }
 
   /** Resolves at the next write, rotation or failure (follow readers). */
@@ -773,14 +801,14 @@ function abortError(signal: AbortSignal): WalError {
   return new WalError('ERR_ABORTED', 'append aborted before the record was written', { cause: signal.reason });
 }
 
-/** The resolution value of a written append: one position, or one per record of a batch. */
-function positionsOf(p: PendingWrite): Position | Position[] {
-  if (p.buffers === undefined) return { segmentId: p.segmentId, offset: p.offset };
-  const positions: Position[] = new Array<Position>(p.buffers.length);
+/** The resolution value of a written append: one result, or one per record of a batch. */
+function positionsOf(p: PendingWrite): AppendResult | AppendResult[] {
+  if (p.buffers === undefined) return { index: p.index, position: { segmentId: p.segmentId, offset: p.offset } };
+  const results: AppendResult[] = new Array<AppendResult>(p.buffers.length);
   let offset = p.offset;
   for (let i = 0; i < p.buffers.length; i++) {
-    positions[i] = { segmentId: p.segmentId, offset };
+    results[i] = { index: p.index + i, position: { segmentId: p.segmentId, offset } };
     offset += (p.buffers[i] as Uint8Array).length;
   }
-  return positions;
+  return results;
 }

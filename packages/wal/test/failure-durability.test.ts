@@ -148,8 +148,8 @@ describe('waiters and the fsyncgate rule after a failure', () => {
     const failed = wal.append(record(2));
     await expect(failed).rejects.toMatchObject({ code: 'ERR_FAILED', cause: { code: 'ENOSPC' } });
     storage.release();
-    expect(await inRound).toEqual({ segmentId: 0, offset: 0 });
-    expect((await written).offset).toBeGreaterThan(0);
+    expect((await inRound).position).toEqual({ segmentId: 0, offset: 0 });
+    expect((await written).position.offset).toBeGreaterThan(0);
     expect(wal.durablePosition).toEqual(writtenEnd);
     await expect(wal.sync()).rejects.toMatchObject({ code: 'ERR_FAILED' });
     await wal.close();

@@ -6,7 +6,7 @@ import { record } from './helpers.js';
 async function filledWal(records = 150): Promise<{ wal: Wal; positions: Position[] }> {
   const { wal } = await Wal.open({ storage: new MemoryStorage(), fsync: 'os', maxSegmentSize: 4096 });
   const positions: Position[] = [];
-  for (let i = 0; i < records; i++) positions.push(await wal.append(record(i)));
+  for (let i = 0; i < records; i++) positions.push((await wal.append(record(i))).position);
   return { wal, positions };
 }
 

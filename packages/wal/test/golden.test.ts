@@ -72,7 +72,7 @@ describe('golden Rust nori-wal directories', () => {
     const target = path.join(dir, 'fresh');
     const { wal } = await Wal.open({ dir: target, preallocate: true, fsync: 'os', maxSegmentSize: 1024 * 1024 });
     for (const r of golden.records) {
-      const position = await wal.append({
+      const { position } = await wal.append({
         key: unhex(r.key_hex),
         value: unhex(r.value_hex),
         tombstone: r.tombstone,
@@ -96,7 +96,7 @@ describe('golden Rust nori-wal directories', () => {
     const target = path.join(dir, 'rot');
     const { wal } = await Wal.open({ dir: target, preallocate: false, fsync: 'os', maxSegmentSize: 4096 });
     for (const r of golden.records) {
-      const position = await wal.append({
+      const { position } = await wal.append({
         key: unhex(r.key_hex),
         value: unhex(r.value_hex),
         tombstone: r.tombstone,
@@ -121,7 +121,7 @@ describe('golden Rust nori-wal directories', () => {
     const target = path.join(dir, 'prealloc');
     const { wal } = await Wal.open({ dir: target, preallocate: true, fsync: 'os', maxSegmentSize: golden.config.max_segment_size });
     for (const r of golden.records) {
-      const position = await wal.append({ key: unhex(r.key_hex), value: unhex(r.value_hex), compression: r.compression });
+      const { position } = await wal.append({ key: unhex(r.key_hex), value: unhex(r.value_hex), compression: r.compression });
       expect(position).toEqual({ segmentId: r.position.segment_id, offset: r.position.offset });
     }
     // Like Rust's mem::forget: no close, the files are what the page cache holds now.

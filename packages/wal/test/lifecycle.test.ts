@@ -124,7 +124,7 @@ describe('lifecycle', () => {
 
   it('stats and watermarks track appends and fsyncs', async () => {
     const { wal } = await Wal.open({ storage: new MemoryStorage(), fsync: 'os' });
-    const p = await wal.append(record(0));
+    const p = (await wal.append(record(0))).position;
     await wal.appendBatch([record(1), record(2)]);
     const stats = wal.stats();
     expect(stats.appendedRecords).toBe(3);
@@ -178,8 +178,8 @@ describe('errors at the edges', () => {
   it('storage failures in recovery, readers and GC are WalError ERR_IO with the storage error as cause', async () => {
     const storage = new MemoryStorage();
     const { wal } = await Wal.open({ storage, fsync: 'os', maxSegmentSize: 1024 });
-    let last = await wal.append(record(0));
-    for (let i = 1; i < 30; i++) last = await wal.append(record(i));
+    let last = (await wal.append(record(0))).position;
+    for (let i = 1; i < 30; i++) last = (await wal.append(record(i))).position;
     storage.injectFault({ kind: 'eio', op: 'read', times: 1 });
     const readError = await collect(wal.read()).then(
       () => undefined,
@@ -204,7 +204,7 @@ describe('on the file system (NodeFileStorage)', () => {
   it('writes, rotates, trims on close and reopens with everything', async () => {
     const root = await dir();
     const { wal } = await Wal.open({ dir: root, fsync: 'always', maxSegmentSize: 64 * 1024 });
-    const positions = await Promise.all(Array.from({ length: 300 }, (_, i) => wal.append(record(i, 500))));
+    const positions = await Promise.all(Array.from({ length: 300 }, (_, i) => wal.append(record(i, 500)).then((r) => r.position)));
     await wal.close();
     const names = (await readdir(root)).filter((n) => n.endsWith('.wal')).sort();
     expect(names.length).toBe(new Set(positions.map((p) => p.segmentId)).size);

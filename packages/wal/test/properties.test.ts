@@ -44,13 +44,13 @@ describe('model-based properties', () => {
               if (op.kind === 'append') {
                 const key = `k${id}`;
                 const value = valueOf(id++, op.size);
-                const position = await wal.append({ key, value }, { durable: op.durable });
+                const position = (await wal.append({ key, value }, { durable: op.durable })).position;
                 model.push({ key, value: hex(value), position });
                 groups.push(group++);
                 if (op.durable) expect(comparePositions(wal.durablePosition, position)).toBeGreaterThan(0);
               } else if (op.kind === 'batch') {
                 const records = op.sizes.map((size) => ({ key: `k${id}`, value: valueOf(id++, size) }));
-                const positions = await wal.appendBatch(records);
+                const positions = (await wal.appendBatch(records)).map((r) => r.position);
                 expect(positions).toHaveLength(records.length);
                 // One batch, one segment, contiguous.
                 expect(new Set(positions.map((p) => p.segmentId)).size).toBeLessThanOrEqual(1);

@@ -25,10 +25,14 @@ describe('read options are validated like open and append options', () => {
 
   it('accepts every documented option', async () => {
     const { wal } = await Wal.open({ storage: new MemoryStorage(), fsync: 'os' });
-    const first = await wal.append(record(0));
+    const first = (await wal.append(record(0))).position;
     await wal.append(record(1));
-    const options: Required<ReadOptions> = { from: first, follow: false, pollIntervalMs: 10, signal: new AbortController().signal, copy: true };
-    expect(await collect(wal.read(options))).toHaveLength(2);
+    const common = { toIndex: 2, limit: 5, follow: false, pollIntervalMs: 10, signal: new AbortController().signal, copy: true };
+    // from and fromIndex exclude each other: every other option goes with either.
+    const byPosition: Required<Omit<ReadOptions, 'fromIndex'>> = { from: first, ...common };
+    const byIndex: Required<Omit<ReadOptions, 'from'>> = { fromIndex: 1, ...common };
+    expect(await collect(wal.read(byPosition))).toHaveLength(2);
+    expect(await collect(wal.read(byIndex))).toHaveLength(2);
     await wal.close();
   });
 });

@@ -15,7 +15,7 @@ describe('readers', () => {
   it('read across rotations, from the start and from any record position', async () => {
     const { wal } = await openSmall();
     const positions: Position[] = [];
-    for (let i = 0; i < 120; i++) positions.push(await wal.append(record(i)));
+    for (let i = 0; i < 120; i++) positions.push((await wal.append(record(i))).position);
     expect(new Set(positions.map((p) => p.segmentId)).size).toBeGreaterThan(3);
     const all = await collect(wal.read());
     expect(all.map((e) => indexOf(e.key))).toEqual(range(0, 120));
@@ -47,7 +47,7 @@ describe('readers', () => {
 
   it('rejects positions that are not record boundaries or do not exist', async () => {
     const { wal } = await openSmall();
-    const p = await wal.append(record(0));
+    const p = (await wal.append(record(0))).position;
     await wal.append(record(1));
     const codeOf = async (from: { segmentId: number; offset: number }) =>
       collect(wal.read({ from })).then(
@@ -132,7 +132,7 @@ describe('GC', () => {
       observer: { onSegmentDeleted: (e) => deleted.push(e.segmentId) },
     });
     const positions: Position[] = [];
-    for (let i = 0; i < 150; i++) positions.push(await wal.append(record(i)));
+    for (let i = 0; i < 150; i++) positions.push((await wal.append(record(i))).position);
     const last = wal.writtenPosition;
     const removed = await wal.deleteSegmentsBefore(positions[100]!);
     expect(removed).toEqual(range(0, positions[100]!.segmentId));
@@ -157,7 +157,7 @@ describe('GC', () => {
   it('never deletes a segment an open reader still needs', async () => {
     const { wal } = await openSmall();
     const positions: Position[] = [];
-    for (let i = 0; i < 150; i++) positions.push(await wal.append(record(i)));
+    for (let i = 0; i < 150; i++) positions.push((await wal.append(record(i))).position);
     const reader = wal.read()[Symbol.asyncIterator]();
     const first = await reader.next();
     expect(indexOf((first.value as WalEntry).key)).toBe(0);

@@ -19,7 +19,7 @@ async function logWithLargeRecords(storage: MemoryStorage): Promise<{ values: Ui
     const size = i === 2 || i === 5 ? BIG : 100;
     const { key, value } = record(i, size);
     values.push(value);
-    positions.push(await wal.append({ key, value, ...(i === 5 ? { compression: 'zstd' as const } : {}) }));
+    positions.push((await wal.append({ key, value, ...(i === 5 ? { compression: 'zstd' as const } : {}) })).position);
   }
   await wal.close();
   return { values, positions };

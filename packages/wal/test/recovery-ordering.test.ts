@@ -32,7 +32,7 @@ describe('recovery: ordering of directory syncs and rollbacks', () => {
         const mem = new MemoryStorage({ seed });
         const { wal } = await Wal.open({ storage: mem, fsync: 'always', preallocate: false });
         const positions = [];
-        for (let i = 0; i < 20; i++) positions.push(await wal.append(record(i)));
+        for (let i = 0; i < 20; i++) positions.push((await wal.append(record(i))).position);
         await wal.close();
         await flipByte(mem, '000000.wal', (positions[5]?.offset ?? 0) + 20);
 
@@ -73,7 +73,7 @@ describe('recovery: ordering of directory syncs and rollbacks', () => {
       await created.close();
       // The next process reuses 000001.wal as its active segment and acknowledges a durable append.
       const { wal: next } = await Wal.open({ storage: mem, fsync: 'always', preallocate: false, maxSegmentSize: 8192 });
-      const position = await next.append({ key: 'c', value: 'acked' });
+      const position = (await next.append({ key: 'c', value: 'acked' })).position;
       expect(position.segmentId).toBe(1);
       mem.crash();
       const { wal: after } = await Wal.open({ storage: mem, preallocate: false, maxSegmentSize: 8192 });

@@ -9,7 +9,7 @@ const SEGMENT = 4096;
 async function buildLog(storage: MemoryStorage, n: number): Promise<Position[]> {
   const { wal } = await Wal.open({ storage, fsync: 'os', preallocate: false, maxSegmentSize: SEGMENT });
   const positions: Position[] = [];
-  for (let i = 0; i < n; i++) positions.push(await wal.append(record(i)));
+  for (let i = 0; i < n; i++) positions.push((await wal.append(record(i))).position);
   await wal.close();
   return positions;
 }
@@ -49,7 +49,7 @@ describe('recovery: torn tail', () => {
       expect(recovery.lastPosition).toEqual(last);
       expect(await indices(wal)).toEqual(range(0, 9));
       // The next append lands exactly where the torn record was.
-      expect(await wal.append(record(99))).toEqual(last);
+      expect((await wal.append(record(99))).position).toEqual(last);
       await wal.close();
       const recordSize = (positions[1] as Position).offset - (positions[0] as Position).offset;
       expect(await fileSize(storage, '000000.wal')).toBe(last.offset + recordSize);
@@ -96,7 +96,7 @@ describe('recovery: torn tail followed by empty segments', () => {
     expect(recovery.corruptions).toEqual([]);
     expect(recovery.quarantined).toEqual([]);
     expect(await indices(wal)).toEqual(range(0, 99));
-    expect(await wal.append(record(100))).toEqual({ segmentId: lastId + 1, offset: 0 });
+    expect((await wal.append(record(100))).position).toEqual({ segmentId: lastId + 1, offset: 0 });
     await wal.close();
   });
 });
@@ -193,7 +193,7 @@ describe('recovery: corruption in an earlier segment', () => {
     ]);
     expect(await indices(wal)).toEqual(range(0, kept));
     expect((await wal.segments()).map((s) => s.id)).toEqual([0, 1]);
-    expect(await wal.append(record(999))).toEqual(bad);
+    expect((await wal.append(record(999))).position).toEqual(bad);
     await wal.close();
     for (const id of later) expect(await storage.exists(`quarantine/${String(id).padStart(6, '0')}.wal`)).toBe(true);
   });
@@ -254,7 +254,7 @@ describe('recovery: large records', () => {
     const storage = new MemoryStorage();
     const { wal } = await Wal.open({ storage, fsync: 'os', preallocate: false, maxSegmentSize: 8 * 1024 * 1024 });
     await wal.append(record(0, 1000));
-    const big = await wal.append(record(1, 3 * 1024 * 1024));
+    const big = (await wal.append(record(1, 3 * 1024 * 1024))).position;
     await wal.close();
     await truncateFile(storage, '000000.wal', big.offset + 2 * 1024 * 1024);
     const reopened = await Wal.open({ storage, preallocate: false });

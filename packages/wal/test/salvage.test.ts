@@ -11,7 +11,7 @@ const SEGMENT = 4096;
 async function buildLog(storage: MemoryStorage, n: number): Promise<Position[]> {
   const { wal } = await Wal.open({ storage, fsync: 'os', preallocate: false, maxSegmentSize: SEGMENT });
   const positions: Position[] = [];
-  for (let i = 0; i < n; i++) positions.push(await wal.append(record(i)));
+  for (let i = 0; i < n; i++) positions.push((await wal.append(record(i))).position);
   await wal.close();
   return positions;
 }
@@ -181,7 +181,7 @@ describe('salvage: skipped regions stay skipped', () => {
     // sealed.log tells the segments after it were removed: reported once, then forgotten.
     expect(recovery.corruptions.map((c) => c.reason)).toEqual([expect.stringMatching(/^missing segment\(s\) 000001\.wal\.\..*at the end of the log/)]);
     expect(recovery.lastPosition).toEqual({ segmentId: 1, offset: 0 });
-    expect(await wal.append(record(121))).toEqual({ segmentId: 1, offset: 0 });
+    expect((await wal.append(record(121))).position).toEqual({ segmentId: 1, offset: 0 });
     await wal.close();
     const again = await open(storage, 'tolerate-tail');
     expect(again.recovery.corruptions).toEqual([]);
@@ -258,7 +258,7 @@ describe('salvage and tools that do not know salvaged.json', () => {
     const original = await readAll(storage, '000000.wal');
     const salvaged = await open(storage, 'salvage');
     const appended: Position[] = [];
-    for (let i = 20; i < 23; i++) appended.push(await salvaged.wal.append(record(i)));
+    for (let i = 20; i < 23; i++) appended.push((await salvaged.wal.append(record(i))).position);
     await salvaged.wal.close();
     // Nothing is ever appended behind the damage: a truncating reader cannot cut new records.
     expect(appended.every((p) => p.segmentId === 1)).toBe(true);

@@ -23,7 +23,7 @@ function open(storage: MemoryStorage, mode: RecoveryMode, extra: { readOnly?: bo
 async function buildLog(storage: MemoryStorage): Promise<Position[]> {
   const { wal } = await open(storage, 'strict');
   const positions: Position[] = [];
-  for (let i = 0; i < RECORDS; i++) positions.push(await wal.append(record(i)));
+  for (let i = 0; i < RECORDS; i++) positions.push((await wal.append(record(i))).position);
   await wal.close();
   expect(positions.at(-1)?.segmentId).toBeGreaterThanOrEqual(4);
   return positions;
@@ -221,7 +221,7 @@ describe('holes between sealed segments are damage (sealed.log)', () => {
       const { wal } = await Wal.open({ storage, fsync: 'always', maxSegmentSize: small });
       for (let i = 12; i < 40; i++) {
         // Records GC may delete (segments 0 and 1) are not expected back.
-        if ((await wal.append(record(i, 60))).segmentId >= 2) acknowledged.push(i);
+        if (((await wal.append(record(i, 60))).position).segmentId >= 2) acknowledged.push(i);
         if (i === 30) await wal.deleteSegmentsBefore({ segmentId: 2, offset: 0 });
       }
       await wal.close();

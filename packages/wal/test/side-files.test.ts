@@ -1,6 +1,6 @@
 import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
-import { Wal, type Position, type RecoveryMode } from '../src/index.js';
+import { Wal, type AppendResult, type Position, type RecoveryMode } from '../src/index.js';
 import { BATCH_INTENT_FILE, INTENT_FILE_LIMIT, decodeIntentEntries } from '../src/batch-intent.js';
 import { recover } from '../src/recovery.js';
 import { MAX_SKIPPED_REGIONS, SKIPPED_REGIONS_FILE, SKIPPED_REGIONS_MAX_BYTES } from '../src/skipped-regions.js';
@@ -12,7 +12,7 @@ const MODES: RecoveryMode[] = ['tolerate-tail', 'point-in-time', 'strict', 'salv
 async function smallLog(storage: MemoryStorage, n = 20): Promise<Position[]> {
   const { wal } = await Wal.open({ storage, fsync: 'os', preallocate: false });
   const positions: Position[] = [];
-  for (let i = 0; i < n; i++) positions.push(await wal.append(record(i)));
+  for (let i = 0; i < n; i++) positions.push((await wal.append(record(i))).position);
   await wal.close();
   return positions;
 }
@@ -55,10 +55,10 @@ describe('hostile side files are refused, never read whole, never deleted', () =
     const storage = new MemoryStorage();
     const { wal } = await Wal.open({ storage, fsync: 'os', preallocate: false });
     const batches = 16_000;
-    const pending: Promise<Position[]>[] = [];
+    const pending: Promise<AppendResult[]>[] = [];
     // Queued in one tick: one group, one intent entry.
     for (let i = 0; i < batches; i++) pending.push(wal.appendBatch([{ key: 'a', value: 'b' }, { key: 'c', value: 'd' }]));
-    const positions = await Promise.all(pending);
+    const positions = (await Promise.all(pending)).map((batch) => batch.map((r) => r.position));
     const size = await fileSize(storage, BATCH_INTENT_FILE);
     expect(size).toBeLessThanOrEqual(INTENT_FILE_LIMIT);
     const extents = decodeIntentEntries(await readAll(storage, BATCH_INTENT_FILE));

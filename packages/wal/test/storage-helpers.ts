@@ -58,3 +58,15 @@ export async function fileSize(storage: Storage, name: string): Promise<number> 
     await file.close();
   }
 }
+
+/** Replaces the whole content of `name` (created if missing). */
+export async function writeAll(storage: Storage, name: string, bytes: Uint8Array): Promise<void> {
+  const file = await storage.open(name, { create: true });
+  try {
+    await file.truncate(0);
+    await file.writev([bytes], 0);
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+}

@@ -54,11 +54,11 @@ describe('cross-process tailing: follow on a readOnly WAL', () => {
     cleanups.push(cleanup);
     const writer = await Wal.open({ storage: new NodeFileStorage(dir, { preallocate: 'sparse' }), fsync: 'os', maxSegmentSize: 8 * 1024 });
     const positions: Position[] = [];
-    for (let i = 0; i < 10; i++) positions.push(await writer.wal.append(record(i)));
+    for (let i = 0; i < 10; i++) positions.push((await writer.wal.append(record(i))).position);
     const follower = await Wal.open({ storage: new NodeFileStorage(dir), readOnly: true });
     const reading = follow(follower.wal, 300);
     for (let i = 10; i < 300; i++) {
-      positions.push(await writer.wal.append(record(i, 100 + (i % 5) * 40)));
+      positions.push((await writer.wal.append(record(i, 100 + (i % 5) * 40))).position);
       if (i % 25 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     }
     const entries = await reading;
@@ -78,7 +78,7 @@ describe('cross-process tailing: follow on a readOnly WAL', () => {
     const reading = follow(follower.wal, 120);
     const writer = await Wal.open({ storage: new NodeFileStorage(dir), fsync: 'os', maxSegmentSize: 4096, preallocate: false });
     const positions: Position[] = [];
-    for (let i = 0; i < 120; i++) positions.push(await writer.wal.append(record(i)));
+    for (let i = 0; i < 120; i++) positions.push((await writer.wal.append(record(i))).position);
     expect((await reading).map((e) => e.position)).toEqual(positions);
     // From a recovered position of a second follower.
     const second = await Wal.open({ storage: new NodeFileStorage(dir), readOnly: true });
@@ -96,7 +96,7 @@ describe('cross-process tailing: follow on a readOnly WAL', () => {
     const { storage, lists } = countingLists(memory);
     const writer = await Wal.open({ storage: memory, fsync: 'os', maxSegmentSize: 64 * 1024 });
     await writer.wal.append(record(0));
-    const end = await writer.wal.append(record(1));
+    const end = (await writer.wal.append(record(1))).position;
     await writer.wal.close();
     const follower = await Wal.open({ storage, readOnly: true });
     const reading = follow(follower.wal, 3);

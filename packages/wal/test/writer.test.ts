@@ -26,7 +26,7 @@ describe('group commit', () => {
     const fsyncs: { appends: number; records: number }[] = [];
     const observer: WalObserver = { onFsync: (e) => fsyncs.push({ appends: e.appends, records: e.records }) };
     const { wal } = await Wal.open({ storage, fsync: 'always', observer });
-    const positions = await Promise.all(Array.from({ length: 64 }, (_, i) => wal.append(record(i))));
+    const positions = await Promise.all(Array.from({ length: 64 }, (_, i) => wal.append(record(i)).then((r) => r.position)));
     expect(fsyncs.length).toBeLessThanOrEqual(2);
     expect(fsyncs.reduce((n, f) => n + f.appends, 0)).toBe(64);
     expect(wal.durablePosition).toEqual(wal.writtenPosition);
@@ -63,7 +63,7 @@ describe('group commit', () => {
     const { wal } = await Wal.open({ storage, fsync: 'os', observer: { onFsync: () => void fsyncs++ } });
     await wal.append(record(0));
     expect(fsyncs).toBe(0);
-    const position = await wal.append(record(1), { durable: true });
+    const position = (await wal.append(record(1), { durable: true })).position;
     expect(fsyncs).toBe(1);
     expect(wal.durablePosition.offset).toBeGreaterThan(position.offset);
     storage.crash();
@@ -188,7 +188,7 @@ describe('queueing', () => {
 
   it('backpressure: queued bytes never exceed maxQueuedBytes; appends wait for room, in order', async () => {
     const { storage, wal, batch } = await busyWal(1000);
-    const pending = Array.from({ length: 20 }, (_, i) => wal.append(record(i + 2)));
+    const pending = Array.from({ length: 20 }, (_, i) => wal.append(record(i + 2)).then((r) => r.position));
     await settle();
     expect(wal.stats().queuedBytes).toBeLessThanOrEqual(1000);
     expect(wal.stats().queuedBytes).toBeGreaterThan(0);
@@ -234,13 +234,13 @@ describe('crash-atomic appendBatch', () => {
     const storage = new MemoryStorage();
     const { wal } = await Wal.open({ storage, fsync: 'os', preallocate: false, maxSegmentSize: 2048 });
     await wal.append(record(0, 1000));
-    const small = await wal.appendBatch([record(1, 400), record(2, 400), record(3, 400)]);
+    const small = (await wal.appendBatch([record(1, 400), record(2, 400), record(3, 400)])).map((r) => r.position);
     expect(new Set(small.map((p) => p.segmentId))).toEqual(new Set([1]));
     expect(small[0]?.offset).toBe(0);
-    const big = await wal.appendBatch(Array.from({ length: 6 }, (_, i) => record(10 + i, 500)));
+    const big = (await wal.appendBatch(Array.from({ length: 6 }, (_, i) => record(10 + i, 500)))).map((r) => r.position);
     expect(new Set(big.map((p) => p.segmentId))).toEqual(new Set([2]));
     const next = await wal.append(record(20));
-    expect(next).toEqual({ segmentId: 3, offset: 0 });
+    expect(next.position).toEqual({ segmentId: 3, offset: 0 });
     await wal.close();
   });
 });
@@ -256,7 +256,7 @@ describe('rotation', () => {
       maxSegmentSize: 4096,
       observer: { onSegmentRolled: (e) => rolled.push(e.segmentId) },
     });
-    const positions = await Promise.all(Array.from({ length: 200 }, (_, i) => wal.append(record(i))));
+    const positions = await Promise.all(Array.from({ length: 200 }, (_, i) => wal.append(record(i)).then((r) => r.position)));
     const ids = [...new Set(positions.map((p) => p.segmentId))];
     expect(ids).toEqual(ids.map((_, i) => i));
     expect(rolled).toEqual(ids.slice(1));
@@ -281,7 +281,7 @@ describe('rotation overlaps the old segment fsync with preparing the next one', 
     const memory = new MemoryStorage();
     const storage = new GatedStorage(memory, (name) => name === '000000.wal');
     const { wal } = await Wal.open({ storage, fsync, preallocate: false, maxSegmentSize: 1024 });
-    const first = await Promise.all(Array.from({ length: 8 }, (_, i) => wal.append(record(i))));
+    const first = await Promise.all(Array.from({ length: 8 }, (_, i) => wal.append(record(i)).then((r) => r.position)));
     expect(first.every((p) => p.segmentId === 0)).toBe(true);
     storage.hold();
     const next = wal.append(record(8));
@@ -303,7 +303,7 @@ describe('rotation overlaps the old segment fsync with preparing the next one', 
     expect(await file.size()).toBe(0);
     await file.close();
     storage.release();
-    expect(await next).toEqual({ segmentId: 1, offset: 0 });
+    expect((await next).position).toEqual({ segmentId: 1, offset: 0 });
     await wal.close();
   });
 
@@ -339,7 +339,7 @@ describe('observer', () => {
       },
     });
     const [a, b] = await Promise.all([wal.append(record(0)), wal.appendBatch([record(1), record(2)])]);
-    const size = b![0]!.offset - a.offset;
+    const size = b![0]!.position.offset - a.position.offset;
     expect(appends).toEqual([
       { records: 1, bytes: size, batch: false },
       { records: 2, bytes: 2 * size, batch: true },

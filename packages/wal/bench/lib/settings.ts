@@ -4,6 +4,7 @@
  * - `NORI_BENCH_QUICK=1`: a fast smoke run (small logs, short runs, 3 runs per figure).
  * - `NORI_BENCH_RUNS=n`: measured runs per figure (at least 3; the median is reported).
  * - `NORI_BENCH_READ_MIB=n`: size of the large sequential-read log (default 1024 = 1 GiB).
+ * - `NORI_BENCH_GET_MIB=n`: size of the point-read (`get`) log (default 128; 1024 for 1 GiB).
  */
 export interface BenchSettings {
   /** Fast smoke run with small sizes. */
@@ -22,6 +23,8 @@ export interface BenchSettings {
   readonly smallSegments: number;
   /** Records in the small sequential-read workload. */
   readonly smallReadRecords: number;
+  /** Size of the point-read (`get`) log, in bytes. */
+  readonly getLogBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -49,5 +52,6 @@ export function readSettings(): BenchSettings {
     recoveryBytes: quick ? 8_000_000 : 50_000_000,
     smallSegments: quick ? 8 : 64,
     smallReadRecords: quick ? 2_000 : 10_000,
+    getLogBytes: positiveInt('NORI_BENCH_GET_MIB', quick ? 16 : 128) * MiB,
   };
 }

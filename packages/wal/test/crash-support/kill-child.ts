@@ -61,13 +61,13 @@ async function worker(): Promise<void> {
       nextId += count;
       const ids = Array.from({ length: count }, (_, i) => first + i);
       out(`b ${first} ${count}`);
-      const positions = await wal.appendBatch(ids.map((id) => recordFor(id, KILL_PROFILE)));
+      const positions = (await wal.appendBatch(ids.map((id) => recordFor(id, KILL_PROFILE)))).map((r) => r.position);
       out(positions.map((p, i) => `a ${first + i} ${p.segmentId} ${p.offset}`).join('\n'));
       positions.forEach((position, i) => acked.push({ id: first + i, position }));
     } else {
       const id = nextId++;
       out(`s ${id}`);
-      const position = await wal.append(recordFor(id, KILL_PROFILE));
+      const position = (await wal.append(recordFor(id, KILL_PROFILE))).position;
       out(`a ${id} ${position.segmentId} ${position.offset}`);
       acked.push({ id, position });
     }

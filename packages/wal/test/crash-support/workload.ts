@@ -145,7 +145,7 @@ export class Workload {
     const acked = durable || this.#alwaysDurable;
     this.#ctx.trace?.(`append ${id} durable=${String(durable)} abort=${String(abortAfterTicks)}`);
     this.#track(
-      wal.append(recordFor(id, profile), this.#options([id], durable, abortAfterTicks)).then((position) => {
+      wal.append(recordFor(id, profile), this.#options([id], durable, abortAfterTicks)).then(({ position }) => {
         this.#ctx.trace?.(`  append ${id} -> ${fmtPos(position)}${this.#note()}`);
         if (!this.#ctx.live()) return;
         model.positions([id], [position]);
@@ -168,7 +168,8 @@ export class Workload {
           ids.map((id) => recordFor(id, profile)),
           this.#options(ids, durable, abortAfterTicks),
         )
-        .then((positions) => {
+        .then((results) => {
+          const positions = results.map((r) => r.position);
           this.#ctx.trace?.(`  appendBatch ${ids[0]} -> ${positions.map(fmtPos).join(' ')}${this.#note()}`);
           if (!this.#ctx.live()) return;
           if (positions.length !== ids.length) {

@@ -44,7 +44,7 @@ async function runPlan(plan: ChildPlan): Promise<void> {
   for (let i = 0; i < plan.maxRecords; i++) {
     if (i === plan.armAt && plan.arm !== undefined) fs.writeFileSync(plan.arm, '');
     try {
-      const position = await wal.append({ key: `k${String(i).padStart(6, '0')}`, value });
+      const position = (await wal.append({ key: `k${String(i).padStart(6, '0')}`, value })).position;
       emit({ t: 'ack', i, position });
     } catch (error) {
       emit({ t: 'error', i, code: codeOf(error), ...causeOf(error), message: String((error as Error).message) });

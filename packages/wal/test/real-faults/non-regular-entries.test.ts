@@ -94,6 +94,19 @@ describe('links and directories in the WAL directory (real file system)', () => 
     expect(fs.readFileSync(victim, 'utf8')).toBe(VICTIM_TEXT);
   });
 
+  it('a linked index.json or truncate.intent (sequence-number side files) is refused, never followed', async () => {
+    await writeLog(['a']);
+    for (const name of ['index.json', 'truncate.intent']) {
+      fs.symlinkSync(victim, path.join(dir, name));
+      const error = await openError();
+      expect(error.code).toBe('ERR_NOT_REGULAR_FILE');
+      expect(error.message).toContain(name);
+      fs.rmSync(path.join(dir, name));
+    }
+    expect(await readKeys()).toEqual(['a']);
+    expect(fs.readFileSync(victim, 'utf8')).toBe(VICTIM_TEXT);
+  });
+
   it('a link planted as the next segment while the log runs fails the rotating append with a typed cause; acknowledged records survive', async () => {
     const { wal } = await Wal.open({ dir, fsync: 'always', preallocate: false, maxSegmentSize: 1024 });
     await wal.append({ key: 'first', value: 'v'.repeat(200) });
