@@ -55,7 +55,7 @@ describe('restore', () => {
     expect(report.records).toBe((await readAll(source)).length);
     // A writer opens the result and appends where the archived log ended.
     const { wal } = await Wal.open({ dir, preallocate: false });
-    expect(await wal.append({ key: 'after', value: 'restore' })).toEqual(report.end);
+    expect((await wal.append({ key: 'after', value: 'restore' })).position).toEqual(report.end);
     await wal.close();
   });
 
