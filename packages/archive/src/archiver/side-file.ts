@@ -1,7 +1,7 @@
 import type { Storage } from '@nori/storage';
 import { z } from 'zod';
 import { ArchiveError } from '../errors.js';
-import { GENERATION_REASONS } from '../layout/index.js';
+import { GENERATION_REASONS, type GenerationReason } from '../layout/index.js';
 
 /** The archiver's side file in the WAL directory (LAYOUT.md "Writing"). */
 export const ARCHIVE_SIDE_FILE = 'archive.json';
@@ -11,8 +11,22 @@ const SIDE_FILE_FORMAT = 1;
 /** Larger files are not ours: refuse instead of reading them into memory. */
 const SIDE_FILE_MAX_BYTES = 64 * 1024;
 
+/**
+ * What `archive.json` records: the generation this WAL directory writes under `prefix`, the seq
+ * and writer id of its generation-start chunk (written before that chunk is created, so a crash
+ * in between is recognised), and why it was started.
+ */
+export interface ArchiveSideFile {
+  prefix: string;
+  generation: number;
+  startSeq: number;
+  writerId: string;
+  parentGeneration: number | null;
+  reason: GenerationReason;
+}
+
 const safeCount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const sideFileSchema = z.strictObject({
+const sideFileSchema: z.ZodType<ArchiveSideFile & { format: typeof SIDE_FILE_FORMAT }> = z.strictObject({
   format: z.literal(SIDE_FILE_FORMAT),
   prefix: z.string(),
   generation: safeCount.min(1),
@@ -22,12 +36,6 @@ const sideFileSchema = z.strictObject({
   reason: z.enum(GENERATION_REASONS),
 });
 
-/**
- * What `archive.json` records: the generation this WAL directory writes under `prefix`, the seq
- * and writer id of its generation-start chunk (written before that chunk is created, so a crash
- * in between is recognised), and why it was started.
- */
-export type ArchiveSideFile = Omit<z.infer<typeof sideFileSchema>, 'format'>;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
