@@ -77,9 +77,12 @@ for dir in "$npm_dir" "$pnpm_dir"; do
     node cjs.cjs
     for resolution in nodenext bundler; do
       module=$([ "$resolution" = bundler ] && echo esnext || echo nodenext)
-      npx tsc --noEmit --strict --skipLibCheck false --module "$module" --moduleResolution "$resolution" \
-        --target es2022 --types node types.mts 2>&1 | grep -v "^$" && { echo "tsc ($resolution) failed in $dir" >&2; exit 1; }
-      true
+      # pipefail would turn tsc's non-zero exit into a silently skipped `&&`: test the status itself.
+      if ! npx tsc --noEmit --strict --skipLibCheck false --module "$module" --moduleResolution "$resolution" \
+        --target es2022 --types node types.mts; then
+        echo "tsc ($resolution) failed in $dir" >&2
+        exit 1
+      fi
     done
     PATH="$PATH:$dir/node_modules/.bin" nori-wal --version >/dev/null
     PATH="$PATH:$dir/node_modules/.bin" nori-kv --help >/dev/null

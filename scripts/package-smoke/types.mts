@@ -7,7 +7,8 @@ const config: WalConfig = { storage: new NodeFileStorage('./data'), fsync: 'alwa
 export async function run(record: WalRecord): Promise<Position> {
   const { wal } = await Wal.open(config);
   try {
-    return await wal.append(record);
+    const { position } = await wal.append(record);
+    return position;
   } finally {
     await wal.close();
   }
