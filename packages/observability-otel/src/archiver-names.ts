@@ -13,8 +13,10 @@ export const NORI_ARCHIVE_ATTRIBUTES = {
   chunkKind: 'nori.archive.chunk.kind',
   /** Store operation: `put`, `get`, `head`, `list`, `delete`, or `none` when the error names none. */
   operation: 'nori.archive.store.operation',
-  /** Why a generation started: `new`, `diverged`, `takeover` (anything else is `other`). */
+  /** Why a generation started: `new-log`, `diverged`, `takeover` (anything else is `other`). */
   generationReason: 'nori.archive.generation.reason',
+  /** Archiver state: `running`, `fenced`, `failed` or `closed` (anything else is `other`). */
+  archiverState: 'nori.archive.archiver.state',
   /** OpenTelemetry's standard `error.type`: the `ArchiveError` code (e.g. `ERR_UNAVAILABLE`). */
   errorType: 'error.type',
 } as const;
@@ -34,6 +36,7 @@ export const NORI_ARCHIVE_METRIC_NAMES = {
   positionSegment: 'nori.archive.position.segment',
   positionOffset: 'nori.archive.position.offset',
   generationNumber: 'nori.archive.generation.number',
+  archiverCount: 'nori.archive.archiver.count',
 } as const;
 
 /** Span names of the archiver adapter (only emitted when spans are enabled). */
@@ -67,5 +70,6 @@ export const NORI_ARCHIVE_METRICS: readonly NoriWalMetricDescriptor[] = Object.f
   { name: M.lagDuration, kind: 'observable-gauge', unit: 's', description: 'Roughly how long the oldest durable, unarchived bytes have waited (0 when caught up).', attributes: [A.name] },
   { name: M.positionSegment, kind: 'observable-gauge', unit: '{segment}', description: 'Segment id of the archived position (everything before it is in the store).', attributes: [A.name] },
   { name: M.positionOffset, kind: 'observable-gauge', unit: 'By', description: 'Offset in its segment of the archived position.', attributes: [A.name] },
+  { name: M.archiverCount, kind: 'observable-up-down-counter', unit: '{archiver}', description: 'Attached archivers by state: 1 for the current state, 0 for the others.', attributes: [A.name, A.archiverState] },
   { name: M.generationNumber, kind: 'observable-gauge', unit: '{generation}', description: 'The archive generation this archiver writes.', attributes: [A.name] },
 ] as const satisfies readonly NoriWalMetricDescriptor[]);

@@ -9,7 +9,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 // Types only: the adapter never loads @nori/archive (nor the AWS SDK behind it) at runtime.
-import type { ArchiverLag, ArchiverObserver, ArchiverStats, ChunkShippedEvent } from '@nori/archive';
+import type { ArchiverLag, ArchiverObserver, ArchiverStats, ChunkShippedEvent, GenerationReason } from '@nori/archive';
 import { NoriOtelError } from './errors.js';
 import {
   NORI_ARCHIVE_ATTRIBUTES as A,
@@ -69,7 +69,7 @@ export interface ArchiverAttachment extends Disposable {
   readonly archiver: ArchiverStatsSource;
   /** `true` until {@link ArchiverAttachment.detach} is called. */
   readonly attached: boolean;
-  /** Unregister the callbacks of the lag, position and generation gauges. */
+  /** Unregister the callbacks of the lag, position, generation and state instruments. */
   detach(): void;
 }
 
@@ -91,7 +91,13 @@ export interface ArchiverInstrumentation {
 
 const OPTION_KEYS = new Set(['meter', 'tracer', 'archiverName', 'spans']);
 const STORE_OPERATIONS = new Set(['put', 'get', 'head', 'list', 'delete']);
-const GENERATION_REASONS = new Set(['new', 'diverged', 'takeover']);
+/** `GENERATION_REASONS` of `@nori/archive`, repeated here because the adapter imports types only. */
+const KNOWN_REASONS = ['new-log', 'diverged', 'takeover'] as const satisfies readonly GenerationReason[];
+// Fails to compile when @nori/archive adds a reason this list lacks.
+const ALL_REASONS_KNOWN: [GenerationReason] extends [(typeof KNOWN_REASONS)[number]] ? true : never = true;
+const GENERATION_REASONS: ReadonlySet<string> = new Set(ALL_REASONS_KNOWN ? KNOWN_REASONS : []);
+/** Values of `nori.archive.archiver.state` (`ArchiverState` plus `closed`), each observed on every collection. */
+const ARCHIVER_STATES = ['running', 'fenced', 'failed', 'closed'] as const;
 /** `nori.archive.store.operation` of an error that names no store operation. */
 const NO_OPERATION = 'none';
 /** Value of a bounded attribute outside its known set. */
@@ -226,7 +232,11 @@ function archiverGauges(meter: Meter, archiverName: string, base: Attributes): (
   const positionSegment = gauge(M.positionSegment);
   const positionOffset = gauge(M.positionOffset);
   const generationNumber = gauge(M.generationNumber);
-  const observables: Observable[] = [lagSize, lagDuration, positionSegment, positionOffset, generationNumber];
+  const archiverCount = meter.createObservableUpDownCounter(M.archiverCount, instrumentOptions(M.archiverCount));
+  const stateAttrs = new Map<string, Attributes>(
+    [...ARCHIVER_STATES, OTHER].map((state) => [state, Object.freeze({ ...base, [A.archiverState]: state })]),
+  );
+  const observables: Observable[] = [lagSize, lagDuration, positionSegment, positionOffset, generationNumber, archiverCount];
   let current: ArchiverAttachment | undefined;
 
   return (archiver) => {
@@ -240,12 +250,16 @@ function archiverGauges(meter: Meter, archiverName: string, base: Attributes): (
       );
     }
     const callback: BatchObservableCallback = async (result) => {
-      if (archiver.state === 'closed') return;
+      // Every state every time: a stopped archiver's `running` series drops to 0 instead of freezing at 1.
+      const state = stateAttrs.has(archiver.state ?? '') ? (archiver.state as string) : OTHER;
+      for (const [name, attrs] of stateAttrs) result.observe(archiverCount, name === state ? 1 : 0, attrs);
+      if (state === 'closed') return;
       const stats = archiver.stats();
       result.observe(positionSegment, stats.archivedPosition.segmentId, base);
       result.observe(positionOffset, stats.archivedPosition.offset, base);
       result.observe(generationNumber, stats.generation, base);
-      // A fenced or failed archiver has no lag to report: its series stop instead of freezing.
+      // A fenced or failed archiver has no lag (lag() rejects): it is not observed; an SDK with
+      // cumulative temporality repeats the last value, so read lag together with the state.
       const lag = await archiver.lag().catch(() => undefined);
       if (lag === undefined) return;
       result.observe(lagSize, lag.bytes, base);
