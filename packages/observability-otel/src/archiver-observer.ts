@@ -260,7 +260,9 @@ function archiverGauges(meter: Meter, archiverName: string, base: Attributes): (
       result.observe(generationNumber, stats.generation, base);
       // A fenced or failed archiver has no lag (lag() rejects): it is not observed; an SDK with
       // cumulative temporality repeats the last value, so read lag together with the state.
-      const lag = await archiver.lag().catch(() => undefined);
+      const lag = await Promise.resolve()
+        .then(() => archiver.lag())
+        .catch(() => undefined);
       if (lag === undefined) return;
       result.observe(lagSize, lag.bytes, base);
       result.observe(lagDuration, lag.seconds, base);

@@ -152,6 +152,20 @@ describe('createArchiverOtelObserver: scripted events', () => {
     await m.shutdown();
   });
 
+  it('skips the lag (and nothing else) when lag() throws, even synchronously; collection still succeeds', async () => {
+    const m = setupMetrics();
+    const otel = createArchiverOtelObserver({ meter: m.meter, archiverName: 'odd' });
+    const archiver = new FakeArchiver();
+    archiver.lag = () => {
+      throw new Error('not a promise');
+    };
+    using _attachment = otel.attach(archiver);
+    const c = await m.collect();
+    expect(c.byName.has('nori.archive.lag.size')).toBe(false);
+    expect(c.points('nori.archive.position.segment')).toEqual([{ attributes: { [NAME]: 'odd' }, value: 3 }]);
+    await m.shutdown();
+  });
+
   it('refuses a second attach while one archiver is attached, and non-archivers', () => {
     const otel = createArchiverOtelObserver({ meter: setupMetrics().meter });
     using _first = otel.attach(new FakeArchiver());
