@@ -4,8 +4,9 @@
  * Run it (from packages/observability-otel): `pnpm example:prometheus`, then open
  * http://127.0.0.1:9464/metrics (set `PORT=0` for a free port, `HOST` for another interface,
  * `OTEL_SERVICE_NAME` for another `service.name` than `nori-wal-example`).
- * It writes a first session, reopens the log (so recovery metrics appear), keeps appending a
- * few records a second and serves the metrics until Ctrl-C.
+ * It writes a first session, reopens the log (so recovery metrics appear), ships it to an
+ * in-memory object store with an `Archiver` (archive metrics), keeps appending a few records a
+ * second and serves the metrics until Ctrl-C.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -14,9 +15,10 @@ import { pathToFileURL } from 'node:url';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { Archiver, MemoryObjectStore, type ObjectStore } from '@nori/archive';
 import { MemoryStorage, type Storage } from '@nori/storage';
 import { Wal, type WalConfig } from '@nori/wal';
-import { createOtelObserver } from '@nori/observability-otel';
+import { createArchiverOtelObserver, createOtelObserver } from '@nori/observability-otel';
 
 /** Options of {@link startPrometheusExample}. */
 export interface PrometheusExampleOptions {
@@ -32,6 +34,8 @@ export interface PrometheusExampleOptions {
   records?: number;
   /** Where the WAL lives. Default a fresh `MemoryStorage`. */
   storage?: Storage;
+  /** Where the archiver ships the WAL. Default a fresh `MemoryObjectStore`. */
+  store?: ObjectStore;
 }
 
 /** A running example: the WAL (still open) and the endpoint serving its metrics. */
@@ -40,9 +44,11 @@ export interface PrometheusExample extends AsyncDisposable {
   readonly url: string;
   /** The open WAL (second session). */
   readonly wal: Wal;
+  /** The archiver shipping it (`nori.archive.name` = the WAL's name). */
+  readonly archiver: Archiver;
   /** Append `count` more records (a mix of single appends and a batch). */
   write(count: number): Promise<void>;
-  /** Stop serving, detach the gauges, close the WAL and shut the meter provider down. */
+  /** Stop serving, detach the gauges, close the archiver and the WAL, shut the meter provider down. */
   close(): Promise<void>;
 }
 
@@ -90,12 +96,15 @@ async function workload(wal: Wal, count: number): Promise<void> {
 export async function startPrometheusExample(options: PrometheusExampleOptions = {}): Promise<PrometheusExample> {
   const { port = 9464, host = '127.0.0.1', walName = 'example', records = 2000, serviceName = DEFAULT_SERVICE_NAME } = options;
   const storage = options.storage ?? new MemoryStorage();
+  const store = options.store ?? new MemoryObjectStore();
 
   // The exporter is a MetricReader; we serve its handler from our own server so that port 0 works.
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const meterProvider = new MeterProvider({ readers: [exporter], resource: exampleResource(serviceName) });
   // A new setup has no dashboards on the deprecated 0.1 names, so it does not emit them.
-  const otel = createOtelObserver({ meter: meterProvider.getMeter('nori-prometheus-example'), walName, legacyMetricNames: false });
+  const meter = meterProvider.getMeter('nori-prometheus-example');
+  const otel = createOtelObserver({ meter, walName, legacyMetricNames: false });
+  const archiverOtel = createArchiverOtelObserver({ meter, archiverName: walName });
 
   // Session 1 writes and closes; session 2 recovers it (recovery metrics) and stays open.
   const first = await Wal.open({ storage, observer: otel.observer, ...WAL_OPTIONS });
@@ -103,7 +112,11 @@ export async function startPrometheusExample(options: PrometheusExampleOptions =
   await first.wal.close();
   const { wal } = await Wal.open({ storage, observer: otel.observer, ...WAL_OPTIONS });
   const gauges = otel.attach(wal);
+  // Ship the log to the object store every second; the archive metrics follow its observer.
+  const archiver = await Archiver.start(wal, { store, prefix: walName, observer: archiverOtel.observer });
+  const archiverGauges = archiverOtel.attach(archiver);
   await workload(wal, records);
+  await archiver.flush();
   // Garbage-collect the segments a consumer has caught up with: here, all but the active one.
   const active = (await wal.segments()).find((s) => s.active);
   if (active !== undefined) await wal.deleteSegmentsBefore({ segmentId: active.id, offset: 0 });
@@ -127,11 +140,13 @@ export async function startPrometheusExample(options: PrometheusExampleOptions =
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
       gauges.detach();
+      archiverGauges.detach();
+      await archiver.close({ flush: true });
       await wal.close();
       await meterProvider.shutdown();
     })());
 
-  return { url, wal, write: (count) => workload(wal, count), close, [Symbol.asyncDispose]: close };
+  return { url, wal, archiver, write: (count) => workload(wal, count), close, [Symbol.asyncDispose]: close };
 }
 
 async function main(): Promise<void> {

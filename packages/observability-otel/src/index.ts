@@ -1,6 +1,8 @@
 /**
- * OpenTelemetry metrics and spans for the nori WAL: hand `createOtelObserver().observer` to
- * `Wal.open`, attach the WAL for the gauges, and scrape or export with any OpenTelemetry SDK.
+ * OpenTelemetry metrics and spans for the nori WAL and its archiver: hand
+ * `createOtelObserver().observer` to `Wal.open` (and `createArchiverOtelObserver().observer` to
+ * `Archiver.start`), attach the WAL (archiver) for the gauges, and scrape or export with any
+ * OpenTelemetry SDK.
  *
  * @packageDocumentation
  */
@@ -31,3 +33,18 @@ export {
   type WalStatsSource,
 } from './observer.js';
 export { combineObservers, WAL_OBSERVER_METHODS } from './combine.js';
+export {
+  NORI_ARCHIVE_ATTRIBUTES,
+  NORI_ARCHIVE_METRIC_NAMES,
+  NORI_ARCHIVE_METRICS,
+  NORI_ARCHIVE_SPAN_NAMES,
+  SHIP_DURATION_BUCKETS,
+} from './archiver-names.js';
+export {
+  ARCHIVER_OBSERVER_METHODS,
+  createArchiverOtelObserver,
+  type ArchiverAttachment,
+  type ArchiverInstrumentation,
+  type ArchiverOtelOptions,
+  type ArchiverStatsSource,
+} from './archiver-observer.js';

@@ -156,7 +156,7 @@ export const NORI_WAL_LEGACY_METRICS: readonly NoriWalLegacyMetricDescriptor[] =
  * underscores and monotonic counters gain `_total` (no unit suffix is added). Histograms are
  * exposed as `<name>_bucket`, `<name>_sum` and `<name>_count`.
  *
- * @param descriptor - one entry of {@link NORI_WAL_METRICS}
+ * @param descriptor - one entry of {@link NORI_WAL_METRICS} or `NORI_ARCHIVE_METRICS`
  * @returns e.g. `nori_wal_append_records_total`
  */
 export function prometheusName(descriptor: Pick<NoriWalMetricDescriptor, 'name' | 'kind'>): string {

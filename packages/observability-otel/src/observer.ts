@@ -17,6 +17,18 @@ import type { RecoveryReport, WalObserver, WalStats } from '@nori/wal';
 import { WAL_OBSERVER_METHODS } from './combine.js';
 import { NoriOtelError } from './errors.js';
 import {
+  deepestErrorType,
+  guardHandlers,
+  hasMethod,
+  INSTRUMENTATION_SCOPE,
+  instrumentOptions as optionsFrom,
+  invalid,
+  isObject,
+  nowMs,
+  rejectUnknownOptions,
+  validateInstanceName,
+} from './support.js';
+import {
   FSYNC_DURATION_BUCKETS,
   GROUP_COMMIT_SIZE_BUCKETS,
   LEGACY_METRIC_NAMES_REMOVED_IN,
@@ -29,8 +41,7 @@ import {
   RECOVERY_DURATION_BUCKETS,
 } from './names.js';
 
-/** Instrumentation scope name used when the meter or tracer comes from the global provider. */
-export const INSTRUMENTATION_SCOPE = '@nori/observability-otel';
+export { INSTRUMENTATION_SCOPE } from './support.js';
 
 /** Which spans to emit (kinds left out are off); `spans: true` means both. */
 export interface OtelSpanSelection {
@@ -101,7 +112,6 @@ export interface OtelInstrumentation {
 
 const OPTION_KEYS = new Set(['meter', 'tracer', 'walName', 'spans', 'legacyMetricNames']);
 const SPAN_KEYS = new Set(['recovery', 'fsync']);
-const MAX_WAL_NAME_LENGTH = 128;
 const CORRUPT_REASONS = new Set([
   'crc-mismatch',
   'varint-overflow',
@@ -110,19 +120,6 @@ const CORRUPT_REASONS = new Set([
   'too-large',
 ]);
 const CORRUPTION_ACTIONS = new Set(['truncated', 'quarantined', 'skipped', 'failed']);
-const ERROR_CODE_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-
-function invalid(message: string): NoriOtelError {
-  return new NoriOtelError('ERR_INVALID_OPTIONS', message);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
-function hasMethod(value: unknown, method: string): boolean {
-  return isObject(value) && typeof value[method] === 'function';
-}
 
 function resolveSpans(spans: unknown, tracerGiven: boolean): { recovery: boolean; fsync: boolean } {
   if (spans === undefined) return { recovery: tracerGiven, fsync: tracerGiven };
@@ -137,35 +134,10 @@ function resolveSpans(spans: unknown, tracerGiven: boolean): { recovery: boolean
   return { recovery: recovery === true, fsync: fsync === true };
 }
 
-/** Wall-clock now in epoch milliseconds with sub-millisecond precision (span timestamps). */
-function nowMs(): number {
-  return performance.timeOrigin + performance.now();
-}
+const ALL_WAL_METRICS = [...NORI_WAL_METRICS, ...NORI_WAL_LEGACY_METRICS];
 
-/**
- * `error.type` for a failure: the deepest `code` in the `cause` chain (the WAL wraps an `EIO` or
- * `ENOSPC` from storage in `WalError` `ERR_FAILED`), else the error's name, else `_OTHER`.
- */
-function errorType(error: unknown): string {
-  let code: string | undefined;
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && isObject(current); depth++) {
-    const candidate = current['code'];
-    if (typeof candidate === 'string' && ERROR_CODE_PATTERN.test(candidate)) code = candidate;
-    current = current['cause'];
-  }
-  if (code !== undefined) return code;
-  const name = isObject(error) ? error['name'] : undefined;
-  return typeof name === 'string' && ERROR_CODE_PATTERN.test(name) ? name : '_OTHER';
-}
-
-/** Description, unit and (for histograms) bucket advice of a metric, from {@link NORI_WAL_METRICS}. */
 function instrumentOptions(name: string, buckets?: readonly number[]): MetricOptions {
-  const d = NORI_WAL_METRICS.find((m) => m.name === name) ?? NORI_WAL_LEGACY_METRICS.find((m) => m.name === name);
-  if (d === undefined) throw new Error(`internal: ${name} missing from NORI_WAL_METRICS`);
-  return buckets === undefined
-    ? { description: d.description, unit: d.unit }
-    : { description: d.description, unit: d.unit, advice: { explicitBucketBoundaries: [...buckets] } };
+  return optionsFrom(ALL_WAL_METRICS, name, buckets);
 }
 
 /** The 0.1 instruments kept for one minor while `legacyMetricNames` is on. */
@@ -201,27 +173,6 @@ function createLegacyInstruments(meter: Meter): LegacyInstruments {
 }
 
 /**
- * The WAL isolates its observer but reports only the first error of an observer object (a
- * process warning), and `combineObservers` would rethrow after the other observers ran. So a
- * throwing SDK, view or span processor is reported here, every time, to OpenTelemetry's `diag`
- * logger, where OTel users look for SDK trouble. try/catch costs nothing while nothing throws.
- */
-function guardHandlers(handlers: Required<WalObserver>): WalObserver {
-  const guarded: Record<string, (event: unknown) => void> = {};
-  for (const method of WAL_OBSERVER_METHODS) {
-    const handler = handlers[method] as (event: unknown) => void;
-    guarded[method] = (event) => {
-      try {
-        handler(event);
-      } catch (error) {
-        diag.error(`${INSTRUMENTATION_SCOPE}: recording ${method} failed`, error);
-      }
-    };
-  }
-  return guarded as WalObserver;
-}
-
-/**
  * Create the OpenTelemetry adapter for one WAL: counters and histograms fed by the WAL's
  * observer events, observable instruments fed by `wal.stats()` once attached, and optional
  * spans. Only `@opentelemetry/api` is used, so without an SDK everything is a no-op.
@@ -238,18 +189,14 @@ function guardHandlers(handlers: Required<WalObserver>): WalObserver {
  */
 export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstrumentation {
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) throw invalid(`options.${key} is not an option (use ${[...OPTION_KEYS].join(', ')})`);
-  }
-  const { meter: givenMeter, tracer: givenTracer, walName = 'default' } = options;
+  rejectUnknownOptions(options, OPTION_KEYS);
+  const { meter: givenMeter, tracer: givenTracer } = options;
+  const walName = validateInstanceName('walName', options.walName ?? 'default');
   if (givenMeter !== undefined && !hasMethod(givenMeter, 'createCounter')) {
     throw invalid('options.meter must be an OpenTelemetry Meter');
   }
   if (givenTracer !== undefined && !hasMethod(givenTracer, 'startSpan')) {
     throw invalid('options.tracer must be an OpenTelemetry Tracer');
-  }
-  if (typeof walName !== 'string' || walName.length === 0 || walName.length > MAX_WAL_NAME_LENGTH) {
-    throw invalid(`options.walName must be a string of 1-${MAX_WAL_NAME_LENGTH} characters`);
   }
   const spans = resolveSpans(options.spans, givenTracer !== undefined);
   const legacyOn = resolveLegacy(options.legacyMetricNames);
@@ -333,11 +280,11 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
       corruptions.add(1, corruptionAttributes(e.action, e.reason));
     },
     onFailed(e) {
-      failures.add(1, { ...base, [A.errorType]: errorType(e.error) });
+      failures.add(1, { ...base, [A.errorType]: deepestErrorType(e.error) });
     },
   };
 
-  const observer = guardHandlers(handlers);
+  const observer = guardHandlers<WalObserver>(handlers, WAL_OBSERVER_METHODS);
 
   function recordRecovery(report: RecoveryReport): void {
     const modeAttrs = { ...base, [A.recoveryMode]: report.mode };

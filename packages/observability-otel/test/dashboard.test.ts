@@ -4,7 +4,16 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MemoryStorage } from '@nori/storage';
 import { Wal } from '@nori/wal';
-import { createOtelObserver, NORI_WAL_LEGACY_METRICS, NORI_WAL_METRICS, prometheusName, type OtelInstrumentation } from '../src/index.js';
+import { Archiver, MemoryObjectStore } from '@nori/archive';
+import {
+  createArchiverOtelObserver,
+  createOtelObserver,
+  NORI_ARCHIVE_METRICS,
+  NORI_WAL_LEGACY_METRICS,
+  NORI_WAL_METRICS,
+  prometheusName,
+  type OtelInstrumentation,
+} from '../src/index.js';
 import { recoveryReport } from './helpers.js';
 
 interface Target { expr?: string; legendFormat?: string }
@@ -37,6 +46,17 @@ async function scrape(): Promise<{ metrics: Map<string, string>; labels: Set<str
   const stats = { segments: 1, diskBytes: 30, queuedBytes: 0, appendedRecords: 3, appendedBytes: 30, fsyncs: 1,
     writtenPosition: { segmentId: 2, offset: 0 }, durablePosition: { segmentId: 2, offset: 0 }, firstIndex: 1, lastIndex: 3, sparseIndexBytes: 48 };
   using _attachment = otel.attach({ stats: () => stats });
+  const archiver = createArchiverOtelObserver({ meter: provider.getMeter('dashboard-test'), archiverName: 'dash' });
+  const a = archiver.observer;
+  a.onGenerationStarted!({ generation: 1, startSeq: 0, parentGeneration: null, reason: 'new-log' });
+  a.onGenerationResumed!({ generation: 1, nextSeq: 1 });
+  a.onChunkShipped!({ key: 'k', seq: 1, generation: 1, kind: 'data', segmentId: 1, offset: 0, bytes: 30, attempts: 2, durationMs: 20 });
+  const unavailable = Object.assign(new Error('503'), { code: 'ERR_UNAVAILABLE', op: 'put' });
+  a.onRetry!({ op: 'put', key: 'k', attempt: 1, delayMs: 1, error: unavailable });
+  a.onError!({ error: unavailable });
+  a.onFenced!({ error: Object.assign(new Error('fenced'), { code: 'ERR_FENCED' }), key: 'k' });
+  const archiverStats = { generation: 1, nextSeq: 2, chunks: 1, bytes: 30, archivedPosition: { segmentId: 1, offset: 30 } };
+  using _archiver = archiver.attach({ state: 'running', stats: () => archiverStats, lag: () => Promise.resolve({ bytes: 0, seconds: 0 }) });
   const { resourceMetrics, errors } = await exporter.collect();
   expect(errors).toEqual([]);
   const text = new PrometheusSerializer().serialize(resourceMetrics);
@@ -45,7 +65,7 @@ async function scrape(): Promise<{ metrics: Map<string, string>; labels: Set<str
   const metrics = new Map<string, string>();
   for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) metrics.set(name!, type!);
   const labels = new Set<string>();
-  for (const [, body] of text.matchAll(/^nori_wal_\w+\{([^}]*)\}/gm)) {
+  for (const [, body] of text.matchAll(/^nori_(?:wal|archive)_\w+\{([^}]*)\}/gm)) {
     for (const [, label] of body!.matchAll(/(\w+)="/g)) labels.add(label!);
   }
   return { metrics, labels, text };
@@ -64,10 +84,20 @@ function seriesNames(metrics: Map<string, string>): Set<string> {
 /** Label lists of `by (...)`, `on (...)` and `ignoring (...)` clauses. */
 const LABEL_LIST = /\b(?:by|on|ignoring) \(([^)]*)\)/g;
 
+/** The metric families of the dashboard: each panel filters on its instance variable and label. */
+interface Family { readonly metricPrefix: string; readonly label: string; readonly variable: string }
+const WAL_FAMILY: Family = { metricPrefix: 'nori_wal_', label: 'nori_wal_name', variable: '$wal' };
+const ARCHIVE_FAMILY: Family = { metricPrefix: 'nori_archive_', label: 'nori_archive_name', variable: '$archive' };
+
+/** The family a query belongs to (archive queries use only `nori_archive_*` series). */
+function familyOf(expr: string): Family {
+  return expr.includes(ARCHIVE_FAMILY.metricPrefix) ? ARCHIVE_FAMILY : WAL_FAMILY;
+}
+
 /** Metric names in a PromQL expression (label names inside `{...}` and label lists excluded). */
 function metricNamesIn(expr: string): string[] {
   const stripped = expr.replace(/\{[^}]*\}/g, ' ').replace(LABEL_LIST, ' ');
-  return [...stripped.matchAll(/\bnori_wal_\w+/g)].map((m) => m[0]);
+  return [...stripped.matchAll(/\bnori_(?:wal|archive)_\w+/g)].map((m) => m[0]);
 }
 
 interface Sample { name: string; labels: Record<string, string> }
@@ -101,17 +131,20 @@ function alternatives(expr: string): string[] {
 }
 
 /**
- * Whether a dashboard query returns a series for `wal` given the scraped samples: some `or`
- * alternative has every selector (`name{matchers}`) matching a sample of that WAL. An
- * approximation of PromQL (no time dimension), exact for the shapes the dashboard uses:
- * aggregations, rate/increase, histogram_quantile and binary operators on `by (nori_wal_name)`.
+ * Whether a dashboard query returns a series for instance `name` (a WAL, or an archiver for the
+ * archive panels) given the scraped samples: some `or` alternative has every selector
+ * (`metric{matchers}`) matching a sample of that instance. An approximation of PromQL (no time
+ * dimension), exact for the shapes the dashboard uses: aggregations, rate/increase,
+ * histogram_quantile, comparisons and binary operators on `by (<instance label>)`.
  */
-function resolves(expr: string, samples: readonly Sample[], wal: string): boolean {
-  return alternatives(expr.replaceAll('$wal', wal)).some((alternative) =>
-    [...alternative.matchAll(/\b(nori_wal_\w+)(?:\{([^}]*)\})?/g)]
+function resolves(expr: string, samples: readonly Sample[], name: string): boolean {
+  const family = familyOf(expr);
+  const series = new RegExp(`\\b(${family.metricPrefix}\\w+)(?:\\{([^}]*)\\})?`, 'g');
+  return alternatives(expr.replaceAll(family.variable, name)).some((alternative) =>
+    [...alternative.matchAll(series)]
       .filter((m) => !isLabelListEntry(alternative, m.index))
-      .every(([, name, selector]) =>
-        samples.some((s) => s.name === name && s.labels['nori_wal_name'] === wal && matchesSelector(s, selector ?? '')),
+      .every(([, metric, selector]) =>
+        samples.some((s) => s.name === metric && s.labels[family.label] === name && matchesSelector(s, selector ?? '')),
       ),
   );
 }
@@ -157,6 +190,29 @@ async function realWalScrapes(): Promise<{ opened: Sample[]; written: Sample[] }
   return { opened, written };
 }
 
+/** Scrapes of a real archiver (WAL + Archiver on a MemoryObjectStore): just started, then after shipping. */
+async function realArchiverScrapes(): Promise<{ opened: Sample[]; written: Sample[] }> {
+  const exporter = new PrometheusExporter({ preventServerStart: true });
+  const provider = new MeterProvider({ readers: [exporter] });
+  const otel = createArchiverOtelObserver({ meter: provider.getMeter('dashboard-test'), archiverName: 'fresh' });
+  const { wal } = await Wal.open({ storage: new MemoryStorage(), fsync: 'always' });
+  const archiver = await Archiver.start(wal, { store: new MemoryObjectStore(), prefix: 'p', intervalMs: 60_000, observer: otel.observer });
+  using _attachment = otel.attach(archiver);
+  const serialize = async (): Promise<Sample[]> => {
+    const { resourceMetrics, errors } = await exporter.collect();
+    expect(errors).toEqual([]);
+    return parseSamples(new PrometheusSerializer().serialize(resourceMetrics));
+  };
+  const opened = await serialize();
+  await wal.append({ key: 'k', value: 'v' });
+  await archiver.flush();
+  const written = await serialize();
+  await archiver.close();
+  await wal.close();
+  await provider.shutdown();
+  return { opened, written };
+}
+
 const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr ?? '' })));
 
 describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
@@ -178,10 +234,12 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
       expect(used.length, `${panel}: ${expr}`).toBeGreaterThan(0);
       for (const name of used) expect(allowed.has(name), `${panel} uses unknown series ${name}`).toBe(true);
     }
-    const variable = dashboard.templating.list.find((v) => v.name === 'wal');
-    const variableMetric = /label_values\((\w+), (\w+)\)/.exec(variable?.definition ?? '');
-    expect(allowed.has(variableMetric?.[1] ?? '')).toBe(true);
-    expect(variableMetric?.[2]).toBe('nori_wal_name');
+    for (const [name, label] of [['wal', 'nori_wal_name'], ['archive', 'nori_archive_name']]) {
+      const variable = dashboard.templating.list.find((v) => v.name === name);
+      const variableMetric = /label_values\((\w+), (\w+)\)/.exec(variable?.definition ?? '');
+      expect(allowed.has(variableMetric?.[1] ?? ''), name).toBe(true);
+      expect(variableMetric?.[2]).toBe(label);
+    }
   });
 
   it('groups and filters only by labels the metrics carry', async () => {
@@ -203,8 +261,10 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
 
   it('shows every metric the package exports, under the name prometheusName() documents', async () => {
     const { metrics } = await scrape();
-    const exposed = [...metrics.keys()].filter((n) => n.startsWith('nori_wal_')).sort();
-    expect(exposed).toEqual(NORI_WAL_METRICS.map((d) => prometheusName(d)).sort());
+    const exposed = [...metrics.keys()].filter((n) => n.startsWith('nori_')).sort();
+    expect(exposed).toEqual([...NORI_WAL_METRICS, ...NORI_ARCHIVE_METRICS].map((d) => prometheusName(d)).sort());
+    expect(metrics.get('nori_archive_ship_size_total')).toBe('counter');
+    expect(metrics.get('nori_archive_lag_size')).toBe('gauge');
     expect(metrics.get('nori_wal_append_records_total')).toBe('counter');
     expect(metrics.get('nori_wal_fsync_duration')).toBe('histogram');
     // Prometheus has no UpDownCounter: non-monotonic sums are gauges.
@@ -232,33 +292,62 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
     expect(panel?.fieldConfig?.defaults?.unit).toBe('reqps');
   });
 
-  it('lists a WAL in the wal variable as soon as it is opened, before its first append', async () => {
-    const { opened } = await realWalScrapes();
-    const variable = dashboard.templating.list.find((v) => v.name === 'wal');
-    const [, metric, label] = /label_values\((\w+), (\w+)\)/.exec(variable?.definition ?? '') ?? [];
-    expect(opened.some((s) => s.name === metric && s.labels[label!] === 'fresh')).toBe(true);
+  it('has the archive panels: lag in bytes and seconds, bytes shipped, store errors, fencing', () => {
+    const units = Object.fromEntries(dashboard.panels.map((p) => [p.title, p.fieldConfig?.defaults?.unit]));
+    expect(units).toMatchObject({
+      'Shipping lag (bytes)': 'bytes',
+      'Shipping lag (seconds)': 's',
+      'Bytes shipped / s': 'Bps',
+      'Store errors': 'short',
+      'Fencing events': 'none',
+    });
+    const exprs = (title: string) => dashboard.panels.find((p) => p.title === title)?.targets?.map((t) => t.expr ?? '').join('\n') ?? '';
+    expect(exprs('Shipping lag (bytes)')).toContain('nori_archive_lag_size');
+    expect(exprs('Shipping lag (seconds)')).toContain('nori_archive_lag_duration');
+    expect(exprs('Bytes shipped / s')).toContain('nori_archive_ship_size_total');
+    expect(exprs('Store errors')).toMatch(/nori_archive_store_retries_total[\s\S]*nori_archive_failures_total/);
+    expect(exprs('Fencing events')).toContain('nori_archive_fencings_total');
+  });
+
+  it('lists a WAL in the wal variable as soon as it is opened, and an archiver as soon as it is attached', async () => {
+    const scrapes = { wal: (await realWalScrapes()).opened, archive: (await realArchiverScrapes()).opened };
+    for (const [name, opened] of Object.entries(scrapes)) {
+      const variable = dashboard.templating.list.find((v) => v.name === name);
+      const [, metric, label] = /label_values\((\w+), (\w+)\)/.exec(variable?.definition ?? '') ?? [];
+      expect(opened.some((s) => s.name === metric && s.labels[label!] === 'fresh'), name).toBe(true);
+    }
   });
 
   it('resolves every query of a freshly opened WAL (no append, failure or corruption yet), split by WAL', async () => {
-    const { opened, written } = await realWalScrapes();
+    const { opened: walOpened, written: walWritten } = await realWalScrapes();
+    const archive = await realArchiverScrapes();
     // The scenario really is fresh: the event counters have no series yet.
-    expect(opened.some((s) => s.name === 'nori_wal_failures_total')).toBe(false);
-    expect(written.some((s) => s.name === 'nori_wal_corruptions_total')).toBe(false);
-    expect(written.some((s) => s.name === 'nori_wal_segment_rotations_total')).toBe(false);
+    expect(walOpened.some((s) => s.name === 'nori_wal_failures_total')).toBe(false);
+    expect(walWritten.some((s) => s.name === 'nori_wal_corruptions_total')).toBe(false);
+    expect(walWritten.some((s) => s.name === 'nori_wal_segment_rotations_total')).toBe(false);
+    expect(archive.opened.some((s) => s.name === 'nori_archive_ship_size_total' && s.labels['nori_archive_chunk_kind'] === 'data')).toBe(false);
+    expect(archive.written.some((s) => s.name === 'nori_archive_fencings_total' || s.name === 'nori_archive_store_retries_total')).toBe(false);
     for (const { panel, expr } of queries) {
+      const { opened, written } = familyOf(expr) === ARCHIVE_FAMILY ? archive : { opened: walOpened, written: walWritten };
       if (!isRatio(expr)) expect(resolves(expr, opened, 'fresh'), `${panel} (opened): ${expr}`).toBe(true);
       expect(resolves(expr, written, 'fresh'), `${panel} (after the first appends): ${expr}`).toBe(true);
+      // Where its series exist, the query's own selectors match them (not only the zero fallback).
+      const primary = alternatives(expr)[0]!;
+      if (metricNamesIn(primary).every((n) => written.some((s) => s.name === n))) {
+        expect(resolves(primary, written, 'fresh'), `${panel} (without fallback): ${primary}`).toBe(true);
+      }
       // Other WALs' series never stand in for this one.
       expect(resolves(expr, written, 'other'), `${panel}: ${expr}`).toBe(false);
     }
   });
 
-  it('falls back to a zero per WAL, never to one unlabelled vector(0) series', () => {
+  it('falls back to a zero per WAL (per archiver), never to one unlabelled vector(0) series', () => {
     for (const { panel, expr } of queries) {
       const parts = alternatives(expr);
+      const { label } = familyOf(expr);
       for (const fallback of parts.slice(1)) {
-        expect(fallback, panel).toMatch(/^on \(nori_wal_name\) /);
-        expect(fallback, panel).toMatch(/\bby \(nori_wal_name\)/);
+        expect(fallback.startsWith(`on (${label}) `), panel).toBe(true);
+        expect(fallback.includes(`by (${label})`), panel).toBe(true);
         expect(fallback, panel).not.toContain('vector(');
       }
     }

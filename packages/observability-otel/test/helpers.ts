@@ -128,3 +128,23 @@ export function recoveryReport(overrides: Partial<RecoveryReport> = {}): Recover
 export function hrToMs([seconds, nanos]: [number, number]): number {
   return seconds * 1000 + nanos / 1e6;
 }
+
+/** Sum of the points of `name` whose attributes include `attributes`. */
+export function sum(c: Collected, name: string, attributes: Record<string, unknown> = {}): number {
+  return c
+    .points(name)
+    .filter((p) => Object.entries(attributes).every(([k, v]) => p.attributes[k] === v))
+    .reduce((total, p) => total + p.value, 0);
+}
+
+/** Count and sum over the histogram points of `name` whose attributes include `attributes`. */
+export function histogramTotals(c: Collected, name: string, attributes: Record<string, unknown> = {}): { count: number; sum: number } {
+  let count = 0;
+  let total = 0;
+  for (const p of c.histograms(name)) {
+    if (!Object.entries(attributes).every(([k, v]) => p.attributes[k] === v)) continue;
+    count += p.value.count;
+    total += p.value.sum ?? 0;
+  }
+  return { count, sum: total };
+}

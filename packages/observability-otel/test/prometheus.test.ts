@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NORI_WAL_LEGACY_METRICS, NORI_WAL_METRICS, prometheusName } from '../src/index.js';
+import { NORI_ARCHIVE_METRICS, NORI_WAL_LEGACY_METRICS, NORI_WAL_METRICS, prometheusName } from '../src/index.js';
 import { startPrometheusExample } from '../examples/prometheus.js';
 
 interface Sample { name: string; labels: Record<string, string>; value: number }
@@ -29,6 +29,8 @@ describe('examples/prometheus.ts', () => {
     const records = 300;
     const example = await startPrometheusExample({ port: 0, records, walName: 'prom-test' });
     try {
+      // Nothing is appended during the test: after this flush the archiver's counters stay put.
+      const archived = await example.archiver.flush();
       const url = new URL(example.url);
       expect(url.hostname).toBe('127.0.0.1');
       expect(url.pathname).toBe('/metrics');
@@ -87,6 +89,22 @@ describe('examples/prometheus.ts', () => {
       expect(total(samples, 'nori_wal_segment_count', wal)).toBe(stats.segments);
       expect(total(samples, 'nori_wal_segment_file_size', wal)).toBe(stats.diskBytes);
       expect(total(samples, 'nori_wal_queue_size', wal)).toBe(stats.queuedBytes);
+
+      // The archiver shipped both sessions; no store error, no fencing.
+      const archive = { nori_archive_name: 'prom-test' };
+      const data = { ...archive, nori_archive_chunk_kind: 'data' };
+      const archiverStats = example.archiver.stats();
+      expect(total(samples, 'nori_archive_chunks_total', data)).toBe(archiverStats.chunks);
+      expect(total(samples, 'nori_archive_ship_size_total', data)).toBe(archiverStats.bytes);
+      expect(total(samples, 'nori_archive_ship_duration_count', archive)).toBe(archiverStats.chunks + 1);
+      expect(total(samples, 'nori_archive_lag_size', archive)).toBe(0);
+      expect(total(samples, 'nori_archive_position_segment', archive)).toBe(archived.segmentId);
+      expect(total(samples, 'nori_archive_position_offset', archive)).toBe(archived.offset);
+      expect(total(samples, 'nori_archive_archiver_count', { ...archive, nori_archive_archiver_state: 'running' })).toBe(1);
+      for (const d of NORI_ARCHIVE_METRICS) {
+        const onlyOnTrouble = ['nori.archive.store.retries', 'nori.archive.failures', 'nori.archive.fencings', 'nori.archive.generation.resumes'];
+        expect(text.includes(`# TYPE ${prometheusName(d)} `), d.name).toBe(!onlyOnTrouble.includes(d.name));
+      }
 
       const missing = await fetch(new URL('/nothing', example.url));
       expect(missing.status).toBe(404);

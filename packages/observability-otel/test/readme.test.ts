@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   LEGACY_METRIC_NAMES_REMOVED_IN,
+  NORI_ARCHIVE_METRICS,
   NORI_WAL_LEGACY_METRICS,
   NORI_WAL_METRICS,
   prometheusName,
@@ -46,6 +47,11 @@ describe('README tables match the exported metric lists', () => {
   it('Metrics: every metric of NORI_WAL_METRICS with its instrument and unit, nothing else', () => {
     const rows = table('## Metrics').map(([name, instrument, unit]) => [name, instrument, unit]);
     expect(rows).toEqual(NORI_WAL_METRICS.map((d) => [d.name, INSTRUMENT_LABELS[d.kind], d.unit]));
+  });
+
+  it('Archiver metrics: every metric of NORI_ARCHIVE_METRICS with its instrument and unit, nothing else', () => {
+    const rows = table('### Archiver metrics').map(([name, instrument, unit]) => [name, instrument, unit]);
+    expect(rows).toEqual(NORI_ARCHIVE_METRICS.map((d) => [d.name, INSTRUMENT_LABELS[d.kind], d.unit]));
   });
 
   it('Deprecated names: every legacy metric, its replacement and both Prometheus names', () => {

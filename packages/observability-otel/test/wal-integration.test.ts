@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '@nori/storage';
 import { Wal, type WalConfig, type WalObserver } from '@nori/wal';
 import { combineObservers, createOtelObserver } from '../src/index.js';
-import { setupMetrics, setupTracing, type Collected } from './helpers.js';
+import { histogramTotals, setupMetrics, setupTracing, sum } from './helpers.js';
 
 const NAME = 'nori.wal.name';
 const BASE = { maxSegmentSize: 16 * 1024, preallocate: false } as const satisfies Partial<WalConfig>;
@@ -18,24 +18,6 @@ async function appendWorkload(wal: Wal, singles: number, batch: number, from = 0
   await Promise.all(Array.from({ length: singles }, (_, i) => wal.append({ key: `k${from + i}`, value: value(from + i) })));
   await wal.appendBatch(Array.from({ length: batch }, (_, i) => ({ key: `b${from + i}`, value: value(from + i) })));
   await wal.sync();
-}
-
-function sum(c: Collected, name: string, attributes: Record<string, unknown> = {}): number {
-  return c
-    .points(name)
-    .filter((p) => Object.entries(attributes).every(([k, v]) => p.attributes[k] === v))
-    .reduce((total, p) => total + p.value, 0);
-}
-
-function histogramTotals(c: Collected, name: string, attributes: Record<string, unknown> = {}): { count: number; sum: number } {
-  let count = 0;
-  let total = 0;
-  for (const p of c.histograms(name)) {
-    if (!Object.entries(attributes).every(([k, v]) => p.attributes[k] === v)) continue;
-    count += p.value.count;
-    total += p.value.sum ?? 0;
-  }
-  return { count, sum: total };
 }
 
 /** Records every event so tests can compare metrics with what the WAL actually reported. */
