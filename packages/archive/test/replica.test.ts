@@ -223,4 +223,50 @@ describe('replica', () => {
     expect(await replica.lag()).toMatchObject({ chunks: 0, bytes: 0, seconds: 0 });
     await wal.close();
   });
+
+  it('a `from` whose named generation ended before it is diverged; an unknown generation is ERR_NO_GENERATION', async () => {
+    const store = new MemoryObjectStore();
+    const wal = await shippedWal(store, 40);
+    const seen = await take(openReplica({ store, prefix: 'arch' }), 40);
+    const end = (seen.at(-1) as ReplicaEntry).next;
+    await expectCode(take(openReplica({ store, prefix: 'arch' }), 1, { ...end, generation: 7 }), 'ERR_NO_GENERATION');
+    // Generation 1 ends at `end`; a later position "in generation 1" is not its history.
+    await wal.storage.remove(ARCHIVE_SIDE_FILE);
+    await appendRecords(wal, 40, { from: 40 });
+    const archiver = await Archiver.start(wal, testOptions(store, { takeover: true }));
+    await archiver.flush();
+    const beyond = { segmentId: end.segmentId + 1, offset: 0, generation: 1 };
+    const error = await expectCode(take(openReplica({ store, prefix: 'arch' }), 1, beyond), 'ERR_REPLICA_DIVERGED');
+    expect(error.message).toMatch(/generation 1 ended at/);
+    // Without the generation it reads generation 2 from there.
+    const rest = await take(openReplica({ store, prefix: 'arch' }), 1, { segmentId: end.segmentId + 1, offset: 0 });
+    expect(rest[0]?.position).toEqual({ segmentId: end.segmentId + 1, offset: 0 });
+    await archiver.close();
+    await wal.close();
+  });
+
+  it('lag: seconds between the newest chunk and the applied one, chunks and bytes behind', async () => {
+    const store = new MemoryObjectStore();
+    const wal = await openWal();
+    let clock = 1_000_000;
+    const archiver = await Archiver.start(wal, testOptions(store, { now: () => clock }));
+    for (let i = 0; i < 4; i++) {
+      clock += 2_000;
+      await appendRecords(wal, 10, { from: i * 10 });
+      await archiver.flush();
+    }
+    const replica = openReplica({ store, prefix: 'arch' });
+    const lags = [];
+    for await (const entry of replica.follow()) {
+      if (entry.key.length > 0 && (lags.length === 0 || entry.seq !== lags.at(-1)?.seq)) lags.push({ seq: entry.seq, ...(await replica.lag()) });
+      if (entry.next.offset === (await wal.segments()).at(-1)?.size && entry.next.segmentId === wal.durablePosition.segmentId) break;
+    }
+    // Chunks were cut at t = 2 s, 4 s, 6 s, 8 s (the last flush's range may span a rotation: two chunks).
+    expect(lags.slice(0, 3).map((l) => l.seconds)).toEqual([6, 4, 2]);
+    for (const lag of lags) expect(lag.chunks).toBe((lag.newestSeq as number) - (lag.appliedSeq as number));
+    expect(lags[0]?.bytes).toBeGreaterThan(lags[1]?.bytes as number);
+    expect(lags.at(-1)).toMatchObject({ seconds: 0, chunks: 0, bytes: 0 });
+    await archiver.close();
+    await wal.close();
+  });
 });

@@ -1,0 +1,60 @@
+import fc from 'fast-check';
+import type { WalEntry } from '@nori/wal';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryObjectStore, isArchiveError, openReplica } from '../src/index.js';
+import { archiveLog } from './support/archive-log.js';
+import { cleanupScratch, readAll, writeLog } from './support/local-log.js';
+import { take } from './replica-support.js';
+
+afterAll(cleanupScratch);
+
+const chunkSizes = fc.array(fc.integer({ min: 1, max: 4000 }), { minLength: 1, maxLength: 4 });
+
+describe('replica (property)', () => {
+  let before: string;
+  let after: string;
+  let other: string;
+  let entries: WalEntry[];
+  beforeAll(async () => {
+    // The same generator: the first 160 records of `after` are `before`'s, byte for byte.
+    before = await writeLog(160, { maxSegmentSize: 3000 });
+    after = await writeLog(200, { maxSegmentSize: 3000 });
+    other = await writeLog(200, { maxSegmentSize: 3000, seed: 8 });
+    entries = await readAll(after);
+  });
+
+  const show = (list: readonly WalEntry[]): string[] => list.map((e) => `${e.position.segmentId}:${e.position.offset}/${Buffer.from(e.value).toString('hex')}`);
+
+  it('any chunking of two generations, any restart point: every later record exactly once, in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(chunkSizes, chunkSizes, fc.integer({ min: -1, max: 159 }), async (sizes1, sizes2, cut) => {
+        const store = new MemoryObjectStore({ listPageSize: 5 });
+        const one = await archiveLog({ store, prefix: 'p', dir: before, chunkSizes: sizes1 });
+        await archiveLog({ store, prefix: 'p', dir: after, chunkSizes: sizes2, generation: 2, startSeq: one.length, parentGeneration: 1, reason: 'takeover' });
+        const from = cut < 0 ? { segmentId: 0, offset: 0, generation: 1 } : { ...(entries[cut] as WalEntry).position, offset: (entries[cut] as WalEntry).position.offset + (entries[cut] as WalEntry).size, generation: 1 };
+        const got = await take(openReplica({ store, prefix: 'p', pollIntervalMs: 1 }), 199 - cut, from);
+        expect(show(got)).toEqual(show(entries.slice(cut + 1)));
+        expect(got.filter((e) => e.generation === 1).length).toBe(Math.max(0, 159 - cut));
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('a second generation with another history is ERR_REPLICA_DIVERGED from any restart point in the first', async () => {
+    await fc.assert(
+      fc.asyncProperty(chunkSizes, chunkSizes, fc.integer({ min: 0, max: 159 }), async (sizes1, sizes2, cut) => {
+        const store = new MemoryObjectStore();
+        const one = await archiveLog({ store, prefix: 'p', dir: before, chunkSizes: sizes1 });
+        await archiveLog({ store, prefix: 'p', dir: other, chunkSizes: sizes2, generation: 2, startSeq: one.length, parentGeneration: 1, reason: 'takeover' });
+        const entry = entries[cut] as WalEntry;
+        const from = { segmentId: entry.position.segmentId, offset: entry.position.offset + entry.size, generation: 1 };
+        const outcome = await take(openReplica({ store, prefix: 'p', pollIntervalMs: 1 }), 200, from).then(
+          () => 'no error',
+          (error: unknown) => (isArchiveError(error) ? error.code : String(error)),
+        );
+        expect(outcome).toBe('ERR_REPLICA_DIVERGED');
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
