@@ -57,4 +57,19 @@ describe('replica (property)', () => {
       { numRuns: 15 },
     );
   });
+
+  it('a second generation whose segment ends before the replica position is ERR_REPLICA_DIVERGED, not a bad position', async () => {
+    const shorter = await writeLog(200, { maxSegmentSize: 1500 });
+    const store = new MemoryObjectStore();
+    const one = await archiveLog({ store, prefix: 'p', dir: before });
+    await archiveLog({ store, prefix: 'p', dir: shorter, generation: 2, startSeq: one.length, parentGeneration: 1, reason: 'takeover' });
+    const last = (await readAll(before)).at(-1) as WalEntry;
+    expect(last.position.offset).toBeGreaterThan(1500); // generation 2's segment there is shorter
+    const from = { segmentId: last.position.segmentId, offset: last.position.offset, generation: 1 };
+    const error = await take(openReplica({ store, prefix: 'p', pollIntervalMs: 1 }), 10, from).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isArchiveError(error, 'ERR_REPLICA_DIVERGED') ? error.message : error).toMatch(/reaches segment \d+ without holding the replica's position/);
+  });
 });

@@ -66,9 +66,10 @@ export class FollowCursor {
     }
     if (header.generation > this.generation) throw corrupt(key, `generation ${header.generation} begins without a generation-start chunk`);
     checkContinuity(this.end, header, key);
-    this.checkSkipTarget(header);
     let newFrom = 0;
-    if (this.check !== undefined) {
+    // While a new generation is compared with the history, the check judges where it ends.
+    if (this.check === undefined) this.checkSkipTarget(header);
+    else {
       const at = this.check.history.check(key, header.segmentId, header.offset, chunk.payload);
       if (at === undefined) {
         this.end = endOf(header);

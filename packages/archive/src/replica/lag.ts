@@ -22,7 +22,9 @@ export interface ReplicaLag {
 
 /** Bookkeeping behind {@link ReplicaLag}: listed chunks not applied yet, and chunk times. */
 export class LagTracker {
+  /** Listed chunks; those before `head` are applied. */
   private pending: ListedChunk[] = [];
+  private head = 0;
   private appliedSeq: number | undefined;
   private appliedCreatedAt: number | undefined;
   private newestSeq: number | undefined;
@@ -35,7 +37,7 @@ export class LagTracker {
     this.polledAt = at;
     const last = chunks.at(-1);
     if (last === undefined) return;
-    this.pending.push(...chunks);
+    for (const chunk of chunks) this.pending.push(chunk);
     if (this.newestSeq === undefined || last.seq > this.newestSeq) {
       this.newestSeq = last.seq;
       this.newestCreatedAt = undefined;
@@ -46,22 +48,28 @@ export class LagTracker {
   applied(seq: number, createdAt: number): void {
     this.appliedSeq = seq;
     this.appliedCreatedAt = createdAt;
-    while (this.pending.length > 0 && (this.pending[0] as ListedChunk).seq <= seq) this.pending.shift();
+    while (this.head < this.pending.length && (this.pending[this.head] as ListedChunk).seq <= seq) this.head++;
+    // Drop the applied ones now and then (not on every chunk: a long catch-up stays linear).
+    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
     if (seq === this.newestSeq) this.newestCreatedAt = createdAt;
   }
 
   /** The seq whose header `lag()` must read to know `newestCreatedAt`, if any. */
   get unknownNewest(): number | undefined {
-    return this.newestCreatedAt === undefined && this.pending.length > 0 ? this.newestSeq : undefined;
+    return this.newestCreatedAt === undefined && this.head < this.pending.length ? this.newestSeq : undefined;
   }
 
   snapshot(): ReplicaLag {
-    const behind = this.pending.length;
+    const waiting = this.pending.slice(this.head);
+    const behind = waiting.length;
     const seconds = behind === 0 || this.newestCreatedAt === undefined || this.appliedCreatedAt === undefined ? 0 : Math.max(0, this.newestCreatedAt - this.appliedCreatedAt) / 1000;
     return {
       seconds,
       chunks: behind,
-      bytes: this.pending.reduce((sum, c) => sum + Math.max(0, c.size - CHUNK_HEADER_SIZE), 0),
+      bytes: waiting.reduce((sum, c) => sum + Math.max(0, c.size - CHUNK_HEADER_SIZE), 0),
       appliedSeq: this.appliedSeq,
       newestSeq: this.newestSeq,
       polledAt: this.polledAt,
