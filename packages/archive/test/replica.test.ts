@@ -11,7 +11,10 @@ import {
   type GenerationChangedEvent,
   type ReplicaEntry,
 } from '../src/index.js';
+import { encodeRecord } from '@nori/codec';
+import { ChunkKind, encodeGenerationStart, newWriterId } from '../src/index.js';
 import { appendRecords, openWal, testOptions } from './archiver-support.js';
+import { putChunk } from './support/archive-log.js';
 import { take, texts, walRecords } from './replica-support.js';
 
 const POLL = 5;
@@ -268,5 +271,24 @@ describe('replica', () => {
     expect(lags.at(-1)).toMatchObject({ seconds: 0, chunks: 0, bytes: 0 });
     await archiver.close();
     await wal.close();
+  });
+
+  it('a chunk with a record that does not verify yields none of its records (ERR_ARCHIVE_CORRUPT naming it)', async () => {
+    const store = new MemoryObjectStore();
+    const writerId = newWriterId();
+    const header = { generation: 1, segmentId: 0, createdAt: 1, writerId };
+    await putChunk(store, 'arch', { ...header, kind: ChunkKind.generationStart, seq: 0, offset: 0 }, encodeGenerationStart({ parentGeneration: null, reason: 'new-log' }));
+    const good = encodeRecord({ key: 'a', value: 'first' });
+    const bad = encodeRecord({ key: 'b', value: 'second' });
+    bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 0xff; // record CRC broken; the chunk CRC covers it as is
+    await putChunk(store, 'arch', { ...header, kind: ChunkKind.data, seq: 1, offset: 0 }, Buffer.concat([good, bad]));
+    const seen: ReplicaEntry[] = [];
+    const follow = (async () => {
+      for await (const entry of openReplica({ store, prefix: 'arch' }).follow()) seen.push(entry);
+    })();
+    const error = await expectCode(follow, 'ERR_ARCHIVE_CORRUPT');
+    expect(error.key).toBe(chunkKey('arch', 1));
+    expect(error.message).toMatch(/record at 0:\d+ does not verify/);
+    expect(seen).toEqual([]);
   });
 });

@@ -56,13 +56,13 @@ export class FollowCursor {
     this.position = from === undefined ? undefined : { ...from };
   }
 
-  /** Verifies chunk `key` against the log so far and yields its new records; returns how many. */
-  *apply(chunk: Chunk, key: string): Generator<ReplicaEntry, number, undefined> {
+  /** Verifies chunk `key` against the log so far, then yields its records not yielded before. */
+  *apply(chunk: Chunk, key: string): Generator<ReplicaEntry, void, undefined> {
     const { header } = chunk;
     if (header.generation < this.generation) throw corrupt(key, `generation ${header.generation} after generation ${this.generation}`);
     if (header.kind === ChunkKind.generationStart) {
       this.startGeneration(chunk, key);
-      return 0;
+      return;
     }
     if (header.generation > this.generation) throw corrupt(key, `generation ${header.generation} begins without a generation-start chunk`);
     checkContinuity(this.end, header, key);
@@ -73,7 +73,7 @@ export class FollowCursor {
       const at = this.check.history.check(key, header.segmentId, header.offset, chunk.payload);
       if (at === undefined) {
         this.end = endOf(header);
-        return 0;
+        return;
       }
       newFrom = at;
       emit(this.observer, 'onGenerationChanged', { ...this.check.event, verified: this.check.history.verified });
@@ -81,15 +81,14 @@ export class FollowCursor {
     }
     this.digests.add(header.segmentId, header.offset + newFrom, chunk.payload.subarray(newFrom));
     this.end = endOf(header);
-    let records = 0;
-    for (const entry of chunkRecords(header, chunk.payload, key)) {
+    // Every record of the chunk verifies before the first one is yielded.
+    const entries = [...chunkRecords(header, chunk.payload, key)];
+    for (const entry of entries) {
       if (entry.position.offset - header.offset < newFrom || this.skipped(entry)) continue;
       const next = { segmentId: entry.position.segmentId, offset: entry.position.offset + entry.size, generation: this.generation };
       this.position = next;
-      records++;
       yield { ...entry, generation: this.generation, seq: header.seq, next: { ...next } };
     }
-    return records;
   }
 
   /** True for a record before `skipBelow`; a record spanning it means `from` was not a boundary. */

@@ -24,7 +24,7 @@ import { findStart } from './start.js';
 export class Replica implements AsyncDisposable {
   private readonly options: ResolvedReplicaOptions;
   private readonly closeController = new AbortController();
-  private readonly tracker = new LagTracker();
+  private tracker = new LagTracker();
   private cursor: FollowCursor | undefined;
   private following = false;
 
@@ -61,6 +61,7 @@ export class Replica implements AsyncDisposable {
     if (this.following) throw new ArchiveError('ERR_INVALID_ARGUMENT', 'a replica follows one stream at a time; open another replica');
     checkFrom(options.from);
     this.following = true;
+    this.tracker = new LagTracker();
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     const signals = [options.signal, this.closeController.signal];
@@ -81,11 +82,16 @@ export class Replica implements AsyncDisposable {
         const key = chunkKey(prefix, chunk.header.seq);
         // Fetched and verified: no longer behind, even if the consumer stops inside its records.
         this.tracker.applied(chunk.header.seq, chunk.header.createdAt);
-        const records = yield* cursor.apply(chunk, key);
+        let records = 0;
+        for (const entry of cursor.apply(chunk, key)) {
+          yield entry;
+          records++;
+          // Aborted while the consumer held the entry: not one more record.
+          if (controller.signal.aborted) return;
+        }
         const { header } = chunk;
         const kind = header.kind === ChunkKind.data ? 'data' : 'generation-start';
         emit(this.options.observer, 'onChunkApplied', { key, seq: header.seq, generation: header.generation, kind, segmentId: header.segmentId, offset: header.offset, bytes: header.payloadLength, records, createdAt: header.createdAt });
-        if (controller.signal.aborted) return;
       }
     } finally {
       for (const s of signals) s?.removeEventListener('abort', stop);
