@@ -291,4 +291,16 @@ describe('replica', () => {
     expect(error.message).toMatch(/record at 0:\d+ does not verify/);
     expect(seen).toEqual([]);
   });
+
+  it('the signal of openReplica closes it: a running follow ends, a new one is refused', async () => {
+    const controller = new AbortController();
+    const replica = openReplica({ store: new MemoryObjectStore(), prefix: 'arch', pollIntervalMs: POLL, signal: controller.signal });
+    const running = (async () => {
+      for await (const _ of replica.follow()) expect.fail('nothing to yield');
+    })();
+    setTimeout(() => controller.abort(), 20);
+    await running;
+    expect(replica.closed).toBe(true);
+    await expectCode(take(replica, 1), 'ERR_CLOSED');
+  });
 });
