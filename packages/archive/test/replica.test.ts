@@ -303,4 +303,44 @@ describe('replica', () => {
     expect(replica.closed).toBe(true);
     await expectCode(take(replica, 1), 'ERR_CLOSED');
   });
+
+  it('retention deleting the chunks a following replica still needs is ERR_REPLICA_TRIMMED', async () => {
+    const store = new MemoryObjectStore();
+    const wal = await openWal();
+    await appendRecords(wal, 100);
+    const first = await Archiver.start(wal, testOptions(store, { maxChunkBytes: 500 }));
+    await first.close({ flush: true });
+    await wal.storage.remove(ARCHIVE_SIDE_FILE);
+    const second = await Archiver.start(wal, testOptions(store, { takeover: true }));
+    await second.flush();
+    const follow = openReplica({ store, prefix: 'arch', prefetch: 1 }).follow({ from: { segmentId: 0, offset: 0, generation: 1 } });
+    expect((await follow.next()).value).toMatchObject({ generation: 1, position: { segmentId: 0, offset: 0 } });
+    await applyRetention({ store, prefix: 'arch', keepGenerations: 1 }); // generation 1 goes while the replica reads it
+    const error = await expectCode((async () => {
+      for (let r = await follow.next(); r.done !== true; r = await follow.next());
+    })(), 'ERR_REPLICA_TRIMMED');
+    expect(error.key).toMatch(/^arch\/chunks\//);
+    await second.close();
+    await wal.close();
+  });
+
+  it('through store faults on both sides (lost put responses, unavailable reads) every record arrives exactly once', async () => {
+    const store = new MemoryObjectStore({ seed: 5, listPageSize: 3, faults: [{ kind: 'random', probability: 0.3, ops: ['put', 'get', 'list'] }] });
+    const wal = await openWal();
+    const archiver = await Archiver.start(wal, testOptions(store, { intervalMs: 2, maxChunkBytes: 700 }));
+    const replica = openReplica({ store, prefix: 'arch', pollIntervalMs: POLL, retry: { initialDelayMs: 1, maxDelayMs: 2 } });
+    const seen: ReplicaEntry[] = [];
+    const following = (async () => {
+      for await (const entry of replica.follow()) {
+        seen.push(entry);
+        if (seen.length === 200) break;
+      }
+    })();
+    for (let round = 0; round < 4; round++) await appendRecords(wal, 50, { from: round * 50 });
+    await archiver.flush();
+    await following;
+    expect(texts(seen)).toEqual((await walRecords(wal)).texts);
+    await archiver.close();
+    await wal.close();
+  });
 });
