@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import type { WalEntry } from '@nori/wal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryObjectStore, isArchiveError, openReplica } from '../src/index.js';
-import { archiveLog } from './support/archive-log.js';
+import { ChunkKind, MemoryObjectStore, encodeGenerationStart, isArchiveError, newWriterId, openReplica, type GenerationChangedEvent } from '../src/index.js';
+import { archiveLog, putChunk } from './support/archive-log.js';
 import { cleanupScratch, readAll, writeLog } from './support/local-log.js';
 import { take } from './replica-support.js';
 
@@ -71,5 +71,29 @@ describe('replica (property)', () => {
       (e: unknown) => e,
     );
     expect(isArchiveError(error, 'ERR_REPLICA_DIVERGED') ? error.message : error).toMatch(/reaches segment \d+ without holding the replica's position/);
+  });
+
+  it('a generation that started but shipped nothing passes the history check on to the next one', async () => {
+    const store = new MemoryObjectStore();
+    const one = await archiveLog({ store, prefix: 'p', dir: before });
+    const start = { kind: ChunkKind.generationStart, seq: one.length, generation: 2, segmentId: 0, offset: 0, createdAt: 1, writerId: newWriterId() };
+    await putChunk(store, 'p', start, encodeGenerationStart({ parentGeneration: 1, reason: 'takeover' }));
+    const events: GenerationChangedEvent[] = [];
+    const replica = openReplica({ store, prefix: 'p', pollIntervalMs: 1, observer: { onGenerationChanged: (e) => events.push(e) } });
+    const seen = await take(replica, 160, { segmentId: 0, offset: 0, generation: 1 });
+    const more = take(openReplica({ store, prefix: 'p', pollIntervalMs: 1, observer: { onGenerationChanged: (e) => events.push(e) } }), 40, seen.at(-1)?.next);
+    await archiveLog({ store, prefix: 'p', dir: after, generation: 3, startSeq: one.length + 1, parentGeneration: 2, reason: 'takeover', chunkSizes: [2500] });
+    expect(show(await more)).toEqual(show(entries.slice(160)));
+    expect(events.at(-1)).toMatchObject({ generation: 3, verified: true });
+    // Generation 3 with another history after the empty generation 2: diverged.
+    const store2 = new MemoryObjectStore();
+    const two = await archiveLog({ store: store2, prefix: 'p', dir: before });
+    await putChunk(store2, 'p', { ...start, seq: two.length }, encodeGenerationStart({ parentGeneration: 1, reason: 'takeover' }));
+    await archiveLog({ store: store2, prefix: 'p', dir: other, generation: 3, startSeq: two.length + 1, parentGeneration: 2, reason: 'takeover' });
+    const outcome = await take(openReplica({ store: store2, prefix: 'p' }), 1, seen.at(-1)?.next).then(
+      () => 'no error',
+      (error: unknown) => (isArchiveError(error) ? error.code : String(error)),
+    );
+    expect(outcome).toBe('ERR_REPLICA_DIVERGED');
   });
 });

@@ -35,7 +35,8 @@ export class FollowCursor {
   private generation: number;
   private end: ChunkEnd | undefined;
   private readonly digests = new SegmentDigests();
-  private check: { history: HistoryCheck; event: GenerationStartPayload & { generation: number; seq: number } } | undefined;
+  /** A newer generation being compared with the history up to `end` (the replica's log end then). */
+  private check: { history: HistoryCheck; event: GenerationStartPayload & { generation: number; seq: number }; end: Position } | undefined;
   private readonly startSeq: number;
   /** Records before it are not yielded (`from`, then the end of an older generation). */
   private skipBelow: Position | undefined;
@@ -122,13 +123,15 @@ export class FollowCursor {
     }
     const { end, skipBelow } = this;
     const before = this.generation;
+    // A generation that started but never reached the replica's position passes its check on.
+    const endPosition = this.check?.end ?? (end === undefined ? undefined : { segmentId: end.segmentId, offset: end.offset });
     this.generation = header.generation;
     this.end = undefined;
-    if (end === undefined) {
+    this.check = undefined;
+    if (endPosition === undefined) {
       emit(this.observer, 'onGenerationChanged', { ...event, verified: false });
       return;
     }
-    const endPosition = { segmentId: end.segmentId, offset: end.offset };
     if (skipBelow !== undefined && comparePositions(endPosition, skipBelow) < 0) {
       if (this.namedGeneration === before) {
         throw new ArchiveError('ERR_REPLICA_DIVERGED', `chunk ${key}: generation ${before} ended at ${formatPosition(endPosition)}, before the replica's position ${formatPosition(skipBelow)}`, { key });
@@ -137,7 +140,7 @@ export class FollowCursor {
       emit(this.observer, 'onGenerationChanged', { ...event, verified: false });
       return;
     }
-    this.check = { history: new HistoryCheck(header.generation, this.digests, endPosition), event };
+    this.check = { history: new HistoryCheck(header.generation, this.digests, endPosition), event, end: endPosition };
     // The new generation's bytes up to `end` must be the ones read; the digests stay valid after.
     this.skipBelow = endPosition;
   }
