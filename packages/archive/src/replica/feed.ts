@@ -16,7 +16,13 @@ export interface FeedContext {
   signal: AbortSignal;
 }
 
-/** Chunks listed after `next - 1`, dense from `next` (stops at the first gap). */
+/**
+ * Chunks one listing round takes at most: a replica far behind reads them, then lists on (its lag
+ * counts only the chunks listed so far).
+ */
+export const MAX_LISTED_CHUNKS = 10_000;
+
+/** Chunks listed after `next - 1`, dense from `next` (stops at the first gap, or after {@link MAX_LISTED_CHUNKS}). */
 async function listFrom(context: FeedContext, next: number): Promise<{ chunks: ListedChunk[]; gapAt: number | undefined }> {
   const { store, prefix } = context.options;
   const chunks: ListedChunk[] = [];
@@ -26,6 +32,7 @@ async function listFrom(context: FeedContext, next: number): Promise<{ chunks: L
     if (seq === undefined || seq < next) continue;
     if (seq !== next + chunks.length) return { chunks, gapAt: next + chunks.length };
     chunks.push({ seq, size });
+    if (chunks.length === MAX_LISTED_CHUNKS) break;
   }
   return { chunks, gapAt: undefined };
 }
