@@ -29,6 +29,10 @@
  * - `ERR_TARGET_UNREACHABLE`: a restore target (`to` position or `toTime`) lies outside what the
  *   chosen generation holds (after its end, or before its first retained chunk).
  * - `ERR_DESTINATION_NOT_EMPTY`: restore refuses a destination that already holds files.
+ * - `ERR_REPLICA_DIVERGED`: a replica reached a new generation whose bytes differ from what it
+ *   already yielded (or cannot be checked against it): the primary's history changed under it.
+ * - `ERR_REPLICA_TRIMMED`: retention deleted the chunks a replica needs to continue from its
+ *   position (or the generation it names).
  */
 export type ArchiveErrorCode =
   | 'ERR_NOT_FOUND'
@@ -51,7 +55,9 @@ export type ArchiveErrorCode =
   | 'ERR_CLOSED'
   | 'ERR_NO_GENERATION'
   | 'ERR_TARGET_UNREACHABLE'
-  | 'ERR_DESTINATION_NOT_EMPTY';
+  | 'ERR_DESTINATION_NOT_EMPTY'
+  | 'ERR_REPLICA_DIVERGED'
+  | 'ERR_REPLICA_TRIMMED';
 
 /** Codes whose operation may succeed when simply retried. */
 const RETRYABLE: ReadonlySet<ArchiveErrorCode> = new Set(['ERR_CONFLICT', 'ERR_UNAVAILABLE', 'ERR_TIMEOUT']);

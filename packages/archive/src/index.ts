@@ -86,3 +86,18 @@ export {
 export { DEFAULT_PREFETCH } from './restore/chunk-stream.js';
 export { restore, type RestoreOptions, type RestoreProgress, type RestoreReport } from './restore/restore.js';
 export { applyRetention, type RetentionOptions, type RetentionReport } from './retention/retention.js';
+export {
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_REPLICA_PREFETCH,
+  MAX_TRACKED_SEGMENTS,
+  Replica,
+  openReplica,
+  type ChunkAppliedEvent,
+  type FollowOptions,
+  type GenerationChangedEvent,
+  type ReplicaEntry,
+  type ReplicaLag,
+  type ReplicaObserver,
+  type ReplicaOptions,
+  type ReplicaPosition,
+} from './replica/index.js';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { archiveWhileWriting } from '../examples/archiver.js';
 import { archiveSegment, demo } from '../examples/quickstart.js';
+import { followPrimary } from '../examples/replica.js';
 import { MemoryObjectStore } from '../src/index.js';
 import { assembleGeneration, readChunks } from './archiver-support.js';
 
@@ -27,6 +28,18 @@ describe('README example', () => {
       expect(lines[1]).toBe('generation 1 after restart, lag 0 bytes');
       const segments = assembleGeneration(await readChunks(store, 'orders'), 1);
       expect(segments.size).toBeGreaterThan(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the replica example follows a writing primary and resumes from its saved position', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'nori-replica-example-'));
+    try {
+      const store = new MemoryObjectStore();
+      const lines = await followPrimary(dir, store, store);
+      expect(lines[0]).toMatch(/^replica applied 300 orders, stopped at \d+:\d+ \(generation 1\)$/);
+      expect(lines[1]).toBe('replica resumed and applied 500 orders; order:499 = {"total":1497}');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -47,11 +47,16 @@ export interface ArchiverObserver {
   onFenced?(e: { error: Error; key: string | undefined }): void;
 }
 
-type Hooks = Required<ArchiverObserver>;
 const warned = new WeakSet<object>();
 
-/** Calls hook `name` of `observer` with `event`, isolated: a throwing hook never breaks shipping. */
-export function emit<K extends keyof ArchiverObserver>(observer: ArchiverObserver | undefined, name: K, event: Parameters<Hooks[K]>[0]): void {
+/** The event argument of hook `K` of observer type `O`. */
+type EventOf<O, K extends keyof O> = Required<O>[K] extends (event: infer E) => void ? E : never;
+
+/**
+ * Calls hook `name` of `observer` (an archiver's, a replica's...) with `event`, isolated: a
+ * throwing hook never breaks shipping or following.
+ */
+export function emit<O extends object, K extends keyof O & string>(observer: O | undefined, name: K, event: EventOf<O, K>): void {
   const fn = observer?.[name] as ((event: unknown) => void) | undefined;
   if (observer === undefined || typeof fn !== 'function') return;
   try {
