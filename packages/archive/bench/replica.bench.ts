@@ -77,7 +77,7 @@ async function run(root: string): Promise<RunResult> {
     for (; appended < due; appended++) {
       const i = appended;
       batch.push(
-        wal.append({ key: `k${i}`, value: VALUE }).then((position) => {
+        wal.append({ key: `k${i}`, value: VALUE }).then(({ position }) => {
           ackAt[i] = performance.now();
           starts[i] = position;
         }),

@@ -1,4 +1,5 @@
-import { comparePositions, formatPosition, type Position, type WalEntry } from '@nori/wal';
+import { comparePositions, formatPosition, type Position } from '@nori/wal';
+import type { ArchivedEntry } from './records.js';
 import { emit } from '../archiver/observer.js';
 import { ArchiveError } from '../errors.js';
 import { ChunkKind, checkContinuity, decodeGenerationStart, endOf, type Chunk, type ChunkEnd, type ChunkHeader, type GenerationStartPayload } from '../layout/index.js';
@@ -8,8 +9,11 @@ import type { ReplicaPosition } from './options.js';
 import { chunkRecords } from './records.js';
 import type { StartPoint } from './start.js';
 
-/** A record as a replica yields it: a {@link WalEntry} plus where it came from in the archive. */
-export interface ReplicaEntry extends WalEntry {
+/**
+ * A record as a replica yields it: a {@link WalEntry} without `index` (sequence numbers come from
+ * the primary's `index.json`, which is not archived) plus where it came from in the archive.
+ */
+export interface ReplicaEntry extends ArchivedEntry {
   /** The generation whose chunk held it. */
   generation: number;
   /** Seq of that chunk. */
@@ -93,7 +97,7 @@ export class FollowCursor {
   }
 
   /** True for a record before `skipBelow`; a record spanning it means `from` was not a boundary. */
-  private skipped(entry: WalEntry): boolean {
+  private skipped(entry: ArchivedEntry): boolean {
     const skip = this.skipBelow;
     if (skip === undefined || comparePositions(entry.position, skip) >= 0) return false;
     if (entry.position.segmentId === skip.segmentId && entry.position.offset + entry.size > skip.offset) {

@@ -3,6 +3,9 @@ import { MAX_RECORD_SIZE_LIMIT, formatPosition, type WalEntry } from '@nori/wal'
 import { ArchiveError } from '../errors.js';
 import type { ChunkHeader } from '../layout/index.js';
 
+/** A record read from a chunk: a {@link WalEntry} without its sequence number. */
+export type ArchivedEntry = Omit<WalEntry, 'index'>;
+
 /**
  * The records of a data chunk's payload (a whole number of records, LAYOUT.md), parsed and
  * CRC-checked by the codec's `RecordScanner` (the building block the WAL's own recovery, which
@@ -10,7 +13,7 @@ import type { ChunkHeader } from '../layout/index.js';
  * @throws ArchiveError `ERR_ARCHIVE_CORRUPT` naming `key` when a record does not verify or the
  *   payload ends inside one.
  */
-export function* chunkRecords(header: ChunkHeader, payload: Uint8Array, key: string): Generator<WalEntry, void, undefined> {
+export function* chunkRecords(header: ChunkHeader, payload: Uint8Array, key: string): Generator<ArchivedEntry, void, undefined> {
   const scanner = new RecordScanner({ maxRecordSize: MAX_RECORD_SIZE_LIMIT });
   scanner.reset(payload);
   for (;;) {
