@@ -12,7 +12,7 @@ import { killValue, parseKillKey } from './support/kill-records.js';
 
 /**
  * The issue demands 50 SIGKILL rounds against a real S3 server; each round runs a real child
- * process (spawned one round ahead, so module loading overlaps) and a restore from RGW.
+ * process (spawned two rounds ahead, so module loading overlaps) and a restore from RGW.
  */
 const ROUNDS = Number(process.env['NORI_ARCHIVE_KILL_ROUNDS'] ?? 50);
 const SEED = Number(process.env['NORI_ARCHIVE_KILL_SEED'] ?? 0x5eed14);
@@ -22,6 +22,8 @@ const CLEANUP_TIMEOUT_MS = 60_000;
 const READY_TIMEOUT_MS = 30_000;
 /** Rounds one WAL directory lives through (the later ones resume its archiver). */
 const MAX_ROUNDS_PER_DIR = 3;
+/** Children loading their modules ahead of their round (module loading is most of a child's start). */
+const SPAWN_AHEAD = 2;
 
 const PACKAGE_DIR = fileURLToPath(new URL('../', import.meta.url));
 const CHILD_SCRIPT = fileURLToPath(new URL('./support/archive-kill-child.ts', import.meta.url));
@@ -146,11 +148,13 @@ describeS3('Archiver SIGKILL campaign against a real S3 store', (env) => {
     const rng = new Prng(SEED);
     let dirs = 0;
     let state: DirState | undefined;
-    let next = spawnChild();
-    const totals = { resumed: 0, early: 0, verified: 0, archived: 0, records: 0 };
+    const waiting = Array.from({ length: SPAWN_AHEAD }, () => spawnChild());
+    const totals = { resumed: 0, early: 0, verified: 0, archived: 0, records: 0, readyMs: 0, verifyMs: 0 };
     const verify = async (checked: DirState): Promise<void> => {
       if (checked.archived === undefined) return; // every child was killed before its first flush
+      const started = performance.now();
       const result = await verifyRestore(store, checked, path.join(scratch, `restored-${totals.verified}`));
+      totals.verifyMs += Math.round(performance.now() - started);
       totals.verified++;
       totals.archived += result.archived;
       totals.records += result.records;
@@ -164,8 +168,8 @@ describeS3('Archiver SIGKILL campaign against a real S3 store', (env) => {
         state = { dir, prefix: `${runPrefix}d${dirs++}`, rounds: 0, nextId: 0, submitted: new Set(), acked: new Map(), archived: undefined, generation: undefined };
       } else totals.resumed++;
       state.rounds++;
-      const child = next;
-      next = spawnChild();
+      const child = waiting.shift() as Child;
+      if (round + SPAWN_AHEAD < ROUNDS) waiting.push(spawnChild());
       const events = path.join(scratch, `events-${round}`);
       const policy = rng.chance(0.5) ? 'always' : 'os';
       child.process.stdin?.write(`go ${state.dir} ${events} ${state.prefix} ${state.nextId} ${SEED + round} ${policy}\n`);
@@ -174,7 +178,9 @@ describeS3('Archiver SIGKILL campaign against a real S3 store', (env) => {
         totals.early++;
         await sleep(rng.int(300));
       } else {
+        const started = performance.now();
         const ready = await Promise.race([child.ready, sleep(READY_TIMEOUT_MS).then(() => false)]);
+        totals.readyMs += Math.round(performance.now() - started);
         expect(ready, `${context}: child ready (stderr: ${child.stderr.join('')})`).toBe(true);
         await sleep(30 + rng.int(200));
       }
@@ -184,8 +190,8 @@ describeS3('Archiver SIGKILL campaign against a real S3 store', (env) => {
       expect(absorb(state, lines), `${context}: child errors (stderr: ${child.stderr.join('').slice(0, 2000)})`).toEqual([]);
     }
     if (state !== undefined) await verify(state);
-    next.process.kill('SIGKILL');
-    await next.closed;
+    for (const child of waiting) child.process.kill('SIGKILL');
+    await Promise.all(waiting.map((child) => child.closed));
     console.log(`archive kill campaign (seed ${SEED}): ${JSON.stringify(totals)}`);
     expect(totals.verified).toBeGreaterThan(ROUNDS / 4);
     expect(totals.archived).toBeGreaterThan(0);
