@@ -35,8 +35,9 @@ export function positionAfter(header: ChunkHeader): Position {
 
 /**
  * The continuity rule (LAYOUT.md): a data chunk continues the previous one's segment at its end
- * (unless that was an empty-segment chunk), or starts the next segment at offset 0. `previous` undefined means `header` is the first data
- * chunk read (it must start a segment). Throws `ERR_ARCHIVE_CORRUPT` naming `key` otherwise.
+ * (unless that was an empty-segment chunk), or starts the next segment at offset 0. `previous`
+ * undefined means `header` is the first data chunk read (it must start a segment). Throws
+ * `ERR_ARCHIVE_CORRUPT` naming `key` otherwise.
  */
 export function checkContinuity(previous: ChunkEnd | undefined, header: ChunkHeader, key: string): void {
   if (previous === undefined) {
