@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Wal, segmentName } from '@nori/wal';
-import { Archiver, MemoryObjectStore, S3ObjectStore, type ObjectStore } from '../src/index.js';
+import { Archiver, MemoryObjectStore, type ObjectStore } from '../src/index.js';
+import { benchS3Store, hasBenchS3, median, writeResults, type Result } from './support.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
 const KiB = 1024;
@@ -22,21 +22,7 @@ const IN_FLIGHT = 256;
 const SHIP_BYTES = Number(process.env['BENCH_ARCHIVE_SHIP_MIB'] ?? 32) * MiB;
 const SEGMENT_SIZE = 4 * MiB;
 
-interface Result {
-  name: string;
-  unit: string;
-  value: number;
-  runs: number[];
-  baseline: { name: string; value: number; runs: number[] };
-  ratio: number;
-  goal?: string;
-}
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 async function compare(name: string, unit: string, ours: () => Promise<number>, baseline: { name: string; run: () => Promise<number> }, goal?: string): Promise<Result> {
   const a: number[] = [];
@@ -103,11 +89,10 @@ const memoryStores: StoreFactory = () => ({ store: new MemoryObjectStore(), disp
 
 /** S3 stores when NORI_S3_ENDPOINT / NORI_S3_BUCKET are set (the test variables, see the README). */
 function s3Stores(): StoreFactory | undefined {
-  const { NORI_S3_ENDPOINT: endpoint, NORI_S3_BUCKET: bucket } = process.env;
-  if (endpoint === undefined || bucket === undefined) return undefined;
   let run = 0;
+  if (!hasBenchS3()) return undefined;
   return () => {
-    const store = new S3ObjectStore({ endpoint, bucket, forcePathStyle: true, prefix: `nori-bench/${Date.now().toString(36)}-${run++}/` });
+    const store = benchS3Store(`nori-bench/${Date.now().toString(36)}-${run++}/`) as NonNullable<ReturnType<typeof benchS3Store>>;
     const dispose = async (): Promise<void> => {
       for await (const { key } of store.list('')) await store.delete(key);
       store.destroy();
@@ -181,7 +166,4 @@ try {
   fs.rmSync(root, { recursive: true, force: true });
 }
 
-const out = fileURLToPath(new URL('../../../.bench-results/archive.json', import.meta.url));
-fs.mkdirSync(path.dirname(out), { recursive: true });
-fs.writeFileSync(out, `${JSON.stringify({ package: '@nori/archive', results }, null, 2)}\n`);
-console.log(`wrote ${out}`);
+writeResults('archive.json', results);

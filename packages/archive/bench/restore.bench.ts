@@ -13,10 +13,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Wal, segmentName } from '@nori/wal';
-import { MemoryObjectStore, S3ObjectStore, chunkKey, restore, type ObjectStore } from '../src/index.js';
+import { MemoryObjectStore, chunkKey, restore, type ObjectStore } from '../src/index.js';
 import { archiveLog, type WrittenChunk } from '../test/support/archive-log.js';
+import { benchS3Store, median, writeResults, type Result } from './support.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const MiB = 1024 * 1024;
@@ -25,20 +25,7 @@ const S3_LOG_MIB = Number(process.env['BENCH_RESTORE_S3_MIB'] ?? 32);
 const RECORD_BYTES = 1024;
 const CHUNK_BYTES = MiB;
 
-interface Result {
-  name: string;
-  unit: string;
-  value: number;
-  runs: number[];
-  baseline: { name: string; value: number; runs: number[] };
-  ratio: number;
-}
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nori-restore-bench-'));
 let dirs = 0;
@@ -129,11 +116,8 @@ async function main(): Promise<void> {
   try {
     const memory = new MemoryObjectStore();
     results.push(...(await compare('memory store', memory, await archived(memory, LOG_MIB))));
-    const endpoint = process.env['NORI_S3_ENDPOINT'];
-    const bucket = process.env['NORI_S3_BUCKET'];
-    if (endpoint !== undefined && bucket !== undefined) {
-      const prefix = `nori-bench/restore-${Date.now().toString(36)}/`;
-      const s3 = new S3ObjectStore({ endpoint, bucket, prefix, forcePathStyle: process.env['NORI_S3_FORCE_PATH_STYLE'] !== '0' });
+    const s3 = benchS3Store(`nori-bench/restore-${Date.now().toString(36)}/`);
+    if (s3 !== undefined) {
       try {
         const chunks = await archived(s3, S3_LOG_MIB);
         results.push(...(await compare('S3 (NORI_S3_ENDPOINT)', s3, chunks)));
@@ -145,9 +129,7 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-  const out = fileURLToPath(new URL('../../../.bench-results/archive-restore.json', import.meta.url));
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify({ package: '@nori/archive', results }, null, 2)}\n`);
+  writeResults('archive-restore.json', results);
 }
 
 await main();

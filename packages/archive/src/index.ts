@@ -39,6 +39,8 @@ export {
   encodeGenerationRecord,
   encodeGenerationStart,
   endOf,
+  isEmptySegmentChunk,
+  positionAfter,
   folderOf,
   formatLayoutNumber,
   generationKey,

@@ -12,6 +12,9 @@ import {
   encodeChunk,
   encodeGenerationRecord,
   encodeGenerationStart,
+  endOf,
+  isEmptySegmentChunk,
+  positionAfter,
   generationKey,
   isArchiveError,
   newWriterId,
@@ -19,6 +22,7 @@ import {
   parseGenerationKey,
   parseTrimmedKey,
   trimmedKey,
+  type ChunkEnd,
   type ChunkHeader,
 } from '../src/index.js';
 
@@ -93,13 +97,21 @@ describe('chunks', () => {
     }
   });
 
-  it('detects a wrong seq, truncation, trailing bytes and an empty data chunk', () => {
+  it('detects a wrong seq, truncation, trailing bytes and an empty data chunk not at offset 0', () => {
     const bytes = encodeChunk(base, new Uint8Array([9, 9]));
     expectCode(() => decodeChunk(bytes, 'k', base.seq + 1), 'ERR_ARCHIVE_CORRUPT');
     expectCode(() => decodeChunk(bytes.subarray(0, bytes.length - 1), 'k', base.seq), 'ERR_ARCHIVE_CORRUPT');
     expectCode(() => decodeChunk(new Uint8Array([...bytes, 0]), 'k', base.seq), 'ERR_ARCHIVE_CORRUPT');
     expectCode(() => decodeChunk(bytes.subarray(0, 10), 'k', base.seq), 'ERR_ARCHIVE_CORRUPT');
-    expectCode(() => decodeChunk(encodeChunk(base, new Uint8Array(0)), 'k', base.seq), 'ERR_ARCHIVE_CORRUPT');
+    expectCode(() => decodeChunk(encodeChunk({ ...base, offset: 10 }, new Uint8Array(0)), 'k', base.seq), 'ERR_ARCHIVE_CORRUPT');
+  });
+
+  it('accepts an empty-segment chunk (empty data chunk at offset 0)', () => {
+    const { header, payload } = decodeChunk(encodeChunk({ ...base, offset: 0 }, new Uint8Array(0)), 'k', base.seq);
+    expect(header.payloadLength).toBe(0);
+    expect(payload.length).toBe(0);
+    expect(isEmptySegmentChunk(header)).toBe(true);
+    expect(positionAfter(header)).toEqual({ segmentId: base.segmentId + 1, offset: 0 });
   });
 
   it('names the key in errors', () => {
@@ -137,19 +149,31 @@ describe('generation records', () => {
 });
 
 describe('continuity', () => {
-  const chunk = (segmentId: number, offset: number): ChunkHeader => ({ ...base, segmentId, offset, payloadLength: 10, payloadCrc32c: 0 });
+  const chunk = (segmentId: number, offset: number, payloadLength = 10): ChunkHeader => ({ ...base, segmentId, offset, payloadLength, payloadCrc32c: 0 });
+  const at = (segmentId: number, offset: number): ChunkEnd => ({ segmentId, offset, segmentComplete: false });
 
   it('accepts the same segment at its end or the next segment at 0', () => {
     checkContinuity(undefined, chunk(5, 0), 'k');
-    checkContinuity({ segmentId: 5, offset: 10 }, chunk(5, 10), 'k');
-    checkContinuity({ segmentId: 5, offset: 10 }, chunk(6, 0), 'k');
+    checkContinuity(at(5, 10), chunk(5, 10), 'k');
+    checkContinuity(at(5, 10), chunk(6, 0), 'k');
   });
 
   it('rejects gaps, overlaps, skipped segments and a first chunk mid-segment', () => {
     expectCode(() => checkContinuity(undefined, chunk(5, 10), 'k'), 'ERR_ARCHIVE_CORRUPT');
-    expectCode(() => checkContinuity({ segmentId: 5, offset: 10 }, chunk(5, 11), 'k'), 'ERR_ARCHIVE_CORRUPT');
-    expectCode(() => checkContinuity({ segmentId: 5, offset: 10 }, chunk(5, 9), 'k'), 'ERR_ARCHIVE_CORRUPT');
-    expectCode(() => checkContinuity({ segmentId: 5, offset: 10 }, chunk(7, 0), 'k'), 'ERR_ARCHIVE_CORRUPT');
-    expectCode(() => checkContinuity({ segmentId: 5, offset: 10 }, chunk(6, 5), 'k'), 'ERR_ARCHIVE_CORRUPT');
+    expectCode(() => checkContinuity(at(5, 10), chunk(5, 11), 'k'), 'ERR_ARCHIVE_CORRUPT');
+    expectCode(() => checkContinuity(at(5, 10), chunk(5, 9), 'k'), 'ERR_ARCHIVE_CORRUPT');
+    expectCode(() => checkContinuity(at(5, 10), chunk(7, 0), 'k'), 'ERR_ARCHIVE_CORRUPT');
+    expectCode(() => checkContinuity(at(5, 10), chunk(6, 5), 'k'), 'ERR_ARCHIVE_CORRUPT');
+  });
+
+  it('after an empty-segment chunk only the next segment may follow', () => {
+    const empty = endOf(chunk(6, 0, 0));
+    expect(empty).toEqual({ segmentId: 6, offset: 0, segmentComplete: true });
+    checkContinuity(at(5, 10), chunk(6, 0, 0), 'k');
+    checkContinuity(undefined, chunk(6, 0, 0), 'k');
+    checkContinuity(empty, chunk(7, 0), 'k');
+    checkContinuity(empty, chunk(7, 0, 0), 'k');
+    expectCode(() => checkContinuity(empty, chunk(6, 0), 'k'), 'ERR_ARCHIVE_CORRUPT');
+    expectCode(() => checkContinuity(empty, chunk(8, 0), 'k'), 'ERR_ARCHIVE_CORRUPT');
   });
 });

@@ -269,13 +269,17 @@ export class Archiver implements AsyncDisposable {
         const name = segmentName(segmentId);
         throw new ArchiveError('ERR_OBJECT_MISSING', `local segment ${name} is missing: the archive cannot continue its log`, { key: name });
       }
-      if (offset >= end) this.advance({ segmentId: segmentId + 1, offset: 0 });
-      else await this.shipRange(segmentId, offset, end);
+      if (offset < end) await this.shipRange(segmentId, offset, end);
+      else if (offset === 0) await this.shipRange(segmentId, 0, 0); // sealed and empty: an empty-segment chunk
+      else this.advance({ segmentId: segmentId + 1, offset: 0 });
     }
     this.pendingSince = comparePositions(this.cursor, wal.durablePosition) < 0 ? capturedAt : undefined;
   }
 
-  /** Ships the next chunk of bytes `[offset, end)` of a segment. */
+  /**
+   * Ships the next chunk of bytes `[offset, end)` of a segment; `offset == end == 0` ships the
+   * empty-segment chunk of a sealed empty segment (LAYOUT.md "Empty segments").
+   */
   private async shipRange(segmentId: number, offset: number, end: number): Promise<void> {
     const { store, prefix, wal, maxChunkBytes, now, observer } = this.options;
     const chunk = await readNextChunk(wal.storage, segmentId, offset, end, maxChunkBytes);
@@ -287,7 +291,7 @@ export class Archiver implements AsyncDisposable {
     this.shippedChunks++;
     this.shippedBytes += created.bytes;
     emit(observer, 'onChunkShipped', { ...created, seq, generation: this.generation, kind: 'data', segmentId, offset });
-    this.advance({ segmentId, offset: offset + created.bytes });
+    this.advance(created.bytes === 0 ? { segmentId: segmentId + 1, offset: 0 } : { segmentId, offset: offset + created.bytes });
   }
 
   private advance(position: Position): void {

@@ -1,6 +1,7 @@
 import { crc32c } from '@nori/codec';
 import { isArchiveError } from '../errors.js';
-import { CHUNK_HEADER_SIZE, chunkKey, decodeChunkHeader } from '../layout/index.js';
+import { CHUNK_HEADER_SIZE, chunkKey } from '../layout/index.js';
+import { fetchChunkHead, type ChunkHead } from '../read/chunk-fetch.js';
 import type { ObjectStore } from '../types.js';
 import { fencedError } from './errors.js';
 import { withRetry, type RetryContext } from './retry.js';
@@ -18,21 +19,15 @@ export interface CreatedChunk {
  * True when the object at `key` is exactly the chunk we tried to create (an earlier attempt whose
  * response was lost): our writer id in its header, and the same size and CRC32C as our bytes.
  */
-async function isOurChunk(store: ObjectStore, key: string, bytes: Uint8Array, writerId: string, signal: AbortSignal | undefined): Promise<boolean> {
-  let existing;
+async function isOurChunk(store: ObjectStore, prefix: string, chunk: { seq: number; writerId: string; bytes: Uint8Array }, signal: AbortSignal | undefined): Promise<boolean> {
+  let head: ChunkHead;
   try {
-    existing = await store.get(key, { range: { offset: 0, length: CHUNK_HEADER_SIZE }, signal });
+    head = await fetchChunkHead(store, prefix, chunk.seq, signal);
   } catch (error) {
     if (isArchiveError(error) && (error.retryable || error.code === 'ERR_ABORTED')) throw error;
-    return false; // gone again, or not even a header: not ours
+    return false; // gone again, or not a chunk header: not ours
   }
-  let stored: string;
-  try {
-    stored = decodeChunkHeader(existing.bytes, key).writerId;
-  } catch {
-    return false;
-  }
-  return stored === writerId && existing.info.size === bytes.length && existing.info.crc32c === crc32c(bytes) >>> 0;
+  return head.header.writerId === chunk.writerId && head.info.size === chunk.bytes.length && head.info.crc32c === crc32c(chunk.bytes) >>> 0;
 }
 
 /**
@@ -42,7 +37,7 @@ async function isOurChunk(store: ObjectStore, key: string, bytes: Uint8Array, wr
  * ours, and `ERR_FENCED` otherwise.
  */
 export async function createChunk(store: ObjectStore, prefix: string, chunk: { seq: number; writerId: string; bytes: Uint8Array }, context: RetryContext): Promise<CreatedChunk> {
-  const { seq, writerId, bytes } = chunk;
+  const { seq, bytes } = chunk;
   const key = chunkKey(prefix, seq);
   // No `checksum` option: the store computes the object CRC32C anyway, and the chunk's own CRCs
   // (checked by every reader) cover the bytes; our CRC of the object is needed only to recognise
@@ -55,7 +50,7 @@ export async function createChunk(store: ObjectStore, prefix: string, chunk: { s
       await store.put(key, bytes, { ifNoneMatch: '*', signal: context.signal });
     } catch (error) {
       if (!isArchiveError(error, 'ERR_PRECONDITION_FAILED')) throw error;
-      if (await isOurChunk(store, key, bytes, writerId, context.signal)) return;
+      if (await isOurChunk(store, prefix, chunk, context.signal)) return;
       throw fencedError(`chunk ${key} was created by another writer: a newer primary owns the archive prefix; this archiver stops`, key);
     }
   });

@@ -1,5 +1,5 @@
-import { CHUNK_HEADER_SIZE, CHUNKS_FOLDER, GENERATIONS_FOLDER, TRIMMED_FOLDER, chunkKey, decodeChunkHeader, folderOf, parseChunkKey, parseGenerationKey, parseTrimmedKey, type ChunkHeader } from '../layout/index.js';
-import { ArchiveError, isArchiveError } from '../errors.js';
+import { CHUNKS_FOLDER, GENERATIONS_FOLDER, TRIMMED_FOLDER, chunkKey, folderOf, parseChunkKey, parseGenerationKey, parseTrimmedKey, type ChunkHeader } from '../layout/index.js';
+import { fetchChunkHeader } from '../read/chunk-fetch.js';
 import type { ObjectStore } from '../types.js';
 import { withRetry, type RetryContext } from './retry.js';
 
@@ -33,16 +33,8 @@ export async function inspectArchive(store: ObjectStore, prefix: string, context
   const recorded = await highestUnder(store, prefix, GENERATIONS_FOLDER, parseGenerationKey, context);
   let last: ArchiveTail['last'];
   if (lastSeq !== undefined) {
-    const key = chunkKey(prefix, lastSeq);
-    const { bytes } = await withRetry(context, 'get', key, () => store.get(key, { range: { offset: 0, length: CHUNK_HEADER_SIZE }, signal: context.signal })).catch(
-      (error: unknown) => {
-        if (isArchiveError(error, 'ERR_INVALID_RANGE')) throw new ArchiveError('ERR_ARCHIVE_CORRUPT', `chunk ${key}: shorter than a chunk header`, { key, cause: error });
-        throw error;
-      },
-    );
-    const header = decodeChunkHeader(bytes, key);
-    if (header.seq !== lastSeq) throw new ArchiveError('ERR_ARCHIVE_CORRUPT', `chunk ${key}: header seq ${header.seq} does not match the key's ${lastSeq}`, { key });
-    last = { key, header };
+    const header = await withRetry(context, 'get', chunkKey(prefix, lastSeq), () => fetchChunkHeader(store, prefix, lastSeq, context.signal));
+    last = { key: chunkKey(prefix, lastSeq), header };
   }
   const nextSeq = last === undefined ? (trimmed ?? 0) : last.header.seq + 1;
   const maxGeneration = Math.max(last?.header.generation ?? 0, recorded ?? 0);

@@ -1,6 +1,6 @@
 import { crc32c } from '@nori/codec';
 import type { Position, Wal } from '@nori/wal';
-import { ChunkKind, endOf, type ChunkHeader } from '../layout/index.js';
+import { ChunkKind, positionAfter, type ChunkHeader } from '../layout/index.js';
 import { beginGeneration, ensureGenerationRecord } from './generation.js';
 import { inspectArchive } from './inspect.js';
 import { emit } from './observer.js';
@@ -38,7 +38,7 @@ export async function openGeneration(options: ResolvedArchiverOptions, context: 
   if (plan.kind === 'resume') {
     await ensureGenerationRecord(store, prefix, plan.side, context);
     emit(observer, 'onGenerationResumed', { generation: plan.generation, nextSeq: plan.nextSeq });
-    const cursor = plan.last.kind === ChunkKind.data ? endOf(plan.last) : snapshotStart;
+    const cursor = plan.last.kind === ChunkKind.data ? positionAfter(plan.last) : snapshotStart;
     return { generation: plan.generation, nextSeq: plan.nextSeq, cursor };
   }
   const created = await beginGeneration(store, prefix, wal.storage, plan, { writerId, now: options.now }, context);

@@ -152,7 +152,9 @@ export function decodeChunk(bytes: Uint8Array, key: string, expectedSeq: number)
   }
   const payload = bytes.subarray(CHUNK_HEADER_SIZE);
   if (crc32c(payload) >>> 0 !== header.payloadCrc32c) throw corrupt(key, 'payload CRC32C mismatch');
-  if (header.kind === ChunkKind.data && header.payloadLength === 0) throw corrupt(key, 'empty data chunk');
+  if (header.kind === ChunkKind.data && header.payloadLength === 0 && header.offset !== 0) {
+    throw corrupt(key, `empty data chunk at offset ${header.offset} (only an empty-segment chunk, at offset 0, may be empty)`);
+  }
   return { header, payload };
 }
 

@@ -100,7 +100,7 @@ export class MemoryObjectStore implements ObjectStore {
     validateKey(key);
     validateBytes(bytes, key);
     const crc = checksumForPut(key, bytes, options.checksum);
-    const copy = bytes.slice();
+    const copy = copyBytes(bytes);
     await this.#enter('put', key, options.signal);
     const effect = this.#faults.next('put', key);
     if (effect === 'unavailable') throw unavailable('put', key);
@@ -223,4 +223,11 @@ function timeout(op: ObjectStoreOperation, key: string): ArchiveError {
 
 function lostResponse(op: ObjectStoreOperation, key: string): ArchiveError {
   return new ArchiveError('ERR_UNAVAILABLE', `${op} ${key}: connection lost before the response (injected); the ${op} took effect`, { op, key });
+}
+
+/** A private copy of `bytes` (every byte is overwritten at once: no zero-fill of the new buffer). */
+function copyBytes(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(Buffer.allocUnsafeSlow(bytes.length).buffer, 0, bytes.length);
+  copy.set(bytes);
+  return copy;
 }

@@ -1,7 +1,7 @@
 import type { Position } from '@nori/wal';
 import { ArchiveError } from '../errors.js';
 import { CHUNK_HEADER_SIZE, ChunkKind, type ChunkHeader } from '../layout/chunk.js';
-import { endOf } from '../layout/continuity.js';
+import { positionAfter } from '../layout/continuity.js';
 import { decodeGenerationRecord, decodeGenerationStart, type GenerationReason, type GenerationRecord } from '../layout/generation.js';
 import {
   CHUNKS_FOLDER,
@@ -193,7 +193,7 @@ async function describeRun(
     bytes: listed.reduce((sum, chunk) => sum + Math.max(0, chunk.size - CHUNK_HEADER_SIZE), 0),
     missingChunks: run.last.seq - restoreStart + 1 - listed.filter((chunk) => chunk.seq >= restoreStart).length,
     firstPosition: hasData ? { segmentId: firstData.segmentId, offset: firstData.offset } : undefined,
-    endPosition: run.last.kind === ChunkKind.data ? endOf(run.last) : undefined,
+    endPosition: run.last.kind === ChunkKind.data ? positionAfter(run.last) : undefined,
     firstCreatedAt: new Date(run.first.createdAt),
     lastCreatedAt: new Date(run.last.createdAt),
     firstDataCreatedAt: hasData ? new Date(firstData.createdAt) : undefined,

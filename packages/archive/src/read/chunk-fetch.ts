@@ -1,7 +1,7 @@
 import { ArchiveError, isArchiveError } from '../errors.js';
 import { CHUNK_HEADER_SIZE, decodeChunk, decodeChunkHeader, type Chunk, type ChunkHeader } from '../layout/chunk.js';
 import { chunkKey } from '../layout/keys.js';
-import type { ObjectStore } from '../types.js';
+import type { GetResult, ObjectInfo, ObjectStore } from '../types.js';
 
 /**
  * Maps a store failure on a chunk the layout requires: a missing key is `ERR_OBJECT_MISSING`, bytes
@@ -33,18 +33,33 @@ export async function fetchChunk(store: ObjectStore, prefix: string, seq: number
   return decodeChunk(bytes, key, seq);
 }
 
-/** Reads only the header of chunk `seq` (one ranged read) and checks it names the same seq. */
-export async function fetchChunkHeader(store: ObjectStore, prefix: string, seq: number, signal?: AbortSignal): Promise<ChunkHeader> {
+/** A chunk header read on its own, with what the store reports about the whole object. */
+export interface ChunkHead {
+  header: ChunkHeader;
+  /** The whole object's size and CRC32C (from the store, not from the ranged bytes). */
+  info: ObjectInfo;
+}
+
+/**
+ * Reads only the header of chunk `seq` (one ranged read) and checks it names the same seq; also
+ * returns the store's info on the whole object (size, CRC32C).
+ */
+export async function fetchChunkHead(store: ObjectStore, prefix: string, seq: number, signal?: AbortSignal): Promise<ChunkHead> {
   const key = chunkKey(prefix, seq);
-  let bytes: Uint8Array;
+  let result: GetResult;
   try {
-    bytes = (await store.get(key, { signal, range: { offset: 0, length: CHUNK_HEADER_SIZE } })).bytes;
+    result = await store.get(key, { signal, range: { offset: 0, length: CHUNK_HEADER_SIZE } });
   } catch (error) {
     throw requiredChunkError(error, key);
   }
-  const header = decodeChunkHeader(bytes, key);
+  const header = decodeChunkHeader(result.bytes, key);
   if (header.seq !== seq) {
     throw new ArchiveError('ERR_ARCHIVE_CORRUPT', `chunk ${key}: header seq ${header.seq} does not match the key's ${seq}`, { key });
   }
-  return header;
+  return { header, info: result.info };
+}
+
+/** Reads only the header of chunk `seq` (one ranged read) and checks it names the same seq. */
+export async function fetchChunkHeader(store: ObjectStore, prefix: string, seq: number, signal?: AbortSignal): Promise<ChunkHeader> {
+  return (await fetchChunkHead(store, prefix, seq, signal)).header;
 }

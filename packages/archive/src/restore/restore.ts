@@ -208,6 +208,6 @@ async function writeAndVerify(storage: Storage, plan: RestorePlan, options: Rest
     return { ...base, segments: 0, end, records: 0, tailBytesDropped: 0 };
   }
   const verified: VerifiedLog = await verifyRestoredLog({ storage, prefix, spans: applied.spans, to: options.to, signal });
-  const segments = new Set(applied.spans.map((span) => span.segmentId)).size - (verified.end.offset === 0 ? 1 : 0);
+  const segments = (await storage.list()).filter((name) => parseSegmentName(name) !== undefined).length;
   return { ...base, segments, end: verified.end, records: verified.records, tailBytesDropped: verified.tailBytesDropped };
 }

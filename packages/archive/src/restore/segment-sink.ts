@@ -28,7 +28,8 @@ export class SegmentSink implements AsyncDisposable {
       this.#segmentId = segmentId;
       this.#written.push(segmentId);
     }
-    await (this.#file as StorageFile).writev([payload], offset);
+    // An empty-segment chunk only creates the file.
+    if (payload.length > 0) await (this.#file as StorageFile).writev([payload], offset);
   }
 
   /** Fsyncs and closes the last segment, then fsyncs the directory. */

@@ -1,0 +1,51 @@
+/** Shared pieces of the @nori/archive benchmarks (result format: docs/ARCHITECTURE.md "Benchmarks"). */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { S3ObjectStore } from '../src/index.js';
+
+/** One benchmark figure beside its baseline, measured in the same run. */
+export interface Result {
+  name: string;
+  unit: string;
+  value: number;
+  runs: number[];
+  baseline: { name: string; value: number; runs: number[] };
+  ratio: number;
+  goal?: string;
+}
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** The `p`-th percentile (nearest rank; 50 averages the two middle values of an even list). */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (p === 50) {
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  }
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+/** Writes `results` to `<repo>/.bench-results/<file>`. */
+export function writeResults(file: string, results: readonly Result[]): void {
+  const out = fileURLToPath(new URL(`../../../.bench-results/${file}`, import.meta.url));
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify({ package: '@nori/archive', results }, null, 2)}\n`);
+  console.log(`wrote ${out}`);
+}
+
+/** True when the integration-test S3 variables (README) name an endpoint and a bucket. */
+export function hasBenchS3(): boolean {
+  return process.env['NORI_S3_ENDPOINT'] !== undefined && process.env['NORI_S3_BUCKET'] !== undefined;
+}
+
+/** An S3 store on the integration-test endpoint (README), or undefined when it is not set. */
+export function benchS3Store(prefix: string): S3ObjectStore | undefined {
+  const { NORI_S3_ENDPOINT: endpoint, NORI_S3_BUCKET: bucket } = process.env;
+  if (endpoint === undefined || bucket === undefined) return undefined;
+  return new S3ObjectStore({ endpoint, bucket, prefix, forcePathStyle: process.env['NORI_S3_FORCE_PATH_STYLE'] !== '0' });
+}
