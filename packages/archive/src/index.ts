@@ -73,6 +73,7 @@ export {
   type ChunkShippedEvent,
   type CloseOptions,
   type FlushOptions,
+  type RemoteDurableOptions,
   type RetryEvent,
   type RetryOptions,
 } from './archiver/index.js';
@@ -86,3 +87,4 @@ export {
 export { DEFAULT_PREFETCH } from './restore/chunk-stream.js';
 export { restore, type RestoreOptions, type RestoreProgress, type RestoreReport } from './restore/restore.js';
 export { applyRetention, type RetentionOptions, type RetentionReport } from './retention/retention.js';
+export { promote, type PromoteOptions, type PromoteReport, type Promotion } from './promote/promote.js';
