@@ -205,7 +205,8 @@ export class Archiver implements AsyncDisposable {
   async append(record: RecordInput, options: RemoteDurableOptions = {}): Promise<Position> {
     this.throwIfStopped();
     const position = await this.options.wal.append(record, walAppendOptions(options));
-    return this.waitRecordArchived(position, options.signal, 'append');
+    await this.waitRecordArchived(position, options.signal, 'append');
+    return position;
   }
 
   /**
