@@ -55,7 +55,8 @@ function walConfig(options: PromoteOptions): WalConfig {
 /**
  * Makes a new primary from an archive, e.g. after the old primary's machine is lost: restores
  * the newest generation into an empty `dir`/`storage`, opens it as a writable WAL, and starts an
- * archiver with `takeover: true`, which begins a new generation and so fences the old primary:
+ * archiver with `takeover: true`, which begins a new generation and so fences the old primary,
+ * and ships the restored log into that generation (a flush) before resolving:
  * if it comes back and ships (or restarts its archiver), it gets `ERR_FENCED` naming the new
  * generation and ships nothing more. Every record the old primary had archived (for example
  * acknowledged by {@link Archiver.append}) is in the new primary's log.
@@ -72,10 +73,14 @@ export async function promote(options: PromoteOptions): Promise<Promotion> {
   const { store, prefix, dir, storage, signal } = options;
   const restored = await restore({ ...options.restore, store, prefix, dir, storage, signal });
   const { wal, recovery } = await Wal.open(walConfig(options));
-  let archiver: Archiver;
+  let archiver: Archiver | undefined;
   try {
     archiver = await Archiver.start(wal, { ...options.archiver, store, prefix, takeover: true, ...(signal === undefined ? {} : { signal }) });
+    // Until its snapshot is shipped the new generation holds no records: a new primary lost now
+    // would leave the newest generation empty. Promotion ends when it holds the whole log.
+    await archiver.flush(signal === undefined ? {} : { signal });
   } catch (error) {
+    await archiver?.close();
     await wal.close();
     throw error;
   }
