@@ -10,6 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Wal, segmentName } from '@nori/wal';
 import { Archiver, MemoryObjectStore, S3ObjectStore, type ObjectStore } from '../src/index.js';
+import { compare as compareRuns, type Result } from './compare.js';
+
+/** {@link compareRuns} with RUNS runs. */
+function compare(name: string, unit: string, ours: () => Promise<number>, baseline: { name: string; run: () => Promise<number> }, goal?: string): Promise<Result> {
+  return compareRuns(RUNS, { name, unit, run: ours, ...(goal === undefined ? {} : { goal }) }, baseline);
+}
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
 const KiB = 1024;
@@ -21,42 +27,6 @@ const IN_FLIGHT = 256;
 /** Size of the log shipped by the shipping benchmark. */
 const SHIP_BYTES = Number(process.env['BENCH_ARCHIVE_SHIP_MIB'] ?? 32) * MiB;
 const SEGMENT_SIZE = 4 * MiB;
-
-interface Result {
-  name: string;
-  unit: string;
-  value: number;
-  runs: number[];
-  baseline: { name: string; value: number; runs: number[] };
-  ratio: number;
-  goal?: string;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-async function compare(name: string, unit: string, ours: () => Promise<number>, baseline: { name: string; run: () => Promise<number> }, goal?: string): Promise<Result> {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    // Alternate the order so neither side always runs on a warmer machine.
-    if (r % 2 === 0) {
-      a.push(await ours());
-      b.push(await baseline.run());
-    } else {
-      b.push(await baseline.run());
-      a.push(await ours());
-    }
-  }
-  const value = median(a);
-  const base = median(b);
-  const result: Result = { name, unit, value, runs: a, baseline: { name: baseline.name, value: base, runs: b }, ratio: value / base, ...(goal === undefined ? {} : { goal }) };
-  console.log(`${name}: ${value.toFixed(0)} ${unit} vs ${baseline.name}: ${base.toFixed(0)} (ratio ${result.ratio.toFixed(3)})`);
-  return result;
-}
 
 const value = 'v'.repeat(KiB);
 
