@@ -16,8 +16,10 @@ import { compare, type Result } from './compare.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const WRITERS = 64;
-/** Appends per writer per run: the single writer does as many as each of the 64 does. */
+/** Appends per writer per run with 64 writers (2560 records). */
 const PER_WRITER = Number(process.env['BENCH_REMOTE_PER_WRITER'] ?? 40);
+/** Appends of the single writer per run: enough for a run of the same order of duration. */
+const SINGLE_WRITER_RECORDS = Number(process.env['BENCH_REMOTE_SINGLE'] ?? 400);
 const value = 'v'.repeat(1024);
 
 /** A fresh store per run (S3: a new prefix, emptied afterwards). */
@@ -39,8 +41,8 @@ function s3Stores(): StoreFactory | undefined {
   };
 }
 
-/** Remote-durable records/s of `writers` concurrent writers, each appending PER_WRITER 1 KiB records. */
-async function remoteDurableRate(root: string, stores: StoreFactory, writers: number): Promise<number> {
+/** Remote-durable records/s of `writers` concurrent writers, each appending `perWriter` 1 KiB records. */
+async function remoteDurableRate(root: string, stores: StoreFactory, writers: number, perWriter: number): Promise<number> {
   const dir = fs.mkdtempSync(path.join(root, 'wal-'));
   const { wal } = await Wal.open({ dir, fsync: 'os' });
   const { store, dispose } = stores();
@@ -49,7 +51,7 @@ async function remoteDurableRate(root: string, stores: StoreFactory, writers: nu
   const start = performance.now();
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
-      for (let i = 0; i < PER_WRITER; i++) await archiver.append({ key: `w${w}-${i}`, value });
+      for (let i = 0; i < perWriter; i++) await archiver.append({ key: `w${w}-${i}`, value });
     }),
   );
   const seconds = (performance.now() - start) / 1000;
@@ -57,14 +59,14 @@ async function remoteDurableRate(root: string, stores: StoreFactory, writers: nu
   await wal.close();
   await dispose();
   fs.rmSync(dir, { recursive: true, force: true });
-  return (writers * PER_WRITER) / seconds;
+  return (writers * perWriter) / seconds;
 }
 
 async function groupEffect(root: string, label: string, stores: StoreFactory): Promise<Result> {
   return compare(
     RUNS,
-    { name: `remote-durable append 1 KiB, ${WRITERS} concurrent writers (${label})`, unit: 'records/s', goal: 'ratio >= 20', run: () => remoteDurableRate(root, stores, WRITERS) },
-    { name: `remote-durable append 1 KiB, one writer (${label})`, run: () => remoteDurableRate(root, stores, 1) },
+    { name: `remote-durable append 1 KiB, ${WRITERS} concurrent writers (${label})`, unit: 'records/s', goal: 'ratio >= 20', run: () => remoteDurableRate(root, stores, WRITERS, PER_WRITER) },
+    { name: `remote-durable append 1 KiB, one writer (${label})`, run: () => remoteDurableRate(root, stores, 1, SINGLE_WRITER_RECORDS) },
   );
 }
 

@@ -18,6 +18,22 @@ const TIMEOUT_MS = 240_000;
 /** Ids of round r start at r * ID_STRIDE (a round never appends this many). */
 const ID_STRIDE = 1_000_000;
 
+/** How long the parent retries a store call through a gateway outage (s3-restart.test.ts restarts RGW). */
+const OUTAGE_BUDGET_MS = 90_000;
+
+/** Runs `call` again while it fails with a retryable store error (the gateway restarting), within a budget. */
+async function throughOutages<T>(call: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + OUTAGE_BUDGET_MS;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(isArchiveError(error) && error.retryable) || performance.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 async function removeAll(store: ObjectStore): Promise<void> {
   for await (const { key } of store.list('')) await store.delete(key);
 }
@@ -100,7 +116,7 @@ async function runLane(lane: Lane): Promise<number> {
     for (const id of reported.acknowledged) acknowledged.add(id);
 
     const newDir = join(root, `${prefix}-primary-${round + 1}`);
-    const primary = await promote({ store, prefix, dir: newDir, archiver: { intervalMs: 1000 } });
+    const primary = await throughOutages(() => promote({ store, prefix, dir: newDir, archiver: { intervalMs: 1000 } }));
     try {
       expect(primary.report.generation).toBeGreaterThan(generation);
       generation = primary.report.generation;
@@ -110,7 +126,7 @@ async function runLane(lane: Lane): Promise<number> {
     }
     await expectOldPrimaryFenced(dir, store, prefix, generation);
     // The new generation holds the whole log: older ones can go (keeps listings short).
-    await applyRetention({ store, prefix, keepGenerations: 1 });
+    await throughOutages(() => applyRetention({ store, prefix, keepGenerations: 1 }));
     await rm(dir, { recursive: true, force: true });
     dir = newDir;
   }
