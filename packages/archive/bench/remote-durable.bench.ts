@@ -48,6 +48,7 @@ async function remoteDurableRate(root: string, stores: StoreFactory, writers: nu
   const { store, dispose } = stores();
   const archiver = await Archiver.start(wal, { store, prefix: 'bench' });
   await archiver.flush();
+  const before = { chunks: archiver.stats().chunks, fsyncs: wal.stats().fsyncs };
   const start = performance.now();
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
@@ -55,6 +56,9 @@ async function remoteDurableRate(root: string, stores: StoreFactory, writers: nu
     }),
   );
   const seconds = (performance.now() - start) / 1000;
+  const puts = archiver.stats().chunks - before.chunks;
+  const fsyncs = wal.stats().fsyncs - before.fsyncs;
+  console.log(`  ${writers} writer(s): ${writers * perWriter} records, ${puts} PUTs, ${fsyncs} fsyncs, ${seconds.toFixed(2)} s`);
   await archiver.close();
   await wal.close();
   await dispose();
