@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Wal, segmentName } from '@nori/wal';
 import { Archiver, MemoryObjectStore, type ObjectStore } from '../src/index.js';
-import { benchS3Store, hasBenchS3, median, writeResults, type Result } from './support.js';
+import { benchS3Store, compare as compareRuns, hasBenchS3, writeResults, type Result } from './support.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
 const KiB = 1024;
@@ -24,24 +24,9 @@ const SEGMENT_SIZE = 4 * MiB;
 
 
 
-async function compare(name: string, unit: string, ours: () => Promise<number>, baseline: { name: string; run: () => Promise<number> }, goal?: string): Promise<Result> {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    // Alternate the order so neither side always runs on a warmer machine.
-    if (r % 2 === 0) {
-      a.push(await ours());
-      b.push(await baseline.run());
-    } else {
-      b.push(await baseline.run());
-      a.push(await ours());
-    }
-  }
-  const value = median(a);
-  const base = median(b);
-  const result: Result = { name, unit, value, runs: a, baseline: { name: baseline.name, value: base, runs: b }, ratio: value / base, ...(goal === undefined ? {} : { goal }) };
-  console.log(`${name}: ${value.toFixed(0)} ${unit} vs ${baseline.name}: ${base.toFixed(0)} (ratio ${result.ratio.toFixed(3)})`);
-  return result;
+/** {@link compareRuns} with RUNS runs. */
+function compare(name: string, unit: string, ours: () => Promise<number>, baseline: { name: string; run: () => Promise<number> }, goal?: string): Promise<Result> {
+  return compareRuns(RUNS, { name, unit, run: ours, ...(goal === undefined ? {} : { goal }) }, baseline);
 }
 
 const value = 'v'.repeat(KiB);

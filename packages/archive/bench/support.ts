@@ -30,6 +30,32 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
+/** Runs `ours` and the baseline `runs` times each, interleaved, and reports their medians and ratio. */
+export async function compare(
+  runs: number,
+  measure: { name: string; unit: string; goal?: string; run: () => Promise<number> },
+  baseline: { name: string; run: () => Promise<number> },
+): Promise<Result> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    // Alternate the order so neither side always runs on a warmer machine.
+    if (r % 2 === 0) {
+      a.push(await measure.run());
+      b.push(await baseline.run());
+    } else {
+      b.push(await baseline.run());
+      a.push(await measure.run());
+    }
+  }
+  const value = median(a);
+  const base = median(b);
+  const { name, unit, goal } = measure;
+  const result: Result = { name, unit, value, runs: a, baseline: { name: baseline.name, value: base, runs: b }, ratio: value / base, ...(goal === undefined ? {} : { goal }) };
+  console.log(`${name}: ${value.toFixed(0)} ${unit} vs ${baseline.name}: ${base.toFixed(0)} (ratio ${result.ratio.toFixed(3)})`);
+  return result;
+}
+
 /** Writes `results` to `<repo>/.bench-results/<file>`. */
 export function writeResults(file: string, results: readonly Result[]): void {
   const out = fileURLToPath(new URL(`../../../.bench-results/${file}`, import.meta.url));

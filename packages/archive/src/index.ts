@@ -75,6 +75,7 @@ export {
   type ChunkShippedEvent,
   type CloseOptions,
   type FlushOptions,
+  type RemoteDurableOptions,
   type RetryEvent,
   type RetryOptions,
 } from './archiver/index.js';
@@ -103,3 +104,4 @@ export {
   type ReplicaOptions,
   type ReplicaPosition,
 } from './replica/index.js';
+export { promote, type PromoteOptions, type PromoteReport, type Promotion } from './promote/promote.js';

@@ -1,4 +1,5 @@
-import { comparePositions, segmentName, type Position, type Wal, type WalHold } from '@nori/wal';
+import type { RecordInput } from '@nori/codec';
+import { comparePositions, formatPosition, segmentName, type AppendOptions, type AppendResult, type Position, type Wal, type WalHold } from '@nori/wal';
 import { ArchiveError, isArchiveError } from '../errors.js';
 import { ChunkKind, newWriterId, writeChunkHeader } from '../layout/index.js';
 import { abortedError } from './backoff.js';
@@ -53,10 +54,34 @@ export interface CloseOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link Archiver.append}, {@link Archiver.appendBatch} and {@link Archiver.waitArchived}. */
+export interface RemoteDurableOptions {
+  /**
+   * Before the WAL takes the record: nothing is written (`ERR_ABORTED` from the WAL). After: stops
+   * waiting (`ERR_ABORTED`); the record is in the local log and may still be archived.
+   */
+  signal?: AbortSignal;
+}
+
 interface FlushWaiter {
-  target: Position;
+  /** True once the archived position `cursor` covers what the waiter needs. */
+  reached: (cursor: Position) => boolean;
   resolve: (position: Position) => void;
   reject: (error: Error) => void;
+}
+
+/** The WAL append options of a remote-durable append: always fsynced (only durable bytes ship). */
+function walAppendOptions(options: RemoteDurableOptions): AppendOptions {
+  return options.signal === undefined ? { durable: true } : { durable: true, signal: options.signal };
+}
+
+/** `ERR_INVALID_ARGUMENT` unless `position` is a position of non-negative safe integers. */
+function checkPosition(position: Position): void {
+  const valid = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
+  const candidate = position as Partial<Position> | null | undefined;
+  if (typeof candidate !== 'object' || candidate === null || !valid(candidate.segmentId) || !valid(candidate.offset)) {
+    throw new ArchiveError('ERR_INVALID_ARGUMENT', 'waitArchived expects a position { segmentId, offset } of non-negative integers');
+  }
 }
 
 /**
@@ -165,14 +190,82 @@ export class Archiver implements AsyncDisposable {
     if (signal?.aborted === true) throw abortedError(signal, 'flush');
     const target = await this.options.wal.sync();
     this.throwIfStopped();
-    if (comparePositions(this.cursor, target) >= 0) return this.archivedPosition;
+    return this.waitUntil((cursor) => comparePositions(cursor, target) >= 0, signal, 'flush');
+  }
+
+  /**
+   * Remote-durable append: appends `record` to the WAL as a durable write (`{ durable: true }`,
+   * one fsync shared by concurrent callers) and resolves with what `wal.append` resolves
+   * (`{ index, position }`) only once its bytes
+   * are in the object store. Concurrent callers share PUTs (see {@link Archiver.waitArchived}).
+   * A fenced, failed or closed archiver refuses before writing anything.
+   * @throws ArchiveError `ERR_FENCED` / the error of a failed archiver, `ERR_CLOSED`, `ERR_ABORTED`;
+   *   WalError from `wal.append`. After a rejection the record may be in the local log (and even in
+   *   the archive): treat it as not acknowledged, not as absent.
+   */
+  async append(record: RecordInput, options: RemoteDurableOptions = {}): Promise<AppendResult> {
+    this.throwIfStopped();
+    const appended = await this.options.wal.append(record, walAppendOptions(options));
+    await this.waitRecordArchived(appended.position, options.signal, 'append');
+    return appended;
+  }
+
+  /**
+   * Remote-durable {@link Wal.appendBatch}: resolves with one `{ index, position }` per record once the whole
+   * batch is in the object store. Rejects like {@link Archiver.append}.
+   */
+  async appendBatch(records: readonly RecordInput[], options: RemoteDurableOptions = {}): Promise<AppendResult[]> {
+    this.throwIfStopped();
+    const appended = await this.options.wal.appendBatch(records, walAppendOptions(options));
+    const last = appended[appended.length - 1];
+    if (last !== undefined) await this.waitRecordArchived(last.position, options.signal, 'appendBatch');
+    return appended;
+  }
+
+  /**
+   * Resolves once the record that starts at `position` (as returned by `wal.append`) is in the
+   * store, with the archived position. When it is not durable yet, syncs the WAL first (the
+   * archiver ships only durable bytes). Group shipping: a waiter starts shipping everything durable
+   * at once; waiters that arrive while a PUT is in flight are all carried by the next one.
+   * @throws ArchiveError `ERR_INVALID_ARGUMENT` (not a position, or no record was appended there),
+   *   `ERR_FENCED` / the error of a failed archiver, `ERR_CLOSED`, `ERR_ABORTED`; WalError when
+   *   the WAL cannot sync.
+   */
+  async waitArchived(position: Position, options: RemoteDurableOptions = {}): Promise<Position> {
+    checkPosition(position);
+    this.throwIfStopped();
+    const { signal } = options;
+    if (signal?.aborted === true) throw abortedError(signal, 'waitArchived');
+    const { wal } = this.options;
+    if (comparePositions(wal.durablePosition, position) <= 0) await wal.sync();
+    this.throwIfStopped();
+    if (comparePositions(wal.durablePosition, position) <= 0) {
+      throw new ArchiveError('ERR_INVALID_ARGUMENT', `waitArchived: no record was appended at ${formatPosition(position)} (the log ends at ${formatPosition(wal.durablePosition)})`);
+    }
+    return this.waitRecordArchived(position, signal, 'waitArchived');
+  }
+
+  /**
+   * Waits until the durable record starting at `position` is archived. Chunks end at record
+   * boundaries (LAYOUT.md), so the archived position is past a record's start only once the whole
+   * record is archived.
+   */
+  private waitRecordArchived(position: Position, signal: AbortSignal | undefined, what: string): Promise<Position> {
+    this.throwIfStopped();
+    return this.waitUntil((cursor) => comparePositions(cursor, position) > 0, signal, what);
+  }
+
+  /** Resolves with the archived position once `reached` holds for it; wakes the shipper. */
+  private waitUntil(reached: (cursor: Position) => boolean, signal: AbortSignal | undefined, what: string): Promise<Position> {
+    if (reached(this.cursor)) return Promise.resolve(this.archivedPosition);
+    if (signal?.aborted === true) return Promise.reject(abortedError(signal, what));
     return new Promise<Position>((resolve, reject) => {
       const onAbort = (): void => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(abortedError(signal as AbortSignal, 'flush'));
+        reject(abortedError(signal as AbortSignal, what));
       };
       const waiter: FlushWaiter = {
-        target,
+        reached,
         resolve: (position) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(position);
@@ -297,9 +390,9 @@ export class Archiver implements AsyncDisposable {
   private advance(position: Position): void {
     this.cursor = position;
     this.hold.moveTo(position);
-    const done = this.waiters.filter((w) => comparePositions(position, w.target) >= 0);
+    const done = this.waiters.filter((w) => w.reached(position));
     if (done.length === 0) return;
-    this.waiters = this.waiters.filter((w) => comparePositions(position, w.target) < 0);
+    this.waiters = this.waiters.filter((w) => !w.reached(position));
     for (const waiter of done) waiter.resolve({ ...position });
   }
 

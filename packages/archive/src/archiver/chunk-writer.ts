@@ -1,6 +1,6 @@
 import { crc32c } from '@nori/codec';
 import { isArchiveError } from '../errors.js';
-import { CHUNK_HEADER_SIZE, chunkKey } from '../layout/index.js';
+import { CHUNK_HEADER_SIZE, chunkKey, decodeChunkHeader, type ChunkHeader } from '../layout/index.js';
 import { fetchChunkHead, type ChunkHead } from '../read/chunk-fetch.js';
 import type { ObjectStore } from '../types.js';
 import { fencedError } from './errors.js';
@@ -15,19 +15,35 @@ export interface CreatedChunk {
   durationMs: number;
 }
 
+/** What a conditional create found at its key: ours (a lost response), or another writer's chunk. */
+type ExistingChunk = { ours: true } | { ours: false; header: ChunkHeader | undefined };
+
 /**
- * True when the object at `key` is exactly the chunk we tried to create (an earlier attempt whose
- * response was lost): our writer id in its header, and the same size and CRC32C as our bytes.
+ * Reads the header of the object at `key`: ours when it is exactly the chunk we tried to create
+ * (an earlier attempt whose response was lost): our writer id in its header, and the same size
+ * and CRC32C as our bytes. Otherwise its header, when it has one, names the writer that won.
  */
-async function isOurChunk(store: ObjectStore, prefix: string, chunk: { seq: number; writerId: string; bytes: Uint8Array }, signal: AbortSignal | undefined): Promise<boolean> {
+async function inspectExisting(store: ObjectStore, prefix: string, chunk: { seq: number; writerId: string; bytes: Uint8Array }, signal: AbortSignal | undefined): Promise<ExistingChunk> {
   let head: ChunkHead;
   try {
     head = await fetchChunkHead(store, prefix, chunk.seq, signal);
   } catch (error) {
     if (isArchiveError(error) && (error.retryable || error.code === 'ERR_ABORTED')) throw error;
-    return false; // gone again, or not a chunk header: not ours
+    return { ours: false, header: undefined }; // gone again, or not a chunk header: not ours
   }
-  return head.header.writerId === chunk.writerId && head.info.size === chunk.bytes.length && head.info.crc32c === crc32c(chunk.bytes) >>> 0;
+  const ours = head.header.writerId === chunk.writerId && head.info.size === chunk.bytes.length && head.info.crc32c === crc32c(chunk.bytes) >>> 0;
+  return ours ? { ours } : { ours, header: head.header };
+}
+
+/** The `ERR_FENCED` of a lost conditional create, naming the generation that now owns the prefix. */
+function lostCreateError(key: string, bytes: Uint8Array, winner: ChunkHeader | undefined): Error {
+  const mine = decodeChunkHeader(bytes, key).generation;
+  const owner = winner === undefined ? 'another writer' : `generation ${winner.generation} (writer ${winner.writerId})`;
+  return fencedError(
+    `fenced: chunk ${key} was created by ${owner}, a newer primary now owns the archive prefix; ` +
+      `this archiver (generation ${mine}) stops and ships nothing more`,
+    key,
+  );
 }
 
 /**
@@ -50,8 +66,9 @@ export async function createChunk(store: ObjectStore, prefix: string, chunk: { s
       await store.put(key, bytes, { ifNoneMatch: '*', signal: context.signal });
     } catch (error) {
       if (!isArchiveError(error, 'ERR_PRECONDITION_FAILED')) throw error;
-      if (await isOurChunk(store, prefix, chunk, context.signal)) return;
-      throw fencedError(`chunk ${key} was created by another writer: a newer primary owns the archive prefix; this archiver stops`, key);
+      const existing = await inspectExisting(store, prefix, chunk, context.signal);
+      if (existing.ours) return;
+      throw lostCreateError(key, bytes, existing.header);
     }
   });
   return { key, bytes: bytes.length - CHUNK_HEADER_SIZE, attempts, durationMs: performance.now() - started };
