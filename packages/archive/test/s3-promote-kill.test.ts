@@ -9,7 +9,9 @@ import { describeS3, uniquePrefix } from './s3-env.js';
 import { eventsPath, killAllPrimaries, readPrimaryEvents, spawnPrimary, startPrimary, type PrimaryChild } from './support/kill-primary.js';
 import { idOfKey, remoteRecord } from './support/remote-records.js';
 
-const ROUNDS = 50;
+// The issue asks for >= 50 rounds; scripts/test-node-versions.sh reruns the suite on other Node
+// majors with fewer (NORI_ARCHIVE_PROMOTE_KILL_ROUNDS), since those runs look for version differences.
+const ROUNDS = Number(process.env['NORI_ARCHIVE_PROMOTE_KILL_ROUNDS'] ?? 50);
 const SEED = 20261206;
 /** Independent chains run side by side (the rounds mostly wait on the store and on child start-up). */
 const LANES = 3;
