@@ -1,5 +1,4 @@
-import { StorageError, type Storage, type StorageEntry, type StorageEntryKind } from '@nori/storage';
-import { tmpNameOf } from './atomic-file.js';
+import { StorageError, type Storage, type StorageEntry, type StorageEntryKind, tmpNameOf } from '@nori/storage';
 import { BATCH_INTENT_FILE } from './batch-intent.js';
 import { INDEX_FILE } from './index-file.js';
 import { TRUNCATE_INTENT_FILE } from './truncation.js';

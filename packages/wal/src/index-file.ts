@@ -1,5 +1,5 @@
+import { removeStaleTmp, writeFileAtomically } from '@nori/storage';
 import type { Storage } from '@nori/storage';
-import { removeStaleTmp, writeFileAtomically } from './atomic-file.js';
 import { WalError, errorCode } from './errors.js';
 import { readWholeFile } from './segment-io.js';
 

@@ -1,9 +1,9 @@
+import { removeFileDurably, removeStaleTmp, tmpNameOf, writeFileAtomically } from '@nori/storage';
 import type { Storage } from '@nori/storage';
 import { WalError, errorCode } from './errors.js';
 import { isPosition } from './position.js';
 import type { Position } from './types.js';
 import { readWholeFile } from './segment-io.js';
-import { removeFileDurably, removeStaleTmp, tmpNameOf, writeFileAtomically } from './atomic-file.js';
 
 /**
  * Side file listing the regions salvage recovery skipped (never inside segments). Every later

@@ -1,6 +1,6 @@
+import { removeFileDurably, removeStaleTmp, writeFileAtomically } from '@nori/storage';
 import type { Storage } from '@nori/storage';
 import { readWholeFile, truncateDurably } from './segment-io.js';
-import { removeFileDurably, removeStaleTmp, writeFileAtomically } from './atomic-file.js';
 import { BATCH_INTENT_FILE } from './batch-intent.js';
 import { WalError, errorCode } from './errors.js';
 import { isPosition } from './position.js';

@@ -1,4 +1,4 @@
-import type { Storage } from '@nori/storage';
+import { tmpNameOf, writeFileAtomically, type Storage } from '@nori/storage';
 import { z } from 'zod';
 import { ArchiveError } from '../errors.js';
 import { GENERATION_REASONS, type GenerationReason } from '../layout/index.js';
@@ -6,7 +6,7 @@ import { GENERATION_REASONS, type GenerationReason } from '../layout/index.js';
 /** The archiver's side file in the WAL directory (LAYOUT.md "Writing"). */
 export const ARCHIVE_SIDE_FILE = 'archive.json';
 /** Temporary name while {@link ARCHIVE_SIDE_FILE} is replaced (tmp + fsync + rename + dir fsync). */
-export const ARCHIVE_SIDE_FILE_TMP = `${ARCHIVE_SIDE_FILE}.tmp`;
+export const ARCHIVE_SIDE_FILE_TMP = tmpNameOf(ARCHIVE_SIDE_FILE);
 const SIDE_FILE_FORMAT = 1;
 /** Larger files are not ours: refuse instead of reading them into memory. */
 const SIDE_FILE_MAX_BYTES = 64 * 1024;
@@ -76,15 +76,5 @@ export async function readArchiveSideFile(storage: Storage): Promise<ArchiveSide
  */
 export async function writeArchiveSideFile(storage: Storage, content: ArchiveSideFile): Promise<void> {
   const checked = sideFileSchema.parse({ format: SIDE_FILE_FORMAT, ...content });
-  const bytes = new TextEncoder().encode(`${JSON.stringify(checked, null, 2)}\n`);
-  const file = await storage.open(ARCHIVE_SIDE_FILE_TMP, { create: true });
-  try {
-    if ((await file.size()) > 0) await file.truncate(0);
-    await file.writev([bytes], 0);
-    await file.datasync();
-  } finally {
-    await file.close();
-  }
-  await storage.rename(ARCHIVE_SIDE_FILE_TMP, ARCHIVE_SIDE_FILE);
-  await storage.syncDir();
+  await writeFileAtomically(storage, ARCHIVE_SIDE_FILE, new TextEncoder().encode(`${JSON.stringify(checked, null, 2)}\n`));
 }

@@ -1,4 +1,4 @@
-import type { Storage } from '@nori/storage';
+import type { Storage } from './types.js';
 
 /** Temporary name a side file is written under before it replaces `name`. */
 export function tmpNameOf(name: string): string {
