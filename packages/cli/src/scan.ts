@@ -1,9 +1,9 @@
 import { basename, dirname } from 'node:path';
 import type { RecordScanner } from '@nori/codec';
-import { NodeFileStorage, isStorageError, type StorageFile } from '@nori/storage';
+import { NodeFileStorage, type StorageFile } from '@nori/storage';
 import { MAX_RECORD_SIZE_LIMIT } from '@nori/wal';
 import { walkSegment, type SegmentEnd } from '@nori/wal/scan';
-import { NoriCliError, fsError } from './errors.js';
+import { NoriCliError, storageFailure } from './errors.js';
 import { formatPosition, type LogPosition } from './format.js';
 import type { SalvagedRegion, SalvagedSpan } from './salvaged.js';
 import { compareSealed } from './sealed.js';
@@ -148,8 +148,7 @@ async function openSegment(segment: SegmentFile): Promise<StorageFile> {
   try {
     return await new NodeFileStorage(dirname(segment.path)).open(basename(segment.path), { readOnly: true });
   } catch (error) {
-    if (isStorageError(error, 'ERR_NOT_FOUND')) throw new NoriCliError('ERR_NOT_FOUND', `${segment.path}: no such file or directory`, { cause: error });
-    throw new NoriCliError('ERR_IO', `${segment.path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw storageFailure(error, segment.path);
   }
 }
 

@@ -6,3 +6,6 @@
 export { walkSegment, type SegmentEnd, type SegmentReporter, type SegmentSpan, type SegmentWalk, type SegmentWalkOptions, type WalkDamage, type WalkDamageReason } from './walk/segment-walker.js';
 export { classifyDamage, type ClassifyDamageOptions, type DamageClass } from './walk/end-of-data.js';
 export { RESYNC_LOOKAHEAD } from './segment-io.js';
+export { parseSkippedRegions, readSkippedRegions, type SkippedSpan } from './skipped-regions.js';
+export { checkSealedSegment, snapshotSealedLog, type SealedLogSnapshot, type SealedMismatch } from './sealed-segments.js';
+export { isZeroRange } from './segment-io.js';

@@ -140,9 +140,8 @@ async function walkRegion(
   // The file may have been seen shorter than listed (a live writer trims its preallocated tail).
   const regionEnd = Math.min(limit, state.fileSize);
   if (status === 'stopped') return { kind: 'stopped', offset: state.position };
-  if (status === 'end') {
-    return state.position >= state.fileSize ? { kind: 'clean', offset: state.position } : undefined;
-  }
+  // The region ended on a record boundary: the walk goes on (past a skipped region, or to its end).
+  if (status === 'end') return undefined;
   const bad = state.position;
   const reason = scanner.badReason ?? 'incomplete';
   const records = scanner.records;
