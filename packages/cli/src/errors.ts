@@ -1,3 +1,5 @@
+import { isStorageError } from '@nori/storage';
+
 /**
  * Exit codes of `nori-wal`. Stable: scripts may switch on them.
  *
@@ -64,4 +66,10 @@ export function fsError(error: unknown, what: string): NoriCliError {
   if (code === 'EACCES' || code === 'EPERM') return new NoriCliError('ERR_IO', `${what}: permission denied`, { cause: error });
   const detail = error instanceof Error ? error.message : String(error);
   return new NoriCliError('ERR_IO', `${what}: ${detail}`, { cause: error });
+}
+
+/** A `@nori/storage` failure as a {@link NoriCliError} (`ERR_NOT_FOUND` for a missing file, else `ERR_IO`). */
+export function storageFailure(error: unknown, what: string): NoriCliError {
+  if (isStorageError(error, 'ERR_NOT_FOUND')) return new NoriCliError('ERR_NOT_FOUND', `${what}: no such file or directory`, { cause: error });
+  return fsError(isStorageError(error) && error.osCode !== undefined ? Object.assign(new Error(error.message), { code: error.osCode }) : error, what);
 }

@@ -1,7 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MAX_SKIPPED_REGIONS, SKIPPED_REGIONS_FILE, SKIPPED_REGIONS_MAX_BYTES } from '@nori/wal';
-import { NoriCliError, fsError } from './errors.js';
+import { NodeFileStorage } from '@nori/storage';
+import { SKIPPED_REGIONS_FILE } from '@nori/wal';
+import { parseSkippedRegions, readSkippedRegions } from '@nori/wal/scan';
+import { NoriCliError, storageFailure } from './errors.js';
 import { formatCount, formatPosition, type LogPosition } from './format.js';
 
 /**
@@ -24,16 +25,6 @@ export interface SalvagedRegion extends SalvagedSpan {
 /** Name of the side file (`salvaged.json`), as `@nori/wal` exports it. */
 export const SALVAGED_FILE: string = SKIPPED_REGIONS_FILE;
 
-function isOffset(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function toPosition(value: unknown): LogPosition | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { segmentId, offset } = value as { segmentId?: unknown; offset?: unknown };
-  return isOffset(segmentId) && isOffset(offset) ? { segmentId, offset } : undefined;
-}
-
 function invalid(path: string, problem: string): NoriCliError {
   return new NoriCliError(
     'ERR_BAD_SALVAGED',
@@ -43,59 +34,29 @@ function invalid(path: string, problem: string): NoriCliError {
 
 /**
  * Parses the bytes of `salvaged.json` (`{ "version": 1, "regions": [{ "from", "to" }] }`) with
- * the same rules as `@nori/wal`: positions are non-negative integers and every region goes
- * forward. Throws {@link NoriCliError} `ERR_BAD_SALVAGED` (one line naming `path`) otherwise.
+ * `@nori/wal`'s parser: positions are non-negative integers and every region goes forward.
+ * Throws {@link NoriCliError} `ERR_BAD_SALVAGED` (one line naming `path`) otherwise.
  */
 export function parseSalvaged(bytes: Uint8Array, path: string): SalvagedSpan[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw invalid(path, 'not JSON');
-  }
-  const content = parsed as { version?: unknown; regions?: unknown } | null;
-  if (typeof content !== 'object' || content === null || Array.isArray(content) || content.version !== 1 || !Array.isArray(content.regions)) {
-    throw invalid(path, 'expected { "version": 1, "regions": [...] }');
-  }
-  if (content.regions.length > MAX_SKIPPED_REGIONS) {
-    throw invalid(path, `${content.regions.length} regions, more than the ${MAX_SKIPPED_REGIONS} salvage ever records`);
-  }
-  const regions: SalvagedSpan[] = [];
-  for (const [index, entry] of (content.regions as unknown[]).entries()) {
-    const span = typeof entry === 'object' && entry !== null ? (entry as { from?: unknown; to?: unknown }) : {};
-    const from = toPosition(span.from);
-    const to = toPosition(span.to);
-    if (from === undefined || to === undefined) {
-      throw invalid(path, `region ${index} is not { "from": { "segmentId", "offset" }, "to": { "segmentId", "offset" } } with non-negative integers`);
-    }
-    const forward = to.segmentId > from.segmentId || (to.segmentId === from.segmentId && to.offset > from.offset);
-    if (!forward) throw invalid(path, `region ${index} (${formatPosition(from)} .. ${formatPosition(to)}) does not go forward`);
-    regions.push({ from, to });
-  }
-  return regions;
+  const parsed = parseSkippedRegions(bytes);
+  if ('problem' in parsed) throw invalid(path, parsed.problem);
+  return parsed.regions;
 }
 
 /**
- * Reads `salvaged.json` of the WAL directory `dir` (absolute), read-only. Returns `[]` when the
- * directory has none; throws {@link NoriCliError} (`ERR_BAD_SALVAGED`, `ERR_IO`) when it cannot
- * be used, including a file larger than `@nori/wal` ever writes (never read into memory then).
+ * Reads `salvaged.json` of the WAL directory `dir` (absolute), read-only, through `@nori/wal`'s
+ * reader. Returns `[]` when the directory has none; throws {@link NoriCliError}
+ * (`ERR_BAD_SALVAGED`, `ERR_IO`) when it cannot be used, including a file larger than `@nori/wal`
+ * ever writes (never read into memory then).
  */
 export async function readSalvaged(dir: string): Promise<SalvagedSpan[]> {
   const path = join(dir, SALVAGED_FILE);
-  let bytes: Uint8Array;
   try {
-    // Checked before reading: a hostile multi-GB file must not be read into memory.
-    const { size } = await stat(path);
-    if (size > SKIPPED_REGIONS_MAX_BYTES) {
-      throw invalid(path, `${size} bytes, more than the ${SKIPPED_REGIONS_MAX_BYTES} bytes of ${MAX_SKIPPED_REGIONS} regions`);
-    }
-    bytes = await readFile(path);
+    return await readSkippedRegions(new NodeFileStorage(dir), { invalid: (problem) => invalid(path, problem) });
   } catch (error) {
     if (error instanceof NoriCliError) throw error;
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw fsError(error, path);
+    throw storageFailure(error, path);
   }
-  return parseSalvaged(bytes, path);
 }
 
 /** `3:1973 .. 3:2119` (and, across segments, which ones may be missing). */

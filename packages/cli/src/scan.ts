@@ -1,7 +1,9 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import { MIN_RECORD_SIZE, RecordScanner } from '@nori/codec';
+import { basename, dirname } from 'node:path';
+import type { RecordScanner } from '@nori/codec';
+import { NodeFileStorage, type StorageFile } from '@nori/storage';
 import { MAX_RECORD_SIZE_LIMIT } from '@nori/wal';
-import { NoriCliError, fsError } from './errors.js';
+import { walkSegment, type SegmentEnd } from '@nori/wal/scan';
+import { NoriCliError, storageFailure } from './errors.js';
 import { formatPosition, type LogPosition } from './format.js';
 import type { SalvagedRegion, SalvagedSpan } from './salvaged.js';
 import { compareSealed } from './sealed.js';
@@ -140,79 +142,19 @@ export interface ScanOptions {
 }
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
-const ZERO_BLOCK = new Uint8Array(64 * 1024);
 
-/** A sliding read window over a file opened read-only. */
-class FileWindow {
-  buf: Uint8Array;
-  base = 0;
-  len = 0;
-
-  constructor(
-    private readonly file: FileHandle,
-    /** The file's length: as listed, or less once the file was seen to shrink. */
-    public size: number,
-    capacity: number,
-    private readonly onRead: (fileEnd: number) => void,
-  ) {
-    this.buf = new Uint8Array(capacity);
-  }
-
-  /** Forgets the buffered bytes: the next `ensure` reads them again. */
-  drop(): void {
-    this.len = 0;
-  }
-
-  get end(): number {
-    return this.base + this.len;
-  }
-
-  /** Makes `[offset, offset + want)` (clamped to the file) resident, filling the window. */
-  async ensure(offset: number, want: number): Promise<void> {
-    const target = Math.min(this.size, offset + want);
-    if (offset >= this.base && target <= this.end) return;
-    if (offset >= this.base && offset < this.end) {
-      this.buf.copyWithin(0, offset - this.base, this.len);
-      this.len = this.end - offset;
-    } else {
-      this.len = 0;
-    }
-    this.base = offset;
-    if (target - offset > this.buf.length) {
-      const grown = new Uint8Array(target - offset);
-      grown.set(this.buf.subarray(0, this.len));
-      this.buf = grown;
-    }
-    const fill = Math.min(this.size, this.base + this.buf.length);
-    while (this.end < fill) {
-      const { bytesRead } = await this.file.read(this.buf, this.len, fill - this.end, this.end);
-      if (bytesRead === 0) break;
-      this.len += bytesRead;
-    }
-    this.onRead(this.end);
-    if (this.end < target) {
-      // A live writer trims the preallocated tail of a segment at rotation and close: the file
-      // now ends where its data ends. Only a read that stops short of the new length is an error.
-      const now = (await this.file.stat()).size;
-      if (now > this.end) throw new NoriCliError('ERR_IO', `short read at offset ${this.end} of a ${now}-byte file`);
-      this.size = now;
-    }
+/** Opens a segment read-only through `@nori/storage` (a missing file is `ERR_NOT_FOUND`). */
+async function openSegment(segment: SegmentFile): Promise<StorageFile> {
+  try {
+    return await new NodeFileStorage(dirname(segment.path)).open(basename(segment.path), { readOnly: true });
+  } catch (error) {
+    throw storageFailure(error, segment.path);
   }
 }
 
-/**
- * Scans one segment file record by record, without modifying it. Damage is skipped by searching
- * for the next offset where a record with a valid CRC starts; what follows the last valid record
- * is classified as zeros (preallocated space) or damage. Known salvaged regions (`salvaged`) are
- * jumped over without reading them, as `@nori/wal`'s readers do.
- */
-export async function scanSegment(
-  segment: SegmentFile,
-  visitor: RecordVisitor | undefined,
-  options: Omit<ScanOptions, 'from' | 'onProgress'> & { from?: number; onRead?: (fileEnd: number) => void } = {},
-): Promise<SegmentScan> {
-  const from = options.from ?? 0;
-  const result: SegmentScan = {
+/** A fresh, empty scan result of `segment` starting at `from`. */
+function emptyScan(segment: SegmentFile, from: number): SegmentScan {
+  return {
     id: segment.id,
     name: segment.name,
     size: segment.size,
@@ -227,155 +169,140 @@ export async function scanSegment(
     trailer: undefined,
     stopped: false,
   };
+}
+
+/** Throws when `from` is past the end of `segment` or inside a region salvage skipped. */
+function checkStart(segment: SegmentFile, from: number, regions: readonly SalvagedSpan[], cut: SalvagedSpan | undefined): void {
+  const at = formatPosition({ segmentId: segment.id, offset: from });
   if (from > segment.size) {
-    throw new NoriCliError(
-      'ERR_BAD_POSITION',
-      `position ${formatPosition({ segmentId: segment.id, offset: from })} is past the end of ${segment.name} (${segment.size} bytes)`,
-    );
+    throw new NoriCliError('ERR_BAD_POSITION', `position ${at} is past the end of ${segment.name} (${segment.size} bytes)`);
   }
-  const { regions, cut } = knownRegions(segment, options.salvaged ?? []);
   const inside =
     regions.find((region) => region.from.offset <= from && from < region.to.offset) ??
     (cut !== undefined && from > cut.from.offset ? cut : undefined);
   if (inside !== undefined) {
     throw new NoriCliError(
       'ERR_BAD_POSITION',
-      `position ${formatPosition({ segmentId: segment.id, offset: from })} is inside a region salvage skipped ` +
+      `position ${at} is inside a region salvage skipped ` +
         `(${formatPosition(inside.from)} .. ${formatPosition(inside.to)}): use a position printed by "dump" or "inspect"`,
     );
   }
-  let file: FileHandle;
+}
+
+/** `from` is not a record boundary: no record was read and the damage starts right there. */
+function badStart(segment: SegmentFile, from: number, reason: string): NoriCliError {
+  return new NoriCliError(
+    'ERR_BAD_POSITION',
+    `no record starts at ${formatPosition({ segmentId: segment.id, offset: from })} (${reason}): use a position printed by "dump" or "inspect"`,
+  );
+}
+
+/**
+ * Scans one segment file record by record, without modifying it, with `@nori/wal`'s segment
+ * walker: damage is skipped by searching for the next offset where a record with a valid CRC
+ * starts; what follows the last valid record is classified as zeros (preallocated space) or
+ * damage. Known salvaged regions (`salvaged`) are jumped over without reading them, as
+ * `@nori/wal`'s readers do.
+ */
+export async function scanSegment(
+  segment: SegmentFile,
+  visitor: RecordVisitor | undefined,
+  options: Omit<ScanOptions, 'from' | 'onProgress'> & { from?: number; onRead?: (fileEnd: number) => void } = {},
+): Promise<SegmentScan> {
+  const from = options.from ?? 0;
+  const result = emptyScan(segment, from);
+  const { regions, cut } = knownRegions(segment, options.salvaged ?? []);
+  checkStart(segment, from, regions, cut);
+  const file = await openSegment(segment);
+  const byStart = new Map(regions.map((span) => [span.from.offset, span]));
+  const at = (offset: number): LogPosition => ({ segmentId: segment.id, offset });
   try {
-    file = await open(segment.path, 'r');
-  } catch (error) {
-    throw fsError(error, segment.path);
-  }
-  try {
-    const maxRecordSize = options.maxRecordSize ?? MAX_RECORD_SIZE_LIMIT;
-    const chunk = Math.max(options.chunkSize ?? DEFAULT_CHUNK, 64);
-    const window = new FileWindow(file, segment.size, Math.min(chunk, Math.max(segment.size, 64)), options.onRead ?? (() => {}));
-    const scanner = new RecordScanner({ maxRecordSize, verifyCompressed: options.checkValues === true });
-    const report = (damage: Damage): void => {
-      result.corruptions.push(damage);
-      visitor?.damage?.(damage);
-    };
-    const skip = (span: SalvagedSpan): void => {
-      const region: SalvagedRegion = { from: span.from, to: span.to, length: regionEnd(span, segment) - span.from.offset };
-      result.salvaged.push(region);
-      visitor?.salvaged?.(region);
-    };
-    let pos = from;
-    let want = chunk;
-    let next = 0;
-    // Damage read a second time, and where the next record after it starts.
-    let rereadAt = -1;
-    let rereadResume: number | undefined;
-    for (;;) {
-      // Known regions at the current position are jumped over, never read.
-      let region = regions[next];
-      while (region !== undefined && region.from.offset <= pos) {
-        if (region.to.offset > pos) {
-          skip(region);
-          pos = region.to.offset;
-        }
-        next += 1;
-        region = regions[next];
-      }
-      if (cut !== undefined && pos >= cut.from.offset) {
-        skip(cut);
-        break;
-      }
-      // Scan up to the next known region (or the cut, or the end of the file).
-      const end = Math.min(region?.from.offset ?? cut?.from.offset ?? window.size, window.size);
-      if (pos >= end) break;
-      options.signal?.throwIfAborted();
-      await window.ensure(pos, want);
-      want = chunk;
-      scanner.reset(window.buf, pos - window.base, Math.min(window.len, end - window.base));
-      let status = scanner.next();
-      for (; status === 'ok'; status = scanner.next()) {
-        const offset = window.base + scanner.recordStart;
-        let value: Uint8Array | undefined;
-        if (options.checkValues === true) {
-          value = decodedValue(scanner);
-          if (value === undefined) {
-            report({ segmentId: segment.id, offset, length: scanner.recordSize, reason: 'decompression-failed' });
-            continue;
+    const walk = await walkSegment(
+      file,
+      {
+        start: from,
+        fileSize: segment.size,
+        maxRecordSize: options.maxRecordSize ?? MAX_RECORD_SIZE_LIMIT,
+        chunkSize: Math.max(options.chunkSize ?? DEFAULT_CHUNK, 64),
+        skipped: regions.map((span) => ({ from: span.from.offset, to: span.to.offset })),
+        ...(cut === undefined ? {} : { cutAt: cut.from.offset }),
+        verifyCompressed: options.checkValues === true,
+        recheckDamage: true,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      },
+      {
+        record: (records, offset) => countRecord(result, visitor, records, at(offset), options.checkValues === true),
+        skipped: (span) => skipRegion(result, visitor, byStart.get(span.from) ?? { from: at(span.from), to: at(span.to) }, segment),
+        damage: (damage) => {
+          if (damage.offset === from && from > 0 && result.records === 0 && damage.reason !== 'decompression-failed' && damage.reason !== 'too-large') {
+            throw badStart(segment, from, damage.reason);
           }
-        }
-        result.records += 1;
-        if (scanner.tombstone) result.tombstones += 1;
-        if (scanner.compression !== 'none') result.compressed += 1;
-        result.firstOffset ??= offset;
-        result.lastOffset = offset;
-        if (visitor?.record(scanner, { segmentId: segment.id, offset }, value) === false) {
-          result.stopped = true;
-          break;
-        }
-      }
-      pos = window.base + scanner.cursor;
-      result.dataEnd = pos;
-      if (visitor?.flush) await visitor.flush();
-      if (result.stopped) break;
-      if (status === 'end' || status === 'ok') continue;
-      if (status === 'incomplete' && !scanner.tooLarge && pos + scanner.needed <= end && pos + scanner.needed > window.end) {
-        want = Math.max(scanner.needed, chunk);
-        continue;
-      }
-      const reason: DamageReason =
-        status === 'corrupt' ? (scanner.corruptReason ?? 'corrupt') : scanner.tooLarge ? 'too-large' : 'incomplete';
-      if (
-        status === 'corrupt' &&
-        (reason === 'decompression-failed' || reason === 'too-large') &&
-        scanner.recordSize <= maxRecordSize &&
-        pos + scanner.recordSize <= end
-      ) {
-        // A whole record with a valid CRC whose compressed value is bad: exactly this record is
-        // lost (never a torn write), and the next record starts right after it.
-        report({ segmentId: segment.id, offset: pos, length: scanner.recordSize, reason });
-        pos += scanner.recordSize;
-        result.dataEnd = pos;
-        continue;
-      }
-      if (end === window.size && (await zerosToEnd(window, pos))) {
-        result.trailer = { kind: 'zeros', offset: pos, length: window.size - pos, reason: undefined };
-        break;
-      }
-      if (pos === from && from > 0 && result.records === 0) {
-        throw new NoriCliError(
-          'ERR_BAD_POSITION',
-          `no record starts at ${formatPosition({ segmentId: segment.id, offset: from })} (${reason}): use a position printed by "dump" or "inspect"`,
-        );
-      }
-      const resume = rereadAt === pos ? rereadResume : await findNextRecord(window, scanner, pos + 1, end, options.signal);
-      if (resume !== undefined && rereadAt !== pos) {
-        // A read can see half of a record a live writer is writing: read it again before calling
-        // it damage. Writes land in order, so with a later record seen, this one is whole by now.
-        rereadAt = pos;
-        rereadResume = resume;
-        window.drop();
-        continue;
-      }
-      if (resume === undefined && end === window.size) {
-        result.trailer = { kind: 'damaged', offset: pos, length: window.size - pos, reason };
-        break;
-      }
-      // New damage: followed by a valid record, or running into a known region.
-      report({
-        segmentId: segment.id,
-        offset: pos,
-        length: (resume ?? end) - pos,
-        reason: reason === 'incomplete' ? 'bad-length' : reason,
-      });
-      pos = resume ?? end;
-    }
-    result.size = window.size;
+          const reason = damage.reason === 'incomplete' ? 'bad-length' : damage.reason;
+          const found: Damage = { segmentId: segment.id, offset: damage.offset, length: damage.length, reason };
+          result.corruptions.push(found);
+          visitor?.damage?.(found);
+        },
+        progress: async (offset) => {
+          options.onRead?.(offset);
+          if (visitor?.flush) await visitor.flush();
+        },
+      },
+    );
+    finishScan(result, visitor, walk.end, { segment, cut, from });
+    result.size = walk.fileSize;
+    options.onRead?.(walk.fileSize);
+    if (visitor?.flush) await visitor.flush();
     return result;
   } finally {
     await file.close();
   }
 }
 
+/** Counts one valid record and hands it to the visitor; false stops the scan. */
+function countRecord(
+  result: SegmentScan,
+  visitor: RecordVisitor | undefined,
+  records: RecordScanner,
+  position: LogPosition,
+  checkValues: boolean,
+): boolean {
+  const value = checkValues ? records.value() : undefined;
+  result.records += 1;
+  if (records.tombstone) result.tombstones += 1;
+  if (records.compression !== 'none') result.compressed += 1;
+  result.firstOffset ??= position.offset;
+  result.lastOffset = position.offset;
+  result.dataEnd = position.offset + records.recordSize;
+  if (visitor?.record(records, position, value) === false) {
+    result.stopped = true;
+    return false;
+  }
+  return true;
+}
+
+/** Records a known salvaged region the walk jumped over. */
+function skipRegion(result: SegmentScan, visitor: RecordVisitor | undefined, span: SalvagedSpan, segment: SegmentFile): void {
+  const region: SalvagedRegion = { from: span.from, to: span.to, length: regionEnd(span, segment) - span.from.offset };
+  result.salvaged.push(region);
+  visitor?.salvaged?.(region);
+}
+
+/** Fills in the trailer and data end from how the walk ended. */
+function finishScan(
+  result: SegmentScan,
+  visitor: RecordVisitor | undefined,
+  end: SegmentEnd,
+  { segment, cut, from }: { segment: SegmentFile; cut: SalvagedSpan | undefined; from: number },
+): void {
+  if (end.kind === 'cut' && cut !== undefined) skipRegion(result, visitor, cut, segment);
+  if (end.kind === 'zero-tail') {
+    result.trailer = { kind: 'zeros', offset: end.offset, length: end.length, reason: undefined };
+  } else if (end.kind === 'torn') {
+    if (end.offset === from && from > 0 && result.records === 0) throw badStart(segment, from, end.reason);
+    result.trailer = { kind: 'damaged', offset: end.offset, length: end.length, reason: end.reason };
+  }
+  if (end.kind !== 'stopped') result.dataEnd = end.offset;
+}
 /**
  * The known regions that apply to `segment`, as `@nori/wal`'s recovery applies them: regions
  * inside it that still fit the file (sorted), and the earliest region that cuts its end off.
@@ -396,74 +323,6 @@ function knownRegions(segment: SegmentFile, salvaged: readonly SalvagedSpan[]): 
 /** Where a known region ends inside `segment` (the end of the file for a region across segments). */
 function regionEnd(span: SalvagedSpan, segment: SegmentFile): number {
   return span.to.segmentId === segment.id ? span.to.offset : segment.size;
-}
-
-/** The logical value (decompressed), or `undefined` when it does not decompress. */
-function decodedValue(scanner: RecordScanner): Uint8Array | undefined {
-  try {
-    return scanner.value();
-  } catch {
-    return undefined;
-  }
-}
-
-/** True when every byte from `offset` to the end of the file is zero. */
-async function zerosToEnd(window: FileWindow, offset: number): Promise<boolean> {
-  let pos = offset;
-  while (pos < window.size) {
-    await window.ensure(pos, Math.min(window.size - pos, window.buf.length));
-    const start = pos - window.base;
-    const end = window.len;
-    for (let at = start; at < end; at += ZERO_BLOCK.length) {
-      const block = window.buf.subarray(at, Math.min(end, at + ZERO_BLOCK.length));
-      if (Buffer.compare(block, ZERO_BLOCK.subarray(0, block.length)) !== 0) return false;
-    }
-    pos = window.end;
-  }
-  return true;
-}
-
-/**
- * Right after damage, records up to this size are recognised (as in `@nori/wal`'s resync); a
- * larger record that directly follows damage is counted as part of the damaged region.
- */
-export const RESYNC_LOOKAHEAD = 2 * 1024 * 1024;
-
-/**
- * First offset >= `start` where a complete record with a valid CRC begins and ends by `size`. Every
- * candidate has {@link RESYNC_LOOKAHEAD} bytes (or the rest of the file) resident; runs of seven
- * or more zero bytes are jumped over (such a run can never start a valid record).
- */
-async function findNextRecord(
-  window: FileWindow,
-  scanner: RecordScanner,
-  start: number,
-  size: number,
-  signal: AbortSignal | undefined,
-): Promise<number | undefined> {
-  let candidate = start;
-  while (candidate + MIN_RECORD_SIZE <= size) {
-    signal?.throwIfAborted();
-    await window.ensure(candidate, Math.min(2 * RESYNC_LOOKAHEAD, size - candidate));
-    const buf = window.buf;
-    const limit = window.end >= size ? size - MIN_RECORD_SIZE : window.end - RESYNC_LOOKAHEAD;
-    while (candidate <= limit) {
-      let at = candidate - window.base;
-      if (buf[at] === 0) {
-        let nonZero = at;
-        while (nonZero < window.len && buf[nonZero] === 0) nonZero += 1;
-        if (nonZero - at >= MIN_RECORD_SIZE) {
-          candidate = window.base + nonZero - (MIN_RECORD_SIZE - 1);
-          if (candidate > limit) break;
-          at = candidate - window.base;
-        }
-      }
-      scanner.reset(buf, at, Math.min(window.len, size - window.base));
-      if (scanner.next() === 'ok') return candidate;
-      candidate += 1;
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -13,7 +13,8 @@ import {
   type SealedMismatch,
 } from './sealed-segments.js';
 import { DEFAULT_CHUNK_SIZE, SegmentScanner } from './segment-scanner.js';
-import { copyRange, dataEnd, isZeroRange, resync, scanRegion, truncateDurably, zeroRange } from './segment-io.js';
+import { copyRange, dataEnd, isZeroRange, scanRegion, truncateDurably, zeroRange } from './segment-io.js';
+import { classifyDamage } from './walk/end-of-data.js';
 import {
   MAX_SKIPPED_REGIONS,
   SKIPPED_REGIONS_FILE,
@@ -383,7 +384,13 @@ class Recovery {
         }
         // Zeros inside what a sealed segment held are a zeroed segment, not preallocated space.
         const sealedData = entry !== undefined && bad < entry.length;
-        if (!sealedData && (await isZeroRange(file, bad, fileSize))) {
+        const found = await classifyDamage(file, bad, {
+          limit: cutAt ?? fileSize,
+          fileSize,
+          maxRecordSize: this.options.readLimit,
+          zeroTail: !sealedData,
+        });
+        if (found.kind === 'zero-tail') {
           // Zero-filled tail: preallocated space (or an unfinished trim), never corruption.
           segment.size = bad;
           if (isLast && this.report.tail === 'none') this.report.tail = 'zero-filled';
@@ -395,7 +402,7 @@ class Recovery {
           return false;
         }
         // Nothing after a known cut can start a record: the cut says it is garbage.
-        let next = await resync(file, bad, cutAt ?? fileSize, this.options.readLimit);
+        let next = found.kind === 'corrupt' ? found.resumeAt : -1;
         if (this.options.readOnly && (await this.recordAt(file, bad, stop))) {
           // A live writer finished the record while we read it (a read can see half a write):
           // valid now, so not damage. Writes land in order, so a record resync saw after the damage

@@ -100,12 +100,19 @@ export class SegmentScanner {
    * buffers: views stay valid until the next `fill` only, memory stays at two chunks. Recovery
    * uses it: without it every chunk's read waited for the parse before it and the other way round.
    */
-  constructor(options: { maxRecordSize: number; chunkSize?: number; stableChunks?: boolean; doubleBuffered?: boolean }) {
+  constructor(options: {
+    maxRecordSize: number;
+    chunkSize?: number;
+    stableChunks?: boolean;
+    doubleBuffered?: boolean;
+    /** Decompress compressed values to check them (default true, as the codec's scanner). */
+    verifyCompressed?: boolean;
+  }) {
     this.maxRecordSize = options.maxRecordSize;
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     this.stableChunks = options.stableChunks === true;
     this.prefetching = this.stableChunks || options.doubleBuffered === true;
-    this.records = new RecordScanner({ maxRecordSize: options.maxRecordSize });
+    this.records = new RecordScanner({ maxRecordSize: options.maxRecordSize, verifyCompressed: options.verifyCompressed ?? true });
   }
 
   /** Starts scanning `file` at `start`; bytes at or after `limit` are never read. */

@@ -1,7 +1,7 @@
 import { removeFileDurably, removeStaleTmp, tmpNameOf, writeFileAtomically } from '@nori/storage';
 import type { Storage } from '@nori/storage';
 import { WalError, errorCode } from './errors.js';
-import { isPosition } from './position.js';
+import { formatPosition, isPosition } from './position.js';
 import type { Position } from './types.js';
 import { readWholeFile } from './segment-io.js';
 
@@ -46,11 +46,10 @@ function widestRegionBytes(): number {
 /** Largest side file the writer produces ({@link MAX_SKIPPED_REGIONS} of the widest regions). */
 export const SKIPPED_REGIONS_MAX_BYTES = encodeSkippedRegions([]).length + MAX_SKIPPED_REGIONS * widestRegionBytes();
 
-function invalid(message: string, cause?: unknown): WalError {
+function invalid(message: string): WalError {
   return new WalError(
     'ERR_CORRUPTION',
     `${SKIPPED_REGIONS_FILE} is invalid (${message}); it lists regions salvage recovery skipped: restore it or move the directory's records to a fresh log`,
-    cause === undefined ? undefined : { cause },
   );
 }
 
@@ -59,33 +58,45 @@ export function spanKey(span: SkippedSpan): string {
   return `${span.from.segmentId}:${span.from.offset}-${span.to.segmentId}:${span.to.offset}`;
 }
 
-/** Parses the side file's bytes. @throws WalError `ERR_CORRUPTION` if it is not a valid list. */
-export function decodeSkippedRegions(bytes: Uint8Array): SkippedSpan[] {
+/**
+ * Parses the side file's bytes (`{ "version": 1, "regions": [{ "from", "to" }] }`): positions are
+ * non-negative integers and every region goes forward. The one parser of the file (recovery and
+ * the CLI). Returns the regions, or the problem found (one short phrase).
+ */
+export function parseSkippedRegions(bytes: Uint8Array): { regions: SkippedSpan[] } | { problem: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (error) {
-    throw invalid('not JSON', error);
+  } catch {
+    return { problem: 'not JSON' };
   }
   const content = parsed as Partial<FileContent> | null;
   if (typeof content !== 'object' || content === null || content.version !== 1 || !Array.isArray(content.regions)) {
-    throw invalid('expected { "version": 1, "regions": [...] }');
+    return { problem: 'expected { "version": 1, "regions": [...] }' };
   }
   if (content.regions.length > MAX_SKIPPED_REGIONS) {
-    throw invalid(`${content.regions.length} regions, more than the ${MAX_SKIPPED_REGIONS} salvage ever records`);
+    return { problem: `${content.regions.length} regions, more than the ${MAX_SKIPPED_REGIONS} salvage ever records` };
   }
   const regions: SkippedSpan[] = [];
-  for (const region of content.regions as unknown[]) {
+  for (const [index, region] of (content.regions as unknown[]).entries()) {
     const span = region as Partial<SkippedSpan> | null;
     if (typeof span !== 'object' || span === null || !isPosition(span.from) || !isPosition(span.to)) {
-      throw invalid('a region is not { from, to } positions');
+      return { problem: `region ${index} is not { "from": { "segmentId", "offset" }, "to": { "segmentId", "offset" } } with non-negative integers` };
     }
-    const { from, to } = span;
+    const from = { segmentId: span.from.segmentId, offset: span.from.offset };
+    const to = { segmentId: span.to.segmentId, offset: span.to.offset };
     const forward = to.segmentId > from.segmentId || (to.segmentId === from.segmentId && to.offset > from.offset);
-    if (!forward) throw invalid(`region ${spanKey({ from, to })} does not go forward`);
-    regions.push({ from: { segmentId: from.segmentId, offset: from.offset }, to: { segmentId: to.segmentId, offset: to.offset } });
+    if (!forward) return { problem: `region ${index} (${formatPosition(from)} .. ${formatPosition(to)}) does not go forward` };
+    regions.push({ from, to });
   }
-  return regions;
+  return { regions };
+}
+
+/** Parses the side file's bytes. @throws WalError `ERR_CORRUPTION` if it is not a valid list. */
+export function decodeSkippedRegions(bytes: Uint8Array): SkippedSpan[] {
+  const parsed = parseSkippedRegions(bytes);
+  if ('problem' in parsed) throw invalid(parsed.problem);
+  return parsed.regions;
 }
 
 /** Encodes the side file (stable, human-readable). */
@@ -95,11 +106,16 @@ export function encodeSkippedRegions(regions: readonly SkippedSpan[]): Uint8Arra
 }
 
 /**
- * Reads the known skipped regions (empty when the side file is absent).
+ * Reads the known skipped regions (empty when the side file is absent). `invalid` makes the error
+ * thrown for an invalid file from the problem found (the CLI names the path and its own advice).
  * @throws WalError `ERR_CORRUPTION` naming the file when it is invalid or larger than
  *   {@link SKIPPED_REGIONS_MAX_BYTES} (then nothing is read into memory).
  */
-export async function readSkippedRegions(storage: Storage): Promise<SkippedSpan[]> {
+export async function readSkippedRegions(
+  storage: Storage,
+  options: { invalid?: (problem: string) => Error } = {},
+): Promise<SkippedSpan[]> {
+  const refuse = options.invalid ?? invalid;
   let file;
   try {
     file = await storage.open(SKIPPED_REGIONS_FILE, { readOnly: true });
@@ -110,9 +126,11 @@ export async function readSkippedRegions(storage: Storage): Promise<SkippedSpan[
   try {
     const size = await file.size();
     if (size > SKIPPED_REGIONS_MAX_BYTES) {
-      throw invalid(`${size} bytes, more than the ${SKIPPED_REGIONS_MAX_BYTES} bytes of ${MAX_SKIPPED_REGIONS} regions`);
+      throw refuse(`${size} bytes, more than the ${SKIPPED_REGIONS_MAX_BYTES} bytes of ${MAX_SKIPPED_REGIONS} regions`);
     }
-    return decodeSkippedRegions(await readWholeFile(file));
+    const parsed = parseSkippedRegions(await readWholeFile(file));
+    if ('problem' in parsed) throw refuse(parsed.problem);
+    return parsed.regions;
   } finally {
     await file.close();
   }

@@ -4,6 +4,7 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { durableQueue } from '../examples/durable-queue.js';
 import { eventSourcing } from '../examples/event-sourcing.js';
 import { quickstart } from '../examples/quickstart.js';
+import { walkSegmentExample } from '../examples/walk-segment.js';
 import { tempDir } from './helpers.js';
 
 afterEach(() => {
@@ -42,4 +43,13 @@ it('the durable-queue example resumes after the last committed job and collects 
   expect(result.afterRestart).toEqual(['job-4', 'job-5', 'job-6', 'job-7', 'job-8', 'job-9']);
   // 10 jobs of ~520 bytes in 4 KiB segments: the consumed ones before the last segment are gone.
   expect(result.firstSegment).not.toBe('000000.wal');
+});
+
+it('the walk-segment example reports the damaged record with its resync point and walks on', async () => {
+  const result = await inTempDir(walkSegmentExample);
+  expect(result.keys).toEqual(['a', 'c', 'd']);
+  expect(result.damage).toHaveLength(1);
+  expect(result.damage[0]).toMatchObject({ reason: 'crc-mismatch' });
+  expect(result.damage[0]?.resumeAt).toBe((result.damage[0]?.offset ?? 0) + (result.damage[0]?.length ?? 0));
+  expect(['clean', 'zero-tail']).toContain(result.end.kind);
 });

@@ -1,0 +1,11 @@
+/**
+ * `@nori/wal/scan`: the low-level segment walker that recovery and the `nori-wal` CLI share.
+ * It walks one segment's records over a `@nori/storage` file, honours skipped regions and
+ * classifies how the data ends; it reads only and decides nothing.
+ */
+export { walkSegment, type SegmentEnd, type SegmentReporter, type SegmentSpan, type SegmentWalk, type SegmentWalkOptions, type WalkDamage, type WalkDamageReason } from './walk/segment-walker.js';
+export { classifyDamage, type ClassifyDamageOptions, type DamageClass } from './walk/end-of-data.js';
+export { RESYNC_LOOKAHEAD } from './segment-io.js';
+export { parseSkippedRegions, readSkippedRegions, type SkippedSpan } from './skipped-regions.js';
+export { checkSealedSegment, snapshotSealedLog, type SealedLogSnapshot, type SealedMismatch } from './sealed-segments.js';
+export { isZeroRange } from './segment-io.js';
