@@ -32,6 +32,8 @@ interface Child {
   process: ChildProcess;
   /** True at `ready`, false when the child exited first. */
   ready: Promise<boolean>;
+  /** True at `flushed` (its first flush resolved), false when the child exited first. */
+  flushed: Promise<boolean>;
   closed: Promise<void>;
   stderr: string[];
 }
@@ -43,10 +45,13 @@ function spawnChild(): Child {
   live.add(child);
   const stderr: string[] = [];
   let onReady: (ok: boolean) => void = () => undefined;
+  let onFlushed: (ok: boolean) => void = () => undefined;
   const ready = new Promise<boolean>((resolve) => (onReady = resolve));
+  const flushed = new Promise<boolean>((resolve) => (onFlushed = resolve));
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (text: string) => {
     if (text.includes('ready')) onReady(true);
+    if (text.includes('flushed')) onFlushed(true);
   });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (text: string) => stderr.push(text));
@@ -55,10 +60,11 @@ function spawnChild(): Child {
     child.on('close', () => {
       live.delete(child);
       onReady(false);
+      onFlushed(false);
       resolve();
     }),
   );
-  return { process: child, ready, closed, stderr };
+  return { process: child, ready, flushed, closed, stderr };
 }
 
 /** One WAL directory, its archive prefix, and what its children reported. */
@@ -182,6 +188,10 @@ describeS3('Archiver SIGKILL campaign against a real S3 store', (env) => {
         const ready = await Promise.race([child.ready, sleep(READY_TIMEOUT_MS).then(() => false)]);
         totals.readyMs += Math.round(performance.now() - started);
         expect(ready, `${context}: child ready (stderr: ${child.stderr.join('')})`).toBe(true);
+        // Kill only after the first flush: on a loaded machine a fixed delay may end every round
+        // before anything was archived, and the campaign would check nothing.
+        const flushed = await Promise.race([child.flushed, sleep(READY_TIMEOUT_MS).then(() => false)]);
+        expect(flushed, `${context}: child's first flush (stderr: ${child.stderr.join('')})`).toBe(true);
         await sleep(30 + rng.int(200));
       }
       child.process.kill('SIGKILL');

@@ -12,7 +12,8 @@
  *   f <seg> <off>          a flush resolved: everything before this position is archived
  *   g <generation>         the archiver started (resumed or began this generation)
  *   e <message>            an unexpected error (the parent fails the round)
- * `ready` on stdout tells the parent the archiver is running.
+ * `ready` on stdout tells the parent the archiver is running, `flushed` that its first flush
+ * resolved (so a round killed after it has something archived to check, however loaded the machine).
  */
 import { openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -51,10 +52,11 @@ async function appendLoop(wal: Wal): Promise<never> {
 }
 
 async function flushLoop(archiver: Archiver): Promise<never> {
-  for (;;) {
+  for (let flushes = 0; ; flushes++) {
     await new Promise((resolve) => setTimeout(resolve, rng.int(40)));
     const position = await archiver.flush();
     out(`f ${position.segmentId} ${position.offset}`);
+    if (flushes === 0) process.stdout.write('flushed\n');
   }
 }
 
