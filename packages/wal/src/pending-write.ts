@@ -60,38 +60,33 @@ export interface SyncMarker extends WriteState {
 /** One `append`, `appendBatch` or `sync` waiting for the writer. */
 export type PendingWrite = RecordWrite | BatchWrite | SyncMarker;
 
-/**
- * The one object literal every kind is built from, so the writer's hot loop sees one shape
- * (one hidden class) whatever the kind.
- */
-function pending<W extends PendingWrite>(
-  kind: W['kind'],
-  payload: { buffer: Uint8Array | undefined; buffers: Uint8Array[] | undefined; bytes: number; records: number },
+// The factories below build object literals with the same properties in the same order, so the
+// writer's hot loop sees one shape (one hidden class) whatever the kind. No intermediate objects:
+// one allocation per append.
+
+/** A pending `append` of one encoded record. */
+export function recordWrite(
+  buffer: Uint8Array,
   request: WriteRequest | undefined,
-  settle: Settle<never>,
-): W {
+  resolve: (value: AppendResult) => void,
+  reject: (error: Error) => void,
+): RecordWrite {
   return {
-    kind,
+    kind: 'record',
     state: QUEUED,
     segmentId: 0,
     offset: 0,
     index: 0,
     abortListener: undefined,
-    buffer: payload.buffer,
-    buffers: payload.buffers,
-    bytes: payload.bytes,
-    records: payload.records,
+    buffer,
+    buffers: undefined,
+    bytes: buffer.length,
+    records: 1,
     durable: request?.durable === true,
     signal: request?.signal,
-    resolve: settle.resolve,
-    reject: settle.reject,
-  } as W;
-}
-
-/** A pending `append` of one encoded record. */
-export function recordWrite(buffer: Uint8Array, request: WriteRequest | undefined, settle: Settle<AppendResult>): RecordWrite {
-  const payload = { buffer, buffers: undefined, bytes: buffer.length, records: 1 };
-  return pending<RecordWrite>('record', payload, request, settle as Settle<never>);
+    resolve: resolve as (value: never) => void,
+    reject,
+  };
 }
 
 /** A pending `appendBatch` of encoded records (`bytes`: their total length). */
@@ -101,14 +96,42 @@ export function batchWrite(
   request: WriteRequest | undefined,
   settle: Settle<AppendResult[]>,
 ): BatchWrite {
-  const payload = { buffer: undefined, buffers, bytes, records: buffers.length };
-  return pending<BatchWrite>('batch', payload, request, settle as Settle<never>);
+  return {
+    kind: 'batch',
+    state: QUEUED,
+    segmentId: 0,
+    offset: 0,
+    index: 0,
+    abortListener: undefined,
+    buffer: undefined,
+    buffers,
+    bytes,
+    records: buffers.length,
+    durable: request?.durable === true,
+    signal: request?.signal,
+    resolve: settle.resolve as (value: never) => void,
+    reject: settle.reject,
+  };
 }
 
 /** A `sync()` marker: resolves once everything queued before it is durable. */
 export function syncMarker(settle: Settle<Position>): SyncMarker {
-  const payload = { buffer: undefined, buffers: undefined, bytes: 0, records: 0 };
-  return pending<SyncMarker>('sync', payload, { durable: true }, settle as Settle<never>);
+  return {
+    kind: 'sync',
+    state: QUEUED,
+    segmentId: 0,
+    offset: 0,
+    index: 0,
+    abortListener: undefined,
+    buffer: undefined,
+    buffers: undefined,
+    bytes: 0,
+    records: 0,
+    durable: true,
+    signal: undefined,
+    resolve: settle.resolve as (value: never) => void,
+    reject: settle.reject,
+  };
 }
 
 /** Stops listening for the caller's abort (the write is committed or settled). */

@@ -303,7 +303,7 @@ export class Wal implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(encodeError(error));
     }
-    return new Promise<AppendResult>((resolve, reject) => writer.enqueue(recordWrite(encoded, options, { resolve, reject })));
+    return new Promise<AppendResult>((resolve, reject) => writer.enqueue(recordWrite(encoded, options, resolve, reject)));
   }
 
   /**

@@ -60,6 +60,8 @@ export class Writer {
   private freshSegment = false;
   private readonly iov: Uint8Array[] = [];
   private busy = false;
+  /** What {@link Writer.nextRun} found (reused: drain runs once per microtask). */
+  private readonly scan = { runBytes: 0, rotate: false, batches: false };
   private writeWaiters: (() => void)[] = [];
 
   appendedRecords = 0;
@@ -127,7 +129,8 @@ export class Writer {
   private drain(): void {
     const queue = this.queue;
     while (queue.items.length > 0 && !this.busy && this.commit.failure === undefined) {
-      const { count, runBytes, rotate, batches } = this.nextRun();
+      const count = this.nextRun();
+      const { runBytes, rotate, batches } = this.scan;
       if (count > 0) {
         const run = queue.take(count);
         if (batches) {
@@ -150,10 +153,10 @@ export class Writer {
   }
 
   /**
-   * The queued writes that fit in the active segment: their count and bytes, whether a
-   * rotation must follow, and whether any is a multi-record batch (needs an intent first).
+   * Counts the queued writes that fit in the active segment; {@link Writer.scan} gets their
+   * bytes, whether a rotation must follow and whether any is a multi-record batch.
    */
-  private nextRun(): { count: number; runBytes: number; rotate: boolean; batches: boolean } {
+  private nextRun(): number {
     const items = this.queue.items;
     const active = this.active;
     let runBytes = 0;
@@ -174,7 +177,11 @@ export class Writer {
       }
       runBytes += p.bytes;
     }
-    return { count, runBytes, rotate, batches };
+    const scan = this.scan;
+    scan.runBytes = runBytes;
+    scan.rotate = rotate;
+    scan.batches = batches;
+    return count;
   }
 
   /** Runs an asynchronous step (rotation, intent write) with the writer busy, then drains again. */

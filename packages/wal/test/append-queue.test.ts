@@ -6,7 +6,7 @@ import type { AppendResult, Position } from '../src/types.js';
 function record(bytes: number, signal?: AbortSignal): { write: PendingWrite; result: Promise<AppendResult> } {
   let write: PendingWrite | undefined;
   const result = new Promise<AppendResult>((resolve, reject) => {
-    write = recordWrite(new Uint8Array(bytes), { signal }, { resolve, reject });
+    write = recordWrite(new Uint8Array(bytes), { signal }, resolve, reject);
   });
   return { write: write as PendingWrite, result };
 }
@@ -14,7 +14,7 @@ function record(bytes: number, signal?: AbortSignal): { write: PendingWrite; res
 describe('PendingWrite', () => {
   it('is a tagged union: record, batch and sync marker carry their own payload', () => {
     const noop = { resolve: () => undefined, reject: () => undefined };
-    const one = recordWrite(new Uint8Array(5), { durable: true }, noop);
+    const one = recordWrite(new Uint8Array(5), { durable: true }, noop.resolve, noop.reject);
     const many = batchWrite([new Uint8Array(2), new Uint8Array(3)], 5, undefined, noop);
     const marker = syncMarker(noop as { resolve: (p: Position) => void; reject: () => void });
     expect([one.kind, one.bytes, one.records, one.durable]).toEqual(['record', 5, 1, true]);
