@@ -4,7 +4,7 @@ import type { Compression } from './types.js';
 import { MAX_VARINT_LENGTH, varintLength, writeVarint } from './varint.js';
 import { zstdCompress, zstdDecompress } from './zstd.js';
 
-/** Compression flag bits (bits 2-3 of the flags byte) per codec. */
+/** Compression bits (bits 2-3 of the flags byte, see flags.ts) per codec. */
 export const COMPRESSION_BITS: Readonly<Record<Compression, number>> = { none: 0, lz4: 1, zstd: 2 };
 export const COMPRESSION_BY_BITS: readonly Compression[] = ['none', 'lz4', 'zstd'];
 

@@ -2,6 +2,7 @@ import { NoriCodecError } from './errors.js';
 import { maxRecordSizeOf } from './options.js';
 import { PARSE_CORRUPT, PARSE_INCOMPLETE, ParseState, parseRecord } from './parse.js';
 import type { CodecOptions, DecodeResult } from './types.js';
+import { isCompressed } from './flags.js';
 
 const state = new ParseState();
 
@@ -34,7 +35,7 @@ export function decodeRecord(buf: Uint8Array, offset = 0, options?: DecodeOption
   const code = parseRecord(buf, offset, buf.length, max, true, st);
   if (code === PARSE_INCOMPLETE) return { kind: 'incomplete', needed: st.needed, tooLarge: st.tooLarge };
   if (code === PARSE_CORRUPT) return { kind: 'corrupt', reason: st.corruptReason!, message: st.corruptMessage() };
-  const compressed = (st.flags & 0x0c) !== 0;
+  const compressed = isCompressed(st.flags);
   const key = copy ? buf.slice(st.keyStart, st.keyEnd) : buf.subarray(st.keyStart, st.keyEnd);
   const value = compressed
     ? st.decompressed!

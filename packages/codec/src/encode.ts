@@ -4,6 +4,7 @@ import { NoriCodecError, RecordTooLargeError } from './errors.js';
 import { maxRecordSizeOf } from './options.js';
 import type { CodecOptions, Compression, RecordInput } from './types.js';
 import { varintLength, writeVarint } from './varint.js';
+import { COMPRESSION_SHIFT, FLAG_TOMBSTONE, FLAG_TTL } from './flags.js';
 
 const utf8 = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -74,7 +75,7 @@ function prepare(input: RecordInput, max: number): Prepared {
   if (value.length > max) throw new RecordTooLargeError(value.length, max, 'value');
   if (key.length > max) throw new RecordTooLargeError(key.length, max, 'key');
   const stored = compressValue(value, compression);
-  const flags = (tombstone === true ? 1 : 0) | (ttl !== undefined ? 2 : 0) | (bits << 2);
+  const flags = (tombstone === true ? FLAG_TOMBSTONE : 0) | (ttl !== undefined ? FLAG_TTL : 0) | (bits << COMPRESSION_SHIFT);
   const size =
     varintLength(key.length) + varintLength(stored.length) + 1 +
     (ttl !== undefined ? varintLength(ttl) : 0) + key.length + stored.length + 4;

@@ -19,6 +19,7 @@ export {
   type NoriCodecErrorCode,
 } from './errors.js';
 export { crc32c } from './crc32c.js';
+export { COMPRESSION_MASK, COMPRESSION_SHIFT, FLAG_TOMBSTONE, FLAG_TTL } from './flags.js';
 export { encodeRecord, encodeRecordInto, encodedLength } from './encode.js';
 export { decodeRecord, type DecodeOptions } from './decode.js';
 export { RecordScanner, type ScanStatus, type ScannerOptions } from './scanner.js';

@@ -2,6 +2,7 @@ import { crc32c } from './crc32c.js';
 import { decompressValue, COMPRESSION_BY_BITS } from './compression.js';
 import { NoriCodecError, RecordTooLargeError } from './errors.js';
 import { MIN_RECORD_SIZE, type Compression, type CorruptReason } from './types.js';
+import { COMPRESSION_MASK, FLAG_TOMBSTONE, FLAG_TTL, compressionBits, isCompressed } from './flags.js';
 
 /** Outcome codes of {@link parseRecord}. */
 export const PARSE_OK = 0;
@@ -37,11 +38,11 @@ export class ParseState {
   decompressed: Uint8Array | undefined = undefined;
 
   get compression(): Compression {
-    return COMPRESSION_BY_BITS[(this.flags >> 2) & 3]!;
+    return COMPRESSION_BY_BITS[compressionBits(this.flags)]!;
   }
 
   get tombstone(): boolean {
-    return (this.flags & 1) !== 0;
+    return (this.flags & FLAG_TOMBSTONE) !== 0;
   }
 
   get ttlMs(): bigint | undefined {
@@ -57,7 +58,7 @@ export class ParseState {
       case 'varint-overflow':
         return 'varint overflow: more than 10 bytes';
       case 'invalid-compression':
-        return `invalid compression type ${(this.flags >> 2) & 3} in flags 0x${this.flags.toString(16).padStart(2, '0')}`;
+        return `invalid compression type ${compressionBits(this.flags)} in flags 0x${this.flags.toString(16).padStart(2, '0')}`;
       case 'too-large':
         return this.error instanceof Error
           ? this.error.message
@@ -180,9 +181,9 @@ export function parseRecord(
   if (p >= end) return incomplete(st, Math.max(MIN_RECORD_SIZE, p - start + klen + vlen + 5), p - start + klen + vlen + 5 > maxRecordSize);
   const flags = buf[p++]!;
   st.flags = flags;
-  if ((flags & 0x0c) === 0x0c) return corrupt(st, 'invalid-compression', available);
+  if ((flags & COMPRESSION_MASK) === COMPRESSION_MASK) return corrupt(st, 'invalid-compression', available);
 
-  if ((flags & 2) !== 0) {
+  if ((flags & FLAG_TTL) !== 0) {
     p = readTtl(buf, p, end, st);
     if (p < 0) {
       if (p === VAR_OVERFLOW) return corrupt(st, 'varint-overflow', available);
@@ -218,7 +219,7 @@ export function parseRecord(
   st.valueStart = keyEnd;
   st.valueEnd = valueEnd;
 
-  if (verifyCompressed && (flags & 0x0c) !== 0) {
+  if (verifyCompressed && isCompressed(flags)) {
     try {
       st.decompressed = decompressValue(buf, keyEnd, valueEnd, st.compression, maxRecordSize);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { maxRecordSizeOf } from './options.js';
 import { PARSE_CORRUPT, PARSE_OK, ParseState, decompressedValue, parseRecord } from './parse.js';
 import type { CodecOptions, Compression, CorruptReason, WalRecord } from './types.js';
+import { isCompressed } from './flags.js';
 
 /** Result of {@link RecordScanner.next}. */
 export type ScanStatus = 'ok' | 'end' | 'incomplete' | 'corrupt';
@@ -155,7 +156,7 @@ export class RecordScanner {
   value(copy = false): Uint8Array {
     this.assertOk();
     const st = this.st;
-    if ((st.flags & 0x0c) !== 0) return decompressedValue(this.buf, st, this.max);
+    if (isCompressed(st.flags)) return decompressedValue(this.buf, st, this.max);
     return copy ? this.buf.slice(st.valueStart, st.valueEnd) : this.buf.subarray(st.valueStart, st.valueEnd);
   }
 

@@ -20,6 +20,8 @@ export const SNAPSHOT_TEMP_FILE = 'kv.snapshot.tmp';
 
 /** Bytes encoded and handed to storage per write while writing a snapshot. */
 const WRITE_CHUNK_BYTES = 1 << 20;
+/** `onProgress` is called every this many entries while a snapshot loads. */
+const PROGRESS_EVERY_ENTRIES = 16_384;
 
 /** Progress of a long snapshot read or write: `done` of `total` entries. */
 export type SnapshotProgress = (done: number, total: number) => void;
@@ -103,7 +105,7 @@ export async function readSnapshotFile(
   const name = `${storage.description}/${SNAPSHOT_FILE}`;
   const header = decodeSnapshot(bytes, name, (entry, index, total) => {
     onEntry(entry);
-    if (onProgress !== undefined && (index & 0x3fff) === 0) onProgress(index, total);
+    if (onProgress !== undefined && index % PROGRESS_EVERY_ENTRIES === 0) onProgress(index, total);
   });
   onProgress?.(header.entries, header.entries);
   return { ...header, bytes: bytes.byteLength };

@@ -6,10 +6,18 @@ import { readWholeFile } from './segment-io.js';
 /** Side file that makes multi-record `appendBatch` crash-atomic (never inside segments). */
 export const BATCH_INTENT_FILE = 'batches.intent';
 
-const MAGIC = 0x3149424e; // "NBI1" little-endian
-const HEADER = 8;
-const EXTENT = 24;
-const TRAILER = 4;
+/** "NBI1" little-endian: first bytes of every entry (layout: codec FORMAT.md, "batches.intent"). */
+const INTENT_MAGIC = 0x3149424e;
+/** Entry header: u32 magic, u32 extent count. */
+const INTENT_HEADER_BYTES = 8;
+const AT_MAGIC = 0;
+const AT_COUNT = 4;
+/** One extent: f64 segmentId, f64 start, f64 end. */
+const INTENT_EXTENT_BYTES = 24;
+const AT_EXTENT_START = 8;
+const AT_EXTENT_END = 16;
+/** Entry trailer: u32 CRC32C of the entry's bytes before it. */
+const INTENT_CRC_BYTES = 4;
 
 /**
  * Most extents one entry lists. A group with more multi-record batches is recorded as one extent
@@ -19,7 +27,7 @@ export const MAX_INTENT_EXTENTS = 4096;
 
 /** Bytes of an entry listing `count` extents. */
 function entrySize(count: number): number {
-  return HEADER + EXTENT * count + TRAILER;
+  return INTENT_HEADER_BYTES + INTENT_EXTENT_BYTES * count + INTENT_CRC_BYTES;
 }
 
 /** Above this many intent bytes with batches still not durable, the writer syncs data first. */
@@ -43,14 +51,14 @@ export interface BatchExtent {
 export function encodeIntentEntry(extents: readonly BatchExtent[]): Uint8Array {
   const bytes = new Uint8Array(entrySize(extents.length));
   const view = new DataView(bytes.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint32(4, extents.length, true);
-  let at = HEADER;
+  view.setUint32(AT_MAGIC, INTENT_MAGIC, true);
+  view.setUint32(AT_COUNT, extents.length, true);
+  let at = INTENT_HEADER_BYTES;
   for (const extent of extents) {
     view.setFloat64(at, extent.segmentId, true);
-    view.setFloat64(at + 8, extent.start, true);
-    view.setFloat64(at + 16, extent.end, true);
-    at += EXTENT;
+    view.setFloat64(at + AT_EXTENT_START, extent.start, true);
+    view.setFloat64(at + AT_EXTENT_END, extent.end, true);
+    at += INTENT_EXTENT_BYTES;
   }
   view.setUint32(at, crc32c(bytes.subarray(0, at)), true);
   return bytes;
@@ -65,17 +73,17 @@ export function decodeIntentEntries(bytes: Uint8Array): BatchExtent[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const extents: BatchExtent[] = [];
   let at = 0;
-  while (at + HEADER + TRAILER <= bytes.length) {
-    if (view.getUint32(at, true) !== MAGIC) break;
-    const count = view.getUint32(at + 4, true);
+  while (at + INTENT_HEADER_BYTES + INTENT_CRC_BYTES <= bytes.length) {
+    if (view.getUint32(at, true) !== INTENT_MAGIC) break;
+    const count = view.getUint32(at + AT_COUNT, true);
     const size = entrySize(count);
     if (count === 0 || at + size > bytes.length) break;
-    const crcAt = at + size - TRAILER;
+    const crcAt = at + size - INTENT_CRC_BYTES;
     if (view.getUint32(crcAt, true) !== crc32c(bytes.subarray(at, crcAt))) break;
-    for (let e = at + HEADER; e < crcAt; e += EXTENT) {
+    for (let e = at + INTENT_HEADER_BYTES; e < crcAt; e += INTENT_EXTENT_BYTES) {
       const segmentId = view.getFloat64(e, true);
-      const start = view.getFloat64(e + 8, true);
-      const end = view.getFloat64(e + 16, true);
+      const start = view.getFloat64(e + AT_EXTENT_START, true);
+      const end = view.getFloat64(e + AT_EXTENT_END, true);
       if (Number.isSafeInteger(segmentId) && Number.isSafeInteger(start) && Number.isSafeInteger(end) && start < end) {
         extents.push({ segmentId, start, end });
       }

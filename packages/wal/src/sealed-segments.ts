@@ -13,8 +13,8 @@ export const SEALED_SEGMENTS_FILE = 'sealed.log';
 /** Temporary name of {@link SEALED_SEGMENTS_FILE} while it is rewritten (tmp + fsync + rename). */
 export const SEALED_SEGMENTS_TMP = `${SEALED_SEGMENTS_FILE}.tmp`;
 
-/** "NSS1" little-endian: first bytes of every entry. */
-const MAGIC = 0x3153534e;
+/** "NSS1" little-endian: first bytes of every entry (layout: codec FORMAT.md, "sealed.log"). */
+const SEALED_MAGIC = 0x3153534e;
 const AT_MAGIC = 0;
 const AT_ID = 4;
 const AT_LENGTH = 12;
@@ -74,7 +74,7 @@ export function sealedLogLimit(segmentFiles: number): number {
 export function encodeSealedEntry(entry: SealedEntry): Uint8Array {
   const bytes = new Uint8Array(SEALED_ENTRY_SIZE);
   const view = new DataView(bytes.buffer);
-  view.setUint32(AT_MAGIC, MAGIC, true);
+  view.setUint32(AT_MAGIC, SEALED_MAGIC, true);
   view.setFloat64(AT_ID, entry.id, true);
   view.setFloat64(AT_LENGTH, entry.length, true);
   view.setFloat64(AT_RECORDS, entry.records, true);
@@ -85,7 +85,7 @@ export function encodeSealedEntry(entry: SealedEntry): Uint8Array {
 
 function decodeEntry(bytes: Uint8Array, at: number): SealedEntry | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset + at, SEALED_ENTRY_SIZE);
-  if (view.getUint32(AT_MAGIC, true) !== MAGIC) return undefined;
+  if (view.getUint32(AT_MAGIC, true) !== SEALED_MAGIC) return undefined;
   if (view.getUint32(AT_CRC, true) !== crc32c(bytes.subarray(at, at + AT_CRC))) return undefined;
   const id = view.getFloat64(AT_ID, true);
   const length = view.getFloat64(AT_LENGTH, true);

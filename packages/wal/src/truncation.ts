@@ -14,6 +14,8 @@ import type { Position } from './types.js';
  * old end (no intent yet) or exactly at the cut, never in between.
  */
 export const TRUNCATE_INTENT_FILE = 'truncate.intent';
+/** Largest intent nori writes (a few numbers); a larger file is not ours. */
+const TRUNCATE_INTENT_MAX_BYTES = 4096;
 
 /** A cut: the log keeps records up to `index`; the record after it started at `at`. */
 export interface CutIntent {
@@ -59,7 +61,7 @@ export async function readCutIntent(storage: Storage): Promise<CutIntent | undef
     throw error;
   }
   try {
-    if ((await file.size()) > 4096) throw invalid('larger than any intent nori writes');
+    if ((await file.size()) > TRUNCATE_INTENT_MAX_BYTES) throw invalid('larger than any intent nori writes');
     return decodeCutIntent(await readWholeFile(file));
   } finally {
     await file.close();

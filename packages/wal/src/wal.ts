@@ -38,7 +38,9 @@ import type {
   WalEntry,
   WalStats,
 } from './types.js';
-import { PendingWrite, Writer } from './writer.js';
+import { batchWrite, recordWrite, syncMarker } from './pending-write.js';
+import { openActiveSegment } from './segment-files.js';
+import { Writer } from './writer.js';
 
 /** `get` returns compact copies (an entry may be kept for long). */
 const COPIES = { copy: true } as const;
@@ -301,11 +303,7 @@ export class Wal implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(encodeError(error));
     }
-    const durable = options?.durable === true;
-    const signal = options?.signal;
-    return new Promise<AppendResult>((resolve, reject) => {
-      writer.enqueue(new PendingWrite(encoded, undefined, encoded.length, 1, durable, signal, resolve as (v: never) => void, reject));
-    });
+    return new Promise<AppendResult>((resolve, reject) => writer.enqueue(recordWrite(encoded, options, resolve, reject)));
   }
 
   /**
@@ -333,11 +331,7 @@ export class Wal implements AsyncDisposable {
       return Promise.reject(encodeError(error));
     }
     if (buffers.length === 0) return Promise.resolve([]);
-    const durable = options?.durable === true;
-    const signal = options?.signal;
-    return new Promise<AppendResult[]>((resolve, reject) => {
-      writer.enqueue(new PendingWrite(undefined, buffers, bytes, buffers.length, durable, signal, resolve as (v: never) => void, reject));
-    });
+    return new Promise<AppendResult[]>((resolve, reject) => writer.enqueue(batchWrite(buffers, bytes, options, { resolve, reject })));
   }
 
   /** Makes everything appended so far durable; resolves with the durable position. */
@@ -347,9 +341,7 @@ export class Wal implements AsyncDisposable {
     if (this.brokenBy !== undefined) return Promise.reject(this.brokenBy);
     const writer = this.writer;
     if (writer === undefined) return Promise.resolve({ ...this.readOnlyEnd });
-    return new Promise<Position>((resolve, reject) => {
-      writer.enqueue(new PendingWrite(undefined, undefined, 0, 0, true, undefined, resolve as (v: never) => void, reject));
-    });
+    return new Promise<Position>((resolve, reject) => writer.enqueue(syncMarker({ resolve, reject })));
   }
 
   /**
@@ -733,16 +725,6 @@ async function recoverReadOnly(storage: Storage, options: RecoveryOptions): Prom
   }
 }
 
-/** fdatasync of one recovered segment. */
-async function syncSegment(storage: Storage, id: number): Promise<void> {
-  const file = await storage.open(segmentName(id));
-  try {
-    await file.datasync();
-  } finally {
-    await file.close();
-  }
-}
-
 /** What a writer works with besides the config. */
 interface WriterParts {
   table: SegmentTable;
@@ -762,54 +744,18 @@ async function startWriter(
 ): Promise<Writer> {
   const { storage } = cfg;
   const { table, sequence, sealedLog } = parts;
-  const sealed = how.sealed;
-  const id = last === undefined ? 0 : sealed ? last.id + 1 : last.id;
-  const file = await storage.open(segmentName(id), { create: true }).catch((error: unknown) => {
+  const from = last === undefined ? undefined : { ...last, sealed: how.sealed, lastWithData: how.lastWithData };
+  const { id, file, size, fileSize } = await openActiveSegment(cfg, from).catch((error: unknown) => {
     throw ioError(`opening the active segment of ${storage.description}`, error);
   });
-  try {
-    let fileSize = sealed ? await file.size() : (last?.fileSize ?? 0);
-    const size = sealed ? 0 : (last?.size ?? 0);
-    // Only an empty active segment is preallocated here: extending a recovered one would
-    // write up to maxSegmentSize of zeros (storage 'zeros' mode) before the first append.
-    // It grows with appends; every segment created by a rotation is preallocated.
-    if (cfg.preallocate && size === 0 && fileSize < cfg.maxSegmentSize) {
-      await file.preallocate(cfg.maxSegmentSize);
-      fileSize = cfg.maxSegmentSize;
-    }
-    // Recovered bytes may still sit in the page cache (os policy + process crash): make
-    // them durable so durablePosition tells the truth. A segment gets data only after its
-    // predecessor's fsync, so only the last non-empty one can hold unsynced bytes — it may
-    // be the one before the active segment when the process died mid-rotation.
-    await file.datasync();
-    if (how.lastWithData !== undefined && how.lastWithData !== id) await syncSegment(storage, how.lastWithData);
-    // Likewise the directory entry of a segment created just before a crash.
-    await storage.syncDir();
-    if (last === undefined || sealed) {
-      table.add(id, 0, fileSize, true);
-      sequence.addSegment(id, sequence.nextIndex);
-    } else {
-      table.setSize(id, size, fileSize);
-    }
-    return new Writer(
-      {
-        storage,
-        maxSegmentSize: cfg.maxSegmentSize,
-        preallocate: cfg.preallocate,
-        policy: cfg.fsync,
-        maxQueuedBytes: cfg.maxQueuedBytes,
-        maxRecordSize: cfg.maxRecordSize,
-        observer: cfg.observer,
-        sealed: sealedLog,
-        sequence,
-      },
-      { id, file, size, fileSize, records: sealed ? 0 : (last?.records ?? 0) },
-      table,
-    );
-  } catch (error) {
-    await file.close().catch(() => undefined);
-    throw ioError(`opening the active segment of ${storage.description}`, error);
+  if (last === undefined || how.sealed) {
+    table.add(id, 0, fileSize, true);
+    sequence.addSegment(id, sequence.nextIndex);
+  } else {
+    table.setSize(id, size, fileSize);
   }
+  const options = { ...cfg, policy: cfg.fsync, sealed: sealedLog, sequence };
+  return new Writer(options, { id, file, size, fileSize, records: how.sealed ? 0 : (last?.records ?? 0) }, table);
 }
 
 /**
