@@ -19,6 +19,7 @@ import {
   SHIP_DURATION_BUCKETS,
 } from './archiver-names.js';
 import {
+  attributeCache,
   guardHandlers,
   hasMethod,
   INSTRUMENTATION_SCOPE,
@@ -96,6 +97,11 @@ const KNOWN_REASONS = ['new-log', 'diverged', 'takeover'] as const satisfies rea
 // Fails to compile when @nori/archive adds a reason this list lacks.
 const ALL_REASONS_KNOWN: [GenerationReason] extends [(typeof KNOWN_REASONS)[number]] ? true : never = true;
 const GENERATION_REASONS: ReadonlySet<string> = new Set(ALL_REASONS_KNOWN ? KNOWN_REASONS : []);
+
+/** A generation reason as a bounded attribute value: one of `@nori/archive`'s reasons, else `other`. */
+export function generationReasonOf(reason: string): string {
+  return GENERATION_REASONS.has(reason) ? reason : OTHER;
+}
 /** Values of `nori.archive.archiver.state` (`ArchiverState` plus `closed`), each observed on every collection. */
 const ARCHIVER_STATES = ['running', 'fenced', 'failed', 'closed'] as const;
 /** `nori.archive.store.operation` of an error that names no store operation. */
@@ -120,19 +126,6 @@ function resolveOptions(options: ArchiverOtelOptions): { meter: Meter; tracer: T
     meter: meter ?? metrics.getMeter(INSTRUMENTATION_SCOPE),
     tracer: spansOn ? (tracer ?? trace.getTracer(INSTRUMENTATION_SCOPE)) : undefined,
     archiverName,
-  };
-}
-
-/** Frozen attribute sets per bounded key, built on first use (the hot path allocates nothing). */
-function attributeCache(): (key: string, build: () => Attributes) => Attributes {
-  const cache = new Map<string, Attributes>();
-  return (key, build) => {
-    let attrs = cache.get(key);
-    if (attrs === undefined) {
-      attrs = Object.freeze(build());
-      cache.set(key, attrs);
-    }
-    return attrs;
   };
 }
 
@@ -179,7 +172,7 @@ export function createArchiverOtelObserver(options: ArchiverOtelOptions = {}): A
 
   const handlers: Required<ArchiverObserver> = {
     onGenerationStarted(e) {
-      const reason = GENERATION_REASONS.has(e.reason) ? e.reason : OTHER;
+      const reason = generationReasonOf(e.reason);
       generationStarts.add(1, cached(`reason\u0000${reason}`, () => ({ ...base, [A.generationReason]: reason })));
     },
     onGenerationResumed() {

@@ -48,3 +48,12 @@ export {
   type ArchiverOtelOptions,
   type ArchiverStatsSource,
 } from './archiver-observer.js';
+export { NORI_REPLICA_ATTRIBUTES, NORI_REPLICA_METRIC_NAMES, NORI_REPLICA_METRICS } from './replica-names.js';
+export {
+  createReplicaOtelObserver,
+  REPLICA_OBSERVER_METHODS,
+  type ReplicaAttachment,
+  type ReplicaInstrumentation,
+  type ReplicaLagSource,
+  type ReplicaOtelOptions,
+} from './replica-observer.js';

@@ -1,5 +1,5 @@
 /** Helpers shared by the WAL and archiver adapters (validation, error types, instrument options). */
-import { diag, type MetricOptions } from '@opentelemetry/api';
+import { diag, type Attributes, type MetricOptions } from '@opentelemetry/api';
 import { NoriOtelError } from './errors.js';
 import type { NoriWalMetricDescriptor } from './names.js';
 
@@ -112,4 +112,17 @@ export function guardHandlers<T extends object>(handlers: Required<T>, methods: 
     };
   }
   return guarded as T;
+}
+
+/** Frozen attribute sets per bounded key, built on first use (the hot path allocates nothing). */
+export function attributeCache(): (key: string, build: () => Attributes) => Attributes {
+  const cache = new Map<string, Attributes>();
+  return (key, build) => {
+    let attrs = cache.get(key);
+    if (attrs === undefined) {
+      attrs = Object.freeze(build());
+      cache.set(key, attrs);
+    }
+    return attrs;
+  };
 }
