@@ -46,8 +46,8 @@ describe('replica metrics with a real WAL, Archiver and Replica on a MemoryObjec
     const m = setupMetrics();
     const store = new MemoryObjectStore({ seed: 5 });
     const primary = await shipPrimary(store);
-    // Seeded faults on the replica's side: its first two listings fail.
-    store.injectFault({ kind: 'unavailable', op: 'list', times: 2 });
+    // A seeded fault on the replica's side: its first listing fails (retried by the replica).
+    store.injectFault({ kind: 'unavailable', op: 'list', times: 1 });
     const otel = createReplicaOtelObserver({ meter: m.meter, replicaName: 'eu' });
     const { observer, recorded } = recording(otel);
     await using replica = openReplica({ store, prefix: 'p', pollIntervalMs: 1, retry: FAST_RETRY, observer });
@@ -81,12 +81,10 @@ describe('replica metrics with a real WAL, Archiver and Replica on a MemoryObjec
     expect(polls(true)).toBeGreaterThan(0);
     expect(sum(c, 'nori.replica.polls', { ...r, 'nori.replica.poll.result': 'new-chunks' })).toBe(polls(true));
     expect(sum(c, 'nori.replica.polls', { ...r, 'nori.replica.poll.result': 'caught-up' })).toBe(polls(false));
-    // The seeded listing fault was retried; every retry is counted under its operation and ArchiveError code.
-    expect(recorded.retries[0]).toMatchObject({ op: 'list', error: { code: 'ERR_UNAVAILABLE' } });
-    const retries = (op: string) => recorded.retries.filter((e) => e.op === op).length;
+    // The seeded listing fault was retried once, counted under its operation and ArchiveError code.
+    expect(recorded.retries.map((e) => [e.op, (e.error as { code?: string }).code])).toEqual([['list', 'ERR_UNAVAILABLE']]);
     const retry = (op: string) => sum(c, 'nori.replica.store.retries', { ...r, 'nori.replica.store.operation': op, 'error.type': 'ERR_UNAVAILABLE' });
-    expect([retry('list'), retry('follow')]).toEqual([retries('list'), retries('follow')]);
-    expect(retry('list') + retry('follow')).toBe(recorded.retries.length);
+    expect([retry('list'), retry('follow')]).toEqual([1, 0]);
     // Caught up after the last record: the gauges agree with replica.lag() again.
     const lag = await replica.lag();
     const after = await m.collect();
