@@ -27,6 +27,7 @@ import {
   invalid,
   isObject,
   nowMs,
+  registerBatchCallback,
   outerErrorType,
   rejectUnknownOptions,
   validateInstanceName,
@@ -260,22 +261,7 @@ function archiverGauges(meter: Meter, archiverName: string, base: Attributes): (
       result.observe(lagSize, lag.bytes, base);
       result.observe(lagDuration, lag.seconds, base);
     };
-    meter.addBatchObservableCallback(callback, observables);
-    let attached = true;
-    const handle: ArchiverAttachment = {
-      archiver,
-      get attached() {
-        return attached;
-      },
-      detach() {
-        if (!attached) return;
-        attached = false;
-        meter.removeBatchObservableCallback(callback, observables);
-      },
-      [Symbol.dispose]() {
-        handle.detach();
-      },
-    };
+    const handle: ArchiverAttachment = Object.assign(registerBatchCallback(meter, callback, observables), { archiver });
     current = handle;
     return handle;
   };

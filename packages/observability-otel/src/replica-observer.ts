@@ -12,6 +12,7 @@ import {
   instrumentOptions as optionsFrom,
   invalid,
   outerErrorType,
+  registerBatchCallback,
   rejectUnknownOptions,
   validateInstanceName,
 } from './support.js';
@@ -168,22 +169,7 @@ function replicaGauges(meter: Meter, replicaName: string, base: Attributes): (re
       result.observe(lagChunkCount, lag.chunks, base);
       result.observe(lagSize, lag.bytes, base);
     };
-    meter.addBatchObservableCallback(callback, observables);
-    let attached = true;
-    const handle: ReplicaAttachment = {
-      replica,
-      get attached() {
-        return attached;
-      },
-      detach() {
-        if (!attached) return;
-        attached = false;
-        meter.removeBatchObservableCallback(callback, observables);
-      },
-      [Symbol.dispose]() {
-        handle.detach();
-      },
-    };
+    const handle: ReplicaAttachment = Object.assign(registerBatchCallback(meter, callback, observables), { replica });
     current = handle;
     return handle;
   };

@@ -1,5 +1,5 @@
 /** Helpers shared by the WAL and archiver adapters (validation, error types, instrument options). */
-import { diag, type Attributes, type MetricOptions } from '@opentelemetry/api';
+import { diag, type Attributes, type BatchObservableCallback, type Meter, type MetricOptions, type Observable } from '@opentelemetry/api';
 import { NoriOtelError } from './errors.js';
 import type { NoriWalMetricDescriptor } from './names.js';
 
@@ -125,4 +125,32 @@ export function attributeCache(): (key: string, build: () => Attributes) => Attr
     }
     return attrs;
   };
+}
+
+/** A registered batch callback; `detach()` (or `using`) removes it, idempotently. */
+export interface CallbackRegistration extends Disposable {
+  /** `true` until {@link CallbackRegistration.detach} is called. */
+  readonly attached: boolean;
+  /** Unregister the callback. */
+  detach(): void;
+}
+
+/** Registers `callback` for `observables` on `meter` and returns the handle that removes it. */
+export function registerBatchCallback(meter: Meter, callback: BatchObservableCallback, observables: Observable[]): CallbackRegistration {
+  meter.addBatchObservableCallback(callback, observables);
+  let attached = true;
+  const registration: CallbackRegistration = {
+    get attached() {
+      return attached;
+    },
+    detach() {
+      if (!attached) return;
+      attached = false;
+      meter.removeBatchObservableCallback(callback, observables);
+    },
+    [Symbol.dispose]() {
+      registration.detach();
+    },
+  };
+  return registration;
 }
