@@ -41,6 +41,7 @@ export const ARCHIVER_OBSERVER_METHODS = [
   'onRetry',
   'onError',
   'onFenced',
+  'onRemoteDurable',
 ] as const satisfies readonly (keyof ArchiverObserver)[];
 
 /** Options of {@link createArchiverOtelObserver}. */
@@ -93,6 +94,8 @@ export interface ArchiverInstrumentation {
 
 const OPTION_KEYS = new Set(['meter', 'tracer', 'archiverName', 'spans']);
 const STORE_OPERATIONS = new Set(['put', 'get', 'head', 'list', 'delete']);
+/** Values of `nori.archive.remote_durable.operation`. */
+const REMOTE_DURABLE_OPERATIONS: ReadonlySet<string> = new Set(['append', 'appendBatch', 'waitArchived']);
 /** `GENERATION_REASONS` of `@nori/archive`, repeated here because the adapter imports types only. */
 const KNOWN_REASONS = ['new-log', 'diverged', 'takeover'] as const satisfies readonly GenerationReason[];
 // Fails to compile when @nori/archive adds a reason this list lacks.
@@ -161,6 +164,7 @@ export function createArchiverOtelObserver(options: ArchiverOtelOptions = {}): A
   const fencings = counter(M.fencings);
   const generationStarts = counter(M.generationStarts);
   const generationResumes = counter(M.generationResumes);
+  const remoteDurable = meter.createHistogram(M.remoteDurableDuration, instrumentOptions(M.remoteDurableDuration, SHIP_DURATION_BUCKETS));
 
   const base: Attributes = Object.freeze({ [A.name]: archiverName });
   const cached = attributeCache();
@@ -194,6 +198,12 @@ export function createArchiverOtelObserver(options: ArchiverOtelOptions = {}): A
     },
     onFenced() {
       fencings.add(1, base);
+    },
+    onRemoteDurable(e) {
+      const operation = REMOTE_DURABLE_OPERATIONS.has(e.op) ? e.op : OTHER;
+      const outcome = e.ok ? 'ok' : 'error';
+      const attrs = cached(`durable\u0000${operation}\u0000${outcome}`, () => ({ ...base, [A.remoteDurableOperation]: operation, [A.remoteDurableOutcome]: outcome }));
+      remoteDurable.record(e.durationMs / 1000, attrs);
     },
   };
   const observer = guardHandlers<ArchiverObserver>(handlers, ARCHIVER_OBSERVER_METHODS);

@@ -57,6 +57,7 @@ async function scrape(): Promise<{ metrics: Map<string, string>; labels: Set<str
   a.onRetry!({ op: 'put', key: 'k', attempt: 1, delayMs: 1, error: unavailable });
   a.onError!({ error: unavailable });
   a.onFenced!({ error: Object.assign(new Error('fenced'), { code: 'ERR_FENCED' }), key: 'k' });
+  a.onRemoteDurable!({ op: 'append', records: 1, durationMs: 12, ok: true });
   const archiverStats = { generation: 1, nextSeq: 2, chunks: 1, bytes: 30, archivedPosition: { segmentId: 1, offset: 30 } };
   using _archiver = archiver.attach({ state: 'running', stats: () => archiverStats, lag: () => Promise.resolve({ bytes: 0, seconds: 0 }) });
   const replica = createReplicaOtelObserver({ meter: provider.getMeter('dashboard-test'), replicaName: 'dash' });
@@ -216,7 +217,7 @@ async function realArchiverScrapes(): Promise<{ opened: Sample[]; written: Sampl
     return parseSamples(new PrometheusSerializer().serialize(resourceMetrics));
   };
   const opened = await serialize();
-  await wal.append({ key: 'k', value: 'v' });
+  await archiver.append({ key: 'k', value: 'v' });
   await archiver.flush();
   const written = await serialize();
   await archiver.close();
@@ -356,6 +357,7 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
     expect(exprs('Bytes shipped / s')).toContain('nori_archive_ship_size_total');
     expect(exprs('Store errors')).toMatch(/nori_archive_store_retries_total[\s\S]*nori_archive_failures_total/);
     expect(exprs('Fencing events')).toContain('nori_archive_fencings_total');
+    expect(exprs('Remote-durable wait')).toContain('nori_archive_remote_durable_duration_bucket');
   });
 
   it('has the replica panels in the Archive row: lag in seconds, chunks and bytes, apply rate, polls and retries', () => {
