@@ -1,7 +1,8 @@
 /**
  * OpenTelemetry metrics and spans for the nori WAL and its archiver: hand
  * `createOtelObserver().observer` to `Wal.open` (and `createArchiverOtelObserver().observer` to
- * `Archiver.start`), attach the WAL (archiver) for the gauges, and scrape or export with any
+ * `Archiver.start`, `createReplicaOtelObserver().observer` to `openReplica`), attach the WAL
+ * (archiver, replica) for the gauges, and scrape or export with any
  * OpenTelemetry SDK.
  *
  * @packageDocumentation
