@@ -73,6 +73,7 @@ export {
   type ArchiverState,
   type ArchiverStats,
   type ChunkShippedEvent,
+  type RemoteDurableEvent,
   type CloseOptions,
   type FlushOptions,
   type RemoteDurableOptions,

@@ -17,7 +17,7 @@ import { defaultResource, resourceFromAttributes, type Resource } from '@opentel
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { Archiver, MemoryObjectStore, type ObjectStore } from '@nori/archive';
 import { MemoryStorage, type Storage } from '@nori/storage';
-import { Wal, type WalConfig } from '@nori/wal';
+import { Wal, type Position, type WalConfig } from '@nori/wal';
 import { createArchiverOtelObserver, createOtelObserver } from '@nori/observability-otel';
 
 /** Options of {@link startPrometheusExample}. */
@@ -76,14 +76,15 @@ function record(): { key: string; value: string } {
 }
 
 /** Half single appends in flight together (so fsyncs group them), half one `appendBatch`. */
-async function workload(wal: Wal, count: number): Promise<void> {
+async function workload(wal: Wal, count: number): Promise<Position | undefined> {
   const singles = Math.ceil(count / 2);
-  const appends: Promise<unknown>[] = [];
+  const appends: Promise<{ position: Position }>[] = [];
   for (let i = 0; i < singles; i++) appends.push(wal.append(record()));
   await Promise.all(appends);
   const batchSize = count - singles;
   if (batchSize > 0) await wal.appendBatch(Array.from({ length: batchSize }, record));
   await wal.sync();
+  return (await appends[0])?.position;
 }
 
 /**
@@ -115,8 +116,10 @@ export async function startPrometheusExample(options: PrometheusExampleOptions =
   // Ship the log to the object store every second; the archive metrics follow its observer.
   const archiver = await Archiver.start(wal, { store, prefix: walName, observer: archiverOtel.observer });
   const archiverGauges = archiverOtel.attach(archiver);
-  await workload(wal, records);
+  const firstOfSession = await workload(wal, records);
   await archiver.flush();
+  // Remote-durable wait for a record (nori.archive.remote_durable.duration): resolves once it is in the store.
+  if (firstOfSession !== undefined) await archiver.waitArchived(firstOfSession);
   // Garbage-collect the segments a consumer has caught up with: here, all but the active one.
   const active = (await wal.segments()).find((s) => s.active);
   if (active !== undefined) await wal.deleteSegmentsBefore({ segmentId: active.id, offset: 0 });
@@ -146,7 +149,7 @@ export async function startPrometheusExample(options: PrometheusExampleOptions =
       await meterProvider.shutdown();
     })());
 
-  return { url, wal, archiver, write: (count) => workload(wal, count), close, [Symbol.asyncDispose]: close };
+  return { url, wal, archiver, write: async (count) => void (await workload(wal, count)), close, [Symbol.asyncDispose]: close };
 }
 
 async function main(): Promise<void> {

@@ -19,6 +19,10 @@ export const NORI_ARCHIVE_ATTRIBUTES = {
   archiverState: 'nori.archive.archiver.state',
   /** OpenTelemetry's standard `error.type`: the `ArchiveError` code (e.g. `ERR_UNAVAILABLE`). */
   errorType: 'error.type',
+  /** The remote-durable call: `append`, `appendBatch` or `waitArchived` (anything else is `other`). */
+  remoteDurableOperation: 'nori.archive.remote_durable.operation',
+  /** `ok` when the remote-durable call resolved, `error` when it rejected. */
+  remoteDurableOutcome: 'nori.archive.remote_durable.outcome',
 } as const;
 
 /** Archiver metric names, keyed by a short identifier. */
@@ -37,6 +41,7 @@ export const NORI_ARCHIVE_METRIC_NAMES = {
   positionOffset: 'nori.archive.position.offset',
   generationNumber: 'nori.archive.generation.number',
   archiverCount: 'nori.archive.archiver.count',
+  remoteDurableDuration: 'nori.archive.remote_durable.duration',
 } as const;
 
 /** Span names of the archiver adapter (only emitted when spans are enabled). */
@@ -72,4 +77,5 @@ export const NORI_ARCHIVE_METRICS: readonly NoriWalMetricDescriptor[] = Object.f
   { name: M.positionOffset, kind: 'observable-gauge', unit: 'By', description: 'Offset in its segment of the archived position.', attributes: [A.name] },
   { name: M.archiverCount, kind: 'observable-up-down-counter', unit: '{archiver}', description: 'Attached archivers by state: 1 for the current state, 0 for the others.', attributes: [A.name, A.archiverState] },
   { name: M.generationNumber, kind: 'observable-gauge', unit: '{generation}', description: 'The archive generation this archiver writes.', attributes: [A.name] },
+  { name: M.remoteDurableDuration, kind: 'histogram', unit: 's', description: 'How long a remote-durable append, appendBatch or waitArchived waited until its records were in the store (or it failed).', attributes: [A.name, A.remoteDurableOperation, A.remoteDurableOutcome] },
 ] as const satisfies readonly NoriWalMetricDescriptor[]);

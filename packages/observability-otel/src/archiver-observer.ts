@@ -19,6 +19,7 @@ import {
   SHIP_DURATION_BUCKETS,
 } from './archiver-names.js';
 import {
+  attributeCache,
   guardHandlers,
   hasMethod,
   INSTRUMENTATION_SCOPE,
@@ -26,6 +27,7 @@ import {
   invalid,
   isObject,
   nowMs,
+  registerBatchCallback,
   outerErrorType,
   rejectUnknownOptions,
   validateInstanceName,
@@ -39,6 +41,7 @@ export const ARCHIVER_OBSERVER_METHODS = [
   'onRetry',
   'onError',
   'onFenced',
+  'onRemoteDurable',
 ] as const satisfies readonly (keyof ArchiverObserver)[];
 
 /** Options of {@link createArchiverOtelObserver}. */
@@ -91,11 +94,18 @@ export interface ArchiverInstrumentation {
 
 const OPTION_KEYS = new Set(['meter', 'tracer', 'archiverName', 'spans']);
 const STORE_OPERATIONS = new Set(['put', 'get', 'head', 'list', 'delete']);
+/** Values of `nori.archive.remote_durable.operation`. */
+const REMOTE_DURABLE_OPERATIONS: ReadonlySet<string> = new Set(['append', 'appendBatch', 'waitArchived']);
 /** `GENERATION_REASONS` of `@nori/archive`, repeated here because the adapter imports types only. */
 const KNOWN_REASONS = ['new-log', 'diverged', 'takeover'] as const satisfies readonly GenerationReason[];
 // Fails to compile when @nori/archive adds a reason this list lacks.
 const ALL_REASONS_KNOWN: [GenerationReason] extends [(typeof KNOWN_REASONS)[number]] ? true : never = true;
 const GENERATION_REASONS: ReadonlySet<string> = new Set(ALL_REASONS_KNOWN ? KNOWN_REASONS : []);
+
+/** A generation reason as a bounded attribute value: one of `@nori/archive`'s reasons, else `other`. */
+export function generationReasonOf(reason: string): string {
+  return GENERATION_REASONS.has(reason) ? reason : OTHER;
+}
 /** Values of `nori.archive.archiver.state` (`ArchiverState` plus `closed`), each observed on every collection. */
 const ARCHIVER_STATES = ['running', 'fenced', 'failed', 'closed'] as const;
 /** `nori.archive.store.operation` of an error that names no store operation. */
@@ -120,19 +130,6 @@ function resolveOptions(options: ArchiverOtelOptions): { meter: Meter; tracer: T
     meter: meter ?? metrics.getMeter(INSTRUMENTATION_SCOPE),
     tracer: spansOn ? (tracer ?? trace.getTracer(INSTRUMENTATION_SCOPE)) : undefined,
     archiverName,
-  };
-}
-
-/** Frozen attribute sets per bounded key, built on first use (the hot path allocates nothing). */
-function attributeCache(): (key: string, build: () => Attributes) => Attributes {
-  const cache = new Map<string, Attributes>();
-  return (key, build) => {
-    let attrs = cache.get(key);
-    if (attrs === undefined) {
-      attrs = Object.freeze(build());
-      cache.set(key, attrs);
-    }
-    return attrs;
   };
 }
 
@@ -167,6 +164,7 @@ export function createArchiverOtelObserver(options: ArchiverOtelOptions = {}): A
   const fencings = counter(M.fencings);
   const generationStarts = counter(M.generationStarts);
   const generationResumes = counter(M.generationResumes);
+  const remoteDurable = meter.createHistogram(M.remoteDurableDuration, instrumentOptions(M.remoteDurableDuration, SHIP_DURATION_BUCKETS));
 
   const base: Attributes = Object.freeze({ [A.name]: archiverName });
   const cached = attributeCache();
@@ -179,7 +177,7 @@ export function createArchiverOtelObserver(options: ArchiverOtelOptions = {}): A
 
   const handlers: Required<ArchiverObserver> = {
     onGenerationStarted(e) {
-      const reason = GENERATION_REASONS.has(e.reason) ? e.reason : OTHER;
+      const reason = generationReasonOf(e.reason);
       generationStarts.add(1, cached(`reason\u0000${reason}`, () => ({ ...base, [A.generationReason]: reason })));
     },
     onGenerationResumed() {
@@ -200,6 +198,12 @@ export function createArchiverOtelObserver(options: ArchiverOtelOptions = {}): A
     },
     onFenced() {
       fencings.add(1, base);
+    },
+    onRemoteDurable(e) {
+      const operation = REMOTE_DURABLE_OPERATIONS.has(e.op) ? e.op : OTHER;
+      const outcome = e.ok ? 'ok' : 'error';
+      const attrs = cached(`durable\u0000${operation}\u0000${outcome}`, () => ({ ...base, [A.remoteDurableOperation]: operation, [A.remoteDurableOutcome]: outcome }));
+      remoteDurable.record(e.durationMs / 1000, attrs);
     },
   };
   const observer = guardHandlers<ArchiverObserver>(handlers, ARCHIVER_OBSERVER_METHODS);
@@ -267,22 +271,7 @@ function archiverGauges(meter: Meter, archiverName: string, base: Attributes): (
       result.observe(lagSize, lag.bytes, base);
       result.observe(lagDuration, lag.seconds, base);
     };
-    meter.addBatchObservableCallback(callback, observables);
-    let attached = true;
-    const handle: ArchiverAttachment = {
-      archiver,
-      get attached() {
-        return attached;
-      },
-      detach() {
-        if (!attached) return;
-        attached = false;
-        meter.removeBatchObservableCallback(callback, observables);
-      },
-      [Symbol.dispose]() {
-        handle.detach();
-      },
-    };
+    const handle: ArchiverAttachment = Object.assign(registerBatchCallback(meter, callback, observables), { archiver });
     current = handle;
     return handle;
   };

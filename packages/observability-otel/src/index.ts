@@ -1,7 +1,8 @@
 /**
  * OpenTelemetry metrics and spans for the nori WAL and its archiver: hand
  * `createOtelObserver().observer` to `Wal.open` (and `createArchiverOtelObserver().observer` to
- * `Archiver.start`), attach the WAL (archiver) for the gauges, and scrape or export with any
+ * `Archiver.start`, `createReplicaOtelObserver().observer` to `openReplica`), attach the WAL
+ * (archiver, replica) for the gauges, and scrape or export with any
  * OpenTelemetry SDK.
  *
  * @packageDocumentation
@@ -48,3 +49,12 @@ export {
   type ArchiverOtelOptions,
   type ArchiverStatsSource,
 } from './archiver-observer.js';
+export { NORI_REPLICA_ATTRIBUTES, NORI_REPLICA_METRIC_NAMES, NORI_REPLICA_METRICS } from './replica-names.js';
+export {
+  createReplicaOtelObserver,
+  REPLICA_OBSERVER_METHODS,
+  type ReplicaAttachment,
+  type ReplicaInstrumentation,
+  type ReplicaLagSource,
+  type ReplicaOtelOptions,
+} from './replica-observer.js';

@@ -1,5 +1,5 @@
 /** Helpers shared by the WAL and archiver adapters (validation, error types, instrument options). */
-import { diag, type MetricOptions } from '@opentelemetry/api';
+import { diag, type Attributes, type BatchObservableCallback, type Meter, type MetricOptions, type Observable } from '@opentelemetry/api';
 import { NoriOtelError } from './errors.js';
 import type { NoriWalMetricDescriptor } from './names.js';
 
@@ -112,4 +112,45 @@ export function guardHandlers<T extends object>(handlers: Required<T>, methods: 
     };
   }
   return guarded as T;
+}
+
+/** Frozen attribute sets per bounded key, built on first use (the hot path allocates nothing). */
+export function attributeCache(): (key: string, build: () => Attributes) => Attributes {
+  const cache = new Map<string, Attributes>();
+  return (key, build) => {
+    let attrs = cache.get(key);
+    if (attrs === undefined) {
+      attrs = Object.freeze(build());
+      cache.set(key, attrs);
+    }
+    return attrs;
+  };
+}
+
+/** A registered batch callback; `detach()` (or `using`) removes it, idempotently. */
+export interface CallbackRegistration extends Disposable {
+  /** `true` until {@link CallbackRegistration.detach} is called. */
+  readonly attached: boolean;
+  /** Unregister the callback. */
+  detach(): void;
+}
+
+/** Registers `callback` for `observables` on `meter` and returns the handle that removes it. */
+export function registerBatchCallback(meter: Meter, callback: BatchObservableCallback, observables: Observable[]): CallbackRegistration {
+  meter.addBatchObservableCallback(callback, observables);
+  let attached = true;
+  const registration: CallbackRegistration = {
+    get attached() {
+      return attached;
+    },
+    detach() {
+      if (!attached) return;
+      attached = false;
+      meter.removeBatchObservableCallback(callback, observables);
+    },
+    [Symbol.dispose]() {
+      registration.detach();
+    },
+  };
+  return registration;
 }

@@ -9,6 +9,7 @@ import {
   type ArchiverOptions,
   type ChunkShippedEvent,
   type ObjectStore,
+  type RemoteDurableEvent,
   type RetryEvent,
 } from '@nori/archive';
 import { createArchiverOtelObserver, NORI_ARCHIVE_SPAN_NAMES, type ArchiverInstrumentation } from '../src/index.js';
@@ -295,5 +296,36 @@ describe('archiver metrics with a real WAL and Archiver on a MemoryObjectStore',
     await wal.close();
     await m.shutdown();
     await t.provider.shutdown();
+  });
+});
+
+describe('remote-durable wait latency with a real WAL and Archiver', () => {
+  it('records one nori.archive.remote_durable.duration per settled call, by operation and outcome, with the durations the archiver reported', async () => {
+    const m = setupMetrics();
+    const otel = createArchiverOtelObserver({ meter: m.meter, archiverName: 'durable' });
+    const events: RemoteDurableEvent[] = [];
+    const observer: ArchiverObserver = { ...otel.observer, onRemoteDurable: (e) => (events.push(e), otel.observer.onRemoteDurable!(e)) };
+    // A seeded fault: the first data PUT is retried, so the waiting appends span a retry.
+    const store = new MemoryObjectStore({ seed: 11, faults: [{ kind: 'unavailable', op: 'put', times: 2 }] });
+    const wal = await openWal();
+    const archiver = await Archiver.start(wal, options(store, { observer }));
+    const appended = await Promise.all(Array.from({ length: 8 }, (_, i) => archiver.append({ key: `k${i}`, value: `v${i}` })));
+    await archiver.appendBatch([{ key: 'a', value: '1' }, { key: 'b', value: '2' }]);
+    await archiver.waitArchived(appended[0]!.position);
+    await expect(archiver.waitArchived({ segmentId: 1, offset: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    const c = await m.collect();
+    const attrs = (op: string, outcome: string) => ({ [NAME]: 'durable', 'nori.archive.remote_durable.operation': op, 'nori.archive.remote_durable.outcome': outcome });
+    const cases = [['append', 'ok'], ['appendBatch', 'ok'], ['waitArchived', 'ok'], ['waitArchived', 'error']] as const;
+    for (const [op, outcome] of cases) {
+      const mine = events.filter((e) => e.op === op && e.ok === (outcome === 'ok'));
+      const totals = histogramTotals(c, 'nori.archive.remote_durable.duration', attrs(op, outcome));
+      expect(totals.count, `${op} ${outcome}`).toBe(mine.length);
+      expect(totals.sum).toBeCloseTo(mine.reduce((t, e) => t + e.durationMs, 0) / 1000, 9);
+    }
+    expect(cases.map(([op, outcome]) => histogramTotals(c, 'nori.archive.remote_durable.duration', attrs(op, outcome)).count)).toEqual([8, 1, 1, 1]);
+    expect(sum(c, 'nori.archive.store.retries', { [NAME]: 'durable', [OP]: 'put', [ERROR_TYPE]: 'ERR_UNAVAILABLE' })).toBe(2);
+    await archiver.close();
+    await wal.close();
+    await m.shutdown();
   });
 });

@@ -63,6 +63,10 @@ describe('createArchiverOtelObserver: scripted events', () => {
     observer.onError!({ error: Object.assign(new Error('denied'), { code: 'ERR_ACCESS_DENIED', op: 'list' }) });
     observer.onError!({ error: Object.assign(new Error('local segment missing'), { code: 'ERR_OBJECT_MISSING' }) });
     observer.onFenced!({ error: Object.assign(new Error('fenced'), { code: 'ERR_FENCED' }), key: 'arch/chunks/3' });
+    observer.onRemoteDurable!({ op: 'append', records: 1, durationMs: 40, ok: true });
+    observer.onRemoteDurable!({ op: 'append', records: 1, durationMs: 60, ok: true });
+    observer.onRemoteDurable!({ op: 'waitArchived', records: 1, durationMs: 5, ok: false });
+    observer.onRemoteDurable!({ op: 'teleport' as 'append', records: 1, durationMs: 1, ok: true });
 
     const c = await m.collect();
     const w = { [NAME]: 'orders' };
@@ -98,6 +102,10 @@ describe('createArchiverOtelObserver: scripted events', () => {
       { attributes: op('none', 'ERR_OBJECT_MISSING'), value: 1 },
     ]);
     expect(c.points('nori.archive.fencings')).toEqual([{ attributes: w, value: 1 }]);
+    const durable = (o: string, outcome: string) => c.histogram('nori.archive.remote_durable.duration', { ...w, 'nori.archive.remote_durable.operation': o, 'nori.archive.remote_durable.outcome': outcome });
+    expect([durable('append', 'ok').count, durable('waitArchived', 'error').count, durable('other', 'ok').count]).toEqual([2, 1, 1]);
+    expect(durable('append', 'ok').sum).toBeCloseTo(0.1, 12);
+    expect(durable('waitArchived', 'error').sum).toBeCloseTo(0.005, 12);
     for (const d of NORI_ARCHIVE_METRICS.filter((x) => x.kind === 'counter' || x.kind === 'histogram')) {
       expect(c.metric(d.name).descriptor.unit, d.name).toBe(d.unit);
       expect(c.metric(d.name).descriptor.description, d.name).toBe(d.description);

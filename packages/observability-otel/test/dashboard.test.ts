@@ -4,11 +4,13 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MemoryStorage } from '@nori/storage';
 import { Wal } from '@nori/wal';
-import { Archiver, MemoryObjectStore } from '@nori/archive';
+import { Archiver, MemoryObjectStore, openReplica } from '@nori/archive';
 import {
   createArchiverOtelObserver,
   createOtelObserver,
+  createReplicaOtelObserver,
   NORI_ARCHIVE_METRICS,
+  NORI_REPLICA_METRICS,
   NORI_WAL_LEGACY_METRICS,
   NORI_WAL_METRICS,
   prometheusName,
@@ -55,8 +57,17 @@ async function scrape(): Promise<{ metrics: Map<string, string>; labels: Set<str
   a.onRetry!({ op: 'put', key: 'k', attempt: 1, delayMs: 1, error: unavailable });
   a.onError!({ error: unavailable });
   a.onFenced!({ error: Object.assign(new Error('fenced'), { code: 'ERR_FENCED' }), key: 'k' });
+  a.onRemoteDurable!({ op: 'append', records: 1, durationMs: 12, ok: true });
   const archiverStats = { generation: 1, nextSeq: 2, chunks: 1, bytes: 30, archivedPosition: { segmentId: 1, offset: 30 } };
   using _archiver = archiver.attach({ state: 'running', stats: () => archiverStats, lag: () => Promise.resolve({ bytes: 0, seconds: 0 }) });
+  const replica = createReplicaOtelObserver({ meter: provider.getMeter('dashboard-test'), replicaName: 'dash' });
+  const r = replica.observer;
+  r.onChunkApplied!({ key: 'k', seq: 1, generation: 1, kind: 'data', segmentId: 1, offset: 0, bytes: 30, records: 3, createdAt: 0 });
+  r.onGenerationChanged!({ generation: 2, seq: 2, parentGeneration: 1, reason: 'takeover', verified: true });
+  r.onPoll!({ chunks: 1, newestSeq: 1 });
+  r.onRetry!({ op: 'list', key: undefined, attempt: 1, delayMs: 1, error: unavailable });
+  const replicaLag = { seconds: 0, chunks: 0, bytes: 0, appliedSeq: 1, newestSeq: 1, polledAt: 0 };
+  using _replica = replica.attach({ lag: () => Promise.resolve(replicaLag) });
   const { resourceMetrics, errors } = await exporter.collect();
   expect(errors).toEqual([]);
   const text = new PrometheusSerializer().serialize(resourceMetrics);
@@ -65,7 +76,7 @@ async function scrape(): Promise<{ metrics: Map<string, string>; labels: Set<str
   const metrics = new Map<string, string>();
   for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) metrics.set(name!, type!);
   const labels = new Set<string>();
-  for (const [, body] of text.matchAll(/^nori_(?:wal|archive)_\w+\{([^}]*)\}/gm)) {
+  for (const [, body] of text.matchAll(/^nori_(?:wal|archive|replica)_\w+\{([^}]*)\}/gm)) {
     for (const [, label] of body!.matchAll(/(\w+)="/g)) labels.add(label!);
   }
   return { metrics, labels, text };
@@ -88,16 +99,18 @@ const LABEL_LIST = /\b(?:by|on|ignoring) \(([^)]*)\)/g;
 interface Family { readonly metricPrefix: string; readonly label: string; readonly variable: string }
 const WAL_FAMILY: Family = { metricPrefix: 'nori_wal_', label: 'nori_wal_name', variable: '$wal' };
 const ARCHIVE_FAMILY: Family = { metricPrefix: 'nori_archive_', label: 'nori_archive_name', variable: '$archive' };
+const REPLICA_FAMILY: Family = { metricPrefix: 'nori_replica_', label: 'nori_replica_name', variable: '$replica' };
 
-/** The family a query belongs to (archive queries use only `nori_archive_*` series). */
+/** The family a query belongs to (archive queries use only `nori_archive_*` series, replica ones `nori_replica_*`). */
 function familyOf(expr: string): Family {
+  if (expr.includes(REPLICA_FAMILY.metricPrefix)) return REPLICA_FAMILY;
   return expr.includes(ARCHIVE_FAMILY.metricPrefix) ? ARCHIVE_FAMILY : WAL_FAMILY;
 }
 
 /** Metric names in a PromQL expression (label names inside `{...}` and label lists excluded). */
 function metricNamesIn(expr: string): string[] {
   const stripped = expr.replace(/\{[^}]*\}/g, ' ').replace(LABEL_LIST, ' ');
-  return [...stripped.matchAll(/\bnori_(?:wal|archive)_\w+/g)].map((m) => m[0]);
+  return [...stripped.matchAll(/\bnori_(?:wal|archive|replica)_\w+/g)].map((m) => m[0]);
 }
 
 interface Sample { name: string; labels: Record<string, string> }
@@ -204,9 +217,46 @@ async function realArchiverScrapes(): Promise<{ opened: Sample[]; written: Sampl
     return parseSamples(new PrometheusSerializer().serialize(resourceMetrics));
   };
   const opened = await serialize();
-  await wal.append({ key: 'k', value: 'v' });
+  await archiver.append({ key: 'k', value: 'v' });
   await archiver.flush();
   const written = await serialize();
+  await archiver.close();
+  await wal.close();
+  await provider.shutdown();
+  return { opened, written };
+}
+
+/**
+ * Scrapes of a real replica following a real archiver (WAL + Archiver + Replica on a
+ * MemoryObjectStore): just attached (nothing followed), then after applying the first chunks.
+ */
+async function realReplicaScrapes(): Promise<{ opened: Sample[]; written: Sample[] }> {
+  const exporter = new PrometheusExporter({ preventServerStart: true });
+  const provider = new MeterProvider({ readers: [exporter] });
+  const otel = createReplicaOtelObserver({ meter: provider.getMeter('dashboard-test'), replicaName: 'fresh' });
+  const { wal } = await Wal.open({ storage: new MemoryStorage(), fsync: 'always' });
+  const store = new MemoryObjectStore();
+  const archiver = await Archiver.start(wal, { store, prefix: 'p', intervalMs: 60_000 });
+  await wal.append({ key: 'a', value: '1' });
+  await archiver.flush();
+  await wal.append({ key: 'b', value: '2' });
+  await archiver.flush();
+  await using replica = openReplica({ store, prefix: 'p', pollIntervalMs: 1, observer: otel.observer });
+  using _attachment = otel.attach(replica);
+  const serialize = async (): Promise<Sample[]> => {
+    const { resourceMetrics, errors } = await exporter.collect();
+    expect(errors).toEqual([]);
+    return parseSamples(new PrometheusSerializer().serialize(resourceMetrics));
+  };
+  const opened = await serialize();
+  let written: Sample[] = [];
+  // The second record: the chunk of the first was applied (and counted) when it was asked for.
+  let seen = 0;
+  for await (const _entry of replica.follow()) {
+    if (++seen < 2) continue;
+    written = await serialize();
+    break;
+  }
   await archiver.close();
   await wal.close();
   await provider.shutdown();
@@ -234,7 +284,7 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
       expect(used.length, `${panel}: ${expr}`).toBeGreaterThan(0);
       for (const name of used) expect(allowed.has(name), `${panel} uses unknown series ${name}`).toBe(true);
     }
-    for (const [name, label] of [['wal', 'nori_wal_name'], ['archive', 'nori_archive_name']]) {
+    for (const [name, label] of [['wal', 'nori_wal_name'], ['archive', 'nori_archive_name'], ['replica', 'nori_replica_name']]) {
       const variable = dashboard.templating.list.find((v) => v.name === name);
       const variableMetric = /label_values\((\w+), (\w+)\)/.exec(variable?.definition ?? '');
       expect(allowed.has(variableMetric?.[1] ?? ''), name).toBe(true);
@@ -262,7 +312,7 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
   it('shows every metric the package exports, under the name prometheusName() documents', async () => {
     const { metrics } = await scrape();
     const exposed = [...metrics.keys()].filter((n) => n.startsWith('nori_')).sort();
-    expect(exposed).toEqual([...NORI_WAL_METRICS, ...NORI_ARCHIVE_METRICS].map((d) => prometheusName(d)).sort());
+    expect(exposed).toEqual([...NORI_WAL_METRICS, ...NORI_ARCHIVE_METRICS, ...NORI_REPLICA_METRICS].map((d) => prometheusName(d)).sort());
     expect(metrics.get('nori_archive_ship_size_total')).toBe('counter');
     expect(metrics.get('nori_archive_lag_size')).toBe('gauge');
     expect(metrics.get('nori_wal_append_records_total')).toBe('counter');
@@ -307,10 +357,26 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
     expect(exprs('Bytes shipped / s')).toContain('nori_archive_ship_size_total');
     expect(exprs('Store errors')).toMatch(/nori_archive_store_retries_total[\s\S]*nori_archive_failures_total/);
     expect(exprs('Fencing events')).toContain('nori_archive_fencings_total');
+    expect(exprs('Remote-durable wait')).toContain('nori_archive_remote_durable_duration_bucket');
   });
 
-  it('lists a WAL in the wal variable as soon as it is opened, and an archiver as soon as it is attached', async () => {
-    const scrapes = { wal: (await realWalScrapes()).opened, archive: (await realArchiverScrapes()).opened };
+  it('has the replica panels in the Archive row: lag in seconds, chunks and bytes, apply rate, polls and retries', () => {
+    const archiveRow = dashboard.panels.findIndex((p) => p.type === 'row' && p.title.startsWith('Archive'));
+    const after = dashboard.panels.slice(archiveRow + 1);
+    const rowEnd = after.findIndex((p) => p.type === 'row');
+    const row = rowEnd < 0 ? after : after.slice(0, rowEnd);
+    const units = Object.fromEntries(row.map((p) => [p.title, p.fieldConfig?.defaults?.unit]));
+    expect(units).toMatchObject({ 'Replica lag (seconds)': 's', 'Replica lag (chunks)': 'short', 'Replica lag (bytes)': 'bytes', 'Replica applied / s': 'short' });
+    const exprs = (title: string) => row.find((p) => p.title === title)?.targets?.map((t) => t.expr ?? '').join('\n') ?? '';
+    expect(exprs('Replica lag (seconds)')).toContain('nori_replica_lag_duration');
+    expect(exprs('Replica lag (chunks)')).toContain('nori_replica_lag_chunk_count');
+    expect(exprs('Replica lag (bytes)')).toContain('nori_replica_lag_size');
+    expect(exprs('Replica applied / s')).toMatch(/nori_replica_records_total[\s\S]*nori_replica_chunks_total[\s\S]*nori_replica_apply_size_total/);
+    expect(exprs('Replica polls, retries and generation changes')).toMatch(/nori_replica_polls_total[\s\S]*nori_replica_store_retries_total[\s\S]*nori_replica_generation_changes_total/);
+  });
+
+  it('lists a WAL in the wal variable as soon as it is opened, an archiver and a replica as soon as they are attached', async () => {
+    const scrapes = { wal: (await realWalScrapes()).opened, archive: (await realArchiverScrapes()).opened, replica: (await realReplicaScrapes()).opened };
     for (const [name, opened] of Object.entries(scrapes)) {
       const variable = dashboard.templating.list.find((v) => v.name === name);
       const [, metric, label] = /label_values\((\w+), (\w+)\)/.exec(variable?.definition ?? '') ?? [];
@@ -321,14 +387,19 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
   it('resolves every query of a freshly opened WAL (no append, failure or corruption yet), split by WAL', async () => {
     const { opened: walOpened, written: walWritten } = await realWalScrapes();
     const archive = await realArchiverScrapes();
+    const replica = await realReplicaScrapes();
     // The scenario really is fresh: the event counters have no series yet.
     expect(walOpened.some((s) => s.name === 'nori_wal_failures_total')).toBe(false);
     expect(walWritten.some((s) => s.name === 'nori_wal_corruptions_total')).toBe(false);
     expect(walWritten.some((s) => s.name === 'nori_wal_segment_rotations_total')).toBe(false);
     expect(archive.opened.some((s) => s.name === 'nori_archive_ship_size_total' && s.labels['nori_archive_chunk_kind'] === 'data')).toBe(false);
     expect(archive.written.some((s) => s.name === 'nori_archive_fencings_total' || s.name === 'nori_archive_store_retries_total')).toBe(false);
+    expect(replica.opened.some((s) => s.name === 'nori_replica_records_total')).toBe(false);
+    expect(replica.written.some((s) => s.name === 'nori_replica_records_total')).toBe(true);
+    expect(replica.written.some((s) => s.name === 'nori_replica_store_retries_total')).toBe(false);
     for (const { panel, expr } of queries) {
-      const { opened, written } = familyOf(expr) === ARCHIVE_FAMILY ? archive : { opened: walOpened, written: walWritten };
+      const family = familyOf(expr);
+      const { opened, written } = family === ARCHIVE_FAMILY ? archive : family === REPLICA_FAMILY ? replica : { opened: walOpened, written: walWritten };
       if (!isRatio(expr)) expect(resolves(expr, opened, 'fresh'), `${panel} (opened): ${expr}`).toBe(true);
       expect(resolves(expr, written, 'fresh'), `${panel} (after the first appends): ${expr}`).toBe(true);
       // Where its series exist, the query's own selectors match them (not only the zero fallback).

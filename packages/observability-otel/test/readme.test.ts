@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   LEGACY_METRIC_NAMES_REMOVED_IN,
   NORI_ARCHIVE_METRICS,
+  NORI_REPLICA_METRICS,
   NORI_WAL_LEGACY_METRICS,
   NORI_WAL_METRICS,
   prometheusName,
@@ -52,6 +53,11 @@ describe('README tables match the exported metric lists', () => {
   it('Archiver metrics: every metric of NORI_ARCHIVE_METRICS with its instrument and unit, nothing else', () => {
     const rows = table('### Archiver metrics').map(([name, instrument, unit]) => [name, instrument, unit]);
     expect(rows).toEqual(NORI_ARCHIVE_METRICS.map((d) => [d.name, INSTRUMENT_LABELS[d.kind], d.unit]));
+  });
+
+  it('Replica metrics: every metric of NORI_REPLICA_METRICS with its instrument and unit, nothing else', () => {
+    const rows = table('### Replica metrics').map(([name, instrument, unit]) => [name, instrument, unit]);
+    expect(rows).toEqual(NORI_REPLICA_METRICS.map((d) => [d.name, INSTRUMENT_LABELS[d.kind], d.unit]));
   });
 
   it('Deprecated names: every legacy metric, its replacement and both Prometheus names', () => {

@@ -5,7 +5,7 @@ import { ChunkKind, newWriterId, writeChunkHeader } from '../layout/index.js';
 import { abortedError } from './backoff.js';
 import { createChunk } from './chunk-writer.js';
 import { closedError, toError } from './errors.js';
-import { emit } from './observer.js';
+import { emit, type RemoteDurableEvent } from './observer.js';
 import { openGeneration } from './open-generation.js';
 import { resolveArchiverOptions, type ArchiverOptions, type ResolvedArchiverOptions } from './options.js';
 import type { RetryContext } from './retry.js';
@@ -203,23 +203,27 @@ export class Archiver implements AsyncDisposable {
    *   WalError from `wal.append`. After a rejection the record may be in the local log (and even in
    *   the archive): treat it as not acknowledged, not as absent.
    */
-  async append(record: RecordInput, options: RemoteDurableOptions = {}): Promise<AppendResult> {
-    this.throwIfStopped();
-    const appended = await this.options.wal.append(record, walAppendOptions(options));
-    await this.waitRecordArchived(appended.position, options.signal, 'append');
-    return appended;
+  append(record: RecordInput, options: RemoteDurableOptions = {}): Promise<AppendResult> {
+    return this.timedRemoteDurable('append', 1, async () => {
+      this.throwIfStopped();
+      const appended = await this.options.wal.append(record, walAppendOptions(options));
+      await this.waitRecordArchived(appended.position, options.signal, 'append');
+      return appended;
+    });
   }
 
   /**
    * Remote-durable {@link Wal.appendBatch}: resolves with one `{ index, position }` per record once the whole
    * batch is in the object store. Rejects like {@link Archiver.append}.
    */
-  async appendBatch(records: readonly RecordInput[], options: RemoteDurableOptions = {}): Promise<AppendResult[]> {
-    this.throwIfStopped();
-    const appended = await this.options.wal.appendBatch(records, walAppendOptions(options));
-    const last = appended[appended.length - 1];
-    if (last !== undefined) await this.waitRecordArchived(last.position, options.signal, 'appendBatch');
-    return appended;
+  appendBatch(records: readonly RecordInput[], options: RemoteDurableOptions = {}): Promise<AppendResult[]> {
+    return this.timedRemoteDurable('appendBatch', Array.isArray(records) ? records.length : 0, async () => {
+      this.throwIfStopped();
+      const appended = await this.options.wal.appendBatch(records, walAppendOptions(options));
+      const last = appended[appended.length - 1];
+      if (last !== undefined) await this.waitRecordArchived(last.position, options.signal, 'appendBatch');
+      return appended;
+    });
   }
 
   /**
@@ -231,7 +235,11 @@ export class Archiver implements AsyncDisposable {
    *   `ERR_FENCED` / the error of a failed archiver, `ERR_CLOSED`, `ERR_ABORTED`; WalError when
    *   the WAL cannot sync.
    */
-  async waitArchived(position: Position, options: RemoteDurableOptions = {}): Promise<Position> {
+  waitArchived(position: Position, options: RemoteDurableOptions = {}): Promise<Position> {
+    return this.timedRemoteDurable('waitArchived', 1, () => this.waitArchivedUntimed(position, options));
+  }
+
+  private async waitArchivedUntimed(position: Position, options: RemoteDurableOptions): Promise<Position> {
     checkPosition(position);
     this.throwIfStopped();
     const { signal } = options;
@@ -243,6 +251,19 @@ export class Archiver implements AsyncDisposable {
       throw new ArchiveError('ERR_INVALID_ARGUMENT', `waitArchived: no record was appended at ${formatPosition(position)} (the log ends at ${formatPosition(wal.durablePosition)})`);
     }
     return this.waitRecordArchived(position, signal, 'waitArchived');
+  }
+
+  /** Runs a remote-durable call and reports how long it took (`onRemoteDurable`), resolved or not. */
+  private async timedRemoteDurable<T>(op: RemoteDurableEvent['op'], records: number, run: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    let ok = false;
+    try {
+      const result = await run();
+      ok = true;
+      return result;
+    } finally {
+      emit(this.options.observer, 'onRemoteDurable', { op, records, durationMs: performance.now() - start, ok });
+    }
   }
 
   /**

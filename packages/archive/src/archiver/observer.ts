@@ -28,6 +28,18 @@ export interface RetryEvent {
   error: Error;
 }
 
+/** A remote-durable call settled: how long the caller waited for its records to be in the store. */
+export interface RemoteDurableEvent {
+  /** The archiver method: `append`, `appendBatch` or `waitArchived`. */
+  op: 'append' | 'appendBatch' | 'waitArchived';
+  /** Records the call covered (1 for `append` and `waitArchived`). */
+  records: number;
+  /** From the call to its settlement: WAL append and fsync, shipping, and waiting for a shared PUT. */
+  durationMs: number;
+  /** `false` when it rejected (fenced, failed, closed, aborted, bad argument, WAL error). */
+  ok: boolean;
+}
+
 /**
  * Event hooks of an {@link Archiver}, shaped for metrics and tracing (OpenTelemetry later).
  * Every method is optional; a hook that throws is ignored (one process warning).
@@ -45,6 +57,8 @@ export interface ArchiverObserver {
   onError?(e: { error: Error }): void;
   /** Another writer took the prefix: the archiver stopped for good with `ERR_FENCED`. */
   onFenced?(e: { error: Error; key: string | undefined }): void;
+  /** A remote-durable `append`, `appendBatch` or `waitArchived` resolved or rejected. */
+  onRemoteDurable?(e: RemoteDurableEvent): void;
 }
 
 const warned = new WeakSet<object>();
