@@ -1,5 +1,4 @@
 import { bytesToString } from '../bytes.js';
-import { KvError } from '../errors.js';
 import { KvStore } from '../kv-store.js';
 import { formatPosition } from '../position.js';
 import type { KvOpenReport } from '../types.js';
