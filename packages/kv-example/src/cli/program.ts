@@ -15,9 +15,6 @@ export const DEFAULT_DEMO_DIR = './nori-kv-demo';
 /** Default demo size. */
 export const DEFAULT_DEMO_RECORDS = 100_000;
 
-/** Records of `demo --archive` unless `--records` is given (every write waits for a PUT). */
-export const DEFAULT_ARCHIVE_DEMO_RECORDS = 20_000;
-
 /** Exit code for bad usage (unknown command or option, missing or malformed argument); runtime errors exit with 1. */
 export const EXIT_USAGE = 2;
 
@@ -93,12 +90,10 @@ export function createProgram(env: CliEnvironment): Command {
     .option('--records <n>', 'WAL records to write', String(DEFAULT_DEMO_RECORDS))
     .option('--seed <n>', 'workload seed (default: random)')
     .option('--archive', 'remote-durable primary on S3 (NORI_S3_* env): lose the machine, promote a new primary, follow with a replica')
-    .action(async (options: { records: string; seed?: string; archive?: boolean }, command: Command) => {
+    .action(async (options: { records: string; seed?: string; archive?: boolean }) => {
       const dir = program.getOptionValueSource('dir') === 'default' ? DEFAULT_DEMO_DIR : (program.opts() as { dir: string }).dir;
       const seed = options.seed === undefined ? Math.floor(Math.random() * 0xffffffff) : parseSeed(options.seed);
-      const defaultRecords = options.archive === true && command.getOptionValueSource('records') === 'default';
-      const records = defaultRecords ? DEFAULT_ARCHIVE_DEMO_RECORDS : parseRecords(options.records);
-      const demo = { dir, records, seed, cliPath: env.scriptPath, out: env.out };
+      const demo = { dir, records: parseRecords(options.records), seed, cliPath: env.scriptPath, out: env.out };
       const code = options.archive === true ? await runArchiveDemo({ ...demo, s3: demoS3Config(), prefix: demoArchivePrefix() }) : await runDemo(demo);
       if (code !== 0) process.exitCode = code;
     });

@@ -34,7 +34,7 @@ const WRITES_AFTER_PROMOTION = 100;
 /** How long the replica may take to converge at the end. */
 const CONVERGE_LIMIT_MS = 30_000;
 /** How often the replica's lag is printed. */
-const LAG_REPORT_MS = 1_000;
+const LAG_REPORT_MS = 250;
 
 /**
  * `nori-kv demo --archive`: a primary child writes remote-durably to an S3 archive and is
@@ -62,6 +62,7 @@ export async function runArchiveDemo(options: ArchiveDemoOptions): Promise<numbe
     const write = await writePrimary(options, { operations: operations.length, startedAt, killAt, primaryDir, store }, (r) => (replica = r));
     await fs.rm(primaryDir, { recursive: true, force: true });
     out(`2. gone    ${primaryDir} deleted: the primary's disk is lost for good`);
+    await printLag(replica, out);
     const code = await promoteAndVerify({ ...options, store, promotedDir, acknowledged: write.acknowledged, operations, replica });
     return code;
   } finally {
@@ -84,7 +85,8 @@ async function writePrimary(
   onReplica: (replica: ReplicaFollower) => void,
 ): Promise<{ acknowledged: number }> {
   let replica: ReplicaFollower | undefined;
-  const lagTimer = setInterval(() => void printLag(replica, options.out), LAG_REPORT_MS);
+  let ackedRecords = 0;
+  const lagTimer = setInterval(() => void printLag(replica, options.out, ackedRecords), LAG_REPORT_MS);
   try {
     const phase = await runWritePhase({
       cliPath: options.cliPath,
@@ -93,6 +95,7 @@ async function writePrimary(
       out: options.out,
       ...(options.writeLimitMs === undefined ? {} : { limitMs: options.writeLimitMs }),
       onAcked: (message) => {
+        ackedRecords = Math.max(ackedRecords, message.records);
         if (replica !== undefined || message.acked === 0) return;
         // The archive holds a generation now: the replica can start following it.
         replica = new ReplicaFollower(context.store, options.prefix);
@@ -106,11 +109,16 @@ async function writePrimary(
   }
 }
 
-async function printLag(replica: ReplicaFollower | undefined, out: (line: string) => void): Promise<void> {
+/** One line of replica progress; `ackedRecords` (records the primary acknowledged so far) when known. */
+async function printLag(replica: ReplicaFollower | undefined, out: (line: string) => void, ackedRecords?: number): Promise<void> {
   if (replica === undefined) return;
   const lag = await replica.lag().catch(() => undefined);
-  if (lag === undefined) return;
-  out(`            replica   ${formatCount(replica.records)} records applied, lag ${lag.seconds.toFixed(2)} s (${plainChunks(lag.chunks)} behind)`);
+  if (lag?.polledAt === undefined) return;
+  const acked = ackedRecords === undefined ? '' : ` (primary: ${formatCount(ackedRecords)} acknowledged)`;
+  out(
+    `            replica   ${formatCount(replica.records)} records applied${acked}, lag ${lag.seconds.toFixed(2)} s, ` +
+      `${plainChunks(lag.chunks)} behind, last poll ${formatDuration(Math.max(0, Date.now() - lag.polledAt))} ago`,
+  );
 }
 
 function plainChunks(chunks: number): string {
