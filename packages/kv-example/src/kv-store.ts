@@ -335,6 +335,8 @@ export class KvStore implements AsyncDisposable {
       await this.sequencer.idle();
       try {
         await this.archiver?.close({ flush: true });
+      } catch (error) {
+        throw toKvError(error, this.storage, 'flush the archive');
       } finally {
         await this.wal.close();
       }

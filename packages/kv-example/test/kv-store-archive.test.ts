@@ -62,6 +62,7 @@ describe('KvStore with the archive option (remote-durable writes)', () => {
     expect(kv.getEntry('s')?.expiresAt).toBe(expiresAt);
     await kv.put('after', 'promotion');
     await expect(old.put('late', 'x')).rejects.toMatchObject({ code: 'ERR_FENCED' });
+    await old.close(); // a fenced store still closes: its WAL and lock are released
     await kv.close();
 
     const { kv: again } = await promoteStore(store);
