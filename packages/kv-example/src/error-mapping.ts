@@ -15,6 +15,7 @@ export function toKvError(error: unknown, storage: Storage, action: string): KvE
   const codes = causeCodes(error);
   const has = (...wanted: string[]): boolean => wanted.some((code) => codes.includes(code));
   if (has('ERR_LOCKED')) return new KvError('ERR_LOCKED', `store ${storage.description} is locked by another process`, { cause: error });
+  if (has('ERR_FENCED')) return new KvError('ERR_FENCED', `cannot ${action}: ${detail}`, { cause: error });
   if (has('ERR_CLOSED')) return new KvError('ERR_CLOSED', `cannot ${action}: the store is closed`, { cause: error });
   if (has('ERR_ABORTED')) return new KvError('ERR_ABORTED', `${action} aborted`, { cause: error });
   if (has('ERR_RECORD_TOO_LARGE', 'ERR_INVALID_RECORD', 'ERR_INVALID_ARGUMENT', 'ERR_CONFIG')) {

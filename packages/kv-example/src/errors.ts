@@ -17,6 +17,7 @@
  * - `ERR_CLOSED`: the store was closed.
  * - `ERR_FAILED`: the underlying log failed (I/O error); the store refuses further writes.
  * - `ERR_ABORTED`: an `AbortSignal` fired.
+ * - `ERR_FENCED`: with the `archive` option, a newer primary owns the archive prefix.
  */
 export type KvErrorCode =
   | 'ERR_INVALID_ARGUMENT'
@@ -32,7 +33,8 @@ export type KvErrorCode =
   | 'ERR_CORRUPTION'
   | 'ERR_CLOSED'
   | 'ERR_FAILED'
-  | 'ERR_ABORTED';
+  | 'ERR_ABORTED'
+  | 'ERR_FENCED';
 
 /** The one error class of the key-value store; `code` is stable, `cause` keeps the original error. */
 export class KvError extends Error {

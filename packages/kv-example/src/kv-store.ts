@@ -1,3 +1,4 @@
+import { Archiver } from '@nori/archive';
 import type { RecordInput } from '@nori/codec';
 import { NodeFileStorage, type Storage } from '@nori/storage';
 import { Wal, comparePositions, type AppendOptions, type Position, type WalConfig } from '@nori/wal';
@@ -57,6 +58,8 @@ export class KvStore implements AsyncDisposable {
   private snapshot: KvSnapshotInfo | undefined;
   private compaction: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  /** Set with the `archive` option: writes go through it and resolve once in the object store. */
+  private archiver: Archiver | undefined;
 
   private constructor(
     private readonly wal: Wal,
@@ -165,6 +168,7 @@ export class KvStore implements AsyncDisposable {
         expiredOnOpen += replay.expired;
         store = new KvStore(wal, storage, index, now, settings, report());
       }
+      if (options.archive !== undefined) store.archiver = await startArchiver(wal, options);
       return store;
     } catch (error) {
       await wal.close().catch(() => undefined);
@@ -191,7 +195,7 @@ export class KvStore implements AsyncDisposable {
     }
     const appendOptions = this.withSignal(options.signal);
     return this.write(
-      () => this.wal.append(record, appendOptions),
+      () => this.appendOne(record, appendOptions),
       () => void this.index.put(id, valueData, expiresAt, this.now()),
       'put',
     );
@@ -208,7 +212,7 @@ export class KvStore implements AsyncDisposable {
     }
     const appendOptions = this.withSignal(options.signal);
     return this.write(
-      () => this.wal.append(deleteRecord(key), appendOptions),
+      () => this.appendOne(deleteRecord(key), appendOptions),
       () => this.index.delete(id, this.now()),
       'delete',
     );
@@ -244,7 +248,7 @@ export class KvStore implements AsyncDisposable {
       }
     });
     await this.write(
-      () => this.wal.appendBatch(records, this.withSignal(options.signal)),
+      () => this.appendMany(records, this.withSignal(options.signal)),
       () => {
         const at = this.now();
         for (const effect of effects) effect(at);
@@ -329,7 +333,13 @@ export class KvStore implements AsyncDisposable {
     this.closing ??= (async () => {
       await this.compaction;
       await this.sequencer.idle();
-      await this.wal.close();
+      try {
+        await this.archiver?.close({ flush: true });
+      } catch (error) {
+        throw toKvError(error, this.storage, 'flush the archive');
+      } finally {
+        await this.wal.close();
+      }
     })();
     return this.closing;
   }
@@ -403,6 +413,18 @@ export class KvStore implements AsyncDisposable {
     return this.sequencer.run(issue, apply, (error) => toKvError(error, this.storage, action));
   }
 
+  /** One record: remote-durable through the archiver when there is one, else a WAL append. */
+  private appendOne(record: RecordInput, options: AppendOptions): Promise<unknown> {
+    if (this.archiver === undefined) return this.wal.append(record, options);
+    return this.archiver.append(record, options.signal === undefined ? {} : { signal: options.signal });
+  }
+
+  /** A crash-atomic batch, remote-durable like {@link KvStore.appendOne}. */
+  private appendMany(records: readonly RecordInput[], options: AppendOptions): Promise<unknown> {
+    if (this.archiver === undefined) return this.wal.appendBatch(records, options);
+    return this.archiver.appendBatch(records, options.signal === undefined ? {} : { signal: options.signal });
+  }
+
   private withSignal(signal: AbortSignal | undefined): AppendOptions {
     return signal === undefined ? this.appendOptions : { ...this.appendOptions, signal };
   }
@@ -415,6 +437,16 @@ export class KvStore implements AsyncDisposable {
     this.assertOpen(action);
     if (this.readOnly) throw new KvError('ERR_READ_ONLY', `cannot ${action}: the store was opened with readOnly: true`);
   }
+}
+
+/**
+ * Starts the archiver of the `archive` option on the freshly opened WAL. A read-only store ships
+ * nothing, so the combination is refused.
+ */
+async function startArchiver(wal: Wal, options: KvOpenOptions): Promise<Archiver> {
+  if (options.readOnly === true) throw new KvError('ERR_INVALID_ARGUMENT', 'the archive option needs a writable store (readOnly is set)');
+  const archive = options.archive as NonNullable<KvOpenOptions['archive']>;
+  return Archiver.start(wal, options.signal === undefined ? archive : { ...archive, signal: options.signal });
 }
 
 function resolveStorage(options: KvOpenOptions): Storage {

@@ -1,3 +1,4 @@
+import type { ArchiverOptions } from '@nori/archive';
 import type { Storage } from '@nori/storage';
 import type { FsyncPolicy, Position, RecoveryMode, RecoveryReport, WalObserver, WalStats } from '@nori/wal';
 import type { BytesLike } from './bytes.js';
@@ -37,6 +38,14 @@ export interface KvOpenOptions {
   onProgress?: (event: KvProgressEvent) => void;
   /** Aborts a long open. */
   signal?: AbortSignal;
+  /**
+   * Remote durability: attach an `@nori/archive` `Archiver` (store, prefix, `takeover`, ...) to
+   * the store's WAL, and resolve every write only once its bytes are in the object store
+   * (`archiver.append` / `appendBatch`: a write survives the loss of the machine). Concurrent
+   * writes share one fsync and one PUT. `close()` flushes and closes the archiver before the WAL.
+   * Another primary owning the prefix fails the open (or, later, the writes) with `ERR_FENCED`.
+   */
+  archive?: ArchiverOptions;
 }
 
 /** Progress of a long-running store operation. */

@@ -1,31 +1,13 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KvStore } from '../src/index.js';
+import { cli, runCli, type CliResult } from './helpers/run-cli.js';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+type Result = CliResult;
+const run = runCli;
 let base: string;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string> = {}, timeout = 30_000): Promise<Result> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  delete childEnv.NORI_KV_DIR;
-  Object.assign(childEnv, env);
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { env: childEnv, timeout }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function expectOneLineError(result: Result, code: string, exitCode = 1): void {
   expect(result.code, result.stderr).toBe(exitCode);

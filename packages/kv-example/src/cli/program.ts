@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { KvError } from '../errors.js';
+import { runArchiveDemo } from '../demo/run-archive-demo.js';
 import { runDemo } from '../demo/run-demo.js';
+import { demoArchivePrefix, demoS3Config } from '../demo/s3-env.js';
 import { runDemoWriter } from '../demo/writer.js';
 import { KvUsageError, parseLimit, parseRecords, parseSeed, parseTtl } from './arguments.js';
 import { compactCommand, deleteCommand, getCommand, putCommand, scanCommand, statsCommand, type CliOutput } from './store-commands.js';
@@ -87,10 +89,12 @@ export function createProgram(env: CliEnvironment): Command {
     .description(`write a workload in a child process, SIGKILL it, recover and check every acknowledged write (default --dir ${DEFAULT_DEMO_DIR})`)
     .option('--records <n>', 'WAL records to write', String(DEFAULT_DEMO_RECORDS))
     .option('--seed <n>', 'workload seed (default: random)')
-    .action(async (options: { records: string; seed?: string }) => {
+    .option('--archive', 'remote-durable primary on S3 (NORI_S3_* env): lose the machine, promote a new primary, follow with a replica')
+    .action(async (options: { records: string; seed?: string; archive?: boolean }) => {
       const dir = program.getOptionValueSource('dir') === 'default' ? DEFAULT_DEMO_DIR : (program.opts() as { dir: string }).dir;
       const seed = options.seed === undefined ? Math.floor(Math.random() * 0xffffffff) : parseSeed(options.seed);
-      const code = await runDemo({ dir, records: parseRecords(options.records), seed, cliPath: env.scriptPath, out: env.out });
+      const demo = { dir, records: parseRecords(options.records), seed, cliPath: env.scriptPath, out: env.out };
+      const code = options.archive === true ? await runArchiveDemo({ ...demo, s3: demoS3Config(), prefix: demoArchivePrefix() }) : await runDemo(demo);
       if (code !== 0) process.exitCode = code;
     });
 
@@ -100,13 +104,15 @@ export function createProgram(env: CliEnvironment): Command {
     .requiredOption('--seed <n>')
     .requiredOption('--started-at <ms>')
     .requiredOption('--compact-at <n>')
-    .action(async (options: { records: string; seed: string; startedAt: string; compactAt: string }, command: Command) => {
+    .option('--archive-prefix <prefix>')
+    .action(async (options: { records: string; seed: string; startedAt: string; compactAt: string; archivePrefix?: string }, command: Command) => {
       await runDemoWriter({
         dir: dirOf(command),
         records: parseRecords(options.records),
         seed: parseSeed(options.seed),
         startedAt: Number(options.startedAt),
         compactAt: Number(options.compactAt),
+        archivePrefix: options.archivePrefix,
       });
     });
 

@@ -38,6 +38,11 @@ export interface WriterArguments {
   startedAt: number;
   /** Start one online compaction once this many operations are acknowledged. */
   compactAt: number;
+  /**
+   * Write remote-durably to this archive prefix (the S3 store comes from the environment, see
+   * `demo --archive`); no compaction then.
+   */
+  archivePrefix?: string | undefined;
 }
 
 /** True for a structurally valid {@link WriterMessage}. */

@@ -1,6 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { bytesToString } from '../bytes.js';
-import { KvError } from '../errors.js';
 import { KvStore } from '../kv-store.js';
 import { formatPosition } from '../position.js';
 import type { KvOpenReport } from '../types.js';
@@ -8,9 +6,9 @@ import { formatBytes, formatCount, formatDuration, formatRate, plural, renderTab
 import { createProgressReporter } from '../cli/progress.js';
 import { prepareDemoDir } from './demo-dir.js';
 import { mulberry32 } from './prng.js';
-import { isWriterMessage, type WriterArguments, type WriterMessage } from './protocol.js';
 import { DEMO_POLICY_LABEL, DEMO_STORE_OPTIONS, demoPipelineDepth } from './settings.js';
 import { verifyRecoveredState } from './verify.js';
+import { runWritePhase } from './write-phase.js';
 import { demoWorkload } from './workload.js';
 
 /** Options of {@link runDemo}. */
@@ -22,17 +20,6 @@ export interface DemoOptions {
   cliPath: string;
   /** Where the report goes. */
   out: (line: string) => void;
-}
-
-/** Hard cap on the write phase; the writer is killed at this point whatever its progress. */
-const WRITE_PHASE_LIMIT_MS = 20_000;
-
-interface WritePhase {
-  /** The last acknowledgement report received (the kill came right after it). */
-  killedAt: Extract<WriterMessage, { type: 'acked' }> | undefined;
-  compactionStarted: boolean;
-  compaction: Extract<WriterMessage, { type: 'compacted' }> | undefined;
-  finishedBeforeKill: boolean;
 }
 
 /**
@@ -59,7 +46,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out(`  policy    ${DEMO_POLICY_LABEL}; the writer keeps ${formatCount(demoPipelineDepth(operations.length))} operations in flight`);
   out('');
 
-  const write = await runWritePhase(options.cliPath, { dir, records, seed, startedAt, compactAt }, killAt, out);
+  const write = await runWritePhase({ cliPath: options.cliPath, args: { dir, records, seed, startedAt, compactAt }, killAt, out });
   const last = write.killedAt;
   const acknowledged = last?.acked ?? 0;
 
@@ -137,88 +124,22 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   return 0;
 }
 
-async function runWritePhase(cliPath: string, args: WriterArguments, killAt: number, out: (line: string) => void): Promise<WritePhase> {
-  const child = fork(
-    cliPath,
-    ['demo-writer', '--dir', args.dir, '--records', String(args.records), '--seed', String(args.seed), '--started-at', String(args.startedAt), '--compact-at', String(args.compactAt)],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
-  const phase: WritePhase = { killedAt: undefined, compactionStarted: false, compaction: undefined, finishedBeforeKill: false };
-  out(`1. write   writer process ${String(child.pid)} started; it reports every acknowledged write to this process`);
-  let failure: string | undefined;
-  let killed = false;
-  const kill = (): void => {
-    if (killed) return;
-    killed = true;
-    child.kill('SIGKILL');
-  };
-  const limit = setTimeout(kill, WRITE_PHASE_LIMIT_MS);
-  child.on('message', (message: unknown) => {
-    if (!isWriterMessage(message)) return;
-    switch (message.type) {
-      case 'acked':
-        // Acknowledgements still in the pipe after the kill are real: the child only reports
-        // writes the store acknowledged, so they count.
-        if (message.acked >= (phase.killedAt?.acked ?? 0)) phase.killedAt = message;
-        if (message.acked >= killAt) kill();
-        break;
-      case 'compacting':
-        phase.compactionStarted = true;
-        out(`            online compaction started after ${formatCount(message.atOperation)} acknowledged ops; writes go on meanwhile`);
-        break;
-      case 'compacted':
-        phase.compaction = message;
-        out(
-          `            compaction done in ${formatDuration(message.durationMs)}: snapshot of ${formatCount(message.entries)} keys ` +
-            `(${formatBytes(message.snapshotBytes)}), ${plural(message.segmentsDeleted, 'WAL segment')} deleted`,
-        );
-        break;
-      case 'finished':
-        phase.finishedBeforeKill = !killed;
-        kill();
-        break;
-      case 'failed':
-        failure = message.message;
-        kill();
-        break;
-    }
-  });
-  const exit = await waitForExit(child);
-  clearTimeout(limit);
-  if (failure !== undefined) throw new KvError('ERR_FAILED', `the demo writer failed: ${failure}`);
-  if (!killed) throw new KvError('ERR_FAILED', `the demo writer exited on its own (${exit}) before it was killed`);
-  if (phase.killedAt === undefined || phase.killedAt.acked === 0) {
-    throw new KvError('ERR_FAILED', 'the demo writer acknowledged no write before it was killed; nothing to verify');
-  }
-  const last = phase.killedAt;
-  if (phase.compactionStarted && phase.compaction === undefined) out('            (the kill came before that compaction reported back)');
-  out(
-    `            SIGKILL after ${formatCount(last?.acked ?? 0)} acknowledged operations (${formatCount(last?.issued ?? 0)} issued): ` +
-      `${formatRate(last?.acked ?? 0, last?.elapsedMs ?? 0)}, ${formatRate(last?.records ?? 0, last?.elapsedMs ?? 0, 'records')}`,
-  );
-  return phase;
-}
-
-function waitForExit(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, signal) => resolve(signal ?? `code ${String(code)}`));
-  });
-}
-
-async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
+/** Runs `run` and measures it. */
+export async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();
   const value = await run();
   return { value, ms: performance.now() - started };
 }
 
-function readAll(store: KvStore): Map<string, string> {
+/** Every live key and value of `store`, as strings. */
+export function readAll(store: KvStore): Map<string, string> {
   const state = new Map<string, string>();
   for (const entry of store.scan()) state.set(bytesToString(entry.key), bytesToString(entry.value));
   return state;
 }
 
-function sameState(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+/** True when both states hold the same keys and values. */
+export function sameState(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
   if (a.size !== b.size) return false;
   for (const [key, value] of a) if (b.get(key) !== value) return false;
   return true;

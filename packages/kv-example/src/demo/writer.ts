@@ -1,9 +1,22 @@
+import { S3ObjectStore } from '@nori/archive';
 import { KvError } from '../errors.js';
 import { KvStore } from '../kv-store.js';
 import type { KvBatchOperation } from '../types.js';
 import type { WriterArguments, WriterMessage } from './protocol.js';
 import { DEMO_REPORT_INTERVAL_MS, DEMO_STORE_OPTIONS, demoPipelineDepth } from './settings.js';
+import { demoS3Config } from './s3-env.js';
 import { demoWorkload, recordsOf, type DemoOperation } from './workload.js';
+
+/** Shipping interval of the archive demo's primary (remote-durable writes do not wait for it). */
+const DEMO_ARCHIVE_INTERVAL_MS = 50;
+
+/** The writer's store: local, or remote-durable on the archive prefix of `demo --archive`. */
+function openWriterStore(args: WriterArguments, onFsync: () => void): Promise<KvStore> {
+  const options = { dir: args.dir, ...DEMO_STORE_OPTIONS, observer: { onFsync } };
+  if (args.archivePrefix === undefined) return KvStore.open(options);
+  const store = new S3ObjectStore(demoS3Config());
+  return KvStore.open({ ...options, archive: { store, prefix: args.archivePrefix, intervalMs: DEMO_ARCHIVE_INTERVAL_MS } });
+}
 
 function send(message: WriterMessage): void {
   process.send?.(message);
@@ -46,7 +59,7 @@ export async function runDemoWriter(args: WriterArguments): Promise<void> {
 async function writeWorkload(args: WriterArguments): Promise<void> {
   const { operations } = demoWorkload({ records: args.records, seed: args.seed, startedAt: args.startedAt });
   let fsyncs = 0;
-  const store = await KvStore.open({ dir: args.dir, ...DEMO_STORE_OPTIONS, observer: { onFsync: () => void fsyncs++ } });
+  const store = await openWriterStore(args, () => void fsyncs++);
 
   const started = performance.now();
   const done = new Uint8Array(operations.length);
