@@ -25,8 +25,9 @@ for major in $majors; do
   # kv-example's test setup, which would then rebuild (clean) dist/ under the running CLI tests.
   # The crash and kill campaigns run in full on the machine's Node (the README test command);
   # here, where the question is "does this Node differ", smaller slices: 1,000 memory crash
-  # points per campaign file (5,000 in full) and 10 archive kill rounds (50).
-  (cd "$root" && PATH="$bin:$PATH" NORI_CRASH_POINTS=${NORI_CRASH_POINTS:-1000} \
+  # points per campaign file (5,000 in full), every 4th point of the fault sweeps, and 10 archive
+  # kill rounds (50).
+  (cd "$root" && PATH="$bin:$PATH" NORI_CRASH_POINTS=${NORI_CRASH_POINTS:-1000} NORI_CRASH_STRIDE=${NORI_CRASH_STRIDE:-4} \
     NORI_ARCHIVE_KILL_ROUNDS=${NORI_ARCHIVE_KILL_ROUNDS:-10} \
     NORI_ARCHIVE_PROMOTE_KILL_ROUNDS=${NORI_ARCHIVE_PROMOTE_KILL_ROUNDS:-10} $pnpm exec turbo run test --force)
 done

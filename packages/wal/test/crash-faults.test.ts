@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FsyncPolicy } from '../src/index.js';
-import { runFaultSweep, type FaultKind } from './crash-support/faults.js';
+import { SWEEP_STRIDE, runFaultSweep, type FaultKind } from './crash-support/faults.js';
 
 // Systematic fault injection: the fault hits every operation index (or, for ENOSPC, every 23rd
 // byte) of a fixed workload that starts with a recovery. See crash-support/faults.ts for the
@@ -31,9 +31,11 @@ describe('fault injection at every operation of a workload', () => {
           total += sweep.cases;
           // Not vacuous: the sweep covered the workload and the faults failed the WAL (a read
           // error fails only the read: recovery must give up rather than truncate).
-          expect(sweep.cases).toBeGreaterThan(10);
+          expect(sweep.cases).toBeGreaterThan(10 / SWEEP_STRIDE);
           if (kind === 'eio-read') expect(sweep.inOpen).toBeGreaterThan(0);
-          else expect(sweep.failed).toBeGreaterThan(sweep.cases / 2);
+          // A sampled sweep (NORI_CRASH_STRIDE > 1, the CI reruns on other Node majors) keeps too
+          // few points for the proportion; it must still fail the WAL somewhere.
+          else expect(sweep.failed).toBeGreaterThan(SWEEP_STRIDE === 1 ? sweep.cases / 2 : 0);
         });
       }
     }

@@ -10,7 +10,7 @@ import { chunkRecords } from './records.js';
 import type { StartPoint } from './start.js';
 
 /**
- * A record as a replica yields it: a {@link WalEntry} without `index` (sequence numbers come from
+ * A record as a replica yields it: a `@nori/wal` `WalEntry` without `index` (sequence numbers come from
  * the primary's `index.json`, which is not archived) plus where it came from in the archive.
  */
 export interface ReplicaEntry extends ArchivedEntry {
