@@ -76,7 +76,7 @@ describe('wal.read() fast path', () => {
     const wal = await filledWal(300, 4096);
     const before = (await wal.segments()).length;
     {
-      await using reader = wal.read() as AsyncIterableIterator<WalEntry> & AsyncDisposable;
+      await using reader = wal.read();
       expect((await reader.next()).done).toBe(false);
       // Held by the reader: GC keeps the first segment.
       await wal.deleteSegmentsBefore(wal.writtenPosition);
