@@ -6,6 +6,7 @@
  */
 export { Wal } from './wal.js';
 export type { WalHold } from './gc-holds.js';
+export type { LogReader } from './log-reader.js';
 export { WalError, type WalErrorCode } from './errors.js';
 export {
   DEFAULT_BATCH_WINDOW_MS,

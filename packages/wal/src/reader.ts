@@ -7,7 +7,8 @@ import { parseSegmentName, segmentName } from './segment-name.js';
 import { SegmentScanner } from './segment-scanner.js';
 import type { SegmentTable } from './segment-table.js';
 import type { Position, ReadOptions, WalEntry } from './types.js';
-import { entryOf } from './point-read.js';
+import { LogReader } from './log-reader.js';
+import { ReadState } from './read-state.js';
 import { resolveStart } from './read-start.js';
 import type { SegmentHandles } from './segment-handles.js';
 import type { SequenceIndex } from './sequence-index.js';
@@ -138,11 +139,29 @@ function invalidPosition(message: string): WalError {
  * the written position, never in preallocated zeros; with `follow` the iterator waits for new
  * records. An aborted `signal` ends the iteration cleanly.
  */
-export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncGenerator<WalEntry, void, undefined> {
+export function readLog(view: LogView, options: ReadOptions = {}): LogReader {
+  // Bad options are reported by the generator's checkReadOptions, at the first next().
+  const settings: ReadOptions = typeof options === 'object' && options !== null ? options : {};
+  const copy = settings.copy === true;
+  const scanner = new SegmentScanner({ maxRecordSize: view.maxRecordSize, stableChunks: !copy });
+  const state = new ReadState(view, {
+    scanner,
+    entryOptions: { copy },
+    signal: settings.signal,
+    toIndex: settings.toIndex ?? Infinity,
+    remaining: settings.limit ?? Infinity,
+  });
+  return new LogReader(state, readSegments(view, options, state));
+}
+
+/**
+ * The slow path of {@link readLog}: opens segments, reads chunks, waits for writes and handles the
+ * end, damage and truncation; hands out the first record after each of those. `state` is shared
+ * with the iterator's fast path, which hands out the records buffered in between.
+ */
+async function* readSegments(view: LogView, options: ReadOptions, state: ReadState): AsyncGenerator<WalEntry, void, undefined> {
   view.checkOpen();
   checkReadOptions(options);
-  const copy = options.copy === true;
-  const entryOptions = { copy };
   const follow = options.follow === true;
   const signal = options.signal;
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
@@ -155,33 +174,26 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   // Segments up to this id were seen by recovery: their logical sizes are final. A polling
   // reader reads past it straight from the files (another process appends there).
   const lastRecovered = ids[ids.length - 1] ?? -1;
-  // A truncateAfter while this reader runs: see afterCut.
-  let epoch = view.cuts.epoch;
+  // A truncateAfter while this reader runs: see afterCut (state.epoch).
   // Set once the start is resolved (see resolveStart); until then GC keeps every segment.
   let segmentId = ids[0] ?? 0;
   let offset = 0;
-  let index = 0;
-  let verifyFirst = false;
-  let startMayMove = false;
   const toIndex = options.toIndex ?? Infinity;
-  let remaining = options.limit ?? Infinity;
   /**
    * After a `truncateAfter`: a reader past the cut fails; one at or before it resumes where it
    * is (at the cut when it stood there: its segment may be gone), never from buffered bytes.
    */
   const afterCut = (at: Position): Position | undefined => {
     const cuts = view.cuts;
-    if (cuts.epoch === epoch) return undefined;
-    epoch = cuts.epoch;
-    if (index > cuts.lastIndex + 1) {
-      throw new WalError('ERR_LOG_TRUNCATED', `the log was truncated after index ${cuts.lastIndex}; this reader was at index ${index}`);
+    if (cuts.epoch === state.epoch) return undefined;
+    state.epoch = cuts.epoch;
+    if (state.index > cuts.lastIndex + 1) {
+      throw new WalError('ERR_LOG_TRUNCATED', `the log was truncated after index ${cuts.lastIndex}; this reader was at index ${state.index}`);
     }
-    return index === cuts.lastIndex + 1 ? { ...cuts.at } : at;
+    return state.index === cuts.lastIndex + 1 ? { ...cuts.at } : at;
   };
-  const scanner = new SegmentScanner({ maxRecordSize: view.maxRecordSize, stableChunks: !copy });
+  const scanner = state.scanner;
   let file: StorageFile | undefined;
-  // True while the iterator waits at a `yield`: the consumer has it, none of our reads runs.
-  let parked = false;
   let ended: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => {
     ended = resolve;
@@ -190,7 +202,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
     segmentId,
     release: async () => {
       // A running reader meets the close at its next step and closes its file itself.
-      if (!parked) return finished;
+      if (!state.parked) return finished;
       const open = file;
       file = undefined;
       scanner.release();
@@ -202,11 +214,15 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   const unregister = view.register(cursor);
   try {
     // Registered first: GC cannot delete the start segment while the start is resolved.
-    ({ segmentId, offset, index, verifyFirst, startMayMove } = await resolveStart(view, options).catch((error: unknown) => {
+    const start = await resolveStart(view, options).catch((error: unknown) => {
       throw ioError('finding where to start reading', error);
-    }));
+    });
+    ({ segmentId, offset } = start);
+    state.index = start.index;
+    state.verifyFirst = start.verifyFirst;
+    state.startMayMove = start.startMayMove;
     cursor.segmentId = segmentId;
-    if (index > toIndex || remaining === 0) return;
+    if (state.index > toIndex || state.remaining === 0) return;
     for (;;) {
       if (isAborted(signal)) return;
       view.checkOpen();
@@ -224,7 +240,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
           await pause(view, pollIntervalMs, signal);
           continue;
         }
-        if (found > segmentId && !startMayMove) throw segmentGone(segmentId);
+        if (found > segmentId && !state.startMayMove) throw segmentGone(segmentId);
         segmentId = found;
         cursor.segmentId = found;
         limit = 0;
@@ -241,7 +257,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
         if (errorCode(error) !== 'ERR_NOT_FOUND') throw error;
         // Another process's GC deleted it (ours never deletes a segment a reader will reach).
         // Before the first record of a read from the start, the log simply starts later now.
-        const later = view.polling && startMayMove ? await segmentAfter(view.storage, segmentId) : undefined;
+        const later = view.polling && state.startMayMove ? await segmentAfter(view.storage, segmentId) : undefined;
         if (later === undefined) throw segmentGone(segmentId, error);
         segmentId = later;
         cursor.segmentId = later;
@@ -250,6 +266,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
       // Never parse bytes inside a region salvage skipped: scans stop at its start and resume at its end.
       const regions = view.skips.get(segmentId);
       scanner.open(file, offset, scanLimit(regions, offset, limit));
+      state.segmentId = segmentId;
       let nextSegment: number | undefined;
       let nextOffset = 0;
       // Polling: offset at which a later segment was seen (one more look before moving on).
@@ -264,26 +281,19 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
         }
         const status = scanner.step();
         if (status === 'ok') {
-          if (index < view.sequence.firstIndex) {
-            throw new WalError('ERR_INDEX_TRUNCATED', `index ${index} was truncated (truncateBefore): the first record is ${view.sequence.firstIndex}`);
-          }
-          const entry = entryOf(scanner.records, segmentId, scanner.recordOffset, index, entryOptions);
-          index++;
-          verifyFirst = false;
-          startMayMove = false;
-          // Never hand out a record once the WAL is closed.
-          view.checkOpen();
-          parked = true;
+          // Never hands out a record once the WAL is closed.
+          const entry = state.accept();
+          state.parked = true;
           yield entry;
-          parked = false;
-          if (isAborted(signal) || index > toIndex || --remaining === 0) return;
-          // An abandoned iterator resumed after close() (its file is closed, its buffer dropped).
-          view.checkOpen();
+          state.parked = false;
+          // Aborted, past toIndex or limit; an abandoned iterator resumed after close() throws
+          // (its file is closed, its buffer dropped). No-op when the fast path ran them already.
+          if (state.finishHanded()) return;
           continue;
         }
         if (status === 'need-data') {
           // A truncateAfter that ran meanwhile may have cut the file under the read: afterCut decides.
-          if (!(await scanner.fill()) && !(polling && segmentId >= lastRecovered) && view.cuts.epoch === epoch) {
+          if (!(await scanner.fill()) && !(polling && segmentId >= lastRecovered) && view.cuts.epoch === state.epoch) {
             throw new WalError('ERR_CORRUPTION', `segment ${segmentName(segmentId)} is shorter than its logical size ${limit}`);
           }
           continue;
@@ -295,7 +305,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
           const current = table.sizeOf(segmentId);
           if (region !== undefined && region.from === at && current !== undefined && region.to <= current) {
             scanner.open(file, region.to, scanLimit(regions, region.to, current));
-            verifyFirst = false;
+            state.verifyFirst = false;
             continue;
           }
           if (current !== undefined) {
@@ -306,7 +316,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
             }
           }
         }
-        if (polling && segmentId >= lastRecovered && !(verifyFirst && status !== 'end')) {
+        if (polling && segmentId >= lastRecovered && !(state.verifyFirst && status !== 'end')) {
           // Tailing another process's log: whatever stops the scan at the end (a partial record,
           // preallocated zeros) is waited for, never reported, until a later segment exists.
           const at = status === 'end' ? scanner.offset : scanner.badOffset;
@@ -350,9 +360,9 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
           nextSegment = table.nextAfter(segmentId);
           continue;
         }
-        if (view.cuts.epoch !== epoch) continue;
+        if (view.cuts.epoch !== state.epoch) continue;
         const bad = scanner.badOffset;
-        if (verifyFirst) {
+        if (state.verifyFirst) {
           throw invalidPosition(`no record starts at offset ${bad} of segment ${segmentName(segmentId)}`);
         }
         throw new WalError(
@@ -372,7 +382,7 @@ export async function* readLog(view: LogView, options: ReadOptions = {}): AsyncG
   } catch (error) {
     throw ioError(`reading segment ${segmentName(segmentId)}`, error);
   } finally {
-    parked = false;
+    state.parked = false;
     scanner.release();
     unregister();
     if (file !== undefined) {

@@ -6,6 +6,7 @@ import { hook } from './observer.js';
 import { checkAppendOptions, checkIndex, throwIfAborted } from './options.js';
 import { GcHolds, type WalHold } from './gc-holds.js';
 import { isPosition } from './position.js';
+import type { LogReader } from './log-reader.js';
 import { readLog, type CutState, type LogView, type ReaderCursor } from './reader.js';
 import { FIRST_INDEX, firstIndexes, readIndexAnchor, removeStaleIndexTmp, writeIndexAnchor, type IndexAnchor } from './index-file.js';
 import { readIndexFrom, readPositionFrom, sampleSegment, type PointReadView } from './point-read.js';
@@ -367,9 +368,10 @@ export class Wal implements AsyncDisposable {
 
   /**
    * Iterates records in log order (see {@link ReadOptions}). Each reader keeps its segment
-   * (and later ones) safe from GC while it runs; break out of the loop (or abort) to release it.
+   * (and later ones) safe from GC while it runs; break out of the loop (or abort, or dispose the
+   * reader with `await using`) to release it.
    */
-  read(options?: ReadOptions): AsyncIterable<WalEntry> {
+  read(options?: ReadOptions): LogReader {
     return readLog(this.view, options);
   }
 
