@@ -118,6 +118,25 @@ describe('NodeFileStorage', () => {
     await file.close();
   });
 
+  it('writes a single buffer with pwrite (writeSync), finishing short writes', async () => {
+    const storage = new NodeFileStorage(root);
+    const file = await storage.open('single', { create: true });
+    const original = fs.writeSync;
+    // Every pwrite writes at most 3 bytes: the loop must finish the buffer at the right offsets.
+    const pwrite = vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, b: Uint8Array, off: number, len: number, pos: number) =>
+      (original as (...args: unknown[]) => number)(fd, b, off, Math.min(len, 3), pos)) as typeof fs.writeSync);
+    const pwritev = vi.spyOn(fs, 'writevSync');
+    file.writevSync([new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])], 2);
+    expect(pwritev).not.toHaveBeenCalled();
+    expect(pwrite).toHaveBeenCalledTimes(3);
+    file.writevSync([new Uint8Array([9]), new Uint8Array([10])], 10);
+    expect(pwritev).toHaveBeenCalledTimes(1);
+    const out = new Uint8Array(12);
+    expect(await file.read(out, 0, 12, 0)).toBe(12);
+    expect(Buffer.compare(out, new Uint8Array([0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]))).toBe(0);
+    await file.close();
+  });
+
   it('maps OS errors to StorageError with the original code kept', async () => {
     const storage = new NodeFileStorage(root);
     await storage.mkdir('dir');

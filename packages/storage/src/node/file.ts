@@ -10,6 +10,25 @@ export type PreallocateMode = 'zeros' | 'sparse';
 const ZERO_CHUNK = 1 << 20;
 let zeroChunk: Uint8Array | undefined;
 
+/**
+ * Writes all `total` bytes of `buffers` at `position`, looping on short writes. A single buffer
+ * (every lone `append` of a WAL) goes through `pwrite` (`fs.writeSync`), which skips the iovec
+ * array handling of `pwritev` (`fs.writevSync`); the bytes written are the same.
+ */
+function writeAllSync(fd: number, buffers: readonly Uint8Array[], position: number, total: number): void {
+  let remaining = total;
+  let pending = buffers;
+  let at = position;
+  while (remaining > 0) {
+    const only = pending.length === 1 ? (pending[0] as Uint8Array) : undefined;
+    const written =
+      only !== undefined ? fs.writeSync(fd, only, 0, only.byteLength, at) : fs.writevSync(fd, pending as Uint8Array[], at);
+    remaining -= written;
+    at += written;
+    if (remaining > 0) pending = remainingBuffers(pending, written);
+  }
+}
+
 /** A {@link StorageFile} over a raw file descriptor. */
 export class NodeFile implements StorageFile {
   readonly name: string;
@@ -40,16 +59,9 @@ export class NodeFile implements StorageFile {
 
   writevSync(buffers: readonly Uint8Array[], position: number): void {
     const fd = this.#writable('writev');
-    let remaining = checkWriteArgs(buffers, position);
-    let pending = buffers as Uint8Array[];
-    let at = position;
+    const total = checkWriteArgs(buffers, position);
     try {
-      while (remaining > 0) {
-        const written = fs.writevSync(fd, pending, at);
-        remaining -= written;
-        at += written;
-        if (remaining > 0) pending = remainingBuffers(pending, written);
-      }
+      writeAllSync(fd, buffers, position, total);
     } catch (error) {
       throw fromNodeError(error, 'writev', this.name);
     }
