@@ -5,7 +5,7 @@ import type { WalEntry } from './types.js';
  * The iterator `wal.read()` returns. A record already in the read buffer is handed out
  * synchronously (an already-resolved promise, no generator step); anything else (opening a
  * segment, reading a chunk, waiting for writes, the end, an error) is left to `slow`, the async
- * generator that owns the files. Both share one {@link ReadState}, so every record gets the same
+ * generator that owns the files. Both share one internal read state, so every record gets the same
  * CRC check and per-record checks whichever path produced it.
  */
 export class LogReader implements AsyncIterableIterator<WalEntry, void, undefined>, AsyncDisposable {
