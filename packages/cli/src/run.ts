@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { registerArchiveCommands } from './commands/archive.js';
 import { dumpWal, describeGone, describeSkipped, describeSkippedSalvaged, DEFAULT_DUMP_WIDTH, formatRecordLine, recordToJsonLine, type DumpSink } from './commands/dump.js';
@@ -257,6 +256,8 @@ async function confirmRepair(dir: string, options: RepairCliOptions, stdin: CliI
   if (risk.healthyRecordsRemoved === 0) return;
   await stderr.write(`${formatRepairReport(risk.plan)}\nnori-wal: ${describeRepairRisk(risk)}`);
   if (stdin.isTTY === true) {
+    // Loaded here: readline/promises pulls in the stream modules, and only this prompt needs them.
+    const { createInterface } = await import('node:readline/promises');
     const prompt = createInterface({ input: stdin, output: stderr.stream, terminal: false });
     try {
       const answer = await prompt.question('Proceed with point-in-time? [y/N] ');

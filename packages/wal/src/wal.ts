@@ -185,9 +185,14 @@ export class Wal implements AsyncDisposable {
       throwIfAborted(cfg.signal, 'Wal.open');
       const { report, skips } = result;
       const segments = pendingCut !== undefined && cfg.readOnly ? clampToCut(result, pendingCut) : result.segments;
-      const anchor = await readIndexAnchor(storage).catch((error: unknown) => {
-        throw ioError(`reading the index side file of ${storage.description}`, error);
-      });
+      // Independent file operations of the open path run together (cold start): reading the
+      // index anchor and removing leftovers of interrupted writes touch different files.
+      const [anchor] = await Promise.all([
+        readIndexAnchor(storage).catch((error: unknown) => {
+          throw ioError(`reading the index side file of ${storage.description}`, error);
+        }),
+        cfg.readOnly ? undefined : removeLeftovers(storage),
+      ]);
       const table = new SegmentTable();
       const handles = new SegmentHandles(storage);
       const sequence = buildSequence({ storage, maxRecordSize: MAX_RECORD_SIZE_LIMIT, table, skips, handles }, segments, anchor, cfg.readOnly ? pendingCut : undefined);
@@ -199,13 +204,6 @@ export class Wal implements AsyncDisposable {
       let writer: Writer | undefined;
       let sealedLog: SealedLog | undefined;
       if (!cfg.readOnly) {
-        await removeStaleSpares(storage)
-          .then(() => removeStaleSkippedTmp(storage))
-          .then(() => removeStaleSealedTmp(storage))
-          .then(() => removeStaleIndexTmp(storage))
-          .catch((error: unknown) => {
-            throw ioError(`removing leftover files of ${storage.description}`, error);
-          });
         // Salvage's skipped regions become permanent at once: a later open in any mode must skip
         // them too, whether or not anything is appended before then.
         if (result.regionsChanged) {
@@ -793,4 +791,16 @@ function clampToCut(result: RecoveryResult, cut: CutIntent): RecoveredSegment[] 
     result.report.lastPosition = { ...cut.at };
   }
   return kept;
+}
+
+/**
+ * Removes what interrupted writes left behind (spare segments, side-file temporaries). Each
+ * targets its own files, so they run concurrently; a failure is an `ERR_IO` WalError.
+ */
+async function removeLeftovers(storage: Storage): Promise<void> {
+  await Promise.all([removeStaleSpares(storage), removeStaleSkippedTmp(storage), removeStaleSealedTmp(storage), removeStaleIndexTmp(storage)]).catch(
+    (error: unknown) => {
+      throw ioError(`removing leftover files of ${storage.description}`, error);
+    },
+  );
 }
