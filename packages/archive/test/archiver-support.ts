@@ -18,17 +18,12 @@ import {
   type ObjectStore,
   type RetryOptions,
 } from '../src/index.js';
+import { Rng } from '@nori/test-support';
 
-/** A seeded PRNG in [0, 1) (mulberry32) for backoff jitter. */
+/** A seeded PRNG in [0, 1) for backoff jitter (the shared test {@link Rng}). */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** Fast, deterministic retries for tests. */
