@@ -8,8 +8,8 @@ runWalConformance(
   'FaultyStorage(NodeFileStorage)',
   async () => {
     const temp = await tempDir('nori-wal-faulty-');
-    const storage = new FaultyStorage(new NodeFileStorage(temp.dir));
-    return { storage, failSyncs: (count: number) => storage.failSyncs(count), cleanup: temp.cleanup };
+    const faulty = new FaultyStorage(new NodeFileStorage(temp.dir));
+    return { storage: faulty.storage, failSyncs: (count: number) => faulty.failSyncs(count), cleanup: temp.cleanup };
   },
   { supports: { faults: true } },
 );
