@@ -18,6 +18,7 @@ import {
   type ObjectStore,
   type RetryOptions,
 } from '../src/index.js';
+import { isArchiveError, type ArchiveErrorCode } from '../src/index.js';
 import { Rng } from '@nori/test-support';
 
 /** A seeded PRNG in [0, 1) for backoff jitter (the shared test {@link Rng}). */
@@ -123,4 +124,15 @@ export function expectSameSegments(archived: Map<number, Uint8Array>, local: Map
     expect(copy.length, `segment ${id} length`).toBe(bytes.length);
     expect(Buffer.compare(copy, bytes), `segment ${id} bytes`).toBe(0);
   }
+}
+
+/** Awaits `promise`, which must reject with an `ArchiveError` of `code`; returns that error. */
+export async function expectCode(promise: Promise<unknown>, code: ArchiveErrorCode): Promise<Error & { key?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!isArchiveError(error, code)) throw error;
+    return error;
+  }
+  return expect.fail(`expected ${code}`);
 }
