@@ -12,6 +12,8 @@ cd "$root"
 [ "${SKIP_BUILD:-}" = 1 ] || $pnpm build >/dev/null
 mkdir -p "$work/packs"
 for dir in packages/*/; do
+  # Private workspace packages (e.g. @nori/test-support) are never published.
+  [ "$(node -p "require('./${dir}package.json').private === true")" = true ] && continue
   (cd "$dir" && $pnpm pack --pack-destination "$work/packs" >/dev/null)
 done
 

@@ -18,17 +18,13 @@ import {
   type ObjectStore,
   type RetryOptions,
 } from '../src/index.js';
+import { isArchiveError, type ArchiveErrorCode } from '../src/index.js';
+import { Rng } from '@nori/test-support';
 
-/** A seeded PRNG in [0, 1) (mulberry32) for backoff jitter. */
+/** A seeded PRNG in [0, 1) for backoff jitter (the shared test {@link Rng}). */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** Fast, deterministic retries for tests. */
@@ -128,4 +124,15 @@ export function expectSameSegments(archived: Map<number, Uint8Array>, local: Map
     expect(copy.length, `segment ${id} length`).toBe(bytes.length);
     expect(Buffer.compare(copy, bytes), `segment ${id} bytes`).toBe(0);
   }
+}
+
+/** Awaits `promise`, which must reject with an `ArchiveError` of `code`; returns that error. */
+export async function expectCode(promise: Promise<unknown>, code: ArchiveErrorCode): Promise<Error & { key?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!isArchiveError(error, code)) throw error;
+    return error;
+  }
+  return expect.fail(`expected ${code}`);
 }

@@ -5,29 +5,17 @@ import {
   MemoryObjectStore,
   applyRetention,
   chunkKey,
-  isArchiveError,
   openReplica,
-  type ArchiveErrorCode,
   type GenerationChangedEvent,
   type ReplicaEntry,
 } from '../src/index.js';
 import { encodeRecord } from '@nori/codec';
 import { ChunkKind, encodeGenerationStart, newWriterId } from '../src/index.js';
-import { appendRecords, openWal, testOptions } from './archiver-support.js';
+import { appendRecords, expectCode, openWal, testOptions } from './archiver-support.js';
 import { putChunk } from './support/archive-log.js';
 import { take, texts, walRecords } from './replica-support.js';
 
 const POLL = 5;
-
-async function expectCode(promise: Promise<unknown>, code: ArchiveErrorCode): Promise<Error & { key?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (!isArchiveError(error, code)) throw error;
-    return error;
-  }
-  return expect.fail(`expected ${code}`);
-}
 
 /** A WAL with `count` records shipped to `store` under `arch` by a (then closed) archiver. */
 async function shippedWal(store: MemoryObjectStore, count: number, seedFrom = 0) {

@@ -4,22 +4,13 @@ import { encodeRecord } from '@nori/codec';
 import { MemoryStorage } from '@nori/storage';
 import { Wal } from '@nori/wal';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ChunkKind, MemoryObjectStore, isArchiveError, newWriterId, restore, type ArchiveErrorCode } from '../src/index.js';
+import { ChunkKind, MemoryObjectStore, newWriterId, restore } from '../src/index.js';
 import { archiveLog, putChunk } from './support/archive-log.js';
 import { wrapStore } from './support/wrapped-store.js';
 import { cleanupScratch, copyGolden, expectSameSegments, readAll, scratchDir, writeLog } from './support/local-log.js';
+import { expectCode } from './archiver-support.js';
 
 afterAll(cleanupScratch);
-
-async function expectCode(promise: Promise<unknown>, code: ArchiveErrorCode): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (!isArchiveError(error, code)) throw error;
-    return error;
-  }
-  return expect.fail(`expected ${code}`);
-}
 
 async function target(): Promise<string> {
   return join(await scratchDir(), 'restored');

@@ -1,22 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Wal, segmentName } from '@nori/wal';
+import { GOLDEN_DIR, goldenCases } from '@nori/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Archiver, MemoryObjectStore, restore } from '../src/index.js';
 import { testOptions } from './archiver-support.js';
 
-/** The Rust nori-wal golden directories (testdata/golden/README.md). */
-const GOLDEN_DIR = fileURLToPath(new URL('../../../testdata/golden/nori-wal-rust/', import.meta.url));
-
-interface GoldenCase {
-  dir: string;
-  config: { max_segment_size: number };
-  rust_recovery: { read_back_count: number };
-}
-
-const cases = (JSON.parse(fs.readFileSync(path.join(GOLDEN_DIR, 'manifest.json'), 'utf8')) as { cases: GoldenCase[] }).cases;
+const cases = await goldenCases();
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nori-archive-golden-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 

@@ -7,7 +7,8 @@ import { archiveLog, type WrittenChunk } from '../../archive/test/support/archiv
 import { expectSameSegments, readAll, writeLog } from '../../archive/test/support/local-log.js';
 import { cleanupScratch as cleanupArchiveScratch } from '../../archive/test/support/local-log.js';
 import { describeS3, uniquePrefix } from '../../archive/test/s3-env.js';
-import { GOLDEN_DIR, cleanupScratch, runBin, scratchDir, type RunResult } from './helpers.js';
+import { GOLDEN_DIR } from '@nori/test-support';
+import { cleanupScratch, runBin, scratchDir, type RunResult } from './helpers.js';
 
 afterAll(cleanupScratch);
 afterAll(cleanupArchiveScratch);

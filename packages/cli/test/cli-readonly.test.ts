@@ -4,7 +4,8 @@ import { RecordScanner } from '@nori/codec';
 import { crc32c } from '@nori/codec';
 import { NodeFileStorage } from '@nori/storage';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupScratch, copyGolden, goldenCase, positionOf, runBin, runJson, scratchDir, snapshot, type ManifestRecord } from './helpers.js';
+import { goldenCase, type GoldenRecord } from '@nori/test-support';
+import { cleanupScratch, copyGolden, positionOf, runBin, runJson, scratchDir, snapshot } from './helpers.js';
 
 afterAll(cleanupScratch);
 
@@ -65,7 +66,7 @@ describe.concurrent('verify on corrupted copies', () => {
   it('a byte flipped mid-log: corruption at that record, exit 3', async () => {
     const dir = await copyGolden('basic');
     const records = (await goldenCase('basic')).records;
-    const victim = records[25] as ManifestRecord;
+    const victim = records[25] as GoldenRecord;
     await flipByte(join(dir, '000000.wal'), victim.position.offset + Math.floor(victim.encoded_len / 2));
     const run = await runBin(['verify', dir]);
     expect(run.code, run.stderr).toBe(3);
@@ -85,7 +86,7 @@ describe.concurrent('verify on corrupted copies', () => {
 
   it('tail truncated inside the last record: torn tail, exit 4', async () => {
     const dir = await copyGolden('basic');
-    const last = (await goldenCase('basic')).records.at(-1) as ManifestRecord;
+    const last = (await goldenCase('basic')).records.at(-1) as GoldenRecord;
     await truncate(join(dir, '000000.wal'), last.position.offset + Math.floor(last.encoded_len / 2));
     const run = await runBin(['verify', dir]);
     expect(run.code, run.stderr).toBe(4);
@@ -102,7 +103,7 @@ describe.concurrent('verify on corrupted copies', () => {
 
   it('last record half overwritten with zeros: torn tail, exit 4', async () => {
     const dir = await copyGolden('basic');
-    const last = (await goldenCase('basic')).records.at(-1) as ManifestRecord;
+    const last = (await goldenCase('basic')).records.at(-1) as GoldenRecord;
     const file = join(dir, '000000.wal');
     const bytes = await readFile(file);
     bytes.fill(0, last.position.offset + 3);
@@ -117,7 +118,7 @@ describe.concurrent('verify on corrupted copies', () => {
     const dir = await copyGolden('rotation_small');
     const records = (await goldenCase('rotation_small')).records;
     const inSegment3 = records.filter((record) => record.position.segment_id === 3);
-    const victim = inSegment3[10] as ManifestRecord;
+    const victim = inSegment3[10] as GoldenRecord;
     await flipByte(join(dir, '000003.wal'), victim.position.offset + victim.encoded_len - 6);
     const run = await runBin(['verify', '--json', dir]);
     expect(run.code, run.stderr).toBe(3);
@@ -138,7 +139,7 @@ describe.concurrent('verify on corrupted copies', () => {
   it('an earlier segment cut short: its damaged end is corruption (not a tail), exit 3', async () => {
     const dir = await copyGolden('rotation_small');
     const inSegment5 = (await goldenCase('rotation_small')).records.filter((record) => record.position.segment_id === 5);
-    const cut = inSegment5[20] as ManifestRecord;
+    const cut = inSegment5[20] as GoldenRecord;
     await truncate(join(dir, '000005.wal'), cut.position.offset + 5);
     const run = await runBin(['verify', dir]);
     expect(run.code, run.stderr).toBe(3);
@@ -191,8 +192,8 @@ describe.concurrent('inspect', () => {
     expect(report.totals.records).toBe(501);
     expect(report.totals.bytes).toBe(expected.files.reduce((sum, file) => sum + file.size, 0));
     expect(report.lock).toBeNull();
-    const first = expected.records[0] as ManifestRecord;
-    const last = expected.records.at(-1) as ManifestRecord;
+    const first = expected.records[0] as GoldenRecord;
+    const last = expected.records.at(-1) as GoldenRecord;
     expect(report.first).toEqual({ segmentId: first.position.segment_id, offset: first.position.offset });
     expect(report.last).toEqual({ segmentId: last.position.segment_id, offset: last.position.offset });
     for (const segment of report.segments) {
@@ -256,7 +257,7 @@ describe.concurrent('dump', () => {
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(expected.records.length);
     lines.forEach((line, index) => {
-      const record = expected.records[index] as ManifestRecord;
+      const record = expected.records[index] as GoldenRecord;
       const parsed = JSON.parse(line) as Record<string, unknown>;
       expect(parsed.segmentId).toBe(record.position.segment_id);
       expect(parsed.offset).toBe(record.position.offset);
@@ -295,7 +296,7 @@ describe.concurrent('dump', () => {
     const dir = await copyGolden('rotation_small');
     const records = (await goldenCase('rotation_small')).records;
     const start = records.findIndex((record) => record.position.segment_id === 5) + 3;
-    const run = await runBin(['dump', '--json', '--from', positionOf(records[start] as ManifestRecord), '--limit', '60', dir]);
+    const run = await runBin(['dump', '--json', '--from', positionOf(records[start] as GoldenRecord), '--limit', '60', dir]);
     expect(run.code, run.stderr).toBe(0);
     const got = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { segmentId: number; offset: number });
     // The one position shape of every --json output ({ segmentId, offset }, as @nori/wal's Position).
@@ -316,7 +317,7 @@ describe.concurrent('dump', () => {
   it('skips a damaged region with a warning, prints everything else, exit 3', async () => {
     const dir = await copyGolden('basic');
     const records = (await goldenCase('basic')).records;
-    const victim = records[10] as ManifestRecord;
+    const victim = records[10] as GoldenRecord;
     await flipByte(join(dir, '000000.wal'), victim.position.offset + 2);
     const run = await runBin(['dump', '--json', dir]);
     expect(run.code, run.stderr).toBe(3);

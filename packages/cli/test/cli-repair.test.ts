@@ -2,7 +2,8 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupScratch, copyGolden, goldenCase, runBin, snapshot, type ManifestRecord } from './helpers.js';
+import { goldenCase, type GoldenRecord } from '@nori/test-support';
+import { cleanupScratch, copyGolden, runBin, snapshot } from './helpers.js';
 
 afterAll(cleanupScratch);
 
@@ -52,7 +53,7 @@ describe.concurrent('repair', () => {
   it('point-in-time on a corrupted earlier segment: keeps the prefix, quarantines the rest byte for byte', async () => {
     const dir = await copyGolden('rotation_small');
     const records = (await goldenCase('rotation_small')).records;
-    const victim = records.filter((record) => record.position.segment_id === 3)[12] as ManifestRecord;
+    const victim = records.filter((record) => record.position.segment_id === 3)[12] as GoldenRecord;
     await flipByte(join(dir, '000003.wal'), victim.position.offset + 3);
     const names = Array.from({ length: 17 }, (_, id) => `${String(id).padStart(6, '0')}.wal`);
     const original = await segmentBytes(dir, names);
@@ -76,7 +77,7 @@ describe.concurrent('repair', () => {
   it('point-in-time that would drop readable records: shows the plan, names salvage, changes nothing without --yes', async () => {
     const dir = await copyGolden('rotation_small');
     const records = (await goldenCase('rotation_small')).records;
-    const victim = records.filter((record) => record.position.segment_id === 3)[12] as ManifestRecord;
+    const victim = records.filter((record) => record.position.segment_id === 3)[12] as GoldenRecord;
     await flipByte(join(dir, '000003.wal'), victim.position.offset + 3);
     const before = await snapshot(dir);
     const dropped = records.filter((record) => record.position.segment_id > 3 || (record.position.segment_id === 3 && record.position.offset > victim.position.offset)).length;
@@ -95,7 +96,7 @@ describe.concurrent('repair', () => {
 
   it('salvage keeps every readable record, leaves segments untouched and records the skipped region', async () => {
     const dir = await copyGolden('rotation_small');
-    const victim = (await goldenCase('rotation_small')).records.filter((record) => record.position.segment_id === 6)[5] as ManifestRecord;
+    const victim = (await goldenCase('rotation_small')).records.filter((record) => record.position.segment_id === 6)[5] as GoldenRecord;
     await flipByte(join(dir, '000006.wal'), victim.position.offset + victim.encoded_len - 2);
     const before = (await snapshot(dir)).map(({ name, sha256 }) => ({ name, sha256 }));
     const run = await runBin(['repair', '--mode', 'salvage', '--json', dir]);

@@ -1,7 +1,8 @@
 import { readFile, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupScratch, copyGolden, goldenCase, runBin, runJson, snapshot, type ManifestRecord } from './helpers.js';
+import { goldenCase, type GoldenRecord } from '@nori/test-support';
+import { cleanupScratch, copyGolden, runBin, runJson, snapshot } from './helpers.js';
 
 afterAll(cleanupScratch);
 
@@ -18,7 +19,7 @@ async function flipByte(file: string, offset: number): Promise<void> {
 }
 
 /** Record `index` of segment `segmentId` of the golden `rotation_small` log. */
-async function goldenRecord(segmentId: number, index: number): Promise<ManifestRecord> {
+async function goldenRecord(segmentId: number, index: number): Promise<GoldenRecord> {
   const records = (await goldenCase('rotation_small')).records.filter((record) => record.position.segment_id === segmentId);
   const record = index < 0 ? records.at(index) : records[index];
   if (record === undefined) throw new Error(`no record ${index} in segment ${segmentId}`);
@@ -26,7 +27,7 @@ async function goldenRecord(segmentId: number, index: number): Promise<ManifestR
 }
 
 /** Damages `record` (a byte near its end: a CRC mismatch) in a copy of the golden log. */
-async function damage(dir: string, record: ManifestRecord): Promise<void> {
+async function damage(dir: string, record: GoldenRecord): Promise<void> {
   await flipByte(join(dir, segmentName(record.position.segment_id)), record.position.offset + record.encoded_len - 2);
 }
 

@@ -1,58 +1,17 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GOLDEN_DIR, TempDirs, type GoldenRecord } from '@nori/test-support';
 
-export const GOLDEN_DIR = fileURLToPath(new URL('../../../testdata/golden/nori-wal-rust/', import.meta.url));
 export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
-export interface ManifestRecord {
-  index: number;
-  key_hex: string;
-  value_hex: string;
-  tombstone: boolean;
-  ttl_ms: number | string | null;
-  compression: 'none' | 'lz4' | 'zstd';
-  position: { segment_id: number; offset: number };
-  encoded_len: number;
-}
-
-export interface ManifestCase {
-  dir: string;
-  records: ManifestRecord[];
-  files: { name: string; size: number }[];
-  post_processing: Record<string, unknown> | null;
-  rust_recovery: {
-    read_back_count: number;
-    recovery_info: { last_valid_position: { segment_id: number; offset: number }; bytes_truncated: number; valid_records: number };
-  };
-}
-
-let manifest: Map<string, ManifestCase> | undefined;
-
-/** The golden manifest case `name` (parsed once; the file is 4 MB). */
-export async function goldenCase(name: string): Promise<ManifestCase> {
-  if (manifest === undefined) {
-    const raw = await readFile(join(GOLDEN_DIR, 'manifest.json'), 'utf8');
-    // ttl_ms may exceed 2^53: keep big integers as strings.
-    const fixed = raw.replace(/"ttl_ms":\s*(\d{16,})/g, '"ttl_ms": "$1"');
-    const parsed = JSON.parse(fixed) as { cases: ManifestCase[] };
-    manifest = new Map(parsed.cases.map((entry) => [entry.dir, entry]));
-  }
-  const found = manifest.get(name);
-  if (found === undefined) throw new Error(`no golden case ${name}`);
-  return found;
-}
-
-const scratch: string[] = [];
+const scratch = new TempDirs('nori-cli-');
 
 /** A fresh temporary directory, removed by {@link cleanupScratch}. */
-export async function scratchDir(prefix = 'nori-cli-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
+export function scratchDir(prefix = 'nori-cli-'): Promise<string> {
+  return scratch.make(prefix);
 }
 
 /** Copies golden case `name` to a temporary directory and returns the copy's path. */
@@ -62,8 +21,9 @@ export async function copyGolden(name: string): Promise<string> {
   return dir;
 }
 
-export async function cleanupScratch(): Promise<void> {
-  await Promise.all(scratch.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+/** Removes every directory {@link scratchDir} made. */
+export function cleanupScratch(): Promise<void> {
+  return scratch.cleanupAll();
 }
 
 export interface RunResult {
@@ -125,6 +85,6 @@ export async function snapshot(dir: string, prefix = ''): Promise<FileSnapshot[]
 }
 
 /** Manifest positions as `seg:offset` strings. */
-export function positionOf(record: ManifestRecord): string {
+export function positionOf(record: GoldenRecord): string {
   return `${record.position.segment_id}:${record.position.offset}`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage, type MemoryStorageOptions } from '../src/index.js';
-import { codeOf, contentOf, filled, overSeeds } from './helpers.js';
+import { codeOf, filled, readWholeIfExists } from '@nori/test-support';
+import { overSeeds } from './helpers.js';
 
 const SECTOR = 512;
 
@@ -36,7 +37,7 @@ describe('MemoryStorage crash: directory entries', () => {
       file.writevSync([filled(3000, 7)], 0);
       await file.datasync();
       storage.crash();
-      const content = await contentOf(storage, '000001.wal');
+      const content = await readWholeIfExists(storage, '000001.wal');
       if (content !== undefined) expect(content).toEqual(filled(3000, 7));
       return content === undefined ? 'lost' : 'kept';
     });
@@ -62,11 +63,11 @@ describe('MemoryStorage crash: directory entries', () => {
       storage.crash();
       const list = await storage.list();
       if (list.length === 1) {
-        expect(await contentOf(storage, 'final')).toEqual(filled(10, 1));
+        expect(await readWholeIfExists(storage, 'final')).toEqual(filled(10, 1));
         return 'renamed';
       }
       expect(list).toEqual(['final', 'tmp']);
-      expect(await contentOf(storage, 'final')).toEqual(filled(10, 2));
+      expect(await readWholeIfExists(storage, 'final')).toEqual(filled(10, 2));
       return 'undone';
     });
     expect(new Set(outcomes)).toEqual(new Set(['renamed', 'undone']));
@@ -111,7 +112,7 @@ describe('MemoryStorage crash: file data', () => {
       const file = await storage.open('f');
       file.writevSync([filled(4 * SECTOR, 2)], 0);
       storage.crash();
-      const content = (await contentOf(storage, 'f')) as Uint8Array;
+      const content = (await readWholeIfExists(storage, 'f')) as Uint8Array;
       expect(content.byteLength).toBe(4 * SECTOR);
       const kinds = sectors(content, 0, 4 * SECTOR, 1, 2);
       expect(kinds.every((k) => k === 'old' || k === 'new')).toBe(true);
@@ -127,7 +128,7 @@ describe('MemoryStorage crash: file data', () => {
       const file = await storage.open('f');
       file.writevSync([filled(SECTOR, 2)], 100);
       storage.crash();
-      const content = (await contentOf(storage, 'f')) as Uint8Array;
+      const content = (await readWholeIfExists(storage, 'f')) as Uint8Array;
       const head = content.subarray(100, SECTOR);
       const tail = content.subarray(SECTOR, SECTOR + 100);
       expect(head.every((b) => b === head[0])).toBe(true);
@@ -144,7 +145,7 @@ describe('MemoryStorage crash: file data', () => {
       const file = await storage.open('log');
       file.writevSync([filled(4 * SECTOR, 2)], SECTOR);
       storage.crash();
-      const content = (await contentOf(storage, 'log')) as Uint8Array;
+      const content = (await readWholeIfExists(storage, 'log')) as Uint8Array;
       expect(content.byteLength).toBeGreaterThanOrEqual(SECTOR);
       expect(content.byteLength).toBeLessThanOrEqual(5 * SECTOR);
       expect(content.byteLength % SECTOR).toBe(0);
@@ -168,7 +169,7 @@ describe('MemoryStorage crash: file data', () => {
       await storage.syncDir();
       file.writevSync([filled(3 * SECTOR, 9)], 0);
       storage.crash();
-      const content = (await contentOf(storage, 'seg')) as Uint8Array;
+      const content = (await readWholeIfExists(storage, 'seg')) as Uint8Array;
       expect(content.byteLength).toBe(8 * SECTOR);
       const kinds = sectors(content, 0, 8 * SECTOR, -1, 9);
       expect(kinds.slice(3).every((k) => k === 'zero')).toBe(true);
@@ -183,7 +184,7 @@ describe('MemoryStorage crash: file data', () => {
       const file = await storage.open('log');
       for (let i = 0; i < 6; i++) file.writevSync([filled(SECTOR, 10 + i)], i * SECTOR);
       storage.crash();
-      const content = (await contentOf(storage, 'log')) as Uint8Array;
+      const content = (await readWholeIfExists(storage, 'log')) as Uint8Array;
       let lastKept = -1;
       for (let i = 0; i * SECTOR < content.byteLength; i++) if (content[i * SECTOR] === 10 + i) lastKept = i;
       for (let i = 0; i < lastKept; i++) expect(content[i * SECTOR]).toBe(10 + i);
@@ -198,7 +199,7 @@ describe('MemoryStorage crash: file data', () => {
       file.writevSync([filled(SECTOR, 1)], 0);
       file.writevSync([filled(SECTOR, 2)], SECTOR);
       storage.crash();
-      const content = (await contentOf(storage, 'log')) as Uint8Array;
+      const content = (await readWholeIfExists(storage, 'log')) as Uint8Array;
       return content.byteLength === 2 * SECTOR && content[0] === 0 && content[SECTOR] === 2;
     });
     expect(outcomes).toContain(true);
@@ -211,7 +212,7 @@ describe('MemoryStorage crash: file data', () => {
       const file = await storage.open('f');
       await file.truncate(10);
       storage.crash();
-      const content = (await contentOf(storage, 'f')) as Uint8Array;
+      const content = (await readWholeIfExists(storage, 'f')) as Uint8Array;
       expect([10, 1000]).toContain(content.byteLength);
       expect(content.every((b) => b === 3)).toBe(true);
       return content.byteLength;
@@ -229,7 +230,7 @@ describe('MemoryStorage crash: file data', () => {
       await b.datasync();
       a.writevSync([filled(100, 3)], 100);
       storage.crash();
-      const content = (await contentOf(storage, 'f')) as Uint8Array;
+      const content = (await readWholeIfExists(storage, 'f')) as Uint8Array;
       expect(content.subarray(0, 100)).toEqual(filled(100, 2));
     });
   });
@@ -274,7 +275,7 @@ describe('MemoryStorage crash: process semantics', () => {
       await file.datasync();
       await storage.syncDir();
       storage.crash();
-      expect(await contentOf(storage, 'f')).toEqual(filled(10, round + 1));
+      expect(await readWholeIfExists(storage, 'f')).toEqual(filled(10, round + 1));
     }
     expect(storage.crashes).toBe(5);
   });
@@ -286,7 +287,7 @@ describe('MemoryStorage crash: process semantics', () => {
       for (let i = 0; i < 16; i++) file.writevSync([filled(300, i + 1)], i * 300);
       storage.crash({ mode: 'subset' });
       await storage.syncDir();
-      return Buffer.from((await contentOf(storage, 'f')) ?? new Uint8Array(0)).toString('hex');
+      return Buffer.from((await readWholeIfExists(storage, 'f')) ?? new Uint8Array(0)).toString('hex');
     }
     const runs = await overSeeds(6, run);
     expect(await overSeeds(6, run)).toEqual(runs);
@@ -301,15 +302,15 @@ describe('MemoryStorage.fork', () => {
     const file = await storage.open('f');
     file.writevSync([filled(100, 2)], 100);
     const copy = storage.fork({ seed: 9 });
-    expect(await contentOf(copy, 'f')).toEqual(new Uint8Array(Buffer.concat([filled(100, 1), filled(100, 2)])));
+    expect(await readWholeIfExists(copy, 'f')).toEqual(new Uint8Array(Buffer.concat([filled(100, 1), filled(100, 2)])));
     file.writevSync([filled(50, 3)], 0);
-    expect((await contentOf(copy, 'f'))?.[0]).toBe(1);
+    expect((await readWholeIfExists(copy, 'f'))?.[0]).toBe(1);
     const copied = await copy.open('f');
     copied.writevSync([filled(10, 4)], 0);
     await copied.close();
-    expect((await contentOf(storage, 'f'))?.[0]).toBe(3);
+    expect((await readWholeIfExists(storage, 'f'))?.[0]).toBe(3);
     copy.crash();
-    const crashed = (await contentOf(copy, 'f')) as Uint8Array;
+    const crashed = (await readWholeIfExists(copy, 'f')) as Uint8Array;
     expect(crashed.subarray(10, 100)).toEqual(filled(90, 1));
     expect([1, 4]).toContain(crashed[0]);
     expect(storage.crashes).toBe(0);
@@ -325,10 +326,10 @@ describe('MemoryStorage.fork', () => {
     for (let seed = 1; seed <= 30; seed++) {
       const copy = storage.fork({ seed });
       copy.crash();
-      sizes.add((await contentOf(copy, 'log'))?.byteLength ?? -1);
+      sizes.add((await readWholeIfExists(copy, 'log'))?.byteLength ?? -1);
     }
     expect(sizes.size).toBeGreaterThan(3);
-    expect(await contentOf(storage, 'log')).toEqual(filled(8 * SECTOR, 7));
+    expect(await readWholeIfExists(storage, 'log')).toEqual(filled(8 * SECTOR, 7));
     await file.close();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage, StorageError } from '../src/index.js';
-import { codeOf, contentOf, filled, overSeeds } from './helpers.js';
+import { codeOf, filled, readWholeIfExists } from '@nori/test-support';
+import { overSeeds } from './helpers.js';
 
 describe('MemoryStorage faults: ENOSPC', () => {
   it('stores what fits, then fails with ENOSPC until cleared', async () => {
@@ -19,7 +20,7 @@ describe('MemoryStorage faults: ENOSPC', () => {
     expect((caught as StorageError).code).toBe('ENOSPC');
     expect((caught as StorageError).osCode).toBe('ENOSPC');
     expect(await file.size()).toBe(250);
-    const content = (await contentOf(storage, 'f')) as Uint8Array;
+    const content = (await readWholeIfExists(storage, 'f')) as Uint8Array;
     expect(content.subarray(200, 230)).toEqual(filled(30, 3));
     expect(content.subarray(230, 250)).toEqual(filled(20, 4));
     expect(await codeOf(() => file.writev([filled(1, 5)], 0))).toBe('ENOSPC');
@@ -81,7 +82,7 @@ describe('MemoryStorage faults: EIO', () => {
     expect(await codeOf(() => file.datasync())).toBe('EIO');
     await file.datasync();
     storage.crash();
-    expect(await contentOf(storage, 'f')).toEqual(filled(2000, 9));
+    expect(await readWholeIfExists(storage, 'f')).toEqual(filled(2000, 9));
   });
 
   it('EIO on a directory sync leaves the entries volatile', async () => {
@@ -117,7 +118,7 @@ describe('MemoryStorage faults: fsyncgate', () => {
       file.writevSync([filled(512, 3)], 1024);
       await file.datasync();
       storage.crash();
-      const content = (await contentOf(storage, 'wal')) as Uint8Array;
+      const content = (await readWholeIfExists(storage, 'wal')) as Uint8Array;
       expect(content.byteLength).toBe(1536);
       expect(content.subarray(0, 512)).toEqual(filled(512, 1));
       expect(content.subarray(512, 1024)).toEqual(filled(512, 0));
@@ -166,7 +167,7 @@ describe('MemoryStorage faults: crash after N operations', () => {
       expect(storage.operations).toBe(point);
       const names = await storage.list();
       for (const name of names) {
-        const content = (await contentOf(storage, name)) as Uint8Array;
+        const content = (await readWholeIfExists(storage, name)) as Uint8Array;
         // Every datasynced record is intact (records 1..k synced at ops 5, 7, 9, 11).
         const synced = Math.max(0, Math.min(4, Math.floor((point - 4) / 2)));
         for (let i = 0; i < synced; i++) expect(content.subarray(i * 100, i * 100 + 100)).toEqual(filled(100, i + 1));

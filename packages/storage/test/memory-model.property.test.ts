@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../src/index.js';
-import { contentOf, filled } from './helpers.js';
+import { filled, readWholeIfExists } from '@nori/test-support';
 
 const MAX = 6000;
 
@@ -68,7 +68,7 @@ describe('MemoryStorage against a byte-array model', () => {
           }
           expect(await file.size()).toBe(model.bytes.length);
         }
-        expect(Buffer.compare((await contentOf(storage, 'f')) as Uint8Array, model.bytes)).toBe(0);
+        expect(Buffer.compare((await readWholeIfExists(storage, 'f')) as Uint8Array, model.bytes)).toBe(0);
         await file.close();
       }),
       { numRuns: 150 },
@@ -112,7 +112,7 @@ describe('MemoryStorage crash invariants', () => {
             for (let i = c.position; i < c.position + c.length; i++) (since[i] ??= new Set()).add(c.byte);
           }
           storage.crash();
-          const after = (await contentOf(storage, 'wal')) as Uint8Array;
+          const after = (await readWholeIfExists(storage, 'wal')) as Uint8Array;
           expect(after.length).toBeGreaterThanOrEqual(durable.length);
           expect(after.length).toBeLessThanOrEqual(Math.max(durable.length, maxEnd));
           for (let i = 0; i < after.length; i++) {
@@ -182,7 +182,7 @@ describe('MemoryStorage crash invariants', () => {
         const listed = await storage.list();
         if (endsSynced) expect(listed).toEqual([...durable.keys()].sort());
         for (const name of listed) {
-          const id = ((await contentOf(storage, name)) as Uint8Array)[0] as number;
+          const id = ((await readWholeIfExists(storage, name)) as Uint8Array)[0] as number;
           const allowed = new Set(recent.get(name));
           const synced = durable.get(name);
           if (synced !== undefined) allowed.add(synced);

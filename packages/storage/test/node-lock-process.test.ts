@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NodeFileStorage } from '../src/index.js';
-import { codeOf } from './helpers.js';
+import { codeOf } from '@nori/test-support';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/lock-child.ts', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NodeFileStorage, type StorageError } from '../src/index.js';
 import { processStartTime } from '../src/node/process-identity.js';
 import { threadTag } from '../src/node/lock.js';
-import { codeOf } from './helpers.js';
+import { codeOf } from '@nori/test-support';
 
 const DEAD_PID = 2_147_483_600;
 let root: string;

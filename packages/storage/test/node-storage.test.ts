@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NodeFileStorage, StorageError } from '../src/index.js';
 import { fromNodeError } from '../src/errors.js';
 import { remainingBuffers } from '../src/node/fs-async.js';
-import { codeOf } from './helpers.js';
+import { codeOf } from '@nori/test-support';
 
 let root: string;
 

@@ -1,7 +1,7 @@
 import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { Wal, WalError, type AppendOptions } from '../src/index.js';
-import { collect, record } from './helpers.js';
+import { collect, record } from '@nori/test-support';
 
 // Issue 12, item 9: bad append options and record fields get typed errors, and nothing is written.
 

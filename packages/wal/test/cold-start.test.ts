@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { tempDir } from '@nori/test-support';
 
 const CHILD = fileURLToPath(new URL('./fixtures/cold-start-child.ts', import.meta.url));
 

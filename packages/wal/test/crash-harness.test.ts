@@ -5,7 +5,7 @@ import { runFaultCase } from './crash-support/faults.js';
 import { runCrashSweep } from './crash-support/sweep.js';
 import { LogModel, checkRecovery, withoutWithdrawn, type ExpectedLog, type RecoveredEntry } from './crash-support/model.js';
 import { ProcessStorage, type StorageOp } from './crash-support/process-storage.js';
-import { Rng } from './crash-support/prng.js';
+import { Rng } from '@nori/test-support';
 import { SMALL_RECORDS, identify, keyBytes, recordFor } from './crash-support/records.js';
 
 // The crash campaigns are only as good as their checkers: each check here is shown to fire on a

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkKilledLog, runTruncateKillCampaign } from './crash-support/truncate-kill.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '@nori/test-support';
 
 // Real processes, real files: a child appends, truncates after and before random indexes (fsync
 // 'always') and is SIGKILLed at random moments; the parent reopens the directory and checks the

@@ -5,7 +5,7 @@ import { durableQueue } from '../examples/durable-queue.js';
 import { eventSourcing } from '../examples/event-sourcing.js';
 import { quickstart } from '../examples/quickstart.js';
 import { walkSegmentExample } from '../examples/walk-segment.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '@nori/test-support';
 
 afterEach(() => {
   vi.restoreAllMocks();

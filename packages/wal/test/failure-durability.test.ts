@@ -2,7 +2,7 @@ import { MemoryStorage, StorageError, type Storage, type StorageFile } from '@no
 import { describe, expect, it } from 'vitest';
 import { Wal, type FsyncPolicy, type Position, type WalConfig } from '../src/index.js';
 import { GatedStorage, settle } from './gated-storage.js';
-import { collect, indexOf, record } from './helpers.js';
+import { collect, indexOf, record } from '@nori/test-support';
 import { HookedStorage } from './hooked-storage.js';
 
 // Issue 12, item 1: a failed write (not a failed fsync) must not cost the records acknowledged

@@ -1,7 +1,7 @@
 import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { Wal, type Position } from '../src/index.js';
-import { record } from './helpers.js';
+import { record } from '@nori/test-support';
 
 async function filledWal(records = 150): Promise<{ wal: Wal; positions: Position[] }> {
   const { wal } = await Wal.open({ storage: new MemoryStorage(), fsync: 'os', maxSegmentSize: 4096 });

@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Wal } from '../src/index.js';
-import { GOLDEN_DIR, collect, copyCase, goldenCases, hex, unhex, type GoldenRecord } from './helpers.js';
+import { Wal, type WalEntry } from '../src/index.js';
+import { GOLDEN_DIR, collect, copyGoldenCase, goldenCases, hex, unhex, type GoldenRecord } from '@nori/test-support';
 
 const cases = await goldenCases();
 const cleanups: (() => Promise<void>)[] = [];
@@ -10,7 +10,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-function expectRecord(actual: Awaited<ReturnType<typeof collect>>[number], expected: GoldenRecord): void {
+function expectRecord(actual: WalEntry, expected: GoldenRecord): void {
   expect(hex(actual.key)).toBe(expected.key_hex);
   expect(hex(actual.value)).toBe(expected.value_hex);
   expect(actual.tombstone).toBe(expected.tombstone);
@@ -27,7 +27,7 @@ describe('golden Rust nori-wal directories', () => {
 
   for (const golden of cases) {
     it(`opens ${golden.name} with exactly the records Rust recovered`, async () => {
-      const { dir, cleanup } = await copyCase(golden.dir);
+      const { dir, cleanup } = await copyGoldenCase(golden.dir);
       cleanups.push(cleanup);
       const { wal, recovery } = await Wal.open({ dir, preallocate: false, fsync: 'os' });
       try {
@@ -51,12 +51,12 @@ describe('golden Rust nori-wal directories', () => {
   }
 
   it('reports the torn tail of `torn` and the zero-filled tail of `prealloc`', async () => {
-    const torn = await copyCase('torn');
+    const torn = await copyGoldenCase('torn');
     cleanups.push(torn.cleanup);
     const a = await Wal.open({ dir: torn.dir, readOnly: true });
     expect(a.recovery.tail).toBe('torn');
     await a.wal.close();
-    const prealloc = await copyCase('prealloc');
+    const prealloc = await copyGoldenCase('prealloc');
     cleanups.push(prealloc.cleanup);
     const b = await Wal.open({ dir: prealloc.dir, readOnly: true });
     expect(b.recovery.tail).toBe('zero-filled');
@@ -67,7 +67,7 @@ describe('golden Rust nori-wal directories', () => {
   it('writes the `basic` records byte-identical to the Rust segment (preallocate on, then close)', async () => {
     const golden = cases.find((c) => c.name === 'basic');
     if (golden === undefined) throw new Error('basic case missing');
-    const { dir, cleanup } = await copyCase('lz4');
+    const { dir, cleanup } = await copyGoldenCase('lz4');
     cleanups.push(cleanup);
     const target = path.join(dir, 'fresh');
     const { wal } = await Wal.open({ dir: target, preallocate: true, fsync: 'os', maxSegmentSize: 1024 * 1024 });
@@ -91,7 +91,7 @@ describe('golden Rust nori-wal directories', () => {
   it('appends Rust-compatible positions after the golden rotation_small records (4 KiB segments)', async () => {
     const golden = cases.find((c) => c.name === 'rotation_small');
     if (golden === undefined) throw new Error('rotation_small case missing');
-    const { dir, cleanup } = await copyCase('lz4');
+    const { dir, cleanup } = await copyGoldenCase('lz4');
     cleanups.push(cleanup);
     const target = path.join(dir, 'rot');
     const { wal } = await Wal.open({ dir: target, preallocate: false, fsync: 'os', maxSegmentSize: 4096 });
@@ -116,7 +116,7 @@ describe('golden Rust nori-wal directories', () => {
   it('leaves the same files as Rust for `prealloc`: rotated segment trimmed, tail preallocated with zeros', async () => {
     const golden = cases.find((c) => c.name === 'prealloc');
     if (golden === undefined) throw new Error('prealloc case missing');
-    const { dir, cleanup } = await copyCase('lz4');
+    const { dir, cleanup } = await copyGoldenCase('lz4');
     cleanups.push(cleanup);
     const target = path.join(dir, 'prealloc');
     const { wal } = await Wal.open({ dir: target, preallocate: true, fsync: 'os', maxSegmentSize: golden.config.max_segment_size });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { MemoryStorage, NodeFileStorage } from '@nori/storage';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Wal, WalError, type RecoveryReport, type WalConfig } from '../src/index.js';
-import { collect, indexOf, record, tempDir } from './helpers.js';
+import { collect, indexOf, record, tempDir } from '@nori/test-support';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Wal, type Position, type WalEntry } from '../src/index.js';
-import { indexOf, tempDir } from './helpers.js';
+import { indexOf, tempDir } from '@nori/test-support';
 
 const PACKAGE_DIR = fileURLToPath(new URL('../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./fixtures/live-gc-writer.ts', import.meta.url));

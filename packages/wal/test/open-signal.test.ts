@@ -1,7 +1,7 @@
 import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { Wal, WalError } from '../src/index.js';
-import { collect, record } from './helpers.js';
+import { collect, record } from '@nori/test-support';
 import { HookedStorage } from './hooked-storage.js';
 
 async function writeLog(storage: MemoryStorage, records: number): Promise<void> {

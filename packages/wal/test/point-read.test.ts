@@ -2,7 +2,7 @@ import { MemoryStorage, type Storage, type StorageFile } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { SPARSE_INDEX_STRIDE, Wal, type WalEntry } from '../src/index.js';
 import { POINT_READ_WINDOW } from '../src/point-read.js';
-import { collect, record } from './helpers.js';
+import { collect, record } from '@nori/test-support';
 import { HookedStorage } from './hooked-storage.js';
 
 /** A storage that counts the bytes read from segment files. */

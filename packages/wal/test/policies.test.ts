@@ -2,7 +2,7 @@ import { MemoryStorage } from '@nori/storage';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Wal, type WalObserver } from '../src/index.js';
 import { GatedStorage, settle } from './gated-storage.js';
-import { collect, record, text } from './helpers.js';
+import { collect, record, text } from '@nori/test-support';
 import { HookedStorage } from './hooked-storage.js';
 
 afterEach(() => {

@@ -2,7 +2,7 @@ import { MemoryStorage } from '@nori/storage';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Wal, comparePositions, type Position } from '../src/index.js';
-import { collect, hex } from './helpers.js';
+import { collect, hex } from '@nori/test-support';
 
 type Op =
   | { kind: 'append'; size: number; durable: boolean }

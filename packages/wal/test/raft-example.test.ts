@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RaftLogStore, raftLog, type RaftEntry } from '../examples/raft-log.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '@nori/test-support';
 
 // The Raft log store example against the Raft paper's log rules (section 5.3, figure 2):
 // the consistency check of AppendEntries, conflicting-suffix deletion, the Log Matching Property

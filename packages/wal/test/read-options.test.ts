@@ -1,7 +1,7 @@
 import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { Wal, WalError, type ReadOptions } from '../src/index.js';
-import { collect, record } from './helpers.js';
+import { collect, record } from '@nori/test-support';
 
 const BAD_READ_OPTIONS: [string, unknown][] = [
   ['an unknown option (typo of follow)', { follw: true }],

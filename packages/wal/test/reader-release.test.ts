@@ -1,7 +1,7 @@
 import { NodeFileStorage, type Storage, type StorageFile } from '@nori/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Wal, WalError } from '../src/index.js';
-import { record, tempDir } from './helpers.js';
+import { record, tempDir } from '@nori/test-support';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { Wal, type Position, type WalEntry } from '../src/index.js';
 import { settle } from './gated-storage.js';
-import { collect, firstByteMismatch, indexOf, record } from './helpers.js';
+import { collect, firstByteMismatch, indexOf, record } from '@nori/test-support';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 

@@ -3,8 +3,7 @@ import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { Wal, type Position, type RecoveryMode } from '../src/index.js';
 import { recover } from '../src/recovery.js';
-import { collect, firstByteMismatch, indexOf, record } from './helpers.js';
-import { readAll } from './storage-helpers.js';
+import { collect, firstByteMismatch, indexOf, record, readWhole } from '@nori/test-support';
 
 const WRITE_LIMIT = 64 * 1024;
 const BIG = 60 * 1024;
@@ -29,7 +28,7 @@ describe('maxRecordSize limits writes, never reads', () => {
   it('a log written with a larger maxRecordSize opens whole with the smallest one, in every mode', async () => {
     const base = new MemoryStorage();
     const { values, positions } = await logWithLargeRecords(base);
-    const segment = await readAll(base, '000000.wal');
+    const segment = await readWhole(base, '000000.wal');
     for (const mode of MODES) {
       for (const readOnly of [false, true]) {
         const storage = base.fork();
@@ -47,7 +46,7 @@ describe('maxRecordSize limits writes, never reads', () => {
           await expect(wal.append(record(8, 100))).rejects.toMatchObject({ code: 'ERR_RECORD_TOO_LARGE' });
         }
         await wal.close();
-        expect(firstByteMismatch([await readAll(storage, '000000.wal')], [segment])).toBe(-1);
+        expect(firstByteMismatch([await readWhole(storage, '000000.wal')], [segment])).toBe(-1);
         expect(await storage.exists('quarantine')).toBe(false);
       }
     }
@@ -56,11 +55,11 @@ describe('maxRecordSize limits writes, never reads', () => {
   it('a whole record above the format limit refuses to open with ERR_RECORD_TOO_LARGE and moves nothing', async () => {
     const storage = new MemoryStorage();
     await logWithLargeRecords(storage);
-    const before = await readAll(storage, '000000.wal');
+    const before = await readWhole(storage, '000000.wal');
     for (const mode of ['tolerate-tail', 'point-in-time', 'strict'] as const) {
       const options = { mode, readLimit: 4096, readOnly: false, keepZeroTail: false, observer: undefined };
       await expect(recover(storage, options)).rejects.toMatchObject({ code: 'ERR_RECORD_TOO_LARGE', message: /offset \d+.*4096-byte limit/ });
-      expect(firstByteMismatch([await readAll(storage, '000000.wal')], [before])).toBe(-1);
+      expect(firstByteMismatch([await readWhole(storage, '000000.wal')], [before])).toBe(-1);
       expect(await storage.exists('quarantine')).toBe(false);
     }
   });

@@ -3,7 +3,7 @@ import { MemoryStorage, type Storage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { Wal } from '../src/index.js';
 import { BATCH_INTENT_FILE, encodeIntentEntry } from '../src/batch-intent.js';
-import { collect, indexOf, record } from './helpers.js';
+import { collect, indexOf, record } from '@nori/test-support';
 import { flipByte, overwrite } from './storage-helpers.js';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);

@@ -1,8 +1,8 @@
 import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { Wal, WalError, type Position, type RecoveryMode, type WalObserver } from '../src/index.js';
-import { collect, indexOf, record } from './helpers.js';
-import { fileSize, flipByte, readAll, truncateFile } from './storage-helpers.js';
+import { collect, indexOf, record, readWhole } from '@nori/test-support';
+import { fileSize, flipByte, truncateFile } from './storage-helpers.js';
 
 const SEGMENT = 4096;
 
@@ -107,7 +107,7 @@ describe('recovery: corruption in the middle of the last segment', () => {
     const positions = await buildLog(storage, 20);
     expect(positions.every((p) => p.segmentId === 0)).toBe(true);
     const bad = positions[7] as Position;
-    const original = await readAll(storage, '000000.wal');
+    const original = await readWhole(storage, '000000.wal');
     await flipByte(storage, '000000.wal', bad.offset + 15);
     return { storage, bad, original };
   }
@@ -123,7 +123,7 @@ describe('recovery: corruption in the middle of the last segment', () => {
       expect(recovery.records).toBe(7);
       expect(await indices(wal)).toEqual(range(0, 7));
       await wal.close();
-      const moved = await readAll(storage, `quarantine/000000.wal.at-${bad.offset}`);
+      const moved = await readWhole(storage, `quarantine/000000.wal.at-${bad.offset}`);
       const expected = original.slice(bad.offset);
       expected[15] = (expected[15] as number) ^ 0xff;
       expect(Buffer.from(moved).equals(Buffer.from(expected))).toBe(true);
@@ -136,7 +136,7 @@ describe('recovery: corruption in the middle of the last segment', () => {
     const events: string[] = [];
     await expectCorruptionError(open(storage, 'strict', { observer: { onCorruption: (e) => events.push(e.action) } }));
     expect(events).toEqual(['failed']);
-    expect((await readAll(storage, '000000.wal')).length).toBe(original.length);
+    expect((await readWhole(storage, '000000.wal')).length).toBe(original.length);
     expect(await storage.exists('quarantine')).toBe(false);
   });
 
@@ -164,7 +164,7 @@ describe('recovery: corruption in the middle of the last segment', () => {
     expect(await indices(wal)).toEqual(range(0, 7));
     await expect(wal.append(record(1))).rejects.toMatchObject({ code: 'ERR_READ_ONLY' });
     await wal.close();
-    expect((await readAll(storage, '000000.wal')).length).toBe(original.length);
+    expect((await readWhole(storage, '000000.wal')).length).toBe(original.length);
     expect(await storage.exists('quarantine')).toBe(false);
   });
 });

@@ -3,8 +3,8 @@ import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { Wal, type Position, type RecoveryMode } from '../src/index.js';
 import { SKIPPED_REGIONS_FILE, SKIPPED_REGIONS_TMP, decodeSkippedRegions } from '../src/skipped-regions.js';
-import { collect, indexOf, record } from './helpers.js';
-import { flipByte, overwrite, readAll, truncateFile } from './storage-helpers.js';
+import { collect, indexOf, record, readWhole } from '@nori/test-support';
+import { flipByte, overwrite, truncateFile } from './storage-helpers.js';
 
 const SEGMENT = 4096;
 
@@ -39,7 +39,7 @@ async function damagedLog(): Promise<{ storage: MemoryStorage; positions: Positi
 describe('salvage: skipped regions stay skipped', () => {
   it('salvage, append, reopen with the default mode: every record is there and nothing is quarantined', async () => {
     const { storage, bad, next } = await damagedLog();
-    const original = await readAll(storage, '000000.wal');
+    const original = await readWhole(storage, '000000.wal');
     const salvaged = await open(storage, 'salvage');
     expect(salvaged.recovery.skipped).toEqual([{ from: bad, to: next }]);
     for (let i = 20; i < 25; i++) await salvaged.wal.append(record(i));
@@ -56,22 +56,22 @@ describe('salvage: skipped regions stay skipped', () => {
       await wal.close();
     }
     // The side file lists the region; the damaged bytes were copied to quarantine/ for the operator.
-    expect(decodeSkippedRegions(await readAll(storage, SKIPPED_REGIONS_FILE))).toEqual([{ from: bad, to: next }]);
-    const copy = await readAll(storage, `quarantine/000000.wal.skipped-${bad.offset}`);
+    expect(decodeSkippedRegions(await readWhole(storage, SKIPPED_REGIONS_FILE))).toEqual([{ from: bad, to: next }]);
+    const copy = await readWhole(storage, `quarantine/000000.wal.skipped-${bad.offset}`);
     expect(Buffer.from(copy).equals(Buffer.from(original.subarray(bad.offset, next.offset)))).toBe(true);
     // Positions never move: the segment still holds the damaged bytes in place.
-    expect(Buffer.from((await readAll(storage, '000000.wal')).subarray(0, original.length)).equals(Buffer.from(original))).toBe(true);
+    expect(Buffer.from((await readWhole(storage, '000000.wal')).subarray(0, original.length)).equals(Buffer.from(original))).toBe(true);
   });
 
   it('a salvage open that appends nothing still records its regions: the next default open loses nothing', async () => {
     const { storage, bad, next } = await damagedLog();
-    const original = await readAll(storage, '000000.wal');
+    const original = await readWhole(storage, '000000.wal');
     const salvaged = await open(storage, 'salvage');
     expect(salvaged.recovery.skipped).toEqual([{ from: bad, to: next }]);
     await salvaged.wal.close();
-    expect(decodeSkippedRegions(await readAll(storage, SKIPPED_REGIONS_FILE))).toEqual([{ from: bad, to: next }]);
+    expect(decodeSkippedRegions(await readWhole(storage, SKIPPED_REGIONS_FILE))).toEqual([{ from: bad, to: next }]);
     // Segment bytes are untouched; only the side file and the quarantine copy were added.
-    expect(Buffer.from((await readAll(storage, '000000.wal')).subarray(0, original.length)).equals(Buffer.from(original))).toBe(true);
+    expect(Buffer.from((await readWhole(storage, '000000.wal')).subarray(0, original.length)).equals(Buffer.from(original))).toBe(true);
 
     const { wal, recovery } = await open(storage, 'tolerate-tail');
     expect(recovery.corruptions).toEqual([]);
@@ -85,9 +85,9 @@ describe('salvage: skipped regions stay skipped', () => {
     const { wal } = await open(storage, 'salvage');
     await wal.append(record(20));
     await wal.close();
-    const before = await readAll(storage, '000000.wal');
+    const before = await readWhole(storage, '000000.wal');
     await expect(open(storage, 'strict')).rejects.toMatchObject({ code: 'ERR_CORRUPTION', message: expect.stringContaining(SKIPPED_REGIONS_FILE) });
-    expect(Buffer.from(await readAll(storage, '000000.wal')).equals(Buffer.from(before))).toBe(true);
+    expect(Buffer.from(await readWhole(storage, '000000.wal')).equals(Buffer.from(before))).toBe(true);
   });
 
   it('readers never return bytes from inside a known region, even if they look like a valid record', async () => {
@@ -141,7 +141,7 @@ describe('salvage: skipped regions stay skipped', () => {
     const inOne = positions.filter((p) => p.segmentId === 1);
     const cut = inOne[3] as Position;
     // Garbage from the 4th record of segment 1 to its end: nothing valid follows in that segment.
-    const size = (await readAll(storage, '000001.wal')).length;
+    const size = (await readWhole(storage, '000001.wal')).length;
     await overwrite(storage, '000001.wal', cut.offset, new Uint8Array(size - cut.offset).fill(0xa5));
     await storage.remove('000003.wal');
     const keep = positions.map((p, i) => ({ p, i })).filter(({ p }) => !(p.segmentId === 1 && p.offset >= cut.offset) && p.segmentId !== 3);
@@ -150,7 +150,7 @@ describe('salvage: skipped regions stay skipped', () => {
     const salvaged = await open(storage, 'salvage');
     expect(salvaged.recovery.skipped).toEqual([
       { from: cut, to: { segmentId: 2, offset: 0 } },
-      { from: { segmentId: 2, offset: (await readAll(storage, '000002.wal')).length }, to: { segmentId: 4, offset: 0 } },
+      { from: { segmentId: 2, offset: (await readWhole(storage, '000002.wal')).length }, to: { segmentId: 4, offset: 0 } },
     ]);
     await salvaged.wal.append(record(150));
     await salvaged.wal.close();
@@ -169,7 +169,7 @@ describe('salvage: skipped regions stay skipped', () => {
     const lastId = positions.at(-1)?.segmentId as number;
     expect(lastId).toBeGreaterThanOrEqual(2);
     const cut = positions.filter((p) => p.segmentId === 0)[5] as Position;
-    const size = (await readAll(storage, '000000.wal')).length;
+    const size = (await readWhole(storage, '000000.wal')).length;
     await overwrite(storage, '000000.wal', cut.offset, new Uint8Array(size - cut.offset).fill(0x5a));
     const salvaged = await open(storage, 'salvage');
     await salvaged.wal.append(record(120));
@@ -186,7 +186,7 @@ describe('salvage: skipped regions stay skipped', () => {
     const again = await open(storage, 'tolerate-tail');
     expect(again.recovery.corruptions).toEqual([]);
     expect(await indices(again.wal)).toEqual([...range(0, 5), 121]);
-    expect(Buffer.from((await readAll(storage, '000000.wal')).subarray(cut.offset)).every((b) => b === 0x5a)).toBe(true);
+    expect(Buffer.from((await readWhole(storage, '000000.wal')).subarray(cut.offset)).every((b) => b === 0x5a)).toBe(true);
     await again.wal.close();
   });
 
@@ -232,7 +232,7 @@ describe('salvage: skipped regions stay skipped', () => {
         storage.crash({ mode: seed === 1 ? 'prefix' : 'subset' });
         // The side file is either absent or whole; a temporary copy is never mistaken for it.
         const hasFile = await storage.exists(SKIPPED_REGIONS_FILE);
-        if (hasFile) expect(decodeSkippedRegions(await readAll(storage, SKIPPED_REGIONS_FILE))).toEqual([{ from: bad, to: next }]);
+        if (hasFile) expect(decodeSkippedRegions(await readWhole(storage, SKIPPED_REGIONS_FILE))).toEqual([{ from: bad, to: next }]);
         const { wal, recovery } = await open(storage, 'tolerate-tail');
         const read = await indices(wal);
         if (acknowledged.length > 0 || hasFile) {
@@ -255,14 +255,14 @@ describe('salvage: skipped regions stay skipped', () => {
 describe('salvage and tools that do not know salvaged.json', () => {
   it('a full copy of the salvaged segment survives a reader that truncates at the damage; appends go to a new segment', async () => {
     const { storage, bad } = await damagedLog();
-    const original = await readAll(storage, '000000.wal');
+    const original = await readWhole(storage, '000000.wal');
     const salvaged = await open(storage, 'salvage');
     const appended: Position[] = [];
     for (let i = 20; i < 23; i++) appended.push((await salvaged.wal.append(record(i))).position);
     await salvaged.wal.close();
     // Nothing is ever appended behind the damage: a truncating reader cannot cut new records.
     expect(appended.every((p) => p.segmentId === 1)).toBe(true);
-    const copy = await readAll(storage, 'quarantine/000000.wal.salvaged');
+    const copy = await readWhole(storage, 'quarantine/000000.wal.salvaged');
     expect(Buffer.compare(copy, original)).toBe(0);
 
     // What Rust nori-wal does on open: truncate the segment at the damage.

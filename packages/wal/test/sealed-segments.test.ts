@@ -9,8 +9,8 @@ import {
   decodeSealedLog,
   sealedLogLimit,
 } from '../src/sealed-segments.js';
-import { collect, indexOf, record } from './helpers.js';
-import { fileSize, overwrite, readAll, truncateFile } from './storage-helpers.js';
+import { collect, indexOf, record, readWhole } from '@nori/test-support';
+import { fileSize, overwrite, truncateFile } from './storage-helpers.js';
 
 const SEGMENT = 16 * 1024;
 const RECORDS = 600;
@@ -38,7 +38,7 @@ const inSegment = (positions: Position[], id: number): number[] => range(0, RECO
 
 async function snapshot(storage: MemoryStorage): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
-  for (const name of (await storage.list()).sort()) out.set(name, Buffer.from(await readAll(storage, name)));
+  for (const name of (await storage.list()).sort()) out.set(name, Buffer.from(await readWhole(storage, name)));
   return out;
 }
 
@@ -170,7 +170,7 @@ describe('holes between sealed segments are damage (sealed.log)', () => {
     const storage = new MemoryStorage();
     const positions = await buildLog(storage);
     const last = positions.at(-1)?.segmentId as number;
-    const { entries, torn } = decodeSealedLog(await readAll(storage, SEALED_SEGMENTS_FILE));
+    const { entries, torn } = decodeSealedLog(await readWhole(storage, SEALED_SEGMENTS_FILE));
     expect(torn).toBe(false);
     expect(entries.map((e) => e.id)).toEqual(range(0, last));
     for (const entry of entries) {
@@ -179,7 +179,7 @@ describe('holes between sealed segments are damage (sealed.log)', () => {
     }
     const { wal } = await open(storage, 'strict');
     expect(await wal.deleteSegmentsBefore({ segmentId: 3, offset: 0 })).toEqual([0, 1, 2]);
-    expect(decodeSealedLog(await readAll(storage, SEALED_SEGMENTS_FILE)).entries.map((e) => e.id)).toEqual(range(3, last));
+    expect(decodeSealedLog(await readWhole(storage, SEALED_SEGMENTS_FILE)).entries.map((e) => e.id)).toEqual(range(3, last));
     await wal.close();
     const next = await open(storage, 'strict');
     expect(next.recovery.corruptions).toEqual([]);
@@ -189,7 +189,7 @@ describe('holes between sealed segments are damage (sealed.log)', () => {
   it('a hostile sealed.log is refused with a typed error naming it; a torn last entry is not', async () => {
     const storage = new MemoryStorage();
     await buildLog(storage);
-    const good = await readAll(storage, SEALED_SEGMENTS_FILE);
+    const good = await readWhole(storage, SEALED_SEGMENTS_FILE);
     const segments = (await storage.list()).filter((n) => n.endsWith('.wal')).length;
 
     await overwrite(storage, SEALED_SEGMENTS_FILE, sealedLogLimit(segments), new Uint8Array([1]));

@@ -2,7 +2,7 @@ import { MemoryStorage } from '@nori/storage';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Wal } from '../src/index.js';
-import { collect, indexOf, record } from './helpers.js';
+import { collect, indexOf, record } from '@nori/test-support';
 
 // Random sequences of appends, batches, truncateAfter, truncateBefore, GC and reopens against a
 // model: every record keeps the index it was given, reads and get agree with the model.

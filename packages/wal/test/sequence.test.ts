@@ -2,9 +2,9 @@ import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { FIRST_INDEX, INDEX_FILE, MAX_INDEX, Wal } from '../src/index.js';
 import { encodeIndexAnchor } from '../src/index-file.js';
-import { collect, copyCase, goldenCases, record } from './helpers.js';
+import { collect, copyGoldenCase, goldenCases, record, readWhole } from '@nori/test-support';
 import { HookedStorage } from './hooked-storage.js';
-import { readAll, writeAll } from './storage-helpers.js';
+import { writeAll } from './storage-helpers.js';
 
 const SMALL = { fsync: 'os' as const, maxSegmentSize: 1024, preallocate: false };
 
@@ -32,7 +32,7 @@ describe('sequence numbers', () => {
   it('a Rust-written log (no side file) is numbered from 1 at its first record', async () => {
     const golden = (await goldenCases()).find((c) => c.name === 'rotation_small');
     if (golden === undefined) throw new Error('golden case rotation_small missing');
-    const { dir, cleanup } = await copyCase(golden.name);
+    const { dir, cleanup } = await copyGoldenCase(golden.name);
     try {
       const { wal } = await Wal.open({ dir, readOnly: true });
       const entries = await collect(wal.read());
@@ -50,7 +50,7 @@ describe('sequence numbers', () => {
     const storage = new HookedStorage(memory, (_name, file) => file);
     const remove = storage.remove.bind(storage);
     storage.remove = async (name: string) => {
-      if (name.endsWith('.wal')) anchorAtRemoval.push(new TextDecoder().decode(await readAll(memory, INDEX_FILE)));
+      if (name.endsWith('.wal')) anchorAtRemoval.push(new TextDecoder().decode(await readWhole(memory, INDEX_FILE)));
       return remove(name);
     };
     const { wal } = await Wal.open({ storage, ...SMALL });

@@ -4,8 +4,8 @@ import { Wal, type AppendResult, type Position, type RecoveryMode } from '../src
 import { BATCH_INTENT_FILE, INTENT_FILE_LIMIT, decodeIntentEntries } from '../src/batch-intent.js';
 import { recover } from '../src/recovery.js';
 import { MAX_SKIPPED_REGIONS, SKIPPED_REGIONS_FILE, SKIPPED_REGIONS_MAX_BYTES } from '../src/skipped-regions.js';
-import { record } from './helpers.js';
-import { fileSize, flipByte, overwrite, readAll } from './storage-helpers.js';
+import { record, readWhole } from '@nori/test-support';
+import { fileSize, flipByte, overwrite } from './storage-helpers.js';
 
 const MODES: RecoveryMode[] = ['tolerate-tail', 'point-in-time', 'strict', 'salvage'];
 
@@ -26,7 +26,7 @@ async function writeFile(storage: MemoryStorage, name: string, bytes: Uint8Array
 
 /** Every open (each mode, writable and read-only) refuses with ERR_CORRUPTION naming `name`; the file is untouched. */
 async function expectRefused(storage: MemoryStorage, name: string, message: RegExp): Promise<void> {
-  const before = await readAll(storage, name);
+  const before = await readWhole(storage, name);
   for (const recovery of MODES) {
     for (const readOnly of [false, true]) {
       const error = await Wal.open({ storage, preallocate: false, recovery, readOnly }).then(
@@ -38,7 +38,7 @@ async function expectRefused(storage: MemoryStorage, name: string, message: RegE
       );
       expect(error, `${recovery} readOnly=${readOnly}`).toMatchObject({ code: 'ERR_CORRUPTION', message });
       expect((error as Error).message).toContain(name);
-      expect(Buffer.compare(await readAll(storage, name), before)).toBe(0);
+      expect(Buffer.compare(await readWhole(storage, name), before)).toBe(0);
     }
   }
 }
@@ -61,7 +61,7 @@ describe('hostile side files are refused, never read whole, never deleted', () =
     const positions = (await Promise.all(pending)).map((batch) => batch.map((r) => r.position));
     const size = await fileSize(storage, BATCH_INTENT_FILE);
     expect(size).toBeLessThanOrEqual(INTENT_FILE_LIMIT);
-    const extents = decodeIntentEntries(await readAll(storage, BATCH_INTENT_FILE));
+    const extents = decodeIntentEntries(await readWhole(storage, BATCH_INTENT_FILE));
     const first = positions[0]?.[0] as Position;
     const lastBatch = positions[batches - 1] as Position[];
     const end = (lastBatch[1] as Position).offset + ((lastBatch[1] as Position).offset - (lastBatch[0] as Position).offset);

@@ -1,18 +1,5 @@
 import type { Storage } from '@nori/storage';
 
-/** Reads a whole file of a storage. */
-export async function readAll(storage: Storage, name: string): Promise<Uint8Array> {
-  const file = await storage.open(name, { readOnly: true });
-  try {
-    const size = await file.size();
-    const bytes = new Uint8Array(size);
-    await file.read(bytes, 0, size, 0);
-    return bytes;
-  } finally {
-    await file.close();
-  }
-}
-
 /** Overwrites bytes of a file durably. */
 export async function overwrite(storage: Storage, name: string, offset: number, bytes: Uint8Array): Promise<void> {
   const file = await storage.open(name);

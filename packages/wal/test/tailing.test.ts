@@ -4,7 +4,7 @@ import { encodeRecord } from '@nori/codec';
 import { MemoryStorage, NodeFileStorage, type Storage } from '@nori/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Wal, WalError, type Position, type WalEntry } from '../src/index.js';
-import { indexOf, record, tempDir } from './helpers.js';
+import { indexOf, record, tempDir } from '@nori/test-support';
 
 const PACKAGE_DIR = fileURLToPath(new URL('../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./fixtures/tail-writer.ts', import.meta.url));

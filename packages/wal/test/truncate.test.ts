@@ -1,9 +1,9 @@
 import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { TRUNCATE_INTENT_FILE, Wal, WalError } from '../src/index.js';
-import { collect, indexOf, record } from './helpers.js';
+import { collect, indexOf, record, readWhole } from '@nori/test-support';
 import { GatedStorage, settle } from './gated-storage.js';
-import { readAll, writeAll } from './storage-helpers.js';
+import { writeAll } from './storage-helpers.js';
 
 const SMALL = { fsync: 'os' as const, maxSegmentSize: 1024, preallocate: false };
 
@@ -45,11 +45,11 @@ describe('truncateAfter', () => {
     const cut = (await wal.get(16)).position;
     await wal.close();
     const name = `${String(cut.segmentId).padStart(6, '0')}.wal`;
-    const original = await readAll(storage, name);
+    const original = await readWhole(storage, name);
     const { wal: reopened } = await Wal.open({ storage, ...SMALL });
     await reopened.truncateAfter(15);
     await reopened.close();
-    const after = await readAll(storage, name);
+    const after = await readWhole(storage, name);
     expect(after.length).toBe(cut.offset);
     expect(Buffer.compare(after, original.subarray(0, cut.offset))).toBe(0);
     expect((await storage.list()).filter((n) => n.endsWith('.wal')).sort().at(-1)).toBe(name);

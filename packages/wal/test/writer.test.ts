@@ -2,7 +2,7 @@ import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { Wal, WalError, type Position, type WalObserver } from '../src/index.js';
 import { GatedStorage, settle } from './gated-storage.js';
-import { collect, indexOf, record, text } from './helpers.js';
+import { collect, indexOf, record, text } from '@nori/test-support';
 
 async function keys(storage: MemoryStorage): Promise<string[]> {
   const { wal } = await Wal.open({ storage, fsync: 'os', preallocate: false });

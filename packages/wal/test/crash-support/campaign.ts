@@ -2,7 +2,7 @@ import { MemoryStorage } from '@nori/storage';
 import { Wal, type FsyncPolicy, type RecoveryMode, type RecoveryReport, type WalConfig } from '../../src/index.js';
 import { LogModel, checkRecovery, comparePos, fmtPos, type RecoveredEntry } from './model.js';
 import { ProcessStorage, type StorageLie } from './process-storage.js';
-import { Rng } from './prng.js';
+import { Rng } from '@nori/test-support';
 import { recordFor, type RecordProfile } from './records.js';
 import { Workload, describeError, readAll, realSleep, yieldToEventLoop, type Sleep } from './workload.js';
 

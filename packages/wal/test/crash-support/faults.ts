@@ -3,7 +3,7 @@ import { Wal, WalError, type FsyncPolicy, type RecoveryReport } from '../../src/
 import { checkReport, describePolicy } from './campaign.js';
 import { LogModel, checkRecovery } from './model.js';
 import { ProcessStorage, type StorageLie, type StorageOp } from './process-storage.js';
-import { Rng } from './prng.js';
+import { Rng } from '@nori/test-support';
 import { SMALL_RECORDS, recordFor } from './records.js';
 import { Workload, describeError, readAll, realSleep, yieldToEventLoop } from './workload.js';
 

@@ -18,7 +18,7 @@
 import { openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Wal, type Position } from '../../src/index.js';
-import { Rng } from './prng.js';
+import { Rng } from '@nori/test-support';
 import { KILL_PROFILE, recordFor } from './records.js';
 
 const dir = process.argv[2];

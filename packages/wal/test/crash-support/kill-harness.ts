@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Wal } from '../../src/index.js';
 import { LogModel, checkRecovery } from './model.js';
-import { Rng } from './prng.js';
+import { Rng } from '@nori/test-support';
 import { KILL_PROFILE } from './records.js';
 import { describeError, readAll } from './workload.js';
 

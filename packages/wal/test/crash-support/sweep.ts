@@ -3,7 +3,7 @@ import { Wal, type FsyncPolicy } from '../../src/index.js';
 import { checkReport } from './campaign.js';
 import { LogModel, checkRecovery, withoutWithdrawn, type ExpectedLog } from './model.js';
 import { ProcessStorage, type StorageLie } from './process-storage.js';
-import { Rng } from './prng.js';
+import { Rng } from '@nori/test-support';
 import { SMALL_RECORDS } from './records.js';
 import { Workload, describeError, readAll, realSleep } from './workload.js';
 

@@ -11,7 +11,7 @@
  */
 import { openSync, writeSync } from 'node:fs';
 import { Wal } from '../../src/index.js';
-import { Rng } from './prng.js';
+import { Rng } from '@nori/test-support';
 
 const [dir, eventsPath, seedText, firstIdText] = process.argv.slice(2);
 if (dir === undefined || eventsPath === undefined) throw new Error('usage: truncate-kill-child.ts <dir> <events> <seed> <first id>');

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Wal } from '../../src/index.js';
-import { Rng } from './prng.js';
+import { Rng } from '@nori/test-support';
 
 const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const CHILD_SCRIPT = fileURLToPath(new URL('./truncate-kill-child.ts', import.meta.url));

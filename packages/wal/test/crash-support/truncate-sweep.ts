@@ -1,6 +1,6 @@
 import { MemoryStorage, type CrashMode } from '@nori/storage';
 import { Wal, type FsyncPolicy } from '../../src/index.js';
-import { indexOf, record } from '../helpers.js';
+import { indexOf, record } from '@nori/test-support';
 import { ProcessStorage } from './process-storage.js';
 import { describeError } from './workload.js';
 

@@ -1,6 +1,6 @@
 import type { AppendOptions, FsyncPolicy, Position, Wal } from '../../src/index.js';
 import { checkRecovery, comparePos, fmtPos, type LogModel, type RecoveredEntry } from './model.js';
-import type { Rng } from './prng.js';
+import type { Rng } from '@nori/test-support';
 import { identify, recordFor, type RecordProfile } from './records.js';
 
 /** Waits `ms` milliseconds (real time, or a fake clock in tests that need exact replays). */

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Wal, WalError, comparePositions, type Position } from '../../src/index.js';
-import { collect, text } from '../helpers.js';
+import { collect, text } from '@nori/test-support';
 import {
   REAL_FAULTS_ROOT,
   cleanStaleMounts,

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Wal, comparePositions, type Position } from '../../src/index.js';
-import { collect, text } from '../helpers.js';
+import { collect, text } from '@nori/test-support';
 import { buildShim, describeRealFaults, shimLog, startChild, useChildren, type ChildResult, type ShimFault } from './support.js';
 
 const ARM_AT = 5;

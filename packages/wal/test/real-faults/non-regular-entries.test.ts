@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Wal, WalError } from '../../src/index.js';
-import { collect, text } from '../helpers.js';
+import { collect, text } from '@nori/test-support';
 
 const VICTIM_TEXT = 'a foreign file the log must never write into\n';
 let base: string;
