@@ -5,7 +5,7 @@ import { INDEX_FILE } from '../src/index-file.js';
 import { SEALED_SEGMENTS_TMP } from '../src/sealed-segments.js';
 import { SKIPPED_REGIONS_TMP } from '../src/skipped-regions.js';
 import { SPARE_SUFFIX } from '../src/spare-segment.js';
-import { record } from './helpers.js';
+import { record } from '@nori/test-support';
 
 const SPARE = `000001.wal${SPARE_SUFFIX}`;
 const LEFTOVERS = [SPARE, SEALED_SEGMENTS_TMP, SKIPPED_REGIONS_TMP, tmpNameOf(INDEX_FILE)];

@@ -1,7 +1,7 @@
 import { NodeFileStorage } from '@nori/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Wal, type WalEntry } from '../src/index.js';
-import { indexOf, record, tempDir } from './helpers.js';
+import { indexOf, record, tempDir } from '@nori/test-support';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
