@@ -72,6 +72,7 @@ export {
   type ArchiverOptions,
   type ArchiverState,
   type ArchiverStats,
+  type ChunkEvent,
   type ChunkShippedEvent,
   type RemoteDurableEvent,
   type CloseOptions,

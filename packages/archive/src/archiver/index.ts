@@ -8,5 +8,5 @@ export {
   type ArchiverOptions,
   type RetryOptions,
 } from './options.js';
-export type { ArchiverObserver, ChunkShippedEvent, RemoteDurableEvent, RetryEvent } from './observer.js';
+export type { ArchiverObserver, ChunkEvent, ChunkShippedEvent, RemoteDurableEvent, RetryEvent } from './observer.js';
 export { ARCHIVE_SIDE_FILE, readArchiveSideFile, type ArchiveSideFile } from './side-file.js';

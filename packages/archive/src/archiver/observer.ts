@@ -1,7 +1,7 @@
 import type { GenerationReason } from '../layout/index.js';
 
-/** A chunk the archiver created (its put succeeded, or a lost response was resolved as ours). */
-export interface ChunkShippedEvent {
+/** Which chunk an archiver or replica event is about. */
+export interface ChunkEvent {
   key: string;
   seq: number;
   generation: number;
@@ -11,6 +11,10 @@ export interface ChunkShippedEvent {
   offset: number;
   /** Payload bytes. */
   bytes: number;
+}
+
+/** A chunk the archiver created (its put succeeded, or a lost response was resolved as ours). */
+export interface ChunkShippedEvent extends ChunkEvent {
   /** Attempts it took (1 = no retry). */
   attempts: number;
   /** From the first attempt to the acknowledged put. */

@@ -1,16 +1,8 @@
-import type { RetryEvent } from '../archiver/observer.js';
+import type { ChunkEvent, RetryEvent } from '../archiver/observer.js';
 import type { GenerationReason } from '../layout/index.js';
 
 /** A chunk the replica read, verified and applied (its records were yielded or skipped). */
-export interface ChunkAppliedEvent {
-  key: string;
-  seq: number;
-  generation: number;
-  kind: 'data' | 'generation-start';
-  segmentId: number;
-  offset: number;
-  /** Payload bytes. */
-  bytes: number;
+export interface ChunkAppliedEvent extends ChunkEvent {
   /** Records yielded from it. */
   records: number;
   /** When the primary's archiver cut it (ms since the epoch). */
