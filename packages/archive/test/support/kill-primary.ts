@@ -15,6 +15,8 @@ export interface PrimaryChild {
   events: string;
   /** Resolves at `ready` (true) or when the child exits first (false). */
   ready: Promise<boolean>;
+  /** Resolves at `acked` (its first remote-durable append resolved; true) or at exit (false). */
+  acked: Promise<boolean>;
   exited: Promise<void>;
   stderr: string[];
 }
@@ -38,14 +40,15 @@ export function spawnPrimary(config: S3ObjectStoreConfig, storePrefix: string, e
   child.stderr?.on('data', (data: Buffer) => stderr.push(data.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => live.delete(child));
-  const ready = new Promise<boolean>((resolve) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      if (line === 'ready') resolve(true);
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const announced = (word: string): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      lines.on('line', (line) => {
+        if (line === word) resolve(true);
+      });
+      void exited.then(() => resolve(false));
     });
-    void exited.then(() => resolve(false));
-  });
-  return { process: child, events, ready, exited, stderr };
+  return { process: child, events, ready: announced('ready'), acked: announced('acked'), exited, stderr };
 }
 
 /** Tells a loaded child to open `dir` and append remote-durably (ids from `firstId`). */

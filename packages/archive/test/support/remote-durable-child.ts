@@ -6,7 +6,8 @@
  *
  * Events go to the file argv[4], one line each, with a synchronous write(2) before (submission)
  * or after (acknowledgement) the fact, so they are in the kernel when the process dies:
- *   ready <generation>   the archiver runs
+ *   ready <generation>   the archiver runs (and `ready` on stdout; `acked` there after the first
+ *                        remote-durable append resolved)
  *   s <id>               archiver.append(record id) is about to be called
  *   a <id>               record id is remote-durable (archiver.append resolved)
  *   e <code> <message>   an unexpected error (the parent fails the round)
@@ -44,12 +45,17 @@ try {
   process.stdout.write('ready\n');
   let nextId = Number(firstText);
   const seed = Number(seedText);
+  let announcedAck = false;
   const worker = async (): Promise<void> => {
     for (;;) {
       const id = nextId++;
       out(`s ${id}`);
       await archiver.append(remoteRecord(id, seed));
       out(`a ${id}`);
+      if (!announcedAck) {
+        announcedAck = true;
+        process.stdout.write('acked\n');
+      }
     }
   };
   await Promise.all(Array.from({ length: Number(workersText) }, () => worker()));
