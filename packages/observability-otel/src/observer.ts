@@ -25,6 +25,7 @@ import {
   invalid,
   isObject,
   nowMs,
+  registerBatchCallback,
   rejectUnknownOptions,
   validateInstanceName,
 } from './support.js';
@@ -352,22 +353,7 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
       result.observe(legacy.diskUsage, stats.diskBytes, base);
       result.observe(legacy.queueBytes, stats.queuedBytes, base);
     };
-    meter.addBatchObservableCallback(callback, observables);
-    let attached = true;
-    const handle: WalAttachment = {
-      wal,
-      get attached() {
-        return attached;
-      },
-      detach() {
-        if (!attached) return;
-        attached = false;
-        meter.removeBatchObservableCallback(callback, observables);
-      },
-      [Symbol.dispose]() {
-        handle.detach();
-      },
-    };
+    const handle: WalAttachment = Object.assign(registerBatchCallback(meter, callback, observables), { wal });
     current = handle;
     return handle;
   }
