@@ -12,7 +12,11 @@ const U64_MAX = (1n << 64n) - 1n;
 
 /** A record ready to be written: validated fields and the value bytes as stored. */
 interface Prepared {
-  key: Uint8Array;
+  /** Key bytes; undefined when the key is {@link Prepared.asciiKey}. */
+  key: Uint8Array | undefined;
+  /** A short ASCII key, copied into the target by {@link write} (no intermediate array). */
+  asciiKey: string | undefined;
+  keyLength: number;
   stored: Uint8Array;
   flags: number;
   ttl: number | bigint | undefined;
@@ -21,6 +25,14 @@ interface Prepared {
 
 /** Short ASCII strings (typical keys) are copied by hand: TextEncoder costs ~1 us per call. */
 const ASCII_FAST_PATH_MAX = 64;
+
+/** True for a string short enough for the hand copy whose UTF-16 units are all ASCII. */
+function isShortAscii(s: string): boolean {
+  const n = s.length;
+  if (n > ASCII_FAST_PATH_MAX) return false;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
 
 function utf8Bytes(s: string): Uint8Array {
   const n = s.length;
@@ -57,7 +69,11 @@ function prepare(input: RecordInput, max: number): Prepared {
   if (input === null || typeof input !== 'object') {
     throw new NoriCodecError('ERR_INVALID_RECORD', 'record must be an object with a key');
   }
-  const key = bytesOf('key', input.key);
+  const keyInput = input.key;
+  // The common key, a short ASCII string, is written straight into the target by write().
+  const asciiKey = typeof keyInput === 'string' && isShortAscii(keyInput) ? keyInput : undefined;
+  const key = asciiKey === undefined ? bytesOf('key', keyInput) : undefined;
+  const keyLength = asciiKey === undefined ? (key as Uint8Array).length : asciiKey.length;
   const value = bytesOf('value', input.value);
   // `=== undefined`, not `??`: a null compression is a caller bug, not a request for 'none'.
   const compression: Compression = input.compression === undefined ? 'none' : input.compression;
@@ -73,23 +89,29 @@ function prepare(input: RecordInput, max: number): Prepared {
   }
   // The decoder refuses values that decompress beyond max, so never write one.
   if (value.length > max) throw new RecordTooLargeError(value.length, max, 'value');
-  if (key.length > max) throw new RecordTooLargeError(key.length, max, 'key');
+  if (keyLength > max) throw new RecordTooLargeError(keyLength, max, 'key');
   const stored = compressValue(value, compression);
   const flags = (tombstone === true ? FLAG_TOMBSTONE : 0) | (ttl !== undefined ? FLAG_TTL : 0) | (bits << COMPRESSION_SHIFT);
   const size =
-    varintLength(key.length) + varintLength(stored.length) + 1 +
-    (ttl !== undefined ? varintLength(ttl) : 0) + key.length + stored.length + 4;
+    varintLength(keyLength) + varintLength(stored.length) + 1 +
+    (ttl !== undefined ? varintLength(ttl) : 0) + keyLength + stored.length + 4;
   if (size > max) throw new RecordTooLargeError(size, max);
-  return { key, stored, flags, ttl, size };
+  return { key, asciiKey, keyLength, stored, flags, ttl, size };
 }
 
 function write(p: Prepared, target: Uint8Array, offset: number): number {
-  let at = writeVarint(target, offset, p.key.length);
+  const keyLength = p.keyLength;
+  let at = writeVarint(target, offset, keyLength);
   at = writeVarint(target, at, p.stored.length);
   target[at++] = p.flags;
   if (p.ttl !== undefined) at = writeVarint(target, at, p.ttl);
-  target.set(p.key, at);
-  at += p.key.length;
+  const asciiKey = p.asciiKey;
+  if (asciiKey !== undefined) {
+    for (let i = 0; i < keyLength; i++) target[at + i] = asciiKey.charCodeAt(i);
+  } else {
+    target.set(p.key as Uint8Array, at);
+  }
+  at += keyLength;
   target.set(p.stored, at);
   at += p.stored.length;
   const crc = crc32c(target.subarray(offset, at));

@@ -156,4 +156,17 @@ describe('string keys and values', () => {
       expect(result.record.value).toEqual(new TextEncoder().encode(s));
     }
   });
+
+  it('a string key is written into the target exactly like its UTF-8 bytes (encodeRecordInto, dirty target)', () => {
+    const keys = ['', 'k', 'bench-key-000001', '\u007f'.repeat(3), 'x'.repeat(64), 'y'.repeat(65), 'é', 'a\u0080', '😀'];
+    for (const key of keys) {
+      const expected = encodeRecord({ key: new TextEncoder().encode(key), value: 'v', ttlMs: 5 });
+      const target = new Uint8Array(expected.length + 11).fill(0xee);
+      const size = encodeRecordInto({ key, value: 'v', ttlMs: 5 }, target, 7);
+      expect(size).toBe(expected.length);
+      expect(Buffer.from(target.subarray(7, 7 + size)).equals(Buffer.from(expected))).toBe(true);
+      expect(target[6]).toBe(0xee);
+      expect(target[7 + size]).toBe(0xee);
+    }
+  });
 });

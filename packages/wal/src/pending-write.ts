@@ -89,6 +89,28 @@ export function recordWrite(
   };
 }
 
+/** Whatever accepts pending writes (the writer). */
+export interface WriteSink {
+  enqueue(p: PendingWrite): void;
+}
+
+// `new Promise(capture)` hands its resolve/reject to these slots; the caller reads them right
+// after the constructor returns (it runs the executor synchronously). One shared executor
+// instead of a closure allocated per append.
+let capturedResolve: (value: never) => void = () => undefined;
+let capturedReject: (error: Error) => void = () => undefined;
+function capture(resolve: (value: never) => void, reject: (error: Error) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/** Hands `sink` a pending `append` of one encoded record; resolves with its result. */
+export function submitRecord(sink: WriteSink, buffer: Uint8Array, request: WriteRequest | undefined): Promise<AppendResult> {
+  const promise = new Promise<AppendResult>(capture);
+  sink.enqueue(recordWrite(buffer, request, capturedResolve as (value: AppendResult) => void, capturedReject));
+  return promise;
+}
+
 /** A pending `appendBatch` of encoded records (`bytes`: their total length). */
 export function batchWrite(
   buffers: Uint8Array[],

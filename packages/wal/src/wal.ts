@@ -39,7 +39,7 @@ import type {
   WalEntry,
   WalStats,
 } from './types.js';
-import { batchWrite, recordWrite, syncMarker } from './pending-write.js';
+import { batchWrite, submitRecord, syncMarker } from './pending-write.js';
 import { openActiveSegment } from './segment-files.js';
 import { Writer } from './writer.js';
 
@@ -302,7 +302,7 @@ export class Wal implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(encodeError(error));
     }
-    return new Promise<AppendResult>((resolve, reject) => writer.enqueue(recordWrite(encoded, options, resolve, reject)));
+    return submitRecord(writer, encoded, options);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { closeSync, fdatasyncSync, openSync, readSync, unlinkSync, writeSync, writevSync } from 'node:fs';
-import { crc32c } from '@nori/codec';
+import { crc32c, encodeRecordInto, type RecordInput } from '@nori/codec';
 
 /** What one timed run did: `units` operations (records, batches) moving `bytes` in `ms`. */
 export interface Sample {
@@ -45,6 +45,39 @@ export function rawAppend(path: string, record: Uint8Array, budget: RunBudget, s
         }
         if (position >= budget.maxBytes || now >= deadline) break;
       }
+    }
+    return { units: count, bytes: position, ms: performance.now() - start };
+  } finally {
+    closeSync(fd);
+    unlinkSync(path);
+  }
+}
+
+/**
+ * The floor of one awaited `os` append: per record, encode `input` into a reused buffer
+ * (`encodeRecordInto`: fields, CRC), one positional `fs.writeSync`, and a promise resolved with
+ * an `{ index, position }` result that the loop awaits. What a WAL that writes each awaited
+ * append before acknowledging it cannot avoid; the rest of `append`'s cost is the WAL's own.
+ */
+export async function rawAppendFloor(path: string, input: RecordInput, budget: RunBudget): Promise<Sample> {
+  const fd = openSync(path, 'w');
+  const buffer = new Uint8Array(1024 * 1024);
+  try {
+    let position = 0;
+    let count = 0;
+    const step = (): Promise<{ index: number; position: { segmentId: number; offset: number } }> =>
+      new Promise((resolve) => {
+        const size = encodeRecordInto(input, buffer, 0);
+        writeSync(fd, buffer, 0, size, position);
+        resolve({ index: count, position: { segmentId: 0, offset: position } });
+        position += size;
+      });
+    const start = performance.now();
+    const deadline = start + budget.ms;
+    for (;;) {
+      await step();
+      count++;
+      if ((count & 15) === 0 && (position >= budget.maxBytes || performance.now() >= deadline)) break;
     }
     return { units: count, bytes: position, ms: performance.now() - start };
   } finally {

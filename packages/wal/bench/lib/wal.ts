@@ -1,14 +1,16 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { NodeFileStorage } from '@nori/storage';
 import { Wal, type RecoveryReport, type WalConfig } from '@nori/wal';
 
-/** Opens a WAL on the real `NodeFileStorage` rooted at `dir`. */
+/**
+ * Opens a WAL in `dir` the way users do (`{ dir }`: the default `NodeFileStorage` with sparse
+ * preallocation), so the figures are those of the default configuration.
+ */
 export async function openWal(
   dir: string,
   config: Omit<WalConfig, 'dir' | 'storage'> = {},
 ): Promise<{ wal: Wal; recovery: RecoveryReport }> {
-  return Wal.open({ ...config, storage: new NodeFileStorage(dir) });
+  return Wal.open({ ...config, dir });
 }
 
 /** A segment file on disk and how many of its bytes are log data (not preallocated zeros). */
