@@ -76,6 +76,9 @@ export class SegmentScanner {
   private limitOffset = 0;
   private wantBytes = 0;
   private lastReason: CorruptReason | 'incomplete' | undefined;
+  /** The buffer and data end `records` was last reset to (see {@link SegmentScanner.step}). */
+  private aimed: Uint8Array | undefined;
+  private aimedEnd = 0;
 
   private readonly stableChunks: boolean;
   /** Stable or double-buffered mode: each fill starts reading the next chunk. */
@@ -163,7 +166,13 @@ export class SegmentScanner {
   step(): StepStatus {
     const scanner = this.records;
     if (this.cursor < this.dataEnd) {
-      scanner.reset(this.buffer, this.cursor, this.dataEnd);
+      // The codec scanner's cursor follows ours record by record: re-aim it only when the buffered
+      // bytes changed (open, fill, release), not once per record.
+      if (this.aimed !== this.buffer || scanner.cursor !== this.cursor || this.aimedEnd !== this.dataEnd) {
+        scanner.reset(this.buffer, this.cursor, this.dataEnd);
+        this.aimed = this.buffer;
+        this.aimedEnd = this.dataEnd;
+      }
       const status = scanner.next();
       if (status === 'ok') {
         this.cursor = scanner.recordStart + scanner.recordSize;
