@@ -276,6 +276,20 @@ for (const size of [64, 128, 160, 192, 224, 256, 384, 512]) {
 const firstNativeWin = crossover.find((c) => c.native > c.js)?.size;
 console.log(`native wins from ~${firstNativeWin ?? '>512'} B; NATIVE_CRC_THRESHOLD = ${NATIVE_CRC_THRESHOLD} B`);
 
+// Issue 17: what a per-record N-API call costs. Scanning verifies each record with its own call
+// (a view + the call); one call over the whole buffer is the floor a native batch validator
+// (many records per call) would approach. Their ratio is the cap the per-record call sets.
+console.log('\nCRC32C per record (one native call each) vs one call over the same buffer');
+for (const [label, size] of [['100 B', 100], ['1 KiB', 1024], ['10 KiB', 10 * 1024]] as const) {
+  const { log, offsets } = buildLog(size);
+  measure(`crc32c per ${label} record vs one call per 1 MiB chunk`, log.length, crcOfRecords(log, offsets), {
+    name: 'crc32c over each 1 MiB of the same bytes (one call)',
+    fn: () => {
+      for (let at = 0; at < log.length; at += 1024 * 1024) sink ^= crc32c(log.subarray(at, Math.min(log.length, at + 1024 * 1024)));
+    },
+  }, { unit: 'GB/s' });
+}
+
 // The in-house table CRC against the crc-32 package it replaced (same algorithm, CommonJS).
 for (const size of [64, 1024]) {
   const count = Math.floor((1024 * 1024) / size);

@@ -29,6 +29,19 @@ export function crc32c(data: Uint8Array, initial = 0): number {
   return crc32cJs(data, initial);
 }
 
+/**
+ * CRC32C of `data[start, end)`: what record scanning calls once per record. Below the native
+ * threshold the pure-JS tables read the range in place (no `subarray` view to allocate); above
+ * it the addon takes a view (N-API takes no offsets).
+ */
+export function crc32cRange(data: Uint8Array, start: number, end: number): number {
+  if (end - start >= NATIVE_CRC_THRESHOLD) {
+    ensureBackend();
+    if (native !== undefined) return native(data.subarray(start, end), 0);
+  }
+  return crc32cJs(data, 0, start, end);
+}
+
 /** Which CRC32C implementations are in use. */
 export function crc32cBackend(): { small: 'js'; large: '@node-rs/crc32' | 'js' } {
   ensureBackend();

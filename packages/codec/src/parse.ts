@@ -1,4 +1,4 @@
-import { crc32c } from './crc32c.js';
+import { crc32cRange } from './crc32c.js';
 import { decompressValue, COMPRESSION_BY_BITS } from './compression.js';
 import { NoriCodecError, RecordTooLargeError } from './errors.js';
 import { MIN_RECORD_SIZE, type Compression, type CorruptReason } from './types.js';
@@ -208,7 +208,7 @@ export function parseRecord(
   if (available < size) return incomplete(st, size, false);
 
   const stored = (buf[valueEnd]! | (buf[valueEnd + 1]! << 8) | (buf[valueEnd + 2]! << 16) | (buf[valueEnd + 3]! << 24)) >>> 0;
-  const actual = crc32c(buf.subarray(start, valueEnd));
+  const actual = crc32cRange(buf, start, valueEnd);
   if (stored !== actual) {
     st.storedCrc = stored;
     st.actualCrc = actual;

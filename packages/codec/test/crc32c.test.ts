@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { codecBackends, crc32c } from '../src/index.js';
-import { NATIVE_CRC_THRESHOLD } from '../src/crc32c.js';
+import { NATIVE_CRC_THRESHOLD, crc32cRange } from '../src/crc32c.js';
 import { crc32cJs } from '../src/crc32c-js.js';
 import { setNativeEnabled } from '../src/native.js';
 
@@ -81,6 +81,32 @@ describe('the pure-JS CRC (crc32cJs)', () => {
       for (let end = start; end <= data.length; end++) {
         const view = data.subarray(start, end);
         expect(crc32cJs(view, 0)).toBe(crc32Package(view) >>> 0);
+      }
+    }
+  });
+
+  it('reads a range in place exactly as it reads a view of that range', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat(), (data, a, b) => {
+        const start = a % (data.length + 1);
+        const end = start + (b % (data.length - start + 1));
+        expect(crc32cJs(data, 0, start, end)).toBe(crc32Package(data.subarray(start, end)) >>> 0);
+      }),
+    );
+  });
+});
+
+describe('crc32cRange (what the record scanner calls)', () => {
+  it('equals crc32c of the view on both sides of the native threshold, with and without the addon', () => {
+    const data = pseudoRandom(3 * NATIVE_CRC_THRESHOLD, 11);
+    for (const nativeOn of [true, false]) {
+      const previous = setNativeEnabled(nativeOn);
+      try {
+        for (const [start, end] of [[0, 0], [3, 40], [5, 5 + NATIVE_CRC_THRESHOLD - 1], [7, 7 + NATIVE_CRC_THRESHOLD], [1, data.length]] as const) {
+          expect(crc32cRange(data, start, end)).toBe(crc32c(data.subarray(start, end)));
+        }
+      } finally {
+        setNativeEnabled(previous);
       }
     }
   });

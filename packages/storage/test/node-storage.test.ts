@@ -184,3 +184,34 @@ describe('remainingBuffers', () => {
     expect(remainingBuffers([a, new Uint8Array(0), b], 3)).toEqual([b]);
   });
 });
+
+describe('NodeFileStorage metadata calls on open descriptors (issue 17)', () => {
+  it('open() and size() stat the descriptor without a thread-pool round trip', async () => {
+    const storage = new NodeFileStorage(root);
+    const created = await storage.open('a.wal', { create: true });
+    await created.writev([new Uint8Array(123)], 0);
+    await created.close();
+    const pooled = vi.spyOn(fs, 'fstat');
+    const file = await storage.open('a.wal');
+    try {
+      expect(await file.size()).toBe(123);
+    } finally {
+      await file.close();
+    }
+    expect(pooled).not.toHaveBeenCalled();
+  });
+
+  it('a stat failure still rejects size() with a typed error', async () => {
+    const storage = new NodeFileStorage(root);
+    const file = await storage.open('b.wal', { create: true });
+    vi.spyOn(fs, 'fstatSync').mockImplementation(() => {
+      throw Object.assign(new Error('EIO: i/o error, fstat'), { code: 'EIO', syscall: 'fstat' });
+    });
+    try {
+      await expect(file.size()).rejects.toMatchObject({ code: 'EIO', syscall: 'fstat' });
+    } finally {
+      vi.restoreAllMocks();
+      await file.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { RecordScanner, type CorruptReason } from '@nori/codec';
 import type { StorageFile } from '@nori/storage';
+import { uninitializedBytes, zeroOutside } from './chunk-memory.js';
 
 /** Default read size: large reads, no per-record syscall. */
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
@@ -75,6 +76,9 @@ export class SegmentScanner {
   private limitOffset = 0;
   private wantBytes = 0;
   private lastReason: CorruptReason | 'incomplete' | undefined;
+  /** The buffer and data end `records` was last reset to (see {@link SegmentScanner.step}). */
+  private aimed: Uint8Array | undefined;
+  private aimedEnd = 0;
 
   private readonly stableChunks: boolean;
   /** Stable or double-buffered mode: each fill starts reading the next chunk. */
@@ -162,7 +166,13 @@ export class SegmentScanner {
   step(): StepStatus {
     const scanner = this.records;
     if (this.cursor < this.dataEnd) {
-      scanner.reset(this.buffer, this.cursor, this.dataEnd);
+      // The codec scanner's cursor follows ours record by record: re-aim it only when the buffered
+      // bytes changed (open, fill, release), not once per record.
+      if (this.aimed !== this.buffer || scanner.cursor !== this.cursor || this.aimedEnd !== this.dataEnd) {
+        scanner.reset(this.buffer, this.cursor, this.dataEnd);
+        this.aimed = this.buffer;
+        this.aimedEnd = this.dataEnd;
+      }
       const status = scanner.next();
       if (status === 'ok') {
         this.cursor = scanner.recordStart + scanner.recordSize;
@@ -199,6 +209,16 @@ export class SegmentScanner {
   async fill(): Promise<boolean> {
     const file = this.file;
     if (file === undefined) throw new Error('SegmentScanner.fill before open');
+    try {
+      return await this.fillFrom(file);
+    } finally {
+      // Buffers come uninitialized: the bytes no read or copy wrote are zeroed before views of
+      // this buffer (whose `.buffer` is all of it) can be handed out.
+      zeroOutside(this.buffer, this.cursor, this.dataEnd);
+    }
+  }
+
+  private async fillFrom(file: StorageFile): Promise<boolean> {
     const leftover = this.dataEnd - this.cursor;
     // Total bytes to hold from the cursor: fill the buffer we have (at least a chunk), or what the
     // pending record needs. Asking for `leftover + chunk` would reallocate at every carried-over
@@ -227,7 +247,7 @@ export class SegmentScanner {
     } else {
       if (target > this.buffer.length) {
         const size = Math.max(target, MIN_BUFFER, Math.min(2 * this.buffer.length, this.chunkSize));
-        const grown = new Uint8Array(size);
+        const grown = uninitializedBytes(size);
         grown.set(this.buffer.subarray(this.cursor, this.dataEnd), 0);
         this.buffer = grown;
       } else if (this.cursor > 0 && leftover > 0) {
@@ -333,14 +353,14 @@ export class SegmentScanner {
    * one for a record larger than a chunk. Memory: two chunk buffers and the largest record's.
    */
   private allocate(size: number): Uint8Array {
-    if (this.stableChunks) return new Uint8Array(size);
-    if (size <= this.chunkBufferSize()) return this.spares.pop() ?? new Uint8Array(this.chunkBufferSize());
+    if (this.stableChunks) return uninitializedBytes(size);
+    if (size <= this.chunkBufferSize()) return this.spares.pop() ?? uninitializedBytes(this.chunkBufferSize());
     const large = this.spareLarge;
     if (large !== undefined && large.length >= size) {
       this.spareLarge = undefined;
       return large;
     }
-    return new Uint8Array(size);
+    return uninitializedBytes(size);
   }
 
   /** `buffer` is no longer read from: double-buffered, it is kept for {@link allocate}. */

@@ -1,7 +1,15 @@
 import { encodeRecord } from '@nori/codec';
 import type { StorageFile } from '@nori/storage';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type * as ChunkMemory from '../src/chunk-memory.js';
 import { SegmentScanner } from '../src/segment-scanner.js';
+
+/** Memory a read never wrote: uninitialized buffers come filled with this byte here, not whatever malloc left. */
+const STALE = 0xaa;
+vi.mock('../src/chunk-memory.js', async (load) => {
+  const real = await load<typeof ChunkMemory>();
+  return { ...real, uninitializedBytes: (size: number) => real.uninitializedBytes(size).fill(STALE) };
+});
 
 interface ReadCall {
   position: number;
@@ -323,4 +331,44 @@ describe('SegmentScanner double buffering with recycled buffers (doubleBuffered,
     expect(values).toEqual(log.values);
     expect(file.targets.size).toBeLessThanOrEqual(2 + 3);
   });
+});
+
+describe('SegmentScanner buffers come uninitialized, yet no view exposes memory a read did not write', () => {
+  const modes = [
+    { name: 'stableChunks (readers)', options: { stableChunks: true } },
+    { name: 'doubleBuffered (recovery)', options: { doubleBuffered: true } },
+    { name: 'one reused buffer (point reads)', options: {} },
+  ] as const;
+  for (const mode of modes) {
+    it(`${mode.name}: every byte of a record view's ArrayBuffer is zero or the file's byte there`, async () => {
+      const log = makeLog(SIZES);
+      const file = new FakeFile(log.bytes);
+      const scanner = new SegmentScanner({ maxRecordSize: 1 << 20, chunkSize: 1024, ...mode.options });
+      // Start mid-log and stop short of its end: the reserve in front and the tail are never read.
+      const start = log.offsets[3]!;
+      const limit = log.offsets[50]!;
+      scanner.open(file, start, limit);
+      let records = 0;
+      for (;;) {
+        const status = scanner.step();
+        if (status === 'need-data') {
+          await scanner.fill();
+          continue;
+        }
+        if (status !== 'ok') break;
+        records++;
+        const view = scanner.records.value(false);
+        const whole = new Uint8Array(view.buffer);
+        const base = scanner.recordOffset - scanner.records.recordStart;
+        for (let i = 0; i < whole.length; i++) {
+          const at = base + i;
+          const fileByte = at >= start && at < limit ? log.bytes[at] : 0;
+          if (whole[i] !== 0 && whole[i] !== fileByte) {
+            throw new Error(`byte ${i} of the buffer (file offset ${at}) is ${whole[i]}, not 0 or the file's ${fileByte}`);
+          }
+        }
+      }
+      expect(records).toBe(47);
+    });
+  }
 });

@@ -30,8 +30,9 @@ const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 const O_NONBLOCK = fs.constants.O_NONBLOCK ?? 0;
 const SAFE_OPEN_FLAGS = O_NOFOLLOW | O_NONBLOCK;
 
-function fstatKind(fd: number): Promise<StorageEntryKind> {
-  return new Promise((resolve, reject) => fs.fstat(fd, (e, st) => (e ? reject(e) : resolve(kindOf(st)))));
+/** The kind of an open descriptor (synchronous: see `fstatSize` in fs-async.ts for why). */
+function fstatKind(fd: number): StorageEntryKind {
+  return kindOf(fs.fstatSync(fd));
 }
 
 /** The kind of an `lstat`/`fstat` result or a `Dirent` (neither follows links). */
@@ -163,10 +164,13 @@ export class NodeFileStorage implements Storage {
     try {
       const fd = await fsAsync.open(abs, flags, 0o644);
       // O_RDONLY opens directories, and O_RDWR FIFOs and devices: only regular files are files.
-      const kind = await fstatKind(fd).catch(async (error: unknown) => {
+      let kind: StorageEntryKind;
+      try {
+        kind = fstatKind(fd);
+      } catch (error) {
         await fsAsync.close(fd).catch(() => undefined);
         throw error;
-      });
+      }
       if (kind !== 'file') {
         await fsAsync.close(fd).catch(() => undefined);
         throw notRegular(kind, 'open', name);
