@@ -42,7 +42,7 @@ describe('cold start of nori-wal', () => {
 });
 
 describe('cold start of a process using @nori/wal (dist, as the cold-start bench runs it)', () => {
-  it('open, append one record, close: no node:crypto, worker_threads, streams, lz4js or fzstd', async () => {
+  it('open, append one record, close: no node:crypto, worker_threads, streams, perf_hooks, lz4js or fzstd', async () => {
     const dir = join(await scratchDir('nori-cli-cold-'), 'log');
     const wal = pathToFileURL(fileURLToPath(new URL('../../wal/dist/index.js', import.meta.url))).href;
     const script = [
@@ -60,7 +60,7 @@ describe('cold start of a process using @nori/wal (dist, as the cold-start bench
     await writeFile(file, script);
     const out = execFileSync(process.execPath, [file], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
     const { builtins, required } = JSON.parse(out) as { builtins: string[]; required: string[] };
-    expect(builtins.filter((m) => /^NativeModule (crypto|worker_threads|stream|internal\/fs\/streams)$/.test(m))).toEqual([]);
+    expect(builtins.filter((m) => /^NativeModule (crypto|worker_threads|stream|internal\/fs\/streams|perf_hooks)$/.test(m))).toEqual([]);
     expect(required.filter((file) => /\/(lz4js|fzstd|crc-32)\//.test(file))).toEqual([]);
   });
 });
