@@ -28,13 +28,15 @@ describe('cold start of nori-wal', () => {
     expect(modules.filter((m) => m.includes('/commander/') || m.includes('/wal/dist/') || m.includes('cli-progress'))).toEqual([]);
   });
 
-  it('verify of a small log imports no argument-parser package, no progress bar, no pure-JS codec, no node:crypto, no readline and no node:fs facade', async () => {
+  it('verify of a small log imports no argument-parser package, no WAL engine, no progress bar, no pure-JS codec, no node:crypto, no readline and no node:fs facade', async () => {
     const dir = join(await scratchDir('nori-cli-cold-'), 'log');
     await mkdir(dir);
     await writeFile(join(dir, '000000.wal'), encodeRecord({ key: 'k', value: 'v' }));
     const { stdout, modules } = await modulesLoadedBy(['verify', dir]);
     expect(stdout).toContain('OK');
     expect(modules.some((m) => m.includes('/wal/dist/'))).toBe(true);
+    // @nori/wal/scan holds what verify needs; the engine (@nori/wal's main entry, ~150 KB) stays unloaded.
+    expect(modules.filter((m) => m.endsWith('/wal/dist/index.js'))).toEqual([]);
     // readline/promises (repair's prompt only) pulls in the stream modules.
     const avoidable = /cli-progress|\/commander\/|\/lz4js\/|\/fzstd\/|\/crc-32\/|^node:(crypto|worker_threads|fs|readline\/promises)$/;
     expect(modules.filter((m) => avoidable.test(m))).toEqual([]);
