@@ -2,7 +2,7 @@
 import { VERSION } from './version.js';
 
 /**
- * `nori-wal --version` alone is answered before loading commander, the commands and @nori/wal:
+ * `nori-wal --version` alone is answered before loading the command table, the commands and @nori/wal:
  * it is what scripts and health checks run most, and it needs none of them (cold start).
  */
 const VERSION_FLAGS: ReadonlySet<string> = new Set(['-V', '--version']);

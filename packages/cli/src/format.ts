@@ -3,7 +3,7 @@ import { NoriCliError } from './errors.js';
 
 // One SEGMENT:OFFSET text form for the whole project: the CLI prints and parses positions with
 // @nori/wal's functions (re-exported so `@nori/cli` keeps exporting them).
-export { formatPosition, parsePosition } from '@nori/wal';
+export { formatPosition, parsePosition } from '@nori/wal/scan';
 
 /** A position in the log: segment id and byte offset inside that segment (`@nori/wal`'s `Position`). */
 export type LogPosition = Position;

@@ -107,8 +107,6 @@ export {
   formatArchiveList,
   formatRestoreReport,
   parseArchiveUrl,
-  registerArchiveCommands,
-  type ArchiveCommandContext,
   type ArchiveConnection,
   type ArchiveUrl,
 } from './commands/archive.js';

@@ -1,5 +1,5 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { registerArchiveCommands } from './commands/archive.js';
+import { parseCommandLine, type ArgumentSpec, type CommandSpec, type OptionSpec } from './args.js';
+import { archiveCommands } from './commands/archive.js';
 import { dumpWal, describeGone, describeSkipped, describeSkippedSalvaged, DEFAULT_DUMP_WIDTH, formatRecordLine, recordToJsonLine, type DumpSink } from './commands/dump.js';
 import { describeTail, formatInspectReport, inspectReportToJson, inspectWal } from './commands/inspect.js';
 import { describeRepairRisk, formatRepairReport, planRepair, repairReportToJson, repairWal, REPAIR_MODES, type RepairMode } from './commands/repair.js';
@@ -7,6 +7,7 @@ import { formatVerifyReport, verifyReportToJson, verifyWal } from './commands/ve
 import { ExitCode, NoriCliError } from './errors.js';
 import { parseByteSize, parseCount, parsePosition, type BinaryEncoding, type LogPosition } from './format.js';
 import { Output, type OutputStream } from './output.js';
+import { formatCommandHelp, formatProgramHelp, type ProgramHelp } from './help.js';
 import { shouldShowProgress, startProgress, type Progress } from './progress.js';
 import { VERSION } from './version.js';
 
@@ -18,20 +19,20 @@ export interface CliIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-interface RepairCliOptions {
+type RepairCliOptions = {
   progress: boolean;
   mode: RepairMode;
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
   maxRecordSize?: number;
-}
+};
 
-interface CommonOptions {
+type CommonOptions = {
   json?: boolean;
   progress: boolean;
   maxRecordSize?: number;
-}
+};
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -42,10 +43,22 @@ Exit codes:
      restore: a damaged or missing archive object
   4  verify: torn tail only (the last record of the last segment is incomplete or damaged)`;
 
-const MAX_RECORD_SIZE_FLAGS = '--max-record-size <size>';
-const MAX_RECORD_SIZE_HELP =
-  'maxRecordSize handed to @nori/wal, in bytes or with a unit: b, kb (1000), kib (1024), mb, mib, gb, gib, e.g. 1kb ' +
-  '(limits writes only; records up to 1 GiB are always read, as @nori/wal does)';
+const MAX_RECORD_SIZE_OPTION: OptionSpec = {
+  name: 'max-record-size',
+  value: '<size>',
+  help:
+    'maxRecordSize handed to @nori/wal, in bytes or with a unit: b, kb (1000), kib (1024), mb, mib, gb, gib, e.g. 1kb ' +
+    '(limits writes only; records up to 1 GiB are always read, as @nori/wal does)',
+  parse: maxRecordSize,
+};
+
+const DIR_ARGUMENT: ArgumentSpec = { name: 'dir', help: 'WAL directory' };
+
+const PROGRAM: ProgramHelp = {
+  name: 'nori-wal',
+  description: 'Inspect, dump, verify and repair nori write-ahead log directories (also ones written by Rust nori-wal).',
+  after: EXIT_CODES_HELP,
+};
 
 /**
  * Runs `nori-wal` with `argv` (arguments after the program name) and resolves to the exit code.
@@ -56,18 +69,29 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   const stdout = new Output(io.stdout ?? process.stdout);
   const stderr = new Output(io.stderr ?? process.stderr);
   let exitCode: number = ExitCode.OK;
-  // A getter: process.stdin builds a ReadStream (~3 ms of every run) and only repair's prompt reads it.
-  const stdin = (): CliIo['stdin'] => io.stdin ?? process.stdin;
-  const program = buildProgram(stdout, stderr, stdin, (code) => {
-    exitCode = code;
+  const commands = buildCommands({
+    stdout,
+    stderr,
+    stdin: () => io.stdin ?? process.stdin,
+    setExit: (code) => {
+      exitCode = code;
+    },
   });
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    const invocation = parseCommandLine(commands, argv);
+    if (invocation.kind === 'version') {
+      await stdout.write(`${VERSION}\n`);
+      return ExitCode.OK;
+    }
+    if (invocation.kind === 'help') {
+      const help = invocation.command === undefined ? formatProgramHelp(PROGRAM, commands) : formatCommandHelp(PROGRAM.name, invocation.command);
+      // Bare `nori-wal` is a usage error: the help goes to stderr, as the reason for exit 2.
+      await (invocation.toStderr ? stderr : stdout).write(help);
+      return invocation.toStderr ? ExitCode.USAGE : ExitCode.OK;
+    }
+    await invocation.command.run(invocation.args, invocation.options);
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
-    }
     if (error instanceof NoriCliError) {
       await stderr.write(`nori-wal: ${error.message}\n`);
       return error.exitCode;
@@ -82,151 +106,155 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   }
 }
 
-function buildProgram(stdout: Output, stderr: Output, stdin: () => CliIo['stdin'], setExit: (code: number) => void): Command {
-  const program = new Command('nori-wal')
-    .description('Inspect, dump, verify and repair nori write-ahead log directories (also ones written by Rust nori-wal).')
-    .version(VERSION, '-V, --version')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => void stdout.write(text),
-      writeErr: (text) => void stderr.write(text),
-      outputError: (text, write) => write(`nori-wal: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`),
-    })
-    .showSuggestionAfterError()
-    .addHelpText('after', EXIT_CODES_HELP);
+/** What the command bodies write to and report through. */
+interface CommandContext {
+  stdout: Output;
+  stderr: Output;
+  /** A getter: process.stdin builds a ReadStream (~3 ms of every run) and only repair's prompt reads it. */
+  stdin: () => CliIo['stdin'];
+  setExit(code: number): void;
+}
 
-  const common = (command: Command, json: string): Command =>
-    command
-      .option('--json', json)
-      .option('--no-progress', 'never draw a progress bar (one is drawn on a terminal for logs over 32 MiB)')
-      .option(MAX_RECORD_SIZE_FLAGS, MAX_RECORD_SIZE_HELP, maxRecordSize);
+function buildCommands(context: CommandContext): CommandSpec[] {
+  const { stderr } = context;
+  const archive = archiveCommands({ ...context, withProgress: (options, label, run) => withProgress(stderr, options, label, run) });
+  return [inspectCommand(context), dumpCommand(context), verifyCommand(context), repairCommand(context), ...archive];
+}
 
-  common(
-    program
-      .command('inspect')
-      .summary('segments, sizes, record counts, first/last positions, tails, lock holder')
-      .description(
-        'Describe a WAL directory: every segment with its size, record count, first/last record offsets, where its data ends and ' +
-          'any zero-filled (preallocated) or damaged tail; the lock holder; quarantined files. Read-only: takes no lock, changes nothing.',
-      )
-      .argument('<dir>', 'WAL directory'),
-    'print one JSON document instead of text',
-  )
-    .addHelpText('after', '\nExample:\n  nori-wal inspect /var/lib/app/wal\n  nori-wal inspect --json /var/lib/app/wal | jq .totals')
-    .action(async (dir: string, options: CommonOptions) => {
+/** The options inspect, dump and verify share. */
+function commonOptions(json: string): OptionSpec[] {
+  return [
+    { name: 'json', help: json },
+    { name: 'no-progress', help: 'never draw a progress bar (one is drawn on a terminal for logs over 32 MiB)' },
+    MAX_RECORD_SIZE_OPTION,
+  ];
+}
+
+function inspectCommand({ stdout, stderr, setExit }: CommandContext): CommandSpec {
+  return {
+    name: 'inspect',
+    summary: 'segments, sizes, record counts, first/last positions, tails, lock holder',
+    description:
+      'Describe a WAL directory: every segment with its size, record count, first/last record offsets, where its data ends and ' +
+      'any zero-filled (preallocated) or damaged tail; the lock holder; quarantined files. Read-only: takes no lock, changes nothing.',
+    arguments: [DIR_ARGUMENT],
+    options: commonOptions('print one JSON document instead of text'),
+    helpAfter: ['\nExample:\n  nori-wal inspect /var/lib/app/wal\n  nori-wal inspect --json /var/lib/app/wal | jq .totals'],
+    run: async ([dir = ''], options: CommonOptions) => {
       const report = await withProgress(stderr, options, 'inspect', (onProgress) =>
         inspectWal(dir, { ...limits(options), ...(onProgress === undefined ? {} : { onProgress }) }),
       );
       await stdout.write(options.json === true ? `${JSON.stringify(inspectReportToJson(report), null, 2)}\n` : formatInspectReport(report));
       setExit(ExitCode.OK);
-    });
+    },
+  };
+}
 
-  common(
-    program
-      .command('dump')
-      .summary('print records')
-      .description(
-        'Print the records of a WAL directory in log order, one per line. Keys and values are shown as "utf-8 text" when printable, ' +
-          'else 0x-hex, cut to --width characters. Damaged regions are skipped with a warning on stderr (exit 3); ' +
-          'regions an earlier salvage listed in salvaged.json are skipped unread with a note (not an error). Read-only.',
-      )
-      .argument('<dir>', 'WAL directory')
-      .option('--from <segment:offset>', 'start at this record position (as printed by dump or inspect)', (text) => position(text))
-      .option('--limit <n>', 'stop after n records', (text) => count(text, '--limit'))
-      .option('--width <chars>', `characters of key/value shown in text output, 0 = all (default ${DEFAULT_DUMP_WIDTH})`, (text) =>
-        count(text, '--width'),
-      )
-      .addOption(new Option('--encoding <encoding>', 'key/value encoding in --json output').choices(['hex', 'base64']).default('hex')),
-    'print JSON lines (one object per record, keys/values in --encoding)',
-  )
-    .addHelpText(
-      'after',
-      '\nExamples:\n  nori-wal dump /var/lib/app/wal --limit 10\n  nori-wal dump /var/lib/app/wal --from 3:4096 --json --encoding base64 | jq -r .keyText',
-    )
-    .action(
-      async (
-        dir: string,
-        options: CommonOptions & { from?: LogPosition; limit?: number; width?: number; encoding: BinaryEncoding },
-      ) => {
-        const width = options.width ?? DEFAULT_DUMP_WIDTH;
-        const json = options.json === true;
-        let lines: string[] = [];
-        const note = (text: string): void => {
-          // Records before a skipped region go out first, so the note lands between them and the rest.
-          if (lines.length > 0) void stdout.write(`${lines.join('\n')}\n`);
-          lines = [];
-          void stderr.write(`nori-wal: ${text}\n`);
-        };
-        const sink: DumpSink = {
-          record: (record) => {
-            if (stdout.closed) return false;
-            lines.push(json ? recordToJsonLine(record, options.encoding) : formatRecordLine(record, width));
-            return true;
-          },
-          damage: (damage) => note(describeSkipped(damage)),
-          salvaged: (region) => note(describeSkippedSalvaged(region)),
-          gone: (segmentId) => note(describeGone(segmentId)),
-          flush: async () => {
-            if (lines.length === 0) return;
-            const text = `${lines.join('\n')}\n`;
-            lines = [];
-            await stdout.write(text);
-          },
-        };
-        const summary = await withProgress(stderr, { ...options, json: json || stdout.isTTY }, 'dump', (onProgress) =>
-          dumpWal(dir, sink, {
-            ...limits(options),
-            ...(options.from === undefined ? {} : { from: options.from }),
-            ...(options.limit === undefined ? {} : { limit: options.limit }),
-            ...(onProgress === undefined ? {} : { onProgress }),
-          }),
-        );
-        await sink.flush?.();
-        if (summary.tail.kind === 'torn') await stderr.write(`nori-wal: warning: tail ${describeTail(summary.tail)}\n`);
-        setExit(summary.exitCode);
+function dumpCommand({ stdout, stderr, setExit }: CommandContext): CommandSpec {
+  return {
+    name: 'dump',
+    summary: 'print records',
+    description:
+      'Print the records of a WAL directory in log order, one per line. Keys and values are shown as "utf-8 text" when printable, ' +
+      'else 0x-hex, cut to --width characters. Damaged regions are skipped with a warning on stderr (exit 3); ' +
+      'regions an earlier salvage listed in salvaged.json are skipped unread with a note (not an error). Read-only.',
+    arguments: [DIR_ARGUMENT],
+    options: [
+      { name: 'from', value: '<segment:offset>', help: 'start at this record position (as printed by dump or inspect)', parse: (text) => parsePosition(text) },
+      { name: 'limit', value: '<n>', help: 'stop after n records', parse: (text) => parseCount(text, '--limit') },
+      {
+        name: 'width',
+        value: '<chars>',
+        help: `characters of key/value shown in text output, 0 = all (default ${DEFAULT_DUMP_WIDTH})`,
+        parse: (text) => parseCount(text, '--width'),
       },
-    );
+      { name: 'encoding', value: '<encoding>', help: 'key/value encoding in --json output', choices: ['hex', 'base64'], default: 'hex' },
+      ...commonOptions('print JSON lines (one object per record, keys/values in --encoding)'),
+    ],
+    helpAfter: ['\nExamples:\n  nori-wal dump /var/lib/app/wal --limit 10\n  nori-wal dump /var/lib/app/wal --from 3:4096 --json --encoding base64 | jq -r .keyText'],
+    run: async ([dir = ''], options: CommonOptions & { from?: LogPosition; limit?: number; width?: number; encoding: BinaryEncoding }) => {
+      const width = options.width ?? DEFAULT_DUMP_WIDTH;
+      const json = options.json === true;
+      let lines: string[] = [];
+      const note = (text: string): void => {
+        // Records before a skipped region go out first, so the note lands between them and the rest.
+        if (lines.length > 0) void stdout.write(`${lines.join('\n')}\n`);
+        lines = [];
+        void stderr.write(`nori-wal: ${text}\n`);
+      };
+      const sink: DumpSink = {
+        record: (record) => {
+          if (stdout.closed) return false;
+          lines.push(json ? recordToJsonLine(record, options.encoding) : formatRecordLine(record, width));
+          return true;
+        },
+        damage: (damage) => note(describeSkipped(damage)),
+        salvaged: (region) => note(describeSkippedSalvaged(region)),
+        gone: (segmentId) => note(describeGone(segmentId)),
+        flush: async () => {
+          if (lines.length === 0) return;
+          const text = `${lines.join('\n')}\n`;
+          lines = [];
+          await stdout.write(text);
+        },
+      };
+      const summary = await withProgress(stderr, { ...options, json: json || stdout.isTTY }, 'dump', (onProgress) =>
+        dumpWal(dir, sink, {
+          ...limits(options),
+          ...(options.from === undefined ? {} : { from: options.from }),
+          ...(options.limit === undefined ? {} : { limit: options.limit }),
+          ...(onProgress === undefined ? {} : { onProgress }),
+        }),
+      );
+      await sink.flush?.();
+      if (summary.tail.kind === 'torn') await stderr.write(`nori-wal: warning: tail ${describeTail(summary.tail)}\n`);
+      setExit(summary.exitCode);
+    },
+  };
+}
 
-  common(
-    program
-      .command('verify')
-      .summary('full CRC scan; non-zero exit on corruption')
-      .description(
-        'Read every record of every segment, check its CRC32C and decompress compressed values. Reports each damaged region ' +
-          '(segment:offset, reason). A torn record at the end of the last segment is reported as a torn tail (exit 4), ' +
-          'earlier damage as corruption (exit 3); a zero-filled tail is normal after a crash (exit 0). Regions an earlier ' +
-          '"repair --mode salvage" listed in salvaged.json are reported as salvaged (known, skipped), not as corruption. Read-only.',
-      )
-      .argument('<dir>', 'WAL directory'),
-    'print one JSON document instead of text',
-  )
-    .addHelpText('after', `\nExample:\n  nori-wal verify /var/lib/app/wal || echo "exit $?"\n${EXIT_CODES_HELP}`)
-    .action(async (dir: string, options: CommonOptions) => {
+function verifyCommand({ stdout, stderr, setExit }: CommandContext): CommandSpec {
+  return {
+    name: 'verify',
+    summary: 'full CRC scan; non-zero exit on corruption',
+    description:
+      'Read every record of every segment, check its CRC32C and decompress compressed values. Reports each damaged region ' +
+      '(segment:offset, reason). A torn record at the end of the last segment is reported as a torn tail (exit 4), ' +
+      'earlier damage as corruption (exit 3); a zero-filled tail is normal after a crash (exit 0). Regions an earlier ' +
+      '"repair --mode salvage" listed in salvaged.json are reported as salvaged (known, skipped), not as corruption. Read-only.',
+    arguments: [DIR_ARGUMENT],
+    options: commonOptions('print one JSON document instead of text'),
+    helpAfter: [`\nExample:\n  nori-wal verify /var/lib/app/wal || echo "exit $?"\n${EXIT_CODES_HELP}`],
+    run: async ([dir = ''], options: CommonOptions) => {
       const report = await withProgress(stderr, options, 'verify', (onProgress) =>
         verifyWal(dir, { ...limits(options), ...(onProgress === undefined ? {} : { onProgress }) }),
       );
       await stdout.write(options.json === true ? `${JSON.stringify(verifyReportToJson(report), null, 2)}\n` : formatVerifyReport(report));
       setExit(report.exitCode);
-    });
+    },
+  };
+}
 
-  program
-    .command('repair')
-    .summary('run recovery explicitly (takes the writer lock, quarantines damage)')
-    .description(
+function repairCommand({ stdout, stderr, stdin, setExit }: CommandContext): CommandSpec {
+  return {
+    name: 'repair',
+    summary: 'run recovery explicitly (takes the writer lock, quarantines damage)',
+    description:
       'Run WAL recovery on the directory and print its report. Takes the writer lock: fails if a writer holds it. ' +
-        'point-in-time keeps every record before the first damage and moves the rest to quarantine/; salvage keeps every ' +
-        'readable record and skips damaged regions (recorded in salvaged.json, so every later open, verify, inspect and dump ' +
-        'skip them; their bytes are copied to quarantine/NNNNNN.wal.skipped-OFFSET). Nothing is deleted. The result is verified afterwards.',
-    )
-    .argument('<dir>', 'WAL directory')
-    .addOption(new Option('--mode <mode>', 'recovery mode').choices([...REPAIR_MODES]).default('point-in-time'))
-    .option('--dry-run', 'only report what recovery would do: no lock, nothing changed')
-    .option('-y, --yes', 'do not ask before point-in-time takes readable records after the damage out of the log')
-    .option('--json', 'print one JSON document instead of text')
-    .option('--no-progress', 'never draw a progress bar (one is drawn on a terminal while a log over 32 MiB is verified after the repair)')
-    .option(MAX_RECORD_SIZE_FLAGS, MAX_RECORD_SIZE_HELP, maxRecordSize)
-    .addHelpText('after', '\nExamples:\n  nori-wal repair --dry-run /var/lib/app/wal\n  nori-wal repair /var/lib/app/wal\n  nori-wal repair --mode salvage /var/lib/app/wal')
-    .action(async (dir: string, options: RepairCliOptions) => {
+      'point-in-time keeps every record before the first damage and moves the rest to quarantine/; salvage keeps every ' +
+      'readable record and skips damaged regions (recorded in salvaged.json, so every later open, verify, inspect and dump ' +
+      'skip them; their bytes are copied to quarantine/NNNNNN.wal.skipped-OFFSET). Nothing is deleted. The result is verified afterwards.',
+    arguments: [DIR_ARGUMENT],
+    options: [
+      { name: 'mode', value: '<mode>', help: 'recovery mode', choices: [...REPAIR_MODES], default: 'point-in-time' },
+      { name: 'dry-run', help: 'only report what recovery would do: no lock, nothing changed' },
+      { name: 'yes', short: 'y', help: 'do not ask before point-in-time takes readable records after the damage out of the log' },
+      { name: 'json', help: 'print one JSON document instead of text' },
+      { name: 'no-progress', help: 'never draw a progress bar (one is drawn on a terminal while a log over 32 MiB is verified after the repair)' },
+      MAX_RECORD_SIZE_OPTION,
+    ],
+    helpAfter: ['\nExamples:\n  nori-wal repair --dry-run /var/lib/app/wal\n  nori-wal repair /var/lib/app/wal\n  nori-wal repair --mode salvage /var/lib/app/wal'],
+    run: async ([dir = ''], options: RepairCliOptions) => {
       if (options.dryRun !== true && options.yes !== true) await confirmRepair(dir, options, stdin(), stderr);
       const report = await withProgress(stderr, options, 'repair', (onProgress) =>
         repairWal(dir, {
@@ -240,10 +268,8 @@ function buildProgram(stdout: Output, stderr: Output, stdin: () => CliIo['stdin'
       // salvage leaves skipped regions in place (recorded in salvaged.json, which verify honours); a value that does not
       // decompress is not something recovery skips, so only point-in-time must verify clean.
       setExit(report.mode === 'point-in-time' ? (report.after?.exitCode ?? ExitCode.OK) : ExitCode.OK);
-    });
-
-  registerArchiveCommands(program, { stdout, stderr, setExit, withProgress: (options, label, run) => withProgress(stderr, options, label, run) });
-  return program;
+    },
+  };
 }
 
 /**
@@ -301,29 +327,8 @@ async function withProgress<T>(
   }
 }
 
-function position(text: string): LogPosition {
-  try {
-    return parsePosition(text);
-  } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
-  }
-}
-
-function count(text: string, option: string): number {
-  try {
-    return parseCount(text, option);
-  } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
-  }
-}
-
 function maxRecordSize(text: string): number {
-  let value: number;
-  try {
-    value = parseByteSize(text, '--max-record-size');
-  } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
-  }
-  if (value === 0) throw new InvalidArgumentError(`invalid --max-record-size "${text}": must be at least 1 byte`);
+  const value = parseByteSize(text, '--max-record-size');
+  if (value === 0) throw new Error(`invalid --max-record-size "${text}": must be at least 1 byte`);
   return value;
 }

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { NodeFileStorage } from '@nori/storage';
-import { SKIPPED_REGIONS_FILE } from '@nori/wal';
-import { parseSkippedRegions, readSkippedRegions } from '@nori/wal/scan';
+import { parseSkippedRegions, readSkippedRegions, SKIPPED_REGIONS_FILE } from '@nori/wal/scan';
 import { NoriCliError, storageFailure } from './errors.js';
 import { formatCount, formatPosition, type LogPosition } from './format.js';
 

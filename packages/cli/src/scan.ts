@@ -1,8 +1,7 @@
 import { basename, dirname } from 'node:path';
 import type { RecordScanner } from '@nori/codec';
 import { NodeFileStorage, type StorageFile } from '@nori/storage';
-import { MAX_RECORD_SIZE_LIMIT } from '@nori/wal';
-import { walkSegment, type SegmentEnd } from '@nori/wal/scan';
+import { MAX_RECORD_SIZE_LIMIT, type SegmentEnd, walkSegment } from '@nori/wal/scan';
 import { NoriCliError, storageFailure } from './errors.js';
 import { formatPosition, type LogPosition } from './format.js';
 import type { SalvagedRegion, SalvagedSpan } from './salvaged.js';

@@ -1,7 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import { NodeFileStorage, isStorageError, type StorageFile } from '@nori/storage';
-import { SEALED_SEGMENTS_FILE, SEALED_TAIL_WINDOW, WalError, type SealedEntry } from '@nori/wal';
-import { checkSealedSegment, isZeroRange, snapshotSealedLog, type SealedLogSnapshot } from '@nori/wal/scan';
+import { checkSealedSegment, isZeroRange, SEALED_SEGMENTS_FILE, SEALED_TAIL_WINDOW, type SealedEntry, type SealedLogSnapshot, snapshotSealedLog, WalError } from '@nori/wal/scan';
 import { NoriCliError, storageFailure } from './errors.js';
 import type { SegmentFile } from './wal-dir.js';
 

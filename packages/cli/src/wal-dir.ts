@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NodeFileStorage, type LockInfo } from '@nori/storage';
-import { parseSegmentName, type SealedEntry } from '@nori/wal';
+import { parseSegmentName, type SealedEntry } from '@nori/wal/scan';
 import { NoriCliError, fsError } from './errors.js';
 import { SALVAGED_FILE, readSalvaged, type SalvagedSpan } from './salvaged.js';
 import { snapshotSealed } from './sealed.js';

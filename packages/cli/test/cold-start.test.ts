@@ -28,21 +28,23 @@ describe('cold start of nori-wal', () => {
     expect(modules.filter((m) => m.includes('/commander/') || m.includes('/wal/dist/') || m.includes('cli-progress'))).toEqual([]);
   });
 
-  it('verify of a small log imports no progress bar, no pure-JS codec, no node:crypto, no readline and no node:fs facade', async () => {
+  it('verify of a small log imports no argument-parser package, no WAL engine, no progress bar, no pure-JS codec, no node:crypto, no readline and no node:fs facade', async () => {
     const dir = join(await scratchDir('nori-cli-cold-'), 'log');
     await mkdir(dir);
     await writeFile(join(dir, '000000.wal'), encodeRecord({ key: 'k', value: 'v' }));
     const { stdout, modules } = await modulesLoadedBy(['verify', dir]);
     expect(stdout).toContain('OK');
     expect(modules.some((m) => m.includes('/wal/dist/'))).toBe(true);
+    // @nori/wal/scan holds what verify needs; the engine (@nori/wal's main entry, ~150 KB) stays unloaded.
+    expect(modules.filter((m) => m.endsWith('/wal/dist/index.js'))).toEqual([]);
     // readline/promises (repair's prompt only) pulls in the stream modules.
-    const avoidable = /cli-progress|\/lz4js\/|\/fzstd\/|\/crc-32\/|^node:(crypto|worker_threads|fs|readline\/promises)$/;
+    const avoidable = /cli-progress|\/commander\/|\/lz4js\/|\/fzstd\/|\/crc-32\/|^node:(crypto|worker_threads|fs|readline\/promises)$/;
     expect(modules.filter((m) => avoidable.test(m))).toEqual([]);
   });
 });
 
 describe('cold start of a process using @nori/wal (dist, as the cold-start bench runs it)', () => {
-  it('open, append one record, close: no node:crypto, worker_threads, streams, lz4js or fzstd', async () => {
+  it('open, append one record, close: no node:crypto, worker_threads, streams, perf_hooks, lz4js or fzstd', async () => {
     const dir = join(await scratchDir('nori-cli-cold-'), 'log');
     const wal = pathToFileURL(fileURLToPath(new URL('../../wal/dist/index.js', import.meta.url))).href;
     const script = [
@@ -60,7 +62,7 @@ describe('cold start of a process using @nori/wal (dist, as the cold-start bench
     await writeFile(file, script);
     const out = execFileSync(process.execPath, [file], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
     const { builtins, required } = JSON.parse(out) as { builtins: string[]; required: string[] };
-    expect(builtins.filter((m) => /^NativeModule (crypto|worker_threads|stream|internal\/fs\/streams)$/.test(m))).toEqual([]);
+    expect(builtins.filter((m) => /^NativeModule (crypto|worker_threads|stream|internal\/fs\/streams|perf_hooks)$/.test(m))).toEqual([]);
     expect(required.filter((file) => /\/(lz4js|fzstd|crc-32)\//.test(file))).toEqual([]);
   });
 });

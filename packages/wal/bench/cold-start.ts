@@ -1,53 +1,20 @@
 // Whole-process benchmarks: what a CLI call, a serverless function or a test worker pays before
 // its first record. Each run is a fresh `node` on the BUILT packages (dist/, what users run),
 // alternated with `node -e 0` in the same run; figures are medians, goals are ratios.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { BenchContext } from './lib/context.js';
-import { repoRoot, withTempDir } from './lib/paths.js';
-import { describe, measurePair, toResult, type BenchResult, type Goal } from './lib/result.js';
+import { withTempDir } from './lib/paths.js';
+import { CLI_DIST, importFrom, PRINT_MAX_RSS, timeProcesses, WAL_DIST } from './lib/process-run.js';
+import { describe, toResult, type BenchResult, type Goal } from './lib/result.js';
 
-const WAL_DIST = join(repoRoot, 'packages/wal/dist/index.js');
-const CLI_DIST = join(repoRoot, 'packages/cli/dist/cli.js');
-const KiB_PER_MiB = 1024;
 /** Goals of the cold-start issue: wall time relative to `node -e 0`, and extra peak RSS. */
 const OPEN_RATIO_GOAL = 1.3;
 const CLI_RATIO_GOAL = 1.5;
 const EXTRA_RSS_GOAL_MIB = 12;
-/** Prints the process's peak RSS in KiB as its last stdout line (process.resourceUsage). */
-const PRINT_MAX_RSS = 'process.stdout.write(`\\n${process.resourceUsage().maxRSS}\\n`);';
-
-interface ProcessRun {
-  ms: number;
-  /** Peak RSS in MiB, when the process reported it. */
-  rssMiB: number | undefined;
-}
-
-/** Spawns `node ...args`, timing spawn to exit; rejects on a non-zero exit. */
-function runNode(args: readonly string[]): Promise<ProcessRun> {
-  return new Promise((resolvePromise, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - started;
-      if (code !== 0) {
-        reject(new Error(`node ${args.join(' ')} exited with ${String(code)}`));
-        return;
-      }
-      const last = Number(stdout.trim().split('\n').at(-1));
-      resolvePromise({ ms, rssMiB: Number.isFinite(last) ? last / KiB_PER_MiB : undefined });
-    });
-  });
-}
+/** The baseline process: `node -e 0` that also prints its peak RSS. */
+const NODE_E_0 = ['-e', PRINT_MAX_RSS] as const;
 
 function ratioAtMost(threshold: number): Goal {
   return { text: `ratio <= ${threshold}x`, met: (_value, ratio) => ratio <= threshold };
@@ -61,27 +28,12 @@ function extraAtMost(threshold: number, unit: string): Goal {
 /** A child that imports @nori/wal, opens a small log, appends one record, closes, prints its RSS. */
 function openScript(dir: string): string {
   return [
-    `import { Wal } from ${JSON.stringify(pathToFileURL(WAL_DIST).href)};`,
+    importFrom('Wal', WAL_DIST),
     `const { wal } = await Wal.open({ dir: ${JSON.stringify(dir)}, maxSegmentSize: 1024 * 1024 });`,
     `await wal.append({ key: 'k', value: 'v' });`,
     `await wal.close();`,
     PRINT_MAX_RSS,
   ].join('\n');
-}
-
-async function timeProcesses(ctx: BenchContext, ours: readonly string[]): Promise<{ ours: ProcessRun[]; baseline: ProcessRun[] }> {
-  const baseline: ProcessRun[] = [];
-  const pair = await measurePair(
-    ctx.settings.runs,
-    () => runNode(ours),
-    async () => {
-      const run = await runNode(['-e', PRINT_MAX_RSS]);
-      baseline.push(run);
-      return run.ms;
-    },
-  );
-  // measurePair's warm-up round is not recorded: drop its baseline run too.
-  return { ours: pair.ours, baseline: baseline.slice(-pair.baseline.length) };
 }
 
 /** Cold start of a process using @nori/wal, and of the nori-wal CLI (when built). */
@@ -95,7 +47,7 @@ export async function coldStartBenchmarks(ctx: BenchContext): Promise<BenchResul
   await withTempDir(ctx.tempParent, async (tmp) => {
     const script = join(tmp, 'open-append-close.mjs');
     await writeFile(script, openScript(join(tmp, 'log')));
-    const open = await timeProcesses(ctx, [script]);
+    const open = await timeProcesses(ctx, () => [script], () => NODE_E_0);
     const baselineName = 'node -e 0';
     add(
       toResult({
@@ -127,7 +79,7 @@ export async function coldStartBenchmarks(ctx: BenchContext): Promise<BenchResul
       ['nori-wal --version', ['--version']],
       ['nori-wal verify of that 1-record log', ['verify', join(tmp, 'log')]],
     ] as const) {
-      const cli = await timeProcesses(ctx, [CLI_DIST, ...args]);
+      const cli = await timeProcesses(ctx, () => [CLI_DIST, ...args], () => NODE_E_0);
       add(
         toResult({
           name: `cold start: ${label} (dist)`,

@@ -1,7 +1,7 @@
 // Runs the @nori/wal benchmarks and writes <repo>/.bench-results/wal.json (format:
 // docs/ARCHITECTURE.md, "Benchmarks"; method: docs/BENCHMARKS-METHOD.md).
 // Usage: node --conditions=@nori/source --import tsx bench/run.ts [group ...]
-//   groups: append batch cold-start concurrency get read recovery (default: all)
+//   groups: append batch cold-start concurrency get read recovery whole-process (default: all)
 //   env: NORI_BENCH_QUICK=1 (smoke run), NORI_BENCH_RUNS, NORI_BENCH_READ_MIB, NORI_BENCH_GET_MIB
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -17,6 +17,7 @@ import type { BenchResult } from './lib/result.js';
 import { readSettings } from './lib/settings.js';
 import { readBenchmarks } from './read.js';
 import { recoveryBenchmarks } from './recovery.js';
+import { wholeProcessBenchmarks } from './whole-process.js';
 
 const GROUPS: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   append: appendBenchmarks,
@@ -26,6 +27,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<BenchResult[]>> = {
   get: getBenchmarks,
   read: readBenchmarks,
   recovery: recoveryBenchmarks,
+  'whole-process': wholeProcessBenchmarks,
 };
 
 const requested = process.argv.slice(2);

@@ -3,6 +3,7 @@ import { NodeFileStorage, type Storage } from '@nori/storage';
 import { WalError } from './errors.js';
 import { isAbortSignal } from './options.js';
 import type { FsyncPolicy, RecoveryMode, WalConfig, WalObserver } from './types.js';
+import { MAX_RECORD_SIZE_LIMIT } from './record-limit.js';
 
 /** Default segment size, as Rust nori-wal: 128 MiB. */
 export const DEFAULT_MAX_SEGMENT_SIZE = 128 * 1024 * 1024;
@@ -10,8 +11,7 @@ export const DEFAULT_MAX_SEGMENT_SIZE = 128 * 1024 * 1024;
 export const MIN_SEGMENT_SIZE = 1024;
 /** Largest accepted segment size (offsets stay exact doubles and preallocation stays sane). */
 export const MAX_SEGMENT_SIZE = 64 * 1024 * 1024 * 1024;
-/** Largest accepted `maxRecordSize` (a record is read into one buffer). */
-export const MAX_RECORD_SIZE_LIMIT = 1024 * 1024 * 1024;
+export { MAX_RECORD_SIZE_LIMIT };
 /** Default batch window, as Rust nori-wal: 5 ms. */
 export const DEFAULT_BATCH_WINDOW_MS = 5;
 /** Default backpressure bound: 64 MiB of encoded records waiting for the writer. */

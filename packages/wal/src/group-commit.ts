@@ -1,5 +1,6 @@
 import type { StorageFile } from '@nori/storage';
 import type { BatchIntentLog } from './batch-intent.js';
+import { monotonicMs } from './clock.js';
 import { WalError, toError } from './errors.js';
 import { hook } from './observer.js';
 import { DONE, WAITING_SYNC, positionsOf, type PendingWrite } from './pending-write.js';
@@ -108,7 +109,7 @@ export class GroupCommit {
 
   /** Counts bytes just handed to the OS; starts an fsync once they reach the threshold. */
   noteUnsynced(bytes: number, records: number, appends: number): void {
-    if (this.unsyncedBytes === 0) this.firstUnsyncedAt = performance.now();
+    if (this.unsyncedBytes === 0) this.firstUnsyncedAt = monotonicMs();
     this.unsyncedBytes += bytes;
     this.unsyncedRecords += records;
     this.unsyncedAppends += appends;
@@ -124,7 +125,7 @@ export class GroupCommit {
     if (this.syncWaiters.length > 0 || this.unsyncedBytes >= this.syncThreshold) this.startSync();
     else if (this.batchWindowMs > 0 && this.unsyncedBytes > 0 && this.batchTimer === undefined) {
       // A timer that fired while the writer was busy did nothing: the window may be over already.
-      if (performance.now() - this.firstUnsyncedAt >= this.batchWindowMs) this.startSync();
+      if (monotonicMs() - this.firstUnsyncedAt >= this.batchWindowMs) this.startSync();
       else this.scheduleBatchSync();
     }
   }
@@ -203,7 +204,7 @@ export class GroupCommit {
 
   private scheduleBatchSync(): void {
     if (this.batchTimer !== undefined || this.syncing !== undefined) return;
-    const delay = Math.max(0, this.firstUnsyncedAt + this.batchWindowMs - performance.now());
+    const delay = Math.max(0, this.firstUnsyncedAt + this.batchWindowMs - monotonicMs());
     this.batchTimer = setTimeout(() => {
       this.batchTimer = undefined;
       this.startSync();
@@ -253,7 +254,7 @@ export class GroupCommit {
       bytes: this.unsyncedBytes,
       records: this.unsyncedRecords,
       appends: this.unsyncedAppends,
-      started: performance.now(),
+      started: monotonicMs(),
     };
     this.syncWaiters = [];
     this.unsyncedBytes = 0;
@@ -268,7 +269,7 @@ export class GroupCommit {
     if (ok) this.fsyncs++;
     if (this.onFsync !== undefined) {
       const { bytes, records, appends } = round;
-      this.onFsync({ durationMs: performance.now() - round.started, bytes, records, appends, ok });
+      this.onFsync({ durationMs: monotonicMs() - round.started, bytes, records, appends, ok });
     }
     if (!ok) {
       // Never retry an fsync (fsyncgate): the kernel may have dropped the dirty pages.

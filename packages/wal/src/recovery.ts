@@ -1,5 +1,6 @@
 import type { Storage, StorageFile } from '@nori/storage';
 import { BATCH_INTENT_FILE, readIntentFile, type BatchExtent } from './batch-intent.js';
+import { monotonicMs } from './clock.js';
 import { WalError } from './errors.js';
 import { hook } from './observer.js';
 import { throwIfAborted } from './options.js';
@@ -97,7 +98,7 @@ class Recovery {
   private readonly report: RecoveryReport;
   private readonly segments: RecoveredSegment[] = [];
   private readonly skips = new Map<number, SkippedRegion[]>();
-  private readonly start = performance.now();
+  private readonly start = monotonicMs();
   private readonly quarantineNames = new Set<string>();
   private dirChanged = false;
   private quarantineReady = false;
@@ -187,7 +188,7 @@ class Recovery {
           ? { segmentId: last.id + 1, offset: 0 }
           : { segmentId: last.id, offset: last.size };
     if (this.report.tail === 'none' && last !== undefined) this.report.tail = 'clean';
-    this.report.durationMs = performance.now() - this.start;
+    this.report.durationMs = monotonicMs() - this.start;
     const knownKeys = new Set(this.known.map(spanKey));
     const regionsChanged = knownKeys.size !== this.effectiveKeys.size || [...knownKeys].some((key) => !this.effectiveKeys.has(key));
     return {

@@ -9,3 +9,11 @@ export { RESYNC_LOOKAHEAD } from './segment-io.js';
 export { parseSkippedRegions, readSkippedRegions, type SkippedSpan } from './skipped-regions.js';
 export { checkSealedSegment, snapshotSealedLog, type SealedLogSnapshot, type SealedMismatch } from './sealed-segments.js';
 export { isZeroRange } from './segment-io.js';
+// Names, positions and limits a tool needs beside the walker, so that it can read a log without
+// loading the engine (the main entry): `nori-wal verify` of a small log starts faster.
+export { WalError } from './errors.js';
+export { formatPosition, parsePosition } from './position.js';
+export { parseSegmentName, segmentName } from './segment-name.js';
+export { MAX_RECORD_SIZE_LIMIT } from './record-limit.js';
+export { SEALED_SEGMENTS_FILE, SEALED_TAIL_WINDOW, type SealedEntry } from './sealed-segments.js';
+export { SKIPPED_REGIONS_FILE } from './skipped-regions.js';

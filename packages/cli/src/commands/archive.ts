@@ -1,7 +1,7 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ArchiveCatalog, GenerationInfo, ObjectStore, RestoreOptions, RestoreReport } from '@nori/archive';
 import { ExitCode, NoriCliError } from '../errors.js';
 import { formatCount, formatPosition, formatSize, formatTable, parseCount, parsePosition, type LogPosition } from '../format.js';
+import type { ArgumentSpec, CommandSpec, OptionSpec } from '../args.js';
 import type { Output } from '../output.js';
 
 /** Where an archive lives: `s3://bucket/prefix`. */
@@ -131,18 +131,10 @@ async function guarded(context: ArchiveCommandContext, body: () => Promise<void>
   }
 }
 
-function argument<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
-  }
-}
-
 function isoTime(text: string): Date {
   const time = new Date(text);
   if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(time.getTime())) {
-    throw new InvalidArgumentError(`invalid --to-time "${text}": expected an ISO 8601 time, e.g. 2026-12-06T18:00:00Z`);
+    throw new Error(`invalid --to-time "${text}": expected an ISO 8601 time, e.g. 2026-12-06T18:00:00Z`);
   }
   return time;
 }
@@ -153,53 +145,61 @@ AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, instance roles; AWS_REGION); endpoint o
 S3-compatible store from --endpoint, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL; path-style URLs
 (most self-hosted stores) with --path-style or NORI_S3_FORCE_PATH_STYLE=1. Credentials are never printed.`;
 
-interface ConnectionFlags {
+type ConnectionFlags = {
   endpoint?: string;
   pathStyle?: boolean;
   json?: boolean;
+};
+
+const CONNECTION_OPTIONS: readonly OptionSpec[] = [
+  { name: 'endpoint', value: '<url>', help: 'S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)' },
+  { name: 'path-style', help: 'path-style bucket URLs (default: NORI_S3_FORCE_PATH_STYLE=1)' },
+  { name: 'json', help: 'print one JSON document instead of text' },
+];
+
+const URL_ARGUMENT: ArgumentSpec = { name: 'url', help: 'archive, s3://bucket/prefix' };
+
+/** `restore` and `archive-list`, for the CLI's command table. */
+export function archiveCommands(context: ArchiveCommandContext): CommandSpec[] {
+  return [restoreCommand(context), archiveListCommand(context)];
 }
 
-function withConnection(command: Command): Command {
-  return command
-    .option('--endpoint <url>', 'S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)')
-    .option('--path-style', 'path-style bucket URLs (default: NORI_S3_FORCE_PATH_STYLE=1)')
-    .option('--json', 'print one JSON document instead of text')
-    .addHelpText('after', CONNECTION_HELP);
-}
-
-/** Adds `restore` and `archive-list` to the program. */
-export function registerArchiveCommands(program: Command, context: ArchiveCommandContext): void {
-  withConnection(
-    program
-      .command('restore')
-      .summary('restore a WAL directory from an S3 archive (@nori/archive)')
-      .description(
-        'Download a generation of the archive (default: the newest) into DIR, which must be empty or not exist. Every chunk and ' +
-          'every record is verified; the segments are byte-identical to the archived log up to the restored point. ' +
-          'A missing or damaged archive object is an error naming it (exit 3).',
-      )
-      .argument('<url>', 'archive, s3://bucket/prefix')
-      .argument('<dir>', 'destination directory (empty or new)')
-      .option('--to <segment:offset>', 'stop at the last record boundary at or below this position', (t) => argument(() => parsePosition(t)))
-      .addOption(
-        new Option('--to-time <iso>', 'stop after the last chunk shipped at or before this time (default generation: the newest with data by then)')
-          .argParser(isoTime)
-          .conflicts('to'),
-      )
-      .option('--generation <n>', 'restore this generation (see archive-list)', (t) => argument(() => parseCount(t, '--generation')))
-      .option('--no-progress', 'never draw a progress bar'),
-  )
-    .addHelpText('after', '\nExamples:\n  nori-wal restore s3://backups/app /var/lib/app/wal\n  nori-wal restore s3://backups/app ./wal --to-time 2026-12-06T18:00:00Z')
-    .action(async (urlText: string, dir: string, flags: ConnectionFlags & { to?: LogPosition; toTime?: Date; generation?: number; progress: boolean }) => {
+function restoreCommand(context: ArchiveCommandContext): CommandSpec {
+  return {
+    name: 'restore',
+    summary: 'restore a WAL directory from an S3 archive (@nori/archive)',
+    description:
+      'Download a generation of the archive (default: the newest) into DIR, which must be empty or not exist. Every chunk and ' +
+      'every record is verified; the segments are byte-identical to the archived log up to the restored point. ' +
+      'A missing or damaged archive object is an error naming it (exit 3).',
+    arguments: [URL_ARGUMENT, { name: 'dir', help: 'destination directory (empty or new)' }],
+    options: [
+      { name: 'to', value: '<segment:offset>', help: 'stop at the last record boundary at or below this position', parse: (t) => parsePosition(t) },
+      {
+        name: 'to-time',
+        value: '<iso>',
+        help: 'stop after the last chunk shipped at or before this time (default generation: the newest with data by then)',
+        parse: isoTime,
+        conflicts: ['to'],
+      },
+      { name: 'generation', value: '<n>', help: 'restore this generation (see archive-list)', parse: (t) => parseCount(t, '--generation') },
+      { name: 'no-progress', help: 'never draw a progress bar' },
+      ...CONNECTION_OPTIONS,
+    ],
+    helpAfter: [
+      CONNECTION_HELP,
+      '\nExamples:\n  nori-wal restore s3://backups/app /var/lib/app/wal\n  nori-wal restore s3://backups/app ./wal --to-time 2026-12-06T18:00:00Z',
+    ],
+    run: async ([urlText = '', dir = ''], flags: ConnectionFlags & { to?: LogPosition; toTime?: Date; generation?: number; progress: boolean }) => {
       const url = parseArchiveUrl(urlText);
       await guarded(context, async () => {
         const { store, close } = await openStore(url, archiveConnection(flags));
         try {
           const { restore } = await import('@nori/archive');
           const report = await context.withProgress(flags, 'restore', (onProgress) => {
-            const options: RestoreOptions = { store, prefix: url.prefix, dir, to: flags.to, toTime: flags.toTime, generation: flags.generation };
-            if (onProgress !== undefined) options.onProgress = (p) => onProgress(p.bytes, p.bytesTotal);
-            return restore(options);
+            const restoreOptions: RestoreOptions = { store, prefix: url.prefix, dir, to: flags.to, toTime: flags.toTime, generation: flags.generation };
+            if (onProgress !== undefined) restoreOptions.onProgress = (p) => onProgress(p.bytes, p.bytesTotal);
+            return restore(restoreOptions);
           });
           await context.stdout.write(flags.json === true ? `${JSON.stringify({ archive: urlText, dir, ...report }, null, 2)}\n` : formatRestoreReport(urlText, dir, report));
           context.setExit(ExitCode.OK);
@@ -207,17 +207,19 @@ export function registerArchiveCommands(program: Command, context: ArchiveComman
           close();
         }
       });
-    });
+    },
+  };
+}
 
-  withConnection(
-    program
-      .command('archive-list')
-      .summary('list the generations of an S3 archive: positions, times, sizes')
-      .description('List the generations of the archive under s3://bucket/prefix with their seq ranges, positions, shipping times, sizes and missing chunks. Read-only.')
-      .argument('<url>', 'archive, s3://bucket/prefix'),
-  )
-    .addHelpText('after', '\nExample:\n  nori-wal archive-list s3://backups/app --json | jq .generations')
-    .action(async (urlText: string, flags: ConnectionFlags) => {
+function archiveListCommand(context: ArchiveCommandContext): CommandSpec {
+  return {
+    name: 'archive-list',
+    summary: 'list the generations of an S3 archive: positions, times, sizes',
+    description: 'List the generations of the archive under s3://bucket/prefix with their seq ranges, positions, shipping times, sizes and missing chunks. Read-only.',
+    arguments: [URL_ARGUMENT],
+    options: CONNECTION_OPTIONS,
+    helpAfter: [CONNECTION_HELP, '\nExample:\n  nori-wal archive-list s3://backups/app --json | jq .generations'],
+    run: async ([urlText = ''], flags: ConnectionFlags) => {
       const url = parseArchiveUrl(urlText);
       await guarded(context, async () => {
         const { store, close } = await openStore(url, archiveConnection(flags));
@@ -230,5 +232,6 @@ export function registerArchiveCommands(program: Command, context: ArchiveComman
           close();
         }
       });
-    });
+    },
+  };
 }

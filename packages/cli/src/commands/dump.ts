@@ -1,5 +1,5 @@
 import type { Compression } from '@nori/codec';
-import { segmentName } from '@nori/wal';
+import { segmentName } from '@nori/wal/scan';
 import { ExitCode } from '../errors.js';
 import { encodeBinary, formatBytesSafe, formatCount, formatPosition, printableUtf8, type BinaryEncoding, type LogPosition } from '../format.js';
 import { scanLog, type Damage, type LogTail } from '../scan.js';

@@ -1,5 +1,6 @@
 import { NodeFileStorage, type Storage, type StorageLock } from '@nori/storage';
-import { segmentName, type RecoveryReport, type WalConfig } from '@nori/wal';
+import type { RecoveryReport, WalConfig } from '@nori/wal';
+import { segmentName } from '@nori/wal/scan';
 import { NoriCliError, fsError } from '../errors.js';
 import { formatCount, formatDuration, formatPosition } from '../format.js';
 import { HeldLockStorage } from '../locked-storage.js';
