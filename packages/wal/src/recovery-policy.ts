@@ -44,6 +44,9 @@ export interface RecoveryDecision {
   verdict: DamageVerdict;
 }
 
+/** The recovery mode of a `Wal.open` that names none. */
+export const DEFAULT_RECOVERY_MODE: RecoveryMode = 'tolerate-tail';
+
 /** The action of each mode (strict / tolerate-tail / point-in-time / salvage) per finding. */
 const ACTIONS: Readonly<Record<DamageKind, Readonly<Record<RecoveryMode, RecoveryAction>>>> = {
   'zero-tail': { strict: 'keep', 'tolerate-tail': 'keep', 'point-in-time': 'keep', salvage: 'keep' },
@@ -77,6 +80,18 @@ const VERDICTS: Readonly<Record<DamageKind, DamageVerdict>> = {
  */
 export function decideRecovery(mode: RecoveryMode, damage: DamageKind): RecoveryDecision {
   return { action: ACTIONS[damage][mode], verdict: VERDICTS[damage] };
+}
+
+/** What the `onCorruption` observer hook says was done, per action that changes something. */
+const OBSERVED: Readonly<Partial<Record<RecoveryAction, 'truncated' | 'quarantined' | 'skipped'>>> = {
+  truncate: 'truncated',
+  quarantine: 'quarantined',
+  skip: 'skipped',
+};
+
+/** The `action` the `onCorruption` hook reports for `action` (`undefined`: nothing to report). */
+export function observedAs(action: RecoveryAction): 'truncated' | 'quarantined' | 'skipped' | undefined {
+  return OBSERVED[action];
 }
 
 /** The worst of several verdicts (`corruption` over `torn-tail` over `none`). */

@@ -1,3 +1,4 @@
+import { WalError } from './errors.js';
 import type { SealedEntry } from './sealed-segments.js';
 import type { SkippedRegion } from './recovery-regions.js';
 import type { SkippedSpan } from './skipped-regions.js';
@@ -74,4 +75,14 @@ export function emptyReport(options: Pick<RecoveryOptions, 'mode' | 'readOnly'>)
     durationMs: 0,
     readOnly: options.readOnly,
   };
+}
+
+/** A record above the read limit whose bytes are all present: too large to read, not damaged (never quarantined). */
+export function tooLargeError(name: string, record: { offset: number; claimed: number; limit: number }): WalError {
+  return new WalError(
+    'ERR_RECORD_TOO_LARGE',
+    `${name} holds a record of ${record.claimed} bytes at offset ${record.offset}, above the ${record.limit}-byte limit nori reads ` +
+      `(MAX_RECORD_SIZE_LIMIT; raising maxRecordSize does not help); nothing was modified: read it with a tool without that limit, ` +
+      `or open with recovery 'salvage' to skip it`,
+  );
 }

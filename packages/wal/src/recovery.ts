@@ -5,9 +5,10 @@ import { hook } from './observer.js';
 import { throwIfAborted } from './options.js';
 import { rollBackPartialBatches } from './recovery-batches.js';
 import { RecoveryExecutor } from './recovery-executor.js';
-import { decideRecovery, type DamageKind, type RecoveryAction } from './recovery-policy.js';
+import { decideRecovery, observedAs, type DamageKind, type RecoveryAction } from './recovery-policy.js';
 import { RegionLedger } from './recovery-regions.js';
-import { emptyReport, type RecoveredSegment, type RecoveryOptions, type RecoveryResult } from './recovery-types.js';
+import { missingAtEnd, sealedEntriesAfter } from './recovery-sealed.js';
+import { emptyReport, tooLargeError, type RecoveredSegment, type RecoveryOptions, type RecoveryResult } from './recovery-types.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
 import {
   SEALED_TAIL_WINDOW,
@@ -29,13 +30,6 @@ export type { RecoveredSegment, RecoveryOptions, RecoveryResult } from './recove
 
 /** Read size of recovery's double-buffered scan: two of these in memory, one {@link DEFAULT_CHUNK_SIZE} in all. */
 const RECOVERY_CHUNK_SIZE = DEFAULT_CHUNK_SIZE / 2;
-
-/** What `onCorruption` says was done, per action. */
-const OBSERVED: Readonly<Record<Exclude<RecoveryAction, 'keep' | 'fail'>, 'truncated' | 'quarantined' | 'skipped'>> = {
-  truncate: 'truncated',
-  quarantine: 'quarantined',
-  skip: 'skipped',
-};
 
 /** Where damage was found in one segment, and what the rest of the log holds. */
 interface DamageSite {
@@ -126,7 +120,7 @@ class Recovery {
       regions: this.regions.effective,
       freshRegions: this.regions.fresh,
       regionsChanged: this.regions.changed(),
-      sealed: this.sealedAfter(sealed),
+      sealed: sealedEntriesAfter(sealed, this.segments, this.changedSealed),
     };
   }
 
@@ -137,6 +131,7 @@ class Recovery {
   private decide(kind: DamageKind, info: CorruptionInfo, refusal: string): RecoveryAction {
     const { action, verdict } = decideRecovery(this.options.mode, kind);
     if (verdict === 'corruption') this.report.corruptions.push(info);
+    if (verdict === 'torn-tail' && action !== 'fail') this.report.tail = 'torn';
     if (action === 'fail') {
       if (verdict === 'corruption') this.onCorruption?.({ ...info, action: 'failed' });
       throw new WalError('ERR_CORRUPTION', `strict recovery: ${refusal}; nothing was modified`);
@@ -146,45 +141,14 @@ class Recovery {
 
   /** Tells the observer what was done about a corruption (after it was done). */
   private applied(info: CorruptionInfo, action: RecoveryAction): void {
-    if (action !== 'keep' && action !== 'fail') this.onCorruption?.({ ...info, action: OBSERVED[action] });
+    const observed = observedAs(action);
+    if (observed !== undefined) this.onCorruption?.({ ...info, action: observed });
   }
 
-  /**
-   * The entries still true: segments present (not the last: it is appended to next), unchanged
-   * since sealed and of the same length. Entries of deleted front segments, of quarantined or
-   * damaged ones are dropped, so the damage is reported once.
-   */
-  private sealedAfter(content: SealedLogContent): RecoveryResult['sealed'] {
-    const last = this.segments[this.segments.length - 1];
-    const present = new Map(this.segments.map((s) => [s.id, s]));
-    const entries = content.entries.filter((entry) => {
-      const segment = present.get(entry.id);
-      return segment !== undefined && segment !== last && !this.changedSealed.has(entry.id) && segment.size === entry.length;
-    });
-    return { entries, changed: content.torn || entries.length !== content.entries.length, exists: content.exists };
-  }
-
-  /**
-   * The segment after the last sealed one was created before its entry was written: if it (or a
-   * later one) is gone, segments were deleted at the end of the log.
-   */
+  /** Segments deleted at the end of the log: nothing to apply (the log ends where the others end). */
   private missingAtEnd(ids: readonly number[], entries: readonly SealedEntry[]): void {
-    const lastSealed = entries[entries.length - 1];
-    if (lastSealed === undefined) return;
-    const first = ids[0];
-    const last = ids[ids.length - 1];
-    // Entries below the first segment are not a hole: GC (or an operator) removed the front.
-    if (first !== undefined && lastSealed.id < first) return;
-    if (last !== undefined && last > lastSealed.id) return;
-    const from = (last ?? -1) + 1;
-    const to = lastSealed.id + 1;
-    const info: CorruptionInfo = {
-      segmentId: from,
-      offset: 0,
-      reason: `missing segment(s) ${segmentName(from)}..${segmentName(to)} at the end of the log (listed as sealed, or created, in sealed.log)`,
-    };
-    // Nothing to apply: the log already ends where the remaining segments end.
-    this.applied(info, this.decide('missing-at-end', info, info.reason));
+    const info = missingAtEnd(ids, entries);
+    if (info !== undefined) this.applied(info, this.decide('missing-at-end', info, info.reason));
   }
 
   /** Segment ids jump from `previous` to `next`: a whole segment is missing mid-log. Returns true when recovery stops. */
@@ -355,7 +319,7 @@ class Recovery {
     const reason = scan.reason ?? 'corrupt';
     // Every byte of the record is there: it is too large to read, not damaged.
     if (reason === 'too-large' && bad + scan.claimed <= fileSize && decideRecovery(this.options.mode, 'too-large').action === 'fail') {
-      throw this.tooLarge(name, bad, scan.claimed);
+      throw tooLargeError(name, { offset: bad, claimed: scan.claimed, limit: this.options.readLimit });
     }
     // Zeros inside what a sealed segment held are a zeroed segment, not preallocated space.
     const sealedData = walk.entry !== undefined && bad < walk.entry.length;
@@ -391,7 +355,6 @@ class Recovery {
       // Damage with nothing valid after it at the end of the log: a torn write.
       const info: CorruptionInfo = { segmentId: segment.id, offset: bad, reason };
       this.decide('torn-tail', info, `torn tail in ${name} at offset ${bad} (${reason})`);
-      this.report.tail = 'torn';
       this.report.bytesTruncated += fileSize - bad;
       segment.size = bad;
       segment.fileSize = bad;
@@ -404,16 +367,6 @@ class Recovery {
     const outcome = await this.applyCorruption(site, info, { action, resumeAt: next });
     if (outcome === undefined) walk.cursor.from = next;
     return outcome;
-  }
-
-  /** A record above the read limit whose bytes are all present: refuse to open, never quarantine it. */
-  private tooLarge(name: string, offset: number, claimed: number): WalError {
-    return new WalError(
-      'ERR_RECORD_TOO_LARGE',
-      `${name} holds a record of ${claimed} bytes at offset ${offset}, above the ${this.options.readLimit}-byte limit nori reads ` +
-        `(MAX_RECORD_SIZE_LIMIT; raising maxRecordSize does not help); nothing was modified: read it with a tool without that limit, ` +
-        `or open with recovery 'salvage' to skip it`,
-    );
   }
 
   /** True when a valid record starts at `offset` (read afresh). */
