@@ -86,3 +86,11 @@ export function tooLargeError(name: string, record: { offset: number; claimed: n
       `or open with recovery 'salvage' to skip it`,
   );
 }
+
+/**
+ * The sealed rule: nothing is appended to a segment salvage sealed (new records would land behind
+ * skipped bytes), so the next append goes to the next segment.
+ */
+export function appendsToNextSegment(last: Pick<RecoveredSegment, 'sealed'> | undefined): boolean {
+  return last?.sealed === true;
+}

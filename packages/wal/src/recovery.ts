@@ -8,7 +8,7 @@ import { RecoveryExecutor } from './recovery-executor.js';
 import { decideRecovery, observedAs, type DamageKind, type RecoveryAction } from './recovery-policy.js';
 import { RegionLedger } from './recovery-regions.js';
 import { missingAtEnd, sealedEntriesAfter } from './recovery-sealed.js';
-import { emptyReport, tooLargeError, type RecoveredSegment, type RecoveryOptions, type RecoveryResult } from './recovery-types.js';
+import { appendsToNextSegment, emptyReport, tooLargeError, type RecoveredSegment, type RecoveryOptions, type RecoveryResult } from './recovery-types.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
 import {
   SEALED_TAIL_WINDOW,
@@ -108,7 +108,7 @@ class Recovery {
     this.report.lastPosition =
       last === undefined
         ? { segmentId: 0, offset: 0 }
-        : last.sealed
+        : appendsToNextSegment(last)
           ? { segmentId: last.id + 1, offset: 0 }
           : { segmentId: last.id, offset: last.size };
     if (this.report.tail === 'none' && last !== undefined) this.report.tail = 'clean';
