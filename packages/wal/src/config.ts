@@ -2,6 +2,7 @@ import { DEFAULT_MAX_RECORD_SIZE, MIN_RECORD_SIZE } from '@nori/codec';
 import { NodeFileStorage, type Storage } from '@nori/storage';
 import { WalError } from './errors.js';
 import { isAbortSignal } from './options.js';
+import { DEFAULT_RECOVERY_MODE } from './recovery-policy.js';
 import type { FsyncPolicy, RecoveryMode, WalConfig, WalObserver } from './types.js';
 import { MAX_RECORD_SIZE_LIMIT } from './record-limit.js';
 
@@ -248,7 +249,7 @@ export function resolveConfig(config: WalConfig): ResolvedConfig {
     maxSegmentSize: c.maxSegmentSize ?? DEFAULT_MAX_SEGMENT_SIZE,
     fsync: normalisePolicy(c.fsync),
     preallocate: c.preallocate ?? true,
-    recovery: c.recovery ?? 'tolerate-tail',
+    recovery: c.recovery ?? DEFAULT_RECOVERY_MODE,
     maxRecordSize,
     maxQueuedBytes: c.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
     readOnly: c.readOnly ?? false,

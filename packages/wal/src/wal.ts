@@ -1,33 +1,21 @@
 import { NoriCodecError, type RecordInput } from '@nori/codec';
 import type { Storage, StorageLock } from '@nori/storage';
 import { MAX_RECORD_SIZE_LIMIT, resolveConfig, type ResolvedConfig } from './config.js';
-import { WalError, errorCode, ioError } from './errors.js';
+import { WalError, ioError } from './errors.js';
 import { hook } from './observer.js';
-import { checkAppendOptions, checkIndex, throwIfAborted } from './options.js';
+import { checkAppendOptions, checkIndex } from './options.js';
 import { GcHolds, type WalHold } from './gc-holds.js';
 import { isPosition } from './position.js';
 import type { LogReader } from './log-reader.js';
 import { readLog, type CutState, type LogView, type ReaderCursor } from './reader.js';
-import { FIRST_INDEX, firstIndexes, readIndexAnchor, removeStaleIndexTmp, writeIndexAnchor, type IndexAnchor } from './index-file.js';
-import { readIndexFrom, readPositionFrom, sampleSegment, type PointReadView } from './point-read.js';
+import { FIRST_INDEX, writeIndexAnchor, type IndexAnchor } from './index-file.js';
+import { readIndexFrom, readPositionFrom } from './point-read.js';
 import { indexOfPosition, positionOfIndex } from './read-start.js';
-import { MAX_INDEX, SAMPLE_BYTES, SequenceIndex } from './sequence-index.js';
-import { completePendingCut, cutLog, readCutIntent, type CutIntent } from './truncation.js';
-import { refuseUnsafeEntries } from './entry-check.js';
-import {
-  persistSkippedRegions,
-  recover,
-  type RecoveredSegment,
-  type RecoveryOptions,
-  type RecoveryResult,
-  type SkippedRegion,
-} from './recovery.js';
-import { removeStaleSkippedTmp } from './skipped-regions.js';
-import { SealedLog, removeStaleSealedTmp, writeSealedLog } from './sealed-segments.js';
+import { MAX_INDEX, SAMPLE_BYTES, type SequenceIndex } from './sequence-index.js';
+import { cutLog } from './truncation.js';
+import type { SealedLog } from './sealed-segments.js';
 import { segmentName } from './segment-name.js';
-import { SegmentHandles } from './segment-handles.js';
-import { SegmentTable } from './segment-table.js';
-import { removeStaleSpares } from './spare-segment.js';
+import type { SegmentTable } from './segment-table.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -40,8 +28,8 @@ import type {
   WalStats,
 } from './types.js';
 import { batchWrite, submitRecord, syncMarker } from './pending-write.js';
-import { openActiveSegment } from './segment-files.js';
-import { Writer } from './writer.js';
+import type { Writer } from './writer.js';
+import { startWal, startWriter, type StartedWal } from './startup.js';
 
 /** `get` returns compact copies (an entry may be kept for long). */
 const COPIES = { copy: true } as const;
@@ -100,22 +88,16 @@ export class Wal implements AsyncDisposable {
   /** `sealed.log` (writable WAL only): GC drops entries before deleting their segments. */
   private sealedLog: SealedLog | undefined;
 
-  private constructor(
-    config: ResolvedConfig,
-    writer: Writer | undefined,
-    lock: StorageLock | undefined,
-    table: SegmentTable,
-    skips: Map<number, SkippedRegion[]>,
-    end: Position,
-    sequence: SequenceIndex,
-    handles: SegmentHandles,
-  ) {
+  private constructor(config: ResolvedConfig, started: StartedWal) {
+    const { writer, lock, table, skips, sequence, handles } = started;
     this.config = config;
     this.writer = writer;
     this.lock = lock;
     this.table = table;
-    this.readOnlyEnd = end;
+    this.readOnlyEnd = started.report.lastPosition;
     this.sequence = sequence;
+    this.sealedLog = started.sealedLog;
+    this.anchor = started.anchor;
     const neverWrites = new Promise<void>(() => undefined);
     this.view = {
       sequence,
@@ -147,89 +129,8 @@ export class Wal implements AsyncDisposable {
    */
   static async open(config: WalConfig): Promise<{ wal: Wal; recovery: RecoveryReport }> {
     const cfg = resolveConfig(config);
-    const storage = cfg.storage;
-    throwIfAborted(cfg.signal, 'Wal.open');
-    let lock: StorageLock | undefined;
-    if (!cfg.readOnly) {
-      try {
-        lock = await storage.lock();
-      } catch (error) {
-        if (errorCode(error) === 'ERR_LOCKED') {
-          throw new WalError('ERR_LOCKED', `the WAL at ${storage.description} is locked by another writer`, { cause: error });
-        }
-        throw ioError(`locking ${storage.description}`, error);
-      }
-    }
-    try {
-      let result;
-      let pendingCut: CutIntent | undefined;
-      try {
-        await refuseUnsafeEntries(storage);
-        // A truncateAfter a crash interrupted is completed before the scan sees the log.
-        pendingCut = cfg.readOnly ? await readCutIntent(storage) : await completePendingCut(storage);
-        const options: RecoveryOptions = {
-          mode: cfg.recovery,
-          readLimit: MAX_RECORD_SIZE_LIMIT,
-          readOnly: cfg.readOnly,
-          keepZeroTail: cfg.preallocate,
-          observer: cfg.observer,
-          signal: cfg.signal,
-        };
-        result = cfg.readOnly ? await recoverReadOnly(storage, options) : await recover(storage, options);
-      } catch (error) {
-        if (cfg.readOnly && errorCode(error) === 'ERR_NOT_FOUND' && !(error instanceof WalError)) {
-          throw new WalError('ERR_NOT_FOUND', `no WAL at ${storage.description}`, { cause: error });
-        }
-        throw ioError(`recovery of ${storage.description}`, error);
-      }
-      throwIfAborted(cfg.signal, 'Wal.open');
-      const { report, skips } = result;
-      const segments = pendingCut !== undefined && cfg.readOnly ? clampToCut(result, pendingCut) : result.segments;
-      // Independent file operations of the open path run together (cold start): reading the
-      // index anchor and removing leftovers of interrupted writes touch different files.
-      const [anchor] = await Promise.all([
-        readIndexAnchor(storage).catch((error: unknown) => {
-          throw ioError(`reading the index side file of ${storage.description}`, error);
-        }),
-        cfg.readOnly ? undefined : removeLeftovers(storage),
-      ]);
-      const table = new SegmentTable();
-      const handles = new SegmentHandles(storage);
-      const sequence = buildSequence({ storage, maxRecordSize: MAX_RECORD_SIZE_LIMIT, table, skips, handles }, segments, anchor, cfg.readOnly ? pendingCut : undefined);
-      const last = segments[segments.length - 1];
-      // A segment whose logical end is followed by skipped bytes is never appended to (new
-      // records would land behind garbage): the next segment becomes the active one.
-      const sealed = last?.sealed === true && !cfg.readOnly;
-      segments.forEach((s, i) => table.add(s.id, s.size, s.fileSize, i === segments.length - 1 && !sealed));
-      let writer: Writer | undefined;
-      let sealedLog: SealedLog | undefined;
-      if (!cfg.readOnly) {
-        // Salvage's skipped regions become permanent at once: a later open in any mode must skip
-        // them too, whether or not anything is appended before then.
-        if (result.regionsChanged) {
-          await persistSkippedRegions(storage, result.regions, result.freshRegions).catch((error: unknown) => {
-            throw ioError(`recording salvaged regions of ${storage.description}`, error);
-          });
-        }
-        // After salvaged.json: an entry of a damaged segment is dropped only once the damage is recorded.
-        if (result.sealed.changed) {
-          await writeSealedLog(storage, result.sealed.entries).catch((error: unknown) => {
-            throw ioError(`rewriting sealed.log of ${storage.description}`, error);
-          });
-        }
-        sealedLog = new SealedLog(storage, result.sealed.entries, result.sealed.exists || result.sealed.changed);
-        const lastWithData = [...segments].reverse().find((segment) => segment.size > 0)?.id;
-        writer = await startWriter(cfg, { table, sequence, sealedLog }, last, { sealed, lastWithData });
-      }
-      const wal = new Wal(cfg, writer, lock, table, skips, report.lastPosition, sequence, handles);
-      wal.sealedLog = sealedLog;
-      wal.anchor = anchor;
-      hook(cfg.observer, 'onRecovery')?.(report);
-      return { wal, recovery: report };
-    } catch (error) {
-      await lock?.release().catch(() => undefined);
-      throw error;
-    }
+    const started = await startWal(cfg);
+    return { wal: new Wal(cfg, started), recovery: started.report };
   }
 
   /** `'open'`, `'failed'` (after a write/fsync error; reads still work) or `'closed'`. */
@@ -696,111 +597,4 @@ export class Wal implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/** How often a read-only open re-lists a log whose files keep disappearing under it. */
-const READ_ONLY_ATTEMPTS = 10;
-
-/**
- * Recovery of a log another process may be writing: a segment it listed can be deleted by that
- * writer's GC before it is opened. That is a race, not a missing log: list again and start over
- * (bounded; `ERR_LOG_CHANGING` when the log keeps changing faster than it can be read).
- */
-async function recoverReadOnly(storage: Storage, options: RecoveryOptions): Promise<RecoveryResult> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await recover(storage, options);
-    } catch (error) {
-      if (errorCode(error) !== 'ERR_NOT_FOUND' || error instanceof WalError) throw error;
-      // Throws ERR_NOT_FOUND itself when the directory is what is missing.
-      await storage.list();
-      if (attempt === READ_ONLY_ATTEMPTS) {
-        throw new WalError(
-          'ERR_LOG_CHANGING',
-          `the log at ${storage.description} kept changing while it was read (files disappeared ${attempt} times); try again`,
-          { cause: error },
-        );
-      }
-    }
-  }
-}
-
-/** What a writer works with besides the config. */
-interface WriterParts {
-  table: SegmentTable;
-  sequence: SequenceIndex;
-  sealedLog: SealedLog | undefined;
-}
-
-/**
- * Opens the active segment and starts the writer: `last` is appended to, or (no segment yet, or
- * `sealed`: salvage sealed it) the next segment is created. Makes recovered bytes durable first.
- */
-async function startWriter(
-  cfg: ResolvedConfig,
-  parts: WriterParts,
-  last: Pick<RecoveredSegment, 'id' | 'size' | 'fileSize' | 'records'> | undefined,
-  how: { sealed: boolean; lastWithData: number | undefined },
-): Promise<Writer> {
-  const { storage } = cfg;
-  const { table, sequence, sealedLog } = parts;
-  const from = last === undefined ? undefined : { ...last, sealed: how.sealed, lastWithData: how.lastWithData };
-  const { id, file, size, fileSize } = await openActiveSegment(cfg, from).catch((error: unknown) => {
-    throw ioError(`opening the active segment of ${storage.description}`, error);
-  });
-  if (last === undefined || how.sealed) {
-    table.add(id, 0, fileSize, true);
-    sequence.addSegment(id, sequence.nextIndex);
-  } else {
-    table.setSize(id, size, fileSize);
-  }
-  const options = { ...cfg, policy: cfg.fsync, sealed: sealedLog, sequence };
-  return new Writer(options, { id, file, size, fileSize, records: how.sealed ? 0 : (last?.records ?? 0) }, table);
-}
-
-/**
- * The sequence numbers of the recovered log: each segment's first index from `index.json` (or 1
- * at the oldest segment), its record count, and a sampler for the sparse index.
- */
-function buildSequence(
-  view: PointReadView,
-  segments: readonly RecoveredSegment[],
-  anchor: IndexAnchor | undefined,
-  pendingCut: CutIntent | undefined,
-): SequenceIndex {
-  const firsts = firstIndexes(segments, anchor);
-  const cutSegment = segments[segments.length - 1];
-  if (pendingCut !== undefined && cutSegment !== undefined) {
-    // Read-only view of a cut in progress: the cut segment ends with record `index`.
-    cutSegment.records = Math.max(0, pendingCut.index + 1 - (firsts[firsts.length - 1] as number));
-  }
-  const lastSegment = segments[segments.length - 1];
-  const next = lastSegment === undefined ? (anchor?.firstIndex ?? FIRST_INDEX) : (firsts[firsts.length - 1] as number) + lastSegment.records;
-  const sequence = new SequenceIndex((id, end, first) => sampleSegment(view, id, end, first), next, anchor?.truncatedBefore ?? 0);
-  segments.forEach((segment, i) => sequence.addRecovered(segment.id, firsts[i] as number, segment.records, segment.size));
-  return sequence;
-}
-
-/** A read-only open of a log with a `truncateAfter` in progress sees it as cut (the writer finishes it). */
-function clampToCut(result: RecoveryResult, cut: CutIntent): RecoveredSegment[] {
-  const kept = result.segments.filter((segment) => segment.id <= cut.at.segmentId);
-  const last = kept[kept.length - 1];
-  if (last !== undefined && last.id === cut.at.segmentId) {
-    last.size = Math.min(last.size, cut.at.offset);
-    last.fileSize = Math.min(last.fileSize, cut.at.offset);
-    result.report.lastPosition = { ...cut.at };
-  }
-  return kept;
-}
-
-/**
- * Removes what interrupted writes left behind (spare segments, side-file temporaries). Each
- * targets its own files, so they run concurrently; a failure is an `ERR_IO` WalError.
- */
-async function removeLeftovers(storage: Storage): Promise<void> {
-  await Promise.all([removeStaleSpares(storage), removeStaleSkippedTmp(storage), removeStaleSealedTmp(storage), removeStaleIndexTmp(storage)]).catch(
-    (error: unknown) => {
-      throw ioError(`removing leftover files of ${storage.description}`, error);
-    },
-  );
 }

@@ -1,6 +1,7 @@
+import { DEFAULT_RECOVERY_MODE, decideRecovery, worstVerdict, type DamageKind } from '@nori/wal/scan';
 import { ExitCode } from '../errors.js';
 import { formatCount, formatDuration, formatPosition, formatSize, type LogPosition } from '../format.js';
-import { scanLog, type Damage, type LogTail, type SegmentTrailer } from '../scan.js';
+import { scanLog, type Damage, type LogScan, type LogTail, type SegmentTrailer } from '../scan.js';
 import { describeSalvaged, type SalvagedRegion } from '../salvaged.js';
 import { readWalDirectory } from '../wal-dir.js';
 import { describeDamage, describeTail } from './inspect.js';
@@ -80,7 +81,7 @@ export async function verifyWal(dir: string, options: VerifyOptions = {}): Promi
   const zeroFilledSegments = scan.segments.flatMap((segment) =>
     segment.trailer?.kind === 'zeros' && segment.id !== lastId ? [{ ...segment.trailer, segmentId: segment.id }] : [],
   );
-  const status: VerifyStatus = scan.corruptions.length > 0 ? 'corrupt' : scan.tail.kind === 'torn' ? 'torn-tail' : 'clean';
+  const status = verdictOf(findings(scan));
   const preview = status !== 'clean' && options.preview !== false ? await previewRecovery(directory.dir, options.maxRecordSize) : undefined;
   return {
     dir: directory.dir,
@@ -96,6 +97,33 @@ export async function verifyWal(dir: string, options: VerifyOptions = {}): Promi
     preview,
     durationMs: scan.durationMs,
   };
+}
+
+/** What a scan found, as the findings `@nori/wal`'s recovery decides on. */
+function findings(scan: Pick<LogScan, 'corruptions' | 'salvaged' | 'tail'>): DamageKind[] {
+  const found = scan.corruptions.map(damageKind);
+  for (let i = 0; i < scan.salvaged.length; i++) found.push('known-region');
+  // A live tail is the record a running writer is writing: no finding.
+  if (scan.tail.kind === 'torn') found.push('torn-tail');
+  if (scan.tail.kind === 'zero-filled') found.push('zero-tail');
+  return found;
+}
+
+/** The finding a damaged region is (by its `DamageReason`). */
+function damageKind(damage: Damage): DamageKind {
+  if (damage.reason === 'missing-segment') return 'missing-segments';
+  if (damage.reason.startsWith('sealed-')) return 'sealed-changed';
+  if (damage.reason === 'too-large') return 'too-large';
+  return 'corrupt';
+}
+
+/**
+ * The verdict a default `Wal.open` reaches on the same findings: both come from `@nori/wal`'s
+ * {@link decideRecovery}, so verify and open cannot disagree.
+ */
+function verdictOf(found: readonly DamageKind[]): VerifyStatus {
+  const verdict = worstVerdict(found.map((kind) => decideRecovery(DEFAULT_RECOVERY_MODE, kind).verdict));
+  return verdict === 'corruption' ? 'corrupt' : verdict === 'torn-tail' ? 'torn-tail' : 'clean';
 }
 
 /** Opens the log read-only with `@nori/wal`'s default recovery and reports what it would do. */
@@ -121,7 +149,7 @@ export function describePreview(preview: RecoveryPreview | { error: string }): s
   const actions = [`keep ${formatCount(preview.records)} records`];
   if (preview.bytesTruncated > 0) actions.push(`cut off ${formatCount(preview.bytesTruncated)} bytes`);
   if (preview.quarantined.length > 0) actions.push(`move ${preview.quarantined.length} file(s) to quarantine/`);
-  return `a default open (recovery tolerate-tail) would ${actions.join(', ')}; next append at ${formatPosition(preview.lastPosition)}`;
+  return `a default open (recovery ${DEFAULT_RECOVERY_MODE}) would ${actions.join(', ')}; next append at ${formatPosition(preview.lastPosition)}`;
 }
 
 /** Renders a {@link VerifyReport} as text (what `nori-wal verify` prints). */
