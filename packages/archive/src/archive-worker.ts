@@ -10,15 +10,15 @@ import { readRangeChunk, writeRangeHeader } from './archiver/shipper.js';
 import { ArchiveError } from './errors.js';
 import { CHUNK_HEADER_SIZE } from './layout/index.js';
 import type { MemoryObjectFault } from './memory/faults.js';
-import { MemoryObjectStore, type CorruptOptions } from './memory/store.js';
-import { S3ObjectStore } from './s3/store.js';
+import { MemoryObjectStore, type CorruptOptions, type MemoryObjectStoreOptions } from './memory/store.js';
 import type { GetOptions, ObjectStore, ObjectSummary, PutOptions } from './types.js';
 import { toWireError, type ShipArgs, type WorkerBoot, type WorkerRequest } from './worker/protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('archive-worker.ts runs only as a worker thread');
 const boot = workerData as WorkerBoot;
-const store: ObjectStore = boot.spec.kind === 'memory' ? new MemoryObjectStore(boot.spec.options) : new S3ObjectStore(boot.spec.config);
+// The AWS SDK loads only in a worker that needs it (a memory store's worker starts faster).
+let store: ObjectStore = boot.spec.kind === 'memory' ? new MemoryObjectStore(boot.spec.options) : new (await import('./s3/store.js')).S3ObjectStore(boot.spec.config);
 const storages = new Map<string, Storage>();
 const calls = new Map<number, AbortController>();
 
@@ -76,6 +76,10 @@ function run(op: string, args: Args, signal: AbortSignal): Promise<unknown> | un
       return memory(op).corrupt(args['key'] as string, args['options'] as CorruptOptions);
     case 'keys':
       return memory(op).keys();
+    case 'reset':
+      memory(op); // only a memory store can be replaced by an empty one
+      store = new MemoryObjectStore(args['options'] as MemoryObjectStoreOptions);
+      return undefined;
     default:
       throw new ArchiveError('ERR_INVALID_ARGUMENT', `unknown worker operation ${op}`);
   }
@@ -96,9 +100,8 @@ async function answer(id: number, op: string, args: Args): Promise<void> {
 
 port.on('message', (request: WorkerRequest) => {
   if (request.op === 'abort') calls.get(request.id)?.abort();
-  else if (request.op === 'crash') setImmediate(() => {
-    throw new Error('crash injected by a test');
-  });
+  // Uncaught: the thread dies here, before it handles another message (tests of crash handling).
+  else if (request.op === 'crash') throw new Error('crash injected by a test');
   // Synchronous ops (fault arming) take effect before the next message is handled: in order.
   else void answer(request.id, request.op, (request.args ?? {}) as Args);
 });

@@ -43,6 +43,11 @@ export class WorkerHost {
     });
   }
 
+  /** Requests waiting for their answer (while there are any, the thread keeps the process alive). */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
   /** The worker's thread id (diagnostics). */
   get threadId(): number {
     return this.#worker.threadId;

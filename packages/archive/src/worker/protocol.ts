@@ -15,8 +15,11 @@ export interface WorkerBoot {
   spec: WorkerStoreSpec;
 }
 
-/** Operations the worker answers (store calls, memory-store extras, chunk shipping). */
-export type WorkerOp = 'put' | 'get' | 'head' | 'list' | 'delete' | 'injectFault' | 'clearFaults' | 'corrupt' | 'keys' | 'ship';
+/**
+ * Operations the worker answers (store calls, memory-store extras, chunk shipping; `reset`
+ * replaces a memory store by an empty one, so tests can share one thread).
+ */
+export type WorkerOp = 'put' | 'get' | 'head' | 'list' | 'delete' | 'injectFault' | 'clearFaults' | 'corrupt' | 'keys' | 'ship' | 'reset';
 
 /** A request to the worker; `abort` cancels request `id` (its store call sees an aborted signal). */
 export type WorkerRequest = { id: number; op: WorkerOp; args: unknown } | { id: number; op: 'abort' } | { id: number; op: 'crash' };
