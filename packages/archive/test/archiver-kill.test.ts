@@ -155,7 +155,7 @@ describeS3('Archiver SIGKILL campaign against a real S3 store', (env) => {
     let dirs = 0;
     let state: DirState | undefined;
     const waiting = Array.from({ length: SPAWN_AHEAD }, () => spawnChild());
-    const totals = { resumed: 0, early: 0, verified: 0, archived: 0, records: 0, readyMs: 0, verifyMs: 0 };
+    const totals = { resumed: 0, worker: 0, early: 0, verified: 0, archived: 0, records: 0, readyMs: 0, verifyMs: 0 };
     const verify = async (checked: DirState): Promise<void> => {
       if (checked.archived === undefined) return; // every child was killed before its first flush
       const started = performance.now();
@@ -178,7 +178,10 @@ describeS3('Archiver SIGKILL campaign against a real S3 store', (env) => {
       if (round + SPAWN_AHEAD < ROUNDS) waiting.push(spawnChild());
       const events = path.join(scratch, `events-${round}`);
       const policy = rng.chance(0.5) ? 'always' : 'os';
-      child.process.stdin?.write(`go ${state.dir} ${events} ${state.prefix} ${state.nextId} ${SEED + round} ${policy}\n`);
+      // Half the rounds ship from a worker thread (WorkerObjectStore.s3): SIGKILL takes it down too.
+      const shipping = rng.chance(0.5) ? 'worker' : 'main-thread';
+      if (shipping === 'worker') totals.worker++;
+      child.process.stdin?.write(`go ${state.dir} ${events} ${state.prefix} ${state.nextId} ${SEED + round} ${policy} ${shipping}\n`);
       const early = rng.chance(0.15);
       if (early) {
         totals.early++;
