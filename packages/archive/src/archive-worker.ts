@@ -3,6 +3,8 @@
  * per-byte work of shipping (reading segment bytes, CRC32C, chunk encoding, the store's I/O) off
  * the thread that runs the WAL. Answers numbered requests (protocol: src/worker/protocol.ts).
  */
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { NodeFileStorage, type Storage } from '@nori/storage';
 import { attemptCreateChunk } from './archiver/chunk-writer.js';
@@ -10,17 +12,31 @@ import { readRangeChunk, writeRangeHeader } from './archiver/shipper.js';
 import { ArchiveError } from './errors.js';
 import { CHUNK_HEADER_SIZE } from './layout/index.js';
 import type { MemoryObjectFault } from './memory/faults.js';
-import { MemoryObjectStore, type CorruptOptions, type MemoryObjectStoreOptions } from './memory/store.js';
+import { MemoryObjectStore, handOver, type CorruptOptions, type MemoryObjectStoreOptions } from './memory/store.js';
 import type { GetOptions, ObjectStore, ObjectSummary, PutOptions } from './types.js';
 import { toWireError, type ShipArgs, type WorkerBoot, type WorkerRequest } from './worker/protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('archive-worker.ts runs only as a worker thread');
 const boot = workerData as WorkerBoot;
+if (boot.priority === 'background') lowerThreadPriority();
 // The AWS SDK loads only in a worker that needs it (a memory store's worker starts faster).
 let store: ObjectStore = boot.spec.kind === 'memory' ? new MemoryObjectStore(boot.spec.options) : new (await import('./s3/store.js')).S3ObjectStore(boot.spec.config);
 const storages = new Map<string, Storage>();
 const calls = new Map<number, AbortController>();
+
+/**
+ * Nice +10 for this thread alone (Linux `setpriority` on the thread id); elsewhere, or where it
+ * is not allowed, the thread keeps its priority. Lowering one's own priority needs no privilege.
+ */
+function lowerThreadPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + 10));
+  } catch {
+    // Not Linux (no /proc/thread-self) or not permitted: normal priority is still correct.
+  }
+}
 
 function memory(op: string): MemoryObjectStore {
   if (store instanceof MemoryObjectStore) return store;
@@ -38,7 +54,7 @@ async function ship(args: ShipArgs, signal: AbortSignal): Promise<number> {
   const { range, root, payload } = args;
   const chunk = root !== undefined ? await readRangeChunk(storageAt(root), range) : payload;
   if (chunk === undefined) throw new ArchiveError('ERR_INVALID_ARGUMENT', 'ship: neither a WAL directory nor a payload');
-  const bytes = writeRangeHeader(chunk, range);
+  const bytes = handOver(writeRangeHeader(chunk, range)); // made for this put, never written again
   await attemptCreateChunk(store, range.prefix, { seq: range.seq, writerId: range.writerId, bytes }, signal);
   return bytes.length - CHUNK_HEADER_SIZE;
 }

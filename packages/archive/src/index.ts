@@ -17,8 +17,8 @@ export { MemoryObjectStore, type CorruptOptions, type MemoryObjectStoreOptions }
 export type { FaultEffect, MemoryFaultTarget, MemoryObjectFault, MutatingOperation } from './memory/faults.js';
 export { S3ObjectStore } from './s3/store.js';
 export type { S3Credentials, S3ObjectStoreConfig } from './s3/config.js';
-export { WorkerObjectStore } from './worker/store.js';
-export type { WorkerStoreSpec } from './worker/protocol.js';
+export { WorkerObjectStore, type WorkerObjectStoreOptions } from './worker/store.js';
+export type { WorkerPriority, WorkerStoreSpec } from './worker/protocol.js';
 export {
   CHUNKS_FOLDER,
   GENERATIONS_FOLDER,

@@ -1,3 +1,4 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runObjectStoreConformance } from '../src/conformance.js';
 import { WorkerObjectStore } from '../src/index.js';
@@ -23,7 +24,28 @@ runObjectStoreConformance(
   { name: 'WorkerObjectStore.memory (faults, one key per list page)', supports: { corruption: true, faults: true, listPageSize: 1 } },
 );
 
+/** Threads of this process whose nice value is at least 10 (Linux). */
+function backgroundThreads(): number {
+  return readdirSync('/proc/self/task').filter((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+    return Number(fields[16]) >= 10; // field 19: nice
+  }).length;
+}
+
 describe('WorkerObjectStore: the thread', () => {
+  it.skipIf(process.platform !== 'linux')("runs at background priority (nice +10 for that thread alone) unless priority: 'normal'", async () => {
+    const before = backgroundThreads();
+    const background = WorkerObjectStore.memory();
+    await background.keys(); // the thread is up and has set its priority
+    expect(backgroundThreads()).toBe(before + 1);
+    const normal = WorkerObjectStore.memory({}, { priority: 'normal' });
+    await normal.keys();
+    expect(backgroundThreads()).toBe(before + 1);
+    await Promise.all([background.close(), normal.close()]);
+    expect(backgroundThreads()).toBe(before);
+  });
+
   it('a crash of the worker rejects pending and later calls with ERR_WORKER_EXITED, naming the crash', async () => {
     const store = WorkerObjectStore.memory();
     await store.put('a', new Uint8Array([1]));

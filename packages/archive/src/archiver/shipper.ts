@@ -1,6 +1,7 @@
 import type { Storage } from '@nori/storage';
 import { ChunkKind, writeChunkHeader } from '../layout/index.js';
 import type { ArchiveError } from '../errors.js';
+import { handOver } from '../memory/store.js';
 import type { ObjectStore } from '../types.js';
 import { createChunk, type CreatedChunk } from './chunk-writer.js';
 import type { RetryContext } from './retry.js';
@@ -55,7 +56,7 @@ export class MainThreadShipper implements ChunkShipper {
   ) {}
 
   async ship(range: ChunkRange, context: RetryContext): Promise<CreatedChunk> {
-    const bytes = writeRangeHeader(await readRangeChunk(this.storage, range), range);
+    const bytes = handOver(writeRangeHeader(await readRangeChunk(this.storage, range), range));
     return createChunk(this.store, range.prefix, { seq: range.seq, writerId: range.writerId, bytes }, context);
   }
 

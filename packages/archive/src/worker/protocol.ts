@@ -10,9 +10,18 @@ export type WorkerStoreSpec =
   /** An `S3ObjectStore` built in the worker from this config (no `client`, no provider function). */
   | { kind: 's3'; config: S3ObjectStoreConfig };
 
+/**
+ * Scheduling of the worker thread: `background` (default) lowers its priority (Linux: nice +10
+ * for that thread only), so on a machine with no idle core the thread that runs the WAL gets the
+ * CPU first and shipping takes what is left (the archive lag grows before appends slow down);
+ * `normal` leaves it as the process's other threads.
+ */
+export type WorkerPriority = 'background' | 'normal';
+
 /** The data given to the worker at its start. */
 export interface WorkerBoot {
   spec: WorkerStoreSpec;
+  priority: WorkerPriority;
 }
 
 /**

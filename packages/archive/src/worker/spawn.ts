@@ -12,5 +12,8 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts');
 export function spawnArchiveWorker(boot: WorkerBoot): Worker {
   if (!FROM_SOURCE) return new Worker(new URL('./archive-worker.js', import.meta.url), { workerData: boot });
   const entry = new URL('../archive-worker.ts', import.meta.url).href;
-  return new Worker(new URL('./source-bootstrap.mjs', import.meta.url), { workerData: { ...boot, entry }, execArgv: ['--conditions=@nori/source'] });
+  // Not the parent's `--import tsx` (the bootstrap registers it); its CPU profiling flags, so a
+  // profiled benchmark gets the worker's profile too.
+  const profiling = process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'));
+  return new Worker(new URL('./source-bootstrap.mjs', import.meta.url), { workerData: { ...boot, entry }, execArgv: ['--conditions=@nori/source', ...profiling] });
 }

@@ -4,10 +4,20 @@ import type { CorruptOptions, MemoryObjectStoreOptions } from '../memory/store.j
 import type { S3ObjectStoreConfig } from '../s3/config.js';
 import type { CallOptions, GetOptions, GetResult, ListOptions, ObjectInfo, ObjectStore, ObjectSummary, PutOptions } from '../types.js';
 import { WorkerHost } from './host.js';
-import type { WorkerStoreSpec } from './protocol.js';
+import type { WorkerPriority, WorkerStoreSpec } from './protocol.js';
 
 /** Keys fetched per round trip while listing through the worker. */
 const LIST_BATCH = 1000;
+
+/** Options of the worker thread of a {@link WorkerObjectStore}. */
+export interface WorkerObjectStoreOptions {
+  /**
+   * `background` (default): the thread runs at a lower priority (Linux: nice +10 for it alone), so
+   * on a machine without an idle core the thread that runs the WAL gets the CPU first and the
+   * archive lag grows before appends slow down. `normal`: the same priority as the process.
+   */
+  priority?: WorkerPriority | undefined;
+}
 
 const hosts = new WeakMap<ObjectStore, WorkerHost>();
 
@@ -43,9 +53,9 @@ export class WorkerObjectStore implements ObjectStore, AsyncDisposable {
   /** What the worker holds. */
   readonly spec: WorkerStoreSpec;
 
-  private constructor(spec: WorkerStoreSpec) {
+  private constructor(spec: WorkerStoreSpec, options: WorkerObjectStoreOptions) {
     this.spec = spec;
-    this.#host = new WorkerHost({ spec });
+    this.#host = new WorkerHost({ spec, priority: options.priority ?? 'background' });
     hosts.set(this, this.#host);
   }
 
@@ -53,8 +63,8 @@ export class WorkerObjectStore implements ObjectStore, AsyncDisposable {
    * A `MemoryObjectStore` in a worker (tests, benchmarks): same options, faults and `corrupt`,
    * its contents read back through this object (`get`, `list`, `keys`).
    */
-  static memory(options: MemoryObjectStoreOptions = {}): WorkerObjectStore {
-    return new WorkerObjectStore({ kind: 'memory', options });
+  static memory(options: MemoryObjectStoreOptions = {}, worker: WorkerObjectStoreOptions = {}): WorkerObjectStore {
+    return new WorkerObjectStore({ kind: 'memory', options }, worker);
   }
 
   /**
@@ -63,11 +73,11 @@ export class WorkerObjectStore implements ObjectStore, AsyncDisposable {
    * environment); not a `client` nor a credentials provider function (`ERR_CONFIG`: use an
    * `S3ObjectStore` on the main thread for those).
    */
-  static s3(config: S3ObjectStoreConfig): WorkerObjectStore {
+  static s3(config: S3ObjectStoreConfig, worker: WorkerObjectStoreOptions = {}): WorkerObjectStore {
     if (config.client !== undefined || typeof config.credentials === 'function') {
       throw new ArchiveError('ERR_CONFIG', 'invalid WorkerObjectStore.s3 config: client and credential provider functions cannot move to a worker thread');
     }
-    return new WorkerObjectStore({ kind: 's3', config });
+    return new WorkerObjectStore({ kind: 's3', config }, worker);
   }
 
   /** Resolves once the worker thread has exited (after `close()` or a crash). */
