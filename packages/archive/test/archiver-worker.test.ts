@@ -34,6 +34,7 @@ describe('Archiver shipping through a WorkerObjectStore', () => {
       await appendRecords(wal, 60);
       const retries: RetryEvent[] = [];
       const archiver = await Archiver.start(wal, testOptions(store, { maxChunkBytes: 700, observer: { onRetry: (e) => retries.push(e) } }));
+      expect(archiver.shipping).toBe('worker');
       for (let round = 0; round < 3; round++) {
         await appendRecords(wal, 50, { from: 60 + round * 50 });
         await archiver.flush();
