@@ -1,4 +1,4 @@
-/** Every error code, in one list (the type below is derived from it; see there what each means). */
+/** Every error code of `@nori/archive`, in one list ({@link ArchiveErrorCode} is derived from it and says what each means). */
 export const ARCHIVE_ERROR_CODES = [
   'ERR_NOT_FOUND',
   'ERR_PRECONDITION_FAILED',

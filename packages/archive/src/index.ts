@@ -1,4 +1,4 @@
-export { ArchiveError, isArchiveError, type ArchiveErrorCode, type ArchiveErrorOptions } from './errors.js';
+export { ARCHIVE_ERROR_CODES, ArchiveError, isArchiveError, type ArchiveErrorCode, type ArchiveErrorOptions } from './errors.js';
 export { MAX_KEY_BYTES, compareKeys, validateKey, validatePrefix } from './keys.js';
 export { CRC32C_METADATA_KEY } from './common.js';
 export type {
