@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { S3ObjectStore } from '../src/index.js';
+import { S3ObjectStore, type S3ObjectStoreConfig } from '../src/index.js';
 
 /** One benchmark figure beside its baseline, measured in the same run. */
 export interface Result {
@@ -69,9 +69,14 @@ export function hasBenchS3(): boolean {
   return process.env['NORI_S3_ENDPOINT'] !== undefined && process.env['NORI_S3_BUCKET'] !== undefined;
 }
 
+/** The S3 config of the integration-test endpoint (README); call only when {@link hasBenchS3}. */
+export function benchS3Config(prefix: string): S3ObjectStoreConfig {
+  const { NORI_S3_ENDPOINT: endpoint, NORI_S3_BUCKET: bucket } = process.env;
+  if (endpoint === undefined || bucket === undefined) throw new Error('NORI_S3_ENDPOINT / NORI_S3_BUCKET are not set');
+  return { endpoint, bucket, prefix, forcePathStyle: process.env['NORI_S3_FORCE_PATH_STYLE'] !== '0' };
+}
+
 /** An S3 store on the integration-test endpoint (README), or undefined when it is not set. */
 export function benchS3Store(prefix: string): S3ObjectStore | undefined {
-  const { NORI_S3_ENDPOINT: endpoint, NORI_S3_BUCKET: bucket } = process.env;
-  if (endpoint === undefined || bucket === undefined) return undefined;
-  return new S3ObjectStore({ endpoint, bucket, prefix, forcePathStyle: process.env['NORI_S3_FORCE_PATH_STYLE'] !== '0' });
+  return hasBenchS3() ? new S3ObjectStore(benchS3Config(prefix)) : undefined;
 }

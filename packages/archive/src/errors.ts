@@ -1,3 +1,31 @@
+/** Every error code of `@nori/archive`, in one list ({@link ArchiveErrorCode} is derived from it and says what each means). */
+export const ARCHIVE_ERROR_CODES = [
+  'ERR_NOT_FOUND',
+  'ERR_PRECONDITION_FAILED',
+  'ERR_CONFLICT',
+  'ERR_CHECKSUM_MISMATCH',
+  'ERR_CHECKSUM_MISSING',
+  'ERR_INVALID_KEY',
+  'ERR_INVALID_RANGE',
+  'ERR_INVALID_ARGUMENT',
+  'ERR_UNAVAILABLE',
+  'ERR_TIMEOUT',
+  'ERR_ABORTED',
+  'ERR_ACCESS_DENIED',
+  'ERR_CONFIG',
+  'ERR_REQUEST_REJECTED',
+  'ERR_FENCED',
+  'ERR_ARCHIVE_CORRUPT',
+  'ERR_OBJECT_MISSING',
+  'ERR_CLOSED',
+  'ERR_NO_GENERATION',
+  'ERR_TARGET_UNREACHABLE',
+  'ERR_DESTINATION_NOT_EMPTY',
+  'ERR_REPLICA_DIVERGED',
+  'ERR_REPLICA_TRIMMED',
+  'ERR_WORKER_EXITED',
+] as const;
+
 /**
  * Stable error codes of `@nori/archive`:
  *
@@ -33,31 +61,10 @@
  *   already yielded (or cannot be checked against it): the primary's history changed under it.
  * - `ERR_REPLICA_TRIMMED`: retention deleted the chunks a replica needs to continue from its
  *   position (or the generation it names).
+ * - `ERR_WORKER_EXITED`: the worker thread of a `WorkerObjectStore` exited or crashed; the store
+ *   (and an archiver shipping through it) can do nothing more.
  */
-export type ArchiveErrorCode =
-  | 'ERR_NOT_FOUND'
-  | 'ERR_PRECONDITION_FAILED'
-  | 'ERR_CONFLICT'
-  | 'ERR_CHECKSUM_MISMATCH'
-  | 'ERR_CHECKSUM_MISSING'
-  | 'ERR_INVALID_KEY'
-  | 'ERR_INVALID_RANGE'
-  | 'ERR_INVALID_ARGUMENT'
-  | 'ERR_UNAVAILABLE'
-  | 'ERR_TIMEOUT'
-  | 'ERR_ABORTED'
-  | 'ERR_ACCESS_DENIED'
-  | 'ERR_CONFIG'
-  | 'ERR_REQUEST_REJECTED'
-  | 'ERR_FENCED'
-  | 'ERR_ARCHIVE_CORRUPT'
-  | 'ERR_OBJECT_MISSING'
-  | 'ERR_CLOSED'
-  | 'ERR_NO_GENERATION'
-  | 'ERR_TARGET_UNREACHABLE'
-  | 'ERR_DESTINATION_NOT_EMPTY'
-  | 'ERR_REPLICA_DIVERGED'
-  | 'ERR_REPLICA_TRIMMED';
+export type ArchiveErrorCode = (typeof ARCHIVE_ERROR_CODES)[number];
 
 /** Codes whose operation may succeed when simply retried. */
 const RETRYABLE: ReadonlySet<ArchiveErrorCode> = new Set(['ERR_CONFLICT', 'ERR_UNAVAILABLE', 'ERR_TIMEOUT']);
@@ -97,6 +104,11 @@ export class ArchiveError extends Error {
   get retryable(): boolean {
     return RETRYABLE.has(this.code);
   }
+}
+
+/** True when `code` is one of {@link ARCHIVE_ERROR_CODES}. */
+export function isArchiveErrorCode(code: unknown): code is ArchiveErrorCode {
+  return typeof code === 'string' && (ARCHIVE_ERROR_CODES as readonly string[]).includes(code);
 }
 
 /** True when `error` is an {@link ArchiveError}, optionally with the given code. */

@@ -1,4 +1,4 @@
-export { ArchiveError, isArchiveError, type ArchiveErrorCode, type ArchiveErrorOptions } from './errors.js';
+export { ARCHIVE_ERROR_CODES, ArchiveError, isArchiveError, type ArchiveErrorCode, type ArchiveErrorOptions } from './errors.js';
 export { MAX_KEY_BYTES, compareKeys, validateKey, validatePrefix } from './keys.js';
 export { CRC32C_METADATA_KEY } from './common.js';
 export type {
@@ -17,6 +17,8 @@ export { MemoryObjectStore, type CorruptOptions, type MemoryObjectStoreOptions }
 export type { FaultEffect, MemoryFaultTarget, MemoryObjectFault, MutatingOperation } from './memory/faults.js';
 export { S3ObjectStore } from './s3/store.js';
 export type { S3Credentials, S3ObjectStoreConfig } from './s3/config.js';
+export { WorkerObjectStore, type WorkerObjectStoreOptions } from './worker/store.js';
+export type { WorkerPriority, WorkerStoreSpec } from './worker/protocol.js';
 export {
   CHUNKS_FOLDER,
   GENERATIONS_FOLDER,

@@ -1,15 +1,15 @@
 import type { RecordInput } from '@nori/codec';
 import { comparePositions, formatPosition, segmentName, type AppendOptions, type AppendResult, type Position, type Wal, type WalHold } from '@nori/wal';
 import { ArchiveError, isArchiveError } from '../errors.js';
-import { ChunkKind, newWriterId, writeChunkHeader } from '../layout/index.js';
+import { newWriterId } from '../layout/index.js';
+import { chooseShipper } from '../worker/shipper.js';
 import { abortedError } from './backoff.js';
-import { createChunk } from './chunk-writer.js';
 import { closedError, toError } from './errors.js';
 import { emit, type RemoteDurableEvent } from './observer.js';
 import { openGeneration } from './open-generation.js';
 import { resolveArchiverOptions, type ArchiverOptions, type ResolvedArchiverOptions } from './options.js';
 import type { RetryContext } from './retry.js';
-import { readNextChunk } from './segment-bytes.js';
+import type { ChunkShipper } from './shipper.js';
 
 /** How often the archiver checks whether `maxBytes` durable bytes are waiting. */
 export const PENDING_POLL_MS = 50;
@@ -113,13 +113,21 @@ export class Archiver implements AsyncDisposable {
   private closing: Promise<void> | undefined;
   private shippedChunks = 0;
   private shippedBytes = 0;
+  private readonly shipper: ChunkShipper;
+  private readonly unwatchShipper: () => void;
 
   /** The generation this archiver writes. */
   readonly generation: number;
   /** This instance's writer id (32 hex digits, in every chunk it creates). */
   readonly writerId: string;
 
-  private constructor(options: ResolvedArchiverOptions, opened: { generation: number; nextSeq: number; cursor: Position }, writerId: string, hold: WalHold) {
+  private constructor(
+    options: ResolvedArchiverOptions,
+    opened: { generation: number; nextSeq: number; cursor: Position },
+    writerId: string,
+    hold: WalHold,
+    shipper: ChunkShipper,
+  ) {
     this.options = options;
     this.generation = opened.generation;
     this.seq = opened.nextSeq;
@@ -127,6 +135,18 @@ export class Archiver implements AsyncDisposable {
     this.writerId = writerId;
     this.hold = hold;
     this.context = { retry: options.retry, observer: options.observer, signal: this.stopController.signal };
+    this.shipper = shipper;
+    // A worker that dies between chunks must stop the archiver now, not at the next chunk.
+    this.unwatchShipper = shipper.onFailure((error) => {
+      if (this.currentState !== 'running') return;
+      this.stop(error);
+      this.wake();
+    });
+  }
+
+  /** Which thread does the per-byte work of shipping (see {@link ArchiverOptions.shipping}). */
+  get shipping(): 'worker' | 'main-thread' {
+    return this.shipper.mode;
   }
 
   /**
@@ -138,6 +158,7 @@ export class Archiver implements AsyncDisposable {
   static async start(wal: Wal, options: ArchiverOptions): Promise<Archiver> {
     const resolved = resolveArchiverOptions(wal, options);
     if (resolved.signal?.aborted === true) throw abortedError(resolved.signal, 'Archiver.start');
+    const shipper = chooseShipper(resolved.shipping, resolved.store, wal.storage);
     // Hold everything first (a GC running now deletes nothing more), then look at what is left.
     const hold = wal.retain({ segmentId: 0, offset: 0 });
     try {
@@ -148,7 +169,7 @@ export class Archiver implements AsyncDisposable {
       const context: RetryContext = { retry: resolved.retry, observer: resolved.observer, signal: resolved.signal };
       const opened = await openGeneration(resolved, context, writerId, snapshotStart);
       hold.moveTo(opened.cursor);
-      const archiver = new Archiver(resolved, opened, writerId, hold);
+      const archiver = new Archiver(resolved, opened, writerId, hold, shipper);
       archiver.launch();
       return archiver;
     } catch (error) {
@@ -341,6 +362,7 @@ export class Archiver implements AsyncDisposable {
     this.wake();
     await this.pump;
     this.rejectWaiters(this.stopError ?? closedError());
+    this.unwatchShipper();
     this.hold.release();
     if (flushError !== undefined) throw flushError;
   }
@@ -395,12 +417,10 @@ export class Archiver implements AsyncDisposable {
    * empty-segment chunk of a sealed empty segment (LAYOUT.md "Empty segments").
    */
   private async shipRange(segmentId: number, offset: number, end: number): Promise<void> {
-    const { store, prefix, wal, maxChunkBytes, now, observer } = this.options;
-    const chunk = await readNextChunk(wal.storage, segmentId, offset, end, maxChunkBytes);
+    const { prefix, maxChunkBytes, now, observer } = this.options;
     const seq = this.seq;
-    const writerId = this.writerId;
-    const bytes = writeChunkHeader(chunk, { kind: ChunkKind.data, seq, generation: this.generation, segmentId, offset, createdAt: now(), writerId });
-    const created = await createChunk(store, prefix, { seq, writerId, bytes }, this.context);
+    const range = { prefix, seq, generation: this.generation, writerId: this.writerId, createdAt: now(), segmentId, offset, end, maxChunkBytes };
+    const created = await this.shipper.ship(range, this.context);
     this.seq = seq + 1;
     this.shippedChunks++;
     this.shippedBytes += created.bytes;

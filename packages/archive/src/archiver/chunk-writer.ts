@@ -23,7 +23,7 @@ type ExistingChunk = { ours: true } | { ours: false; header: ChunkHeader | undef
  * (an earlier attempt whose response was lost): our writer id in its header, and the same size
  * and CRC32C as our bytes. Otherwise its header, when it has one, names the writer that won.
  */
-async function inspectExisting(store: ObjectStore, prefix: string, chunk: { seq: number; writerId: string; bytes: Uint8Array }, signal: AbortSignal | undefined): Promise<ExistingChunk> {
+async function inspectExisting(store: ObjectStore, prefix: string, chunk: ChunkToCreate, signal: AbortSignal | undefined): Promise<ExistingChunk> {
   let head: ChunkHead;
   try {
     head = await fetchChunkHead(store, prefix, chunk.seq, signal);
@@ -46,30 +46,45 @@ function lostCreateError(key: string, bytes: Uint8Array, winner: ChunkHeader | u
   );
 }
 
+/** A chunk object to create: seq `seq`, written by `writerId`, encoded by the layout module. */
+export interface ChunkToCreate {
+  seq: number;
+  writerId: string;
+  bytes: Uint8Array;
+}
+
 /**
- * Creates chunk object `bytes` (encoded by the layout module, seq `seq`, by `writerId`) with a
- * conditional create (LAYOUT.md "Writing", step 3): retryable failures are retried with backoff;
+ * One attempt at creating a chunk with a conditional create (LAYOUT.md "Writing", step 3):
  * `ERR_PRECONDITION_FAILED` is our own earlier attempt when the stored object is byte-for-byte
- * ours, and `ERR_FENCED` otherwise.
+ * ours (resolves), and `ERR_FENCED` otherwise. Other store errors are thrown as they are (the
+ * caller retries the retryable ones with the same bytes).
  */
-export async function createChunk(store: ObjectStore, prefix: string, chunk: { seq: number; writerId: string; bytes: Uint8Array }, context: RetryContext): Promise<CreatedChunk> {
-  const { seq, bytes } = chunk;
-  const key = chunkKey(prefix, seq);
+export async function attemptCreateChunk(store: ObjectStore, prefix: string, chunk: ChunkToCreate, signal: AbortSignal | undefined): Promise<void> {
+  const key = chunkKey(prefix, chunk.seq);
   // No `checksum` option: the store computes the object CRC32C anyway, and the chunk's own CRCs
   // (checked by every reader) cover the bytes; our CRC of the object is needed only to recognise
   // a lost response.
+  try {
+    await store.put(key, chunk.bytes, { ifNoneMatch: '*', signal });
+  } catch (error) {
+    if (!isArchiveError(error, 'ERR_PRECONDITION_FAILED')) throw error;
+    const existing = await inspectExisting(store, prefix, chunk, signal);
+    if (existing.ours) return;
+    throw lostCreateError(key, chunk.bytes, existing.header);
+  }
+}
+
+/**
+ * Creates chunk object `bytes` with {@link attemptCreateChunk}, retrying retryable failures with
+ * backoff.
+ */
+export async function createChunk(store: ObjectStore, prefix: string, chunk: ChunkToCreate, context: RetryContext): Promise<CreatedChunk> {
+  const key = chunkKey(prefix, chunk.seq);
   const started = performance.now();
   let attempts = 0;
   await withRetry(context, 'put', key, async (attempt) => {
     attempts = attempt;
-    try {
-      await store.put(key, bytes, { ifNoneMatch: '*', signal: context.signal });
-    } catch (error) {
-      if (!isArchiveError(error, 'ERR_PRECONDITION_FAILED')) throw error;
-      const existing = await inspectExisting(store, prefix, chunk, context.signal);
-      if (existing.ours) return;
-      throw lostCreateError(key, bytes, existing.header);
-    }
+    await attemptCreateChunk(store, prefix, chunk, context.signal);
   });
-  return { key, bytes: bytes.length - CHUNK_HEADER_SIZE, attempts, durationMs: performance.now() - started };
+  return { key, bytes: chunk.bytes.length - CHUNK_HEADER_SIZE, attempts, durationMs: performance.now() - started };
 }

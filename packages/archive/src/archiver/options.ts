@@ -2,6 +2,7 @@ import type { Wal } from '@nori/wal';
 import { ArchiveError } from '../errors.js';
 import { validatePrefix } from '../keys.js';
 import type { ObjectStore } from '../types.js';
+import type { ShippingMode } from '../worker/shipper.js';
 import type { ArchiverObserver } from './observer.js';
 
 /** Default {@link ArchiverOptions.intervalMs}: ship the durable tail every second. */
@@ -57,6 +58,13 @@ export interface ArchiverOptions {
   signal?: AbortSignal;
   /** Clock in milliseconds since the epoch (chunk `createdAt`, lag). Default `Date.now`. */
   now?: () => number;
+  /**
+   * Which thread does the per-byte work of shipping (segment reads, CRC32C, chunk encoding, the
+   * store's I/O). `auto` (default): the worker thread of a `WorkerObjectStore`, else the thread
+   * that runs the WAL. `worker`: the store must be a `WorkerObjectStore` (`ERR_INVALID_ARGUMENT`
+   * otherwise). `main-thread`: here, even for a `WorkerObjectStore` (every call a round trip).
+   */
+  shipping?: 'auto' | 'worker' | 'main-thread';
 }
 
 /** Options after defaults and validation. */
@@ -72,6 +80,7 @@ export interface ResolvedArchiverOptions {
   observer: ArchiverObserver | undefined;
   signal: AbortSignal | undefined;
   now: () => number;
+  shipping: ShippingMode;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -85,6 +94,12 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 function isStore(value: unknown): value is ObjectStore {
   const store = value as Partial<ObjectStore> | null;
   return typeof store === 'object' && store !== null && typeof store.put === 'function' && typeof store.get === 'function' && typeof store.list === 'function';
+}
+
+function shippingMode(value: unknown): ShippingMode {
+  if (value === undefined) return 'auto';
+  if (value === 'auto' || value === 'worker' || value === 'main-thread') return value;
+  throw new ArchiveError('ERR_INVALID_ARGUMENT', `archiver option shipping must be 'auto', 'worker' or 'main-thread', got ${JSON.stringify(value)}`);
 }
 
 /** Applies defaults; `ERR_INVALID_ARGUMENT` naming the bad option. */
@@ -113,5 +128,6 @@ export function resolveArchiverOptions(wal: Wal, options: ArchiverOptions): Reso
     observer: options.observer,
     signal: options.signal,
     now: options.now ?? Date.now,
+    shipping: shippingMode(options.shipping),
   };
 }

@@ -100,7 +100,7 @@ export class MemoryObjectStore implements ObjectStore {
     validateKey(key);
     validateBytes(bytes, key);
     const crc = checksumForPut(key, bytes, options.checksum);
-    const copy = copyBytes(bytes);
+    const copy = handedOver.has(bytes) ? bytes : copyBytes(bytes);
     await this.#enter('put', key, options.signal);
     const effect = this.#faults.next('put', key);
     if (effect === 'unavailable') throw unavailable('put', key);
@@ -223,6 +223,20 @@ function timeout(op: ObjectStoreOperation, key: string): ArchiveError {
 
 function lostResponse(op: ObjectStoreOperation, key: string): ArchiveError {
   return new ArchiveError('ERR_UNAVAILABLE', `${op} ${key}: connection lost before the response (injected); the ${op} took effect`, { op, key });
+}
+
+/** Buffers whose only holder gave them up to the store (see {@link handOver}). */
+const handedOver = new WeakSet<Uint8Array>();
+
+/**
+ * Hands `bytes` over to whichever memory store they are put into: the store keeps them instead
+ * of a copy. Only for a buffer nobody writes to afterwards (the archiver's chunk buffers, made
+ * per chunk and dropped once created); it saves a copy of every shipped byte and the garbage
+ * the copies make. Internal (not exported from the package).
+ */
+export function handOver(bytes: Uint8Array): Uint8Array {
+  handedOver.add(bytes);
+  return bytes;
 }
 
 /** A private copy of `bytes` (every byte is overwritten at once: no zero-fill of the new buffer). */

@@ -2,7 +2,8 @@
  * Child process of the archive SIGKILL campaign (test/archiver-kill.test.ts). Loads its modules
  * (so a child can be spawned ahead of its round), then waits for
  * `go <wal dir> <events file> <prefix> <firstId> <seed> <policy>` on stdin, opens the WAL, starts an
- * Archiver on the S3 store named by the test environment and appends records until it is killed,
+ * Archiver on the S3 store named by the test environment (its argument `worker`: ships through a
+ * `WorkerObjectStore.s3`, `main-thread`: through an `S3ObjectStore`) and appends records until it is killed,
  * with flushes at random moments.
  *
  * Events go to the events file, one line each, written synchronously (a pipe's queued writes
@@ -18,7 +19,7 @@
 import { openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Wal } from '@nori/wal';
-import { Archiver, S3ObjectStore } from '../../src/index.js';
+import { Archiver, S3ObjectStore, WorkerObjectStore } from '../../src/index.js';
 import { Prng } from '../../src/memory/prng.js';
 import { killKey, killValue } from './kill-records.js';
 import { readEnv } from './s3-test-env.js';
@@ -31,6 +32,12 @@ setTimeout(() => process.exit(3), 60_000).unref();
 
 const SEGMENT_SIZE = 16 * 1024;
 const WORKERS = 3;
+
+const config = { ...env.config, maxAttempts: 2 };
+// The worker thread loads (tsx, the store, the AWS SDK) while the child waits for its round, as
+// the child's own modules do; a round that ships on the main thread just never uses it.
+const shipping = process.argv[2];
+const workerStore = shipping === 'worker' ? WorkerObjectStore.s3(config) : undefined;
 
 const lines = createInterface({ input: process.stdin });
 const go = await new Promise<string>((resolve) => lines.once('line', resolve));
@@ -62,7 +69,7 @@ async function flushLoop(archiver: Archiver): Promise<never> {
 
 try {
   const { wal } = await Wal.open({ dir, fsync, maxSegmentSize: SEGMENT_SIZE });
-  const store = new S3ObjectStore({ ...env.config, maxAttempts: 2 });
+  const store = workerStore ?? new S3ObjectStore(config);
   const archiver = await Archiver.start(wal, { store, prefix, intervalMs: 10, maxChunkBytes: 8 * 1024, retry: { initialDelayMs: 10, maxDelayMs: 100 } });
   out(`g ${archiver.generation}`);
   process.stdout.write('ready\n');
