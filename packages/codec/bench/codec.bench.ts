@@ -25,8 +25,8 @@ const MIN_MS = Number(process.env['BENCH_MIN_MS'] ?? 60);
 const MB = 1e6;
 
 const require = createRequire(import.meta.url);
-const nativeCrc = (require('@node-rs/crc32') as { crc32c(b: Uint8Array, i?: number): number }).crc32c;
-const crc32Package = (require('crc-32/crc32c.js') as { buf(b: Uint8Array, s?: number): number }).buf;
+const nativeCrc = (require('@node-rs/crc32') as { crc32c: (b: Uint8Array, i?: number) => number }).crc32c;
+const crc32Package = (require('crc-32/crc32c.js') as { buf: (b: Uint8Array, s?: number) => number }).buf;
 
 interface Result {
   name: string;
@@ -157,7 +157,7 @@ function crcOfRecords(log: Uint8Array, offsets: number[]): () => void {
   return () => {
     for (let i = 0; i < offsets.length; i++) {
       const end = i + 1 < offsets.length ? offsets[i + 1]! : log.length;
-      sink ^= crc32c(log.subarray(offsets[i]!, end - 4));
+      sink ^= crc32c(log.subarray(offsets[i], end - 4));
     }
   };
 }

@@ -342,6 +342,7 @@ export class Archiver implements AsyncDisposable {
     await this.pump;
     this.rejectWaiters(this.stopError ?? closedError());
     this.hold.release();
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the flush threw, as it was
     if (flushError !== undefined) throw flushError;
   }
 
