@@ -4,31 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3ObjectStore, type S3ObjectStoreConfig } from '../src/index.js';
 
-/** One benchmark figure beside its baseline, measured in the same run. */
-export interface Result {
-  name: string;
-  unit: string;
-  value: number;
-  runs: number[];
-  baseline: { name: string; value: number; runs: number[] };
-  ratio: number;
-  goal?: string;
-}
+import { median, type BenchResult as Result } from '@nori/test-support/bench';
 
-/** Median of a non-empty list. */
-export function median(values: readonly number[]): number {
-  return percentile(values, 50);
-}
-
-/** The `p`-th percentile (nearest rank; 50 averages the two middle values of an even list). */
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (p === 50) {
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  }
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
-}
+export { median, percentile, type BenchResult as Result } from '@nori/test-support/bench';
 
 /** Runs `ours` and the baseline `runs` times each, interleaved, and reports their medians and ratio. */
 export async function compare(

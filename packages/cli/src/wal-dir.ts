@@ -1,9 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { NodeFileStorage, type LockInfo } from '@nori/storage';
+import { NodeFileStorage, isStorageError, type LockInfo, type StorageEntry } from '@nori/storage';
 import { parseSegmentName, type SealedEntry } from '@nori/wal/scan';
-import { NoriCliError, fsError } from './errors.js';
+import { NoriCliError, fsError, storageFailure } from './errors.js';
 import { SALVAGED_FILE, readSalvaged, type SalvagedSpan } from './salvaged.js';
 import { snapshotSealed } from './sealed.js';
 
@@ -68,15 +67,15 @@ const LOCK_FILE = 'LOCK';
  * anything. Throws {@link NoriCliError} `ERR_NOT_FOUND` / `ERR_NOT_A_DIRECTORY`.
  */
 export async function assertDirectory(dir: string): Promise<string> {
-  const absolute = resolve(dir);
+  const storage = new NodeFileStorage(resolve(dir));
   let info;
   try {
-    info = await stat(absolute);
+    info = await storage.stat();
   } catch (error) {
-    throw fsError(error, dir);
+    throw storageFailure(error, dir);
   }
-  if (!info.isDirectory()) throw new NoriCliError('ERR_NOT_A_DIRECTORY', `${dir}: not a directory`);
-  return absolute;
+  if (info.kind !== 'directory') throw new NoriCliError('ERR_NOT_A_DIRECTORY', `${dir}: not a directory`);
+  return storage.root;
 }
 
 /**
@@ -86,15 +85,17 @@ export async function assertDirectory(dir: string): Promise<string> {
  */
 export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   const absolute = await assertDirectory(dir);
+  // Every read goes through @nori/storage, opened read-only: no lock taken, nothing written.
+  const storage = new NodeFileStorage(absolute);
   const sealedSnapshot = await snapshotSealed(absolute);
-  let entries;
+  let entries: StorageEntry[];
   try {
-    entries = await readdir(absolute, { withFileTypes: true });
+    entries = await storage.entries();
   } catch (error) {
     await sealedSnapshot.read(0).catch(() => undefined);
-    throw fsError(error, dir);
+    throw storageFailure(error, dir);
   }
-  const sealed = await sealedSnapshot.read(entries.filter((entry) => entry.isFile() && parseSegmentName(entry.name) !== undefined).length);
+  const sealed = await sealedSnapshot.read(entries.filter((entry) => entry.kind === 'file' && parseSegmentName(entry.name) !== undefined).length);
   let segments: SegmentFile[] = [];
   const sideFiles: SideFile[] = [];
   let newestVanished = -1;
@@ -102,26 +103,28 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   let hasSalvaged = false;
   for (const entry of entries) {
     if (entry.name === SALVAGED_FILE) hasSalvaged = true;
-    const path = join(absolute, entry.name);
     // One naming rule for the WAL and the CLI: anything else is never read as a segment.
     const id = parseSegmentName(entry.name);
-    if (entry.isDirectory()) {
+    if (entry.kind === 'directory') {
       if (entry.name === QUARANTINE_DIR) hasQuarantine = true;
       continue;
     }
-    // Gone between readdir and stat (a live writer renames spares and collects segments): left
+    // Gone between listing and stat (a live writer renames spares and collects segments): left
     // out, as if listed a moment later.
-    const size = await sizeIfPresent(path);
+    const size = await sizeIfPresent(storage, entry.name);
     if (size === undefined) {
       if (id !== undefined) newestVanished = Math.max(newestVanished, id);
       continue;
     }
-    if (id !== undefined && entry.isFile()) {
-      segments.push({ id, name: entry.name, path, size });
+    if (id !== undefined && entry.kind === 'file') {
+      segments.push({ id, name: entry.name, path: join(absolute, entry.name), size });
     } else {
       sideFiles.push({ name: entry.name, size });
     }
   }
+  // The storage's listing leaves the lock's own files out; the lock file is shown all the same.
+  const lockSize = await sizeIfPresent(storage, LOCK_FILE);
+  if (lockSize !== undefined) sideFiles.push({ name: LOCK_FILE, size: lockSize });
   if (segments.length === 0 && !hasQuarantine && !sideFiles.some((file) => file.name === LOCK_FILE)) {
     throw new NoriCliError('ERR_NOT_A_WAL', `${dir}: not a WAL directory (no NNNNNN.wal segment files)`);
   }
@@ -129,7 +132,7 @@ export async function readWalDirectory(dir: string): Promise<WalDirectory> {
   // about to be), so the log starts after it.
   segments = segments.filter((segment) => segment.id > newestVanished).sort((a, b) => a.id - b.id);
   sideFiles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const quarantine = hasQuarantine ? await listQuarantine(absolute) : [];
+  const quarantine = hasQuarantine ? await listQuarantine(storage) : [];
   const lock = sideFiles.some((file) => file.name === LOCK_FILE) ? await readLockHolder(absolute) : undefined;
   const salvaged = hasSalvaged ? await readSalvaged(absolute) : [];
   const ignored = sideFiles.filter((file) => file.name.endsWith(SEGMENT_SUFFIX));
@@ -184,38 +187,39 @@ function readProc(path: string): string | undefined {
   }
 }
 
-async function listQuarantine(dir: string): Promise<SideFile[]> {
+async function listQuarantine(storage: NodeFileStorage): Promise<SideFile[]> {
   const out: SideFile[] = [];
   const walk = async (relative: string): Promise<void> => {
-    let entries;
+    let entries: StorageEntry[];
     try {
-      entries = await readdir(join(dir, relative), { withFileTypes: true });
+      entries = await storage.entries(relative);
     } catch (error) {
-      throw fsError(error, join(dir, relative));
+      throw storageFailure(error, join(storage.root, relative));
     }
     for (const entry of entries) {
       const name = `${relative}/${entry.name}`;
-      if (entry.isDirectory()) await walk(name);
-      else out.push({ name, size: await fileSize(join(dir, name)) });
+      if (entry.kind === 'directory') await walk(name);
+      else out.push({ name, size: await fileSize(storage, name) });
     }
   };
   await walk(QUARANTINE_DIR);
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-async function sizeIfPresent(path: string): Promise<number | undefined> {
+/** Length of `name` (links not followed), or `undefined` when it is gone. */
+async function sizeIfPresent(storage: NodeFileStorage, name: string): Promise<number | undefined> {
   try {
-    return (await stat(path)).size;
+    return (await storage.stat(name)).size;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw fsError(error, path);
+    if (isStorageError(error, 'ERR_NOT_FOUND')) return undefined;
+    throw storageFailure(error, join(storage.root, name));
   }
 }
 
-async function fileSize(path: string): Promise<number> {
+async function fileSize(storage: NodeFileStorage, name: string): Promise<number> {
   try {
-    return (await stat(path)).size;
+    return (await storage.stat(name)).size;
   } catch (error) {
-    throw fsError(error, path);
+    throw storageFailure(error, join(storage.root, name));
   }
 }

@@ -77,7 +77,7 @@ describe.concurrent('verify on corrupted copies', () => {
     expect(run.stdout).toContain(
       `on open     a default open (recovery tolerate-tail) would keep 25 records, cut off ${(137224 - victim.position.offset).toLocaleString('en-US')} bytes, move 1 file(s) to quarantine/; next append at ${positionOf(victim)}`,
     );
-    const json = (await runJson(['verify', '--json', dir])) as { corruptions: unknown[]; exitCode: number };
+    const json = await runJson<{ corruptions: unknown[]; exitCode: number }>(['verify', '--json', dir]);
     expect(json.exitCode).toBe(3);
     expect(json.corruptions).toEqual([
       { segmentId: 0, offset: victim.position.offset, length: victim.encoded_len, reason: 'crc-mismatch' },

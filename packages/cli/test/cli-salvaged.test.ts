@@ -92,12 +92,12 @@ describe.concurrent('regions salvage recorded in salvaged.json', () => {
     );
     expect(verify.stdout).not.toContain('CORRUPT');
     expect(verify.stdout).toContain('result      OK: no corruption outside 1 known salvaged region(s) (exit 0)');
-    const json = (await runJson(['verify', '--json', dir])) as {
+    const json = await runJson<{
       status: string;
       records: number;
       corruptions: unknown[];
       salvaged: unknown[];
-    };
+    }>(['verify', '--json', dir]);
     expect(json).toMatchObject({ status: 'clean', records: 500, corruptions: [] });
     expect(json.salvaged).toEqual([{ from: { segmentId: 3, offset: start }, to: { segmentId: 3, offset: end }, length: victim.encoded_len }]);
     expect(await snapshot(dir)).toEqual(before);
@@ -129,7 +129,7 @@ describe.concurrent('regions salvage recorded in salvaged.json', () => {
     expect(inspect.stdout).toContain(`            3:${start} .. 3:${end}: ${victim.encoded_len} bytes salvaged (known, skipped`);
     expect(inspect.stdout).toMatch(/^000003\.wal .* salvaged x1$/m);
     expect(inspect.stdout).not.toMatch(/^corruption|CORRUPT/m);
-    const report = (await runJson(['inspect', '--json', dir])) as { corruptions: unknown[]; salvaged: unknown[] };
+    const report = await runJson<{ corruptions: unknown[]; salvaged: unknown[] }>(['inspect', '--json', dir]);
     expect(report.corruptions).toEqual([]);
     expect(report.salvaged).toHaveLength(1);
 

@@ -18,6 +18,7 @@ import {
 import { NATIVE_CRC_THRESHOLD } from '../src/crc32c.js';
 import { crc32cJs } from '../src/crc32c-js.js';
 import { setNativeEnabled } from '../src/native.js';
+import { median, type BenchResult as Result } from '@nori/test-support/bench';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 /** Minimum duration of one measurement (ms). */
@@ -25,19 +26,9 @@ const MIN_MS = Number(process.env['BENCH_MIN_MS'] ?? 60);
 const MB = 1e6;
 
 const require = createRequire(import.meta.url);
-const nativeCrc = (require('@node-rs/crc32') as { crc32c(b: Uint8Array, i?: number): number }).crc32c;
-const crc32Package = (require('crc-32/crc32c.js') as { buf(b: Uint8Array, s?: number): number }).buf;
+const nativeCrc = (require('@node-rs/crc32') as { crc32c: (b: Uint8Array, i?: number) => number }).crc32c;
+const crc32Package = (require('crc-32/crc32c.js') as { buf: (b: Uint8Array, s?: number) => number }).buf;
 
-interface Result {
-  name: string;
-  unit: string;
-  value: number;
-  runs: number[];
-  baseline: { name: string; value: number; runs: number[] };
-  ratio: number;
-  goal?: string;
-  note?: string;
-}
 
 const results: Result[] = [];
 let sink = 0;
@@ -54,12 +45,6 @@ function rate(fn: () => void, bytes: number): number {
     elapsed = performance.now() - start;
   } while (elapsed < MIN_MS);
   return (calls * bytes) / MB / (elapsed / 1000);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Measures `fn` beside `baseline` (same bytes), RUNS times interleaved; records medians. */
@@ -157,7 +142,7 @@ function crcOfRecords(log: Uint8Array, offsets: number[]): () => void {
   return () => {
     for (let i = 0; i < offsets.length; i++) {
       const end = i + 1 < offsets.length ? offsets[i + 1]! : log.length;
-      sink ^= crc32c(log.subarray(offsets[i]!, end - 4));
+      sink ^= crc32c(log.subarray(offsets[i], end - 4));
     }
   };
 }

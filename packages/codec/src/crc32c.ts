@@ -2,7 +2,7 @@ import { crc32cJs } from './crc32c-js.js';
 import { loadNative, onBackendChange } from './native.js';
 
 interface NativeCrc32 {
-  crc32c(input: Uint8Array, initialState?: number | null): number;
+  crc32c: (input: Uint8Array, initialState?: number | null) => number;
 }
 
 /**

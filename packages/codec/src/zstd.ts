@@ -262,7 +262,7 @@ function decompressFrames(decode: NativeDecompress, src: Uint8Array, limit: numb
   const parts: Uint8Array[] = [];
   let total = 0;
   for (let i = 0; i < frameSpans.length; i += 2) {
-    const part = decode(src.subarray(frameSpans[i]!, frameSpans[i + 1]!), limit - total);
+    const part = decode(src.subarray(frameSpans[i], frameSpans[i + 1]), limit - total);
     total += part.length;
     parts.push(part);
   }

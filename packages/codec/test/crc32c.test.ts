@@ -65,7 +65,7 @@ it('native and pure-JS CRCs agree on every length up to 600', () => {
 });
 
 describe('the pure-JS CRC (crc32cJs)', () => {
-  const crc32Package = (createRequire(import.meta.url)('crc-32/crc32c.js') as { buf(b: Uint8Array, s?: number): number }).buf;
+  const crc32Package = (createRequire(import.meta.url)('crc-32/crc32c.js') as { buf: (b: Uint8Array, s?: number) => number }).buf;
 
   it('matches the crc-32 package it replaced on any bytes, lengths and initial states', () => {
     fc.assert(

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Wal } from '@nori/wal';
 import { KvStore } from '../src/index.js';
+import { median, type BenchResult as Result } from '@nori/test-support/bench';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const OPERATIONS = Number(process.env['BENCH_OPERATIONS'] ?? 40_000);
@@ -19,20 +20,6 @@ const POLICY = { kind: 'batch', windowMs: 2 } as const;
 const SEGMENT = 8 * 1024 * 1024;
 const VALUE = JSON.stringify({ id: 1, name: 'ada-123', email: 'ada.123@example.com', plan: 'pro', version: 12345 });
 
-interface Result {
-  name: string;
-  unit: string;
-  value: number;
-  runs: number[];
-  baseline: { name: string; value: number; runs: number[] };
-  ratio: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 function freshDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `nori-kv-bench-${tag}-`));

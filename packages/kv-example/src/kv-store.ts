@@ -224,7 +224,9 @@ export class KvStore implements AsyncDisposable {
    */
   async batch(operations: readonly KvBatchOperation[], options: { signal?: AbortSignal } = {}): Promise<void> {
     this.assertWritable('batch');
-    if (!Array.isArray(operations)) throw new KvError('ERR_INVALID_ARGUMENT', 'batch expects an array of operations');
+    // Through `unknown`: Array.isArray would narrow a readonly array to `any[]`.
+    const list: unknown = operations;
+    if (!Array.isArray(list)) throw new KvError('ERR_INVALID_ARGUMENT', 'batch expects an array of operations');
     if (operations.length === 0) return;
     const now = this.now();
     const records: RecordInput[] = [];

@@ -31,7 +31,9 @@ export class WriteSequencer {
   run<W, R>(write: () => Promise<W>, apply: (written: W) => R, mapError: (error: unknown) => unknown = (error) => error): Promise<R> {
     if (this.pauses > 0 || this.queued.length > 0) {
       return new Promise<R>((resolve, reject) => {
-        this.queued.push(() => this.issue(write, apply, mapError).then(resolve, reject));
+        this.queued.push(() => {
+          this.issue(write, apply, mapError).then(resolve, reject);
+        });
       });
     }
     return this.issue(write, apply, mapError);

@@ -37,6 +37,7 @@ export function combineObservers(...observers: readonly (WalObserver | undefined
       throw new NoriOtelError('ERR_INVALID_ARGUMENT', `combineObservers: argument ${index} is not a WalObserver`);
     }
     for (const method of WAL_OBSERVER_METHODS) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- only its type is checked, it is never called here
       const fn: unknown = observer[method];
       if (fn !== undefined && typeof fn !== 'function') {
         throw new NoriOtelError('ERR_INVALID_ARGUMENT', `combineObservers: argument ${index}.${method} is not a function`);
@@ -52,7 +53,7 @@ export function combineObservers(...observers: readonly (WalObserver | undefined
     if (targets.length === 0) continue;
     combined[method] = fanOut(targets, method);
   }
-  return combined as WalObserver;
+  return combined;
 }
 
 function fanOut(targets: readonly WalObserver[], method: ObserverMethod): (event: unknown) => void {

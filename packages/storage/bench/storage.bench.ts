@@ -9,26 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryStorage, NodeFileStorage, type StorageFile } from '../src/index.js';
+import { median, type BenchResult as Result } from '@nori/test-support/bench';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const MIN_MS = Number(process.env['BENCH_MIN_MS'] ?? 150);
 const KiB = 1024;
 const WRAP = 32 * 1024 * KiB;
 
-interface Result {
-  name: string;
-  unit: string;
-  value: number;
-  runs: number[];
-  baseline: { name: string; value: number; runs: number[] };
-  ratio: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /** Calls `step` (one unit of work) for at least MIN_MS; returns units per second. */
 async function rate(step: () => unknown): Promise<number> {

@@ -8,7 +8,7 @@
  */
 import { describe } from 'vitest';
 import { durabilitySuite } from './conformance/durability.js';
-import { entriesSuite, linksSuite } from './conformance/entries.js';
+import { entriesSuite, linksSuite, statSuite } from './conformance/entries.js';
 import { fileIoSuite } from './conformance/file-io.js';
 import { fileLifecycleSuite } from './conformance/file-lifecycle.js';
 import type { ConformanceFactory } from './conformance/harness.js';
@@ -42,6 +42,7 @@ export function runStorageConformance(name: string, factory: ConformanceFactory,
     fileLifecycleSuite(factory);
     namespaceSuite(factory);
     entriesSuite(factory);
+    statSuite(factory);
     if (options.links === true) linksSuite(factory);
     lockSuite(factory);
     if (options.durability !== false) durabilitySuite(factory);

@@ -1,7 +1,7 @@
 export { StorageError, isStorageError, type StorageErrorCode, type StorageErrorOptions } from './errors.js';
 export { validateName } from './paths.js';
 export { removeFileDurably, removeStaleTmp, tmpNameOf, writeFileAtomically } from './atomic-file.js';
-export type { LockInfo, OpenOptions, Storage, StorageEntry, StorageEntryKind, StorageFile, StorageLock } from './types.js';
+export type { LockInfo, OpenOptions, Storage, StorageEntry, StorageEntryKind, StorageFile, StorageLock, StorageStat } from './types.js';
 export { NodeFileStorage, type NodeFileStorageOptions } from './node/storage.js';
 export type { PreallocateMode } from './node/file.js';
 export { MemoryStorage, type CrashOptions, type ForkOptions, type MemoryStorageOptions } from './memory/storage.js';

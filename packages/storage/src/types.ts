@@ -31,6 +31,14 @@ export interface StorageEntry {
   kind: StorageEntryKind;
 }
 
+/** What {@link Storage.stat} reports of one entry. */
+export interface StorageStat {
+  /** What the entry is, links not followed. */
+  kind: StorageEntryKind;
+  /** Length in bytes of a regular file; for other kinds whatever the backend reports (not meaningful). */
+  size: number;
+}
+
 /** An exclusive writer lock on a storage; release it (or dispose it) when done. */
 export interface StorageLock extends AsyncDisposable {
   readonly info: LockInfo;
@@ -93,6 +101,14 @@ export interface Storage {
    * forward it only lose that check (`open` still never follows a link).
    */
   entries?(dir?: string): Promise<StorageEntry[]>;
+  /**
+   * Kind and length of `name` (default: the root) without opening it, so a read-only tool can
+   * list a directory without touching its files. Links are not followed (a link inside the root
+   * is reported as `symlink`; a file backend's root may itself be a link). `ERR_NOT_FOUND` if
+   * missing. Also answers for the lock's own file names where the backend keeps the lock in files.
+   * Optional, like {@link Storage.entries}.
+   */
+  stat?(name?: string): Promise<StorageStat>;
   /** True if a file or directory with this name exists. */
   exists(name: string): Promise<boolean>;
   /** Creates a directory and its parents; fine if it exists. */

@@ -97,7 +97,7 @@ describe('NodeFileStorage lock file', () => {
     writeLock('LOCK', record({ nonce: 'n1' }));
     writeLock('LOCK.takeover-n1', record({ nonce: 'n2', pid: process.pid, startTime: processStartTime(process.pid) }));
     expect(await codeOf(() => storage.lock())).toBe('ERR_LOCKED');
-    expect(JSON.parse(fs.readFileSync(path.join(root, 'LOCK'), 'utf8')).nonce).toBe('n1');
+    expect((JSON.parse(fs.readFileSync(path.join(root, 'LOCK'), 'utf8')) as { nonce?: unknown }).nonce).toBe('n1');
   });
 
   it('cleans leftovers of dead processes and keeps those of live ones', async () => {

@@ -37,3 +37,43 @@ export function firstByteMismatch(actual: readonly Uint8Array[], expected: reado
   }
   return -1;
 }
+
+/** Bytes of context shown on each side of the first difference in {@link expectBytes}'s message. */
+const CONTEXT_BYTES = 8;
+
+function window(bytes: Uint8Array, at: number): string {
+  return hex(bytes.subarray(Math.max(0, at - CONTEXT_BYTES), at + CONTEXT_BYTES));
+}
+
+/** Offset of the first differing byte of two arrays (the shorter length if one is a prefix), or -1. */
+function firstDifference(actual: Uint8Array, expected: Uint8Array): number {
+  if (bytesEqual(actual, expected)) return -1;
+  const n = Math.min(actual.length, expected.length);
+  for (let i = 0; i < n; i++) if (actual[i] !== expected[i]) return i;
+  return n;
+}
+
+/**
+ * Asserts that `actual` holds exactly the bytes of `expected` (a memcmp, not vitest's per-byte deep
+ * equality). Throws an `Error` naming the lengths, the first differing offset and the hex around it.
+ */
+export function expectBytes(actual: Uint8Array, expected: Uint8Array, what = 'bytes'): void {
+  const at = firstDifference(actual, expected);
+  if (at < 0) return;
+  throw new Error(
+    `${what} differ at offset ${at} (lengths ${actual.length} and ${expected.length}): ` +
+      `actual ...${window(actual, at)}... expected ...${window(expected, at)}...`,
+  );
+}
+
+/** {@link expectBytes} for lists of byte arrays: same count, and every array the same bytes. */
+export function expectByteArrays(actual: readonly Uint8Array[], expected: readonly Uint8Array[], what = 'arrays'): void {
+  const index = firstByteMismatch(actual, expected);
+  if (index < 0) return;
+  const a = actual[index];
+  const b = expected[index];
+  if (a === undefined || b === undefined) {
+    throw new Error(`${what}: ${actual.length} byte arrays, expected ${expected.length} (first missing at index ${index})`);
+  }
+  expectBytes(a, b, `${what}[${index}]`);
+}

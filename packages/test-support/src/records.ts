@@ -27,7 +27,7 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** The `code` of the error `action` throws or rejects with, or `undefined` if it succeeds. */
-export async function codeOf(action: () => Promise<unknown> | unknown): Promise<string | undefined> {
+export async function codeOf(action: () => unknown): Promise<string | undefined> {
   try {
     await action();
     return undefined;

@@ -7,7 +7,7 @@ export interface TempDir extends AsyncDisposable {
   /** Absolute path of the directory. */
   readonly dir: string;
   /** Removes the directory recursively; safe to call twice. */
-  cleanup(): Promise<void>;
+  cleanup: () => Promise<void>;
 }
 
 /** Creates a fresh directory under the OS temp dir, named `<prefix><random>`. */

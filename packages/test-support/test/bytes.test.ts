@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesEqual, filled, firstByteMismatch, hex, indexOf, record, text, unhex } from '../src/index.js';
+import { bytesEqual, expectByteArrays, expectBytes, filled, firstByteMismatch, hex, indexOf, record, text, unhex } from '../src/index.js';
 
 describe('byte helpers', () => {
   it('round-trips hex of any bytes, also of a view into a larger buffer', () => {
@@ -13,6 +13,31 @@ describe('byte helpers', () => {
         expect(bytesEqual(unhex(hex(view)), bytes)).toBe(true);
       }),
     );
+  });
+
+  it('expectBytes passes on equal bytes and fails on any one-byte difference, naming its offset', () => {
+    const big = record(7, 1 << 20).value;
+    const copy = Uint8Array.from(big);
+    expectBytes(copy, big);
+    for (const at of [0, 123_457, big.length - 1]) {
+      const changed = Uint8Array.from(big);
+      changed[at] = (changed[at] ?? 0) ^ 1;
+      expect(() => expectBytes(changed, big)).toThrow(`bytes differ at offset ${at} `);
+    }
+    expect(() => expectBytes(big.subarray(0, 10), big)).toThrow('differ at offset 10 (lengths 10 and 1048576)');
+    expect(() => expectBytes(new Uint8Array(0), filled(1, 0))).toThrow('offset 0');
+  });
+
+  it('expectByteArrays fails on a one-byte difference in any array and on a missing or extra array', () => {
+    const arrays = Array.from({ length: 300 }, (_, i) => record(i, 1000).value);
+    const copies = arrays.map((a) => Uint8Array.from(a));
+    expectByteArrays(copies, arrays);
+    const changed = copies.map((a) => Uint8Array.from(a));
+    const last = changed[299] as Uint8Array;
+    last[999] = (last[999] ?? 0) ^ 0x80;
+    expect(() => expectByteArrays(changed, arrays)).toThrow('arrays[299] differ at offset 999');
+    expect(() => expectByteArrays(copies.slice(1), arrays)).toThrow('arrays[0] differ');
+    expect(() => expectByteArrays(copies.slice(0, 299), arrays)).toThrow('299 byte arrays, expected 300');
   });
 
   it('finds the first differing array, a missing one, or none', () => {

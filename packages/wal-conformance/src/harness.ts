@@ -10,7 +10,7 @@ export interface WalHarness {
   /** The next `count` syncs of segment files fail with `EIO`. Needs `supports.faults`. */
   failSyncs?(count: number): void;
   /** Releases the backend (e.g. removes a temp dir); called after each test. */
-  cleanup?(): Promise<void>;
+  cleanup?: () => Promise<void>;
 }
 
 /** Makes a fresh {@link WalHarness}; called once per test. */

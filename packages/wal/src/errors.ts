@@ -70,7 +70,7 @@ export class WalError extends Error {
 /** Reads the `code` property of an unknown thrown value, if it has a string one. */
 export function errorCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
-    const code = (error as { code: unknown }).code;
+    const code = error.code;
     return typeof code === 'string' ? code : undefined;
   }
   return undefined;

@@ -148,6 +148,9 @@ export class GroupCommit {
       throw this.failure ?? error;
     }
     this.endFsync(round, undefined);
+    // TypeScript keeps `this.failure` narrowed to `undefined` from before the await, but the log
+    // may have failed meanwhile (another round, or endFsync).
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
     if (this.failure !== undefined) throw this.failure;
   }
 

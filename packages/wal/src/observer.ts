@@ -22,5 +22,5 @@ export function hook<K extends keyof WalObserver>(observer: WalObserver | undefi
       }
     }
   };
-  return isolated as Hooks[K];
+  return isolated;
 }

@@ -84,7 +84,7 @@ export function recordWrite(
     records: 1,
     durable: request?.durable === true,
     signal: request?.signal,
-    resolve: resolve as (value: never) => void,
+    resolve,
     reject,
   };
 }
@@ -131,7 +131,7 @@ export function batchWrite(
     records: buffers.length,
     durable: request?.durable === true,
     signal: request?.signal,
-    resolve: settle.resolve as (value: never) => void,
+    resolve: settle.resolve,
     reject: settle.reject,
   };
 }
@@ -151,7 +151,7 @@ export function syncMarker(settle: Settle<Position>): SyncMarker {
     records: 0,
     durable: true,
     signal: undefined,
-    resolve: settle.resolve as (value: never) => void,
+    resolve: settle.resolve,
     reject: settle.reject,
   };
 }

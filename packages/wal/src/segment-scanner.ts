@@ -300,6 +300,7 @@ export class SegmentScanner {
   private async takePrefetch(prefetch: Prefetch, leftover: number, target: number): Promise<void> {
     const result = await prefetch.done;
     const room = target - leftover;
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the prefetch read's own error
     if (result.error !== undefined && result.bytes < room) throw result.error;
     // Keep every prefetched byte (the fill's target is a minimum), never one past the limit.
     const usable = Math.max(0, Math.min(result.bytes, this.limitOffset - prefetch.position));

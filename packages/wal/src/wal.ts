@@ -220,7 +220,8 @@ export class Wal implements AsyncDisposable {
     try {
       writer = this.writerFor('appendBatch');
       checkAppendOptions(options);
-      if (!Array.isArray(records)) throw new WalError('ERR_INVALID_RECORD', 'appendBatch expects an array of records');
+      const list: unknown = records; // Array.isArray would narrow a readonly array to `any[]`
+      if (!Array.isArray(list)) throw new WalError('ERR_INVALID_RECORD', 'appendBatch expects an array of records');
       for (const record of records) {
         const encoded = writer.encoder.encode(record);
         buffers.push(encoded);

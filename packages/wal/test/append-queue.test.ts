@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppendQueue } from '../src/append-queue.js';
 import { batchWrite, recordWrite, syncMarker, DONE, QUEUED, WAITING_ROOM, type PendingWrite } from '../src/pending-write.js';
-import type { AppendResult, Position } from '../src/types.js';
+import type { AppendResult } from '../src/types.js';
 
 function record(bytes: number, signal?: AbortSignal): { write: PendingWrite; result: Promise<AppendResult> } {
   let write: PendingWrite | undefined;
@@ -16,7 +16,7 @@ describe('PendingWrite', () => {
     const noop = { resolve: () => undefined, reject: () => undefined };
     const one = recordWrite(new Uint8Array(5), { durable: true }, noop.resolve, noop.reject);
     const many = batchWrite([new Uint8Array(2), new Uint8Array(3)], 5, undefined, noop);
-    const marker = syncMarker(noop as { resolve: (p: Position) => void; reject: () => void });
+    const marker = syncMarker(noop);
     expect([one.kind, one.bytes, one.records, one.durable]).toEqual(['record', 5, 1, true]);
     expect([many.kind, many.bytes, many.records, many.durable]).toEqual(['batch', 5, 2, false]);
     expect([marker.kind, marker.bytes, marker.records, marker.durable]).toEqual(['sync', 0, 0, true]);

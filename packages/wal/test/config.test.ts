@@ -88,7 +88,7 @@ function zodMessage(config: object): string | undefined {
 /** The message of the hand-written validator, or undefined if validation passed. */
 function handMessage(config: object): string | undefined {
   try {
-    resolveConfig(config as WalConfig);
+    resolveConfig(config);
     return undefined;
   } catch (error) {
     expect(error).toBeInstanceOf(WalError);
@@ -178,7 +178,7 @@ describe('resolveConfig validation (same messages as the zod schema it replaced)
       [undefined, { kind: 'batch', windowMs: 5 }],
     ];
     for (const [fsync, expected] of forms) {
-      const resolved = resolveConfig(fsync === undefined ? { storage } : { storage: storage as Storage, fsync });
+      const resolved = resolveConfig(fsync === undefined ? { storage } : { storage: storage, fsync });
       expect(resolved.fsync).toEqual(expected);
       expect(resolved.maxRecordSize).toBe(DEFAULT_MAX_RECORD_SIZE);
     }

@@ -24,7 +24,7 @@ function countingStorage(inner: Storage): { storage: Storage; bytes: () => numbe
         bytes += n;
         return n;
       },
-    } as StorageFile;
+    };
   });
   return { storage, bytes: () => bytes, reset: () => (bytes = 0) };
 }

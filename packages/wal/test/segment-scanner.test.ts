@@ -1,5 +1,6 @@
 import { encodeRecord } from '@nori/codec';
 import type { StorageFile } from '@nori/storage';
+import { expectByteArrays } from '@nori/test-support';
 import { describe, expect, it, vi } from 'vitest';
 import type * as ChunkMemory from '../src/chunk-memory.js';
 import { SegmentScanner } from '../src/segment-scanner.js';
@@ -142,7 +143,7 @@ describe('SegmentScanner double buffering (stableChunks)', () => {
     expect(result.status).toBe('end');
     expect(result.offsets).toEqual(log.offsets);
     // Views into earlier chunks still hold their bytes (prefetch buffers are never reused).
-    expect(result.values).toEqual(log.values);
+    expectByteArrays(result.values, log.values);
     for (const read of file.reads) expect(read.position + read.length).toBeLessThanOrEqual(read.limit);
     // Double buffering: most chunks came from a read started before the fill that used them.
     expect(file.reads.length).toBeGreaterThan(result.fills.length / 2);
@@ -180,7 +181,7 @@ describe('SegmentScanner double buffering (stableChunks)', () => {
     expect(rest.status).toBe('end');
     result = { ...result, offsets: [...result.offsets, ...rest.offsets], values: [...result.values, ...rest.values] };
     expect(result.offsets).toEqual(log.offsets);
-    expect(result.values).toEqual(log.values);
+    expectByteArrays(result.values, log.values);
     for (const read of file.reads) expect(read.position + read.length).toBeLessThanOrEqual(read.limit);
     expect(file.reads.some((r) => r.limit === first && r.position > 0)).toBe(true);
   });
@@ -264,7 +265,7 @@ describe('SegmentScanner double buffering (stableChunks)', () => {
     const result = await drain(scanner);
     expect(result.status).toBe('end');
     expect(result.offsets).toEqual(log.offsets);
-    expect(result.values).toEqual(log.values);
+    expectByteArrays(result.values, log.values);
     for (const read of file.reads) expect(read.position + read.length).toBeLessThanOrEqual(read.limit);
   });
 });
@@ -302,7 +303,7 @@ describe('SegmentScanner double buffering with recycled buffers (doubleBuffered,
       }
     }
     expect(offsets).toEqual(log.offsets);
-    expect(values).toEqual(log.values);
+    expectByteArrays(values, log.values);
     // Prefetching: the first fill already asked for the second chunk.
     expect(file.reads.slice(0, 2).map((r) => r.position)).toEqual([0, 256]);
     // Recycling: many chunks, two buffers (stable mode would use one per chunk).
@@ -328,7 +329,7 @@ describe('SegmentScanner double buffering with recycled buffers (doubleBuffered,
       }
     }
     expect(offsets).toEqual(log.offsets);
-    expect(values).toEqual(log.values);
+    expectByteArrays(values, log.values);
     expect(file.targets.size).toBeLessThanOrEqual(2 + 3);
   });
 });

@@ -363,7 +363,7 @@ describe('observer', () => {
       },
     });
     const [a, b] = await Promise.all([wal.append(record(0)), wal.appendBatch([record(1), record(2)])]);
-    const size = b![0]!.position.offset - a.position.offset;
+    const size = b[0]!.position.offset - a.position.offset;
     expect(appends).toEqual([
       { records: 1, bytes: size, batch: false },
       { records: 2, bytes: 2 * size, batch: true },

@@ -364,6 +364,7 @@ export class Archiver implements AsyncDisposable {
     this.rejectWaiters(this.stopError ?? closedError());
     this.unwatchShipper();
     this.hold.release();
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the flush threw, as it was
     if (flushError !== undefined) throw flushError;
   }
 

@@ -52,7 +52,7 @@ export interface DumpOptions {
    */
   maxRecordSize?: number;
   /** Progress: bytes scanned out of the total. */
-  onProgress?(done: number, total: number): void;
+  onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
 

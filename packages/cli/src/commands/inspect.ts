@@ -11,7 +11,7 @@ export interface InspectOptions {
    */
   maxRecordSize?: number;
   /** Progress: bytes scanned out of the total. */
-  onProgress?(done: number, total: number): void;
+  onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
 

@@ -33,7 +33,7 @@ export interface RepairOptions {
    * Progress of the verification pass after the repair: bytes read out of the total. (`@nori/wal`
    * recovery itself reports no progress.)
    */
-  onProgress?(done: number, total: number): void;
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** What `nori-wal repair` reports. */
@@ -285,7 +285,7 @@ async function preserveCutBytes(
 function recoveryError(dir: string, error: unknown): NoriCliError {
   const code = (error as { code?: unknown } | undefined)?.code;
   const message = error instanceof Error ? error.message : String(error);
-  return new NoriCliError('ERR_RECOVERY_FAILED', `${dir}: recovery failed (${String(code ?? 'error')}): ${message}`, {
+  return new NoriCliError('ERR_RECOVERY_FAILED', `${dir}: recovery failed (${typeof code === 'string' ? code : 'error'}): ${message}`, {
     cause: error,
   });
 }

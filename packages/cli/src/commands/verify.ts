@@ -14,7 +14,7 @@ export interface VerifyOptions {
    */
   maxRecordSize?: number;
   /** Progress: bytes scanned out of the total. */
-  onProgress?(done: number, total: number): void;
+  onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
   /**
    * When damage is found, also ask `@nori/wal` (read-only) what a default open would do about it

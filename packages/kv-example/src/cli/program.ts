@@ -38,7 +38,7 @@ export function createProgram(env: CliEnvironment): Command {
       writeErr: (text) => env.err(text.replace(/\n$/, '')),
       outputError: (text, write) => write(`nori-kv: ${text.replace(/^error: /, '').replace(/\n(?=.)/g, ' ').trimEnd()}\n`),
     });
-  const dirOf = (command: Command): string => (command.optsWithGlobals() as { dir: string }).dir;
+  const dirOf = (command: Command): string => command.optsWithGlobals<{ dir: string }>().dir;
 
   program
     .command('put')
@@ -91,7 +91,7 @@ export function createProgram(env: CliEnvironment): Command {
     .option('--seed <n>', 'workload seed (default: random)')
     .option('--archive', 'remote-durable primary on S3 (NORI_S3_* env): lose the machine, promote a new primary, follow with a replica')
     .action(async (options: { records: string; seed?: string; archive?: boolean }) => {
-      const dir = program.getOptionValueSource('dir') === 'default' ? DEFAULT_DEMO_DIR : (program.opts() as { dir: string }).dir;
+      const dir = program.getOptionValueSource('dir') === 'default' ? DEFAULT_DEMO_DIR : program.opts<{ dir: string }>().dir;
       const seed = options.seed === undefined ? Math.floor(Math.random() * 0xffffffff) : parseSeed(options.seed);
       const demo = { dir, records: parseRecords(options.records), seed, cliPath: env.scriptPath, out: env.out };
       const code = options.archive === true ? await runArchiveDemo({ ...demo, s3: demoS3Config(), prefix: demoArchivePrefix() }) : await runDemo(demo);
@@ -130,7 +130,7 @@ export function formatError(error: unknown): string {
 export async function runCli(argv: readonly string[], env: CliEnvironment): Promise<number> {
   const program = createProgram(env);
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {

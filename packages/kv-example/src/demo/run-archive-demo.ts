@@ -66,7 +66,7 @@ export async function runArchiveDemo(options: ArchiveDemoOptions): Promise<numbe
     const code = await promoteAndVerify({ ...options, store, promotedDir, acknowledged: write.acknowledged, operations, replica });
     return code;
   } finally {
-    await (replica as ReplicaFollower | undefined)?.close();
+    await (replica)?.close();
   }
 }
 

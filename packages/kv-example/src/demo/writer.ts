@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { S3ObjectStore } from '@nori/archive';
 import { KvError } from '../errors.js';
 import { KvStore } from '../kv-store.js';
@@ -117,7 +118,7 @@ async function writeWorkload(args: WriterArguments): Promise<void> {
   await compaction?.catch(() => undefined);
   clearInterval(timer);
   if (failure !== undefined) {
-    send({ type: 'failed', message: failure instanceof Error ? failure.message : String(failure) });
+    send({ type: 'failed', message: failure instanceof Error ? failure.message : inspect(failure) });
     return;
   }
   report();

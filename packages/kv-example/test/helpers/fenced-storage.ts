@@ -33,5 +33,5 @@ export function processView(memory: MemoryStorage): Storage {
         return result;
       };
     },
-  }) as Storage;
+  });
 }

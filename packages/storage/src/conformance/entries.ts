@@ -41,6 +41,36 @@ export function entriesSuite(factory: ConformanceFactory): void {
   });
 }
 
+/** `stat()`: kind and length without opening, for backends that implement it. */
+export function statSuite(factory: ConformanceFactory): void {
+  describe('stat', () => {
+    const harness = useHarness(factory);
+
+    it('reports kind and length of files, directories and the root; ERR_NOT_FOUND when missing; opens nothing', async () => {
+      const { storage } = harness();
+      if (storage.stat === undefined) {
+        // Optional member: a backend without it is conformant (callers open the file instead).
+        expect(await storage.list()).toEqual([]);
+        return;
+      }
+      await storage.mkdir('quarantine');
+      await writeFile(storage, '000001.wal', utf8('hello'), false);
+      await writeFile(storage, 'quarantine/000000.wal', utf8('abc'), false);
+      const file = await storage.open('000002.wal', { create: true });
+      await file.preallocate(4096);
+      expect(await storage.stat('000001.wal')).toEqual({ kind: 'file', size: 5 });
+      expect(await storage.stat('quarantine/000000.wal')).toEqual({ kind: 'file', size: 3 });
+      expect(await storage.stat('000002.wal')).toEqual({ kind: 'file', size: 4096 });
+      await file.close();
+      expect((await storage.stat('quarantine')).kind).toBe('directory');
+      expect((await storage.stat()).kind).toBe('directory');
+      await expectRejectsCode(() => storage.stat?.('nope') ?? Promise.resolve(), 'ERR_NOT_FOUND');
+      await expectRejectsCode(() => storage.stat?.('quarantine/nope') ?? Promise.resolve(), 'ERR_NOT_FOUND');
+      await expectRejectsCode(() => storage.stat?.('../x') ?? Promise.resolve(), 'ERR_INVALID_PATH');
+    });
+  });
+}
+
 /** Links and special files placed in the store behind the storage's back are never followed. */
 export function linksSuite(factory: ConformanceFactory): void {
   describe('links and special files', () => {
@@ -74,6 +104,7 @@ export function linksSuite(factory: ConformanceFactory): void {
           { name: VICTIM, kind: 'file' },
         ]);
       }
+      if (h.storage.stat !== undefined) expect((await h.storage.stat('000002.wal')).kind).toBe('symlink');
       await h.storage.remove('000002.wal');
       expect(await h.storage.exists('000002.wal')).toBe(false);
       expect(text(await readAll(h.storage, VICTIM))).toBe(VICTIM_TEXT);

@@ -17,11 +17,11 @@ export interface ConformanceHarness {
    * link `name` in the store whose target text is `target`, behind the storage's back, as a user
    * or another program would.
    */
-  makeSymlink?(name: string, target: string): void | Promise<void>;
+  makeSymlink?: (name: string, target: string) => void | Promise<void>;
   /** Optional: creates a FIFO `name` in the store behind the storage's back (enables its tests). */
   makeFifo?(name: string): void | Promise<void>;
   /** Optional: release resources (delete temporary directories). */
-  cleanup?(): void | Promise<void>;
+  cleanup?: () => void | Promise<void>;
 }
 
 /** Creates one harness per test. */

@@ -1,6 +1,6 @@
 import { StorageError } from '../errors.js';
 import { parentOf, validateDir, validateFileName, validateName } from '../paths.js';
-import type { LockInfo, OpenOptions, Storage, StorageEntry, StorageFile, StorageLock } from '../types.js';
+import type { LockInfo, OpenOptions, Storage, StorageEntry, StorageFile, StorageLock, StorageStat } from '../types.js';
 import { FaultInjector, type MemoryFault } from './faults.js';
 import { MemoryFile, type MemoryContext } from './file.js';
 import { Inode, type CrashMode } from './inode.js';
@@ -175,6 +175,15 @@ export class MemoryStorage implements Storage {
       entries.push({ name: rel === '' ? name : name.slice(rel.length + 1), kind: entry.kind === 'file' ? 'file' : 'directory' });
     }
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The lock lives outside the namespace here: its names are never found. */
+  async stat(name?: string): Promise<StorageStat> {
+    const rel = validateDir(name);
+    if (rel === '') return { kind: 'directory', size: 0 };
+    const entry = this.#entry(rel);
+    if (entry === undefined) throw this.#missing('stat', rel);
+    return entry.kind === 'file' ? { kind: 'file', size: entry.inode.current.size } : { kind: 'directory', size: 0 };
   }
 
   async exists(name: string): Promise<boolean> {

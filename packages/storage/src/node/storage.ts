@@ -3,7 +3,7 @@ import { fs } from './node-fs.js';
 import path from 'node:path';
 import { StorageError, fromNodeError } from '../errors.js';
 import { isLockName, parentOf, validateDir, validateFileName, validateName } from '../paths.js';
-import type { LockInfo, OpenOptions, Storage, StorageEntry, StorageEntryKind, StorageFile, StorageLock } from '../types.js';
+import type { LockInfo, OpenOptions, Storage, StorageEntry, StorageEntryKind, StorageFile, StorageLock, StorageStat } from '../types.js';
 import { NodeFile, type PreallocateMode } from './file.js';
 import { fsAsync } from './fs-async.js';
 import { acquireLock, readLockInfo } from './lock.js';
@@ -220,6 +220,19 @@ export class NodeFileStorage implements Storage {
       entries.push({ name: dirent.name, kind: kindOf(dirent) });
     }
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async stat(name?: string): Promise<StorageStat> {
+    const rel = validateDir(name);
+    await this.#refuseLinkedDirs('stat', parentOf(rel));
+    let stats: Stats;
+    try {
+      // The root may be a link (users move data directories so); nothing inside it is followed.
+      stats = rel === '' ? await fs.promises.stat(this.root) : await fs.promises.lstat(this.#abs(rel));
+    } catch (error) {
+      throw fromNodeError(error, 'stat', rel);
+    }
+    return { kind: kindOf(stats), size: stats.size };
   }
 
   async exists(name: string): Promise<boolean> {

@@ -103,7 +103,7 @@ export function rawWritev(path: string, buffers: readonly Uint8Array[], budget: 
       while (written < batchBytes) {
         // writev may write less than asked for large batches; finish the batch like a WAL must.
         written += written === 0
-          ? writevSync(fd, buffers as Uint8Array[], position)
+          ? writevSync(fd, buffers, position)
           : writeRest(fd, buffers, written, position + written);
       }
       position += batchBytes;

@@ -1,10 +1,5 @@
-/** The median of `values` (mean of the two middle values for an even count). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error('median of no values');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+/** The median of `values` (one copy for every package's benchmarks). */
+export { median } from '@nori/test-support/bench';
 
 /** Rounds to a few significant digits so the JSON stays readable. */
 export function round(value: number, digits = 4): number {

@@ -1,6 +1,7 @@
-import { MemoryStorage, type CrashMode } from '@nori/storage';
+import { MemoryStorage } from '@nori/storage';
 import { Wal, type FsyncPolicy } from '../../src/index.js';
 import { checkReport } from './campaign.js';
+import { CRASH_MODES, MAX_SWEEP_FAILURES, MUTATING_OPS, checkRecovered } from './crash-points.js';
 import { LogModel, checkRecovery, withoutWithdrawn, type ExpectedLog } from './model.js';
 import { ProcessStorage, type StorageLie } from './process-storage.js';
 import { Rng } from '@nori/test-support';
@@ -29,7 +30,6 @@ export interface CrashSweepResult {
   failures: string[];
 }
 
-const MODES: CrashMode[] = ['prefix', 'subset'];
 
 /**
  * Exhaustive crash points for one fixed workload: right before every mutating storage operation,
@@ -44,9 +44,8 @@ export async function runCrashSweep(options: CrashSweepOptions): Promise<CrashSw
   const snapshots: { at: number; storage: MemoryStorage; expected: ExpectedLog }[] = [];
   const outcomeSeeds = options.outcomeSeeds ?? 2;
   let operations = 0;
-  const mutating = new Set(['write', 'sync', 'syncDir', 'truncate', 'preallocate', 'rename', 'remove', 'mkdir']);
   const hook = (op: string): void => {
-    if (!mutating.has(op)) return;
+    if (!MUTATING_OPS.has(op)) return;
     const expected: ExpectedLog = {
       records: model.records.map((r) => ({ ...r })),
       lastDurable: model.lastDurable,
@@ -69,25 +68,17 @@ export async function runCrashSweep(options: CrashSweepOptions): Promise<CrashSw
   if (workload.errors.length > 0) failures.push(`workload failed: ${workload.errors.map((e) => `${e.what}: ${describeError(e.error)}`).join('; ')}`);
   let crashes = 0;
   for (const snapshot of snapshots) {
-    const disks = MODES.map((mode, i) => ({ mode, disk: i === 0 ? snapshot.storage : snapshot.storage.fork() }));
+    const disks = CRASH_MODES.map((mode, i) => ({ mode, disk: i === 0 ? snapshot.storage : snapshot.storage.fork() }));
     for (const { mode, disk } of disks) {
       disk.crash({ mode });
       crashes++;
       const where = `seed ${options.seed}, crash before operation ${snapshot.at} (${mode})`;
-      try {
-        const { wal: recovered, recovery } = await Wal.open({ ...config, storage: disk });
-        try {
-          const entries = await readAll(recovered, SMALL_RECORDS);
-          const expected = withoutWithdrawn(snapshot.expected, model.withdrawn);
-          const problems = [...checkRecovery(expected, entries).violations, ...checkReport(recovery, entries, recovered)];
-          if (problems.length > 0) failures.push(`${where}: ${problems.join('; ')}`);
-        } finally {
-          await recovered.close();
-        }
-      } catch (error) {
-        failures.push(`${where}: reopen failed: ${describeError(error)}`);
-      }
-      if (failures.length >= 5) return { operations, crashes, failures };
+      await checkRecovered(disk, config, where, async (recovered, recovery) => {
+        const entries = await readAll(recovered, SMALL_RECORDS);
+        const expected = withoutWithdrawn(snapshot.expected, model.withdrawn);
+        return [...checkRecovery(expected, entries).violations, ...checkReport(recovery, entries, recovered)];
+      }, failures);
+      if (failures.length >= MAX_SWEEP_FAILURES) return { operations, crashes, failures };
     }
   }
   return { operations, crashes, failures };

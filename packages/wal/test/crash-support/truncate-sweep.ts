@@ -1,8 +1,8 @@
-import { MemoryStorage, type CrashMode } from '@nori/storage';
+import { MemoryStorage } from '@nori/storage';
 import { Wal, type FsyncPolicy } from '../../src/index.js';
 import { indexOf, record } from '@nori/test-support';
+import { CRASH_MODES, MAX_SWEEP_FAILURES, MUTATING_OPS, checkRecovered } from './crash-points.js';
 import { ProcessStorage } from './process-storage.js';
-import { describeError } from './workload.js';
 
 /** The operation whose every storage step is a crash point. */
 export type TruncateOp =
@@ -27,8 +27,6 @@ export interface TruncateSweepResult {
   failures: string[];
 }
 
-const MODES: CrashMode[] = ['prefix', 'subset'];
-const MUTATING = new Set(['write', 'sync', 'syncDir', 'truncate', 'preallocate', 'rename', 'remove', 'mkdir']);
 /** Record number of the record appended right after the operation. */
 const AFTER = 1000;
 
@@ -92,7 +90,7 @@ export async function runTruncateSweep(options: TruncateSweepOptions): Promise<T
   let armed = false;
   let operations = 0;
   const hook = (op: string): void => {
-    if (!armed || !MUTATING.has(op)) return;
+    if (!armed || !MUTATING_OPS.has(op)) return;
     snapshots.push({ at: operations, disk: memory.fork({ seed: options.seed * 1000 + operations }) });
     operations++;
   };
@@ -111,28 +109,21 @@ export async function runTruncateSweep(options: TruncateSweepOptions): Promise<T
   const failures: string[] = [];
   let crashes = 0;
   for (const snapshot of snapshots) {
-    for (const mode of MODES) {
+    for (const mode of CRASH_MODES) {
       const disk = snapshot.disk.fork();
       disk.crash({ mode });
       crashes++;
       const where = `${options.op.kind}(${'index' in options.op ? options.op.index : options.op.segments}) seed ${options.seed}, crash before operation ${snapshot.at} (${mode})`;
-      try {
-        const { wal: recovered } = await Wal.open({ ...config, storage: disk });
-        try {
-          const got = await contents(recovered);
-          const problems = checkTruncation(options.op, total, got, segmentStarts);
-          const next = await recovered.append(record(AFTER + 1));
-          if (next.index !== recovered.lastIndex || next.index !== (got[got.length - 1]?.[0] ?? recovered.firstIndex - 1) + 1) {
-            problems.push(`the next append got index ${next.index} after a log ending at ${String(got[got.length - 1]?.[0])}`);
-          }
-          if (problems.length > 0) failures.push(`${where}: ${problems.join('; ')}`);
-        } finally {
-          await recovered.close();
+      await checkRecovered(disk, config, where, async (recovered) => {
+        const got = await contents(recovered);
+        const problems = checkTruncation(options.op, total, got, segmentStarts);
+        const next = await recovered.append(record(AFTER + 1));
+        if (next.index !== recovered.lastIndex || next.index !== (got[got.length - 1]?.[0] ?? recovered.firstIndex - 1) + 1) {
+          problems.push(`the next append got index ${next.index} after a log ending at ${String(got[got.length - 1]?.[0])}`);
         }
-      } catch (error) {
-        failures.push(`${where}: reopen failed: ${describeError(error)}`);
-      }
-      if (failures.length >= 5) return { operations, crashes, failures };
+        return problems;
+      }, failures);
+      if (failures.length >= MAX_SWEEP_FAILURES) return { operations, crashes, failures };
     }
   }
   return { operations, crashes, failures };

@@ -49,7 +49,7 @@ export function describeError(error: unknown): string {
     const code = (error as { code?: unknown }).code;
     const cause = (error as { cause?: unknown }).cause;
     const causeCode = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
-    return `${String(code ?? error.name)}${causeCode === undefined ? '' : `<-${String(causeCode)}`}: ${error.message}`;
+    return `${typeof code === 'string' ? code : error.name}${typeof causeCode === 'string' ? `<-${causeCode}` : ''}: ${error.message}`;
   }
   return String(error);
 }

@@ -14,7 +14,8 @@ function emit(event: ChildEvent): void {
 }
 
 function codeOf(error: unknown): string {
-  return String((error as { code?: unknown }).code ?? 'none');
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'none';
 }
 
 function causeOf(error: unknown): { causeCode?: string; causeSyscall?: string } {
