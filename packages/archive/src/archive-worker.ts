@@ -70,7 +70,7 @@ async function listPage(args: { prefix: string; startAfter?: string; limit: numb
 
 type Args = Record<string, unknown>;
 
-function run(op: string, args: Args, signal: AbortSignal): Promise<unknown> | unknown {
+function run(op: string, args: Args, signal: AbortSignal): unknown {
   switch (op) {
     case 'put':
       return store.put(args['key'] as string, args['bytes'] as Uint8Array, { ...(args['options'] as PutOptions), signal });

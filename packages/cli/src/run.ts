@@ -112,7 +112,7 @@ interface CommandContext {
   stderr: Output;
   /** A getter: process.stdin builds a ReadStream (~3 ms of every run) and only repair's prompt reads it. */
   stdin: () => CliIo['stdin'];
-  setExit(code: number): void;
+  setExit: (code: number) => void;
 }
 
 function buildCommands(context: CommandContext): CommandSpec[] {

@@ -37,7 +37,7 @@ export const fsAsync = {
     try {
       return Promise.resolve(fs.fstatSync(fd).size);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
   },
   ftruncate(fd: number, length: number): Promise<void> {
