@@ -1,6 +1,7 @@
 import type { Storage, StorageFile } from '@nori/storage';
 import { RecordScanner } from '@nori/codec';
 import type { SegmentScanner } from './segment-scanner.js';
+import type { SegmentSampler } from './sequence-index.js';
 import { DEFAULT_CHUNK_SIZE } from './segment-scanner.js';
 
 const ZERO_CHUNK = new Uint8Array(DEFAULT_CHUNK_SIZE);
@@ -91,8 +92,11 @@ export interface RegionScan {
   claimed: number;
 }
 
-/** Scans `[start, limit)` of a segment until its end or the first damage. */
-export async function scanRegion(scanner: SegmentScanner, file: StorageFile, start: number, limit: number): Promise<RegionScan> {
+/**
+ * Scans `[start, limit)` of a segment until its end or the first damage; `sampler` (recovery's
+ * walk) notes each valid record for the sparse index.
+ */
+export async function scanRegion(scanner: SegmentScanner, file: StorageFile, start: number, limit: number, sampler?: SegmentSampler): Promise<RegionScan> {
   scanner.open(file, start, limit);
   let records = 0;
   try {
@@ -100,6 +104,7 @@ export async function scanRegion(scanner: SegmentScanner, file: StorageFile, sta
       const status = scanner.step();
       if (status === 'ok') {
         records++;
+        sampler?.note(scanner.recordOffset);
       } else if (status === 'need-data') {
         await scanner.fill();
       } else if (status === 'end') {

@@ -223,7 +223,7 @@ function buildSequence(
   const lastSegment = segments[segments.length - 1];
   const next = lastSegment === undefined ? (anchor?.firstIndex ?? FIRST_INDEX) : (firsts[firsts.length - 1] as number) + lastSegment.records;
   const sequence = new SequenceIndex((id, end, first) => sampleSegment(view, id, end, first), next, anchor?.truncatedBefore ?? 0);
-  segments.forEach((segment, i) => sequence.addRecovered(segment.id, firsts[i] as number, segment.records, segment.size));
+  segments.forEach((segment, i) => sequence.addRecovered({ ...segment, firstIndex: firsts[i] as number }));
   return sequence;
 }
 
