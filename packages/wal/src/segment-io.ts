@@ -103,8 +103,9 @@ export async function scanRegion(scanner: SegmentScanner, file: StorageFile, sta
     for (;;) {
       const status = scanner.step();
       if (status === 'ok') {
+        // Only a compare per record: a record is sampled once per SPARSE_INDEX_STRIDE bytes.
+        if (sampler !== undefined && sampler.wants(scanner.recordOffset)) sampler.take(records, scanner.recordOffset);
         records++;
-        sampler?.note(scanner.recordOffset);
       } else if (status === 'need-data') {
         await scanner.fill();
       } else if (status === 'end') {
@@ -114,6 +115,7 @@ export async function scanRegion(scanner: SegmentScanner, file: StorageFile, sta
       }
     }
   } finally {
+    sampler?.advance(records);
     // A double-buffered scanner may still be reading ahead, and the caller may close the file next.
     await scanner.idle();
     scanner.release();

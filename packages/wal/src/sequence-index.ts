@@ -45,6 +45,25 @@ export class SegmentSampler {
   note(offset: number): void {
     this.nextSampleAt = sampleRecord(this.samples, this.nextSampleAt, this.next++, offset);
   }
+
+  /**
+   * For a scan's hot loop, which counts records itself: true when the record at `offset` is
+   * sampled. Then {@link SegmentSampler.take} it, with its number within the run since the last
+   * {@link SegmentSampler.advance}.
+   */
+  wants(offset: number): boolean {
+    return offset >= this.nextSampleAt;
+  }
+
+  /** Samples the record at `offset`, the `nth` (from 0) of the current run. */
+  take(nth: number, offset: number): void {
+    this.nextSampleAt = sampleRecord(this.samples, this.nextSampleAt, this.next + nth, offset);
+  }
+
+  /** The current run saw `records` records (each `note`d or counted by the scan). */
+  advance(records: number): void {
+    this.next += records;
+  }
 }
 
 /** A segment recovery found: where its records end, how many, and (when its scan sampled them) its samples. */
