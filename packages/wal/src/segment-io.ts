@@ -99,12 +99,13 @@ export interface RegionScan {
 export async function scanRegion(scanner: SegmentScanner, file: StorageFile, start: number, limit: number, sampler?: SegmentSampler): Promise<RegionScan> {
   scanner.open(file, start, limit);
   let records = 0;
+  // Only a compare with a local per record: one record is sampled per SPARSE_INDEX_STRIDE bytes.
+  let sampleAt = sampler === undefined ? Infinity : sampler.nextSampleAt;
   try {
     for (;;) {
       const status = scanner.step();
       if (status === 'ok') {
-        // Only a compare per record: a record is sampled once per SPARSE_INDEX_STRIDE bytes.
-        if (sampler !== undefined && sampler.wants(scanner.recordOffset)) sampler.take(records, scanner.recordOffset);
+        if (scanner.recordOffset >= sampleAt) sampleAt = (sampler as SegmentSampler).take(records, scanner.recordOffset);
         records++;
       } else if (status === 'need-data') {
         await scanner.fill();

@@ -36,28 +36,31 @@ export function sampleRecord(samples: Samples, nextSampleAt: number, index: numb
 export class SegmentSampler {
   /** Samples so far; `indexes` count from the `first` given to the constructor. */
   readonly samples: Samples = { indexes: [], offsets: [] };
-  private nextSampleAt = 0;
+  private sampleFrom = 0;
 
   /** `first`: the index of the first record noted (0 to count records within the segment). */
   constructor(private next: number) {}
 
   /** The next record of the segment starts at `offset`. */
   note(offset: number): void {
-    this.nextSampleAt = sampleRecord(this.samples, this.nextSampleAt, this.next++, offset);
+    this.sampleFrom = sampleRecord(this.samples, this.sampleFrom, this.next++, offset);
   }
 
   /**
-   * For a scan's hot loop, which counts records itself: true when the record at `offset` is
-   * sampled. Then {@link SegmentSampler.take} it, with its number within the run since the last
-   * {@link SegmentSampler.advance}.
+   * For a scan's hot loop, which counts records itself: records starting at or after this offset
+   * are sampled (then {@link SegmentSampler.take} them).
    */
-  wants(offset: number): boolean {
-    return offset >= this.nextSampleAt;
+  get nextSampleAt(): number {
+    return this.sampleFrom;
   }
 
-  /** Samples the record at `offset`, the `nth` (from 0) of the current run. */
-  take(nth: number, offset: number): void {
-    this.nextSampleAt = sampleRecord(this.samples, this.nextSampleAt, this.next + nth, offset);
+  /**
+   * Samples the record at `offset` (at or after {@link SegmentSampler.nextSampleAt}), the `nth`
+   * (from 0) of the run since the last {@link SegmentSampler.advance}; returns the new `nextSampleAt`.
+   */
+  take(nth: number, offset: number): number {
+    this.sampleFrom = sampleRecord(this.samples, this.sampleFrom, this.next + nth, offset);
+    return this.sampleFrom;
   }
 
   /** The current run saw `records` records (each `note`d or counted by the scan). */
