@@ -34,7 +34,12 @@ export class LogChanges {
   private readonly gc: SegmentGc;
   private readonly cutHost: CutHost;
 
-  constructor(config: ResolvedConfig, started: StartedWal, view: LogView, private readonly host: ChangesHost) {
+  constructor(
+    config: ResolvedConfig,
+    started: StartedWal,
+    view: LogView,
+    private readonly host: ChangesHost,
+  ) {
     const { sealedLog } = started;
     const { table, sequence, handles } = view;
     const { storage, observer } = config;
