@@ -181,7 +181,8 @@ export class BatchIntentLog {
   }
 
   /** Closes the file; `clear` also empties it (all batches durable, e.g. on a clean close). */
-  async close(clear: boolean): Promise<void> {
+  async close(how: { clear: boolean }): Promise<void> {
+    const { clear } = how;
     const file = this.file;
     this.file = undefined;
     if (file === undefined) return;

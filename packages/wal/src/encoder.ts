@@ -1,4 +1,5 @@
-import { encodeRecord, encodeRecordInto, type RecordInput } from '@nori/codec';
+import { NoriCodecError, encodeRecord, encodeRecordInto, type RecordInput } from '@nori/codec';
+import { WalError } from './errors.js';
 
 /** Size of one encoding slab. */
 export const SLAB_SIZE = 1024 * 1024;
@@ -50,4 +51,14 @@ export class RecordEncoder {
   recycle(): void {
     this.used = 0;
   }
+}
+
+/** Maps codec errors (record too large, invalid record, compression) to `WalError`s. */
+export function encodeError(error: unknown): Error {
+  if (error instanceof NoriCodecError) {
+    // Damaged compressed bytes are corruption of the log; every other codec code is also ours.
+    const code = error.code === 'ERR_DECOMPRESSION_FAILED' ? 'ERR_CORRUPTION' : error.code;
+    return new WalError(code, error.message, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
 }

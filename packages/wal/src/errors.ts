@@ -87,3 +87,13 @@ export function ioError(what: string, error: unknown): WalError {
   const cause = toError(error);
   return new WalError('ERR_IO', `${what} failed: ${cause.message}`, { cause });
 }
+
+/** `ERR_CLOSED`: the WAL was closed (or is closing) when the call was made. */
+export function closedError(): WalError {
+  return new WalError('ERR_CLOSED', 'the WAL is closed');
+}
+
+/** `ERR_READ_ONLY`: `what` was attempted on a WAL opened with `readOnly: true`. */
+export function readOnlyError(what: string): WalError {
+  return new WalError('ERR_READ_ONLY', `${what} is not allowed: the WAL was opened with readOnly: true`);
+}

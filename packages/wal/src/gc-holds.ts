@@ -72,9 +72,13 @@ export class GcHolds {
     return hold;
   }
 
-  /** The smallest segment id any hold protects (`Infinity` when none). */
-  protectedFrom(): number {
+  /**
+   * The smallest segment id any hold or any of `readers` (open readers' places) protects
+   * (`Infinity` when none).
+   */
+  protectedFrom(readers: Iterable<{ readonly segmentId: number }> = []): number {
     let from = Infinity;
+    for (const reader of readers) from = Math.min(from, reader.segmentId);
     for (const hold of this.holds) {
       const position = hold.position;
       if (position !== undefined) from = Math.min(from, position.segmentId);

@@ -7,7 +7,7 @@ import { regionFrom, scanLimit } from './reader.js';
 import { segmentName } from './segment-name.js';
 import { SegmentScanner } from './segment-scanner.js';
 import type { SegmentTable } from './segment-table.js';
-import { SPARSE_INDEX_STRIDE, type Sample, type Samples } from './sequence-index.js';
+import { SPARSE_INDEX_STRIDE, SegmentSampler, type Sample, type Samples } from './sequence-index.js';
 import type { Position, WalEntry } from './types.js';
 
 /**
@@ -152,20 +152,13 @@ async function visitFrom(view: PointReadView, segmentId: number, offset: number,
 
 /** Samples `[0, end)` of a recovered segment for the sparse index (one pass, large reads). */
 export async function sampleSegment(view: PointReadView, segmentId: number, end: number, firstIndex: number): Promise<Samples> {
-  const samples: Samples = { indexes: [], offsets: [] };
-  let index = firstIndex;
-  let nextSampleAt = 0;
+  const sampler = new SegmentSampler(firstIndex);
   await scanSegment(view, segmentId, 0, SAMPLING_CHUNK, (_records, offset) => {
     if (offset >= end) return true;
-    if (offset >= nextSampleAt) {
-      samples.indexes.push(index);
-      samples.offsets.push(offset);
-      nextSampleAt = offset + SPARSE_INDEX_STRIDE;
-    }
-    index++;
+    sampler.note(offset);
     return false;
   });
-  return samples;
+  return sampler.samples;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { WalError } from './errors.js';
 import type { SealedEntry } from './sealed-segments.js';
+import type { Samples } from './sequence-index.js';
 import type { SkippedRegion } from './recovery-regions.js';
 import type { SkippedSpan } from './skipped-regions.js';
 import type { RecoveryMode, RecoveryReport, WalObserver } from './types.js';
@@ -19,6 +20,11 @@ export interface RecoveredSegment {
    * cut records that the full copy salvage made in `quarantine/` also holds.
    */
   sealed: boolean;
+  /**
+   * The sparse index's samples recovery's walk took (indexes counted from 0 at the segment's first
+   * record); undefined when the segment was not walked whole (sampled on first use instead).
+   */
+  samples?: Samples | undefined;
 }
 
 /** Everything `Wal.open` needs from recovery. */

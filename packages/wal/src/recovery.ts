@@ -21,6 +21,7 @@ import {
 } from './sealed-segments.js';
 import { DEFAULT_CHUNK_SIZE, SegmentScanner } from './segment-scanner.js';
 import { isZeroRange, scanRegion } from './segment-io.js';
+import { SegmentSampler } from './sequence-index.js';
 import { classifyDamage } from './walk/end-of-data.js';
 import { SKIPPED_REGIONS_FILE, readSkippedRegions, type SkippedSpan } from './skipped-regions.js';
 import type { CorruptionInfo, RecoveryReport, WalObserver } from './types.js';
@@ -272,11 +273,14 @@ class Recovery {
     const cuts = this.regions.cuts(segment.id, fileSize);
     const cutAt = cuts.length === 0 ? undefined : Math.min(...cuts.map((r) => r.from.offset));
     const cursor = { from: 0, nextKnown: 0 };
+    // The sparse index is built here, in the one pass over the bytes (no scan on the first get).
+    const sampler = new SegmentSampler(0);
+    segment.samples = sampler.samples;
     for (;;) {
       while (cursor.nextKnown < known.length && (known[cursor.nextKnown] as SkippedSpan).from.offset < cursor.from) cursor.nextKnown++;
       const region = known[cursor.nextKnown];
       const stop = region !== undefined ? region.from.offset : (cutAt ?? fileSize);
-      const scan = await scanRegion(this.scanner, file, cursor.from, stop);
+      const scan = await scanRegion(this.scanner, file, cursor.from, stop, sampler);
       this.report.records += scan.records;
       segment.records += scan.records;
       if (scan.status !== 'end') {

@@ -250,13 +250,13 @@ export class SealedLog {
   private entries: SealedEntry[];
   private exists: boolean;
 
+  /** `entries`: the file's valid entries; `exists`: whether the file is on disk (it is created on the first seal). */
   constructor(
     private readonly storage: Storage,
-    entries: readonly SealedEntry[],
-    exists: boolean,
+    content: { entries: readonly SealedEntry[]; exists: boolean },
   ) {
-    this.entries = [...entries];
-    this.exists = exists;
+    this.entries = [...content.entries];
+    this.exists = content.exists;
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {

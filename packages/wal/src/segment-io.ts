@@ -1,6 +1,7 @@
 import type { Storage, StorageFile } from '@nori/storage';
 import { RecordScanner } from '@nori/codec';
 import type { SegmentScanner } from './segment-scanner.js';
+import type { SegmentSampler } from './sequence-index.js';
 import { DEFAULT_CHUNK_SIZE } from './segment-scanner.js';
 
 const ZERO_CHUNK = new Uint8Array(DEFAULT_CHUNK_SIZE);
@@ -91,14 +92,20 @@ export interface RegionScan {
   claimed: number;
 }
 
-/** Scans `[start, limit)` of a segment until its end or the first damage. */
-export async function scanRegion(scanner: SegmentScanner, file: StorageFile, start: number, limit: number): Promise<RegionScan> {
+/**
+ * Scans `[start, limit)` of a segment until its end or the first damage; `sampler` (recovery's
+ * walk) notes each valid record for the sparse index.
+ */
+export async function scanRegion(scanner: SegmentScanner, file: StorageFile, start: number, limit: number, sampler?: SegmentSampler): Promise<RegionScan> {
   scanner.open(file, start, limit);
   let records = 0;
+  // Only a compare with a local per record: one record is sampled per SPARSE_INDEX_STRIDE bytes.
+  let sampleAt = sampler === undefined ? Infinity : sampler.nextSampleAt;
   try {
     for (;;) {
       const status = scanner.step();
       if (status === 'ok') {
+        if (scanner.recordOffset >= sampleAt) sampleAt = (sampler as SegmentSampler).take(records, scanner.recordOffset);
         records++;
       } else if (status === 'need-data') {
         await scanner.fill();
@@ -109,6 +116,7 @@ export async function scanRegion(scanner: SegmentScanner, file: StorageFile, sta
       }
     }
   } finally {
+    sampler?.advance(records);
     // A double-buffered scanner may still be reading ahead, and the caller may close the file next.
     await scanner.idle();
     scanner.release();

@@ -15,8 +15,12 @@ export class SegmentTable {
   private readonly entries = new Map<number, Entry>();
   private ordered: number[] = [];
 
-  /** Adds a segment (ids must be added in increasing order). */
-  add(id: number, size: number, fileSize: number, active: boolean): void {
+  /**
+   * Adds a segment (ids must be added in increasing order): `size` bytes of records, `fileSize`
+   * on disk; `active` when it is the segment appends go to.
+   */
+  add(segment: { id: number; size: number; fileSize: number; active: boolean }): void {
+    const { id, size, fileSize, active } = segment;
     this.entries.set(id, { id, size, fileSize, active });
     this.ordered.push(id);
   }

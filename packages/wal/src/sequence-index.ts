@@ -21,6 +21,69 @@ export interface Samples {
 /** Scans `[0, end)` of a segment whose first record has index `firstIndex`, sampling every `stride` bytes. */
 export type Sampler = (segmentId: number, end: number, firstIndex: number) => Promise<Samples>;
 
+/**
+ * The sampling rule of the sparse index: record `index` at `offset` is sampled when it starts at
+ * or after `nextSampleAt`. Returns where the next sample may start (no allocation unless it samples).
+ */
+export function sampleRecord(samples: Samples, nextSampleAt: number, index: number, offset: number): number {
+  if (offset < nextSampleAt) return nextSampleAt;
+  samples.indexes.push(index);
+  samples.offsets.push(offset);
+  return offset + SPARSE_INDEX_STRIDE;
+}
+
+/** Samples one segment's records as a scan goes by them, in order, from its first record. */
+export class SegmentSampler {
+  /** Samples so far; `indexes` count from the `first` given to the constructor. */
+  readonly samples: Samples = { indexes: [], offsets: [] };
+  private sampleFrom = 0;
+
+  /** `first`: the index of the first record noted (0 to count records within the segment). */
+  constructor(private next: number) {}
+
+  /** The next record of the segment starts at `offset`. */
+  note(offset: number): void {
+    this.sampleFrom = sampleRecord(this.samples, this.sampleFrom, this.next++, offset);
+  }
+
+  /**
+   * For a scan's hot loop, which counts records itself: records starting at or after this offset
+   * are sampled (then {@link SegmentSampler.take} them).
+   */
+  get nextSampleAt(): number {
+    return this.sampleFrom;
+  }
+
+  /**
+   * Samples the record at `offset` (at or after {@link SegmentSampler.nextSampleAt}), the `nth`
+   * (from 0) of the run since the last {@link SegmentSampler.advance}; returns the new `nextSampleAt`.
+   */
+  take(nth: number, offset: number): number {
+    this.sampleFrom = sampleRecord(this.samples, this.sampleFrom, this.next + nth, offset);
+    return this.sampleFrom;
+  }
+
+  /** The current run saw `records` records (each `note`d or counted by the scan). */
+  advance(records: number): void {
+    this.next += records;
+  }
+}
+
+/** A segment recovery found: where its records end, how many, and (when its scan sampled them) its samples. */
+export interface RecoveredSamples {
+  id: number;
+  firstIndex: number;
+  records: number;
+  /** Logical size: appended records go after it. */
+  size: number;
+  /**
+   * Samples recovery's scan took, their `indexes` counted from 0 at the segment's first record
+   * (samples past `size` or `records` are dropped: recovery may have cut the segment after its
+   * scan). Undefined: sampled on the first lookup that needs it.
+   */
+  samples?: Samples | undefined;
+}
+
 interface SegmentIndex {
   id: number;
   firstIndex: number;
@@ -64,11 +127,19 @@ function floorOf(sorted: readonly number[], value: number): number {
   return found;
 }
 
+/** Recovery's samples (counted from 0) as indexes, without those past the segment's recovered end. */
+function toIndexes(counted: Samples, segment: { firstIndex: number; records: number; size: number }): Samples {
+  let keep = 0;
+  while (keep < counted.offsets.length && (counted.offsets[keep] as number) < segment.size && (counted.indexes[keep] as number) < segment.records) keep++;
+  return { indexes: counted.indexes.slice(0, keep).map((n) => n + segment.firstIndex), offsets: counted.offsets.slice(0, keep) };
+}
+
 /**
  * Sequence numbers of the log: the first index of every segment, the `truncateBefore` mark and a
  * sparse in-memory index (one sampled record per {@link SPARSE_INDEX_STRIDE} bytes per segment)
  * that turns an index or a position into a bounded scan. Appended records are sampled as they are
- * written; recovered segments on the first lookup that needs them.
+ * written, recovered ones during recovery's scan (or, when that scan did not sample a segment,
+ * on the first lookup that needs it).
  */
 export class SequenceIndex {
   private readonly segments: SegmentIndex[] = [];
@@ -109,15 +180,20 @@ export class SequenceIndex {
     this.mark = Math.max(this.mark, index);
   }
 
-  /** Adds a recovered segment (ids in increasing order); its bytes are sampled on first use. */
-  addRecovered(id: number, firstIndex: number, records: number, size: number): void {
+  /**
+   * Adds a recovered segment (ids in increasing order) with the samples recovery took, or to be
+   * sampled on the first lookup that needs it.
+   */
+  addRecovered(segment: RecoveredSamples): void {
+    const { id, firstIndex, records, size } = segment;
+    const samples = segment.samples === undefined ? undefined : toIndexes(segment.samples, { firstIndex, records, size });
     this.segments.push({
       id,
       firstIndex,
       count: records,
-      samples: { indexes: [], offsets: [] },
+      samples: samples ?? { indexes: [], offsets: [] },
       nextSampleAt: size,
-      headEnd: size,
+      headEnd: samples === undefined ? size : 0,
       headRecords: records,
       building: undefined,
     });
@@ -148,11 +224,7 @@ export class SequenceIndex {
     const segment = this.segments[this.segments.length - 1];
     if (segment === undefined || segment.id !== id) return index;
     segment.count++;
-    if (offset >= segment.nextSampleAt) {
-      segment.samples.indexes.push(index);
-      segment.samples.offsets.push(offset);
-      segment.nextSampleAt = offset + SPARSE_INDEX_STRIDE;
-    }
+    segment.nextSampleAt = sampleRecord(segment.samples, segment.nextSampleAt, index, offset);
     return index;
   }
 

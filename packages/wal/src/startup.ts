@@ -89,7 +89,7 @@ async function startLocked(cfg: ResolvedConfig, lock: StorageLock | undefined): 
   const last = segments[segments.length - 1];
   // A read-only open appends nothing: its last segment stays the active one for readers.
   const nextSegment = appendsToNextSegment(last) && !cfg.readOnly;
-  segments.forEach((s, i) => table.add(s.id, s.size, s.fileSize, i === segments.length - 1 && !nextSegment));
+  segments.forEach((s, i) => table.add({ id: s.id, size: s.size, fileSize: s.fileSize, active: i === segments.length - 1 && !nextSegment }));
   const started: StartedWal = { report, writer: undefined, lock, table, skips, sequence, handles, sealedLog: undefined, anchor };
   if (cfg.readOnly) return started;
   started.sealedLog = await settleSideFiles(cfg, result);
@@ -141,7 +141,7 @@ async function settleSideFiles(cfg: ResolvedConfig, result: RecoveryResult): Pro
       throw ioError(`rewriting sealed.log of ${storage.description}`, error);
     });
   }
-  return new SealedLog(storage, result.sealed.entries, result.sealed.exists || result.sealed.changed);
+  return new SealedLog(storage, { entries: result.sealed.entries, exists: result.sealed.exists || result.sealed.changed });
 }
 
 /** How often a read-only open re-lists a log whose files keep disappearing under it. */
@@ -195,7 +195,7 @@ export async function startWriter(
     throw ioError(`opening the active segment of ${storage.description}`, error);
   });
   if (last === undefined || how.sealed) {
-    table.add(id, 0, fileSize, true);
+    table.add({ id, size: 0, fileSize, active: true });
     sequence.addSegment(id, sequence.nextIndex);
   } else {
     table.setSize(id, size, fileSize);
@@ -223,7 +223,7 @@ function buildSequence(
   const lastSegment = segments[segments.length - 1];
   const next = lastSegment === undefined ? (anchor?.firstIndex ?? FIRST_INDEX) : (firsts[firsts.length - 1] as number) + lastSegment.records;
   const sequence = new SequenceIndex((id, end, first) => sampleSegment(view, id, end, first), next, anchor?.truncatedBefore ?? 0);
-  segments.forEach((segment, i) => sequence.addRecovered(segment.id, firsts[i] as number, segment.records, segment.size));
+  segments.forEach((segment, i) => sequence.addRecovered({ ...segment, firstIndex: firsts[i] as number }));
   return sequence;
 }
 

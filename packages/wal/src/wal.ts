@@ -1,20 +1,15 @@
-import { NoriCodecError, type RecordInput } from '@nori/codec';
+import type { RecordInput } from '@nori/codec';
 import type { Storage, StorageLock } from '@nori/storage';
 import { MAX_RECORD_SIZE_LIMIT, resolveConfig, type ResolvedConfig } from './config.js';
-import { WalError, ioError } from './errors.js';
-import { hook } from './observer.js';
+import { WalError, closedError, ioError, readOnlyError } from './errors.js';
 import { checkAppendOptions, checkIndex } from './options.js';
 import { GcHolds, type WalHold } from './gc-holds.js';
 import { isPosition } from './position.js';
 import type { LogReader } from './log-reader.js';
 import { readLog, type CutState, type LogView, type ReaderCursor } from './reader.js';
-import { FIRST_INDEX, writeIndexAnchor, type IndexAnchor } from './index-file.js';
-import { readIndexFrom, readPositionFrom } from './point-read.js';
-import { indexOfPosition, positionOfIndex } from './read-start.js';
+import { getEntry } from './get-entry.js';
 import { MAX_INDEX, SAMPLE_BYTES, type SequenceIndex } from './sequence-index.js';
-import { cutLog } from './truncation.js';
-import type { SealedLog } from './sealed-segments.js';
-import { segmentName } from './segment-name.js';
+import { LogChanges } from './log-changes.js';
 import type { SegmentTable } from './segment-table.js';
 import type {
   AppendOptions,
@@ -28,29 +23,9 @@ import type {
   WalStats,
 } from './types.js';
 import { batchWrite, submitRecord, syncMarker } from './pending-write.js';
+import { encodeError } from './encoder.js';
 import type { Writer } from './writer.js';
-import { startWal, startWriter, type StartedWal } from './startup.js';
-
-/** `get` returns compact copies (an entry may be kept for long). */
-const COPIES = { copy: true } as const;
-
-function closedError(): WalError {
-  return new WalError('ERR_CLOSED', 'the WAL is closed');
-}
-
-function readOnlyError(what: string): WalError {
-  return new WalError('ERR_READ_ONLY', `${what} is not allowed: the WAL was opened with readOnly: true`);
-}
-
-/** Maps codec errors (record too large, invalid record, compression) to `WalError`s. */
-function encodeError(error: unknown): Error {
-  if (error instanceof NoriCodecError) {
-    // Damaged compressed bytes are corruption of the log; every other codec code is also ours.
-    const code = error.code === 'ERR_DECOMPRESSION_FAILED' ? 'ERR_CORRUPTION' : error.code;
-    return new WalError(code, error.message, { cause: error });
-  }
-  return error instanceof Error ? error : new Error(String(error));
-}
+import { startWal, type StartedWal } from './startup.js';
 
 /**
  * A write-ahead log in a directory of Rust nori-wal compatible segment files.
@@ -75,18 +50,13 @@ export class Wal implements AsyncDisposable {
   private readOnlyEnd: Position;
   private readonly sequence: SequenceIndex;
   private readonly cuts: CutState = { epoch: 0, lastIndex: 0, at: { segmentId: 0, offset: 0 } };
-  /** What `index.json` holds (undefined: no file, the oldest segment starts at index 1). */
-  private anchor: IndexAnchor | undefined;
-  /** Set while `truncateAfter` runs: appends, syncs and point reads wait for it. */
-  private paused: Promise<void> | undefined;
   /** Set when the writer could not be restarted after a cut: the WAL is failed. */
   private brokenBy: WalError | undefined;
   private closing: Promise<void> | undefined;
   private closed = false;
-  private gcChain: Promise<unknown> = Promise.resolve();
   private readonly closedController = new AbortController();
-  /** `sealed.log` (writable WAL only): GC drops entries before deleting their segments. */
-  private sealedLog: SealedLog | undefined;
+  /** GC and truncations, one at a time; `paused` while a `truncateAfter` runs. */
+  private readonly changes: LogChanges;
 
   private constructor(config: ResolvedConfig, started: StartedWal) {
     const { writer, lock, table, skips, sequence, handles } = started;
@@ -96,8 +66,6 @@ export class Wal implements AsyncDisposable {
     this.table = table;
     this.readOnlyEnd = started.report.lastPosition;
     this.sequence = sequence;
-    this.sealedLog = started.sealedLog;
-    this.anchor = started.anchor;
     const neverWrites = new Promise<void>(() => undefined);
     this.view = {
       sequence,
@@ -111,7 +79,7 @@ export class Wal implements AsyncDisposable {
       checkOpen: () => {
         if (this.closing !== undefined) throw closedError();
       },
-      waitForWrite: () => this.paused ?? (this.writer === undefined ? neverWrites : this.writer.waitForWrite()),
+      waitForWrite: () => this.changes.paused ?? (this.writer === undefined ? neverWrites : this.writer.waitForWrite()),
       register: (cursor) => {
         this.readers.add(cursor);
         return () => this.readers.delete(cursor);
@@ -119,6 +87,20 @@ export class Wal implements AsyncDisposable {
       polling: writer === undefined,
       closed: this.closedController.signal,
     };
+    this.changes = new LogChanges(config, started, this.view, {
+      isClosing: () => this.closing !== undefined,
+      protectedFrom: () => this.holds.protectedFrom(this.readers),
+      writerFor: (what) => this.writerFor(what),
+      setWriter: (next) => {
+        this.writer = next;
+      },
+      setEnd: (end) => {
+        this.readOnlyEnd = end;
+      },
+      fail: (error) => {
+        this.brokenBy = error;
+      },
+    });
   }
 
   /**
@@ -192,7 +174,7 @@ export class Wal implements AsyncDisposable {
    * for the cut and appends after it.
    */
   append(record: RecordInput, options?: AppendOptions): Promise<AppendResult> {
-    if (this.paused !== undefined && this.closing === undefined) return this.paused.then(() => this.append(record, options));
+    if (this.changes.paused !== undefined && this.closing === undefined) return this.changes.paused.then(() => this.append(record, options));
     let writer: Writer;
     let encoded: Uint8Array;
     try {
@@ -213,7 +195,7 @@ export class Wal implements AsyncDisposable {
    * {@link Wal.append}; nothing of the batch is written if any record or option is invalid.
    */
   appendBatch(records: readonly RecordInput[], options?: AppendOptions): Promise<AppendResult[]> {
-    if (this.paused !== undefined && this.closing === undefined) return this.paused.then(() => this.appendBatch(records, options));
+    if (this.changes.paused !== undefined && this.closing === undefined) return this.changes.paused.then(() => this.appendBatch(records, options));
     let writer: Writer;
     const buffers: Uint8Array[] = [];
     let bytes = 0;
@@ -238,7 +220,7 @@ export class Wal implements AsyncDisposable {
   /** Makes everything appended so far durable; resolves with the durable position. */
   sync(): Promise<Position> {
     if (this.closing !== undefined) return Promise.reject(closedError());
-    if (this.paused !== undefined) return this.paused.then(() => this.sync());
+    if (this.changes.paused !== undefined) return this.changes.paused.then(() => this.sync());
     if (this.brokenBy !== undefined) return Promise.reject(this.brokenBy);
     const writer = this.writer;
     if (writer === undefined) return Promise.resolve({ ...this.readOnlyEnd });
@@ -291,68 +273,7 @@ export class Wal implements AsyncDisposable {
     if (!isPosition(position)) {
       return Promise.reject(new WalError('ERR_INVALID_POSITION', 'position must be { segmentId, offset } with non-negative integers'));
     }
-    const run = this.gcChain.then(() => this.collect(position.segmentId));
-    this.gcChain = run.catch(() => undefined);
-    return run;
-  }
-
-  private async collect(before: number): Promise<number[]> {
-    const deleted: number[] = [];
-    const onDeleted = hook(this.config.observer, 'onSegmentDeleted');
-    for (;;) {
-      const oldest = this.collectible(before);
-      if (oldest === undefined) break;
-      // Its sealed.log entry goes first (the file never lists a segment GC removed); a failure
-      // there deletes nothing. An entry without its deletion is harmless: recovery ignores
-      // entries below the first segment.
-      try {
-        await this.sealedLog?.forgetBefore(oldest + 1);
-        // The first index of what is left is recorded before its predecessor goes.
-        await this.anchorAfter(oldest);
-      } catch (error) {
-        throw ioError(`deleting segment ${segmentName(oldest)}`, error);
-      }
-      if (this.collectible(before) !== oldest) break;
-      const bytes = this.table.fileSizeOf(oldest);
-      // Forget it first so no new reader starts on it, then remove and make the removal durable
-      // before the next one (a crash never leaves a hole in the middle of the log).
-      this.table.remove(oldest);
-      this.sequence.removeSegment(oldest);
-      try {
-        await this.view.handles.forget(oldest);
-        await this.config.storage.remove(segmentName(oldest));
-        await this.config.storage.syncDir();
-      } catch (error) {
-        throw ioError(`deleting segment ${segmentName(oldest)}`, error);
-      }
-      deleted.push(oldest);
-      if (onDeleted !== undefined) onDeleted({ segmentId: oldest, bytes });
-    }
-    return deleted;
-  }
-
-  /** The oldest segment if GC may delete it now (before `before`, not active, no reader or hold on it). */
-  private collectible(before: number): number | undefined {
-    if (this.closing !== undefined) return undefined;
-    const oldest = this.table.ids()[0];
-    if (oldest === undefined || oldest >= before || this.table.isActive(oldest)) return undefined;
-    let protectedFrom = this.holds.protectedFrom();
-    for (const reader of this.readers) protectedFrom = Math.min(protectedFrom, reader.segmentId);
-    return oldest < protectedFrom ? oldest : undefined;
-  }
-
-  /**
-   * Writes `index.json` naming the segment after `oldest` and its first index, unless it already
-   * names that segment or a later one (GC deletes `oldest` next).
-   */
-  private async anchorAfter(oldest: number): Promise<void> {
-    const next = this.table.nextAfter(oldest);
-    if (next === undefined || (this.anchor !== undefined && this.anchor.segmentId >= next)) return;
-    const firstIndex = this.sequence.firstIndexOf(next);
-    if (firstIndex === undefined) return;
-    const anchor: IndexAnchor = { segmentId: next, firstIndex, truncatedBefore: this.sequence.truncatedBefore };
-    await writeIndexAnchor(this.config.storage, anchor);
-    this.anchor = anchor;
+    return this.changes.deleteSegmentsBefore(position.segmentId);
   }
 
   /**
@@ -365,30 +286,8 @@ export class Wal implements AsyncDisposable {
    */
   async get(target: number | Position): Promise<WalEntry> {
     if (this.closing !== undefined) throw closedError();
-    if (this.paused !== undefined) await this.paused;
-    const epoch = this.cuts.epoch;
-    try {
-      if (typeof target === 'number') {
-        checkIndex('get', target);
-        const sample = await this.sequence.sampleForIndex(target);
-        return await readIndexFrom(this.view, sample, target, COPIES);
-      }
-      if (!isPosition(target)) throw new WalError('ERR_INVALID_ARGUMENT', 'get expects an index or a { segmentId, offset } position');
-      await indexOfPosition(this.view, target);
-      const sample = await this.sequence.sampleForPosition(target);
-      const found = sample === undefined ? undefined : (await readPositionFrom(this.view, sample, target, COPIES)).entry;
-      if (found === undefined) throw new WalError('ERR_INVALID_POSITION', `no record at ${target.segmentId}:${target.offset} (the end of the log)`);
-      if (found.index < this.sequence.firstIndex) {
-        throw new WalError('ERR_INDEX_TRUNCATED', `index ${found.index} was truncated: the first record is ${this.sequence.firstIndex}`);
-      }
-      return found;
-    } catch (error) {
-      // A truncateAfter that ran meanwhile cut what was being read: say so, not "corruption".
-      if (this.cuts.epoch !== epoch && !(error instanceof WalError && error.code === 'ERR_CLOSED')) {
-        throw new WalError('ERR_LOG_TRUNCATED', `the log was truncated after index ${this.cuts.lastIndex} while get read it`, { cause: error });
-      }
-      throw ioError('get', error);
-    }
+    if (this.changes.paused !== undefined) await this.changes.paused;
+    return getEntry(this.view, target);
   }
 
   /**
@@ -407,78 +306,7 @@ export class Wal implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    const run = this.gcChain.then(() => this.cutAfter(index));
-    this.gcChain = run.catch(() => undefined);
-    const paused = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.paused = paused;
-    void paused.then(() => {
-      if (this.paused === paused) this.paused = undefined;
-    });
-    return run;
-  }
-
-  private async cutAfter(index: number): Promise<void> {
-    const writer = this.writerFor('truncateAfter');
-    // Everything accepted is written and fsynced first: the old end is durable.
-    await writer.close();
-    if (writer.failed !== undefined) {
-      this.brokenBy = writer.failed;
-      this.writer = undefined;
-      throw writer.failed;
-    }
-    this.readOnlyEnd = writer.writtenPosition;
-    this.writer = undefined;
-    try {
-      await this.cutWhileStopped(index);
-    } finally {
-      await this.restartWriter();
-    }
-  }
-
-  /** The cut itself (no writer runs): validate against the flushed log, cut on disk, then in memory. */
-  private async cutWhileStopped(index: number): Promise<void> {
-    const sequence = this.sequence;
-    if (index < sequence.firstIndex - 1) {
-      throw new WalError('ERR_INDEX_TRUNCATED', `truncateAfter(${index}): index ${index + 1} onwards must exist, the first record is ${sequence.firstIndex}`);
-    }
-    if (index > sequence.lastIndex) {
-      throw new WalError('ERR_INDEX_OUT_OF_RANGE', `truncateAfter(${index}) is past the last record (lastIndex ${sequence.lastIndex})`);
-    }
-    if (index === sequence.lastIndex) return;
-    const at = await positionOfIndex(this.view, index + 1);
-    for (const id of this.table.ids()) if (id >= at.segmentId) await this.view.handles.forget(id);
-    const sealedLog = this.sealedLog;
-    await cutLog(this.config.storage, { index, at }, (id) => sealedLog?.forgetFrom(id) ?? Promise.resolve());
-    for (const id of [...this.table.ids()]) if (id > at.segmentId) this.table.remove(id);
-    this.table.reactivate(at.segmentId, at.offset);
-    sequence.cutAfter(index, at);
-    this.readOnlyEnd = { ...at };
-    this.cuts.lastIndex = index;
-    this.cuts.at = { ...at };
-    this.cuts.epoch++;
-  }
-
-  /** Starts a writer on the last segment after a cut; a failure fails the WAL. */
-  private async restartWriter(): Promise<void> {
-    const ids = this.table.ids();
-    const id = ids[ids.length - 1] as number;
-    const size = this.table.sizeOf(id) ?? 0;
-    const records = this.sequence.nextIndex - (this.sequence.firstIndexOf(id) ?? this.sequence.nextIndex);
-    try {
-      this.writer = await startWriter(
-        this.config,
-        { table: this.table, sequence: this.sequence, sealedLog: this.sealedLog },
-        { id, size, fileSize: this.table.fileSizeOf(id), records },
-        { sealed: false, lastWithData: undefined },
-      );
-    } catch (error) {
-      const cause = ioError('restarting the writer after truncateAfter', error);
-      this.brokenBy = new WalError('ERR_FAILED', `the WAL failed and accepts no more writes: ${cause.message}`, { cause });
-      throw this.brokenBy;
-    }
+    return this.changes.truncateAfter(index);
   }
 
   /**
@@ -496,31 +324,7 @@ export class Wal implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    const run = this.gcChain.then(() => this.markBefore(index));
-    this.gcChain = run.catch(() => undefined);
-    return run;
-  }
-
-  private async markBefore(index: number): Promise<number[]> {
-    const sequence = this.sequence;
-    if (index > sequence.nextIndex) {
-      throw new WalError('ERR_INDEX_OUT_OF_RANGE', `truncateBefore(${index}) is past the end of the log (lastIndex ${sequence.lastIndex})`);
-    }
-    if (index > sequence.truncatedBefore) {
-      const ids = this.table.ids();
-      const oldest = ids[0] as number;
-      const anchor: IndexAnchor = this.anchor ?? { segmentId: oldest, firstIndex: sequence.firstIndexOf(oldest) ?? FIRST_INDEX, truncatedBefore: 0 };
-      const next: IndexAnchor = { ...anchor, truncatedBefore: index };
-      await writeIndexAnchor(this.config.storage, next).catch((error: unknown) => {
-        throw ioError('recording truncateBefore', error);
-      });
-      this.anchor = next;
-      sequence.setTruncatedBefore(index);
-    }
-    // Whole segments below the mark: every one before the segment holding record `index`.
-    const ids = this.table.ids();
-    const holding = index >= sequence.nextIndex ? ids[ids.length - 1] : (await sequence.sampleForIndex(index)).segmentId;
-    return holding === undefined ? [] : this.collect(holding);
+    return this.changes.truncateBefore(index);
   }
 
   /** The segments of the log, oldest first. */
@@ -568,7 +372,7 @@ export class Wal implements AsyncDisposable {
     let error: WalError | undefined;
     let writer: Writer | undefined;
     try {
-      await this.gcChain;
+      await this.changes.idle();
       // Read after GC and truncations: a cut replaces the writer.
       writer = this.writer;
       await writer?.close();

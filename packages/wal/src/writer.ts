@@ -313,7 +313,7 @@ export class Writer {
     this.table.finish(previous.id, previous.size);
     this.active = { id: nextId, file, size: 0, fileSize, records: 0 };
     this.activeFirstRecord = this.appendedRecords;
-    this.table.add(nextId, 0, fileSize, true);
+    this.table.add({ id: nextId, size: 0, fileSize, active: true });
     this.sequence.addSegment(nextId, this.sequence.nextIndex);
     this.freshSegment = true;
     this.commit.markDurable(nextId, 0);
@@ -386,7 +386,7 @@ export class Writer {
         await active.file.datasync();
         this.table.setSize(active.id, active.size, active.size);
       }
-      await this.intent.close(this.commit.failure === undefined);
+      await this.intent.close({ clear: this.commit.failure === undefined });
     } finally {
       await this.files.close(active);
       this.notifyWrite();
