@@ -20,7 +20,7 @@ const APPEND_RUNS = Number(process.env['BENCH_APPEND_RUNS'] ?? 11);
 const KiB = 1024;
 const MiB = 1024 * KiB;
 /** Records per append-throughput run (1 KiB values). */
-const APPEND_RECORDS = Number(process.env['BENCH_ARCHIVE_RECORDS'] ?? 60_000);
+const APPEND_RECORDS = Number(process.env['BENCH_ARCHIVE_RECORDS'] ?? 100_000);
 /** Appends in flight at once (the WAL groups them). */
 const IN_FLIGHT = 256;
 /** Size of the log shipped by the shipping benchmark. */
