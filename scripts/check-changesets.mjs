@@ -27,7 +27,9 @@ try {
     // A dependent may get a patch bump for an internal dependency's release; never more.
     const allowed = wanted === 'none' ? 'patch' : wanted;
     if (rank(release.type) > rank(allowed)) {
-      problems.push(`${release.name}: changesets ask for ${wanted}, a version bump would make it ${release.type} (${release.oldVersion} -> ${release.newVersion})`);
+      problems.push(
+        `${release.name}: changesets ask for ${wanted}, a version bump would make it ${release.type} (${release.oldVersion} -> ${release.newVersion})`,
+      );
     }
   }
   for (const release of status.releases) {

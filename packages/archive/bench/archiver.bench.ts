@@ -27,10 +27,14 @@ const IN_FLIGHT = 256;
 const SHIP_BYTES = Number(process.env['BENCH_ARCHIVE_SHIP_MIB'] ?? 32) * MiB;
 const SEGMENT_SIZE = 4 * MiB;
 
-
-
 /** {@link compareRuns} with RUNS runs. */
-function compare(name: string, unit: string, ours: () => Promise<number>, baseline: { name: string; run: () => Promise<number> }, goal?: string): Promise<Result> {
+function compare(
+  name: string,
+  unit: string,
+  ours: () => Promise<number>,
+  baseline: { name: string; run: () => Promise<number> },
+  goal?: string,
+): Promise<Result> {
   return compareRuns(RUNS, { name, unit, run: ours, ...(goal === undefined ? {} : { goal }) }, baseline);
 }
 
@@ -41,7 +45,11 @@ function compare(name: string, unit: string, ours: () => Promise<number>, baseli
 async function compareAppends(name: string, stores: AppendStore, goal?: string): Promise<Result[]> {
   mainThreadCpu.clear();
   const baseline = { name: 'append 1 KiB, fsync os, no archiver', run: () => appendRate(root, undefined, 'baseline') };
-  const rate = await compareRuns(APPEND_RUNS, { name, unit: 'records/s', run: () => appendRate(root, stores, 'ours'), ...(goal === undefined ? {} : { goal }) }, baseline);
+  const rate = await compareRuns(
+    APPEND_RUNS,
+    { name, unit: 'records/s', run: () => appendRate(root, stores, 'ours'), ...(goal === undefined ? {} : { goal }) },
+    baseline,
+  );
   const ours = mainThreadCpu.get('ours');
   const base = mainThreadCpu.get('baseline');
   if (ours === undefined || base === undefined) return [rate];
@@ -112,7 +120,8 @@ async function appendRate(root: string, stores: AppendStore | undefined, label: 
   await appendAll(wal, APPEND_RECORDS);
   const seconds = (performance.now() - start) / 1000;
   const cpuEnd = mainThreadCpuSeconds();
-  if (cpuStart !== undefined && cpuEnd !== undefined) mainThreadCpu.set(label, [...(mainThreadCpu.get(label) ?? []), ((cpuEnd - cpuStart) * 1e6) / APPEND_RECORDS]);
+  if (cpuStart !== undefined && cpuEnd !== undefined)
+    mainThreadCpu.set(label, [...(mainThreadCpu.get(label) ?? []), ((cpuEnd - cpuStart) * 1e6) / APPEND_RECORDS]);
   shippedDuringAppends += archiver?.stats().bytes ?? 0;
   await archiver?.close();
   await wal.close();
@@ -199,14 +208,19 @@ async function rawPutRate(dir: string, stores: StoreFactory): Promise<number> {
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nori-archive-bench-'));
 const results: Result[] = [];
 try {
-  results.push(...(await compareAppends('append 1 KiB, fsync os, archiver attached (WorkerObjectStore.memory: ships in a worker)', workerMemory, 'ratio >= 0.95')));
+  results.push(
+    ...(await compareAppends('append 1 KiB, fsync os, archiver attached (WorkerObjectStore.memory: ships in a worker)', workerMemory, 'ratio >= 0.95')),
+  );
   results.push(...(await compareAppends('append 1 KiB, fsync os, archiver attached (MemoryObjectStore: ships on the main thread)', mainThreadMemory)));
   const s3Append = s3AppendStores();
   if (s3Append === undefined) console.log('  S3 append comparison skipped: NORI_S3_ENDPOINT / NORI_S3_BUCKET not set');
-  else results.push(...(await compareAppends('append 1 KiB, fsync os, archiver attached (WorkerObjectStore.s3: ships in a worker)', s3Append, 'ratio >= 0.95')));
+  else
+    results.push(...(await compareAppends('append 1 KiB, fsync os, archiver attached (WorkerObjectStore.s3: ships in a worker)', s3Append, 'ratio >= 0.95')));
   console.log(`  the archivers shipped ${(shippedDuringAppends / MiB).toFixed(0)} MiB while the appends ran`);
   const log = await buildLog(root);
-  console.log(`shipping a ${(SHIP_BYTES / MiB).toFixed(0)} MiB log of ${fs.readdirSync(log).filter((n) => n.endsWith('.wal')).length} segments (first: ${segmentName(0)})`);
+  console.log(
+    `shipping a ${(SHIP_BYTES / MiB).toFixed(0)} MiB log of ${fs.readdirSync(log).filter((n) => n.endsWith('.wal')).length} segments (first: ${segmentName(0)})`,
+  );
   results.push(
     await compare('Archiver: ship a closed log (start + flush, memory store)', 'MB/s', () => shipRate(log, memoryStores), {
       name: 'read each segment file + one put per segment (memory store)',

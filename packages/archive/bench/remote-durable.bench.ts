@@ -69,7 +69,12 @@ async function remoteDurableRate(root: string, stores: StoreFactory, writers: nu
 async function groupEffect(root: string, label: string, stores: StoreFactory): Promise<Result> {
   return compare(
     RUNS,
-    { name: `remote-durable append 1 KiB, ${WRITERS} concurrent writers (${label})`, unit: 'records/s', goal: 'ratio >= 20', run: () => remoteDurableRate(root, stores, WRITERS, PER_WRITER) },
+    {
+      name: `remote-durable append 1 KiB, ${WRITERS} concurrent writers (${label})`,
+      unit: 'records/s',
+      goal: 'ratio >= 20',
+      run: () => remoteDurableRate(root, stores, WRITERS, PER_WRITER),
+    },
     { name: `remote-durable append 1 KiB, one writer (${label})`, run: () => remoteDurableRate(root, stores, 1, SINGLE_WRITER_RECORDS) },
   );
 }

@@ -134,7 +134,8 @@ const results = ['p50', 'p99'].map((p) => {
     ratio: value / base,
   };
 });
-for (const r of results) console.log(`${r.name}: ${r.value.toFixed(1)} ms vs ${r.baseline.name}: ${r.baseline.value.toFixed(1)} ms (ratio ${r.ratio.toFixed(2)})`);
+for (const r of results)
+  console.log(`${r.name}: ${r.value.toFixed(1)} ms vs ${r.baseline.name}: ${r.baseline.value.toFixed(1)} ms (ratio ${r.ratio.toFixed(2)})`);
 console.log(`achieved append rate (median): ${pick((r) => r.rate).toFixed(0)} records/s`);
 const out = fileURLToPath(new URL('../../../.bench-results/archive-replica.json', import.meta.url));
 fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -25,8 +25,6 @@ const S3_LOG_MIB = Number(process.env['BENCH_RESTORE_S3_MIB'] ?? 32);
 const RECORD_BYTES = 1024;
 const CHUNK_BYTES = MiB;
 
-
-
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nori-restore-bench-'));
 let dirs = 0;
 function freshDir(): string {

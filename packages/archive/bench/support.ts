@@ -32,7 +32,15 @@ export async function compare(
   // The ratio is the median of the per-pair ratios, not a ratio of medians: the two runs of a pair
   // are adjacent in time, so a load swing on the shared machine hits both sides of one pair.
   const ratio = median(a.map((v, i) => v / (b[i] as number)));
-  const result: Result = { name, unit, value, runs: a, baseline: { name: baseline.name, value: base, runs: b }, ratio, ...(goal === undefined ? {} : { goal }) };
+  const result: Result = {
+    name,
+    unit,
+    value,
+    runs: a,
+    baseline: { name: baseline.name, value: base, runs: b },
+    ratio,
+    ...(goal === undefined ? {} : { goal }),
+  };
   console.log(`${name}: ${value.toFixed(0)} ${unit} vs ${baseline.name}: ${base.toFixed(0)} (ratio ${result.ratio.toFixed(3)})`);
   return result;
 }

@@ -33,7 +33,9 @@ export async function readBack(store: ObjectStore, prefix: string): Promise<stri
 }
 
 /** The demo against a simulated store whose first put "succeeds" but loses its response. */
-export async function demo(store: ObjectStore = new MemoryObjectStore({ seed: 1, faults: [{ kind: 'lost-response', op: 'put', times: 1 }] })): Promise<string[]> {
+export async function demo(
+  store: ObjectStore = new MemoryObjectStore({ seed: 1, faults: [{ kind: 'lost-response', op: 'put', times: 1 }] }),
+): Promise<string[]> {
   const segment = new TextEncoder().encode('sealed segment bytes');
   const outcome = await archiveSegment(store, 'wal/000001.wal', segment);
   return [`wal/000001.wal: ${outcome}`, ...(await readBack(store, 'wal/'))];

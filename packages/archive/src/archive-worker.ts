@@ -21,7 +21,8 @@ if (port === null) throw new Error('archive-worker.ts runs only as a worker thre
 const boot = workerData as WorkerBoot;
 if (boot.priority === 'background') lowerThreadPriority();
 // The AWS SDK loads only in a worker that needs it (a memory store's worker starts faster).
-let store: ObjectStore = boot.spec.kind === 'memory' ? new MemoryObjectStore(boot.spec.options) : new (await import('./s3/store.js')).S3ObjectStore(boot.spec.config);
+let store: ObjectStore =
+  boot.spec.kind === 'memory' ? new MemoryObjectStore(boot.spec.options) : new (await import('./s3/store.js')).S3ObjectStore(boot.spec.config);
 const storages = new Map<string, Storage>();
 const calls = new Map<number, AbortController>();
 

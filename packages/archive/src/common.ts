@@ -67,7 +67,10 @@ export function verifyChecksum(key: string, bytes: Uint8Array, recorded: number)
 
 /** Error for an object without a (well-formed) nori CRC32C in its metadata. */
 export function missingChecksum(op: ObjectStoreOperation, key: string): ArchiveError {
-  return new ArchiveError('ERR_CHECKSUM_MISSING', `${op} ${key}: object has no ${CRC32C_METADATA_KEY} metadata; it was not written by an ObjectStore`, { op, key });
+  return new ArchiveError('ERR_CHECKSUM_MISSING', `${op} ${key}: object has no ${CRC32C_METADATA_KEY} metadata; it was not written by an ObjectStore`, {
+    op,
+    key,
+  });
 }
 
 /** Throws `ERR_INVALID_RANGE` unless `range` is well-formed (non-negative safe integers). */

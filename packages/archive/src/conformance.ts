@@ -58,7 +58,9 @@ function bytesOf(text: string): Uint8Array {
 /** Asserts equal bytes without a per-element diff of large arrays. */
 function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
   expect(actual.length).toBe(expected.length);
-  expect(Buffer.compare(Buffer.from(actual.buffer, actual.byteOffset, actual.length), Buffer.from(expected.buffer, expected.byteOffset, expected.length))).toBe(0);
+  expect(Buffer.compare(Buffer.from(actual.buffer, actual.byteOffset, actual.length), Buffer.from(expected.buffer, expected.byteOffset, expected.length))).toBe(
+    0,
+  );
 }
 
 /** Resolves to the ArchiveError `promise` rejects with; fails if it resolves or throws anything else. */
@@ -379,7 +381,21 @@ function deleteSuite(factory: ObjectStoreFactory): void {
 }
 
 /** Keys every store must refuse before any I/O. */
-export const INVALID_KEYS: readonly string[] = ['', '/abs', 'trailing/', 'a//b', '.', '..', 'a/../b', 'a/./b', 'nul\u0000', 'line\nbreak', 'del\u007f', '\uD800lone', 'x'.repeat(1025)];
+export const INVALID_KEYS: readonly string[] = [
+  '',
+  '/abs',
+  'trailing/',
+  'a//b',
+  '.',
+  '..',
+  'a/../b',
+  'a/./b',
+  'nul\u0000',
+  'line\nbreak',
+  'del\u007f',
+  '\uD800lone',
+  'x'.repeat(1025),
+];
 
 function argumentSuite(factory: ObjectStoreFactory): void {
   describe('arguments', () => {

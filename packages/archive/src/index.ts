@@ -83,13 +83,7 @@ export {
   type RetryEvent,
   type RetryOptions,
 } from './archiver/index.js';
-export {
-  listGenerations,
-  type ArchiveCatalog,
-  type GenerationInfo,
-  type ListedChunk,
-  type ListGenerationsOptions,
-} from './read/catalog.js';
+export { listGenerations, type ArchiveCatalog, type GenerationInfo, type ListedChunk, type ListGenerationsOptions } from './read/catalog.js';
 export { DEFAULT_PREFETCH } from './restore/chunk-stream.js';
 export { restore, type RestoreOptions, type RestoreProgress, type RestoreReport } from './restore/restore.js';
 export { applyRetention, type RetentionOptions, type RetentionReport } from './retention/retention.js';

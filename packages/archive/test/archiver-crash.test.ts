@@ -51,7 +51,10 @@ async function crashRounds(seed: number): Promise<void> {
   const assembled = new Map(generations.map((g) => [g, assembleGeneration(chunks, g)]));
   for (const { generation, position } of acknowledged) {
     const segments = assembled.get(generation) as Map<number, Uint8Array>;
-    const covered = position.offset === 0 ? [...segments.keys()].some((id) => id >= position.segmentId - 1) : (segments.get(position.segmentId)?.length ?? 0) >= position.offset;
+    const covered =
+      position.offset === 0
+        ? [...segments.keys()].some((id) => id >= position.segmentId - 1)
+        : (segments.get(position.segmentId)?.length ?? 0) >= position.offset;
     expect(covered, `generation ${generation} covers acknowledged ${position.segmentId}:${position.offset}`).toBe(true);
   }
   expectSameSegments(assembled.get(archiver.generation) as Map<number, Uint8Array>, await localSegments(wal));

@@ -47,7 +47,10 @@ describe('Archiver: store faults', () => {
     const store = new MemoryObjectStore();
     const wal = await openWal();
     const retries: RetryEvent[] = [];
-    const archiver = await Archiver.start(wal, testOptions(store, { retry: { initialDelayMs: 1, maxDelayMs: 5 }, observer: { onRetry: (e) => retries.push(e) } }));
+    const archiver = await Archiver.start(
+      wal,
+      testOptions(store, { retry: { initialDelayMs: 1, maxDelayMs: 5 }, observer: { onRetry: (e) => retries.push(e) } }),
+    );
     await appendRecords(wal, 10);
     await archiver.flush();
     const before = archiver.archivedPosition;
@@ -75,7 +78,10 @@ describe('Archiver: store faults', () => {
     const store = new MemoryObjectStore();
     const wal = await openWal();
     const retries: RetryEvent[] = [];
-    const archiver = await Archiver.start(wal, testOptions(store, { retry: { initialDelayMs: 60_000, maxDelayMs: 60_000 }, observer: { onRetry: (e) => retries.push(e) } }));
+    const archiver = await Archiver.start(
+      wal,
+      testOptions(store, { retry: { initialDelayMs: 60_000, maxDelayMs: 60_000 }, observer: { onRetry: (e) => retries.push(e) } }),
+    );
     store.injectFault({ kind: 'unavailable' });
     await appendRecords(wal, 20);
     const flushing = archiver.flush();
@@ -113,7 +119,8 @@ describe('Archiver: store faults', () => {
     const store = new MemoryObjectStore();
     let deny = false;
     const denying: ObjectStore = {
-      put: (key, bytes, options) => (deny ? Promise.reject(new ArchiveError('ERR_ACCESS_DENIED', 'denied', { op: 'put', key })) : store.put(key, bytes, options)),
+      put: (key, bytes, options) =>
+        deny ? Promise.reject(new ArchiveError('ERR_ACCESS_DENIED', 'denied', { op: 'put', key })) : store.put(key, bytes, options),
       get: (key, options) => store.get(key, options),
       head: (key, options) => store.head(key, options),
       list: (prefix, options) => store.list(prefix, options),

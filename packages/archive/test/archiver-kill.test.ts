@@ -48,7 +48,10 @@ function shippingOf(round: number): 'worker' | 'main-thread' {
 }
 
 function spawnChild(round: number): Child {
-  const child = spawn(process.execPath, ['--conditions=@nori/source', '--import', 'tsx', CHILD_SCRIPT, shippingOf(round)], { cwd: PACKAGE_DIR, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=@nori/source', '--import', 'tsx', CHILD_SCRIPT, shippingOf(round)], {
+    cwd: PACKAGE_DIR,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   live.add(child);
   const stderr: string[] = [];
   let onReady: (ok: boolean) => void = () => undefined;
@@ -140,7 +143,10 @@ async function verifyRestore(store: ObjectStore, state: DirState, target: string
   for (const name of fs.readdirSync(target).filter((n) => n.endsWith('.wal'))) {
     const restored = fs.readFileSync(path.join(target, name));
     const local = fs.readFileSync(path.join(state.dir, name));
-    expect(restored.length <= local.length && Buffer.compare(restored, local.subarray(0, restored.length)) === 0, `restored ${name} is a prefix of the local one`).toBe(true);
+    expect(
+      restored.length <= local.length && Buffer.compare(restored, local.subarray(0, restored.length)) === 0,
+      `restored ${name} is a prefix of the local one`,
+    ).toBe(true);
   }
   return { records: seen.size, archived };
 }
@@ -178,7 +184,16 @@ describeS3('Archiver SIGKILL campaign against a real S3 store', (env) => {
         // Claims only accumulate along a directory's rounds: one restore at its end checks them all.
         if (state !== undefined) await verify(state);
         const dir = path.join(scratch, `wal${dirs}`);
-        state = { dir, prefix: `${runPrefix}d${dirs++}`, rounds: 0, nextId: 0, submitted: new Set(), acked: new Map(), archived: undefined, generation: undefined };
+        state = {
+          dir,
+          prefix: `${runPrefix}d${dirs++}`,
+          rounds: 0,
+          nextId: 0,
+          submitted: new Set(),
+          acked: new Map(),
+          archived: undefined,
+          generation: undefined,
+        };
       } else totals.resumed++;
       state.rounds++;
       const child = waiting.shift() as Child;

@@ -1,6 +1,15 @@
 import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
-import { ARCHIVE_SIDE_FILE, ArchiveError, Archiver, MemoryObjectStore, chunkKey, decodeGenerationRecord, generationKey, type ObjectStore } from '../src/index.js';
+import {
+  ARCHIVE_SIDE_FILE,
+  ArchiveError,
+  Archiver,
+  MemoryObjectStore,
+  chunkKey,
+  decodeGenerationRecord,
+  generationKey,
+  type ObjectStore,
+} from '../src/index.js';
 import { backoffDelay } from '../src/archiver/backoff.js';
 import { appendRecords, openWal, seededRandom, testOptions } from './archiver-support.js';
 

@@ -64,7 +64,10 @@ describe('Archiver shipping through a WorkerObjectStore', () => {
     const store = await shared.fresh();
     const wal = await openWal();
     const retries: RetryEvent[] = [];
-    const archiver = await Archiver.start(wal, testOptions(store, { retry: { initialDelayMs: 1, maxDelayMs: 5 }, observer: { onRetry: (e) => retries.push(e) } }));
+    const archiver = await Archiver.start(
+      wal,
+      testOptions(store, { retry: { initialDelayMs: 1, maxDelayMs: 5 }, observer: { onRetry: (e) => retries.push(e) } }),
+    );
     await appendRecords(wal, 10);
     await archiver.flush();
     const before = archiver.archivedPosition;

@@ -38,7 +38,10 @@ async function crashedLog(layout: readonly string[]): Promise<string> {
 }
 
 function segmentFiles(dir: string): string[] {
-  return fs.readdirSync(dir).filter((name) => name.endsWith('.wal')).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.wal'))
+    .sort();
 }
 
 /** Every segment file of `restored` equals the source's byte for byte, and none is missing. */

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChunkKind, MemoryObjectStore, encodeGenerationRecord, encodeGenerationStart, generationKey, listGenerations, newWriterId, trimmedKey } from '../src/index.js';
+import {
+  ChunkKind,
+  MemoryObjectStore,
+  encodeGenerationRecord,
+  encodeGenerationStart,
+  generationKey,
+  listGenerations,
+  newWriterId,
+  trimmedKey,
+} from '../src/index.js';
 import { putChunk } from './support/archive-log.js';
 
 /** One generation of a synthetic archive: how many data chunks, whether its record exists. */
@@ -25,7 +34,10 @@ describe('listGenerations (property)', () => {
             await putChunk(store, 'p', { ...base, createdAt: 1000 + seq, kind: ChunkKind.data, seq: seq++, segmentId: 0, offset: i }, new Uint8Array([i]));
           }
           if (shape.withRecord) {
-            await store.put(generationKey('p', generation), encodeGenerationRecord({ generation, startSeq, createdAt: new Date(1000).toISOString(), writerId, ...start }));
+            await store.put(
+              generationKey('p', generation),
+              encodeGenerationRecord({ generation, startSeq, createdAt: new Date(1000).toISOString(), writerId, ...start }),
+            );
           }
           expected.push({ generation, startSeq, lastSeq: seq - 1 });
         }

@@ -23,7 +23,16 @@ describe('listGenerations', () => {
     const [first, second] = [await writeLog(120, { seed: 1 }), await writeLog(50, { seed: 2 })];
     const store = new MemoryObjectStore({ listPageSize: 5 });
     const one = await archiveLog({ store, prefix: 'a/b', dir: first, chunkSizes: [300], createdAt: (i) => 10_000 + i });
-    const two = await archiveLog({ store, prefix: 'a/b', dir: second, generation: 2, startSeq: one.length, parentGeneration: 1, reason: 'takeover', createdAt: (i) => 90_000 + i });
+    const two = await archiveLog({
+      store,
+      prefix: 'a/b',
+      dir: second,
+      generation: 2,
+      startSeq: one.length,
+      parentGeneration: 1,
+      reason: 'takeover',
+      createdAt: (i) => 90_000 + i,
+    });
     const catalog = await listGenerations({ store, prefix: 'a/b' });
     expect(catalog.trimmedBelow).toBe(0);
     expect(catalog.generations).toHaveLength(2);
@@ -31,13 +40,31 @@ describe('listGenerations', () => {
     const dataBytes = (chunks: typeof one) => chunks.slice(1).reduce((sum, c) => sum + c.length, 0);
     const endOf = (chunks: typeof one) => ({ segmentId: chunks.at(-1)!.segmentId, offset: chunks.at(-1)!.offset + chunks.at(-1)!.length });
     expect(g1).toEqual({
-      generation: 1, parentGeneration: null, reason: 'new-log', startSeq: 0, firstSeq: 0, lastSeq: one.length - 1,
-      chunks: one.length, bytes: dataBytes(one) + one[0]!.length, missingChunks: 0,
-      firstPosition: { segmentId: 0, offset: 0 }, endPosition: endOf(one),
-      firstCreatedAt: new Date(10_000), lastCreatedAt: new Date(10_000 + one.length - 1), firstDataCreatedAt: new Date(10_001),
-      trimmed: false, hasRecord: true,
+      generation: 1,
+      parentGeneration: null,
+      reason: 'new-log',
+      startSeq: 0,
+      firstSeq: 0,
+      lastSeq: one.length - 1,
+      chunks: one.length,
+      bytes: dataBytes(one) + one[0]!.length,
+      missingChunks: 0,
+      firstPosition: { segmentId: 0, offset: 0 },
+      endPosition: endOf(one),
+      firstCreatedAt: new Date(10_000),
+      lastCreatedAt: new Date(10_000 + one.length - 1),
+      firstDataCreatedAt: new Date(10_001),
+      trimmed: false,
+      hasRecord: true,
     });
-    expect(g2).toMatchObject({ generation: 2, parentGeneration: 1, reason: 'takeover', startSeq: one.length, lastSeq: one.length + two.length - 1, endPosition: endOf(two) });
+    expect(g2).toMatchObject({
+      generation: 2,
+      parentGeneration: 1,
+      reason: 'takeover',
+      startSeq: one.length,
+      lastSeq: one.length + two.length - 1,
+      endPosition: endOf(two),
+    });
   });
 
   it('finds generations without index records from chunk headers with few ranged reads', async () => {
@@ -46,7 +73,17 @@ describe('listGenerations', () => {
     const sources = [await writeLog(300, { seed: 1 }), await writeLog(10, { seed: 2 }), await writeLog(200, { seed: 3 })];
     const written = [];
     for (const [i, dir] of sources.entries()) {
-      const chunks = await archiveLog({ store: inner, prefix: 'p', dir, generation: i + 1, startSeq: seq, parentGeneration: i === 0 ? null : i, reason: i === 0 ? 'new-log' : 'diverged', writeRecord: false, chunkSizes: [40] });
+      const chunks = await archiveLog({
+        store: inner,
+        prefix: 'p',
+        dir,
+        generation: i + 1,
+        startSeq: seq,
+        parentGeneration: i === 0 ? null : i,
+        reason: i === 0 ? 'new-log' : 'diverged',
+        writeRecord: false,
+        chunkSizes: [40],
+      });
       written.push(chunks);
       seq += chunks.length;
     }
@@ -70,7 +107,13 @@ describe('listGenerations', () => {
     await store.put('p/trimmed/0000000000000006', new Uint8Array(0));
     const trimmed = await listGenerations({ store, prefix: 'p' });
     expect(trimmed.trimmedBelow).toBe(6);
-    expect(trimmed.generations[0]).toMatchObject({ firstSeq: 6, missingChunks: 0, trimmed: true, startSeq: 0, firstPosition: { segmentId: chunks[6]!.segmentId, offset: chunks[6]!.offset } });
+    expect(trimmed.generations[0]).toMatchObject({
+      firstSeq: 6,
+      missingChunks: 0,
+      trimmed: true,
+      startSeq: 0,
+      firstPosition: { segmentId: chunks[6]!.segmentId, offset: chunks[6]!.offset },
+    });
   });
 
   it('an empty prefix has no generations; a malformed record is ERR_ARCHIVE_CORRUPT', async () => {

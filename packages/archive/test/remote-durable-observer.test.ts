@@ -9,7 +9,11 @@ describe('Archiver: onRemoteDurable', () => {
     const wal = await openWal(new MemoryStorage(), { fsync: 'os', maxSegmentSize: 1 << 20 });
     const archiver = await Archiver.start(wal, { ...testOptions(new MemoryObjectStore()), observer: { onRemoteDurable: (e) => events.push(e) } });
     const { position } = await archiver.append({ key: 'a', value: '1' });
-    await archiver.appendBatch([{ key: 'b', value: '2' }, { key: 'c', value: '3' }, { key: 'd', value: '4' }]);
+    await archiver.appendBatch([
+      { key: 'b', value: '2' },
+      { key: 'c', value: '3' },
+      { key: 'd', value: '4' },
+    ]);
     await archiver.waitArchived(position);
     await expect(archiver.waitArchived({ segmentId: -1, offset: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await archiver.close();

@@ -1,6 +1,5 @@
 import type { Position } from '@nori/wal';
-import type {
-  ArchiveError} from '../src/index.js';
+import type { ArchiveError } from '../src/index.js';
 import {
   ChunkKind,
   MemoryObjectStore,

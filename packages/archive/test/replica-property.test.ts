@@ -23,7 +23,8 @@ describe('replica (property)', () => {
     entries = await readAll(after);
   });
 
-  const show = (list: readonly Omit<WalEntry, 'index'>[]): string[] => list.map((e) => `${e.position.segmentId}:${e.position.offset}/${Buffer.from(e.value).toString('hex')}`);
+  const show = (list: readonly Omit<WalEntry, 'index'>[]): string[] =>
+    list.map((e) => `${e.position.segmentId}:${e.position.offset}/${Buffer.from(e.value).toString('hex')}`);
 
   it('any chunking of two generations, any restart point: every later record exactly once, in order', async () => {
     await fc.assert(
@@ -31,7 +32,10 @@ describe('replica (property)', () => {
         const store = new MemoryObjectStore({ listPageSize: 5 });
         const one = await archiveLog({ store, prefix: 'p', dir: before, chunkSizes: sizes1 });
         await archiveLog({ store, prefix: 'p', dir: after, chunkSizes: sizes2, generation: 2, startSeq: one.length, parentGeneration: 1, reason: 'takeover' });
-        const from = cut < 0 ? { segmentId: 0, offset: 0, generation: 1 } : { ...(entries[cut] as WalEntry).position, offset: (entries[cut] as WalEntry).position.offset + (entries[cut] as WalEntry).size, generation: 1 };
+        const from =
+          cut < 0
+            ? { segmentId: 0, offset: 0, generation: 1 }
+            : { ...(entries[cut] as WalEntry).position, offset: (entries[cut] as WalEntry).position.offset + (entries[cut] as WalEntry).size, generation: 1 };
         const got = await take(openReplica({ store, prefix: 'p', pollIntervalMs: 1 }), 199 - cut, from);
         expect(show(got)).toEqual(show(entries.slice(cut + 1)));
         expect(got.filter((e) => e.generation === 1).length).toBe(Math.max(0, 159 - cut));

@@ -1,14 +1,6 @@
 import { ARCHIVE_SIDE_FILE } from '../src/archiver/side-file.js';
 import { describe, expect, it } from 'vitest';
-import {
-  Archiver,
-  MemoryObjectStore,
-  applyRetention,
-  chunkKey,
-  openReplica,
-  type GenerationChangedEvent,
-  type ReplicaEntry,
-} from '../src/index.js';
+import { Archiver, MemoryObjectStore, applyRetention, chunkKey, openReplica, type GenerationChangedEvent, type ReplicaEntry } from '../src/index.js';
 import { encodeRecord } from '@nori/codec';
 import { ChunkKind, encodeGenerationStart, newWriterId } from '../src/index.js';
 import { appendRecords, expectCode, openWal, testOptions } from './archiver-support.js';
@@ -203,7 +195,13 @@ describe('replica', () => {
     const wal = await shippedWal(store, 200);
     store.injectFault({ kind: 'unavailable', op: 'list', key: 'arch/chunks/', times: 3 });
     const retries: number[] = [];
-    const replica = openReplica({ store, prefix: 'arch', pollIntervalMs: POLL, retry: { initialDelayMs: 1, maxDelayMs: 2 }, observer: { onRetry: (e) => retries.push(e.attempt) } });
+    const replica = openReplica({
+      store,
+      prefix: 'arch',
+      pollIntervalMs: POLL,
+      retry: { initialDelayMs: 1, maxDelayMs: 2 },
+      observer: { onRetry: (e) => retries.push(e.attempt) },
+    });
     const lags: number[] = [];
     for await (const entry of replica.follow()) {
       if (entry.position.offset === 0 && lags.length === 0) lags.push((await replica.lag()).chunks);
@@ -265,7 +263,12 @@ describe('replica', () => {
     const store = new MemoryObjectStore();
     const writerId = newWriterId();
     const header = { generation: 1, segmentId: 0, createdAt: 1, writerId };
-    await putChunk(store, 'arch', { ...header, kind: ChunkKind.generationStart, seq: 0, offset: 0 }, encodeGenerationStart({ parentGeneration: null, reason: 'new-log' }));
+    await putChunk(
+      store,
+      'arch',
+      { ...header, kind: ChunkKind.generationStart, seq: 0, offset: 0 },
+      encodeGenerationStart({ parentGeneration: null, reason: 'new-log' }),
+    );
     const good = encodeRecord({ key: 'a', value: 'first' });
     const bad = encodeRecord({ key: 'b', value: 'second' });
     bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 0xff; // record CRC broken; the chunk CRC covers it as is
@@ -304,9 +307,12 @@ describe('replica', () => {
     const follow = openReplica({ store, prefix: 'arch', prefetch: 1 }).follow({ from: { segmentId: 0, offset: 0, generation: 1 } });
     expect((await follow.next()).value).toMatchObject({ generation: 1, position: { segmentId: 0, offset: 0 } });
     await applyRetention({ store, prefix: 'arch', keepGenerations: 1 }); // generation 1 goes while the replica reads it
-    const error = await expectCode((async () => {
-      for (let r = await follow.next(); r.done !== true; r = await follow.next());
-    })(), 'ERR_REPLICA_TRIMMED');
+    const error = await expectCode(
+      (async () => {
+        for (let r = await follow.next(); r.done !== true; r = await follow.next());
+      })(),
+      'ERR_REPLICA_TRIMMED',
+    );
     expect(error.key).toMatch(/^arch\/chunks\//);
     await second.close();
     await wal.close();

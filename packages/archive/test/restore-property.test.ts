@@ -29,8 +29,11 @@ describe('restore (property)', () => {
         const store = new MemoryObjectStore();
         await archiveLog({ store, prefix: 'p', dir: source, chunkSizes });
         // Targets past the end of their segment's data are fine; past the log's end are not.
-        const to: Position | undefined = rawTo === undefined || rawTo.segmentId < end.segmentId ? rawTo : { segmentId: end.segmentId, offset: Math.min(rawTo.offset, end.offset) };
-        const kept = entries.filter((e) => to === undefined || e.position.segmentId < to.segmentId || (e.position.segmentId === to.segmentId && e.position.offset + e.size <= to.offset));
+        const to: Position | undefined =
+          rawTo === undefined || rawTo.segmentId < end.segmentId ? rawTo : { segmentId: end.segmentId, offset: Math.min(rawTo.offset, end.offset) };
+        const kept = entries.filter(
+          (e) => to === undefined || e.position.segmentId < to.segmentId || (e.position.segmentId === to.segmentId && e.position.offset + e.size <= to.offset),
+        );
         const dir = join(await scratchDir(), 'r');
         const report = await restore({ store, prefix: 'p', dir, to, prefetch: 1 + (chunkSizes.length % 3) });
         expect(report.records).toBe(kept.length);

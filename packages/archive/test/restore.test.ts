@@ -95,7 +95,16 @@ describe('restore', () => {
     const [first, second] = [await writeLog(60, { seed: 1 }), await writeLog(90, { seed: 2 })];
     const store = new MemoryObjectStore();
     const one = await archiveLog({ store, prefix: 'p', dir: first, createdAt: (i) => 1_000 + i });
-    await archiveLog({ store, prefix: 'p', dir: second, generation: 2, startSeq: one.length, parentGeneration: 1, reason: 'takeover', createdAt: (i) => 5_000 + i });
+    await archiveLog({
+      store,
+      prefix: 'p',
+      dir: second,
+      generation: 2,
+      startSeq: one.length,
+      parentGeneration: 1,
+      reason: 'takeover',
+      createdAt: (i) => 5_000 + i,
+    });
     const newest = await target();
     expect((await restore({ store, prefix: 'p', dir: newest })).generation).toBe(2);
     await expectSameSegments(second, newest);
@@ -170,7 +179,20 @@ describe('restore', () => {
     const payload = bytes.slice(80);
     payload[10] = payload[10]! ^ 0xff; // inside the first record's key or value: its CRC fails
     await store.delete(victim.key);
-    await putChunk(store, 'p', { kind: ChunkKind.data, seq: victim.seq, generation: 1, segmentId: victim.segmentId, offset: victim.offset, createdAt: victim.createdAt, writerId: newWriterId() }, payload);
+    await putChunk(
+      store,
+      'p',
+      {
+        kind: ChunkKind.data,
+        seq: victim.seq,
+        generation: 1,
+        segmentId: victim.segmentId,
+        offset: victim.offset,
+        createdAt: victim.createdAt,
+        writerId: newWriterId(),
+      },
+      payload,
+    );
     const error = await expectCode(restore({ store, prefix: 'p', dir: await target() }), 'ERR_ARCHIVE_CORRUPT');
     expect(error).toMatchObject({ key: victim.key });
   });
@@ -180,7 +202,20 @@ describe('restore', () => {
     const store = new MemoryObjectStore();
     const chunks = await archiveLog({ store, prefix: 'p', dir: source, chunkSizes: [400] });
     const last = chunks.at(-1)!;
-    const key = await putChunk(store, 'p', { kind: ChunkKind.data, seq: last.seq + 1, generation: 1, segmentId: last.segmentId, offset: last.offset + last.length + 1, createdAt: 1, writerId: newWriterId() }, new Uint8Array(8));
+    const key = await putChunk(
+      store,
+      'p',
+      {
+        kind: ChunkKind.data,
+        seq: last.seq + 1,
+        generation: 1,
+        segmentId: last.segmentId,
+        offset: last.offset + last.length + 1,
+        createdAt: 1,
+        writerId: newWriterId(),
+      },
+      new Uint8Array(8),
+    );
     const error = await expectCode(restore({ store, prefix: 'p', dir: await target() }), 'ERR_ARCHIVE_CORRUPT');
     expect(error).toMatchObject({ key });
   });
@@ -192,7 +227,20 @@ describe('restore', () => {
     const last = chunks.at(-1)!;
     const record = encodeRecord({ key: 'torn', value: new Uint8Array(100).fill(9) });
     const half = record.subarray(0, record.length >> 1);
-    await putChunk(store, 'p', { kind: ChunkKind.data, seq: last.seq + 1, generation: 1, segmentId: last.segmentId, offset: last.offset + last.length, createdAt: 99_999, writerId: newWriterId() }, half);
+    await putChunk(
+      store,
+      'p',
+      {
+        kind: ChunkKind.data,
+        seq: last.seq + 1,
+        generation: 1,
+        segmentId: last.segmentId,
+        offset: last.offset + last.length,
+        createdAt: 99_999,
+        writerId: newWriterId(),
+      },
+      half,
+    );
     const dir = await target();
     const report = await restore({ store, prefix: 'p', dir });
     expect(report).toMatchObject({ records: 80, tailBytesDropped: half.length, end: { segmentId: last.segmentId, offset: last.offset + last.length } });

@@ -21,7 +21,17 @@ async function threeGenerations(): Promise<Fixture> {
   let seq = 0;
   for (let g = 1; g <= 3; g++) {
     const dir = await writeLog(60 * g, { seed: g, maxSegmentSize: 2048 });
-    const written = await archiveLog({ store, prefix: 'p', dir, generation: g, startSeq: seq, parentGeneration: g === 1 ? null : g - 1, reason: g === 1 ? 'new-log' : 'takeover', chunkSizes: [500], createdAt: (i) => 1000 * g + i });
+    const written = await archiveLog({
+      store,
+      prefix: 'p',
+      dir,
+      generation: g,
+      startSeq: seq,
+      parentGeneration: g === 1 ? null : g - 1,
+      reason: g === 1 ? 'new-log' : 'takeover',
+      chunkSizes: [500],
+      createdAt: (i) => 1000 * g + i,
+    });
     sources.push(dir);
     chunks.push(written);
     seq += written.length;

@@ -43,7 +43,10 @@ describe('restore of Rust-written logs archived by the Archiver', () => {
       const target = path.join(scratch, `${golden.dir}-restored`);
       const report = await restore({ store, prefix: 'arch', dir: target });
       expect(report.records).toBe(golden.rust_recovery.read_back_count + 1);
-      const restored = fs.readdirSync(target).filter((name) => name.endsWith('.wal')).sort();
+      const restored = fs
+        .readdirSync(target)
+        .filter((name) => name.endsWith('.wal'))
+        .sort();
       expect(restored, 'every local segment, empty ones included').toEqual([...local.keys()].sort());
       for (const name of restored) {
         const bytes = fs.readFileSync(path.join(target, name));

@@ -58,27 +58,31 @@ describeS3('Archiver against a real S3 store', (env) => {
     await Promise.all([walA.close(), walB.close()]);
   });
 
-  it('ships from a worker thread (WorkerObjectStore.s3): the worker reads the segment files; restore gives them back; takeover fences it', { timeout: S3_TIMEOUT_MS }, async () => {
-    const prefix = uniquePrefix('archiver-worker');
-    await using store = WorkerObjectStore.s3({ ...env.config, prefix, maxAttempts: 2 });
-    stores.push(new S3ObjectStore({ ...env.config, prefix })); // removes the objects afterwards
-    const dir = await scratchDir();
-    const wal = await openWal(new NodeFileStorage(dir), { fsync: 'os' });
-    await appendRecords(wal, 100);
-    const archiver = await Archiver.start(wal, { store, prefix: 'log', retry, maxChunkBytes: 3000 });
-    expect(archiver.shipping).toBe('worker');
-    await appendRecords(wal, 100, { from: 100 });
-    await archiver.flush();
-    expectSameSegments(assembleGeneration(await readChunks(store, 'log'), 1), await localSegments(wal));
-    const restored = await scratchDir();
-    await restore({ store, prefix: 'log', dir: restored });
-    await expectSameDirs(dir, restored);
+  it(
+    'ships from a worker thread (WorkerObjectStore.s3): the worker reads the segment files; restore gives them back; takeover fences it',
+    { timeout: S3_TIMEOUT_MS },
+    async () => {
+      const prefix = uniquePrefix('archiver-worker');
+      await using store = WorkerObjectStore.s3({ ...env.config, prefix, maxAttempts: 2 });
+      stores.push(new S3ObjectStore({ ...env.config, prefix })); // removes the objects afterwards
+      const dir = await scratchDir();
+      const wal = await openWal(new NodeFileStorage(dir), { fsync: 'os' });
+      await appendRecords(wal, 100);
+      const archiver = await Archiver.start(wal, { store, prefix: 'log', retry, maxChunkBytes: 3000 });
+      expect(archiver.shipping).toBe('worker');
+      await appendRecords(wal, 100, { from: 100 });
+      await archiver.flush();
+      expectSameSegments(assembleGeneration(await readChunks(store, 'log'), 1), await localSegments(wal));
+      const restored = await scratchDir();
+      await restore({ store, prefix: 'log', dir: restored });
+      await expectSameDirs(dir, restored);
 
-    const other = await openWal();
-    const second = await Archiver.start(other, { store, prefix: 'log', retry, takeover: true });
-    await appendRecords(wal, 5, { from: 200 });
-    await expect(archiver.flush()).rejects.toMatchObject({ code: 'ERR_FENCED' });
-    await Promise.all([archiver.close(), second.close()]);
-    await Promise.all([wal.close(), other.close()]);
-  });
+      const other = await openWal();
+      const second = await Archiver.start(other, { store, prefix: 'log', retry, takeover: true });
+      await appendRecords(wal, 5, { from: 200 });
+      await expect(archiver.flush()).rejects.toMatchObject({ code: 'ERR_FENCED' });
+      await Promise.all([archiver.close(), second.close()]);
+      await Promise.all([wal.close(), other.close()]);
+    },
+  );
 });

@@ -18,10 +18,23 @@ describeS3('restore from S3', (env) => {
     const rust = await copyGolden('rotation_small');
     const one = await archiveLog({ store, prefix, dir: rust, chunkSizes: [2500, 700], createdAt: (i) => 1_000 + i });
     const nori = await writeLog(150);
-    await archiveLog({ store, prefix, dir: nori, generation: 2, startSeq: one.length, parentGeneration: 1, reason: 'takeover', chunkSizes: [1800], createdAt: (i) => 9_000 + i });
+    await archiveLog({
+      store,
+      prefix,
+      dir: nori,
+      generation: 2,
+      startSeq: one.length,
+      parentGeneration: 1,
+      reason: 'takeover',
+      chunkSizes: [1800],
+      createdAt: (i) => 9_000 + i,
+    });
 
     const catalog = await listGenerations({ store, prefix });
-    expect(catalog.generations.map((g) => [g.generation, g.reason, g.missingChunks])).toEqual([[1, 'new-log', 0], [2, 'takeover', 0]]);
+    expect(catalog.generations.map((g) => [g.generation, g.reason, g.missingChunks])).toEqual([
+      [1, 'new-log', 0],
+      [2, 'takeover', 0],
+    ]);
 
     const older = join(await scratchDir(), 'g1');
     expect((await restore({ store, prefix, dir: older, generation: 1 })).records).toBe((await readAll(rust)).length);

@@ -89,7 +89,12 @@ export function parseCommandLine(commands: readonly CommandSpec[], argv: readonl
 function findCommand(commands: readonly CommandSpec[], name: string): CommandSpec {
   const command = commands.find((c) => c.name === name);
   if (command !== undefined) return command;
-  throw usage(`unknown command '${name}'${suggestion(name, commands.map((c) => c.name))}`);
+  throw usage(
+    `unknown command '${name}'${suggestion(
+      name,
+      commands.map((c) => c.name),
+    )}`,
+  );
 }
 
 function parseCommandArgs(command: CommandSpec, argv: readonly string[]): { args: string[]; options: OptionValues } {

@@ -23,23 +23,8 @@ export {
   type BinaryEncoding,
   type LogPosition,
 } from './format.js';
-export {
-  readLockHolder,
-  readWalDirectory,
-  type LockHolder,
-  type SegmentFile,
-  type SideFile,
-  type WalDirectory,
-} from './wal-dir.js';
-export {
-  describeSalvaged,
-  describeSalvagedSpan,
-  parseSalvaged,
-  readSalvaged,
-  SALVAGED_FILE,
-  type SalvagedRegion,
-  type SalvagedSpan,
-} from './salvaged.js';
+export { readLockHolder, readWalDirectory, type LockHolder, type SegmentFile, type SideFile, type WalDirectory } from './wal-dir.js';
+export { describeSalvaged, describeSalvagedSpan, parseSalvaged, readSalvaged, SALVAGED_FILE, type SalvagedRegion, type SalvagedSpan } from './salvaged.js';
 export {
   scanLog,
   scanSegment,

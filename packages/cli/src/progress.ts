@@ -31,12 +31,7 @@ export interface ProgressDecision {
 
 /** A progress bar is drawn only on a terminal, never with `--json`, and only for large logs. */
 export function shouldShowProgress(decision: ProgressDecision): boolean {
-  return (
-    decision.isTTY &&
-    !decision.json &&
-    !decision.disabled &&
-    decision.totalBytes >= (decision.thresholdBytes ?? PROGRESS_THRESHOLD_BYTES)
-  );
+  return decision.isTTY && !decision.json && !decision.disabled && decision.totalBytes >= (decision.thresholdBytes ?? PROGRESS_THRESHOLD_BYTES);
 }
 
 /** A started progress bar; `update` takes bytes done, `stop` clears the line. */

@@ -1,6 +1,15 @@
 import { parseCommandLine, type ArgumentSpec, type CommandSpec, type OptionSpec } from './args.js';
 import { archiveCommands } from './commands/archive.js';
-import { dumpWal, describeGone, describeSkipped, describeSkippedSalvaged, DEFAULT_DUMP_WIDTH, formatRecordLine, recordToJsonLine, type DumpSink } from './commands/dump.js';
+import {
+  dumpWal,
+  describeGone,
+  describeSkipped,
+  describeSkippedSalvaged,
+  DEFAULT_DUMP_WIDTH,
+  formatRecordLine,
+  recordToJsonLine,
+  type DumpSink,
+} from './commands/dump.js';
 import { describeTail, formatInspectReport, inspectReportToJson, inspectWal } from './commands/inspect.js';
 import { describeRepairRisk, formatRepairReport, planRepair, repairReportToJson, repairWal, REPAIR_MODES, type RepairMode } from './commands/repair.js';
 import { formatVerifyReport, verifyReportToJson, verifyWal } from './commands/verify.js';
@@ -171,7 +180,9 @@ function dumpCommand({ stdout, stderr, setExit }: CommandContext): CommandSpec {
       { name: 'encoding', value: '<encoding>', help: 'key/value encoding in --json output', choices: ['hex', 'base64'], default: 'hex' },
       ...commonOptions('print JSON lines (one object per record, keys/values in --encoding)'),
     ],
-    helpAfter: ['\nExamples:\n  nori-wal dump /var/lib/app/wal --limit 10\n  nori-wal dump /var/lib/app/wal --from 3:4096 --json --encoding base64 | jq -r .keyText'],
+    helpAfter: [
+      '\nExamples:\n  nori-wal dump /var/lib/app/wal --limit 10\n  nori-wal dump /var/lib/app/wal --from 3:4096 --json --encoding base64 | jq -r .keyText',
+    ],
     run: async ([dir = ''], options: CommonOptions & { from?: LogPosition; limit?: number; width?: number; encoding: BinaryEncoding }) => {
       const width = options.width ?? DEFAULT_DUMP_WIDTH;
       const json = options.json === true;
@@ -253,7 +264,9 @@ function repairCommand({ stdout, stderr, stdin, setExit }: CommandContext): Comm
       { name: 'no-progress', help: 'never draw a progress bar (one is drawn on a terminal while a log over 32 MiB is verified after the repair)' },
       MAX_RECORD_SIZE_OPTION,
     ],
-    helpAfter: ['\nExamples:\n  nori-wal repair --dry-run /var/lib/app/wal\n  nori-wal repair /var/lib/app/wal\n  nori-wal repair --mode salvage /var/lib/app/wal'],
+    helpAfter: [
+      '\nExamples:\n  nori-wal repair --dry-run /var/lib/app/wal\n  nori-wal repair /var/lib/app/wal\n  nori-wal repair --mode salvage /var/lib/app/wal',
+    ],
     run: async ([dir = ''], options: RepairCliOptions) => {
       if (options.dryRun !== true && options.yes !== true) await confirmRepair(dir, options, stdin(), stderr);
       const report = await withProgress(stderr, options, 'repair', (onProgress) =>

@@ -177,8 +177,7 @@ function checkStart(segment: SegmentFile, from: number, regions: readonly Salvag
     throw new NoriCliError('ERR_BAD_POSITION', `position ${at} is past the end of ${segment.name} (${segment.size} bytes)`);
   }
   const inside =
-    regions.find((region) => region.from.offset <= from && from < region.to.offset) ??
-    (cut !== undefined && from > cut.from.offset ? cut : undefined);
+    regions.find((region) => region.from.offset <= from && from < region.to.offset) ?? (cut !== undefined && from > cut.from.offset ? cut : undefined);
   if (inside !== undefined) {
     throw new NoriCliError(
       'ERR_BAD_POSITION',
@@ -258,13 +257,7 @@ export async function scanSegment(
 }
 
 /** Counts one valid record and hands it to the visitor; false stops the scan. */
-function countRecord(
-  result: SegmentScan,
-  visitor: RecordVisitor | undefined,
-  records: RecordScanner,
-  position: LogPosition,
-  checkValues: boolean,
-): boolean {
+function countRecord(result: SegmentScan, visitor: RecordVisitor | undefined, records: RecordScanner, position: LogPosition, checkValues: boolean): boolean {
   const value = checkValues ? records.value() : undefined;
   result.records += 1;
   if (records.tombstone) result.tombstones += 1;
@@ -332,11 +325,7 @@ function regionEnd(span: SalvagedSpan, segment: SegmentFile): number {
  * the segment ids that such a region spans is not a missing segment. Read-only: files are opened
  * with `O_RDONLY`.
  */
-export async function scanLog(
-  directory: WalDirectory,
-  options: ScanOptions = {},
-  visitor?: RecordVisitor,
-): Promise<LogScan> {
+export async function scanLog(directory: WalDirectory, options: ScanOptions = {}, visitor?: RecordVisitor): Promise<LogScan> {
   const started = performance.now();
   let segments = directory.segments;
   const from = options.from;

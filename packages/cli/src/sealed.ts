@@ -1,6 +1,15 @@
 import { basename, dirname, join } from 'node:path';
 import { NodeFileStorage, isStorageError, type StorageFile } from '@nori/storage';
-import { checkSealedSegment, isZeroRange, SEALED_SEGMENTS_FILE, SEALED_TAIL_WINDOW, type SealedEntry, type SealedLogSnapshot, snapshotSealedLog, WalError } from '@nori/wal/scan';
+import {
+  checkSealedSegment,
+  isZeroRange,
+  SEALED_SEGMENTS_FILE,
+  SEALED_TAIL_WINDOW,
+  type SealedEntry,
+  type SealedLogSnapshot,
+  snapshotSealedLog,
+  WalError,
+} from '@nori/wal/scan';
 import { NoriCliError, storageFailure } from './errors.js';
 import type { SegmentFile } from './wal-dir.js';
 

@@ -36,7 +36,17 @@ describeS3('nori-wal restore / archive-list against S3', (env) => {
     rust = join(GOLDEN_DIR, 'rotation_small');
     const first = await archiveLog({ store, prefix, dir: rust, chunkSizes: [3000], createdAt: (i) => Date.UTC(2026, 0, 1, 0, 0, i) });
     nori = await writeLog(120);
-    second = await archiveLog({ store, prefix, dir: nori, generation: 2, startSeq: first.length, parentGeneration: 1, reason: 'takeover', chunkSizes: [1500], createdAt: (i) => Date.UTC(2026, 0, 2, 0, 0, i) });
+    second = await archiveLog({
+      store,
+      prefix,
+      dir: nori,
+      generation: 2,
+      startSeq: first.length,
+      parentGeneration: 1,
+      reason: 'takeover',
+      chunkSizes: [1500],
+      createdAt: (i) => Date.UTC(2026, 0, 2, 0, 0, i),
+    });
   });
 
   it('archive-list prints the generations (text and --json)', { timeout: 30_000 }, async () => {

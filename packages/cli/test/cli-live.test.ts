@@ -15,7 +15,10 @@ describe('a live log written by @nori/wal', () => {
     const { wal } = await Wal.open({ dir, maxSegmentSize: 16 * 1024, preallocate: true, fsync: 'always' });
     try {
       for (let i = 0; i < 300; i++) await wal.append({ key: `key:${i}`, value: 'v'.repeat(i % 300), ...(i % 7 === 0 ? { ttlMs: 1000 } : {}) });
-      await wal.appendBatch([{ key: 'batch:a', value: 'A' }, { key: 'batch:b', tombstone: true }]);
+      await wal.appendBatch([
+        { key: 'batch:a', value: 'A' },
+        { key: 'batch:b', tombstone: true },
+      ]);
       await wal.sync();
       const segments = await wal.segments();
       expect(segments.length).toBeGreaterThan(1);
@@ -40,7 +43,10 @@ describe('a live log written by @nori/wal', () => {
 
       const dump = await runBin(['dump', '--json', '--from', `${segments[1]?.id}:0`, dir]);
       expect(dump.code).toBe(0);
-      const lines = dump.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { keyText: string; tombstone: boolean });
+      const lines = dump.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { keyText: string; tombstone: boolean });
       expect(lines.at(-1)).toMatchObject({ keyText: 'batch:b', tombstone: true });
       expect(lines.at(-2)).toMatchObject({ keyText: 'batch:a', tombstone: false });
 

@@ -79,9 +79,7 @@ describe.concurrent('verify on corrupted copies', () => {
     );
     const json = await runJson<{ corruptions: unknown[]; exitCode: number }>(['verify', '--json', dir]);
     expect(json.exitCode).toBe(3);
-    expect(json.corruptions).toEqual([
-      { segmentId: 0, offset: victim.position.offset, length: victim.encoded_len, reason: 'crc-mismatch' },
-    ]);
+    expect(json.corruptions).toEqual([{ segmentId: 0, offset: victim.position.offset, length: victim.encoded_len, reason: 'crc-mismatch' }]);
   });
 
   it('tail truncated inside the last record: torn tail, exit 4', async () => {
@@ -123,9 +121,7 @@ describe.concurrent('verify on corrupted copies', () => {
     const run = await runBin(['verify', '--json', dir]);
     expect(run.code, run.stderr).toBe(3);
     const report = JSON.parse(run.stdout) as { records: number; corruptions: unknown[]; tail: { kind: string } };
-    expect(report.corruptions).toEqual([
-      { segmentId: 3, offset: victim.position.offset, length: victim.encoded_len, reason: 'crc-mismatch' },
-    ]);
+    expect(report.corruptions).toEqual([{ segmentId: 3, offset: victim.position.offset, length: victim.encoded_len, reason: 'crc-mismatch' }]);
     expect(report.records).toBe(500);
     expect(report.tail.kind).toBe('clean');
     const preview = (JSON.parse(run.stdout) as { preview: { quarantined: string[]; lastPosition: unknown } }).preview;
@@ -275,7 +271,10 @@ describe.concurrent('dump', () => {
     const expected = await goldenCase(name);
     const run = await runBin(['dump', '--json', '--encoding', 'base64', dir]);
     expect(run.code, run.stderr).toBe(0);
-    const lines = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { value: string; compression: string });
+    const lines = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { value: string; compression: string });
     expect(lines.map((line) => Buffer.from(line.value, 'base64').toString('hex'))).toEqual(expected.records.map((r) => r.value_hex));
     expect(lines.map((line) => line.compression)).toEqual(expected.records.map((r) => r.compression));
   });
@@ -298,7 +297,10 @@ describe.concurrent('dump', () => {
     const start = records.findIndex((record) => record.position.segment_id === 5) + 3;
     const run = await runBin(['dump', '--json', '--from', positionOf(records[start] as GoldenRecord), '--limit', '60', dir]);
     expect(run.code, run.stderr).toBe(0);
-    const got = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { segmentId: number; offset: number });
+    const got = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { segmentId: number; offset: number });
     // The one position shape of every --json output ({ segmentId, offset }, as @nori/wal's Position).
     expect(Object.keys(got[0] ?? {}).slice(0, 2)).toEqual(['segmentId', 'offset']);
     expect(got.map((entry) => `${entry.segmentId}:${entry.offset}`)).toEqual(records.slice(start, start + 60).map(positionOf));
@@ -321,10 +323,11 @@ describe.concurrent('dump', () => {
     await flipByte(join(dir, '000000.wal'), victim.position.offset + 2);
     const run = await runBin(['dump', '--json', dir]);
     expect(run.code, run.stderr).toBe(3);
-    expect(oneErrorLine(run.stderr)).toBe(
-      `nori-wal: warning: skipped ${victim.encoded_len} damaged bytes at ${positionOf(victim)} (crc-mismatch)`,
-    );
-    const got = run.stdout.trimEnd().split('\n').map((line) => (JSON.parse(line) as { key: string }).key);
+    expect(oneErrorLine(run.stderr)).toBe(`nori-wal: warning: skipped ${victim.encoded_len} damaged bytes at ${positionOf(victim)} (crc-mismatch)`);
+    const got = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { key: string }).key);
     expect(got).toEqual(records.filter((_, index) => index !== 10).map((record) => record.key_hex));
   });
 

@@ -60,7 +60,9 @@ describe.concurrent('repair', () => {
     const run = await runBin(['repair', '--mode', 'point-in-time', '--yes', dir]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`corruption  3:${victim.position.offset}: crc-mismatch`);
-    const kept = records.filter((record) => record.position.segment_id < 3 || (record.position.segment_id === 3 && record.position.offset < victim.position.offset));
+    const kept = records.filter(
+      (record) => record.position.segment_id < 3 || (record.position.segment_id === 3 && record.position.offset < victim.position.offset),
+    );
     expect(run.stdout).toContain(`records     ${kept.length} kept in 4 segment(s)`);
     expect(run.stdout).toContain(`after       clean: ${kept.length} records verified`);
     // Nothing deleted: every byte is either still in its segment or in quarantine/.
@@ -80,7 +82,9 @@ describe.concurrent('repair', () => {
     const victim = records.filter((record) => record.position.segment_id === 3)[12] as GoldenRecord;
     await flipByte(join(dir, '000003.wal'), victim.position.offset + 3);
     const before = await snapshot(dir);
-    const dropped = records.filter((record) => record.position.segment_id > 3 || (record.position.segment_id === 3 && record.position.offset > victim.position.offset)).length;
+    const dropped = records.filter(
+      (record) => record.position.segment_id > 3 || (record.position.segment_id === 3 && record.position.offset > victim.position.offset),
+    ).length;
     const run = await runBin(['repair', dir]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');

@@ -74,9 +74,7 @@ describe.concurrent('regions salvage recorded in salvaged.json', () => {
     expect(repair.stderr).toBe('');
     expect(repair.code).toBe(0);
     expect(repair.stdout).toContain(`skipped     ${span}\n`);
-    expect(repair.stdout).toContain(
-      'salvaged    1 region(s) recorded in salvaged.json (1 new); every later open, verify, inspect and dump skip it\n',
-    );
+    expect(repair.stdout).toContain('salvaged    1 region(s) recorded in salvaged.json (1 new); every later open, verify, inspect and dump skip it\n');
     expect(repair.stdout).toContain(
       `quarantine  quarantine/000003.wal.skipped-${start} (copy of ${victim.encoded_len} skipped bytes), ` +
         'quarantine/000003.wal.salvaged (full copy of the salvaged segment)\n',
@@ -87,9 +85,7 @@ describe.concurrent('regions salvage recorded in salvaged.json', () => {
     const verify = await runBin(['verify', dir]);
     expect(verify.stderr).toBe('');
     expect(verify.code).toBe(0);
-    expect(verify.stdout).toContain(
-      `salvaged    ${span}: ${victim.encoded_len} bytes salvaged (known, skipped; listed in salvaged.json)\n`,
-    );
+    expect(verify.stdout).toContain(`salvaged    ${span}: ${victim.encoded_len} bytes salvaged (known, skipped; listed in salvaged.json)\n`);
     expect(verify.stdout).not.toContain('CORRUPT');
     expect(verify.stdout).toContain('result      OK: no corruption outside 1 known salvaged region(s) (exit 0)');
     const json = await runJson<{
@@ -214,11 +210,7 @@ describe.concurrent('regions salvage recorded in salvaged.json', () => {
     ['not UTF-8', new Uint8Array([0xff, 0xfe, 0x7b, 0x7d]), 'not JSON'],
     ['an array', '[]', 'expected { "version": 1, "regions": [...] }'],
     ['another version', '{"version":2,"regions":[]}', 'expected { "version": 1, "regions": [...] }'],
-    [
-      'a negative offset',
-      '{"version":1,"regions":[{"from":{"segmentId":3,"offset":-1},"to":{"segmentId":3,"offset":9}}]}',
-      'region 0 is not',
-    ],
+    ['a negative offset', '{"version":1,"regions":[{"from":{"segmentId":3,"offset":-1},"to":{"segmentId":3,"offset":9}}]}', 'region 0 is not'],
     ['a string position', '{"version":1,"regions":[{"from":{"segmentId":"3","offset":1},"to":{"segmentId":3,"offset":9}}]}', 'region 0 is not'],
     [
       'a backwards region',

@@ -78,7 +78,9 @@ export async function snapshot(dir: string, prefix = ''): Promise<FileSnapshot[]
     }
     const path = join(dir, name);
     const info = await stat(path);
-    const sha256 = createHash('sha256').update(await readFile(path)).digest('hex');
+    const sha256 = createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
     out.push({ name, size: info.size, mtimeMs: info.mtimeMs, sha256 });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));

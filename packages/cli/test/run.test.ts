@@ -38,7 +38,11 @@ describe('runCli (in-process)', () => {
       },
     };
     const dir = await copyGolden('basic');
-    for (const args of [['verify', dir], ['inspect', dir], ['dump', dir]]) {
+    for (const args of [
+      ['verify', dir],
+      ['inspect', dir],
+      ['dump', dir],
+    ]) {
       expect(await runCli(args, io), `${args[0]}: ${stderr.text}`).toBe(ExitCode.OK);
     }
   });

@@ -62,7 +62,7 @@ describe('scans of a log that changes while it is read', () => {
         // The first read saw the record half written; the writer finishes it right after.
         if (reads++ > 0) return;
         const fd = openSync(path, 'r+');
-        writeSync(fd, whole, third, (records[2]?.length ?? 0), third);
+        writeSync(fd, whole, third, records[2]?.length ?? 0, third);
         closeSync(fd);
       },
     });
@@ -84,13 +84,17 @@ describe('scans of a log that changes while it is read', () => {
     const dir = await writeLog([0, 1, 2, 3, 4].map((i) => concat([records[i] as Uint8Array])));
     const directory = await readWalDirectory(dir);
     const gone: number[] = [];
-    const scan = await scanLog(directory, {}, {
-      record(_scanner, position) {
-        // While segment 0 is read, GC deletes the oldest segments, 0 to 2.
-        if (position.segmentId === 0) for (const id of [0, 1, 2]) unlinkSync(join(dir, segmentName(id)));
+    const scan = await scanLog(
+      directory,
+      {},
+      {
+        record(_scanner, position) {
+          // While segment 0 is read, GC deletes the oldest segments, 0 to 2.
+          if (position.segmentId === 0) for (const id of [0, 1, 2]) unlinkSync(join(dir, segmentName(id)));
+        },
+        gone: (id) => gone.push(id),
       },
-      gone: (id) => gone.push(id),
-    });
+    );
     expect(gone).toEqual([1, 2]);
     expect(scan.gone).toEqual([1, 2]);
     expect(scan.corruptions).toEqual([]);

@@ -42,16 +42,25 @@ async function writeLog(layout: Layout, mutate?: (files: Uint8Array[]) => void):
 
 async function scan(dir: string, chunkSize?: number): Promise<{ result: LogScan; seen: string[] }> {
   const seen: string[] = [];
-  const result = await scanLog(await readWalDirectory(dir), { checkValues: true, ...(chunkSize === undefined ? {} : { chunkSize }) }, {
-    record(_scanner, position) {
-      seen.push(`${position.segmentId}:${position.offset}`);
+  const result = await scanLog(
+    await readWalDirectory(dir),
+    { checkValues: true, ...(chunkSize === undefined ? {} : { chunkSize }) },
+    {
+      record(_scanner, position) {
+        seen.push(`${position.segmentId}:${position.offset}`);
+      },
     },
-  });
+  );
   return { result, seen };
 }
 
 function comparable(result: LogScan): unknown {
-  return { corruptions: result.corruptions, tail: result.tail, records: result.records, segments: result.segments.map(({ dataEnd, trailer, records }) => ({ dataEnd, trailer, records })) };
+  return {
+    corruptions: result.corruptions,
+    tail: result.tail,
+    records: result.records,
+    segments: result.segments.map(({ dataEnd, trailer, records }) => ({ dataEnd, trailer, records })),
+  };
 }
 
 const recordArb: fc.Arbitrary<RecordInput> = fc.record(
@@ -165,7 +174,10 @@ describe('scanLog', () => {
       new DataView(record.buffer, record.byteOffset).setUint32(record.length - 4, crc32c(record.subarray(0, record.length - 4)), true);
       return record;
     };
-    for (const layout of [[good, broken(), good], [good, broken()]]) {
+    for (const layout of [
+      [good, broken(), good],
+      [good, broken()],
+    ]) {
       const { dir } = await writeLog({ segments: [layout] });
       const { result, seen } = await scan(dir, 64);
       expect(seen).toEqual(layout.length === 3 ? ['0:0', `0:${good.length + (layout[1]?.length ?? 0)}`] : ['0:0']);
@@ -181,12 +193,16 @@ describe('scanLog', () => {
     const { dir, positions } = await writeLog({ segments: [records.slice(0, 5), records.slice(5)] });
     const seen: string[] = [];
     const [segmentId, offset] = (positions[0]?.[3] ?? '').split(':').map(Number) as [number, number];
-    const result = await scanLog(await readWalDirectory(dir), { from: { segmentId, offset } }, {
-      record(_scanner, position) {
-        seen.push(`${position.segmentId}:${position.offset}`);
-        return seen.length < 4;
+    const result = await scanLog(
+      await readWalDirectory(dir),
+      { from: { segmentId, offset } },
+      {
+        record(_scanner, position) {
+          seen.push(`${position.segmentId}:${position.offset}`);
+          return seen.length < 4;
+        },
       },
-    });
+    );
     expect(seen).toEqual([...(positions[0]?.slice(3) ?? []), ...(positions[1]?.slice(0, 2) ?? [])]);
     expect(result.segments.at(-1)?.stopped).toBe(true);
   });
@@ -217,9 +233,7 @@ describe('scanLog', () => {
       { from: at(2, 2), to: at(2, 3) },
     ];
     await writeFile(join(dir, 'salvaged.json'), JSON.stringify({ version: 1, regions }));
-    const expectedSeen = [at(0, 0), at(0, 1), at(0, 3), at(0, 5), at(1, 0), at(2, 0), at(2, 3)].map(
-      (position) => `${position.segmentId}:${position.offset}`,
-    );
+    const expectedSeen = [at(0, 0), at(0, 1), at(0, 3), at(0, 5), at(1, 0), at(2, 0), at(2, 3)].map((position) => `${position.segmentId}:${position.offset}`);
     for (const chunkSize of [64, 97, undefined]) {
       const { result, seen } = await scan(dir, chunkSize);
       expect(seen).toEqual(expectedSeen);

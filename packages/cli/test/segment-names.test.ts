@@ -12,8 +12,7 @@ afterAll(cleanupScratch);
 async function logWith(extra: readonly string[]): Promise<string> {
   const dir = join(await scratchDir('nori-cli-names-'), 'wal');
   await mkdir(dir);
-  const segment = (id: number): Uint8Array =>
-    Buffer.concat([0, 1].map((i) => encodeRecord({ key: `s${id}:${i}`, value: 'v' })));
+  const segment = (id: number): Uint8Array => Buffer.concat([0, 1].map((i) => encodeRecord({ key: `s${id}:${i}`, value: 'v' })));
   await writeFile(join(dir, segmentName(0)), segment(0));
   await writeFile(join(dir, segmentName(1)), segment(1));
   for (const name of extra) await writeFile(join(dir, name), encodeRecord({ key: `stray ${name}`, value: 'x' }));

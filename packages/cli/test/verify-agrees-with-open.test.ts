@@ -52,12 +52,28 @@ type Damage = (log: { dir: string; positions: Position[]; last: number }) => Pro
 
 const CASES: { name: string; expected: VerifyStatus; damage: Damage }[] = [
   { name: 'an undamaged log', expected: 'clean', damage: async () => undefined },
-  { name: 'a CRC mismatch in the middle of a sealed segment', expected: 'corrupt', damage: ({ dir, positions }) => flip(seg(dir, 1), (inSegment(positions, 1)[3] as Position).offset + 30) },
-  { name: 'a CRC mismatch in the last segment, valid records after it', expected: 'corrupt', damage: ({ dir, positions, last }) => flip(seg(dir, last), (inSegment(positions, last)[0] as Position).offset + 30) },
+  {
+    name: 'a CRC mismatch in the middle of a sealed segment',
+    expected: 'corrupt',
+    damage: ({ dir, positions }) => flip(seg(dir, 1), (inSegment(positions, 1)[3] as Position).offset + 30),
+  },
+  {
+    name: 'a CRC mismatch in the last segment, valid records after it',
+    expected: 'corrupt',
+    damage: ({ dir, positions, last }) => flip(seg(dir, last), (inSegment(positions, last)[0] as Position).offset + 30),
+  },
   { name: 'a missing middle segment', expected: 'corrupt', damage: ({ dir }) => rm(seg(dir, 1)) },
   { name: 'the last segment missing (sealed.log lists its predecessor)', expected: 'corrupt', damage: ({ dir, last }) => rm(seg(dir, last)) },
-  { name: 'a sealed segment cut at a record boundary', expected: 'corrupt', damage: ({ dir, positions }) => truncate(seg(dir, 1), (inSegment(positions, 1)[5] as Position).offset) },
-  { name: 'a sealed segment zeroed', expected: 'corrupt', damage: async ({ dir }) => writeFile(seg(dir, 1), Buffer.alloc((await readFile(seg(dir, 1))).length)) },
+  {
+    name: 'a sealed segment cut at a record boundary',
+    expected: 'corrupt',
+    damage: ({ dir, positions }) => truncate(seg(dir, 1), (inSegment(positions, 1)[5] as Position).offset),
+  },
+  {
+    name: 'a sealed segment zeroed',
+    expected: 'corrupt',
+    damage: async ({ dir }) => writeFile(seg(dir, 1), Buffer.alloc((await readFile(seg(dir, 1))).length)),
+  },
   { name: 'garbage after a sealed end', expected: 'corrupt', damage: ({ dir }) => appendFile(seg(dir, 1), Buffer.alloc(50, 0x5a)) },
   {
     name: 'an unsealed segment cut mid-record, later segments with data (no sealed.log)',
@@ -67,7 +83,11 @@ const CASES: { name: string; expected: VerifyStatus; damage: Damage }[] = [
       await truncate(seg(dir, 0), (inSegment(positions, 0).at(-1) as Position).offset + 40);
     },
   },
-  { name: 'the last record cut in half', expected: 'torn-tail', damage: ({ dir, positions, last }) => truncate(seg(dir, last), (inSegment(positions, last).at(-1) as Position).offset + 40) },
+  {
+    name: 'the last record cut in half',
+    expected: 'torn-tail',
+    damage: ({ dir, positions, last }) => truncate(seg(dir, last), (inSegment(positions, last).at(-1) as Position).offset + 40),
+  },
   { name: 'garbage after the last record', expected: 'torn-tail', damage: ({ dir, last }) => appendFile(seg(dir, last), Buffer.alloc(70, 0xa5)) },
   { name: 'zeros after the last record (preallocated space)', expected: 'clean', damage: ({ dir, last }) => appendFile(seg(dir, last), Buffer.alloc(4000)) },
   {

@@ -12,8 +12,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import {
-  RecordScanner, codecBackends, crc32c, decodeRecord, encodeRecord, encodeRecordInto, encodedLength,
-  type Compression, type RecordInput,
+  RecordScanner,
+  codecBackends,
+  crc32c,
+  decodeRecord,
+  encodeRecord,
+  encodeRecordInto,
+  encodedLength,
+  type Compression,
+  type RecordInput,
 } from '../src/index.js';
 import { NATIVE_CRC_THRESHOLD } from '../src/crc32c.js';
 import { crc32cJs } from '../src/crc32c-js.js';
@@ -28,7 +35,6 @@ const MB = 1e6;
 const require = createRequire(import.meta.url);
 const nativeCrc = (require('@node-rs/crc32') as { crc32c: (b: Uint8Array, i?: number) => number }).crc32c;
 const crc32Package = (require('crc-32/crc32c.js') as { buf: (b: Uint8Array, s?: number) => number }).buf;
-
 
 const results: Result[] = [];
 let sink = 0;
@@ -49,7 +55,9 @@ function rate(fn: () => void, bytes: number): number {
 
 /** Measures `fn` beside `baseline` (same bytes), RUNS times interleaved; records medians. */
 function measure(
-  name: string, bytes: number, fn: () => void,
+  name: string,
+  bytes: number,
+  fn: () => void,
   baseline: { name: string; fn: () => void; bytes?: number },
   extra: { unit?: 'MB/s' | 'GB/s'; goal?: string; note?: string } = {},
 ): Result {
@@ -64,7 +72,10 @@ function measure(
   const value = median(ours);
   const baseValue = median(base);
   const result: Result = {
-    name, unit, value, runs: ours,
+    name,
+    unit,
+    value,
+    runs: ours,
     baseline: { name: baseline.name, value: baseValue, runs: base },
     ratio: value / baseValue,
     ...(extra.goal !== undefined ? { goal: extra.goal } : {}),
@@ -155,37 +166,68 @@ for (const [label, size] of SIZES) {
   console.log(`\nrecords with ${label} values (uncompressed)`);
   const { inputs, log, offsets } = buildLog(size);
   const crcBaseline = { name: 'crc32c same bytes', fn: crcOfRecords(log, offsets) };
-  measure(`encodeRecord ${label}`, log.length, () => {
-    for (const input of inputs) sink ^= encodeRecord(input).length;
-  }, crcBaseline);
+  measure(
+    `encodeRecord ${label}`,
+    log.length,
+    () => {
+      for (const input of inputs) sink ^= encodeRecord(input).length;
+    },
+    crcBaseline,
+  );
   const target = new Uint8Array(log.length);
-  measure(`encodeRecordInto ${label}`, log.length, () => {
-    let at = 0;
-    for (const input of inputs) at += encodeRecordInto(input, target, at);
-    sink ^= at;
-  }, crcBaseline);
-  measure(`decodeRecord ${label} (copies)`, log.length, () => {
-    for (const offset of offsets) {
-      const r = decodeRecord(log, offset);
-      if (r.kind === 'ok') sink ^= r.size;
-    }
-  }, crcBaseline);
-  measure(`decodeRecord ${label} (copy: false)`, log.length, () => {
-    for (const offset of offsets) {
-      const r = decodeRecord(log, offset, { copy: false });
-      if (r.kind === 'ok') sink ^= r.size;
-    }
-  }, crcBaseline);
+  measure(
+    `encodeRecordInto ${label}`,
+    log.length,
+    () => {
+      let at = 0;
+      for (const input of inputs) at += encodeRecordInto(input, target, at);
+      sink ^= at;
+    },
+    crcBaseline,
+  );
+  measure(
+    `decodeRecord ${label} (copies)`,
+    log.length,
+    () => {
+      for (const offset of offsets) {
+        const r = decodeRecord(log, offset);
+        if (r.kind === 'ok') sink ^= r.size;
+      }
+    },
+    crcBaseline,
+  );
+  measure(
+    `decodeRecord ${label} (copy: false)`,
+    log.length,
+    () => {
+      for (const offset of offsets) {
+        const r = decodeRecord(log, offset, { copy: false });
+        if (r.kind === 'ok') sink ^= r.size;
+      }
+    },
+    crcBaseline,
+  );
   const scanner = new RecordScanner();
-  measure(`RecordScanner ${label} (next + key/value views)`, log.length, () => {
-    scanner.reset(log);
-    while (scanner.next() === 'ok') sink ^= scanner.key().length + scanner.value().length;
-    if (scanner.status !== 'end') throw new Error(`scan stopped: ${scanner.status}`);
-  }, crcBaseline, size === 1024 ? { goal: '>= 1000 MB/s' } : {});
-  measure(`RecordScanner ${label} vs memcpy`, log.length, () => {
-    scanner.reset(log);
-    while (scanner.next() === 'ok') sink ^= scanner.key().length + scanner.value().length;
-  }, { name: 'memcpy same bytes', fn: memcpyOf(log) });
+  measure(
+    `RecordScanner ${label} (next + key/value views)`,
+    log.length,
+    () => {
+      scanner.reset(log);
+      while (scanner.next() === 'ok') sink ^= scanner.key().length + scanner.value().length;
+      if (scanner.status !== 'end') throw new Error(`scan stopped: ${scanner.status}`);
+    },
+    crcBaseline,
+    size === 1024 ? { goal: '>= 1000 MB/s' } : {},
+  );
+  measure(
+    `RecordScanner ${label} vs memcpy`,
+    log.length,
+    () => {
+      scanner.reset(log);
+      while (scanner.next() === 'ok') sink ^= scanner.key().length + scanner.value().length;
+    },
+    { name: 'memcpy same bytes', fn: memcpyOf(log) },
+  );
 }
 
 // ---------------------------------------------------------------- compressed values
@@ -199,26 +241,47 @@ for (const compression of ['lz4', 'zstd'] as const) {
     const { inputs, log, offsets, logicalBytes } = buildLog(size, compression, jsonPayload);
     const logical = buildLog(size, 'none', jsonPayload);
     const crcBaseline = { name: 'crc32c same logical bytes', fn: crcOfRecords(logical.log, logical.offsets), bytes: logicalBytes };
-    measure(`encodeRecord ${compression} ${label} (logical MB/s)`, logicalBytes, () => {
-      for (const input of inputs) sink ^= encodeRecord(input).length;
-    }, crcBaseline, { note: `stored/logical = ${(log.length / logical.log.length).toFixed(2)}` });
-    measure(`decodeRecord ${compression} ${label} (logical MB/s)`, logicalBytes, () => {
-      for (const offset of offsets) {
-        const r = decodeRecord(log, offset, { copy: false });
-        if (r.kind === 'ok') sink ^= r.record.value.length;
-      }
-    }, crcBaseline);
-    if (compression === 'lz4') {
-      setNativeEnabled(false);
-      measure(`encodeRecord lz4 ${label} via lz4js (pure JS)`, logicalBytes, () => {
+    measure(
+      `encodeRecord ${compression} ${label} (logical MB/s)`,
+      logicalBytes,
+      () => {
         for (const input of inputs) sink ^= encodeRecord(input).length;
-      }, crcBaseline);
-      measure(`decodeRecord lz4 ${label} via lz4js (pure JS)`, logicalBytes, () => {
+      },
+      crcBaseline,
+      { note: `stored/logical = ${(log.length / logical.log.length).toFixed(2)}` },
+    );
+    measure(
+      `decodeRecord ${compression} ${label} (logical MB/s)`,
+      logicalBytes,
+      () => {
         for (const offset of offsets) {
           const r = decodeRecord(log, offset, { copy: false });
           if (r.kind === 'ok') sink ^= r.record.value.length;
         }
-      }, crcBaseline);
+      },
+      crcBaseline,
+    );
+    if (compression === 'lz4') {
+      setNativeEnabled(false);
+      measure(
+        `encodeRecord lz4 ${label} via lz4js (pure JS)`,
+        logicalBytes,
+        () => {
+          for (const input of inputs) sink ^= encodeRecord(input).length;
+        },
+        crcBaseline,
+      );
+      measure(
+        `decodeRecord lz4 ${label} via lz4js (pure JS)`,
+        logicalBytes,
+        () => {
+          for (const offset of offsets) {
+            const r = decodeRecord(log, offset, { copy: false });
+            if (r.kind === 'ok') sink ^= r.record.value.length;
+          }
+        },
+        crcBaseline,
+      );
       setNativeEnabled(true);
     }
   }
@@ -227,35 +290,51 @@ for (const compression of ['lz4', 'zstd'] as const) {
 // ---------------------------------------------------------------- CRC32C
 console.log('\nCRC32C (codec crc32c, native above the threshold) vs memcpy of the same bytes');
 const big = payload(16 * 1024 * 1024, 7);
-for (const [label, size] of [['100 B', 100], ['1 KiB', 1024], ['64 KiB', 64 * 1024], ['16 MiB', 16 * 1024 * 1024]] as const) {
+for (const [label, size] of [
+  ['100 B', 100],
+  ['1 KiB', 1024],
+  ['64 KiB', 64 * 1024],
+  ['16 MiB', 16 * 1024 * 1024],
+] as const) {
   const count = Math.max(1, Math.floor((4 * 1024 * 1024) / size));
   const chunks = Array.from({ length: count }, (_, i) => big.subarray((i * size) % (big.length - size + 1), ((i * size) % (big.length - size + 1)) + size));
   const target = new Uint8Array(size);
-  measure(`crc32c ${label}`, count * size, () => {
-    for (const chunk of chunks) sink ^= crc32c(chunk);
-  }, {
-    name: 'memcpy (Uint8Array.set)',
-    fn: () => {
-      for (const chunk of chunks) target.set(chunk);
-      sink ^= target[0]!;
+  measure(
+    `crc32c ${label}`,
+    count * size,
+    () => {
+      for (const chunk of chunks) sink ^= crc32c(chunk);
     },
-  }, { unit: 'GB/s' });
+    {
+      name: 'memcpy (Uint8Array.set)',
+      fn: () => {
+        for (const chunk of chunks) target.set(chunk);
+        sink ^= target[0]!;
+      },
+    },
+    { unit: 'GB/s' },
+  );
 }
 
 // Where the native call starts to beat the pure-JS tables (sets NATIVE_CRC_THRESHOLD).
-console.log('\nCRC32C crossover: @node-rs/crc32 vs the codec\'s pure-JS CRC');
+console.log("\nCRC32C crossover: @node-rs/crc32 vs the codec's pure-JS CRC");
 const crossover: Array<{ size: number; native: number; js: number }> = [];
 for (const size of [64, 128, 160, 192, 224, 256, 384, 512]) {
   const count = Math.floor((1024 * 1024) / size);
   const chunks = Array.from({ length: count }, (_, i) => big.subarray(i * size, i * size + size));
-  const r = measure(`crc32c ${size} B: @node-rs/crc32 vs pure JS`, count * size, () => {
-    for (const chunk of chunks) sink ^= nativeCrc(chunk);
-  }, {
-    name: 'crc32cJs (pure JS, slicing by 16)',
-    fn: () => {
-      for (const chunk of chunks) sink ^= crc32cJs(chunk, 0);
+  const r = measure(
+    `crc32c ${size} B: @node-rs/crc32 vs pure JS`,
+    count * size,
+    () => {
+      for (const chunk of chunks) sink ^= nativeCrc(chunk);
     },
-  });
+    {
+      name: 'crc32cJs (pure JS, slicing by 16)',
+      fn: () => {
+        for (const chunk of chunks) sink ^= crc32cJs(chunk, 0);
+      },
+    },
+  );
   crossover.push({ size, native: r.value, js: r.baseline.value });
 }
 const firstNativeWin = crossover.find((c) => c.native > c.js)?.size;
@@ -265,28 +344,43 @@ console.log(`native wins from ~${firstNativeWin ?? '>512'} B; NATIVE_CRC_THRESHO
 // (a view + the call); one call over the whole buffer is the floor a native batch validator
 // (many records per call) would approach. Their ratio is the cap the per-record call sets.
 console.log('\nCRC32C per record (one native call each) vs one call over the same buffer');
-for (const [label, size] of [['100 B', 100], ['1 KiB', 1024], ['10 KiB', 10 * 1024]] as const) {
+for (const [label, size] of [
+  ['100 B', 100],
+  ['1 KiB', 1024],
+  ['10 KiB', 10 * 1024],
+] as const) {
   const { log, offsets } = buildLog(size);
-  measure(`crc32c per ${label} record vs one call per 1 MiB chunk`, log.length, crcOfRecords(log, offsets), {
-    name: 'crc32c over each 1 MiB of the same bytes (one call)',
-    fn: () => {
-      for (let at = 0; at < log.length; at += 1024 * 1024) sink ^= crc32c(log.subarray(at, Math.min(log.length, at + 1024 * 1024)));
+  measure(
+    `crc32c per ${label} record vs one call per 1 MiB chunk`,
+    log.length,
+    crcOfRecords(log, offsets),
+    {
+      name: 'crc32c over each 1 MiB of the same bytes (one call)',
+      fn: () => {
+        for (let at = 0; at < log.length; at += 1024 * 1024) sink ^= crc32c(log.subarray(at, Math.min(log.length, at + 1024 * 1024)));
+      },
     },
-  }, { unit: 'GB/s' });
+    { unit: 'GB/s' },
+  );
 }
 
 // The in-house table CRC against the crc-32 package it replaced (same algorithm, CommonJS).
 for (const size of [64, 1024]) {
   const count = Math.floor((1024 * 1024) / size);
   const chunks = Array.from({ length: count }, (_, i) => big.subarray(i * size, i * size + size));
-  measure(`crc32cJs ${size} B vs crc-32`, count * size, () => {
-    for (const chunk of chunks) sink ^= crc32cJs(chunk, 0);
-  }, {
-    name: 'crc-32 (the package it replaced)',
-    fn: () => {
-      for (const chunk of chunks) sink ^= crc32Package(chunk);
+  measure(
+    `crc32cJs ${size} B vs crc-32`,
+    count * size,
+    () => {
+      for (const chunk of chunks) sink ^= crc32cJs(chunk, 0);
     },
-  });
+    {
+      name: 'crc-32 (the package it replaced)',
+      fn: () => {
+        for (const chunk of chunks) sink ^= crc32Package(chunk);
+      },
+    },
+  );
 }
 
 // ---------------------------------------------------------------- write results
@@ -294,18 +388,25 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const outDir = `${root}.bench-results`;
 mkdirSync(outDir, { recursive: true });
 const file = `${outDir}/codec.json`;
-writeFileSync(file, `${JSON.stringify({
-  package: '@nori/codec',
-  environment: {
-    node: process.version,
-    backends: codecBackends(),
-    runs: RUNS,
-    minMsPerMeasurement: MIN_MS,
-    nativeCrcThreshold: NATIVE_CRC_THRESHOLD,
-    crcCrossoverBytes: firstNativeWin ?? null,
-  },
-  results,
-}, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify(
+    {
+      package: '@nori/codec',
+      environment: {
+        node: process.version,
+        backends: codecBackends(),
+        runs: RUNS,
+        minMsPerMeasurement: MIN_MS,
+        nativeCrcThreshold: NATIVE_CRC_THRESHOLD,
+        crcCrossoverBytes: firstNativeWin ?? null,
+      },
+      results,
+    },
+    null,
+    2,
+  )}\n`,
+);
 
 console.log(`\n${'workload'.padEnd(56)} ${'ours'.padStart(10)} ${'baseline'.padStart(10)}  ratio  goal`);
 for (const r of results) {

@@ -25,9 +25,7 @@ export function compressValue(value: Uint8Array, compression: Compression): Uint
  * The logical value of stored value bytes. Throws NoriCodecError ERR_DECOMPRESSION_FAILED on
  * malformed input, RecordTooLargeError if the value would exceed `limit` bytes.
  */
-export function decompressValue(
-  stored: Uint8Array, start: number, end: number, compression: Compression, limit: number,
-): Uint8Array {
+export function decompressValue(stored: Uint8Array, start: number, end: number, compression: Compression, limit: number): Uint8Array {
   if (compression === 'lz4') {
     // varint original length, read like nori-wal's decode_varint
     let length = 0;

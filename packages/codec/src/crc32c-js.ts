@@ -32,8 +32,22 @@ function buildTables(): Int32Array[] {
 // One binding per table (not an array of them): V8 then knows each table's length and drops the
 // bounds checks; tables are 16 KiB in all, built at import in ~0.1 ms.
 const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = buildTables() as [
-  Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array,
-  Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
 ];
 
 /**
@@ -43,7 +57,7 @@ const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = b
 export function crc32cJs(data: Uint8Array, initial: number, start = 0, end = data.length): number {
   let c = ~initial;
   let i = start;
-  for (const last = end - SLICE; i <= last; ) {
+  for (const last = end - SLICE; i <= last;) {
     c =
       T15[data[i++]! ^ (c & 0xff)]! ^
       T14[data[i++]! ^ ((c >> 8) & 0xff)]! ^

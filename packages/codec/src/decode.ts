@@ -37,11 +37,7 @@ export function decodeRecord(buf: Uint8Array, offset = 0, options?: DecodeOption
   if (code === PARSE_CORRUPT) return { kind: 'corrupt', reason: st.corruptReason!, message: st.corruptMessage() };
   const compressed = isCompressed(st.flags);
   const key = copy ? buf.slice(st.keyStart, st.keyEnd) : buf.subarray(st.keyStart, st.keyEnd);
-  const value = compressed
-    ? st.decompressed!
-    : copy
-      ? buf.slice(st.valueStart, st.valueEnd)
-      : buf.subarray(st.valueStart, st.valueEnd);
+  const value = compressed ? st.decompressed! : copy ? buf.slice(st.valueStart, st.valueEnd) : buf.subarray(st.valueStart, st.valueEnd);
   st.decompressed = undefined;
   return {
     kind: 'ok',

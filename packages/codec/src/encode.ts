@@ -92,9 +92,7 @@ function prepare(input: RecordInput, max: number): Prepared {
   if (keyLength > max) throw new RecordTooLargeError(keyLength, max, 'key');
   const stored = compressValue(value, compression);
   const flags = (tombstone === true ? FLAG_TOMBSTONE : 0) | (ttl !== undefined ? FLAG_TTL : 0) | (bits << COMPRESSION_SHIFT);
-  const size =
-    varintLength(keyLength) + varintLength(stored.length) + 1 +
-    (ttl !== undefined ? varintLength(ttl) : 0) + keyLength + stored.length + 4;
+  const size = varintLength(keyLength) + varintLength(stored.length) + 1 + (ttl !== undefined ? varintLength(ttl) : 0) + keyLength + stored.length + 4;
   if (size > max) throw new RecordTooLargeError(size, max);
   return { key, asciiKey, keyLength, stored, flags, ttl, size };
 }
@@ -145,15 +143,10 @@ export function encodedLength(input: RecordInput, options?: CodecOptions): numbe
  * Encodes a record into `target` at `offset`; returns the bytes written. Throws
  * ERR_INVALID_ARGUMENT if it does not fit (nothing is written then).
  */
-export function encodeRecordInto(
-  input: RecordInput, target: Uint8Array, offset: number, options?: CodecOptions,
-): number {
+export function encodeRecordInto(input: RecordInput, target: Uint8Array, offset: number, options?: CodecOptions): number {
   const p = prepare(input, maxRecordSizeOf(options));
   if (!Number.isSafeInteger(offset) || offset < 0 || offset + p.size > target.length) {
-    throw new NoriCodecError(
-      'ERR_INVALID_ARGUMENT',
-      `record of ${p.size} bytes does not fit at offset ${offset} of a ${target.length}-byte target`,
-    );
+    throw new NoriCodecError('ERR_INVALID_ARGUMENT', `record of ${p.size} bytes does not fit at offset ${offset} of a ${target.length}-byte target`);
   }
   return write(p, target, offset);
 }

@@ -60,9 +60,7 @@ export class ParseState {
       case 'invalid-compression':
         return `invalid compression type ${compressionBits(this.flags)} in flags 0x${this.flags.toString(16).padStart(2, '0')}`;
       case 'too-large':
-        return this.error instanceof Error
-          ? this.error.message
-          : `record of ${this.needed} bytes exceeds maxRecordSize`;
+        return this.error instanceof Error ? this.error.message : `record of ${this.needed} bytes exceeds maxRecordSize`;
       case 'decompression-failed':
         return this.error instanceof Error ? this.error.message : 'decompression failed';
       default:
@@ -141,10 +139,7 @@ function corrupt(st: ParseState, reason: CorruptReason, available: number): numb
  * the record; with `verifyCompressed`, compressed values are decompressed (into
  * `st.decompressed`) so that a bad payload is reported as corrupt, like nori-wal's decode.
  */
-export function parseRecord(
-  buf: Uint8Array, start: number, end: number, maxRecordSize: number, verifyCompressed: boolean,
-  st: ParseState,
-): number {
+export function parseRecord(buf: Uint8Array, start: number, end: number, maxRecordSize: number, verifyCompressed: boolean, st: ParseState): number {
   st.recordStart = start;
   st.corruptReason = undefined;
   st.error = undefined;

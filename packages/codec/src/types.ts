@@ -33,12 +33,7 @@ export interface CodecOptions {
 }
 
 /** Why a record is corrupt. */
-export type CorruptReason =
-  | 'crc-mismatch'
-  | 'varint-overflow'
-  | 'invalid-compression'
-  | 'decompression-failed'
-  | 'too-large';
+export type CorruptReason = 'crc-mismatch' | 'varint-overflow' | 'invalid-compression' | 'decompression-failed' | 'too-large';
 
 /** Outcome of {@link decodeRecord}. Expected states are values, never exceptions. */
 export type DecodeResult =

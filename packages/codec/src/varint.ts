@@ -62,10 +62,7 @@ export function encodeVarint(value: number | bigint): Uint8Array {
 }
 
 /** Result of {@link decodeVarint}. */
-export type VarintResult =
-  | { kind: 'ok'; value: bigint; length: number }
-  | { kind: 'incomplete' }
-  | { kind: 'overflow' };
+export type VarintResult = { kind: 'ok'; value: bigint; length: number } | { kind: 'incomplete' } | { kind: 'overflow' };
 
 /**
  * Decodes a u64 varint at `offset` exactly like nori-wal: a missing byte is `incomplete`, an

@@ -75,66 +75,84 @@ export function xxh64Low32(data: Uint8Array): number {
   let hl: number;
   if (length >= STRIPE) {
     add(P1_HI, P1_LO, P2_HI, P2_LO);
-    let v1h = rh, v1l = rl;
-    let v2h = P2_HI, v2l = P2_LO;
-    let v3h = 0, v3l = 0;
+    let v1h = rh,
+      v1l = rl;
+    let v2h = P2_HI,
+      v2l = P2_LO;
+    let v3h = 0,
+      v3l = 0;
     add(~P1_HI >>> 0, ~P1_LO >>> 0, 0, 1); // -P1
-    let v4h = rh, v4l = rl;
+    let v4h = rh,
+      v4l = rl;
     for (; p + STRIPE <= length; p += STRIPE) {
       round(v1h, v1l, u32(data, p + 4), u32(data, p));
-      v1h = rh; v1l = rl;
+      v1h = rh;
+      v1l = rl;
       round(v2h, v2l, u32(data, p + 12), u32(data, p + 8));
-      v2h = rh; v2l = rl;
+      v2h = rh;
+      v2l = rl;
       round(v3h, v3l, u32(data, p + 20), u32(data, p + 16));
-      v3h = rh; v3l = rl;
+      v3h = rh;
+      v3l = rl;
       round(v4h, v4l, u32(data, p + 28), u32(data, p + 24));
-      v4h = rh; v4l = rl;
+      v4h = rh;
+      v4l = rl;
     }
     rotl(v1h, v1l, 1);
-    hh = rh; hl = rl;
+    hh = rh;
+    hl = rl;
     rotl(v2h, v2l, 7);
     add(hh, hl, rh, rl);
-    hh = rh; hl = rl;
+    hh = rh;
+    hl = rl;
     rotl(v3h, v3l, 12);
     add(hh, hl, rh, rl);
-    hh = rh; hl = rl;
+    hh = rh;
+    hl = rl;
     rotl(v4h, v4l, 18);
     add(hh, hl, rh, rl);
     mergeRound(rh, rl, v1h, v1l);
     mergeRound(rh, rl, v2h, v2l);
     mergeRound(rh, rl, v3h, v3l);
     mergeRound(rh, rl, v4h, v4l);
-    hh = rh; hl = rl;
+    hh = rh;
+    hl = rl;
   } else {
-    hh = P5_HI; hl = P5_LO;
+    hh = P5_HI;
+    hl = P5_LO;
   }
   add(hh, hl, Math.floor(length / TWO_32), length >>> 0);
-  hh = rh; hl = rl;
+  hh = rh;
+  hl = rl;
   for (; p + 8 <= length; p += 8) {
     round(0, 0, u32(data, p + 4), u32(data, p));
     rotl((hh ^ rh) >>> 0, (hl ^ rl) >>> 0, 27);
     mul(rh, rl, P1_HI, P1_LO);
     add(rh, rl, P4_HI, P4_LO);
-    hh = rh; hl = rl;
+    hh = rh;
+    hl = rl;
   }
   if (p + 4 <= length) {
     mul(0, u32(data, p), P1_HI, P1_LO);
     rotl((hh ^ rh) >>> 0, (hl ^ rl) >>> 0, 23);
     mul(rh, rl, P2_HI, P2_LO);
     add(rh, rl, P3_HI, P3_LO);
-    hh = rh; hl = rl;
+    hh = rh;
+    hl = rl;
     p += 4;
   }
   for (; p < length; p++) {
     mul(0, data[p]!, P5_HI, P5_LO);
     rotl((hh ^ rh) >>> 0, (hl ^ rl) >>> 0, 11);
     mul(rh, rl, P1_HI, P1_LO);
-    hh = rh; hl = rl;
+    hh = rh;
+    hl = rl;
   }
   // avalanche: h ^= h >> 33; h *= P2; h ^= h >> 29; h *= P3; h ^= h >> 32
   hl = (hl ^ (hh >>> 1)) >>> 0;
   mul(hh, hl, P2_HI, P2_LO);
-  hh = rh; hl = rl;
+  hh = rh;
+  hl = rl;
   hl = (hl ^ ((hl >>> 29) | (hh << 3))) >>> 0;
   hh = (hh ^ (hh >>> 29)) >>> 0;
   mul(hh, hl, P3_HI, P3_LO);

@@ -154,7 +154,7 @@ export function zstdDecompressedBound(src: Uint8Array, limit: number): number {
     const frameStart = p;
     const magic = (src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16) | (src[p + 3]! << 24)) >>> 0;
     p += 4;
-    if (((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
+    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
       if (p + 4 > end) throw zstdFailed('malformed frame');
       const size = (src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16) | (src[p + 3]! << 24)) >>> 0;
       p += 4 + size;

@@ -1,9 +1,7 @@
 import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CompressionUnavailableError, codecBackends, decodeRecord, decodeVarint, encodeRecord,
-} from '../src/index.js';
+import { CompressionUnavailableError, codecBackends, decodeRecord, decodeVarint, encodeRecord } from '../src/index.js';
 import { lz4CompressBlock, lz4DecompressBlock } from '../src/lz4.js';
 import { setNativeEnabled } from '../src/native.js';
 import { selectZstdBackend, zstdCompress, zstdDecompress, type ZstdNativeBackend } from '../src/zstd.js';
@@ -82,7 +80,7 @@ function assertSpecCompliantBlock(block: Uint8Array, outLength: number): void {
     expect(s).toBeLessThan(block.length);
     const token = block[s++]!;
     let literals = token >> 4;
-    if (literals === 15) for (let b = 255; b === 255; ) literals += b = block[s++]!;
+    if (literals === 15) for (let b = 255; b === 255;) literals += b = block[s++]!;
     s += literals;
     d += literals;
     if (s === block.length) break;
@@ -91,7 +89,7 @@ function assertSpecCompliantBlock(block: Uint8Array, outLength: number): void {
     expect(offset).toBeGreaterThan(0);
     expect(offset).toBeLessThanOrEqual(d);
     let match = token & 15;
-    if (match === 15) for (let b = 255; b === 255; ) match += b = block[s++]!;
+    if (match === 15) for (let b = 255; b === 255;) match += b = block[s++]!;
     expect(d).toBeLessThanOrEqual(outLength - 12); // last match starts >= 12 bytes before the end
     d += match + 4;
     expect(d).toBeLessThanOrEqual(outLength - 5); // last 5 bytes are literals
@@ -149,9 +147,7 @@ describe.each([
       [[0x30, 0x61, 0x62, 0x63], 2], // expands beyond the declared length
     ];
     for (const [block, length] of bad) {
-      expect(() => lz4DecompressBlock(Uint8Array.from(block), length)).toThrow(
-        expect.objectContaining({ code: 'ERR_DECOMPRESSION_FAILED' }),
-      );
+      expect(() => lz4DecompressBlock(Uint8Array.from(block), length)).toThrow(expect.objectContaining({ code: 'ERR_DECOMPRESSION_FAILED' }));
     }
   });
 
@@ -168,8 +164,8 @@ describe.each([
 const TEXT_1000_FRAME = fromHex('28b52ffd60e802a500006861686269636a646b656c666d670100d8a19a5f');
 const RANDOM_100_FRAME = fromHex(
   '28b52ffd2064210300193e3ab51f37d0bf39b8eeb4d33cb85f8ade7d3fbfded8a21c49ea8ee174a69a6b41c77a7e7eaedf9d7329b4' +
-  '76653da6db74cefd7d440f6877e529b894982ec053cfe2ecb0ab2cbdcbb7c7c0872b7601059ffbe084a486d81b6cf1691c090ff81b' +
-  '0ceddd',
+    '76653da6db74cefd7d440f6877e529b894982ec053cfe2ecb0ab2cbdcbb7c7c0872b7601059ffbe084a486d81b6cf1691c090ff81b' +
+    '0ceddd',
 );
 /** The text frame again, with the content checksum flag (XXH64 of the content, low 4 bytes, at the end). */
 const TEXT_1000_CHECKSUM_FRAME = fromHex('28b52ffd64e802a500006861686269636a646b656c666d670100d8a19a5fe5183764');
@@ -223,9 +219,7 @@ describe.each([
     const joined = concat(TEXT_1000_FRAME, SKIPPABLE_FRAME, RANDOM_100_FRAME);
     expect(zstdDecompress(joined, 1100).length).toBe(1100);
     expect(() => zstdDecompress(joined, 1099)).toThrow(expect.objectContaining({ code: 'ERR_RECORD_TOO_LARGE' }));
-    expect(() => zstdDecompress(concat(RANDOM_100_FRAME, TEXT_1000_FRAME), 999)).toThrow(
-      expect.objectContaining({ code: 'ERR_RECORD_TOO_LARGE' }),
-    );
+    expect(() => zstdDecompress(concat(RANDOM_100_FRAME, TEXT_1000_FRAME), 999)).toThrow(expect.objectContaining({ code: 'ERR_RECORD_TOO_LARGE' }));
   });
 
   it('rejects trailing bytes after the last frame (node:zlib alone ignores them)', () => {
@@ -262,9 +256,7 @@ describe.each([
     for (let bit = 0; bit < 32; bit++) {
       const bad = TEXT_1000_CHECKSUM_FRAME.slice();
       bad[bad.length - 4 + (bit >> 3)]! ^= 1 << (bit & 7);
-      expect(() => zstdDecompress(bad, 1 << 20), `bit ${bit}`).toThrow(
-        expect.objectContaining({ code: 'ERR_DECOMPRESSION_FAILED' }),
-      );
+      expect(() => zstdDecompress(bad, 1 << 20), `bit ${bit}`).toThrow(expect.objectContaining({ code: 'ERR_DECOMPRESSION_FAILED' }));
     }
   });
 
@@ -291,7 +283,7 @@ describe.each([
     // Frames without content size whose RLE blocks expand 128 KiB each: bound > limit -> streaming path
     const rle = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58]; // no FCS, window 2 MiB
     const block = (last: number) => {
-      const header = (128 * 1024) << 3 | (1 << 1) | last; // RLE, 128 KiB
+      const header = ((128 * 1024) << 3) | (1 << 1) | last; // RLE, 128 KiB
       return [header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff, 0x41];
     };
     const bytes = [...rle];

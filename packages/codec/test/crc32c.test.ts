@@ -102,7 +102,13 @@ describe('crc32cRange (what the record scanner calls)', () => {
     for (const nativeOn of [true, false]) {
       const previous = setNativeEnabled(nativeOn);
       try {
-        for (const [start, end] of [[0, 0], [3, 40], [5, 5 + NATIVE_CRC_THRESHOLD - 1], [7, 7 + NATIVE_CRC_THRESHOLD], [1, data.length]] as const) {
+        for (const [start, end] of [
+          [0, 0],
+          [3, 40],
+          [5, 5 + NATIVE_CRC_THRESHOLD - 1],
+          [7, 7 + NATIVE_CRC_THRESHOLD],
+          [1, data.length],
+        ] as const) {
           expect(crc32cRange(data, start, end)).toBe(crc32c(data.subarray(start, end)));
         }
       } finally {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_MAX_RECORD_SIZE, MIN_RECORD_SIZE, NoriCodecError, RecordTooLargeError,
-  decodeRecord, encodeRecord, encodeRecordInto, encodedLength, type RecordInput,
+  DEFAULT_MAX_RECORD_SIZE,
+  MIN_RECORD_SIZE,
+  NoriCodecError,
+  RecordTooLargeError,
+  decodeRecord,
+  encodeRecord,
+  encodeRecordInto,
+  encodedLength,
+  type RecordInput,
 } from '../src/index.js';
 import { zstdEncoderAvailable } from './env.js';
 
@@ -100,12 +107,14 @@ describe('encodeRecord', () => {
 });
 
 describe('encodeRecordInto / encodedLength', () => {
-  const inputs: RecordInput[] = ([
-    { key: 'a', value: 'b' },
-    { key: 'tomb', tombstone: true, ttlMs: 300 },
-    { key: new Uint8Array(200), value: new Uint8Array(5000).fill(7), compression: 'lz4' },
-    { key: 'z', value: 'zzzzzzzzzzzzzzzzzzzzzzzz', compression: 'zstd', ttlMs: 2n ** 63n },
-  ] satisfies RecordInput[]).filter((input: RecordInput) => input.compression !== 'zstd' || zstdEncoderAvailable);
+  const inputs: RecordInput[] = (
+    [
+      { key: 'a', value: 'b' },
+      { key: 'tomb', tombstone: true, ttlMs: 300 },
+      { key: new Uint8Array(200), value: new Uint8Array(5000).fill(7), compression: 'lz4' },
+      { key: 'z', value: 'zzzzzzzzzzzzzzzzzzzzzzzz', compression: 'zstd', ttlMs: 2n ** 63n },
+    ] satisfies RecordInput[]
+  ).filter((input: RecordInput) => input.compression !== 'zstd' || zstdEncoderAvailable);
 
   it('writes the same bytes as encodeRecord at an offset and returns the size', () => {
     for (const input of inputs) {

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  COMPRESSION_MASK,
-  COMPRESSION_SHIFT,
-  FLAG_TOMBSTONE,
-  FLAG_TTL,
-  crc32c,
-  decodeRecord,
-  encodeRecord,
-} from '../src/index.js';
+import { COMPRESSION_MASK, COMPRESSION_SHIFT, FLAG_TOMBSTONE, FLAG_TTL, crc32c, decodeRecord, encodeRecord } from '../src/index.js';
 
 /** Offset of the flags byte in a record whose key and value are shorter than 128 bytes. */
 const FLAGS_AT = 2;

@@ -3,10 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RecordScanner, codecBackends, decodeRecord, encodeRecord, type DecodeResult } from '../src/index.js';
 import { setNativeEnabled } from '../src/native.js';
 import { zstdEncoderAvailable } from './env.js';
-import {
-  fromHex, goldenDir, readGoldenJson, toHex,
-  type EncodedJson, type Manifest,
-} from './golden.js';
+import { fromHex, goldenDir, readGoldenJson, toHex, type EncodedJson, type Manifest } from './golden.js';
 
 const vectors = readGoldenJson<EncodedJson>('encoded.json');
 const manifest = readGoldenJson<Manifest>('manifest.json');
@@ -60,12 +57,18 @@ describe('golden encode vectors (Rust Record::encode)', () => {
 /** Rust RecordError kind -> our outcome. */
 function expectedOutcome(kind: string): { kind: DecodeResult['kind']; reason?: string } {
   switch (kind) {
-    case 'CrcMismatch': return { kind: 'corrupt', reason: 'crc-mismatch' };
-    case 'Incomplete': return { kind: 'incomplete' };
-    case 'InvalidCompression': return { kind: 'corrupt', reason: 'invalid-compression' };
-    case 'DecompressionFailed': return { kind: 'corrupt', reason: 'decompression-failed' };
-    case 'Io': return { kind: 'corrupt', reason: 'varint-overflow' };
-    default: throw new Error(`unknown Rust error kind ${kind}`);
+    case 'CrcMismatch':
+      return { kind: 'corrupt', reason: 'crc-mismatch' };
+    case 'Incomplete':
+      return { kind: 'incomplete' };
+    case 'InvalidCompression':
+      return { kind: 'corrupt', reason: 'invalid-compression' };
+    case 'DecompressionFailed':
+      return { kind: 'corrupt', reason: 'decompression-failed' };
+    case 'Io':
+      return { kind: 'corrupt', reason: 'varint-overflow' };
+    default:
+      throw new Error(`unknown Rust error kind ${kind}`);
   }
 }
 

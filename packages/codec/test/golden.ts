@@ -6,9 +6,7 @@ export const goldenDir = new URL('../../../testdata/golden/nori-wal-rust/', impo
 /** JSON.parse that keeps integers beyond 2^53 exact (as bigint) instead of rounding them. */
 export function parseJsonExact(text: string): unknown {
   const quoted = text.replace(/([:[,]\s*)(\d{16,})(?=\s*[,}\]])/g, '$1"__big:$2"');
-  return JSON.parse(quoted, (_key, value: unknown) =>
-    typeof value === 'string' && value.startsWith('__big:') ? BigInt(value.slice(6)) : value,
-  );
+  return JSON.parse(quoted, (_key, value: unknown) => (typeof value === 'string' && value.startsWith('__big:') ? BigInt(value.slice(6)) : value));
 }
 
 export function readGoldenJson<T>(name: string): T {

@@ -38,7 +38,7 @@ describe.each([
       lz4: 'lz4js',
       zstd: zlibZstd ? { compress: 'node:zlib', decompress: 'node:zlib' } : { compress: undefined, decompress: 'fzstd' },
     });
-    expect(report['crc']).toBe('70dc2c5b') // = native crc32c, checked in crc32c.test.ts;
+    expect(report['crc']).toBe('70dc2c5b'); // = native crc32c, checked in crc32c.test.ts;
   });
 
   it('round-trips lz4 with lz4js', () => {

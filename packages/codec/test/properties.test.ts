@@ -1,9 +1,7 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  RecordScanner, decodeRecord, decodeVarint, encodeRecord, encodeVarint, type Compression, type RecordInput,
-} from '../src/index.js';
+import { RecordScanner, decodeRecord, decodeVarint, encodeRecord, encodeVarint, type Compression, type RecordInput } from '../src/index.js';
 import { setNativeEnabled } from '../src/native.js';
 import { zstdEncoderAvailable } from './env.js';
 
@@ -26,28 +24,25 @@ const valueArb = fc.oneof(
   }),
 );
 
-const ttlArb = fc.option(
-  fc.oneof(
-    fc.bigInt({ min: 0n, max: U64_MAX }),
-    fc.constantFrom(0n, 127n, 128n, 2n ** 53n, 2n ** 63n, U64_MAX),
-    fc.maxSafeNat(),
-  ),
-  { nil: undefined },
-);
-
-const compressionArb = fc.constantFrom<Compression>(...(zstdEncoderAvailable ? ['none', 'lz4', 'zstd'] as const : ['none', 'lz4'] as const));
-
-const recordArb = fc.record({
-  key: fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.string({ maxLength: 40 })),
-  value: valueArb,
-  tombstone: fc.boolean(),
-  ttlMs: ttlArb,
-  compression: compressionArb,
-}).map((r): RecordInput => {
-  const input: RecordInput = { key: r.key, value: r.value, tombstone: r.tombstone, compression: r.compression };
-  if (r.ttlMs !== undefined) input.ttlMs = r.ttlMs;
-  return input;
+const ttlArb = fc.option(fc.oneof(fc.bigInt({ min: 0n, max: U64_MAX }), fc.constantFrom(0n, 127n, 128n, 2n ** 53n, 2n ** 63n, U64_MAX), fc.maxSafeNat()), {
+  nil: undefined,
 });
+
+const compressionArb = fc.constantFrom<Compression>(...(zstdEncoderAvailable ? (['none', 'lz4', 'zstd'] as const) : (['none', 'lz4'] as const)));
+
+const recordArb = fc
+  .record({
+    key: fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.string({ maxLength: 40 })),
+    value: valueArb,
+    tombstone: fc.boolean(),
+    ttlMs: ttlArb,
+    compression: compressionArb,
+  })
+  .map((r): RecordInput => {
+    const input: RecordInput = { key: r.key, value: r.value, tombstone: r.tombstone, compression: r.compression };
+    if (r.ttlMs !== undefined) input.ttlMs = r.ttlMs;
+    return input;
+  });
 
 const keyBytes = (key: Uint8Array | string) => (typeof key === 'string' ? new TextEncoder().encode(key) : key);
 

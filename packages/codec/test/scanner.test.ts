@@ -12,13 +12,15 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-const inputs: RecordInput[] = ([
-  { key: 'a', value: 'one' },
-  { key: 'b', tombstone: true },
-  { key: 'c', value: 'x'.repeat(500), compression: 'lz4', ttlMs: 60_000 },
-  { key: 'd', value: 'y'.repeat(500), compression: 'zstd', ttlMs: 2n ** 64n - 1n },
-  { key: '', value: '' },
-] satisfies RecordInput[]).filter((input: RecordInput) => input.compression !== 'zstd' || zstdEncoderAvailable);
+const inputs: RecordInput[] = (
+  [
+    { key: 'a', value: 'one' },
+    { key: 'b', tombstone: true },
+    { key: 'c', value: 'x'.repeat(500), compression: 'lz4', ttlMs: 60_000 },
+    { key: 'd', value: 'y'.repeat(500), compression: 'zstd', ttlMs: 2n ** 64n - 1n },
+    { key: '', value: '' },
+  ] satisfies RecordInput[]
+).filter((input: RecordInput) => input.compression !== 'zstd' || zstdEncoderAvailable);
 const encoded = inputs.map((i) => encodeRecord(i));
 const log = concat(encoded);
 

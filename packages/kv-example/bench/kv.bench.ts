@@ -20,7 +20,6 @@ const POLICY = { kind: 'batch', windowMs: 2 } as const;
 const SEGMENT = 8 * 1024 * 1024;
 const VALUE = JSON.stringify({ id: 1, name: 'ada-123', email: 'ada.123@example.com', plan: 'pro', version: 12345 });
 
-
 function freshDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `nori-kv-bench-${tag}-`));
 }

@@ -57,7 +57,7 @@ export function isKvError(error: unknown, code?: KvErrorCode): error is KvError 
 /** Reads the `code` property of any error-like value (WalError, StorageError, Node errors). */
 export function errorCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
-    const code = (error).code;
+    const code = error.code;
     return typeof code === 'string' ? code : undefined;
   }
   return undefined;

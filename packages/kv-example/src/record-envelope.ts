@@ -16,9 +16,7 @@ import { KvError } from './errors.js';
 export const EXPIRY_PREFIX_SIZE = 8;
 
 /** A decoded store operation read back from the log. */
-export type DecodedOperation =
-  | { kind: 'put'; key: Uint8Array; value: Uint8Array; expiresAt: number }
-  | { kind: 'delete'; key: Uint8Array };
+export type DecodedOperation = { kind: 'put'; key: Uint8Array; value: Uint8Array; expiresAt: number } | { kind: 'delete'; key: Uint8Array };
 
 /** Largest expiry we accept: beyond this a double loses integer precision. */
 const MAX_EXPIRES_AT = Number.MAX_SAFE_INTEGER;

@@ -65,4 +65,3 @@ export async function replayLog(
   onProgress?.({ phase: 'replay', done: bytes, total: Math.max(total, bytes) });
   return { records, bytes, expired };
 }
-

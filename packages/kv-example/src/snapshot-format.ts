@@ -135,11 +135,7 @@ function corrupt(name: string, detail: string): KvError {
  * `bytes` (copy it to keep it beyond `bytes`). Throws `ERR_SNAPSHOT_VERSION` for an unknown
  * version and `ERR_SNAPSHOT_CORRUPT` for a bad magic, length or checksum.
  */
-export function decodeSnapshot(
-  bytes: Uint8Array,
-  name: string,
-  onEntry: (entry: SnapshotEntry, index: number, total: number) => void,
-): SnapshotHeader {
+export function decodeSnapshot(bytes: Uint8Array, name: string, onEntry: (entry: SnapshotEntry, index: number, total: number) => void): SnapshotHeader {
   if (bytes.byteLength < SNAPSHOT_HEADER_SIZE + SNAPSHOT_TRAILER_SIZE) {
     throw corrupt(name, `${bytes.byteLength} bytes is shorter than the ${SNAPSHOT_HEADER_SIZE + SNAPSHOT_TRAILER_SIZE}-byte minimum`);
   }
@@ -149,10 +145,7 @@ export function decodeSnapshot(
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
   if (version !== SNAPSHOT_VERSION) {
-    throw new KvError(
-      'ERR_SNAPSHOT_VERSION',
-      `snapshot ${name} has format version ${version}; this build reads version ${SNAPSHOT_VERSION}`,
-    );
+    throw new KvError('ERR_SNAPSHOT_VERSION', `snapshot ${name} has format version ${version}; this build reads version ${SNAPSHOT_VERSION}`);
   }
   const end = bytes.byteLength - SNAPSHOT_TRAILER_SIZE;
   const stored = view.getUint32(end, true);

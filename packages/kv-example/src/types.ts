@@ -67,9 +67,7 @@ export interface KvPutOptions {
 }
 
 /** One operation of an atomic {@link KvStore.batch}. */
-export type KvBatchOperation =
-  | { type: 'put'; key: BytesLike; value: BytesLike; ttlMs?: number; expiresAt?: number }
-  | { type: 'del'; key: BytesLike };
+export type KvBatchOperation = { type: 'put'; key: BytesLike; value: BytesLike; ttlMs?: number; expiresAt?: number } | { type: 'del'; key: BytesLike };
 
 /** A key-value pair returned by {@link KvStore.scan} and {@link KvStore.getEntry}. */
 export interface KvEntry {

@@ -22,7 +22,9 @@ const output: string[] = [];
 async function demoWith(mode: string): Promise<unknown> {
   process.env.FAKE_WRITER = mode;
   output.length = 0;
-  return runDemo({ dir: path.join(base, mode), records: 1000, seed: 1, cliPath: fakeWriter, out: (line) => output.push(line) }).catch((error: unknown) => error);
+  return runDemo({ dir: path.join(base, mode), records: 1000, seed: 1, cliPath: fakeWriter, out: (line) => output.push(line) }).catch(
+    (error: unknown) => error,
+  );
 }
 
 describe('demo failure handling', () => {

@@ -8,13 +8,13 @@ const NOW = 1_000_000;
 function stateAfter(operations: readonly DemoOperation[], count: number): Map<string, string> {
   const state = new Map<string, { value: string; expiresAt?: number }>();
   for (const operation of operations.slice(0, count)) {
-    const writes: readonly { kind: 'put' | 'del'; key: string; value?: string; expiresAt?: number }[] = operation.kind === 'batch' ? operation.writes : [operation];
+    const writes: readonly { kind: 'put' | 'del'; key: string; value?: string; expiresAt?: number }[] =
+      operation.kind === 'batch' ? operation.writes : [operation];
     for (const write of writes) {
       if (write.kind === 'put') {
         const value = write.value ?? '';
         state.set(write.key, write.expiresAt === undefined ? { value } : { value, expiresAt: write.expiresAt });
-      }
-      else state.delete(write.key);
+      } else state.delete(write.key);
     }
   }
   const visible = new Map<string, string>();

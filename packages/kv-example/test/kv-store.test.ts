@@ -459,7 +459,8 @@ describe('read-only stores', () => {
     const racing = new Proxy(memory, {
       get(target, property) {
         const value: unknown = Reflect.get(target, property);
-        if (property !== 'open' || typeof value !== 'function') return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        if (property !== 'open' || typeof value !== 'function')
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
         return async (name: string, options?: { readOnly?: boolean }) => {
           if (name === SNAPSHOT_FILE) snapshotRead = true;
           else if (snapshotRead && name.endsWith('.wal') && compactions === 0) {

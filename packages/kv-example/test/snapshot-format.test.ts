@@ -48,7 +48,10 @@ describe('snapshot format', () => {
   it('detects truncation at every length', () => {
     const bytes = encodeSnapshot({ segmentId: 3, offset: 99 }, [{ key: new Uint8Array([1]), value: new Uint8Array([2, 3]), expiresAt: 7 }], 1);
     for (let length = 0; length < bytes.length; length++) {
-      expect(thrownCode(() => decodeAll(bytes.subarray(0, length))), `length ${length}`).toBe('ERR_SNAPSHOT_CORRUPT');
+      expect(
+        thrownCode(() => decodeAll(bytes.subarray(0, length))),
+        `length ${length}`,
+      ).toBe('ERR_SNAPSHOT_CORRUPT');
     }
   });
 

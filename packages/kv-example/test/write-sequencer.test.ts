@@ -16,7 +16,12 @@ describe('WriteSequencer', () => {
     const sequencer = new WriteSequencer();
     const applied: number[] = [];
     const acks = [deferred<void>(), deferred<void>(), deferred<void>()];
-    const runs = acks.map((ack, i) => sequencer.run(() => ack.promise, () => applied.push(i)));
+    const runs = acks.map((ack, i) =>
+      sequencer.run(
+        () => ack.promise,
+        () => applied.push(i),
+      ),
+    );
     acks[2]?.resolve();
     acks[1]?.resolve();
     await new Promise((r) => setTimeout(r, 1));
@@ -31,11 +36,20 @@ describe('WriteSequencer', () => {
   it('rejects a failed write without applying it and keeps going', async () => {
     const sequencer = new WriteSequencer();
     const applied: string[] = [];
-    const failing = sequencer.run(() => Promise.reject(new Error('disk on fire')), () => applied.push('failed'));
-    const throwing = sequencer.run(() => {
-      throw new Error('sync throw');
-    }, () => applied.push('thrown'));
-    const ok = sequencer.run(() => Promise.resolve(7), (n) => applied.push(`ok ${n}`));
+    const failing = sequencer.run(
+      () => Promise.reject(new Error('disk on fire')),
+      () => applied.push('failed'),
+    );
+    const throwing = sequencer.run(
+      () => {
+        throw new Error('sync throw');
+      },
+      () => applied.push('thrown'),
+    );
+    const ok = sequencer.run(
+      () => Promise.resolve(7),
+      (n) => applied.push(`ok ${n}`),
+    );
     await expect(failing).rejects.toThrow('disk on fire');
     await expect(throwing).rejects.toThrow('sync throw');
     await ok;
@@ -46,11 +60,20 @@ describe('WriteSequencer', () => {
     const sequencer = new WriteSequencer();
     const issued: string[] = [];
     const first = deferred<void>();
-    const a = sequencer.run(() => (issued.push('a'), first.promise), () => 'a');
+    const a = sequencer.run(
+      () => (issued.push('a'), first.promise),
+      () => 'a',
+    );
     let paused = false;
     const pausing = sequencer.pause().then(() => (paused = true));
-    const b = sequencer.run(() => (issued.push('b'), Promise.resolve()), () => 'b');
-    const c = sequencer.run(() => (issued.push('c'), Promise.resolve()), () => 'c');
+    const b = sequencer.run(
+      () => (issued.push('b'), Promise.resolve()),
+      () => 'b',
+    );
+    const c = sequencer.run(
+      () => (issued.push('c'), Promise.resolve()),
+      () => 'c',
+    );
     await new Promise((r) => setTimeout(r, 1));
     expect(paused).toBe(false);
     first.resolve();

@@ -54,9 +54,7 @@ export const NORI_ARCHIVE_SPAN_NAMES = {
  * Bucket advice for `nori.archive.ship.duration` in seconds: 1 ms to 2 min (an object-store PUT
  * takes tens of milliseconds; retries with backoff push a chunk into the upper buckets).
  */
-export const SHIP_DURATION_BUCKETS: readonly number[] = Object.freeze([
-  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
-]);
+export const SHIP_DURATION_BUCKETS: readonly number[] = Object.freeze([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]);
 
 const A = NORI_ARCHIVE_ATTRIBUTES;
 const M = NORI_ARCHIVE_METRIC_NAMES;
@@ -64,18 +62,90 @@ const M = NORI_ARCHIVE_METRIC_NAMES;
 /** Every metric the archiver adapter emits, with kind, unit, description and attribute keys. */
 export const NORI_ARCHIVE_METRICS: readonly NoriWalMetricDescriptor[] = Object.freeze([
   { name: M.chunks, kind: 'counter', unit: '{chunk}', description: 'Chunks the archiver created in the object store.', attributes: [A.name, A.chunkKind] },
-  { name: M.shipSize, kind: 'counter', unit: 'By', description: 'Payload bytes of the chunks the archiver created in the object store.', attributes: [A.name, A.chunkKind] },
-  { name: M.shipDuration, kind: 'histogram', unit: 's', description: 'Time from the first attempt to the acknowledged put of a chunk, retries included.', attributes: [A.name, A.chunkKind] },
-  { name: M.storeRetries, kind: 'counter', unit: '{retry}', description: 'Retryable object-store errors; the call was retried after a backoff.', attributes: [A.name, A.operation, A.errorType] },
-  { name: M.failures, kind: 'counter', unit: '{failure}', description: 'Non-retryable errors that stopped the archiver (state failed).', attributes: [A.name, A.operation, A.errorType] },
-  { name: M.fencings, kind: 'counter', unit: '{fencing}', description: 'Times another primary took the archive prefix and fenced this archiver.', attributes: [A.name] },
-  { name: M.generationStarts, kind: 'counter', unit: '{generation}', description: 'Generations this archiver started, by reason.', attributes: [A.name, A.generationReason] },
-  { name: M.generationResumes, kind: 'counter', unit: '{generation}', description: 'Times the archiver resumed its own generation after a restart.', attributes: [A.name] },
+  {
+    name: M.shipSize,
+    kind: 'counter',
+    unit: 'By',
+    description: 'Payload bytes of the chunks the archiver created in the object store.',
+    attributes: [A.name, A.chunkKind],
+  },
+  {
+    name: M.shipDuration,
+    kind: 'histogram',
+    unit: 's',
+    description: 'Time from the first attempt to the acknowledged put of a chunk, retries included.',
+    attributes: [A.name, A.chunkKind],
+  },
+  {
+    name: M.storeRetries,
+    kind: 'counter',
+    unit: '{retry}',
+    description: 'Retryable object-store errors; the call was retried after a backoff.',
+    attributes: [A.name, A.operation, A.errorType],
+  },
+  {
+    name: M.failures,
+    kind: 'counter',
+    unit: '{failure}',
+    description: 'Non-retryable errors that stopped the archiver (state failed).',
+    attributes: [A.name, A.operation, A.errorType],
+  },
+  {
+    name: M.fencings,
+    kind: 'counter',
+    unit: '{fencing}',
+    description: 'Times another primary took the archive prefix and fenced this archiver.',
+    attributes: [A.name],
+  },
+  {
+    name: M.generationStarts,
+    kind: 'counter',
+    unit: '{generation}',
+    description: 'Generations this archiver started, by reason.',
+    attributes: [A.name, A.generationReason],
+  },
+  {
+    name: M.generationResumes,
+    kind: 'counter',
+    unit: '{generation}',
+    description: 'Times the archiver resumed its own generation after a restart.',
+    attributes: [A.name],
+  },
   { name: M.lagSize, kind: 'observable-up-down-counter', unit: 'By', description: 'Durable WAL bytes not archived yet.', attributes: [A.name] },
-  { name: M.lagDuration, kind: 'observable-gauge', unit: 's', description: 'Roughly how long the oldest durable, unarchived bytes have waited (0 when caught up).', attributes: [A.name] },
-  { name: M.positionSegment, kind: 'observable-gauge', unit: '{segment}', description: 'Segment id of the archived position (everything before it is in the store).', attributes: [A.name] },
+  {
+    name: M.lagDuration,
+    kind: 'observable-gauge',
+    unit: 's',
+    description: 'Roughly how long the oldest durable, unarchived bytes have waited (0 when caught up).',
+    attributes: [A.name],
+  },
+  {
+    name: M.positionSegment,
+    kind: 'observable-gauge',
+    unit: '{segment}',
+    description: 'Segment id of the archived position (everything before it is in the store).',
+    attributes: [A.name],
+  },
   { name: M.positionOffset, kind: 'observable-gauge', unit: 'By', description: 'Offset in its segment of the archived position.', attributes: [A.name] },
-  { name: M.archiverCount, kind: 'observable-up-down-counter', unit: '{archiver}', description: 'Attached archivers by state: 1 for the current state, 0 for the others.', attributes: [A.name, A.archiverState] },
-  { name: M.generationNumber, kind: 'observable-gauge', unit: '{generation}', description: 'The archive generation this archiver writes.', attributes: [A.name] },
-  { name: M.remoteDurableDuration, kind: 'histogram', unit: 's', description: 'How long a remote-durable append, appendBatch or waitArchived waited until its records were in the store (or it failed).', attributes: [A.name, A.remoteDurableOperation, A.remoteDurableOutcome] },
+  {
+    name: M.archiverCount,
+    kind: 'observable-up-down-counter',
+    unit: '{archiver}',
+    description: 'Attached archivers by state: 1 for the current state, 0 for the others.',
+    attributes: [A.name, A.archiverState],
+  },
+  {
+    name: M.generationNumber,
+    kind: 'observable-gauge',
+    unit: '{generation}',
+    description: 'The archive generation this archiver writes.',
+    attributes: [A.name],
+  },
+  {
+    name: M.remoteDurableDuration,
+    kind: 'histogram',
+    unit: 's',
+    description: 'How long a remote-durable append, appendBatch or waitArchived waited until its records were in the store (or it failed).',
+    attributes: [A.name, A.remoteDurableOperation, A.remoteDurableOutcome],
+  },
 ] as const satisfies readonly NoriWalMetricDescriptor[]);

@@ -178,7 +178,10 @@ export function createArchiverOtelObserver(options: ArchiverOtelOptions = {}): A
   const handlers: Required<ArchiverObserver> = {
     onGenerationStarted(e) {
       const reason = generationReasonOf(e.reason);
-      generationStarts.add(1, cached(`reason\u0000${reason}`, () => ({ ...base, [A.generationReason]: reason })));
+      generationStarts.add(
+        1,
+        cached(`reason\u0000${reason}`, () => ({ ...base, [A.generationReason]: reason })),
+      );
     },
     onGenerationResumed() {
       generationResumes.add(1, base);
@@ -202,7 +205,11 @@ export function createArchiverOtelObserver(options: ArchiverOtelOptions = {}): A
     onRemoteDurable(e) {
       const operation = REMOTE_DURABLE_OPERATIONS.has(e.op) ? e.op : OTHER;
       const outcome = e.ok ? 'ok' : 'error';
-      const attrs = cached(`durable\u0000${operation}\u0000${outcome}`, () => ({ ...base, [A.remoteDurableOperation]: operation, [A.remoteDurableOutcome]: outcome }));
+      const attrs = cached(`durable\u0000${operation}\u0000${outcome}`, () => ({
+        ...base,
+        [A.remoteDurableOperation]: operation,
+        [A.remoteDurableOutcome]: outcome,
+      }));
       remoteDurable.record(e.durationMs / 1000, attrs);
     },
   };
@@ -237,9 +244,7 @@ function archiverGauges(meter: Meter, archiverName: string, base: Attributes): (
   const positionOffset = gauge(M.positionOffset);
   const generationNumber = gauge(M.generationNumber);
   const archiverCount = meter.createObservableUpDownCounter(M.archiverCount, instrumentOptions(M.archiverCount));
-  const stateAttrs = new Map<string, Attributes>(
-    [...ARCHIVER_STATES, OTHER].map((state) => [state, Object.freeze({ ...base, [A.archiverState]: state })]),
-  );
+  const stateAttrs = new Map<string, Attributes>([...ARCHIVER_STATES, OTHER].map((state) => [state, Object.freeze({ ...base, [A.archiverState]: state })]));
   const observables: Observable[] = [lagSize, lagDuration, positionSegment, positionOffset, generationNumber, archiverCount];
   let current: ArchiverAttachment | undefined;
 

@@ -34,13 +34,7 @@ export {
   type WalStatsSource,
 } from './observer.js';
 export { combineObservers, WAL_OBSERVER_METHODS } from './combine.js';
-export {
-  NORI_ARCHIVE_ATTRIBUTES,
-  NORI_ARCHIVE_METRIC_NAMES,
-  NORI_ARCHIVE_METRICS,
-  NORI_ARCHIVE_SPAN_NAMES,
-  SHIP_DURATION_BUCKETS,
-} from './archiver-names.js';
+export { NORI_ARCHIVE_ATTRIBUTES, NORI_ARCHIVE_METRIC_NAMES, NORI_ARCHIVE_METRICS, NORI_ARCHIVE_SPAN_NAMES, SHIP_DURATION_BUCKETS } from './archiver-names.js';
 export {
   ARCHIVER_OBSERVER_METHODS,
   createArchiverOtelObserver,

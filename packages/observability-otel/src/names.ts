@@ -98,14 +98,10 @@ export const FSYNC_DURATION_BUCKETS: readonly number[] = Object.freeze([
 ]);
 
 /** Bucket advice for `nori.wal.group_commit.size` (records made durable by one fsync). */
-export const GROUP_COMMIT_SIZE_BUCKETS: readonly number[] = Object.freeze([
-  1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 65536,
-]);
+export const GROUP_COMMIT_SIZE_BUCKETS: readonly number[] = Object.freeze([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 65536]);
 
 /** Bucket advice for `nori.wal.recovery.duration` in seconds: 1 ms to 2 min. */
-export const RECOVERY_DURATION_BUCKETS: readonly number[] = Object.freeze([
-  0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
-]);
+export const RECOVERY_DURATION_BUCKETS: readonly number[] = Object.freeze([0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120]);
 
 const A = NORI_WAL_ATTRIBUTES;
 const M = NORI_WAL_METRIC_NAMES;
@@ -116,16 +112,52 @@ export const NORI_WAL_METRICS: readonly NoriWalMetricDescriptor[] = Object.freez
   { name: M.appendRecords, kind: 'counter', unit: '{record}', description: 'Records appended to the WAL.', attributes: [A.name, A.batch] },
   { name: M.appendSize, kind: 'counter', unit: 'By', description: 'Encoded bytes appended to the WAL.', attributes: [A.name, A.batch] },
   { name: M.fsyncDuration, kind: 'histogram', unit: 's', description: 'Duration of WAL fsync (fdatasync) calls.', attributes: [A.name, A.fsyncOutcome] },
-  { name: M.groupCommitSize, kind: 'histogram', unit: '{record}', description: 'Records made durable by one fsync (group commit size).', attributes: [A.name, A.fsyncOutcome] },
+  {
+    name: M.groupCommitSize,
+    kind: 'histogram',
+    unit: '{record}',
+    description: 'Records made durable by one fsync (group commit size).',
+    attributes: [A.name, A.fsyncOutcome],
+  },
   { name: M.segmentRotations, kind: 'counter', unit: '{segment}', description: 'Segments rolled over because the active one was full.', attributes: [A.name] },
   { name: M.segmentDeletions, kind: 'counter', unit: '{segment}', description: 'Segments deleted by garbage collection.', attributes: [A.name] },
   { name: M.segmentCount, kind: 'observable-up-down-counter', unit: '{segment}', description: 'Segment files of the WAL.', attributes: [A.name] },
-  { name: M.segmentFileSize, kind: 'observable-up-down-counter', unit: 'By', description: 'Total length of the WAL segment files (apparent size, preallocated space included), not the blocks allocated on disk.', attributes: [A.name] },
-  { name: M.queueSize, kind: 'observable-up-down-counter', unit: 'By', description: 'Bytes accepted but not yet handed to storage (backpressure queue).', attributes: [A.name] },
-  { name: M.recoveryDuration, kind: 'histogram', unit: 's', description: 'Duration of WAL recovery on open.', attributes: [A.name, A.recoveryMode, A.recoveryTail] },
+  {
+    name: M.segmentFileSize,
+    kind: 'observable-up-down-counter',
+    unit: 'By',
+    description: 'Total length of the WAL segment files (apparent size, preallocated space included), not the blocks allocated on disk.',
+    attributes: [A.name],
+  },
+  {
+    name: M.queueSize,
+    kind: 'observable-up-down-counter',
+    unit: 'By',
+    description: 'Bytes accepted but not yet handed to storage (backpressure queue).',
+    attributes: [A.name],
+  },
+  {
+    name: M.recoveryDuration,
+    kind: 'histogram',
+    unit: 's',
+    description: 'Duration of WAL recovery on open.',
+    attributes: [A.name, A.recoveryMode, A.recoveryTail],
+  },
   { name: M.recoveryRecords, kind: 'counter', unit: '{record}', description: 'Records found by WAL recovery.', attributes: [A.name, A.recoveryMode] },
-  { name: M.recoveryTruncatedSize, kind: 'counter', unit: 'By', description: 'Torn or zero-filled tail bytes removed by WAL recovery.', attributes: [A.name, A.recoveryMode, A.recoveryTail] },
-  { name: M.corruptions, kind: 'counter', unit: '{corruption}', description: 'Corruptions detected in the WAL, by the action taken.', attributes: [A.name, A.corruptionAction, A.corruptionReason] },
+  {
+    name: M.recoveryTruncatedSize,
+    kind: 'counter',
+    unit: 'By',
+    description: 'Torn or zero-filled tail bytes removed by WAL recovery.',
+    attributes: [A.name, A.recoveryMode, A.recoveryTail],
+  },
+  {
+    name: M.corruptions,
+    kind: 'counter',
+    unit: '{corruption}',
+    description: 'Corruptions detected in the WAL, by the action taken.',
+    attributes: [A.name, A.corruptionAction, A.corruptionReason],
+  },
   { name: M.failures, kind: 'counter', unit: '{failure}', description: 'Times the WAL entered the failed state.', attributes: [A.name, A.errorType] },
 ] as const satisfies readonly NoriWalMetricDescriptor[]);
 

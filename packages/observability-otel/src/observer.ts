@@ -113,13 +113,7 @@ export interface OtelInstrumentation {
 
 const OPTION_KEYS = new Set(['meter', 'tracer', 'walName', 'spans', 'legacyMetricNames']);
 const SPAN_KEYS = new Set(['recovery', 'fsync']);
-const CORRUPT_REASONS = new Set([
-  'crc-mismatch',
-  'varint-overflow',
-  'invalid-compression',
-  'decompression-failed',
-  'too-large',
-]);
+const CORRUPT_REASONS = new Set(['crc-mismatch', 'varint-overflow', 'invalid-compression', 'decompression-failed', 'too-large']);
 const CORRUPTION_ACTIONS = new Set(['truncated', 'quarantined', 'skipped', 'failed']);
 
 function resolveSpans(spans: unknown, tracerGiven: boolean): { recovery: boolean; fsync: boolean } {
@@ -205,8 +199,7 @@ export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstr
   const tracer = spans.recovery || spans.fsync ? (givenTracer ?? trace.getTracer(INSTRUMENTATION_SCOPE)) : undefined;
 
   const counter = (name: string) => meter.createCounter(name, instrumentOptions(name));
-  const histogram = (name: string, buckets: readonly number[]) =>
-    meter.createHistogram(name, instrumentOptions(name, buckets));
+  const histogram = (name: string, buckets: readonly number[]) => meter.createHistogram(name, instrumentOptions(name, buckets));
   const appendRecords = counter(M.appendRecords);
   const appendSize = counter(M.appendSize);
   const fsyncDuration = histogram(M.fsyncDuration, FSYNC_DURATION_BUCKETS);

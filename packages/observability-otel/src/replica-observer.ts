@@ -18,12 +18,7 @@ import {
 } from './support.js';
 
 /** The event methods of `ReplicaObserver` (from `@nori/archive`). */
-export const REPLICA_OBSERVER_METHODS = [
-  'onChunkApplied',
-  'onGenerationChanged',
-  'onRetry',
-  'onPoll',
-] as const satisfies readonly (keyof ReplicaObserver)[];
+export const REPLICA_OBSERVER_METHODS = ['onChunkApplied', 'onGenerationChanged', 'onRetry', 'onPoll'] as const satisfies readonly (keyof ReplicaObserver)[];
 
 /** Options of {@link createReplicaOtelObserver}. */
 export interface ReplicaOtelOptions {
@@ -126,16 +121,25 @@ export function createReplicaOtelObserver(options: ReplicaOtelOptions = {}): Rep
     onGenerationChanged(e) {
       const reason = generationReasonOf(e.reason);
       const verified = e.verified === true;
-      generationChanges.add(1, cached(`gen\u0000${reason}\u0000${verified}`, () => ({ ...base, [A.generationReason]: reason, [A.generationVerified]: verified })));
+      generationChanges.add(
+        1,
+        cached(`gen\u0000${reason}\u0000${verified}`, () => ({ ...base, [A.generationReason]: reason, [A.generationVerified]: verified })),
+      );
     },
     onPoll(e) {
       const result = e.chunks > 0 ? POLL_FOUND_CHUNKS : POLL_CAUGHT_UP;
-      polls.add(1, cached(`poll\u0000${result}`, () => ({ ...base, [A.pollResult]: result })));
+      polls.add(
+        1,
+        cached(`poll\u0000${result}`, () => ({ ...base, [A.pollResult]: result })),
+      );
     },
     onRetry(e) {
       const operation = REPLICA_OPERATIONS.has(e.op) ? e.op : OTHER;
       const type = outerErrorType(e.error);
-      storeRetries.add(1, cached(`retry\u0000${operation}\u0000${type}`, () => ({ ...base, [A.operation]: operation, [A.errorType]: type })));
+      storeRetries.add(
+        1,
+        cached(`retry\u0000${operation}\u0000${type}`, () => ({ ...base, [A.operation]: operation, [A.errorType]: type })),
+      );
     },
   };
   const observer = guardHandlers<ReplicaObserver>(handlers, REPLICA_OBSERVER_METHODS);

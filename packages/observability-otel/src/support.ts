@@ -82,11 +82,7 @@ export function outerErrorType(error: unknown): string {
 }
 
 /** Description, unit and (for histograms) bucket advice of metric `name` from `descriptors`. */
-export function instrumentOptions(
-  descriptors: readonly NoriWalMetricDescriptor[],
-  name: string,
-  buckets?: readonly number[],
-): MetricOptions {
+export function instrumentOptions(descriptors: readonly NoriWalMetricDescriptor[], name: string, buckets?: readonly number[]): MetricOptions {
   const d = descriptors.find((m) => m.name === name);
   if (d === undefined) throw new Error(`internal: ${name} missing from the metric descriptors`);
   return buckets === undefined

@@ -104,7 +104,10 @@ describe('archiver metrics with a real WAL and Archiver on a MemoryObjectStore',
     expect(stats.bytes).toBe(await bytesBetween(wal, { segmentId: first.id, offset: 0 }, wal.stats().durablePosition));
     const durations = histogramTotals(c, 'nori.archive.ship.duration', w);
     expect(durations.count).toBe(stats.chunks + 1);
-    expect(durations.sum).toBeCloseTo(recorded.chunks.reduce((t, e) => t + e.durationMs / 1000, 0), 9);
+    expect(durations.sum).toBeCloseTo(
+      recorded.chunks.reduce((t, e) => t + e.durationMs / 1000, 0),
+      9,
+    );
 
     // Every seeded fault was one retry, by operation and ArchiveError code.
     expect(recorded.retries.map((r) => [r.op, (r.error as ArchiveError).code])).toEqual([
@@ -143,10 +146,13 @@ describe('archiver metrics with a real WAL and Archiver on a MemoryObjectStore',
     const shipped = await archiver.flush();
     await appendRecords(wal, 25, 10);
     // The archiver notices pending bytes on its own poll; advance the clock until it has.
-    await vi.waitFor(async () => {
-      clock += 1500;
-      expect((await archiver.lag()).seconds).toBeGreaterThan(0);
-    }, { timeout: 10_000, interval: 20 });
+    await vi.waitFor(
+      async () => {
+        clock += 1500;
+        expect((await archiver.lag()).seconds).toBeGreaterThan(0);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     const lag = await archiver.lag();
     const c = await m.collect();
     const w = { [NAME]: 'lagging' };
@@ -174,8 +180,7 @@ describe('archiver metrics with a real WAL and Archiver on a MemoryObjectStore',
     const inner = new MemoryObjectStore();
     let denyPuts = false;
     const store: ObjectStore = {
-      put: (key, bytes, opts) =>
-        denyPuts ? Promise.reject(new ArchiveError('ERR_ACCESS_DENIED', 'denied', { op: 'put', key })) : inner.put(key, bytes, opts),
+      put: (key, bytes, opts) => (denyPuts ? Promise.reject(new ArchiveError('ERR_ACCESS_DENIED', 'denied', { op: 'put', key })) : inner.put(key, bytes, opts)),
       get: (key, opts) => inner.get(key, opts),
       head: (key, opts) => inner.head(key, opts),
       list: (prefix, opts) => inner.list(prefix, opts),
@@ -191,9 +196,7 @@ describe('archiver metrics with a real WAL and Archiver on a MemoryObjectStore',
     expect(archiver.state).toBe('failed');
     const c = await m.collect();
     const w = { [NAME]: 'denied' };
-    expect(c.points('nori.archive.failures')).toEqual([
-      { attributes: { ...w, [OP]: 'put', [ERROR_TYPE]: 'ERR_ACCESS_DENIED' }, value: 1 },
-    ]);
+    expect(c.points('nori.archive.failures')).toEqual([{ attributes: { ...w, [OP]: 'put', [ERROR_TYPE]: 'ERR_ACCESS_DENIED' }, value: 1 }]);
     expect(c.byName.has('nori.archive.store.retries')).toBe(false);
     expect(c.byName.has('nori.archive.lag.size')).toBe(false);
     expect(sum(c, 'nori.archive.archiver.count', { ...w, 'nori.archive.archiver.state': 'failed' })).toBe(1);
@@ -268,9 +271,7 @@ describe('archiver metrics with a real WAL and Archiver on a MemoryObjectStore',
     const c = await m.collect();
     const w = { [NAME]: 'restart' };
     expect(c.points('nori.archive.generation.resumes')).toEqual([{ attributes: w, value: 1 }]);
-    expect(c.points('nori.archive.generation.starts')).toEqual([
-      { attributes: { ...w, 'nori.archive.generation.reason': 'new-log' }, value: 1 },
-    ]);
+    expect(c.points('nori.archive.generation.starts')).toEqual([{ attributes: { ...w, 'nori.archive.generation.reason': 'new-log' }, value: 1 }]);
     await archiver.close();
     await wal.close();
     await m.shutdown();
@@ -287,9 +288,14 @@ describe('archiver metrics with a real WAL and Archiver on a MemoryObjectStore',
     await archiver.flush();
     const spans = t.exporter.getFinishedSpans();
     expect(spans.map((s) => s.name)).toEqual(recorded.chunks.map(() => NORI_ARCHIVE_SPAN_NAMES.ship));
-    expect(spans.map((s) => [s.attributes['nori.archive.chunk.seq'], s.attributes['nori.archive.chunk.bytes'], s.attributes['nori.archive.chunk.attempts'], s.attributes[KIND]])).toEqual(
-      recorded.chunks.map((e) => [e.seq, e.bytes, e.attempts, e.kind]),
-    );
+    expect(
+      spans.map((s) => [
+        s.attributes['nori.archive.chunk.seq'],
+        s.attributes['nori.archive.chunk.bytes'],
+        s.attributes['nori.archive.chunk.attempts'],
+        s.attributes[KIND],
+      ]),
+    ).toEqual(recorded.chunks.map((e) => [e.seq, e.bytes, e.attempts, e.kind]));
     // The seeded fault made the first chunk (the generation start) take two attempts.
     expect(spans[0]!.attributes['nori.archive.chunk.attempts']).toBe(2);
     await archiver.close();
@@ -310,12 +316,24 @@ describe('remote-durable wait latency with a real WAL and Archiver', () => {
     const wal = await openWal();
     const archiver = await Archiver.start(wal, options(store, { observer }));
     const appended = await Promise.all(Array.from({ length: 8 }, (_, i) => archiver.append({ key: `k${i}`, value: `v${i}` })));
-    await archiver.appendBatch([{ key: 'a', value: '1' }, { key: 'b', value: '2' }]);
+    await archiver.appendBatch([
+      { key: 'a', value: '1' },
+      { key: 'b', value: '2' },
+    ]);
     await archiver.waitArchived(appended[0]!.position);
     await expect(archiver.waitArchived({ segmentId: 1, offset: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     const c = await m.collect();
-    const attrs = (op: string, outcome: string) => ({ [NAME]: 'durable', 'nori.archive.remote_durable.operation': op, 'nori.archive.remote_durable.outcome': outcome });
-    const cases = [['append', 'ok'], ['appendBatch', 'ok'], ['waitArchived', 'ok'], ['waitArchived', 'error']] as const;
+    const attrs = (op: string, outcome: string) => ({
+      [NAME]: 'durable',
+      'nori.archive.remote_durable.operation': op,
+      'nori.archive.remote_durable.outcome': outcome,
+    });
+    const cases = [
+      ['append', 'ok'],
+      ['appendBatch', 'ok'],
+      ['waitArchived', 'ok'],
+      ['waitArchived', 'error'],
+    ] as const;
     for (const [op, outcome] of cases) {
       const mine = events.filter((e) => e.op === op && e.ok === (outcome === 'ok'));
       const totals = histogramTotals(c, 'nori.archive.remote_durable.duration', attrs(op, outcome));

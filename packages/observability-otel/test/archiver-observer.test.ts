@@ -49,7 +49,12 @@ describe('createArchiverOtelObserver: scripted events', () => {
   it('turns chunk, retry, failure, fencing and generation events into exact metrics', async () => {
     const m = setupMetrics();
     const { observer } = createArchiverOtelObserver({ meter: m.meter, archiverName: 'orders' });
-    const unavailable = Object.assign(new Error('503'), { name: 'ArchiveError', code: 'ERR_UNAVAILABLE', op: 'put', cause: Object.assign(new Error('socket'), { code: 'ECONNRESET' }) });
+    const unavailable = Object.assign(new Error('503'), {
+      name: 'ArchiveError',
+      code: 'ERR_UNAVAILABLE',
+      op: 'put',
+      cause: Object.assign(new Error('socket'), { code: 'ECONNRESET' }),
+    });
     observer.onGenerationStarted!({ generation: 1, startSeq: 0, parentGeneration: null, reason: 'new-log' });
     observer.onGenerationStarted!({ generation: 2, startSeq: 5, parentGeneration: 1, reason: 'takeover' });
     observer.onGenerationStarted!({ generation: 3, startSeq: 9, parentGeneration: 2, reason: 'some future reason' as 'takeover' });
@@ -102,7 +107,8 @@ describe('createArchiverOtelObserver: scripted events', () => {
       { attributes: op('none', 'ERR_OBJECT_MISSING'), value: 1 },
     ]);
     expect(c.points('nori.archive.fencings')).toEqual([{ attributes: w, value: 1 }]);
-    const durable = (o: string, outcome: string) => c.histogram('nori.archive.remote_durable.duration', { ...w, 'nori.archive.remote_durable.operation': o, 'nori.archive.remote_durable.outcome': outcome });
+    const durable = (o: string, outcome: string) =>
+      c.histogram('nori.archive.remote_durable.duration', { ...w, 'nori.archive.remote_durable.operation': o, 'nori.archive.remote_durable.outcome': outcome });
     expect([durable('append', 'ok').count, durable('waitArchived', 'error').count, durable('other', 'ok').count]).toEqual([2, 1, 1]);
     expect(durable('append', 'ok').sum).toBeCloseTo(0.1, 12);
     expect(durable('waitArchived', 'error').sum).toBeCloseTo(0.005, 12);
@@ -236,7 +242,9 @@ describe('dependencies', () => {
     const dir = new URL('../src/', import.meta.url);
     const imports = readdirSync(dir)
       .filter((f) => f.endsWith('.ts'))
-      .flatMap((f) => [...readFileSync(new URL(f, dir), 'utf8').matchAll(/^(import|export)\b[^;]*?from '(@nori\/[^']+)'/gms)].map((m) => ({ file: f, statement: m[0] })));
+      .flatMap((f) =>
+        [...readFileSync(new URL(f, dir), 'utf8').matchAll(/^(import|export)\b[^;]*?from '(@nori\/[^']+)'/gms)].map((m) => ({ file: f, statement: m[0] })),
+      );
     expect(imports.some((i) => i.statement.includes('@nori/archive'))).toBe(true);
     for (const { file, statement } of imports) expect(statement, file).toMatch(/^(import|export) type /);
   });

@@ -59,8 +59,17 @@ describe('combineObservers', () => {
     const boom = new Error('boom');
     const calls: string[] = [];
     const combined = combineObservers(
-      { onSegmentDeleted: () => { calls.push('a'); throw boom; } },
-      { onSegmentDeleted: () => { calls.push('b'); } },
+      {
+        onSegmentDeleted: () => {
+          calls.push('a');
+          throw boom;
+        },
+      },
+      {
+        onSegmentDeleted: () => {
+          calls.push('b');
+        },
+      },
     );
     expect(() => combined.onSegmentDeleted!({ segmentId: 1, bytes: 1 })).toThrow(boom);
     expect(calls).toEqual(['a', 'b']);
@@ -70,9 +79,17 @@ describe('combineObservers', () => {
     const e1 = new Error('one');
     const e2 = new Error('two');
     const combined = combineObservers(
-      { onFailed: () => { throw e1; } },
+      {
+        onFailed: () => {
+          throw e1;
+        },
+      },
       { onFailed: () => {} },
-      { onFailed: () => { throw e2; } },
+      {
+        onFailed: () => {
+          throw e2;
+        },
+      },
     );
     let caught: unknown;
     try {
@@ -111,9 +128,7 @@ describe('combineObservers', () => {
     observer.onAppend!({ records: 4, bytes: 40, batch: false });
     const c = await m.collect();
     expect(logged).toEqual([3, 4]);
-    expect(c.points('nori.wal.append.records')).toEqual([
-      { attributes: { 'nori.wal.name': 'combined', 'nori.wal.batch': false }, value: 7 },
-    ]);
+    expect(c.points('nori.wal.append.records')).toEqual([{ attributes: { 'nori.wal.name': 'combined', 'nori.wal.batch': false }, value: 7 }]);
     await m.shutdown();
   });
 });

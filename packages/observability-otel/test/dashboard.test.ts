@@ -18,8 +18,16 @@ import {
 } from '../src/index.js';
 import { recoveryReport } from './helpers.js';
 
-interface Target { expr?: string; legendFormat?: string }
-interface Panel { type: string; title: string; targets?: Target[]; fieldConfig?: { defaults?: { unit?: string } } }
+interface Target {
+  expr?: string;
+  legendFormat?: string;
+}
+interface Panel {
+  type: string;
+  title: string;
+  targets?: Target[];
+  fieldConfig?: { defaults?: { unit?: string } };
+}
 interface Dashboard {
   title: string;
   uid: string;
@@ -27,9 +35,7 @@ interface Dashboard {
   templating: { list: { name: string; type: string; query?: unknown; definition?: string }[] };
 }
 
-const dashboard = JSON.parse(
-  readFileSync(new URL('../dashboards/nori-wal.json', import.meta.url), 'utf8'),
-) as Dashboard;
+const dashboard = JSON.parse(readFileSync(new URL('../dashboards/nori-wal.json', import.meta.url), 'utf8')) as Dashboard;
 
 /** Every event once, scraped through the real Prometheus serializer: the names Prometheus sees. */
 async function scrape(): Promise<{ metrics: Map<string, string>; labels: Set<string>; text: string }> {
@@ -45,8 +51,19 @@ async function scrape(): Promise<{ metrics: Map<string, string>; labels: Set<str
   o.onSegmentDeleted!({ segmentId: 1, bytes: 30 });
   o.onCorruption!({ segmentId: 2, offset: 0, reason: 'crc-mismatch', action: 'truncated' });
   o.onFailed!({ error: Object.assign(new Error('io'), { code: 'EIO' }) });
-  const stats = { segments: 1, diskBytes: 30, queuedBytes: 0, appendedRecords: 3, appendedBytes: 30, fsyncs: 1,
-    writtenPosition: { segmentId: 2, offset: 0 }, durablePosition: { segmentId: 2, offset: 0 }, firstIndex: 1, lastIndex: 3, sparseIndexBytes: 48 };
+  const stats = {
+    segments: 1,
+    diskBytes: 30,
+    queuedBytes: 0,
+    appendedRecords: 3,
+    appendedBytes: 30,
+    fsyncs: 1,
+    writtenPosition: { segmentId: 2, offset: 0 },
+    durablePosition: { segmentId: 2, offset: 0 },
+    firstIndex: 1,
+    lastIndex: 3,
+    sparseIndexBytes: 48,
+  };
   using _attachment = otel.attach({ stats: () => stats });
   const archiver = createArchiverOtelObserver({ meter: provider.getMeter('dashboard-test'), archiverName: 'dash' });
   const a = archiver.observer;
@@ -96,7 +113,11 @@ function seriesNames(metrics: Map<string, string>): Set<string> {
 const LABEL_LIST = /\b(?:by|on|ignoring) \(([^)]*)\)/g;
 
 /** The metric families of the dashboard: each panel filters on its instance variable and label. */
-interface Family { readonly metricPrefix: string; readonly label: string; readonly variable: string }
+interface Family {
+  readonly metricPrefix: string;
+  readonly label: string;
+  readonly variable: string;
+}
 const WAL_FAMILY: Family = { metricPrefix: 'nori_wal_', label: 'nori_wal_name', variable: '$wal' };
 const ARCHIVE_FAMILY: Family = { metricPrefix: 'nori_archive_', label: 'nori_archive_name', variable: '$archive' };
 const REPLICA_FAMILY: Family = { metricPrefix: 'nori_replica_', label: 'nori_replica_name', variable: '$replica' };
@@ -113,7 +134,10 @@ function metricNamesIn(expr: string): string[] {
   return [...stripped.matchAll(/\bnori_(?:wal|archive|replica)_\w+/g)].map((m) => m[0]);
 }
 
-interface Sample { name: string; labels: Record<string, string> }
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+}
 
 function parseSamples(text: string): Sample[] {
   const samples: Sample[] = [];
@@ -156,9 +180,7 @@ function resolves(expr: string, samples: readonly Sample[], name: string): boole
   return alternatives(expr.replaceAll(family.variable, name)).some((alternative) =>
     [...alternative.matchAll(series)]
       .filter((m) => !isLabelListEntry(alternative, m.index))
-      .every(([, metric, selector]) =>
-        samples.some((s) => s.name === metric && s.labels[family.label] === name && matchesSelector(s, selector ?? '')),
-      ),
+      .every(([, metric, selector]) => samples.some((s) => s.name === metric && s.labels[family.label] === name && matchesSelector(s, selector ?? ''))),
   );
 }
 
@@ -195,7 +217,10 @@ async function realWalScrapes(): Promise<{ opened: Sample[]; written: Sample[] }
   };
   const opened = await serialize();
   await wal.append({ key: 'k', value: 'v' });
-  await wal.appendBatch([{ key: 'a', value: '1' }, { key: 'b', value: '2' }]);
+  await wal.appendBatch([
+    { key: 'a', value: '1' },
+    { key: 'b', value: '2' },
+  ]);
   await wal.sync();
   const written = await serialize();
   await wal.close();
@@ -284,7 +309,11 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
       expect(used.length, `${panel}: ${expr}`).toBeGreaterThan(0);
       for (const name of used) expect(allowed.has(name), `${panel} uses unknown series ${name}`).toBe(true);
     }
-    for (const [name, label] of [['wal', 'nori_wal_name'], ['archive', 'nori_archive_name'], ['replica', 'nori_replica_name']]) {
+    for (const [name, label] of [
+      ['wal', 'nori_wal_name'],
+      ['archive', 'nori_archive_name'],
+      ['replica', 'nori_replica_name'],
+    ]) {
       const variable = dashboard.templating.list.find((v) => v.name === name);
       const variableMetric = /label_values\((\w+), (\w+)\)/.exec(variable?.definition ?? '');
       expect(allowed.has(variableMetric?.[1] ?? ''), name).toBe(true);
@@ -323,7 +352,10 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
     const used = new Set(queries.flatMap((q) => metricNamesIn(q.expr)));
     for (const name of exposed) {
       const series = metrics.get(name) === 'histogram' ? ['_bucket', '_sum', '_count'].map((suffix) => name + suffix) : [name];
-      expect(series.some((s) => used.has(s)), `dashboard never shows ${name}`).toBe(true);
+      expect(
+        series.some((s) => used.has(s)),
+        `dashboard never shows ${name}`,
+      ).toBe(true);
     }
   });
 
@@ -351,7 +383,11 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
       'Store errors': 'short',
       'Fencing events': 'none',
     });
-    const exprs = (title: string) => dashboard.panels.find((p) => p.title === title)?.targets?.map((t) => t.expr ?? '').join('\n') ?? '';
+    const exprs = (title: string) =>
+      dashboard.panels
+        .find((p) => p.title === title)
+        ?.targets?.map((t) => t.expr ?? '')
+        .join('\n') ?? '';
     expect(exprs('Shipping lag (bytes)')).toContain('nori_archive_lag_size');
     expect(exprs('Shipping lag (seconds)')).toContain('nori_archive_lag_duration');
     expect(exprs('Bytes shipped / s')).toContain('nori_archive_ship_size_total');
@@ -366,13 +402,24 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
     const rowEnd = after.findIndex((p) => p.type === 'row');
     const row = rowEnd < 0 ? after : after.slice(0, rowEnd);
     const units = Object.fromEntries(row.map((p) => [p.title, p.fieldConfig?.defaults?.unit]));
-    expect(units).toMatchObject({ 'Replica lag (seconds)': 's', 'Replica lag (chunks)': 'short', 'Replica lag (bytes)': 'bytes', 'Replica applied / s': 'short' });
-    const exprs = (title: string) => row.find((p) => p.title === title)?.targets?.map((t) => t.expr ?? '').join('\n') ?? '';
+    expect(units).toMatchObject({
+      'Replica lag (seconds)': 's',
+      'Replica lag (chunks)': 'short',
+      'Replica lag (bytes)': 'bytes',
+      'Replica applied / s': 'short',
+    });
+    const exprs = (title: string) =>
+      row
+        .find((p) => p.title === title)
+        ?.targets?.map((t) => t.expr ?? '')
+        .join('\n') ?? '';
     expect(exprs('Replica lag (seconds)')).toContain('nori_replica_lag_duration');
     expect(exprs('Replica lag (chunks)')).toContain('nori_replica_lag_chunk_count');
     expect(exprs('Replica lag (bytes)')).toContain('nori_replica_lag_size');
     expect(exprs('Replica applied / s')).toMatch(/nori_replica_records_total[\s\S]*nori_replica_chunks_total[\s\S]*nori_replica_apply_size_total/);
-    expect(exprs('Replica polls, retries and generation changes')).toMatch(/nori_replica_polls_total[\s\S]*nori_replica_store_retries_total[\s\S]*nori_replica_generation_changes_total/);
+    expect(exprs('Replica polls, retries and generation changes')).toMatch(
+      /nori_replica_polls_total[\s\S]*nori_replica_store_retries_total[\s\S]*nori_replica_generation_changes_total/,
+    );
   });
 
   it('lists a WAL in the wal variable as soon as it is opened, an archiver and a replica as soon as they are attached', async () => {
@@ -380,7 +427,10 @@ describe('Grafana dashboard (dashboards/nori-wal.json)', () => {
     for (const [name, opened] of Object.entries(scrapes)) {
       const variable = dashboard.templating.list.find((v) => v.name === name);
       const [, metric, label] = /label_values\((\w+), (\w+)\)/.exec(variable?.definition ?? '') ?? [];
-      expect(opened.some((s) => s.name === metric && s.labels[label!] === 'fresh'), name).toBe(true);
+      expect(
+        opened.some((s) => s.name === metric && s.labels[label!] === 'fresh'),
+        name,
+      ).toBe(true);
     }
   });
 

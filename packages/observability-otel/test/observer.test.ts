@@ -127,42 +127,45 @@ describe('createOtelObserver: scripted observer events', () => {
   it.each([
     ['legacy names on (the default)', {}, [...NORI_WAL_METRICS, ...NORI_WAL_LEGACY_METRICS]],
     ['legacyMetricNames: false', { legacyMetricNames: false }, NORI_WAL_METRICS],
-  ] as const)('exports every documented metric with its documented kind, unit, description and attribute keys: %s', async (_label, extra, documented: readonly NoriWalMetricDescriptor[]) => {
-    const m = setupMetrics();
-    const otel = createOtelObserver({ meter: m.meter, walName: 'w', ...extra });
-    const o = otel.observer;
-    o.onAppend!({ records: 1, bytes: 10, batch: false });
-    o.onFsync!({ durationMs: 1, bytes: 10, records: 1, appends: 1, ok: true });
-    o.onSegmentRolled!({ segmentId: 2, previousSegmentId: 1, previousSize: 10 });
-    o.onSegmentDeleted!({ segmentId: 1, bytes: 10 });
-    o.onRecovery!(recoveryReport());
-    o.onCorruption!({ segmentId: 1, offset: 0, reason: 'too-large', action: 'failed' });
-    o.onFailed!({ error: new Error('x') });
-    using _attachment = otel.attach(new FakeWal());
-    const c = await m.collect();
+  ] as const)(
+    'exports every documented metric with its documented kind, unit, description and attribute keys: %s',
+    async (_label, extra, documented: readonly NoriWalMetricDescriptor[]) => {
+      const m = setupMetrics();
+      const otel = createOtelObserver({ meter: m.meter, walName: 'w', ...extra });
+      const o = otel.observer;
+      o.onAppend!({ records: 1, bytes: 10, batch: false });
+      o.onFsync!({ durationMs: 1, bytes: 10, records: 1, appends: 1, ok: true });
+      o.onSegmentRolled!({ segmentId: 2, previousSegmentId: 1, previousSize: 10 });
+      o.onSegmentDeleted!({ segmentId: 1, bytes: 10 });
+      o.onRecovery!(recoveryReport());
+      o.onCorruption!({ segmentId: 1, offset: 0, reason: 'too-large', action: 'failed' });
+      o.onFailed!({ error: new Error('x') });
+      using _attachment = otel.attach(new FakeWal());
+      const c = await m.collect();
 
-    expect([...c.byName.keys()].sort()).toEqual(documented.map((d) => d.name).sort());
-    for (const d of documented) {
-      const metric = c.metric(d.name);
-      expect(metric.descriptor.unit, d.name).toBe(d.unit);
-      expect(metric.descriptor.description, d.name).toBe(d.description);
-      const expectedType = {
-        counter: DataPointType.SUM,
-        'observable-up-down-counter': DataPointType.SUM,
-        histogram: DataPointType.HISTOGRAM,
-        'observable-gauge': DataPointType.GAUGE,
-      }[d.kind];
-      expect(metric.dataPointType, d.name).toBe(expectedType);
-      if (metric.dataPointType === DataPointType.SUM) {
-        expect(metric.isMonotonic, d.name).toBe(d.kind === 'counter');
+      expect([...c.byName.keys()].sort()).toEqual(documented.map((d) => d.name).sort());
+      for (const d of documented) {
+        const metric = c.metric(d.name);
+        expect(metric.descriptor.unit, d.name).toBe(d.unit);
+        expect(metric.descriptor.description, d.name).toBe(d.description);
+        const expectedType = {
+          counter: DataPointType.SUM,
+          'observable-up-down-counter': DataPointType.SUM,
+          histogram: DataPointType.HISTOGRAM,
+          'observable-gauge': DataPointType.GAUGE,
+        }[d.kind];
+        expect(metric.dataPointType, d.name).toBe(expectedType);
+        if (metric.dataPointType === DataPointType.SUM) {
+          expect(metric.isMonotonic, d.name).toBe(d.kind === 'counter');
+        }
+        expect(metric.dataPoints.length, d.name).toBeGreaterThan(0);
+        for (const point of metric.dataPoints) {
+          expect(Object.keys(point.attributes).sort(), d.name).toEqual([...d.attributes].sort());
+        }
       }
-      expect(metric.dataPoints.length, d.name).toBeGreaterThan(0);
-      for (const point of metric.dataPoints) {
-        expect(Object.keys(point.attributes).sort(), d.name).toEqual([...d.attributes].sort());
-      }
-    }
-    await m.shutdown();
-  });
+      await m.shutdown();
+    },
+  );
 
   it('maps failure errors to a bounded error.type, preferring the root cause code', async () => {
     const m = setupMetrics();
@@ -209,9 +212,7 @@ describe('createOtelObserver: scripted observer events', () => {
     const c = await m.collect();
     const attrs = { [NAME]: 'ro', 'nori.wal.recovery.mode': 'tolerate-tail' };
     expect(c.points('nori.wal.recovery.records')).toEqual([{ attributes: attrs, value: 10 }]);
-    expect(c.points('nori.wal.recovery.truncated.size')).toEqual([
-      { attributes: { ...attrs, 'nori.wal.recovery.tail': 'torn' }, value: 5 },
-    ]);
+    expect(c.points('nori.wal.recovery.truncated.size')).toEqual([{ attributes: { ...attrs, 'nori.wal.recovery.tail': 'torn' }, value: 5 }]);
     expect(c.histogram('nori.wal.recovery.duration', { ...attrs, 'nori.wal.recovery.tail': 'torn' }).count).toBe(2);
     await m.shutdown();
   });
@@ -240,19 +241,14 @@ describe('createOtelObserver: scripted observer events', () => {
     const { resourceMetrics } = await reader.collect();
     const scope = resourceMetrics.scopeMetrics.find((s) => s.scope.name === INSTRUMENTATION_SCOPE);
     expect(scope?.metrics.map((x) => x.descriptor.name)).toContain('nori.wal.append.records');
-    expect(new Collected(resourceMetrics).points('nori.wal.append.records')).toEqual([
-      { attributes: { [NAME]: 'default', 'nori.wal.batch': true }, value: 4 },
-    ]);
+    expect(new Collected(resourceMetrics).points('nori.wal.append.records')).toEqual([{ attributes: { [NAME]: 'default', 'nori.wal.batch': true }, value: 4 }]);
     await provider.shutdown();
   });
 
   it('never throws into the WAL when the SDK throws; the error goes to the diag logger', async () => {
     const m = setupMetrics();
     const logged: unknown[][] = [];
-    diag.setLogger(
-      { error: (...args: unknown[]) => logged.push(args), warn() {}, info() {}, debug() {}, verbose() {} },
-      DiagLogLevel.ERROR,
-    );
+    diag.setLogger({ error: (...args: unknown[]) => logged.push(args), warn() {}, info() {}, debug() {}, verbose() {} }, DiagLogLevel.ERROR);
     const broken = new Error('exporter exploded');
     const meter = new Proxy(m.meter, {
       get(target, property, receiver) {

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { NORI_ARCHIVE_METRICS, NORI_WAL_LEGACY_METRICS, NORI_WAL_METRICS, prometheusName } from '../src/index.js';
 import { startPrometheusExample } from '../examples/prometheus.js';
 
-interface Sample { name: string; labels: Record<string, string>; value: number }
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
 
 function parseSamples(text: string): Sample[] {
   const samples: Sample[] = [];
@@ -17,9 +21,7 @@ function parseSamples(text: string): Sample[] {
 }
 
 function total(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  const matching = samples.filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
+  const matching = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   if (matching.length === 0) throw new Error(`no sample ${name} ${JSON.stringify(labels)}`);
   return matching.reduce((sum, s) => sum + s.value, 0);
 }

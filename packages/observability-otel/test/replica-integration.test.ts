@@ -115,10 +115,14 @@ describe('replica metrics with a real WAL, Archiver and Replica on a MemoryObjec
     const m = setupMetrics();
     const otel = createReplicaOtelObserver({ meter: m.meter, replicaName: 'lagging' });
     let reported = { seconds: 2.5, chunks: 7, bytes: 4096 };
-    const source = { closed: false, failing: false, lag: async () => {
-      if (source.failing) throw new Error('store down');
-      return { ...reported, appliedSeq: 3, newestSeq: 10, polledAt: 0 };
-    } };
+    const source = {
+      closed: false,
+      failing: false,
+      lag: async () => {
+        if (source.failing) throw new Error('store down');
+        return { ...reported, appliedSeq: 3, newestSeq: 10, polledAt: 0 };
+      },
+    };
     const attachment = otel.attach(source);
     expect(() => otel.attach(source)).toThrow(expect.objectContaining({ code: 'ERR_ALREADY_ATTACHED' }) as NoriOtelError);
     const r = { [NAME]: 'lagging' };

@@ -41,7 +41,7 @@ function recorder(): { observer: WalObserver; events: { method: string; event: u
 }
 
 describe('with a real Wal on MemoryStorage', () => {
-  it('metrics match the WAL\'s own stats through appends, rotation, GC and a reopen', async () => {
+  it("metrics match the WAL's own stats through appends, rotation, GC and a reopen", async () => {
     const m = setupMetrics();
     const storage = new MemoryStorage();
     const otel = createOtelObserver({ meter: m.meter, walName: 'real' });
@@ -129,7 +129,10 @@ describe('with a real Wal on MemoryStorage', () => {
       await appendWorkload(wal, 10, 0);
       await wal.close();
     }
-    const segmentName = (await storage.list()).filter((n) => n.endsWith('.wal')).sort().at(-1)!;
+    const segmentName = (await storage.list())
+      .filter((n) => n.endsWith('.wal'))
+      .sort()
+      .at(-1)!;
     const file = await storage.open(segmentName);
     const size = await file.size();
     // The first bytes of a record whose body never made it to disk.
@@ -184,9 +187,7 @@ describe('with a real Wal on MemoryStorage', () => {
     const c = await m.collect();
     expect(sum(c, 'nori.wal.corruptions', { [NAME]: 'damaged' })).toBe(corruptionEvents.length);
     for (const action of new Set(corruptionEvents.map((e) => e.action))) {
-      expect(sum(c, 'nori.wal.corruptions', { 'nori.wal.corruption.action': action })).toBe(
-        corruptionEvents.filter((e) => e.action === action).length,
-      );
+      expect(sum(c, 'nori.wal.corruptions', { 'nori.wal.corruption.action': action })).toBe(corruptionEvents.filter((e) => e.action === action).length);
     }
     for (const point of c.points('nori.wal.corruptions')) {
       expect(['crc-mismatch', 'varint-overflow', 'invalid-compression', 'decompression-failed', 'too-large', 'other']).toContain(

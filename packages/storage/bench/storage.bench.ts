@@ -16,7 +16,6 @@ const MIN_MS = Number(process.env['BENCH_MIN_MS'] ?? 150);
 const KiB = 1024;
 const WRAP = 32 * 1024 * KiB;
 
-
 /** Calls `step` (one unit of work) for at least MIN_MS; returns units per second. */
 async function rate(step: () => unknown): Promise<number> {
   await step();
@@ -35,13 +34,7 @@ async function rate(step: () => unknown): Promise<number> {
   return units / (elapsed / 1000);
 }
 
-async function measure(
-  name: string,
-  unit: string,
-  ours: () => unknown,
-  baseline: { name: string; step: () => unknown },
-  scale = 1,
-): Promise<Result> {
+async function measure(name: string, unit: string, ours: () => unknown, baseline: { name: string; step: () => unknown }, scale = 1): Promise<Result> {
   const a: number[] = [];
   const b: number[] = [];
   for (let r = 0; r < RUNS; r++) {
@@ -89,10 +82,16 @@ try {
   const a2 = appender(64 * KiB);
   const b2 = appender(64 * KiB);
   results.push(
-    await measure('NodeFile.writevSync, 64 x 1 KiB gathered', 'MB/s', () => ours.writevSync(batch, a2.next()), {
-      name: 'fs.writevSync, 64 x 1 KiB gathered',
-      step: () => fs.writevSync(rawFd, batch, b2.next()),
-    }, (64 * KiB) / 1e6),
+    await measure(
+      'NodeFile.writevSync, 64 x 1 KiB gathered',
+      'MB/s',
+      () => ours.writevSync(batch, a2.next()),
+      {
+        name: 'fs.writevSync, 64 x 1 KiB gathered',
+        step: () => fs.writevSync(rawFd, batch, b2.next()),
+      },
+      (64 * KiB) / 1e6,
+    ),
   );
 
   const a3 = appender(KiB);
@@ -110,16 +109,22 @@ try {
   let readAt = 0;
   let baseAt = 0;
   results.push(
-    await measure('NodeFile.read, 1 MiB chunks', 'MB/s', async () => {
-      await ours.read(chunk, 0, chunk.length, readAt);
-      readAt = (readAt + chunk.length) % (4 * 1024 * KiB);
-    }, {
-      name: 'FileHandle.read (fs.promises), 1 MiB chunks',
-      step: async () => {
-        await rawHandle.read(chunk, 0, chunk.length, baseAt);
-        baseAt = (baseAt + chunk.length) % (4 * 1024 * KiB);
+    await measure(
+      'NodeFile.read, 1 MiB chunks',
+      'MB/s',
+      async () => {
+        await ours.read(chunk, 0, chunk.length, readAt);
+        readAt = (readAt + chunk.length) % (4 * 1024 * KiB);
       },
-    }, (1024 * KiB) / 1e6),
+      {
+        name: 'FileHandle.read (fs.promises), 1 MiB chunks',
+        step: async () => {
+          await rawHandle.read(chunk, 0, chunk.length, baseAt);
+          baseAt = (baseAt + chunk.length) % (4 * 1024 * KiB);
+        },
+      },
+      (1024 * KiB) / 1e6,
+    ),
   );
   await ours.close();
   fs.closeSync(rawFd);
@@ -131,12 +136,17 @@ try {
   const a5 = appender(KiB);
   const b5 = appender(KiB);
   results.push(
-    await measure('MemoryStorage writevSync, 1 KiB appends (+ datasync every 64)', 'records/s', () => {
-      const at = a5.next();
-      memFile.writevSync([record], at);
-      if ((at / KiB) % 64 === 63) return memFile.datasync();
-      return undefined;
-    }, { name: 'Uint8Array.set of 1 KiB', step: () => arena.set(record, b5.next()) }),
+    await measure(
+      'MemoryStorage writevSync, 1 KiB appends (+ datasync every 64)',
+      'records/s',
+      () => {
+        const at = a5.next();
+        memFile.writevSync([record], at);
+        if ((at / KiB) % 64 === 63) return memFile.datasync();
+        return undefined;
+      },
+      { name: 'Uint8Array.set of 1 KiB', step: () => arena.set(record, b5.next()) },
+    ),
   );
 
   /** A small WAL-like workload: create, preallocate, 40 appends with a sync every 8, syncDir. */
@@ -153,19 +163,24 @@ try {
   }
   let seed = 0;
   results.push(
-    await measure('MemoryStorage: workload + crash() + reopen', 'crash points/s', async () => {
-      const disk = new MemoryStorage({ seed: seed++ });
-      await workload(disk);
-      disk.crash();
-      await (await disk.open('000001.wal')).close();
-    }, {
-      name: 'the same workload without crash()',
-      step: async () => {
+    await measure(
+      'MemoryStorage: workload + crash() + reopen',
+      'crash points/s',
+      async () => {
         const disk = new MemoryStorage({ seed: seed++ });
         await workload(disk);
+        disk.crash();
         await (await disk.open('000001.wal')).close();
       },
-    }),
+      {
+        name: 'the same workload without crash()',
+        step: async () => {
+          const disk = new MemoryStorage({ seed: seed++ });
+          await workload(disk);
+          await (await disk.open('000001.wal')).close();
+        },
+      },
+    ),
   );
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

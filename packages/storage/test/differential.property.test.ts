@@ -20,7 +20,10 @@ type Op =
 
 const name = fc.constantFrom(...NAMES);
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('write' as const), name, position: fc.nat(3000), length: fc.nat(2000), byte: fc.integer({ min: 1, max: 255 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('write' as const), name, position: fc.nat(3000), length: fc.nat(2000), byte: fc.integer({ min: 1, max: 255 }) }),
+  },
   fc.record({ kind: fc.constant('truncate' as const), name, length: fc.nat(5000) }),
   fc.record({ kind: fc.constant('preallocate' as const), name, length: fc.nat(6000) }),
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('read' as const), name, position: fc.nat(6000), length: fc.nat(3000) }) },

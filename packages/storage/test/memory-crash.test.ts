@@ -19,7 +19,10 @@ function sectors(content: Uint8Array, from: number, to: number, oldByte: number,
   for (let at = from; at < to; at += SECTOR) {
     const slice = content.subarray(at, Math.min(to, at + SECTOR));
     const first = slice[0];
-    expect(slice.every((b) => b === first), `sector at ${String(at)} is uniform`).toBe(true);
+    expect(
+      slice.every((b) => b === first),
+      `sector at ${String(at)} is uniform`,
+    ).toBe(true);
     kinds.push(first === newByte ? 'new' : first === oldByte ? 'old' : first === 0 ? 'zero' : `other:${String(first)}`);
   }
   return kinds;
@@ -116,7 +119,7 @@ describe('MemoryStorage crash: file data', () => {
       expect(content.byteLength).toBe(4 * SECTOR);
       const kinds = sectors(content, 0, 4 * SECTOR, 1, 2);
       expect(kinds.every((k) => k === 'old' || k === 'new')).toBe(true);
-      seen.add(new Set(kinds).size === 2 ? 'torn' : kinds[0] as string);
+      seen.add(new Set(kinds).size === 2 ? 'torn' : (kinds[0] as string));
     });
     expect(seen).toEqual(new Set(['torn', 'old', 'new']));
   });

@@ -13,7 +13,16 @@ type FileCommand =
   | { kind: 'sync' };
 
 const fileCommand: fc.Arbitrary<FileCommand> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('write' as const), position: fc.nat(MAX), length: fc.nat(1500), byte: fc.integer({ min: 1, max: 255 }), sync: fc.boolean() }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('write' as const),
+      position: fc.nat(MAX),
+      length: fc.nat(1500),
+      byte: fc.integer({ min: 1, max: 255 }),
+      sync: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), length: fc.nat(MAX) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('preallocate' as const), length: fc.nat(MAX + 2000) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('read' as const), position: fc.nat(MAX + 2000), length: fc.nat(3000) }) },
@@ -79,7 +88,15 @@ describe('MemoryStorage against a byte-array model', () => {
 type AppendCommand = { kind: 'write'; position: number; length: number; byte: number } | { kind: 'sync' };
 
 const appendCommand: fc.Arbitrary<AppendCommand> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('write' as const), position: fc.nat(4000), length: fc.integer({ min: 1, max: 1200 }), byte: fc.integer({ min: 1, max: 255 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('write' as const),
+      position: fc.nat(4000),
+      length: fc.integer({ min: 1, max: 1200 }),
+      byte: fc.integer({ min: 1, max: 255 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('sync' as const) }) },
 );
 
@@ -130,11 +147,7 @@ describe('MemoryStorage crash invariants', () => {
 
   it('directory state after a final syncDir survives exactly; otherwise names hold one of their recent contents', async () => {
     const names = ['a', 'b', 'c'];
-    type DirCommand =
-      | { kind: 'create'; name: string }
-      | { kind: 'remove'; name: string }
-      | { kind: 'rename'; from: string; to: string }
-      | { kind: 'syncDir' };
+    type DirCommand = { kind: 'create'; name: string } | { kind: 'remove'; name: string } | { kind: 'rename'; from: string; to: string } | { kind: 'syncDir' };
     const dirCommand: fc.Arbitrary<DirCommand> = fc.oneof(
       fc.record({ kind: fc.constant('create' as const), name: fc.constantFrom(...names) }),
       fc.record({ kind: fc.constant('remove' as const), name: fc.constantFrom(...names) }),

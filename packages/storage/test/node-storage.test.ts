@@ -123,8 +123,10 @@ describe('NodeFileStorage', () => {
     const file = await storage.open('single', { create: true });
     const original = fs.writeSync;
     // Every pwrite writes at most 3 bytes: the loop must finish the buffer at the right offsets.
-    const pwrite = vi.spyOn(fs, 'writeSync').mockImplementation(((fd: number, b: Uint8Array, off: number, len: number, pos: number) =>
-      (original as (...args: unknown[]) => number)(fd, b, off, Math.min(len, 3), pos)) as typeof fs.writeSync);
+    const pwrite = vi
+      .spyOn(fs, 'writeSync')
+      .mockImplementation(((fd: number, b: Uint8Array, off: number, len: number, pos: number) =>
+        (original as (...args: unknown[]) => number)(fd, b, off, Math.min(len, 3), pos)) as typeof fs.writeSync);
     const pwritev = vi.spyOn(fs, 'writevSync');
     file.writevSync([new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])], 2);
     expect(pwritev).not.toHaveBeenCalled();

@@ -14,7 +14,11 @@ describe('validateName', () => {
 
   it('never accepts a name that resolves outside the root (property)', () => {
     const piece = fc.constantFrom('..', '.', '', 'a', 'b.wal', '/', '\\', '\0', 'C:', ' ', '...');
-    const name = fc.oneof(fc.string(), fc.array(piece, { maxLength: 8 }).map((p) => p.join('')), fc.array(piece, { maxLength: 6 }).map((p) => p.join('/')));
+    const name = fc.oneof(
+      fc.string(),
+      fc.array(piece, { maxLength: 8 }).map((p) => p.join('')),
+      fc.array(piece, { maxLength: 6 }).map((p) => p.join('/')),
+    );
     fc.assert(
       fc.property(name, (candidate) => {
         let accepted = true;

@@ -9,12 +9,4 @@ export { readWhole, readWholeIfExists, type ReadableFile, type ReadableStorage }
 export { Rng } from './prng.js';
 export { bytesEqual, expectByteArrays, expectBytes, filled, firstByteMismatch, hex, text, unhex } from './bytes.js';
 export { codeOf, collect, indexOf, record } from './records.js';
-export {
-  GOLDEN_DIR,
-  copyGoldenCase,
-  goldenCase,
-  goldenCases,
-  type GoldenCase,
-  type GoldenPosition,
-  type GoldenRecord,
-} from './golden.js';
+export { GOLDEN_DIR, copyGoldenCase, goldenCase, goldenCases, type GoldenCase, type GoldenPosition, type GoldenRecord } from './golden.js';

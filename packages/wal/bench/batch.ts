@@ -34,7 +34,12 @@ async function walRun(ctx: BenchContext, records: readonly BenchRecord[]): Promi
 
 function rawRun(ctx: BenchContext, records: readonly BenchRecord[]): Promise<number> {
   return withTempDir(ctx.tempParent, async (dir) => {
-    const run = rawWritev(join(dir, 'raw.log'), records.map((r) => r.encoded), runBudget(ctx), true);
+    const run = rawWritev(
+      join(dir, 'raw.log'),
+      records.map((r) => r.encoded),
+      runBudget(ctx),
+      true,
+    );
     return mibPerSecond(run.bytes, run.ms);
   });
 }
@@ -47,7 +52,11 @@ export async function batchBenchmarks(ctx: BenchContext): Promise<BenchResult[]>
   const results: BenchResult[] = [];
   for (const batchSize of BATCH_SIZES) {
     const records = makeRecords(batchSize, KiB);
-    const pair = await measurePair(ctx.settings.runs, () => walRun(ctx, records), () => rawRun(ctx, records));
+    const pair = await measurePair(
+      ctx.settings.runs,
+      () => walRun(ctx, records),
+      () => rawRun(ctx, records),
+    );
     const goal = goalFor(batchSize);
     const result = toResult({
       name: `appendBatch ${batchSize} x 1 KiB + sync`,

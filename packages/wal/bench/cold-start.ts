@@ -47,7 +47,11 @@ export async function coldStartBenchmarks(ctx: BenchContext): Promise<BenchResul
   await withTempDir(ctx.tempParent, async (tmp) => {
     const script = join(tmp, 'open-append-close.mjs');
     await writeFile(script, openScript(join(tmp, 'log')));
-    const open = await timeProcesses(ctx, () => [script], () => NODE_E_0);
+    const open = await timeProcesses(
+      ctx,
+      () => [script],
+      () => NODE_E_0,
+    );
     const baselineName = 'node -e 0';
     add(
       toResult({
@@ -79,7 +83,11 @@ export async function coldStartBenchmarks(ctx: BenchContext): Promise<BenchResul
       ['nori-wal --version', ['--version']],
       ['nori-wal verify of that 1-record log', ['verify', join(tmp, 'log')]],
     ] as const) {
-      const cli = await timeProcesses(ctx, () => [CLI_DIST, ...args], () => NODE_E_0);
+      const cli = await timeProcesses(
+        ctx,
+        () => [CLI_DIST, ...args],
+        () => NODE_E_0,
+      );
       add(
         toResult({
           name: `cold start: ${label} (dist)`,

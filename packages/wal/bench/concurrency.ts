@@ -60,7 +60,11 @@ export async function concurrencyBenchmarks(ctx: BenchContext): Promise<BenchRes
   const results: BenchResult[] = [];
   const perWriters = new Map<number, number[]>();
   for (const writers of WRITERS) {
-    const pair = await measurePair(ctx.settings.runs, () => walRun(ctx, writers, record), () => rawRun(ctx, record));
+    const pair = await measurePair(
+      ctx.settings.runs,
+      () => walRun(ctx, writers, record),
+      () => rawRun(ctx, record),
+    );
     perWriters.set(writers, pair.ours);
     const result = toResult({
       name: `always, ${writers} concurrent writer${writers === 1 ? '' : 's'} (1 KiB)`,
@@ -75,7 +79,11 @@ export async function concurrencyBenchmarks(ctx: BenchContext): Promise<BenchRes
   // Diagnostic: what the disk allows when 64 records share one fdatasync (the group-commit
   // ceiling), measured the same way: one writev of 64 encoded records + fdatasync.
   const group = Array.from({ length: 64 }, () => record.encoded);
-  const ceiling = await measurePair(ctx.settings.runs, () => walRun(ctx, 64, record), () => rawGroupRun(ctx, group));
+  const ceiling = await measurePair(
+    ctx.settings.runs,
+    () => walRun(ctx, 64, record),
+    () => rawGroupRun(ctx, group),
+  );
   const ceilingResult = toResult({
     name: 'always, 64 concurrent writers vs raw 64-record group (1 KiB)',
     unit: 'records/s',

@@ -71,7 +71,12 @@ export async function getBenchmarks(ctx: BenchContext): Promise<BenchResult[]> {
   return withTempDir(ctx.tempParent, async (dir) => {
     {
       const { wal } = await openWal(dir, { fsync: 'os' });
-      await fillLog(wal, records.map((r) => r.input), logBytes, recordBytes);
+      await fillLog(
+        wal,
+        records.map((r) => r.input),
+        logBytes,
+        recordBytes,
+      );
       await wal.close();
     }
     const counting = countSegmentReads(new NodeFileStorage(dir));
@@ -82,14 +87,20 @@ export async function getBenchmarks(ctx: BenchContext): Promise<BenchResult[]> {
       for (const segment of await wal.segments()) {
         for await (const entry of wal.read({ from: { segmentId: segment.id, offset: 0 }, limit: 1 })) await wal.get(entry.index);
       }
-      ctx.log(`get: first lookup in each of ${(await wal.segments()).length} segments of a ${sizeLabel(logBytes)} log: ${(performance.now() - sampling).toFixed(0)} ms`);
+      ctx.log(
+        `get: first lookup in each of ${(await wal.segments()).length} segments of a ${sizeLabel(logBytes)} log: ${(performance.now() - sampling).toFixed(0)} ms`,
+      );
       const indexes = lookupIndexes(wal.firstIndex, wal.lastIndex, LOOKUPS, 18);
       const targets = await Promise.all(indexes.slice(0, LOOKUPS).map(async (i) => wal.get(i)));
       const before = counting.bytesRead();
       await getRun(wal, indexes);
       const bytesPerLookup = (counting.bytesRead() - before) / indexes.length;
       const label = `${sizeLabel(logBytes)} log, 1 KiB records`;
-      const pair = await measurePair(ctx.settings.runs, () => getRun(wal, indexes), () => rawRun(dir, targets));
+      const pair = await measurePair(
+        ctx.settings.runs,
+        () => getRun(wal, indexes),
+        () => rawRun(dir, targets),
+      );
       const rate = toResult({
         name: `get(index), random, ${label}`,
         unit: 'lookups/s',
@@ -120,5 +131,3 @@ export async function getBenchmarks(ctx: BenchContext): Promise<BenchResult[]> {
     }
   });
 }
-
-

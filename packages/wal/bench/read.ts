@@ -34,7 +34,10 @@ function rawRun(files: readonly SegmentFile[]): number {
   let bytes = 0;
   let ms = 0;
   do {
-    const run = rawRead(files.map((f) => f.path), files.map((f) => f.dataBytes));
+    const run = rawRead(
+      files.map((f) => f.path),
+      files.map((f) => f.dataBytes),
+    );
     bytes += run.bytes;
     ms += run.ms;
   } while (ms < MIN_RUN_MS);
@@ -68,7 +71,11 @@ async function readWorkload(ctx: BenchContext, name: string, logBytes: number, z
       if (zeroCopy) variants.push({ label: `${name}, copy: false`, options: { copy: false }, goal: false });
       const results: BenchResult[] = [];
       for (const variant of variants) {
-        const pair = await measurePair(ctx.settings.runs, () => walRun(wal, written, variant.options), () => rawRun(files));
+        const pair = await measurePair(
+          ctx.settings.runs,
+          () => walRun(wal, written, variant.options),
+          () => rawRun(files),
+        );
         const result = toResult({
           name: variant.label,
           unit: 'MiB/s',

@@ -71,13 +71,7 @@ function peakMiB(message: unknown, subtract: number): number {
 }
 
 /** Peak RSS growth of recovery in a fresh child process, beside the raw read + CRC scan. */
-async function memoryProbe(
-  ctx: BenchContext,
-  dir: string,
-  maxSegmentSize: number,
-  largest: number,
-  label: string,
-): Promise<BenchResult> {
+async function memoryProbe(ctx: BenchContext, dir: string, maxSegmentSize: number, largest: number, label: string): Promise<BenchResult> {
   return withTempDir(ctx.tempParent, async (warmDir) => {
     await writeLog(warmDir, 64 * KiB, maxSegmentSize);
     const probe = async (mode: 'wal' | 'raw'): Promise<number> => {
@@ -88,7 +82,11 @@ async function memoryProbe(
       // The raw scan never holds a record, so its whole growth is the baseline.
       return peakMiB(outcome.message, mode === 'wal' ? largest : 0);
     };
-    const pair = await measurePair(ctx.settings.runs, () => probe('wal'), () => probe('raw'));
+    const pair = await measurePair(
+      ctx.settings.runs,
+      () => probe('wal'),
+      () => probe('raw'),
+    );
     return toResult({
       name: `recovery peak memory (RSS) beyond the largest record, ${label}`,
       unit: 'MiB',
@@ -115,7 +113,10 @@ async function bigRecordMemory(ctx: BenchContext, bytes: number, bigValueBytes: 
 /** One crash: a child writes 1000 x 1 KiB with fsync 'always' and is SIGKILLed; returns segment files. */
 async function crashedLog(dir: string): Promise<string[]> {
   await runChild(join(children, 'crash-writer.ts'), [dir, String(CRASH_RECORDS)], { expectSignal: 'SIGKILL' });
-  return readdirSync(dir).filter((n) => n.endsWith('.wal')).sort().map((n) => join(dir, n));
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.wal'))
+    .sort()
+    .map((n) => join(dir, n));
 }
 
 /**

@@ -86,7 +86,6 @@ const document = {
 };
 writeFileSync(out, `${JSON.stringify(document, null, 2)}\n`);
 console.log(
-  `wrote ${relative(repoRoot, out)}: ${results.length} results, ${errors.length} failed groups, ` +
-    `${((performance.now() - started) / 1000).toFixed(1)} s`,
+  `wrote ${relative(repoRoot, out)}: ${results.length} results, ${errors.length} failed groups, ` + `${((performance.now() - started) / 1000).toFixed(1)} s`,
 );
 if (errors.length > 0) process.exitCode = 1;

@@ -81,7 +81,11 @@ export async function wholeProcessBenchmarks(ctx: BenchContext): Promise<BenchRe
     let run = 0;
     const fresh = (): string => join(tmp, `append-${run++}`);
     const count = String(APPEND_RECORDS);
-    const append = await timeProcesses(ctx, () => [files.append, fresh(), count], () => [files.rawAppend, fresh(), count, String(RAW_RECORD_BYTES)]);
+    const append = await timeProcesses(
+      ctx,
+      () => [files.append, fresh(), count],
+      () => [files.rawAppend, fresh(), count, String(RAW_RECORD_BYTES)],
+    );
     results.push(
       toResult({
         name: `whole process: import @nori/wal, open a new log, append ${APPEND_RECORDS} x 1 KiB (os), close (dist)`,
@@ -97,7 +101,11 @@ export async function wholeProcessBenchmarks(ctx: BenchContext): Promise<BenchRe
     const logDir = join(tmp, 'recovery-log');
     const log = await writeLog(logDir, RECOVERY_BYTES, SEGMENT_BYTES);
     const segments = log.files.map((f) => `${f.path}:${f.dataBytes}`);
-    const recovery = await timeProcesses(ctx, () => [files.recover, logDir], () => [files.rawScan, ...segments]);
+    const recovery = await timeProcesses(
+      ctx,
+      () => [files.recover, logDir],
+      () => [files.rawScan, ...segments],
+    );
     results.push(
       toResult({
         name: `whole process: import @nori/wal, open (recover) a ${RECOVERY_BYTES / 1e6} MB log of 1 KiB records, close (dist)`,

@@ -11,10 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { Wal, type Position } from '@nori/wal';
 
 /** The events of one account (the record key is the account id). */
-export type AccountEvent =
-  | { type: 'opened'; owner: string }
-  | { type: 'deposited'; amount: number }
-  | { type: 'withdrawn'; amount: number };
+export type AccountEvent = { type: 'opened'; owner: string } | { type: 'deposited'; amount: number } | { type: 'withdrawn'; amount: number };
 
 /** The state every account folds to. */
 export interface Account {
@@ -54,7 +51,10 @@ export async function record(wal: Wal, id: string, events: AccountEvent[]): Prom
 export async function eventSourcing(dir: string): Promise<Map<string, Account>> {
   {
     await using wal = (await Wal.open({ dir, fsync: 'always' })).wal;
-    await record(wal, 'acct:ada', [{ type: 'opened', owner: 'Ada' }, { type: 'deposited', amount: 100 }]);
+    await record(wal, 'acct:ada', [
+      { type: 'opened', owner: 'Ada' },
+      { type: 'deposited', amount: 100 },
+    ]);
     await record(wal, 'acct:grace', [{ type: 'opened', owner: 'Grace' }]);
     // A transfer is one command: both accounts' events land together or not at all.
     await wal.appendBatch([

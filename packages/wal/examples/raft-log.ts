@@ -143,7 +143,10 @@ export async function raftLog(root: string): Promise<{ follower: RaftEntry[]; fi
   } // the follower restarts
   await using store = await RaftLogStore.open(root);
   const follower = await store.entries(store.firstIndex());
-  console.log(`follower log after restart: entries ${store.firstIndex()}..${store.lastIndex()}`, follower.map((e) => e.term));
+  console.log(
+    `follower log after restart: entries ${store.firstIndex()}..${store.lastIndex()}`,
+    follower.map((e) => e.term),
+  );
   return { follower, firstIndex: store.firstIndex() };
 }
 

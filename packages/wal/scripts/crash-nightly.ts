@@ -31,8 +31,7 @@ function envNumber(name: string, fallback: number): number {
 }
 
 const points = envNumber('NORI_NIGHTLY_POINTS', 200_000);
-const firstSeed =
-  process.env.NORI_NIGHTLY_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : envNumber('NORI_NIGHTLY_SEED', 10_000_000);
+const firstSeed = process.env.NORI_NIGHTLY_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : envNumber('NORI_NIGHTLY_SEED', 10_000_000);
 const steps = envNumber('NORI_NIGHTLY_STEPS', 200);
 const faultSeeds = envNumber('NORI_NIGHTLY_FAULT_SEEDS', 10);
 const killRounds = envNumber('NORI_NIGHTLY_KILL_ROUNDS', 500);

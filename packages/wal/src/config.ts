@@ -73,8 +73,7 @@ const optional =
 const booleanField = (message: string): FieldCheck => optional((v) => (typeof v === 'boolean' ? [] : [message]));
 
 const FSYNC_STRINGS: ReadonlySet<unknown> = new Set(['always', 'os', 'batch']);
-const FSYNC_MESSAGE =
-  "fsync must be 'always', 'os', 'batch', { kind: 'always' }, { kind: 'os' } or { kind: 'batch', windowMs, maxBytes? }";
+const FSYNC_MESSAGE = "fsync must be 'always', 'os', 'batch', { kind: 'always' }, { kind: 'os' } or { kind: 'batch', windowMs, maxBytes? }";
 const MAX_BATCH_WINDOW_MS = 3_600_000;
 const BATCH_KEYS: ReadonlySet<string> = new Set(['kind', 'windowMs', 'maxBytes']);
 const KIND_ONLY_KEYS: ReadonlySet<string> = new Set(['kind']);
@@ -133,12 +132,7 @@ function fsyncProblems(value: unknown): string[] {
 const RECOVERY_MODES: ReadonlySet<unknown> = new Set(['tolerate-tail', 'point-in-time', 'strict', 'salvage']);
 
 function isStorage(value: unknown): value is Storage {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Storage).open === 'function' &&
-    typeof (value as Storage).list === 'function'
-  );
+  return typeof value === 'object' && value !== null && typeof (value as Storage).open === 'function' && typeof (value as Storage).list === 'function';
 }
 
 /** Validators in report order (the order problems appear in the message). */
@@ -168,12 +162,7 @@ const FIELDS: ReadonlyArray<readonly [keyof WalConfig, FieldCheck]> = [
   ],
   ['fsync', optional(fsyncProblems)],
   ['preallocate', booleanField('preallocate must be a boolean')],
-  [
-    'recovery',
-    optional((v) =>
-      RECOVERY_MODES.has(v) ? [] : ["recovery must be 'tolerate-tail', 'point-in-time', 'strict' or 'salvage'"],
-    ),
-  ],
+  ['recovery', optional((v) => (RECOVERY_MODES.has(v) ? [] : ["recovery must be 'tolerate-tail', 'point-in-time', 'strict' or 'salvage'"]))],
   [
     'maxRecordSize',
     optional((v) =>
@@ -189,12 +178,7 @@ const FIELDS: ReadonlyArray<readonly [keyof WalConfig, FieldCheck]> = [
       ),
     ),
   ],
-  [
-    'maxQueuedBytes',
-    optional((v) =>
-      numberProblems(v, positiveInt('maxQueuedBytes', [{ ok: (n) => n > 0, message: 'maxQueuedBytes must be > 0' }])),
-    ),
-  ],
+  ['maxQueuedBytes', optional((v) => numberProblems(v, positiveInt('maxQueuedBytes', [{ ok: (n) => n > 0, message: 'maxQueuedBytes must be > 0' }])))],
   ['readOnly', booleanField('readOnly must be a boolean')],
   ['observer', optional((v) => (typeof v === 'object' && v !== null ? [] : ['observer must be an object']))],
   ['signal', optional((v) => (isAbortSignal(v) ? [] : ['signal must be an AbortSignal']))],

@@ -112,12 +112,7 @@ export function submitRecord(sink: WriteSink, buffer: Uint8Array, request: Write
 }
 
 /** A pending `appendBatch` of encoded records (`bytes`: their total length). */
-export function batchWrite(
-  buffers: Uint8Array[],
-  bytes: number,
-  request: WriteRequest | undefined,
-  settle: Settle<AppendResult[]>,
-): BatchWrite {
+export function batchWrite(buffers: Uint8Array[], bytes: number, request: WriteRequest | undefined, settle: Settle<AppendResult[]>): BatchWrite {
   return {
     kind: 'batch',
     state: QUEUED,

@@ -72,13 +72,7 @@ export function entryOf(records: RecordScanner, segmentId: number, offset: numbe
  * jumping over regions salvage skipped, until `visit` returns true. Resolves with the offset where
  * the scan stopped (after the accepted record, or the end).
  */
-async function scanSegment(
-  view: PointReadView,
-  segmentId: number,
-  offset: number,
-  chunkSize: number,
-  visit: Visit,
-): Promise<number> {
+async function scanSegment(view: PointReadView, segmentId: number, offset: number, chunkSize: number, visit: Visit): Promise<number> {
   const size = view.table.sizeOf(segmentId);
   if (size === undefined) throw new WalError('ERR_SEGMENT_GONE', `segment ${segmentName(segmentId)} was deleted`);
   const regions = view.skips.get(segmentId);

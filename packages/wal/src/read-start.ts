@@ -52,9 +52,7 @@ function checkFrom(view: PointReadView, from: Position): number {
   }
   const inside = view.skips.get(from.segmentId)?.find((r) => from.offset > r.from && from.offset < r.to);
   if (inside !== undefined) {
-    throw invalidPosition(
-      `offset ${from.offset} of segment ${segmentName(from.segmentId)} is inside a region recovery skipped (${inside.from}..${inside.to})`,
-    );
+    throw invalidPosition(`offset ${from.offset} of segment ${segmentName(from.segmentId)} is inside a region recovery skipped (${inside.from}..${inside.to})`);
   }
   return size;
 }

@@ -331,10 +331,7 @@ async function* readSegments(view: LogView, options: ReadOptions, state: ReadSta
               continue;
             }
             if (at < size && !(await isZeroRange(file, at, size))) {
-              throw new WalError(
-                'ERR_CORRUPTION',
-                `corrupt record in segment ${segmentName(segmentId)} at offset ${at} (${scanner.badReason ?? 'unknown'})`,
-              );
+              throw new WalError('ERR_CORRUPTION', `corrupt record in segment ${segmentName(segmentId)} at offset ${at} (${scanner.badReason ?? 'unknown'})`);
             }
             // Segment ids have no gaps: a missing one was collected before we got there.
             if (later > segmentId + 1) throw segmentGone(segmentId + 1);
@@ -365,10 +362,7 @@ async function* readSegments(view: LogView, options: ReadOptions, state: ReadSta
         if (state.verifyFirst) {
           throw invalidPosition(`no record starts at offset ${bad} of segment ${segmentName(segmentId)}`);
         }
-        throw new WalError(
-          'ERR_CORRUPTION',
-          `corrupt record in segment ${segmentName(segmentId)} at offset ${bad} (${scanner.badReason ?? 'unknown'})`,
-        );
+        throw new WalError('ERR_CORRUPTION', `corrupt record in segment ${segmentName(segmentId)} at offset ${bad} (${scanner.badReason ?? 'unknown'})`);
       }
       scanner.release();
       // A dropped prefetch may still be reading this file: never close it under the read.

@@ -163,11 +163,7 @@ async function copyOut(
  * never move), then `salvaged.json` is replaced crash-safely with every region in effect.
  * Resolves with the quarantine copies made.
  */
-export async function persistSkippedRegions(
-  storage: Storage,
-  regions: readonly SkippedSpan[],
-  fresh: readonly SkippedSpan[],
-): Promise<string[]> {
+export async function persistSkippedRegions(storage: Storage, regions: readonly SkippedSpan[], fresh: readonly SkippedSpan[]): Promise<string[]> {
   const copies: string[] = [];
   for (const id of new Set(fresh.map((span) => span.from.segmentId))) {
     const copy = await copyOut(storage, id, '.salvaged', async (file) => ({ from: 0, end: await dataEnd(file, 0, await file.size()) }));

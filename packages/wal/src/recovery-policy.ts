@@ -12,15 +12,7 @@ import type { RecoveryMode } from './types.js';
  * - `too-large`: a whole record above the read limit (every byte there, valid or not);
  * - `known-region`: a region an earlier salvage recorded in `salvaged.json`.
  */
-export type DamageKind =
-  | 'zero-tail'
-  | 'torn-tail'
-  | 'corrupt'
-  | 'missing-segments'
-  | 'missing-at-end'
-  | 'sealed-changed'
-  | 'too-large'
-  | 'known-region';
+export type DamageKind = 'zero-tail' | 'torn-tail' | 'corrupt' | 'missing-segments' | 'missing-at-end' | 'sealed-changed' | 'too-large' | 'known-region';
 
 /**
  * What recovery does about one finding:

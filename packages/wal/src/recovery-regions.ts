@@ -62,9 +62,7 @@ export class RegionLedger {
 
   /** Known regions inside segment `id` that still fit its `fileSize` bytes, in order. */
   inside(id: number, fileSize: number): SkippedSpan[] {
-    return this.known
-      .filter((r) => r.from.segmentId === id && r.to.segmentId === id && r.to.offset <= fileSize)
-      .sort((a, b) => a.from.offset - b.from.offset);
+    return this.known.filter((r) => r.from.segmentId === id && r.to.segmentId === id && r.to.offset <= fileSize).sort((a, b) => a.from.offset - b.from.offset);
   }
 
   /** Known regions that start in segment `id` (within its `fileSize` bytes) and run into a later one. */

@@ -9,11 +9,7 @@ import type { CorruptionInfo } from './types.js';
  * length. Entries of deleted front segments, of quarantined or damaged ones are dropped, so the
  * damage is reported once.
  */
-export function sealedEntriesAfter(
-  content: SealedLogContent,
-  segments: readonly RecoveredSegment[],
-  changed: ReadonlySet<number>,
-): RecoveryResult['sealed'] {
+export function sealedEntriesAfter(content: SealedLogContent, segments: readonly RecoveredSegment[], changed: ReadonlySet<number>): RecoveryResult['sealed'] {
   const last = segments[segments.length - 1];
   const present = new Map(segments.map((s) => [s.id, s]));
   const entries = content.entries.filter((entry) => {

@@ -11,14 +11,7 @@ import { RegionLedger } from './recovery-regions.js';
 import { missingAtEnd, sealedEntriesAfter } from './recovery-sealed.js';
 import { appendsToNextSegment, emptyReport, tooLargeError, type RecoveredSegment, type RecoveryOptions, type RecoveryResult } from './recovery-types.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
-import {
-  SEALED_TAIL_WINDOW,
-  checkSealedSegment,
-  snapshotSealedLog,
-  type SealedEntry,
-  type SealedLogContent,
-  type SealedMismatch,
-} from './sealed-segments.js';
+import { SEALED_TAIL_WINDOW, checkSealedSegment, snapshotSealedLog, type SealedEntry, type SealedLogContent, type SealedMismatch } from './sealed-segments.js';
 import { DEFAULT_CHUNK_SIZE, SegmentScanner } from './segment-scanner.js';
 import { isZeroRange, scanRegion } from './segment-io.js';
 import { SegmentSampler } from './sequence-index.js';
@@ -201,11 +194,7 @@ class Recovery {
    * `resumeAt` (-1: to the next segment); the other modes stop and quarantine the rest. Returns
    * undefined when the scan goes on in this segment at `resumeAt`, else whether recovery stops.
    */
-  private async applyCorruption(
-    site: DamageSite,
-    info: CorruptionInfo,
-    how: { action: RecoveryAction; resumeAt: number },
-  ): Promise<boolean | undefined> {
+  private async applyCorruption(site: DamageSite, info: CorruptionInfo, how: { action: RecoveryAction; resumeAt: number }): Promise<boolean | undefined> {
     const { segment } = site;
     const bad = info.offset;
     if (how.action === 'skip') {
@@ -391,7 +380,6 @@ class Recovery {
     }
     return true;
   }
-
 }
 
 /**

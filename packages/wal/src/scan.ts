@@ -5,7 +5,16 @@
  * one policy that turns what a walk finds into what a recovery mode does (`Wal.open` applies it,
  * `nori-wal verify` derives its verdict from it).
  */
-export { walkSegment, type SegmentEnd, type SegmentReporter, type SegmentSpan, type SegmentWalk, type SegmentWalkOptions, type WalkDamage, type WalkDamageReason } from './walk/segment-walker.js';
+export {
+  walkSegment,
+  type SegmentEnd,
+  type SegmentReporter,
+  type SegmentSpan,
+  type SegmentWalk,
+  type SegmentWalkOptions,
+  type WalkDamage,
+  type WalkDamageReason,
+} from './walk/segment-walker.js';
 export { classifyDamage, type ClassifyDamageOptions, type DamageClass } from './walk/end-of-data.js';
 export { RESYNC_LOOKAHEAD } from './segment-io.js';
 export { parseSkippedRegions, readSkippedRegions, type SkippedSpan } from './skipped-regions.js';

@@ -215,11 +215,7 @@ export async function checkSealedSegment(
  * Replaces the file crash-safely with `entries` (tmp + fsync + rename + directory fsync): after a
  * crash it holds the old entries or the new ones.
  */
-export async function writeSealedLog(
-  storage: Storage,
-  entries: readonly SealedEntry[],
-  onRenamed: () => void = () => undefined,
-): Promise<void> {
+export async function writeSealedLog(storage: Storage, entries: readonly SealedEntry[], onRenamed: () => void = () => undefined): Promise<void> {
   const bytes = new Uint8Array(entries.length * SEALED_ENTRY_SIZE);
   entries.forEach((entry, i) => bytes.set(encodeSealedEntry(entry), i * SEALED_ENTRY_SIZE));
   const file = await storage.open(SEALED_SEGMENTS_TMP, { create: true });

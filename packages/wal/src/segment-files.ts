@@ -113,10 +113,7 @@ export interface ResumeFrom {
  * Opens the active segment at startup: segment `from.id` (or `from.id + 1` when sealed, or 0
  * for a new log), preallocated when empty, and makes recovered bytes durable first.
  */
-export async function openActiveSegment(
-  options: SegmentFilesOptions,
-  from: ResumeFrom | undefined,
-): Promise<OpenedSegment & { id: number; size: number }> {
+export async function openActiveSegment(options: SegmentFilesOptions, from: ResumeFrom | undefined): Promise<OpenedSegment & { id: number; size: number }> {
   const { storage } = options;
   const sealed = from?.sealed === true;
   const id = from === undefined ? 0 : sealed ? from.id + 1 : from.id;

@@ -369,8 +369,7 @@ export class SegmentScanner {
     if (this.stableChunks || !this.prefetching) return;
     if (buffer.length === this.chunkBufferSize()) {
       if (this.spares.length < MAX_SPARE_CHUNKS) this.spares.push(buffer);
-    }
-    else if (buffer.length > this.chunkBufferSize() && buffer.length > (this.spareLarge?.length ?? 0)) this.spareLarge = buffer;
+    } else if (buffer.length > this.chunkBufferSize() && buffer.length > (this.spareLarge?.length ?? 0)) this.spareLarge = buffer;
   }
 
   /** Resolves once no dropped or pending prefetch is still reading (call before closing the file). */

@@ -111,10 +111,7 @@ export function encodeSkippedRegions(regions: readonly SkippedSpan[]): Uint8Arra
  * @throws WalError `ERR_CORRUPTION` naming the file when it is invalid or larger than
  *   {@link SKIPPED_REGIONS_MAX_BYTES} (then nothing is read into memory).
  */
-export async function readSkippedRegions(
-  storage: Storage,
-  options: { invalid?: (problem: string) => Error } = {},
-): Promise<SkippedSpan[]> {
+export async function readSkippedRegions(storage: Storage, options: { invalid?: (problem: string) => Error } = {}): Promise<SkippedSpan[]> {
   const refuse = options.invalid ?? invalid;
   let file;
   try {

@@ -14,10 +14,7 @@ export interface Position {
  *   `maxBytes` unsynced bytes accumulate), even if no further append arrives.
  * - `os`: resolves once handed to the OS: survives a process crash, not a power loss.
  */
-export type FsyncPolicy =
-  | { kind: 'always' }
-  | { kind: 'batch'; windowMs: number; maxBytes?: number }
-  | { kind: 'os' };
+export type FsyncPolicy = { kind: 'always' } | { kind: 'batch'; windowMs: number; maxBytes?: number } | { kind: 'os' };
 
 /**
  * What recovery does with damaged bytes (see the package README for the full table).

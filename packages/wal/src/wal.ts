@@ -11,17 +11,7 @@ import { getEntry } from './get-entry.js';
 import { MAX_INDEX, SAMPLE_BYTES, type SequenceIndex } from './sequence-index.js';
 import { LogChanges } from './log-changes.js';
 import type { SegmentTable } from './segment-table.js';
-import type {
-  AppendOptions,
-  AppendResult,
-  Position,
-  ReadOptions,
-  RecoveryReport,
-  SegmentInfo,
-  WalConfig,
-  WalEntry,
-  WalStats,
-} from './types.js';
+import type { AppendOptions, AppendResult, Position, ReadOptions, RecoveryReport, SegmentInfo, WalConfig, WalEntry, WalStats } from './types.js';
 import { batchWrite, submitRecord, syncMarker } from './pending-write.js';
 import { encodeError } from './encoder.js';
 import type { Writer } from './writer.js';

@@ -13,7 +13,6 @@ import { SegmentFiles, type ActiveSegment } from './segment-files.js';
 import type { SegmentTable } from './segment-table.js';
 import type { FsyncPolicy, Position, WalObserver } from './types.js';
 
-
 /** Writer options (resolved config subset). */
 export interface WriterOptions {
   storage: Storage;

@@ -13,8 +13,7 @@ import type { WalConfig, WalObserver } from '../src/types.js';
  * this test keeps the old schema (zod is a devDependency only) and compares both on random and
  * edge-case configs.
  */
-const positiveInt = (what: string) =>
-  z.number({ error: `${what} must be a number` }).int({ error: `${what} must be an integer` });
+const positiveInt = (what: string) => z.number({ error: `${what} must be a number` }).int({ error: `${what} must be an integer` });
 
 const policySchema = z.union(
   [
@@ -41,14 +40,9 @@ const configSchema = z
   .object({
     dir: z.string({ error: 'dir must be a string path' }).min(1, { error: 'dir must not be empty' }).optional(),
     storage: z
-      .custom<Storage>(
-        (v) =>
-          typeof v === 'object' &&
-          v !== null &&
-          typeof (v as Storage).open === 'function' &&
-          typeof (v as Storage).list === 'function',
-        { error: 'storage must implement the @nori/storage Storage interface' },
-      )
+      .custom<Storage>((v) => typeof v === 'object' && v !== null && typeof (v as Storage).open === 'function' && typeof (v as Storage).list === 'function', {
+        error: 'storage must implement the @nori/storage Storage interface',
+      })
       .optional(),
     maxSegmentSize: positiveInt('maxSegmentSize')
       .min(MIN_SEGMENT_SIZE, { error: `maxSegmentSize must be >= ${MIN_SEGMENT_SIZE} bytes` })
@@ -67,9 +61,7 @@ const configSchema = z
       .optional(),
     maxQueuedBytes: positiveInt('maxQueuedBytes').positive({ error: 'maxQueuedBytes must be > 0' }).optional(),
     readOnly: z.boolean({ error: 'readOnly must be a boolean' }).optional(),
-    observer: z
-      .custom<WalObserver>((v) => typeof v === 'object' && v !== null, { error: 'observer must be an object' })
-      .optional(),
+    observer: z.custom<WalObserver>((v) => typeof v === 'object' && v !== null, { error: 'observer must be an object' }).optional(),
     signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { error: 'signal must be an AbortSignal' }).optional(),
   })
   .strict();
@@ -101,9 +93,32 @@ function handMessage(config: object): string | undefined {
 
 const storage = new MemoryStorage();
 const edgeNumbers = [
-  0, -0, -1, 0.5, 1, 3, MIN_RECORD_SIZE, MIN_RECORD_SIZE - 1, 1023, MIN_SEGMENT_SIZE, 1500.5, 4096,
-  DEFAULT_MAX_RECORD_SIZE, MAX_RECORD_SIZE_LIMIT, MAX_RECORD_SIZE_LIMIT + 1, MAX_SEGMENT_SIZE, MAX_SEGMENT_SIZE + 1,
-  3_600_000, 3_600_000.5, 2 ** 53, -(2 ** 53), 1e300, -1e300, Number.NaN, Infinity, -Infinity,
+  0,
+  -0,
+  -1,
+  0.5,
+  1,
+  3,
+  MIN_RECORD_SIZE,
+  MIN_RECORD_SIZE - 1,
+  1023,
+  MIN_SEGMENT_SIZE,
+  1500.5,
+  4096,
+  DEFAULT_MAX_RECORD_SIZE,
+  MAX_RECORD_SIZE_LIMIT,
+  MAX_RECORD_SIZE_LIMIT + 1,
+  MAX_SEGMENT_SIZE,
+  MAX_SEGMENT_SIZE + 1,
+  3_600_000,
+  3_600_000.5,
+  2 ** 53,
+  -(2 ** 53),
+  1e300,
+  -1e300,
+  Number.NaN,
+  Infinity,
+  -Infinity,
 ];
 const anyValue = fc.oneof(
   fc.constantFrom<unknown>(...edgeNumbers, undefined, null, '', 'x', 'always', 'os', 'batch', 'strict', true, false),
@@ -174,7 +189,10 @@ describe('resolveConfig validation (same messages as the zod schema it replaced)
     const forms: Array<[WalConfig['fsync'], unknown]> = [
       ['always', { kind: 'always' }],
       [{ kind: 'os' }, { kind: 'os' }],
-      [{ kind: 'batch', windowMs: 2, maxBytes: 10 }, { kind: 'batch', windowMs: 2, maxBytes: 10 }],
+      [
+        { kind: 'batch', windowMs: 2, maxBytes: 10 },
+        { kind: 'batch', windowMs: 2, maxBytes: 10 },
+      ],
       [undefined, { kind: 'batch', windowMs: 5 }],
     ];
     for (const [fsync, expected] of forms) {

@@ -94,7 +94,13 @@ describe('LogModel', () => {
     model.submit([2, 3]);
     model.submit([4]);
     model.positions([1], [{ segmentId: 0, offset: 0 }]);
-    model.positions([2, 3], [{ segmentId: 0, offset: 10 }, { segmentId: 0, offset: 20 }]);
+    model.positions(
+      [2, 3],
+      [
+        { segmentId: 0, offset: 10 },
+        { segmentId: 0, offset: 20 },
+      ],
+    );
     expect(model.lastDurable).toBe(-1);
     model.durablePosition({ segmentId: 0, offset: 20 });
     expect(model.lastDurable).toBe(1);
@@ -215,7 +221,15 @@ describe('the campaigns catch a WAL that acknowledges what is not durable', () =
   it('fault sweep: a disk that hides fsync errors (fsyncgate) loses acknowledged records', async () => {
     const failures: string[] = [];
     for (let at = 0; at < 30 && failures.length === 0; at++) {
-      const result = await runFaultCase({ seed: 5, policy: { kind: 'always' }, preallocate: true, kind: 'fsyncgate', at, ending: 'crash', lie: 'swallow-sync-errors' });
+      const result = await runFaultCase({
+        seed: 5,
+        policy: { kind: 'always' },
+        preallocate: true,
+        kind: 'fsyncgate',
+        at,
+        ending: 'crash',
+        lie: 'swallow-sync-errors',
+      });
       failures.push(...result.violations);
     }
     expect(failures.join('\n')).toMatch(/acknowledged record \d+ lost|hole|are gone/);

@@ -7,17 +7,88 @@ import { tempDir } from '@nori/test-support';
 // log against the child's events. Each round spawns a node process (~1 s): 8 rounds.
 
 describe('the SIGKILL truncation checker', () => {
-  const before = { records: new Map([[1, 10], [2, 11], [3, 12]]), firstIndex: 1 };
+  const before = {
+    records: new Map([
+      [1, 10],
+      [2, 11],
+      [3, 12],
+    ]),
+    firstIndex: 1,
+  };
   it('accepts the old end or the exact cut when killed inside truncateAfter', () => {
-    expect(checkKilledLog(before, ['t 1'], [[1, 10], [2, 11], [3, 12]], 1)).toEqual([]);
+    expect(
+      checkKilledLog(
+        before,
+        ['t 1'],
+        [
+          [1, 10],
+          [2, 11],
+          [3, 12],
+        ],
+        1,
+      ),
+    ).toEqual([]);
     expect(checkKilledLog(before, ['t 1'], [[1, 10]], 1)).toEqual([]);
-    expect(checkKilledLog(before, ['t 1', 'T 1', 'a 2 20'], [[1, 10], [2, 20]], 1)).toEqual([]);
+    expect(
+      checkKilledLog(
+        before,
+        ['t 1', 'T 1', 'a 2 20'],
+        [
+          [1, 10],
+          [2, 20],
+        ],
+        1,
+      ),
+    ).toEqual([]);
   });
   it('rejects an end between the cut and the old end, a moved record, a lost record and a wrong start', () => {
-    expect(checkKilledLog(before, ['t 1'], [[1, 10], [2, 11]], 1).join()).toMatch(/ends at index 2/);
-    expect(checkKilledLog(before, [], [[1, 10], [2, 12], [3, 11]], 1).join()).toMatch(/index 2 holds record 12/);
-    expect(checkKilledLog(before, ['a 4 13'], [[1, 10], [2, 11], [3, 12]], 1).join()).toMatch(/ends at index 3/);
-    expect(checkKilledLog(before, ['f 2', 'F 2'], [[1, 10], [2, 11], [3, 12]], 1).join()).toMatch(/starts at 1/);
+    expect(
+      checkKilledLog(
+        before,
+        ['t 1'],
+        [
+          [1, 10],
+          [2, 11],
+        ],
+        1,
+      ).join(),
+    ).toMatch(/ends at index 2/);
+    expect(
+      checkKilledLog(
+        before,
+        [],
+        [
+          [1, 10],
+          [2, 12],
+          [3, 11],
+        ],
+        1,
+      ).join(),
+    ).toMatch(/index 2 holds record 12/);
+    expect(
+      checkKilledLog(
+        before,
+        ['a 4 13'],
+        [
+          [1, 10],
+          [2, 11],
+          [3, 12],
+        ],
+        1,
+      ).join(),
+    ).toMatch(/ends at index 3/);
+    expect(
+      checkKilledLog(
+        before,
+        ['f 2', 'F 2'],
+        [
+          [1, 10],
+          [2, 11],
+          [3, 12],
+        ],
+        1,
+      ).join(),
+    ).toMatch(/starts at 1/);
   });
 });
 

@@ -28,7 +28,17 @@ describe('the invariant checker', () => {
     const op: TruncateOp = { kind: 'truncateAfter', index: 5 };
     expect(checkTruncation(op, 10, log(1, 7), ends).join()).toMatch(/ends with record 6/);
     expect(checkTruncation(op, 10, [...log(1, 3), ...log(5, 10)], ends).join()).toMatch(/hole/);
-    expect(checkTruncation(op, 10, [[1, 0], [3, 1]], ends).join()).toMatch(/record 1 has index 3/);
+    expect(
+      checkTruncation(
+        op,
+        10,
+        [
+          [1, 0],
+          [3, 1],
+        ],
+        ends,
+      ).join(),
+    ).toMatch(/record 1 has index 3/);
     expect(checkTruncation({ kind: 'truncateBefore', index: 4 }, 10, log(3, 10), ends).join()).toMatch(/starts at index 3/);
     expect(checkTruncation({ kind: 'gc', segments: 1 }, 10, log(9, 10), ends)).toEqual([]);
   });

@@ -42,8 +42,13 @@ function countingStorage(inner: Storage): { storage: Storage; bytes: () => numbe
 }
 
 function same(a: WalEntry, b: WalEntry): boolean {
-  return a.index === b.index && a.position.segmentId === b.position.segmentId && a.position.offset === b.position.offset &&
-    Buffer.compare(a.key, b.key) === 0 && Buffer.compare(a.value, b.value) === 0;
+  return (
+    a.index === b.index &&
+    a.position.segmentId === b.position.segmentId &&
+    a.position.offset === b.position.offset &&
+    Buffer.compare(a.key, b.key) === 0 &&
+    Buffer.compare(a.value, b.value) === 0
+  );
 }
 
 describe('get', () => {

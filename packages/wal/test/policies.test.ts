@@ -22,9 +22,7 @@ describe('fsync policies', () => {
       const storage = new MemoryStorage({ seed, crashMode: 'subset' });
       const { wal } = await Wal.open({ storage, fsync: 'always', maxSegmentSize: 4096 });
       const acked: string[] = [];
-      const writes = Array.from({ length: 30 }, (_, i) =>
-        wal.append({ key: `k${i}`, value: 'v'.repeat(100) }).then(() => acked.push(`k${i}`)),
-      );
+      const writes = Array.from({ length: 30 }, (_, i) => wal.append({ key: `k${i}`, value: 'v'.repeat(100) }).then(() => acked.push(`k${i}`)));
       await Promise.all(writes.slice(0, 20));
       storage.crash();
       await Promise.allSettled(writes);

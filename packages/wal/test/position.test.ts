@@ -14,20 +14,17 @@ describe('position text form', () => {
     fc.assert(fc.property(position, (p) => comparePositions(parsePosition(formatPosition(p)), p) === 0));
   });
 
-  it.each(['', ':', '1:', ':5', '-1:0', '1:-2', '1.5:0', '0x10:0', '1:2:3', '99999999999999999999:0'])(
-    'rejects %j with ERR_INVALID_POSITION',
-    (text) => {
-      let error: unknown;
-      try {
-        parsePosition(text);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(WalError);
-      expect(error).toMatchObject({ code: 'ERR_INVALID_POSITION' });
-      expect((error as Error).message).toContain(JSON.stringify(text).slice(1, -1));
-    },
-  );
+  it.each(['', ':', '1:', ':5', '-1:0', '1:-2', '1.5:0', '0x10:0', '1:2:3', '99999999999999999999:0'])('rejects %j with ERR_INVALID_POSITION', (text) => {
+    let error: unknown;
+    try {
+      parsePosition(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WalError);
+    expect(error).toMatchObject({ code: 'ERR_INVALID_POSITION' });
+    expect((error as Error).message).toContain(JSON.stringify(text).slice(1, -1));
+  });
 
   it('rejects a non-string with a typed error, not a TypeError', () => {
     expect(() => parsePosition(42 as unknown as string)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_POSITION' }));

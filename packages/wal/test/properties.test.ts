@@ -4,15 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { Wal, comparePositions, type Position } from '../src/index.js';
 import { collect, hex } from '@nori/test-support';
 
-type Op =
-  | { kind: 'append'; size: number; durable: boolean }
-  | { kind: 'batch'; sizes: number[] }
-  | { kind: 'sync' }
-  | { kind: 'reopen' };
+type Op = { kind: 'append'; size: number; durable: boolean } | { kind: 'batch'; sizes: number[] } | { kind: 'sync' } | { kind: 'reopen' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('append' as const), size: fc.integer({ min: 0, max: 3000 }), durable: fc.boolean() }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('batch' as const), sizes: fc.array(fc.integer({ min: 0, max: 1500 }), { minLength: 0, maxLength: 6 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('batch' as const), sizes: fc.array(fc.integer({ min: 0, max: 1500 }), { minLength: 0, maxLength: 6 }) }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'sync' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reopen' as const }) },
 );

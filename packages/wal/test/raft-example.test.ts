@@ -67,7 +67,15 @@ describe('the Raft log store example', () => {
     await withStore(async (store) => {
       await store.appendEntries(0, 0, entriesOf([1, 1, 1, 2], 'a'));
       // A delayed RPC carrying only a prefix of what the follower has: nothing is lost.
-      expect(await store.appendEntries(1, 1, entriesOf([1, 1], 'a').slice(0, 1).map((e) => ({ ...e, command: 'a2' })))).toBe(true);
+      expect(
+        await store.appendEntries(
+          1,
+          1,
+          entriesOf([1, 1], 'a')
+            .slice(0, 1)
+            .map((e) => ({ ...e, command: 'a2' })),
+        ),
+      ).toBe(true);
       expect(store.lastIndex()).toBe(4);
       expect((await store.entries(1)).map((e) => e.command)).toEqual(['a1', 'a2', 'a3', 'a4']);
     });
@@ -111,7 +119,13 @@ describe('the Raft log store example', () => {
       expect(await store.term(4)).toBe(2);
       expect(await store.term(3)).toBeUndefined();
       await expect(store.entries(3)).rejects.toMatchObject({ code: 'ERR_INDEX_TRUNCATED' });
-      expect(await store.appendEntries(4, 2, entriesOf([3, 4], 'b').map((e, i) => (i === 0 ? { term: 3, command: 'a5' } : e)))).toBe(true);
+      expect(
+        await store.appendEntries(
+          4,
+          2,
+          entriesOf([3, 4], 'b').map((e, i) => (i === 0 ? { term: 3, command: 'a5' } : e)),
+        ),
+      ).toBe(true);
       expect((await store.entries(5)).map((e) => [e.term, e.command])).toEqual([
         [3, 'a5'],
         [4, 'b2'],

@@ -48,7 +48,7 @@ describe('wal.read() fast path', () => {
     expect((await wal.segments()).length).toBeGreaterThan(5);
     const iterator = wal.read()[Symbol.asyncIterator]();
     const results = await Promise.all(Array.from({ length: 305 }, () => iterator.next()));
-    const indexes = results.filter((r) => r.done !== true).map((r) => (r.value).index);
+    const indexes = results.filter((r) => r.done !== true).map((r) => r.value.index);
     expect(indexes).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect(results.slice(300).every((r) => r.done === true)).toBe(true);
   });

@@ -35,11 +35,21 @@ describe('readers', () => {
     await wal.appendBatch(values.map((value, i) => ({ key: `k${i}`, value })));
     const views = await collect(wal.read());
     // Every view still holds its own bytes after the reader moved on through later chunks.
-    expect(firstByteMismatch(views.map((e) => e.value), values)).toBe(-1);
+    expect(
+      firstByteMismatch(
+        views.map((e) => e.value),
+        values,
+      ),
+    ).toBe(-1);
     expect(views[0]!.value.buffer).toBe(views[1]!.value.buffer);
     expect(new Set(views.map((e) => e.value.buffer)).size).toBeGreaterThan(2);
     const copies = await collect(wal.read({ copy: true }));
-    expect(firstByteMismatch(copies.map((e) => e.value), values)).toBe(-1);
+    expect(
+      firstByteMismatch(
+        copies.map((e) => e.value),
+        values,
+      ),
+    ).toBe(-1);
     expect(copies[0]!.value.buffer).not.toBe(copies[1]!.value.buffer);
     expect(copies[0]!.value.buffer.byteLength).toBe(1000);
     await wal.close();
@@ -148,9 +158,7 @@ describe('GC', () => {
     storage.crash();
     const reopened = await Wal.open({ storage });
     expect(reopened.recovery.corruptions).toEqual([]);
-    expect((await collect(reopened.wal.read())).map((e) => indexOf(e.key))).toEqual(
-      range(0, 150).filter((i) => positions[i]!.segmentId === last.segmentId),
-    );
+    expect((await collect(reopened.wal.read())).map((e) => indexOf(e.key))).toEqual(range(0, 150).filter((i) => positions[i]!.segmentId === last.segmentId));
     await reopened.wal.close();
   });
 

@@ -40,7 +40,12 @@ describe('maxRecordSize limits writes, never reads', () => {
         const entries = await collect(wal.read());
         expect(entries.map((e) => indexOf(e.key))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
         expect(entries.map((e) => e.position)).toEqual(positions);
-        expect(firstByteMismatch(entries.map((e) => e.value), values)).toBe(-1);
+        expect(
+          firstByteMismatch(
+            entries.map((e) => e.value),
+            values,
+          ),
+        ).toBe(-1);
         if (!readOnly) {
           // The limit still applies to what this WAL writes.
           await expect(wal.append(record(8, 100))).rejects.toMatchObject({ code: 'ERR_RECORD_TOO_LARGE' });

@@ -187,10 +187,7 @@ describe('recovery: corruption in an earlier segment', () => {
     const kept = positions.findIndex((p) => p === bad);
     expect(recovery.corruptions).toHaveLength(1);
     expect(recovery.corruptions[0]).toMatchObject({ segmentId: 1, offset: bad.offset });
-    expect(recovery.quarantined).toEqual([
-      `quarantine/000001.wal.at-${bad.offset}`,
-      ...later.map((id) => `quarantine/${String(id).padStart(6, '0')}.wal`),
-    ]);
+    expect(recovery.quarantined).toEqual([`quarantine/000001.wal.at-${bad.offset}`, ...later.map((id) => `quarantine/${String(id).padStart(6, '0')}.wal`)]);
     expect(await indices(wal)).toEqual(range(0, kept));
     expect((await wal.segments()).map((s) => s.id)).toEqual([0, 1]);
     expect((await wal.append(record(999))).position).toEqual(bad);
@@ -229,7 +226,7 @@ describe('recovery: corruption in an earlier segment', () => {
     const positions2 = await buildLog(storage2, 150);
     await storage2.remove('000002.wal');
     const { wal: salvaged, recovery: report2 } = await open(storage2, 'salvage');
-    expect(report2.skipped[0]).toEqual({ from: { segmentId: 1, offset: (await fileSize(storage2, '000001.wal')) }, to: { segmentId: 3, offset: 0 } });
+    expect(report2.skipped[0]).toEqual({ from: { segmentId: 1, offset: await fileSize(storage2, '000001.wal') }, to: { segmentId: 3, offset: 0 } });
     expect(await indices(salvaged)).toEqual(range(0, 150).filter((i) => positions2[i]?.segmentId !== 2));
     await salvaged.close();
   });

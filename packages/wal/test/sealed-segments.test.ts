@@ -2,13 +2,7 @@ import { encodeRecord } from '@nori/codec';
 import { MemoryStorage } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { Wal, type Position, type RecoveryMode } from '../src/index.js';
-import {
-  SEALED_ENTRY_SIZE,
-  SEALED_SEGMENTS_FILE,
-  SEALED_SEGMENTS_TMP,
-  decodeSealedLog,
-  sealedLogLimit,
-} from '../src/sealed-segments.js';
+import { SEALED_ENTRY_SIZE, SEALED_SEGMENTS_FILE, SEALED_SEGMENTS_TMP, decodeSealedLog, sealedLogLimit } from '../src/sealed-segments.js';
 import { collect, indexOf, record, readWhole } from '@nori/test-support';
 import { fileSize, overwrite, truncateFile } from './storage-helpers.js';
 
@@ -221,7 +215,7 @@ describe('holes between sealed segments are damage (sealed.log)', () => {
       const { wal } = await Wal.open({ storage, fsync: 'always', maxSegmentSize: small });
       for (let i = 12; i < 40; i++) {
         // Records GC may delete (segments 0 and 1) are not expected back.
-        if (((await wal.append(record(i, 60))).position).segmentId >= 2) acknowledged.push(i);
+        if ((await wal.append(record(i, 60))).position.segmentId >= 2) acknowledged.push(i);
         if (i === 30) await wal.deleteSegmentsBefore({ segmentId: 2, offset: 0 });
       }
       await wal.close();

@@ -312,7 +312,7 @@ describe('SegmentScanner double buffering with recycled buffers (doubleBuffered,
     for (const read of file.reads) expect(read.position + read.length).toBeLessThanOrEqual(read.limit);
   });
 
-  it('records larger than a chunk come out whole; memory: two chunk buffers and the largest record\'s', async () => {
+  it("records larger than a chunk come out whole; memory: two chunk buffers and the largest record's", async () => {
     // Record sizes grow three times (5000, 12000, 20000), then smaller large ones reuse the largest buffer.
     const log = makeLog([100, 5000, 50, 12_000, 3, 700, 20_000, 1, 6000, 9000, 40, 15_000, 2]);
     const file = new TrackingFile(log.bytes);

@@ -170,7 +170,9 @@ describe('classifyDamage', () => {
     const options = { maxRecordSize: MAX, zeroTail: true };
     expect(await classifyDamage(zeros, data.length, { ...options, limit: data.length + 50, fileSize: data.length + 50 })).toEqual({ kind: 'zero-tail' });
     // Zeros a sealed segment held are data, not preallocated space: no record follows, torn.
-    expect(await classifyDamage(zeros, data.length, { ...options, zeroTail: false, limit: data.length + 50, fileSize: data.length + 50 })).toEqual({ kind: 'torn' });
+    expect(await classifyDamage(zeros, data.length, { ...options, zeroTail: false, limit: data.length + 50, fileSize: data.length + 50 })).toEqual({
+      kind: 'torn',
+    });
     const garbage = await fileOf(concat([new Uint8Array(40).fill(0xab), data]));
     expect(await classifyDamage(garbage, 0, { ...options, limit: data.length + 40, fileSize: data.length + 40 })).toEqual({
       kind: 'corrupt',

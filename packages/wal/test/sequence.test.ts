@@ -70,7 +70,12 @@ describe('sequence numbers', () => {
     const reopened = await Wal.open({ storage: memory, ...SMALL });
     const entries = await collect(reopened.wal.read());
     expect(entries[0]?.index).toBe(firstLeft?.index);
-    expect(entries.map((e) => e.key)).toEqual(results.filter((r) => r.index >= (firstLeft?.index ?? 0)).map((r) => record(r.index - 1).key).map((k) => new TextEncoder().encode(k)));
+    expect(entries.map((e) => e.key)).toEqual(
+      results
+        .filter((r) => r.index >= (firstLeft?.index ?? 0))
+        .map((r) => record(r.index - 1).key)
+        .map((k) => new TextEncoder().encode(k)),
+    );
     expect(reopened.wal.lastIndex).toBe(40);
     await reopened.wal.close();
   });

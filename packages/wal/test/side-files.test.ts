@@ -57,7 +57,13 @@ describe('hostile side files are refused, never read whole, never deleted', () =
     const batches = 16_000;
     const pending: Promise<AppendResult[]>[] = [];
     // Queued in one tick: one group, one intent entry.
-    for (let i = 0; i < batches; i++) pending.push(wal.appendBatch([{ key: 'a', value: 'b' }, { key: 'c', value: 'd' }]));
+    for (let i = 0; i < batches; i++)
+      pending.push(
+        wal.appendBatch([
+          { key: 'a', value: 'b' },
+          { key: 'c', value: 'd' },
+        ]),
+      );
     const positions = (await Promise.all(pending)).map((batch) => batch.map((r) => r.position));
     const size = await fileSize(storage, BATCH_INTENT_FILE);
     expect(size).toBeLessThanOrEqual(INTENT_FILE_LIMIT);

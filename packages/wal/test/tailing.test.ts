@@ -135,7 +135,10 @@ describe('cross-process tailing: follow on a readOnly WAL', () => {
     })();
     await untilPolled(lists, 1);
     await follower.wal.close();
-    const error = await reading.then(() => undefined, (e: unknown) => e);
+    const error = await reading.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(WalError);
     expect((error as WalError).code).toBe('ERR_CLOSED');
     expect(seen).toEqual([0]);

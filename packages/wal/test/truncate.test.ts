@@ -52,7 +52,12 @@ describe('truncateAfter', () => {
     const after = await readWhole(storage, name);
     expect(after.length).toBe(cut.offset);
     expect(Buffer.compare(after, original.subarray(0, cut.offset))).toBe(0);
-    expect((await storage.list()).filter((n) => n.endsWith('.wal')).sort().at(-1)).toBe(name);
+    expect(
+      (await storage.list())
+        .filter((n) => n.endsWith('.wal'))
+        .sort()
+        .at(-1),
+    ).toBe(name);
   });
 
   it('is a no-op at lastIndex, empties the log at firstIndex - 1, refuses indexes outside', async () => {

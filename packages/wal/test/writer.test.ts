@@ -211,9 +211,7 @@ describe('crash-atomic appendBatch', () => {
       const { wal } = await Wal.open({ storage, fsync: 'os', preallocate: seed % 2 === 0 });
       await wal.append({ key: 'before', value: 'x' });
       await wal.sync();
-      const batches = [0, 1, 2].map((b) =>
-        wal.appendBatch(Array.from({ length: 8 }, (_, i) => ({ key: `b${b}-${i}`, value: 'v'.repeat(150) }))),
-      );
+      const batches = [0, 1, 2].map((b) => wal.appendBatch(Array.from({ length: 8 }, (_, i) => ({ key: `b${b}-${i}`, value: 'v'.repeat(150) }))));
       await Promise.all(batches);
       storage.crash();
       const { wal: reopened, recovery } = await Wal.open({ storage, fsync: 'os', preallocate: seed % 2 === 0 });

@@ -269,7 +269,10 @@ export class Archiver implements AsyncDisposable {
     if (comparePositions(wal.durablePosition, position) <= 0) await wal.sync();
     this.throwIfStopped();
     if (comparePositions(wal.durablePosition, position) <= 0) {
-      throw new ArchiveError('ERR_INVALID_ARGUMENT', `waitArchived: no record was appended at ${formatPosition(position)} (the log ends at ${formatPosition(wal.durablePosition)})`);
+      throw new ArchiveError(
+        'ERR_INVALID_ARGUMENT',
+        `waitArchived: no record was appended at ${formatPosition(position)} (the log ends at ${formatPosition(wal.durablePosition)})`,
+      );
     }
     return this.waitRecordArchived(position, signal, 'waitArchived');
   }
@@ -407,7 +410,8 @@ export class Archiver implements AsyncDisposable {
         throw new ArchiveError('ERR_OBJECT_MISSING', `local segment ${name} is missing: the archive cannot continue its log`, { key: name });
       }
       if (offset < end) await this.shipRange(segmentId, offset, end);
-      else if (offset === 0) await this.shipRange(segmentId, 0, 0); // sealed and empty: an empty-segment chunk
+      else if (offset === 0)
+        await this.shipRange(segmentId, 0, 0); // sealed and empty: an empty-segment chunk
       else this.advance({ segmentId: segmentId + 1, offset: 0 });
     }
     this.pendingSince = comparePositions(this.cursor, wal.durablePosition) < 0 ? capturedAt : undefined;

@@ -1,4 +1,13 @@
-export { Archiver, PENDING_POLL_MS, type ArchiverLag, type ArchiverState, type ArchiverStats, type CloseOptions, type FlushOptions, type RemoteDurableOptions } from './archiver.js';
+export {
+  Archiver,
+  PENDING_POLL_MS,
+  type ArchiverLag,
+  type ArchiverState,
+  type ArchiverStats,
+  type CloseOptions,
+  type FlushOptions,
+  type RemoteDurableOptions,
+} from './archiver.js';
 export {
   DEFAULT_INTERVAL_MS,
   DEFAULT_MAX_CHUNK_BYTES,

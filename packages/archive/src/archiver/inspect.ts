@@ -1,4 +1,14 @@
-import { CHUNKS_FOLDER, GENERATIONS_FOLDER, TRIMMED_FOLDER, chunkKey, folderOf, parseChunkKey, parseGenerationKey, parseTrimmedKey, type ChunkHeader } from '../layout/index.js';
+import {
+  CHUNKS_FOLDER,
+  GENERATIONS_FOLDER,
+  TRIMMED_FOLDER,
+  chunkKey,
+  folderOf,
+  parseChunkKey,
+  parseGenerationKey,
+  parseTrimmedKey,
+  type ChunkHeader,
+} from '../layout/index.js';
 import { fetchChunkHeader } from '../read/chunk-fetch.js';
 import type { ObjectStore } from '../types.js';
 import { withRetry, type RetryContext } from './retry.js';
@@ -14,7 +24,13 @@ export interface ArchiveTail {
 }
 
 /** The largest number `parse` finds among the keys under `folder`, or undefined. */
-async function highestUnder(store: ObjectStore, prefix: string, folder: string, parse: (prefix: string, key: string) => number | undefined, context: RetryContext): Promise<number | undefined> {
+async function highestUnder(
+  store: ObjectStore,
+  prefix: string,
+  folder: string,
+  parse: (prefix: string, key: string) => number | undefined,
+  context: RetryContext,
+): Promise<number | undefined> {
   const start = folderOf(prefix, folder);
   return withRetry(context, 'list', start, async () => {
     let highest: number | undefined;

@@ -30,7 +30,12 @@ export interface OpenedGeneration {
  * begins a new one. `snapshotStart` is the start of the oldest local segment (a new
  * generation's data begins with a snapshot of every local segment).
  */
-export async function openGeneration(options: ResolvedArchiverOptions, context: RetryContext, writerId: string, snapshotStart: Position): Promise<OpenedGeneration> {
+export async function openGeneration(
+  options: ResolvedArchiverOptions,
+  context: RetryContext,
+  writerId: string,
+  snapshotStart: Position,
+): Promise<OpenedGeneration> {
   const { store, prefix, wal, observer } = options;
   const tail = await inspectArchive(store, prefix, context);
   const side = await readArchiveSideFile(wal.storage);

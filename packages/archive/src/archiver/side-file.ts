@@ -36,7 +36,6 @@ const sideFileSchema: z.ZodType<ArchiveSideFile & { format: typeof SIDE_FILE_FOR
   reason: z.enum(GENERATION_REASONS),
 });
 
-
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function corrupt(reason: string, cause?: unknown): ArchiveError {

@@ -1,13 +1,5 @@
 import { isArchiveError } from '../errors.js';
-import {
-  ChunkKind,
-  chunkKey,
-  decodeChunk,
-  decodeGenerationRecord,
-  generationKey,
-  type ChunkHeader,
-  type GenerationReason,
-} from '../layout/index.js';
+import { ChunkKind, chunkKey, decodeChunk, decodeGenerationRecord, generationKey, type ChunkHeader, type GenerationReason } from '../layout/index.js';
 import type { ObjectStore } from '../types.js';
 import { fencedError } from './errors.js';
 import type { ArchiveTail } from './inspect.js';
@@ -77,7 +69,13 @@ export async function planStart(inputs: StartInputs): Promise<StartPlan> {
   const { tail, prefix, takeover } = inputs;
   const side = inputs.side?.prefix === prefix ? inputs.side : undefined;
   const generation = tail.maxGeneration + 1;
-  const fresh = (parentGeneration: number | null, reason: GenerationReason): StartPlan => ({ kind: 'new', generation, startSeq: tail.nextSeq, parentGeneration, reason });
+  const fresh = (parentGeneration: number | null, reason: GenerationReason): StartPlan => ({
+    kind: 'new',
+    generation,
+    startSeq: tail.nextSeq,
+    parentGeneration,
+    reason,
+  });
   const last = tail.last?.header;
   if (last === undefined) return fresh(null, 'new-log');
   if (side !== undefined && side.generation === last.generation && (await ownsGeneration(inputs.store, prefix, side, inputs.context))) {

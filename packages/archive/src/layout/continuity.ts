@@ -42,7 +42,11 @@ export function positionAfter(header: ChunkHeader): Position {
 export function checkContinuity(previous: ChunkEnd | undefined, header: ChunkHeader, key: string): void {
   if (previous === undefined) {
     if (header.offset !== 0) {
-      throw new ArchiveError('ERR_ARCHIVE_CORRUPT', `chunk ${key}: the first data chunk starts at offset ${header.offset} of segment ${header.segmentId}, not 0`, { key });
+      throw new ArchiveError(
+        'ERR_ARCHIVE_CORRUPT',
+        `chunk ${key}: the first data chunk starts at offset ${header.offset} of segment ${header.segmentId}, not 0`,
+        { key },
+      );
     }
     return;
   }

@@ -1,25 +1,8 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import {
-  checksumForPut,
-  resolveRange,
-  throwIfAborted,
-  validateBytes,
-  validateRangeShape,
-  verifyChecksum,
-} from '../common.js';
+import { checksumForPut, resolveRange, throwIfAborted, validateBytes, validateRangeShape, verifyChecksum } from '../common.js';
 import { ArchiveError } from '../errors.js';
 import { compareKeys, validateKey, validatePrefix } from '../keys.js';
-import type {
-  CallOptions,
-  GetOptions,
-  GetResult,
-  ListOptions,
-  ObjectInfo,
-  ObjectStore,
-  ObjectStoreOperation,
-  ObjectSummary,
-  PutOptions,
-} from '../types.js';
+import type { CallOptions, GetOptions, GetResult, ListOptions, ObjectInfo, ObjectStore, ObjectStoreOperation, ObjectSummary, PutOptions } from '../types.js';
 import { FaultInjector, type MemoryObjectFault } from './faults.js';
 
 /** Page size of {@link MemoryObjectStore.list} unless configured (S3's default). */

@@ -3,16 +3,7 @@ import { ArchiveError } from '../errors.js';
 import { CHUNK_HEADER_SIZE, ChunkKind, type ChunkHeader } from '../layout/chunk.js';
 import { positionAfter } from '../layout/continuity.js';
 import { decodeGenerationRecord, decodeGenerationStart, type GenerationReason, type GenerationRecord } from '../layout/generation.js';
-import {
-  CHUNKS_FOLDER,
-  GENERATIONS_FOLDER,
-  TRIMMED_FOLDER,
-  chunkKey,
-  folderOf,
-  parseChunkKey,
-  parseGenerationKey,
-  parseTrimmedKey,
-} from '../layout/keys.js';
+import { CHUNKS_FOLDER, GENERATIONS_FOLDER, TRIMMED_FOLDER, chunkKey, folderOf, parseChunkKey, parseGenerationKey, parseTrimmedKey } from '../layout/keys.js';
 import type { ObjectStore } from '../types.js';
 import { fetchChunk, fetchChunkHeader } from './chunk-fetch.js';
 import { DEFAULT_READ_CONCURRENCY, mapLimited } from './map-limited.js';

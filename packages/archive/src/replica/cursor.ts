@@ -2,7 +2,16 @@ import { comparePositions, formatPosition, type Position } from '@nori/wal';
 import type { ArchivedEntry } from './records.js';
 import { emit } from '../archiver/observer.js';
 import { ArchiveError } from '../errors.js';
-import { ChunkKind, checkContinuity, decodeGenerationStart, endOf, type Chunk, type ChunkEnd, type ChunkHeader, type GenerationStartPayload } from '../layout/index.js';
+import {
+  ChunkKind,
+  checkContinuity,
+  decodeGenerationStart,
+  endOf,
+  type Chunk,
+  type ChunkEnd,
+  type ChunkHeader,
+  type GenerationStartPayload,
+} from '../layout/index.js';
 import { HistoryCheck, SegmentDigests } from './history.js';
 import type { ReplicaObserver } from './observer.js';
 import type { ReplicaPosition } from './options.js';
@@ -138,7 +147,11 @@ export class FollowCursor {
     }
     if (skipBelow !== undefined && comparePositions(endPosition, skipBelow) < 0) {
       if (this.namedGeneration === before) {
-        throw new ArchiveError('ERR_REPLICA_DIVERGED', `chunk ${key}: generation ${before} ended at ${formatPosition(endPosition)}, before the replica's position ${formatPosition(skipBelow)}`, { key });
+        throw new ArchiveError(
+          'ERR_REPLICA_DIVERGED',
+          `chunk ${key}: generation ${before} ended at ${formatPosition(endPosition)}, before the replica's position ${formatPosition(skipBelow)}`,
+          { key },
+        );
       }
       // Nothing yielded yet to compare with: follow the new generation from `from`.
       emit(this.observer, 'onGenerationChanged', { ...event, verified: false });

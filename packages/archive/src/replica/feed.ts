@@ -46,7 +46,11 @@ async function missingChunk(context: FeedContext, seq: number, cause?: unknown):
   const key = chunkKey(prefix, seq);
   const marker = await readRetentionMarker(store, prefix, context.signal);
   if (marker > seq) {
-    return new ArchiveError('ERR_REPLICA_TRIMMED', `chunk ${key} was deleted by retention (the archive now starts at seq ${marker}); the replica cannot continue from its position`, { key, cause });
+    return new ArchiveError(
+      'ERR_REPLICA_TRIMMED',
+      `chunk ${key} was deleted by retention (the archive now starts at seq ${marker}); the replica cannot continue from its position`,
+      { key, cause },
+    );
   }
   return new ArchiveError('ERR_OBJECT_MISSING', `chunk ${key} is missing: the archive has a hole at the replica's position`, { key, cause });
 }

@@ -96,7 +96,10 @@ export class HistoryCheck {
       throw diverged(key, `generation ${this.generation}'s segment ${segmentId} is ${ours.length} bytes where the replica read ${theirs.length}`);
     }
     if (ours.crc !== theirs.crc) {
-      throw diverged(key, `generation ${this.generation}'s segment ${segmentId} differs from the history the replica read before ${formatPosition({ segmentId, offset: length })}`);
+      throw diverged(
+        key,
+        `generation ${this.generation}'s segment ${segmentId} differs from the history the replica read before ${formatPosition({ segmentId, offset: length })}`,
+      );
     }
     if (segmentId === this.end.segmentId) this.verified = true;
   }

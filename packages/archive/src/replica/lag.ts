@@ -65,7 +65,10 @@ export class LagTracker {
   snapshot(): ReplicaLag {
     const waiting = this.pending.slice(this.head);
     const behind = waiting.length;
-    const seconds = behind === 0 || this.newestCreatedAt === undefined || this.appliedCreatedAt === undefined ? 0 : Math.max(0, this.newestCreatedAt - this.appliedCreatedAt) / 1000;
+    const seconds =
+      behind === 0 || this.newestCreatedAt === undefined || this.appliedCreatedAt === undefined
+        ? 0
+        : Math.max(0, this.newestCreatedAt - this.appliedCreatedAt) / 1000;
     return {
       seconds,
       chunks: behind,

@@ -96,6 +96,8 @@ export function resolveReplicaOptions(options: ReplicaOptions): ResolvedReplicaO
 export function checkFrom(from: ReplicaPosition | undefined): void {
   if (from === undefined) return;
   const ok = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
-  if (typeof from !== 'object' || from === null || !ok(from.segmentId) || !ok(from.offset)) throw invalid('follow option from must be { segmentId, offset, generation? }');
-  if (from.generation !== undefined && !(ok(from.generation) && from.generation >= 1)) throw invalid('follow option from.generation must be a positive integer');
+  if (typeof from !== 'object' || from === null || !ok(from.segmentId) || !ok(from.offset))
+    throw invalid('follow option from must be { segmentId, offset, generation? }');
+  if (from.generation !== undefined && !(ok(from.generation) && from.generation >= 1))
+    throw invalid('follow option from.generation must be a positive integer');
 }

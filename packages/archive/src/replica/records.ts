@@ -21,7 +21,8 @@ export function* chunkRecords(header: ChunkHeader, payload: Uint8Array, key: str
     if (status === 'end') return;
     const position = { segmentId: header.segmentId, offset: header.offset + scanner.recordStart };
     if (status !== 'ok') {
-      const why = status === 'corrupt' ? (scanner.corruptMessage ?? 'corrupt') : scanner.tooLarge ? 'a record larger than the limit' : 'the payload ends inside a record';
+      const why =
+        status === 'corrupt' ? (scanner.corruptMessage ?? 'corrupt') : scanner.tooLarge ? 'a record larger than the limit' : 'the payload ends inside a record';
       throw new ArchiveError('ERR_ARCHIVE_CORRUPT', `chunk ${key}: the record at ${formatPosition(position)} does not verify (${why})`, { key });
     }
     yield {

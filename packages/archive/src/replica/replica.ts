@@ -70,7 +70,11 @@ export class Replica implements AsyncDisposable {
     try {
       if (controller.signal.aborted) return;
       const { store, prefix } = this.options;
-      const retry = { retry: this.options.retry, observer: { onRetry: (e: RetryEvent) => emit(this.options.observer, 'onRetry', e) }, signal: controller.signal };
+      const retry = {
+        retry: this.options.retry,
+        observer: { onRetry: (e: RetryEvent) => emit(this.options.observer, 'onRetry', e) },
+        signal: controller.signal,
+      };
       const start = await withRetry(retry, 'list', prefix, () => findStart(store, prefix, options.from, controller.signal)).catch((error: unknown) => {
         if (controller.signal.aborted) return undefined;
         throw error;
@@ -91,7 +95,17 @@ export class Replica implements AsyncDisposable {
         }
         const { header } = chunk;
         const kind = header.kind === ChunkKind.data ? 'data' : 'generation-start';
-        emit(this.options.observer, 'onChunkApplied', { key, seq: header.seq, generation: header.generation, kind, segmentId: header.segmentId, offset: header.offset, bytes: header.payloadLength, records, createdAt: header.createdAt });
+        emit(this.options.observer, 'onChunkApplied', {
+          key,
+          seq: header.seq,
+          generation: header.generation,
+          kind,
+          segmentId: header.segmentId,
+          offset: header.offset,
+          bytes: header.payloadLength,
+          records,
+          createdAt: header.createdAt,
+        });
       }
     } finally {
       for (const s of signals) s?.removeEventListener('abort', stop);

@@ -30,13 +30,21 @@ function chooseGeneration(catalog: ArchiveCatalog, from: ReplicaPosition | undef
   const found = generations.find((g) => g.generation === wanted);
   if (found !== undefined) return found;
   if (wanted < (generations[0] as GenerationInfo).generation) {
-    throw trimmed(`generation ${wanted} of archive "${prefix}" was deleted by retention; follow without from.generation to accept generation ${newest.generation}'s history`);
+    throw trimmed(
+      `generation ${wanted} of archive "${prefix}" was deleted by retention; follow without from.generation to accept generation ${newest.generation}'s history`,
+    );
   }
   throw new ArchiveError('ERR_NO_GENERATION', `generation ${wanted} is not in archive "${prefix}"`);
 }
 
 /** First seq in `[lo, hi)` whose chunk lies in segment `segmentId` or later (a binary search on headers). */
-async function firstChunkInSegment(store: ObjectStore, prefix: string, range: { lo: number; hi: number }, segmentId: number, signal?: AbortSignal): Promise<{ seq: number; before: ChunkHeader | undefined }> {
+async function firstChunkInSegment(
+  store: ObjectStore,
+  prefix: string,
+  range: { lo: number; hi: number },
+  segmentId: number,
+  signal?: AbortSignal,
+): Promise<{ seq: number; before: ChunkHeader | undefined }> {
   let { lo, hi } = range;
   let before: ChunkHeader | undefined;
   while (lo < hi) {
@@ -69,7 +77,9 @@ export async function findStart(store: ObjectStore, prefix: string, from: Replic
   if (from === undefined) return start;
   if (firstPosition === undefined || endPosition === undefined) return { ...start, seq: generation.lastSeq + 1 };
   if (comparePositions(from, firstPosition) < 0) {
-    throw trimmed(`position ${formatPosition(from)} lies before ${formatPosition(firstPosition)}, the first position generation ${generation.generation} of archive "${prefix}" still holds`);
+    throw trimmed(
+      `position ${formatPosition(from)} lies before ${formatPosition(firstPosition)}, the first position generation ${generation.generation} of archive "${prefix}" still holds`,
+    );
   }
   const firstData = plan.startSeq === generation.startSeq ? plan.startSeq + 1 : plan.startSeq;
   const found = await firstChunkInSegment(store, prefix, { lo: firstData, hi: generation.lastSeq + 1 }, from.segmentId, signal);

@@ -58,9 +58,13 @@ function startOf(catalog: ArchiveCatalog, generation: GenerationInfo): number {
   // Neither an index record nor the start chunk, and not trimmed: the chunk before it is the hole.
   const before = generation.firstSeq - 1;
   if (catalog.chunks.some((chunk) => chunk.seq === before)) {
-    throw new ArchiveError('ERR_ARCHIVE_CORRUPT', `chunk ${chunkKey(catalog.prefix, generation.firstSeq)}: generation ${generation.generation} begins without a generation-start chunk`, {
-      key: chunkKey(catalog.prefix, generation.firstSeq),
-    });
+    throw new ArchiveError(
+      'ERR_ARCHIVE_CORRUPT',
+      `chunk ${chunkKey(catalog.prefix, generation.firstSeq)}: generation ${generation.generation} begins without a generation-start chunk`,
+      {
+        key: chunkKey(catalog.prefix, generation.firstSeq),
+      },
+    );
   }
   return before;
 }

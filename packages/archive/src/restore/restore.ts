@@ -158,7 +158,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
   const missing = firstMissingSeq(catalog, plan);
   if (missing !== undefined) {
     const key = chunkKey(prefix, missing);
-    throw new ArchiveError('ERR_OBJECT_MISSING', `chunk ${key} is missing (generation ${plan.generation.generation}, above retention marker ${catalog.trimmedBelow})`, { key });
+    throw new ArchiveError(
+      'ERR_OBJECT_MISSING',
+      `chunk ${key} is missing (generation ${plan.generation.generation}, above retention marker ${catalog.trimmedBelow})`,
+      { key },
+    );
   }
   await destination.create();
   const { storage } = destination;

@@ -108,7 +108,11 @@ async function listKeys(store: ObjectStore, folder: string, signal?: AbortSignal
 }
 
 /** Keys below `marker`: chunks (oldest first), records of generations wholly below it, older markers. */
-async function planDeletes(options: RetentionOptions, catalog: ArchiveCatalog, marker: number): Promise<Omit<RetentionReport, 'dryRun' | 'previousMarker' | 'marker'>> {
+async function planDeletes(
+  options: RetentionOptions,
+  catalog: ArchiveCatalog,
+  marker: number,
+): Promise<Omit<RetentionReport, 'dryRun' | 'previousMarker' | 'marker'>> {
   const { store, prefix, signal } = options;
   const below = (await listChunks(store, prefix, signal)).filter((c) => c.seq < marker);
   const keptGeneration = catalog.generations.find((g) => g.lastSeq >= marker)?.generation ?? Number.POSITIVE_INFINITY;

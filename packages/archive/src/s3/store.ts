@@ -199,7 +199,9 @@ export class S3ObjectStore implements ObjectStore {
     validateKey(key);
     const objectKey = this.#config.prefix + key;
     if (Buffer.byteLength(objectKey, 'utf8') > MAX_KEY_BYTES) {
-      throw new ArchiveError('ERR_INVALID_KEY', `invalid key ${JSON.stringify(key)}: with the store's prefix it is longer than ${MAX_KEY_BYTES} UTF-8 bytes`, { key });
+      throw new ArchiveError('ERR_INVALID_KEY', `invalid key ${JSON.stringify(key)}: with the store's prefix it is longer than ${MAX_KEY_BYTES} UTF-8 bytes`, {
+        key,
+      });
     }
     return objectKey;
   }

@@ -15,5 +15,8 @@ export function spawnArchiveWorker(boot: WorkerBoot): Worker {
   // Not the parent's `--import tsx` (the bootstrap registers it); its CPU profiling flags, so a
   // profiled benchmark gets the worker's profile too.
   const profiling = process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'));
-  return new Worker(new URL('./source-bootstrap.mjs', import.meta.url), { workerData: { ...boot, entry }, execArgv: ['--conditions=@nori/source', ...profiling] });
+  return new Worker(new URL('./source-bootstrap.mjs', import.meta.url), {
+    workerData: { ...boot, entry },
+    execArgv: ['--conditions=@nori/source', ...profiling],
+  });
 }

@@ -42,7 +42,8 @@ const workerStore = shipping === 'worker' ? WorkerObjectStore.s3(config) : undef
 const lines = createInterface({ input: process.stdin });
 const go = await new Promise<string>((resolve) => lines.once('line', resolve));
 const [word, dir, eventsPath, prefix, firstText, seedText, policyText] = go.split(' ');
-if (word !== 'go' || dir === undefined || eventsPath === undefined || prefix === undefined) throw new Error(`expected "go <dir> <events> <prefix> ...", got ${go}`);
+if (word !== 'go' || dir === undefined || eventsPath === undefined || prefix === undefined)
+  throw new Error(`expected "go <dir> <events> <prefix> ...", got ${go}`);
 const events = openSync(eventsPath, 'a');
 const out = (line: string): void => void writeSync(events, `${line}\n`);
 let nextId = Number(firstText);

@@ -31,4 +31,3 @@ export function readEnv(): S3TestEnv | string {
     rgwControl: process.env['NORI_RGW_CTL'],
   };
 }
-

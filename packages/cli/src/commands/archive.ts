@@ -62,7 +62,11 @@ async function openStore(url: ArchiveUrl, connection: ArchiveConnection): Promis
   // an operator of this release, and it buries the command's own stderr. An explicit setting wins.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const { S3ObjectStore } = await import('@nori/archive');
-  const store = new S3ObjectStore({ bucket: url.bucket, forcePathStyle: connection.forcePathStyle, ...(connection.endpoint === undefined ? {} : { endpoint: connection.endpoint }) });
+  const store = new S3ObjectStore({
+    bucket: url.bucket,
+    forcePathStyle: connection.forcePathStyle,
+    ...(connection.endpoint === undefined ? {} : { endpoint: connection.endpoint }),
+  });
   return { store, close: () => store.destroy() };
 }
 
@@ -111,7 +115,8 @@ export function archiveListToJson(url: string, catalog: ArchiveCatalog): unknown
 
 /** The text `restore` prints. */
 export function formatRestoreReport(url: string, dir: string, report: RestoreReport): string {
-  const torn = report.tailBytesDropped > 0 ? `\ntorn tail: ${formatCount(report.tailBytesDropped)} byte(s) dropped from the last chunk (as a local open would)` : '';
+  const torn =
+    report.tailBytesDropped > 0 ? `\ntorn tail: ${formatCount(report.tailBytesDropped)} byte(s) dropped from the last chunk (as a local open would)` : '';
   return (
     `restored ${url} generation ${report.generation} into ${dir}\n` +
     `chunks ${report.startSeq}..${report.lastSeq} (${formatCount(report.chunks)}), ${formatSize(report.bytes)}, ` +
@@ -201,7 +206,9 @@ function restoreCommand(context: ArchiveCommandContext): CommandSpec {
             if (onProgress !== undefined) restoreOptions.onProgress = (p) => onProgress(p.bytes, p.bytesTotal);
             return restore(restoreOptions);
           });
-          await context.stdout.write(flags.json === true ? `${JSON.stringify({ archive: urlText, dir, ...report }, null, 2)}\n` : formatRestoreReport(urlText, dir, report));
+          await context.stdout.write(
+            flags.json === true ? `${JSON.stringify({ archive: urlText, dir, ...report }, null, 2)}\n` : formatRestoreReport(urlText, dir, report),
+          );
           context.setExit(ExitCode.OK);
         } finally {
           close();
@@ -215,7 +222,8 @@ function archiveListCommand(context: ArchiveCommandContext): CommandSpec {
   return {
     name: 'archive-list',
     summary: 'list the generations of an S3 archive: positions, times, sizes',
-    description: 'List the generations of the archive under s3://bucket/prefix with their seq ranges, positions, shipping times, sizes and missing chunks. Read-only.',
+    description:
+      'List the generations of the archive under s3://bucket/prefix with their seq ranges, positions, shipping times, sizes and missing chunks. Read-only.',
     arguments: [URL_ARGUMENT],
     options: CONNECTION_OPTIONS,
     helpAfter: [CONNECTION_HELP, '\nExample:\n  nori-wal archive-list s3://backups/app --json | jq .generations'],
@@ -226,7 +234,9 @@ function archiveListCommand(context: ArchiveCommandContext): CommandSpec {
         try {
           const { listGenerations } = await import('@nori/archive');
           const catalog = await listGenerations({ store, prefix: url.prefix });
-          await context.stdout.write(flags.json === true ? `${JSON.stringify(archiveListToJson(urlText, catalog), null, 2)}\n` : formatArchiveList(urlText, catalog));
+          await context.stdout.write(
+            flags.json === true ? `${JSON.stringify(archiveListToJson(urlText, catalog), null, 2)}\n` : formatArchiveList(urlText, catalog),
+          );
           context.setExit(ExitCode.OK);
         } finally {
           close();

@@ -59,8 +59,7 @@ export async function inspectWal(dir: string, options: InspectOptions = {}): Pro
       tombstones: sum(scan.segments, (segment) => segment.tombstones),
       compressed: sum(scan.segments, (segment) => segment.compressed),
     },
-    first:
-      firstSegment?.firstOffset === undefined ? undefined : { segmentId: firstSegment.id, offset: firstSegment.firstOffset },
+    first: firstSegment?.firstOffset === undefined ? undefined : { segmentId: firstSegment.id, offset: firstSegment.firstOffset },
     last: lastSegment?.lastOffset === undefined ? undefined : { segmentId: lastSegment.id, offset: lastSegment.lastOffset },
     tail: scan.tail,
     corruptions: scan.corruptions,
@@ -126,7 +125,11 @@ export function describeMissing(damage: Damage): string {
 export function describeDamage(damage: Damage): string {
   if (damage.reason === 'missing-segment') return `${describeMissing(damage)} (gap in segment ids)`;
   if (damage.reason.startsWith('sealed-')) {
-    const what = { 'sealed-shorter': 'shorter than when it was sealed', 'sealed-changed': 'last bytes differ from when it was sealed', 'sealed-longer': 'data after its sealed end' };
+    const what = {
+      'sealed-shorter': 'shorter than when it was sealed',
+      'sealed-changed': 'last bytes differ from when it was sealed',
+      'sealed-longer': 'data after its sealed end',
+    };
     return `${formatPosition(damage)}: ${what[damage.reason as keyof typeof what] ?? damage.reason} (sealed.log), ${formatCount(damage.length)} bytes`;
   }
   return `${formatPosition(damage)}: ${damage.reason}, ${formatCount(damage.length)} bytes unreadable`;

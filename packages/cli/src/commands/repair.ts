@@ -143,7 +143,10 @@ export async function repairWal(dir: string, options: RepairOptions = {}): Promi
     lock = await storage.lock();
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_LOCKED') {
-      const holder = await readWalDirectory(dir).then((again) => again.lock, () => undefined);
+      const holder = await readWalDirectory(dir).then(
+        (again) => again.lock,
+        () => undefined,
+      );
       throw lockedError(dir, holder === undefined ? 'held' : describeLock(holder), error);
     }
     throw fsError(error, dir);
@@ -235,12 +238,7 @@ async function salvageRecord(dir: string, before: WalDirectory, recovery: Recove
  * segment's file. When those bytes are not zeros and recovery does not quarantine them itself,
  * copy them to `quarantine/NNNNNN.wal.at-OFFSET` (durably) so nothing is lost.
  */
-async function preserveCutBytes(
-  storage: Storage,
-  directory: WalDirectory,
-  recovery: RecoveryReport,
-  write: boolean,
-): Promise<SideFile[]> {
+async function preserveCutBytes(storage: Storage, directory: WalDirectory, recovery: RecoveryReport, write: boolean): Promise<SideFile[]> {
   const end = recovery.lastPosition;
   const segment = directory.segments.find((candidate) => candidate.id === end.segmentId);
   if (segment === undefined || segment.size <= end.offset) return [];
@@ -322,9 +320,7 @@ export function formatRepairReport(report: RepairReport): string {
   const moved = [
     ...r.quarantined,
     ...report.preserved.map((file) => `${file.name} (copy of ${formatCount(file.size)} cut bytes)`),
-    ...(salvaged?.copies ?? []).map(
-      (file) => `${file.name} (copy of ${file.size === undefined ? 'the' : formatCount(file.size)} skipped bytes)`,
-    ),
+    ...(salvaged?.copies ?? []).map((file) => `${file.name} (copy of ${file.size === undefined ? 'the' : formatCount(file.size)} skipped bytes)`),
     ...(salvaged?.segmentCopies ?? []).map((file) => `${file.name} (full copy of the salvaged segment)`),
   ];
   lines.push(`quarantine  ${moved.length === 0 ? 'nothing' : `${would}${moved.join(', ')}`}`);
@@ -332,7 +328,8 @@ export function formatRepairReport(report: RepairReport): string {
   lines.push(`next append ${formatPosition(r.lastPosition)}`);
   const after = report.after;
   if (after !== undefined) {
-    const known = after.salvaged.length > 0 ? `, ${after.salvaged.length} salvaged region(s) skipped (${after.salvaged.map(describeSalvagedSpan).join(', ')})` : '';
+    const known =
+      after.salvaged.length > 0 ? `, ${after.salvaged.length} salvaged region(s) skipped (${after.salvaged.map(describeSalvagedSpan).join(', ')})` : '';
     const damage = after.corruptions.length > 0 ? `; ${after.corruptions.map(describeDamage).join('; ')}` : '';
     lines.push(`after       ${after.status}: ${formatCount(after.records)} records verified${known}${damage}`);
   }

@@ -7,7 +7,11 @@ import { KvError, type KvErrorCode } from '../errors.js';
  * positive"), not a misleading "must be a whole number".
  */
 const integer = (message = 'must be a whole number') =>
-  z.string().trim().regex(/^[+-]?\d+$/, message).transform(Number);
+  z
+    .string()
+    .trim()
+    .regex(/^[+-]?\d+$/, message)
+    .transform(Number);
 
 const ttlSchema = integer('must be a whole number of milliseconds').pipe(
   z.number().int().min(1, 'must be positive (at least 1 ms)').max(Number.MAX_SAFE_INTEGER, 'is too large'),

@@ -36,7 +36,13 @@ export function createProgram(env: CliEnvironment): Command {
     .configureOutput({
       writeOut: (text) => env.out(text.replace(/\n$/, '')),
       writeErr: (text) => env.err(text.replace(/\n$/, '')),
-      outputError: (text, write) => write(`nori-kv: ${text.replace(/^error: /, '').replace(/\n(?=.)/g, ' ').trimEnd()}\n`),
+      outputError: (text, write) =>
+        write(
+          `nori-kv: ${text
+            .replace(/^error: /, '')
+            .replace(/\n(?=.)/g, ' ')
+            .trimEnd()}\n`,
+        ),
     });
   const dirOf = (command: Command): string => command.optsWithGlobals<{ dir: string }>().dir;
 

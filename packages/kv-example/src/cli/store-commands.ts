@@ -123,7 +123,10 @@ export function renderStats(dir: string, stats: KvStats, report: KvOpenReport): 
   const recovered = report.wal;
   return renderPairs([
     ['store', dir],
-    ['keys', `${formatCount(stats.keys)} live${stats.expiredPending > 0 ? ` (+${formatCount(stats.expiredPending)} expired, dropped at the next compaction)` : ''}`],
+    [
+      'keys',
+      `${formatCount(stats.keys)} live${stats.expiredPending > 0 ? ` (+${formatCount(stats.expiredPending)} expired, dropped at the next compaction)` : ''}`,
+    ],
     ['live data', formatBytes(stats.liveBytes)],
     ['wal', `${plural(wal.segments, 'segment')}, ${formatBytes(wal.diskBytes)} on disk, durable up to ${formatPosition(wal.durablePosition)}`],
     [

@@ -66,7 +66,7 @@ export async function runArchiveDemo(options: ArchiveDemoOptions): Promise<numbe
     const code = await promoteAndVerify({ ...options, store, promotedDir, acknowledged: write.acknowledged, operations, replica });
     return code;
   } finally {
-    await (replica)?.close();
+    await replica?.close();
   }
 }
 
@@ -90,7 +90,14 @@ async function writePrimary(
   try {
     const phase = await runWritePhase({
       cliPath: options.cliPath,
-      args: { dir: context.primaryDir, records: options.records, seed: options.seed, startedAt: context.startedAt, compactAt: context.operations + 1, archivePrefix: options.prefix },
+      args: {
+        dir: context.primaryDir,
+        records: options.records,
+        seed: options.seed,
+        startedAt: context.startedAt,
+        compactAt: context.operations + 1,
+        archivePrefix: options.prefix,
+      },
       killAt: context.killAt,
       out: options.out,
       ...(options.writeLimitMs === undefined ? {} : { limitMs: options.writeLimitMs }),
@@ -159,7 +166,9 @@ async function promoteAndVerify(context: PromoteContext): Promise<number> {
         `(${formatCount(acknowledged)} remotely acknowledged + ${formatCount(verification.matchedOperations - acknowledged)} shipped before the kill); 0 acknowledged writes lost`,
     );
     const written = await timed(() => writeAsNewPrimary(primary));
-    out(`5. write   the new primary (generation ${report.generation}) acknowledged ${WRITES_AFTER_PROMOTION} more remote-durable writes in ${formatDuration(written.ms)}`);
+    out(
+      `5. write   the new primary (generation ${report.generation}) acknowledged ${WRITES_AFTER_PROMOTION} more remote-durable writes in ${formatDuration(written.ms)}`,
+    );
     return await checkReplica(context, readAll(primary), now);
   } finally {
     await primary.close();
@@ -168,7 +177,8 @@ async function promoteAndVerify(context: PromoteContext): Promise<number> {
 
 async function writeAsNewPrimary(primary: KvStore): Promise<void> {
   const writes: Promise<void>[] = [];
-  for (let i = 0; i < WRITES_AFTER_PROMOTION; i++) writes.push(primary.put(`promoted:${String(i).padStart(4, '0')}`, JSON.stringify({ after: 'promotion', i })));
+  for (let i = 0; i < WRITES_AFTER_PROMOTION; i++)
+    writes.push(primary.put(`promoted:${String(i).padStart(4, '0')}`, JSON.stringify({ after: 'promotion', i })));
   await Promise.all(writes);
 }
 
@@ -194,6 +204,8 @@ async function checkReplica(context: PromoteContext, expected: ReadonlyMap<strin
       `in all (${formatDuration(performance.now() - started)} to catch up at the end), lag ${lag.seconds.toFixed(2)} s`,
   );
   out('');
-  out(`OK: every remotely acknowledged write survived the loss of the machine, and the replica agrees. Look around: nori-kv --dir ${context.promotedDir} stats`);
+  out(
+    `OK: every remotely acknowledged write survived the loss of the machine, and the replica agrees. Look around: nori-kv --dir ${context.promotedDir} stats`,
+  );
   return 0;
 }

@@ -103,15 +103,30 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       formatDuration(writeMs),
       formatRate(last?.records ?? 0, writeMs, 'records'),
     ],
-    ['crash', write.finishedBeforeKill ? 'SIGKILL after the workload finished' : `SIGKILL at ${Math.round((100 * acknowledged) / operations.length)}% of the workload`, '-', '-'],
+    [
+      'crash',
+      write.finishedBeforeKill ? 'SIGKILL after the workload finished' : `SIGKILL at ${Math.round((100 * acknowledged) / operations.length)}% of the workload`,
+      '-',
+      '-',
+    ],
     [
       'recover',
       `${formatCount(recovery.snapshot?.entries ?? 0)} snapshot keys + ${formatCount(recovery.replayedRecords)} WAL records`,
       formatDuration(reopened.ms),
       formatRate((recovery.snapshot?.entries ?? 0) + recovery.replayedRecords, reopened.ms, 'entries'),
     ],
-    ['verify', `${formatCount(acknowledged)}/${formatCount(acknowledged)} acknowledged ops present`, formatDuration(verifyMs), formatRate(verification.keysCompared, verifyMs, 'keys')],
-    ['compact', `${formatCount(compacted.snapshot.entries)} keys, ${plural(compacted.segmentsDeleted.length, 'segment')} deleted`, formatDuration(compactMs), '-'],
+    [
+      'verify',
+      `${formatCount(acknowledged)}/${formatCount(acknowledged)} acknowledged ops present`,
+      formatDuration(verifyMs),
+      formatRate(verification.keysCompared, verifyMs, 'keys'),
+    ],
+    [
+      'compact',
+      `${formatCount(compacted.snapshot.entries)} keys, ${plural(compacted.segmentsDeleted.length, 'segment')} deleted`,
+      formatDuration(compactMs),
+      '-',
+    ],
     ['reopen', 'from the new snapshot', formatDuration(again.ms), formatRate(compacted.snapshot.entries, again.ms, 'keys')],
   ];
   for (const line of renderTable(rows, new Set([2, 3])).split('\n')) out(`  ${line}`);
@@ -154,6 +169,7 @@ function describeRecovery(report: KvOpenReport, ms: number): string {
         ? 'log ends in preallocated zeros, nothing torn'
         : `${wal.tail} tail`;
   const batches = wal.batchesRolledBack > 0 ? `, ${plural(wal.batchesRolledBack, 'partial batch', 'partial batches')} rolled back` : '';
-  const snapshot = report.snapshot === undefined ? 'no snapshot' : `snapshot at ${formatPosition(report.snapshot.position)} (${formatCount(report.snapshot.entries)} keys)`;
+  const snapshot =
+    report.snapshot === undefined ? 'no snapshot' : `snapshot at ${formatPosition(report.snapshot.position)} (${formatCount(report.snapshot.entries)} keys)`;
   return `reopened in ${formatDuration(ms)}: ${snapshot} + ${formatCount(report.replayedRecords)} WAL records replayed; ${tail}${batches}`;
 }

@@ -2,9 +2,7 @@ import { mixSeed, mulberry32 } from './prng.js';
 
 /** One write of the demo workload; `batch` is applied atomically. */
 export type DemoOperation =
-  | { kind: 'put'; key: string; value: string; expiresAt?: number }
-  | { kind: 'del'; key: string }
-  | { kind: 'batch'; writes: DemoWrite[] };
+  { kind: 'put'; key: string; value: string; expiresAt?: number } | { kind: 'del'; key: string } | { kind: 'batch'; writes: DemoWrite[] };
 
 /** A put or delete inside a batch. */
 export type DemoWrite = { kind: 'put'; key: string; value: string } | { kind: 'del'; key: string };

@@ -36,7 +36,19 @@ export interface WritePhaseOptions {
  */
 export async function runWritePhase(options: WritePhaseOptions): Promise<WritePhase> {
   const { cliPath, args, killAt, out } = options;
-  const argv = ['demo-writer', '--dir', args.dir, '--records', String(args.records), '--seed', String(args.seed), '--started-at', String(args.startedAt), '--compact-at', String(args.compactAt)];
+  const argv = [
+    'demo-writer',
+    '--dir',
+    args.dir,
+    '--records',
+    String(args.records),
+    '--seed',
+    String(args.seed),
+    '--started-at',
+    String(args.startedAt),
+    '--compact-at',
+    String(args.compactAt),
+  ];
   if (args.archivePrefix !== undefined) argv.push('--archive-prefix', args.archivePrefix);
   const child = fork(cliPath, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const phase: WritePhase = { killedAt: undefined, compactionStarted: false, compaction: undefined, finishedBeforeKill: false };
@@ -102,4 +114,3 @@ function waitForExit(child: ChildProcess): Promise<string> {
     child.once('exit', (code, signal) => resolve(signal ?? `code ${String(code)}`));
   });
 }
-

@@ -48,7 +48,11 @@ export function crashWorkload(seed: number, length: number, compactions: number[
     } else if (roll < 0.8) steps.push({ kind: 'compact' });
     else if (roll < 0.9) {
       const count = 3 + Math.floor(random() * 10);
-      steps.push({ kind: 'burst', keys: Array.from({ length: count }, (_, j) => `burst:${String(i).padStart(3, '0')}:${String(j).padStart(2, '0')}`), value: `burst${i}` });
+      steps.push({
+        kind: 'burst',
+        keys: Array.from({ length: count }, (_, j) => `burst:${String(i).padStart(3, '0')}:${String(j).padStart(2, '0')}`),
+        value: `burst${i}`,
+      });
     } else steps.push({ kind: 'tick', ms: Math.floor(random() * 10) });
   }
   return steps;

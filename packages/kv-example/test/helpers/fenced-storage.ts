@@ -18,8 +18,7 @@ export function processView(memory: MemoryStorage): Storage {
       get(target, property) {
         const value: unknown = Reflect.get(target, property);
         if (typeof value !== 'function') return value;
-        return (...args: unknown[]) =>
-          memory.crashes !== epoch ? dead(String(property)) : (value as (...a: unknown[]) => unknown).apply(target, args);
+        return (...args: unknown[]) => (memory.crashes !== epoch ? dead(String(property)) : (value as (...a: unknown[]) => unknown).apply(target, args));
       },
     });
   return new Proxy(memory, {

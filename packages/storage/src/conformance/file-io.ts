@@ -92,7 +92,7 @@ export function fileIoSuite(factory: ConformanceFactory): void {
       await file.close();
     });
 
-    it('two handles on one file see each other\'s writes', async () => {
+    it("two handles on one file see each other's writes", async () => {
       const { storage } = harness();
       const a = await storage.open('shared', { create: true });
       const b = await storage.open('shared');

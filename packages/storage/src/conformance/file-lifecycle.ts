@@ -17,7 +17,7 @@ export function fileLifecycleSuite(factory: ConformanceFactory): void {
       expect(await storage.exists('missing.wal')).toBe(true);
     });
 
-    it('open with create keeps an existing file\'s content', async () => {
+    it("open with create keeps an existing file's content", async () => {
       const { storage } = harness();
       await writeFile(storage, 'keep', utf8('content'));
       const file = await storage.open('keep', { create: true });

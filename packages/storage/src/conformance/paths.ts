@@ -24,23 +24,20 @@ export function pathSuite(factory: ConformanceFactory): void {
   describe('path validation', () => {
     const harness = useHarness(factory);
 
-    it.each(INVALID_NAMES.map((name) => [JSON.stringify(name), name] as const))(
-      'rejects %s everywhere with ERR_INVALID_PATH',
-      async (_label, name) => {
-        const { storage } = harness();
-        await expectRejectsCode(() => storage.open(name, { create: true }), 'ERR_INVALID_PATH');
-        await expectRejectsCode(() => storage.open(name), 'ERR_INVALID_PATH');
-        await expectRejectsCode(() => storage.exists(name), 'ERR_INVALID_PATH');
-        await expectRejectsCode(() => storage.remove(name), 'ERR_INVALID_PATH');
-        await expectRejectsCode(() => storage.rename(name, 'ok'), 'ERR_INVALID_PATH');
-        await expectRejectsCode(() => storage.rename('ok', name), 'ERR_INVALID_PATH');
-        await expectRejectsCode(() => storage.mkdir(name), 'ERR_INVALID_PATH');
-        await expectRejectsCode(() => storage.list(name), 'ERR_INVALID_PATH');
-        await expectRejectsCode(() => storage.syncDir(name), 'ERR_INVALID_PATH');
-      },
-    );
+    it.each(INVALID_NAMES.map((name) => [JSON.stringify(name), name] as const))('rejects %s everywhere with ERR_INVALID_PATH', async (_label, name) => {
+      const { storage } = harness();
+      await expectRejectsCode(() => storage.open(name, { create: true }), 'ERR_INVALID_PATH');
+      await expectRejectsCode(() => storage.open(name), 'ERR_INVALID_PATH');
+      await expectRejectsCode(() => storage.exists(name), 'ERR_INVALID_PATH');
+      await expectRejectsCode(() => storage.remove(name), 'ERR_INVALID_PATH');
+      await expectRejectsCode(() => storage.rename(name, 'ok'), 'ERR_INVALID_PATH');
+      await expectRejectsCode(() => storage.rename('ok', name), 'ERR_INVALID_PATH');
+      await expectRejectsCode(() => storage.mkdir(name), 'ERR_INVALID_PATH');
+      await expectRejectsCode(() => storage.list(name), 'ERR_INVALID_PATH');
+      await expectRejectsCode(() => storage.syncDir(name), 'ERR_INVALID_PATH');
+    });
 
-    it('reserves the lock\'s files in the root', async () => {
+    it("reserves the lock's files in the root", async () => {
       const { storage } = harness();
       for (const name of ['LOCK', 'LOCK.tmp-1-abc', 'LOCK.takeover-abc']) {
         await expectRejectsCode(() => storage.open(name, { create: true }), 'ERR_INVALID_PATH');

@@ -116,9 +116,7 @@ export class FaultInjector {
 
   /** The outcome of a sync of `name`. */
   sync(name: string): SyncOutcome {
-    const fault = this.#take(
-      (f) => (f.kind === 'fsyncgate' || (f.kind === 'eio' && f.op === 'sync')) && (f.name === undefined || f.name === name),
-    );
+    const fault = this.#take((f) => (f.kind === 'fsyncgate' || (f.kind === 'eio' && f.op === 'sync')) && (f.name === undefined || f.name === name));
     if (fault === undefined) return 'ok';
     return fault.kind === 'fsyncgate' ? 'fsyncgate' : 'eio';
   }

@@ -6,10 +6,7 @@ import type { Prng } from './prng.js';
 /** A directory entry of the memory model. */
 export type Entry = { kind: 'file'; inode: Inode } | { kind: 'dir' };
 
-type DirOp =
-  | { kind: 'set'; name: string; entry: Entry }
-  | { kind: 'delete'; name: string }
-  | { kind: 'rename'; from: string; to: string; entry: Entry };
+type DirOp = { kind: 'set'; name: string; entry: Entry } | { kind: 'delete'; name: string } | { kind: 'rename'; from: string; to: string; entry: Entry };
 
 /**
  * The directory tree, keyed by full name. Like file data, entry changes are volatile until their

@@ -21,8 +21,7 @@ function writeAllSync(fd: number, buffers: readonly Uint8Array[], position: numb
   let at = position;
   while (remaining > 0) {
     const only = pending.length === 1 ? (pending[0] as Uint8Array) : undefined;
-    const written =
-      only !== undefined ? fs.writeSync(fd, only, 0, only.byteLength, at) : fs.writevSync(fd, pending, at);
+    const written = only !== undefined ? fs.writeSync(fd, only, 0, only.byteLength, at) : fs.writevSync(fd, pending, at);
     remaining -= written;
     at += written;
     if (remaining > 0) pending = remainingBuffers(pending, written);

@@ -13,19 +13,13 @@ export const fsAsync = {
     return new Promise((resolve, reject) => fs.close(fd, (e) => (e ? reject(e) : resolve())));
   },
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
-    return new Promise((resolve, reject) =>
-      fs.read(fd, buffer, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))),
-    );
+    return new Promise((resolve, reject) => fs.read(fd, buffer, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))));
   },
   writev(fd: number, buffers: readonly Uint8Array[], position: number): Promise<number> {
-    return new Promise((resolve, reject) =>
-      fs.writev(fd, buffers as Uint8Array[], position, (e, n) => (e ? reject(e) : resolve(n))),
-    );
+    return new Promise((resolve, reject) => fs.writev(fd, buffers as Uint8Array[], position, (e, n) => (e ? reject(e) : resolve(n))));
   },
   write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
-    return new Promise((resolve, reject) =>
-      fs.write(fd, buffer, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))),
-    );
+    return new Promise((resolve, reject) => fs.write(fd, buffer, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))));
   },
   /**
    * Size of an open file, by a synchronous `fstat`: a descriptor's attributes come from the

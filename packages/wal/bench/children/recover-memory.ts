@@ -25,7 +25,9 @@ async function recover(logDir: string): Promise<void> {
 function scan(logDir: string): void {
   const buffer = Buffer.allocUnsafe(1 << 20);
   let crc = 0;
-  for (const name of readdirSync(logDir).filter((n) => n.endsWith('.wal')).sort()) {
+  for (const name of readdirSync(logDir)
+    .filter((n) => n.endsWith('.wal'))
+    .sort()) {
     const fd = openSync(join(logDir, name), 'r');
     try {
       for (let position = 0, n = 0; (n = readSync(fd, buffer, 0, buffer.length, position)) > 0; position += n) {

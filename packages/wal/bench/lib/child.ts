@@ -19,11 +19,7 @@ export function runChild(
   options: { extraFlags?: readonly string[]; expectSignal?: NodeJS.Signals } = {},
 ): Promise<ChildOutcome> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...process.execArgv, ...(options.extraFlags ?? []), script, ...args],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const child = spawn(process.execPath, [...process.execArgv, ...(options.extraFlags ?? []), script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {

@@ -19,9 +19,7 @@ export interface TempLocation {
 
 function describeFilesystem(path: string): string {
   try {
-    return execFileSync('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '-T', path], { encoding: 'utf8' })
-      .trim()
-      .replace(/\s+/g, ' ');
+    return execFileSync('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '-T', path], { encoding: 'utf8' }).trim().replace(/\s+/g, ' ');
   } catch {
     return 'unknown';
   }
@@ -47,7 +45,10 @@ let signalsHooked = false;
 function hookSignals(): void {
   if (signalsHooked) return;
   signalsHooked = true;
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
       process.exit(code);

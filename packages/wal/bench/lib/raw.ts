@@ -15,10 +15,7 @@ export interface RunBudget {
 }
 
 /** How a raw baseline makes its writes durable. */
-export type RawSync =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'each' }
-  | { readonly kind: 'every'; readonly ms: number };
+export type RawSync = { readonly kind: 'none' } | { readonly kind: 'each' } | { readonly kind: 'every'; readonly ms: number };
 
 /**
  * Baseline for appends: one positional `fs.writeSync` per record to a fresh file (the file is
@@ -102,9 +99,7 @@ export function rawWritev(path: string, buffers: readonly Uint8Array[], budget: 
       let written = 0;
       while (written < batchBytes) {
         // writev may write less than asked for large batches; finish the batch like a WAL must.
-        written += written === 0
-          ? writevSync(fd, buffers, position)
-          : writeRest(fd, buffers, written, position + written);
+        written += written === 0 ? writevSync(fd, buffers, position) : writeRest(fd, buffers, written, position + written);
       }
       position += batchBytes;
       count++;

@@ -9,7 +9,7 @@ export function loadChunks(files: readonly { path: string; dataBytes: number }[]
   for (const file of files) {
     const fd = openSync(file.path, 'r');
     try {
-      for (let position = 0; position < file.dataBytes; ) {
+      for (let position = 0; position < file.dataBytes;) {
         const chunk = Buffer.allocUnsafe(Math.min(MiB, file.dataBytes - position));
         const n = readSync(fd, chunk, 0, chunk.length, position);
         if (n === 0) break;

@@ -6,10 +6,7 @@ import { Wal, type RecoveryReport, type WalConfig } from '@nori/wal';
  * Opens a WAL in `dir` the way users do (`{ dir }`: the default `NodeFileStorage` with sparse
  * preallocation), so the figures are those of the default configuration.
  */
-export async function openWal(
-  dir: string,
-  config: Omit<WalConfig, 'dir' | 'storage'> = {},
-): Promise<{ wal: Wal; recovery: RecoveryReport }> {
+export async function openWal(dir: string, config: Omit<WalConfig, 'dir' | 'storage'> = {}): Promise<{ wal: Wal; recovery: RecoveryReport }> {
   return Wal.open({ ...config, dir });
 }
 

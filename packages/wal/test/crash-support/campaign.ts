@@ -176,7 +176,9 @@ export async function runCrashCase(seed: number, options: CaseOptions = {}): Pro
     const closeCleanly = !byTicks && rng.chance(0.12);
     if (!byTicks && !closeCleanly) memory.injectFault({ kind: 'crash', afterOps: rng.int(maxSteps) });
     const trace = options.trace;
-    trace?.(`round ${round}: recovered ${entries.length} records (${entries.map((e) => (typeof e.id === 'number' ? e.id : '?')).join(',')}), byTicks=${String(byTicks)} crashStep=${crashStep} close=${String(closeCleanly)}`);
+    trace?.(
+      `round ${round}: recovered ${entries.length} records (${entries.map((e) => (typeof e.id === 'number' ? e.id : '?')).join(',')}), byTicks=${String(byTicks)} crashStep=${crashStep} close=${String(closeCleanly)}`,
+    );
     const workload = new Workload({ wal, model, rng, profile, policy, nextId: () => nextId++, sleep, live: () => live, dead: () => proc.dead, trace });
     const errors: string[] = [];
     let step = 0;

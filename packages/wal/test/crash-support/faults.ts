@@ -116,10 +116,7 @@ export async function runFaultCase(c: FaultCase): Promise<FaultResult> {
     const singles = Array.from({ length: 3 }, () => nextId++);
     model.submit(batch);
     for (const id of singles) model.submit([id]);
-    await Promise.all([
-      wal.appendBatch(batch.map((id) => recordFor(id, profile))),
-      ...singles.map((id) => wal.append(recordFor(id, profile))),
-    ]);
+    await Promise.all([wal.appendBatch(batch.map((id) => recordFor(id, profile))), ...singles.map((id) => wal.append(recordFor(id, profile)))]);
     memory.crash();
   }
 

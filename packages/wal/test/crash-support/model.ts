@@ -268,7 +268,9 @@ export class LogModel implements ExpectedLog {
     recovered.forEach((entry, k) => {
       const old = this.records[match.first + k];
       if (typeof entry.id !== 'number' || old === undefined) return;
-      next.push(old.batch === undefined ? { id: entry.id, position: { ...entry.position } } : { id: entry.id, batch: old.batch, position: { ...entry.position } });
+      next.push(
+        old.batch === undefined ? { id: entry.id, position: { ...entry.position } } : { id: entry.id, batch: old.batch, position: { ...entry.position } },
+      );
     });
     this.gcFloor = Math.max(0, this.gcFloor - match.first);
     this.records = next;

@@ -1,18 +1,7 @@
 import { StorageError, type LockInfo, type MemoryStorage, type OpenOptions, type Storage, type StorageFile, type StorageLock } from '@nori/storage';
 
 /** Storage operations a {@link ProcessStorage} reports to its hook. */
-export type StorageOp =
-  | 'write'
-  | 'read'
-  | 'sync'
-  | 'syncDir'
-  | 'truncate'
-  | 'preallocate'
-  | 'open'
-  | 'rename'
-  | 'remove'
-  | 'mkdir'
-  | 'list';
+export type StorageOp = 'write' | 'read' | 'sync' | 'syncDir' | 'truncate' | 'preallocate' | 'open' | 'rename' | 'remove' | 'mkdir' | 'list';
 
 /** Called before every operation (after the liveness check); may arm faults on the storage. */
 export type StorageHook = (op: StorageOp, name: string) => void;

@@ -30,7 +30,6 @@ export interface CrashSweepResult {
   failures: string[];
 }
 
-
 /**
  * Exhaustive crash points for one fixed workload: right before every mutating storage operation,
  * the disk (page cache and pending changes included) is copied with `MemoryStorage.fork()`
@@ -59,7 +58,16 @@ export async function runCrashSweep(options: CrashSweepOptions): Promise<CrashSw
   const config = { fsync: options.policy, maxSegmentSize: 1024, preallocate: options.preallocate };
   const { wal } = await Wal.open({ ...config, storage: new ProcessStorage(memory, options.lie === undefined ? { hook } : { hook, lie: options.lie }) });
   let nextId = 1;
-  const workload = new Workload({ wal, model, rng, profile: SMALL_RECORDS, policy: options.policy, nextId: () => nextId++, sleep: realSleep, live: () => true });
+  const workload = new Workload({
+    wal,
+    model,
+    rng,
+    profile: SMALL_RECORDS,
+    policy: options.policy,
+    nextId: () => nextId++,
+    sleep: realSleep,
+    live: () => true,
+  });
   for (let step = 0; step < (options.steps ?? 40); step++) await workload.step();
   await workload.settle();
   await wal.close();
@@ -73,11 +81,17 @@ export async function runCrashSweep(options: CrashSweepOptions): Promise<CrashSw
       disk.crash({ mode });
       crashes++;
       const where = `seed ${options.seed}, crash before operation ${snapshot.at} (${mode})`;
-      await checkRecovered(disk, config, where, async (recovered, recovery) => {
-        const entries = await readAll(recovered, SMALL_RECORDS);
-        const expected = withoutWithdrawn(snapshot.expected, model.withdrawn);
-        return [...checkRecovery(expected, entries).violations, ...checkReport(recovery, entries, recovered)];
-      }, failures);
+      await checkRecovered(
+        disk,
+        config,
+        where,
+        async (recovered, recovery) => {
+          const entries = await readAll(recovered, SMALL_RECORDS);
+          const expected = withoutWithdrawn(snapshot.expected, model.withdrawn);
+          return [...checkRecovery(expected, entries).violations, ...checkReport(recovery, entries, recovered)];
+        },
+        failures,
+      );
       if (failures.length >= MAX_SWEEP_FAILURES) return { operations, crashes, failures };
     }
   }

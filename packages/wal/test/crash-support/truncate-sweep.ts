@@ -5,10 +5,7 @@ import { CRASH_MODES, MAX_SWEEP_FAILURES, MUTATING_OPS, checkRecovered } from '.
 import { ProcessStorage } from './process-storage.js';
 
 /** The operation whose every storage step is a crash point. */
-export type TruncateOp =
-  | { kind: 'truncateAfter'; index: number }
-  | { kind: 'truncateBefore'; index: number }
-  | { kind: 'gc'; segments: number };
+export type TruncateOp = { kind: 'truncateAfter'; index: number } | { kind: 'truncateBefore'; index: number } | { kind: 'gc'; segments: number };
 
 /** Options of {@link runTruncateSweep}. */
 export interface TruncateSweepOptions {
@@ -49,10 +46,7 @@ export function checkTruncation(op: TruncateOp, total: number, got: number[][], 
   const first = got[0]?.[0];
   const last = got[got.length - 1];
   const firstOk =
-    first === undefined ||
-    first === 1 ||
-    (op.kind === 'truncateBefore' && first === op.index) ||
-    (op.kind !== 'truncateAfter' && segmentStarts.has(first));
+    first === undefined || first === 1 || (op.kind === 'truncateBefore' && first === op.index) || (op.kind !== 'truncateAfter' && segmentStarts.has(first));
   if (!firstOk) problems.push(`the log starts at index ${String(first)}`);
   const lastId = last?.[1];
   const endOk = lastId === total - 1 || (op.kind === 'truncateAfter' && (lastId === cut - 1 || lastId === AFTER));
@@ -114,15 +108,21 @@ export async function runTruncateSweep(options: TruncateSweepOptions): Promise<T
       disk.crash({ mode });
       crashes++;
       const where = `${options.op.kind}(${'index' in options.op ? options.op.index : options.op.segments}) seed ${options.seed}, crash before operation ${snapshot.at} (${mode})`;
-      await checkRecovered(disk, config, where, async (recovered) => {
-        const got = await contents(recovered);
-        const problems = checkTruncation(options.op, total, got, segmentStarts);
-        const next = await recovered.append(record(AFTER + 1));
-        if (next.index !== recovered.lastIndex || next.index !== (got[got.length - 1]?.[0] ?? recovered.firstIndex - 1) + 1) {
-          problems.push(`the next append got index ${next.index} after a log ending at ${String(got[got.length - 1]?.[0])}`);
-        }
-        return problems;
-      }, failures);
+      await checkRecovered(
+        disk,
+        config,
+        where,
+        async (recovered) => {
+          const got = await contents(recovered);
+          const problems = checkTruncation(options.op, total, got, segmentStarts);
+          const next = await recovered.append(record(AFTER + 1));
+          if (next.index !== recovered.lastIndex || next.index !== (got[got.length - 1]?.[0] ?? recovered.firstIndex - 1) + 1) {
+            problems.push(`the next append got index ${next.index} after a log ending at ${String(got[got.length - 1]?.[0])}`);
+          }
+          return problems;
+        },
+        failures,
+      );
       if (failures.length >= MAX_SWEEP_FAILURES) return { operations, crashes, failures };
     }
   }

@@ -145,13 +145,16 @@ export class Workload {
     const acked = durable || this.#alwaysDurable;
     this.#ctx.trace?.(`append ${id} durable=${String(durable)} abort=${String(abortAfterTicks)}`);
     this.#track(
-      wal.append(recordFor(id, profile), this.#options([id], durable, abortAfterTicks)).then(({ position }) => {
-        this.#ctx.trace?.(`  append ${id} -> ${fmtPos(position)}${this.#note()}`);
-        if (!this.#ctx.live()) return;
-        model.positions([id], [position]);
-        if (acked) model.durable([id]);
-        this.resolved.push(id);
-      }, this.#onReject(`append ${id}`, [id])),
+      wal.append(recordFor(id, profile), this.#options([id], durable, abortAfterTicks)).then(
+        ({ position }) => {
+          this.#ctx.trace?.(`  append ${id} -> ${fmtPos(position)}${this.#note()}`);
+          if (!this.#ctx.live()) return;
+          model.positions([id], [position]);
+          if (acked) model.durable([id]);
+          this.resolved.push(id);
+        },
+        this.#onReject(`append ${id}`, [id]),
+      ),
     );
   }
 
@@ -168,17 +171,20 @@ export class Workload {
           ids.map((id) => recordFor(id, profile)),
           this.#options(ids, durable, abortAfterTicks),
         )
-        .then((results) => {
-          const positions = results.map((r) => r.position);
-          this.#ctx.trace?.(`  appendBatch ${ids[0]} -> ${positions.map(fmtPos).join(' ')}${this.#note()}`);
-          if (!this.#ctx.live()) return;
-          if (positions.length !== ids.length) {
-            this.readerViolations.push(`appendBatch returned ${positions.length} positions for ${ids.length} records`);
-          }
-          model.positions(ids, positions);
-          if (acked) model.durable(ids);
-          this.resolved.push(ids[0] as number);
-        }, this.#onReject(`appendBatch ${ids[0]}..${ids[ids.length - 1]}`, ids)),
+        .then(
+          (results) => {
+            const positions = results.map((r) => r.position);
+            this.#ctx.trace?.(`  appendBatch ${ids[0]} -> ${positions.map(fmtPos).join(' ')}${this.#note()}`);
+            if (!this.#ctx.live()) return;
+            if (positions.length !== ids.length) {
+              this.readerViolations.push(`appendBatch returned ${positions.length} positions for ${ids.length} records`);
+            }
+            model.positions(ids, positions);
+            if (acked) model.durable(ids);
+            this.resolved.push(ids[0] as number);
+          },
+          this.#onReject(`appendBatch ${ids[0]}..${ids[ids.length - 1]}`, ids),
+        ),
     );
   }
 

@@ -52,7 +52,10 @@ async function readKeys(): Promise<string[]> {
 }
 
 function segments(): string[] {
-  return fs.readdirSync(dir).filter((name) => name.endsWith('.wal')).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.wal'))
+    .sort();
 }
 
 describe('links and directories in the WAL directory (real file system)', () => {
