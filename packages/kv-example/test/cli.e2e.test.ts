@@ -26,7 +26,10 @@ afterAll(async () => {
   await fs.rm(base, { recursive: true, force: true });
 });
 
-describe('nori-kv (built binary)', () => {
+// Every test here starts several real `nori-kv` processes (the demo starts a writer child and
+// SIGKILLs it). On 2 cores that also run the crash campaigns, one process start can take seconds:
+// measured at load 7, single tests took 8-30 s and one hit the shared 30 s limit in CI.
+describe('nori-kv (built binary)', { timeout: 120_000 }, () => {
   it('is executable and reports its version', async () => {
     const stat = await fs.stat(cli);
     expect(stat.mode & 0o111).not.toBe(0);
