@@ -18,10 +18,15 @@ const ROUNDS = Number(process.env['NORI_ARCHIVE_KILL_ROUNDS'] ?? 50);
 const SEED = Number(process.env['NORI_ARCHIVE_KILL_SEED'] ?? 0x5eed14);
 // Worker rounds start a worker thread that loads tsx from the sources (1-2 s of CPU each): 50
 // rounds took 136-165 s at load 10-15 on the 2-core machine.
-const CAMPAIGN_TIMEOUT_MS = 360_000;
+const CAMPAIGN_TIMEOUT_MS = 600_000;
 const CLEANUP_TIMEOUT_MS = 60_000;
-/** How long a child may take from `go` to `ready` on a loaded machine. */
-const READY_TIMEOUT_MS = 30_000;
+/**
+ * How long a child may take from `go` to `ready`, and from `ready` to its first flush, on a loaded
+ * machine: a worker round's first flush waits for the worker thread to load tsx, the AWS SDK and
+ * the archive sources (~2 s when the machine is quiet); in a fresh-clone CI run beside the crash
+ * campaigns one took more than 30 s.
+ */
+const READY_TIMEOUT_MS = 90_000;
 /** Rounds one WAL directory lives through (the later ones resume its archiver). */
 const MAX_ROUNDS_PER_DIR = 3;
 /** Children loading their modules ahead of their round (module loading is most of a child's start). */
