@@ -27,9 +27,6 @@ import { readEnv } from './s3-test-env.js';
 const env = readEnv();
 if (typeof env === 'string') throw new Error(env);
 
-// Never outlive a parent that forgot us.
-setTimeout(() => process.exit(3), 60_000).unref();
-
 const SEGMENT_SIZE = 16 * 1024;
 const WORKERS = 3;
 
@@ -40,7 +37,13 @@ const shipping = process.argv[2];
 const workerStore = shipping === 'worker' ? WorkerObjectStore.s3(config) : undefined;
 
 const lines = createInterface({ input: process.stdin });
+// Never outlive a parent that forgot us: its end of our stdin closes when it exits. No fixed
+// lifetime from spawn: children are spawned rounds ahead, and on a loaded machine a child waited
+// more than a minute for its round (it then exited before its first flush and failed the round).
+lines.once('close', () => process.exit(3));
 const go = await new Promise<string>((resolve) => lines.once('line', resolve));
+// A round is killed within seconds of `go`; this only bounds a round whose parent hangs.
+setTimeout(() => process.exit(3), 600_000).unref();
 const [word, dir, eventsPath, prefix, firstText, seedText, policyText] = go.split(' ');
 if (word !== 'go' || dir === undefined || eventsPath === undefined || prefix === undefined)
   throw new Error(`expected "go <dir> <events> <prefix> ...", got ${go}`);
