@@ -236,7 +236,7 @@ describe('the campaigns catch a WAL that acknowledges what is not durable', () =
   });
 
   it('a seed replays exactly (fake timers drive the batch windows)', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'hrtime'] });
     const options = { maxSteps: 70, sleep: (ms: number) => vi.advanceTimersByTimeAsync(ms).then(() => undefined) };
     for (let seed = 1; seed <= 12; seed++) {
       const first = await runCrashCase(seed, options);

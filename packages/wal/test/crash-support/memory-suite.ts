@@ -22,7 +22,7 @@ export function defineMemoryCampaign(name: string, firstSeed: number, points: nu
   };
 
   beforeAll(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'hrtime'] });
   });
   afterAll(() => {
     vi.useRealTimers();
