@@ -220,7 +220,10 @@ describeS3('Archiver SIGKILL campaign against a real S3 store', (env) => {
         // Kill only after the first flush: on a loaded machine a fixed delay may end every round
         // before anything was archived, and the campaign would check nothing.
         const flushed = await Promise.race([child.flushed, sleep(READY_TIMEOUT_MS).then(() => false)]);
-        expect(flushed, `${context}: child's first flush (stderr: ${child.stderr.join('')})`).toBe(true);
+        expect(
+          flushed,
+          `${context}: child's first flush (exit ${String(child.process.exitCode)}/${String(child.process.signalCode)}, stderr: ${child.stderr.join('')})`,
+        ).toBe(true);
         await sleep(30 + rng.int(200));
       }
       child.process.kill('SIGKILL');
