@@ -237,14 +237,15 @@ describe('scanLog', () => {
     for (const chunkSize of [64, 97, undefined]) {
       const { result, seen } = await scan(dir, chunkSize);
       expect(seen).toEqual(expectedSeen);
+      // New damage right before a known region runs into it: the next record is searched across
+      // the region (recovery's rule, one walker), so the damage swallows it.
       expect(result.salvaged).toEqual([
         { ...regions[0], length: known.length },
         { ...regions[1], length: cutOff.length },
-        { ...regions[2], length: knownToo.length },
       ]);
       expect(result.corruptions).toEqual([
         { ...at(0, 4), length: fresh.length, reason: expect.any(String) },
-        { ...at(2, 1), length: beforeKnown.length, reason: expect.any(String) },
+        { ...at(2, 1), length: beforeKnown.length + knownToo.length, reason: expect.any(String) },
       ]);
       expect(result.tail).toMatchObject({ kind: 'clean', position: { segmentId: 2, offset: at(2, 3).offset + (r[6]?.length ?? 0) } });
       expect(result.segments[1]?.dataEnd).toBe(at(1, 1).offset);

@@ -7,6 +7,7 @@ import { setNativeEnabled } from '../src/native.js';
 import { selectZstdBackend, zstdCompress, zstdDecompress, type ZstdNativeBackend } from '../src/zstd.js';
 import { zstdEncoderAvailable } from './env.js';
 import { fromHex } from './golden.js';
+import { expectBytes } from '@nori/test-support';
 
 const require = createRequire(import.meta.url);
 const lz4napi = require('lz4-napi') as { uncompressSync(data: Uint8Array): Uint8Array };
@@ -109,7 +110,7 @@ describe.each([
       const decoded = decodeRecord(record, 0, { copy: false });
       expect(decoded.kind).toBe('ok');
       if (decoded.kind !== 'ok') return;
-      expect(decoded.record.value).toEqual(data);
+      expectBytes(decoded.record.value, data);
       // locate the stored value: klen varint, vlen varint, flags, key
       const vlen = decodeVarint(record, 1);
       if (vlen.kind !== 'ok') throw new Error('bad vlen');
@@ -124,10 +125,10 @@ describe.each([
       const framed = new Uint8Array(block.length + 4);
       new DataView(framed.buffer).setUint32(0, data.length, true);
       framed.set(block, 4);
-      expect(new Uint8Array(lz4napi.uncompressSync(framed))).toEqual(data);
+      expectBytes(new Uint8Array(lz4napi.uncompressSync(framed)), data);
       const out = new Uint8Array(data.length);
       expect(lz4js.decompressBlock(block, out, 0, block.length, 0)).toBe(data.length);
-      expect(out).toEqual(data);
+      expectBytes(out, data);
       void backend;
     });
   }
@@ -156,7 +157,7 @@ describe.each([
     const data = sample('text', 5000);
     const block = lz4CompressBlock(data);
     setNativeEnabled(!native);
-    expect(lz4DecompressBlock(block, data.length)).toEqual(data);
+    expectBytes(lz4DecompressBlock(block, data.length), data);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   type RecordInput,
 } from '../src/index.js';
 import { zstdEncoderAvailable } from './env.js';
+import { expectBytes } from '@nori/test-support';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -40,7 +41,7 @@ describe('encodeRecord', () => {
 
   it('accepts ttl as number or bigint, up to 2^64-1, and encodes them identically', () => {
     for (const ttl of [0, 1, 127, 128, 2 ** 53 - 1]) {
-      expect(encodeRecord({ key: 'k', ttlMs: ttl })).toEqual(encodeRecord({ key: 'k', ttlMs: BigInt(ttl) }));
+      expectBytes(encodeRecord({ key: 'k', ttlMs: ttl }), encodeRecord({ key: 'k', ttlMs: BigInt(ttl) }));
     }
     // a double above 2^53 is an exact integer: encoded exactly
     const big = encodeRecord({ key: 'k', ttlMs: 2 ** 60 });
@@ -161,8 +162,8 @@ describe('string keys and values', () => {
       const result = decodeRecord(encodeRecord({ key: s, value: s }));
       expect(result.kind).toBe('ok');
       if (result.kind !== 'ok') continue;
-      expect(result.record.key).toEqual(new TextEncoder().encode(s));
-      expect(result.record.value).toEqual(new TextEncoder().encode(s));
+      expectBytes(result.record.key, new TextEncoder().encode(s));
+      expectBytes(result.record.value, new TextEncoder().encode(s));
     }
   });
 

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RecordScanner, decodeRecord, decodeVarint, encodeRecord, encodeVarint, type Compression, type RecordInput } from '../src/index.js';
 import { setNativeEnabled } from '../src/native.js';
 import { zstdEncoderAvailable } from './env.js';
+import { expectBytes } from '@nori/test-support';
 
 const require = createRequire(import.meta.url);
 const lz4napi = require('lz4-napi') as { uncompressSync(data: Uint8Array): Uint8Array };
@@ -50,8 +51,8 @@ function expectSameRecord(input: RecordInput, decoded: ReturnType<typeof decodeR
   expect(decoded.kind).toBe('ok');
   if (decoded.kind !== 'ok') return;
   expect(decoded.size).toBe(size);
-  expect(decoded.record.key).toEqual(keyBytes(input.key));
-  expect(decoded.record.value).toEqual(input.value);
+  expectBytes(decoded.record.key, keyBytes(input.key));
+  expectBytes(decoded.record.value, keyBytes(input.value ?? new Uint8Array(0)));
   expect(decoded.record.tombstone).toBe(input.tombstone);
   expect(decoded.record.ttlMs).toBe(input.ttlMs === undefined ? undefined : BigInt(input.ttlMs));
   expect(decoded.record.compression).toBe(input.compression);
@@ -196,7 +197,7 @@ describe('compressed encodings', () => {
         const framed = new Uint8Array(block.length + 4);
         new DataView(framed.buffer).setUint32(0, value.length, true);
         framed.set(block, 4);
-        expect(new Uint8Array(lz4napi.uncompressSync(framed))).toEqual(value);
+        expectBytes(new Uint8Array(lz4napi.uncompressSync(framed)), value);
       }),
       { numRuns: 300 },
     );
@@ -208,7 +209,7 @@ describe('compressed encodings', () => {
         const encoded = encodeRecord({ key: 'z', value, compression: 'zstd' });
         const decoded = decodeRecord(encoded);
         expect(decoded).toMatchObject({ kind: 'ok', record: { compression: 'zstd' } });
-        if (decoded.kind === 'ok') expect(decoded.record.value).toEqual(value);
+        if (decoded.kind === 'ok') expectBytes(decoded.record.value, value);
       }),
       { numRuns: 200 },
     );
@@ -220,7 +221,7 @@ it('varints round-trip every u64', () => {
     fc.property(fc.bigInt({ min: 0n, max: U64_MAX }), (value) => {
       const bytes = encodeVarint(value);
       expect(decodeVarint(bytes)).toEqual({ kind: 'ok', value, length: bytes.length });
-      if (value <= BigInt(Number.MAX_SAFE_INTEGER)) expect(encodeVarint(Number(value))).toEqual(bytes);
+      if (value <= BigInt(Number.MAX_SAFE_INTEGER)) expectBytes(encodeVarint(Number(value)), bytes);
     }),
   );
 });

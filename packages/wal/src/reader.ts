@@ -1,7 +1,7 @@
 import type { Storage, StorageFile } from '@nori/storage';
 import { WalError, errorCode, ioError } from './errors.js';
 import { checkReadOptions } from './options.js';
-import { isZeroRange } from './segment-io.js';
+import { classifyDamage } from './walk/end-of-data.js';
 import type { SkippedRegion } from './recovery.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
 import { SegmentScanner } from './segment-scanner.js';
@@ -330,8 +330,11 @@ async function* readSegments(view: LogView, options: ReadOptions, state: ReadSta
               scanner.open(file, at, scanLimit(regions, at, size));
               continue;
             }
-            if (at < size && !(await isZeroRange(file, at, size))) {
-              throw new WalError('ERR_CORRUPTION', `corrupt record in segment ${segmentName(segmentId)} at offset ${at} (${scanner.badReason ?? 'unknown'})`);
+            // The one end-of-data rule: only a zero tail (preallocated space) may follow the last record.
+            const found = at < size ? await classifyDamage(file, at, { limit: size, fileSize: size, maxRecordSize: view.maxRecordSize, zeroTail: true }) : undefined;
+            if (found !== undefined && found.kind !== 'zero-tail') {
+              const what = found.kind === 'torn' ? 'a torn record' : `corruption followed by a record at offset ${found.resumeAt}`;
+              throw new WalError('ERR_CORRUPTION', `${what} in segment ${segmentName(segmentId)} at offset ${at} (${scanner.badReason ?? 'unknown'})`);
             }
             // Segment ids have no gaps: a missing one was collected before we got there.
             if (later > segmentId + 1) throw segmentGone(segmentId + 1);

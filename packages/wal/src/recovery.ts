@@ -15,7 +15,7 @@ import { SEALED_TAIL_WINDOW, checkSealedSegment, snapshotSealedLog, type SealedE
 import { DEFAULT_CHUNK_SIZE, SegmentScanner } from './segment-scanner.js';
 import { isZeroRange, scanRegion } from './segment-io.js';
 import { SegmentSampler } from './sequence-index.js';
-import { classifyDamage } from './walk/end-of-data.js';
+import { walkSegmentWith, type SegmentEnd, type WalkDamage } from './walk/segment-walker.js';
 import { SKIPPED_REGIONS_FILE, readSkippedRegions, type SkippedSpan } from './skipped-regions.js';
 import type { CorruptionInfo, RecoveryReport, WalObserver } from './types.js';
 
@@ -253,119 +253,128 @@ class Recovery {
     }
   }
 
-  /** Scans a segment's records from its start, honouring known regions; returns true when recovery stops. */
+  /**
+   * Walks a segment's records from its start with the shared walker (honouring known regions) and
+   * decides about what it finds; returns true when recovery stops.
+   */
   private async walkSegment(site: DamageSite, entry: SealedEntry | undefined): Promise<boolean> {
     const { file, segment } = site;
     const { fileSize } = segment;
     // Regions salvage skipped before (salvaged.json) that still fit this file, in order.
     const known = this.regions.inside(segment.id, fileSize);
+    const byStart = new Map(known.map((span) => [span.from.offset, span]));
     const cuts = this.regions.cuts(segment.id, fileSize);
     const cutAt = cuts.length === 0 ? undefined : Math.min(...cuts.map((r) => r.from.offset));
-    const cursor = { from: 0, nextKnown: 0 };
     // The sparse index is built here, in the one pass over the bytes (no scan on the first get).
     const sampler = new SegmentSampler(0);
     segment.samples = sampler.samples;
-    for (;;) {
-      while (cursor.nextKnown < known.length && (known[cursor.nextKnown] as SkippedSpan).from.offset < cursor.from) cursor.nextKnown++;
-      const region = known[cursor.nextKnown];
-      const stop = region !== undefined ? region.from.offset : (cutAt ?? fileSize);
-      const scan = await scanRegion(this.scanner, file, cursor.from, stop, sampler);
-      this.report.records += scan.records;
-      segment.records += scan.records;
-      if (scan.status !== 'end') {
-        const outcome = await this.recoverDamage(site, { entry, known, cursor, cutAt, stop }, scan);
-        if (outcome !== undefined) return outcome;
-        continue;
-      }
-      if (region !== undefined) {
-        this.honour(region);
-        cursor.nextKnown++;
-        cursor.from = region.to.offset;
-        continue;
-      }
-      if (cutAt !== undefined) {
-        for (const cut of cuts) if (cut.from.offset === cutAt) this.honour(cut);
-        segment.size = cutAt;
+    let records = 0;
+    let sampleAt = sampler.nextSampleAt;
+    let stopped: { info: CorruptionInfo; action: RecoveryAction } | undefined;
+    const walk = await walkSegmentWith(
+      this.scanner,
+      file,
+      {
+        fileSize,
+        maxRecordSize: this.options.readLimit,
+        skipped: known.map((span) => ({ from: span.from.offset, to: span.to.offset })),
+        ...(cutAt === undefined ? {} : { cutAt }),
+        // Zeros inside what a sealed segment held are a zeroed segment, not preallocated space.
+        writtenLength: entry?.length ?? 0,
+        recheckDamage: this.options.readOnly,
+      },
+      {
+        record: (_, offset) => {
+          // Only a compare per record: one record is sampled per SPARSE_INDEX_STRIDE bytes.
+          if (offset >= sampleAt) sampleAt = sampler.take(records, offset);
+          records++;
+        },
+        skipped: (span) => this.honour(byStart.get(span.from) as SkippedSpan),
+        damage: (damage) => {
+          const info = this.corruption(segment, damage);
+          const action = this.decide('corrupt', info, `corruption in ${segmentName(segment.id)} at offset ${damage.offset} (${info.reason})`);
+          if (action !== 'skip') {
+            stopped = { info, action };
+            return false;
+          }
+          this.skip({ from: { segmentId: segment.id, offset: damage.offset }, to: { segmentId: segment.id, offset: damage.resumeAt } });
+          this.applied(info, action);
+          return true;
+        },
+      },
+    );
+    sampler.advance(records);
+    this.report.records += records;
+    segment.records += records;
+    if (stopped !== undefined) return (await this.applyCorruption(site, stopped.info, { action: stopped.action, resumeAt: -1 })) as boolean;
+    return this.walkEnded(site, { entry, cuts, end: walk.end, seenSize: walk.fileSize });
+  }
+
+  /**
+   * Damage followed by data: a record too large to read (all of its bytes are there) fails the
+   * modes that refuse it, naming the limit; anything else is corruption.
+   */
+  private corruption(segment: RecoveredSegment, damage: WalkDamage): CorruptionInfo {
+    const name = segmentName(segment.id);
+    // Every byte of the record is there: it is too large to read, not damaged.
+    if (damage.reason === 'too-large' && damage.offset + damage.claimed <= segment.fileSize && decideRecovery(this.options.mode, 'too-large').action === 'fail') {
+      throw tooLargeError(name, { offset: damage.offset, claimed: damage.claimed, limit: this.options.readLimit });
+    }
+    return { segmentId: segment.id, offset: damage.offset, reason: damage.reason };
+  }
+
+  /** Decides and applies how a walked segment ends; returns true when recovery stops here. */
+  private async walkEnded(site: DamageSite, walk: { entry: SealedEntry | undefined; cuts: SkippedSpan[]; end: SegmentEnd; seenSize: number }): Promise<boolean> {
+    const { file, segment } = site;
+    const { end } = walk;
+    switch (end.kind) {
+      case 'cut':
+        for (const cut of walk.cuts) if (cut.from.offset === end.offset) this.honour(cut);
+        segment.size = end.offset;
         segment.sealed = true;
         return false;
-      }
-      // scan.end is the file's length, or less when a live writer trimmed its preallocated
-      // tail while a read-only recovery read it: never claim bytes the file no longer has.
-      segment.size = scan.end;
-      segment.fileSize = Math.min(fileSize, scan.end);
-      return false;
+      case 'clean':
+      case 'stopped':
+        // The end is the file's length, or less when a live writer trimmed its preallocated tail
+        // while a read-only recovery read it: never claim bytes the file no longer has.
+        segment.size = end.offset;
+        segment.fileSize = Math.min(segment.fileSize, walk.seenSize, end.offset);
+        return false;
+      case 'zero-tail':
+        // Zero-filled tail: preallocated space (or an unfinished trim), never corruption.
+        segment.size = end.offset;
+        if (site.last && this.report.tail === 'none') this.report.tail = 'zero-filled';
+        if (!(site.last && this.options.keepZeroTail)) {
+          this.report.bytesTruncated += segment.fileSize - end.offset;
+          segment.fileSize = await this.executor.cut(file, { from: end.offset, end: end.offset, fileSize: segment.fileSize, last: site.last });
+        }
+        return false;
+      case 'torn':
+        return this.tornEnd(site, walk.entry, { ...end, resumeAt: segment.fileSize });
     }
   }
 
   /**
-   * Damage stopped the scan at `scan.end`: classifies it (detect), decides and applies. Returns
-   * undefined when the scan goes on at `walk.cursor.from`, else whether recovery stops here.
+   * No valid record follows the damage up to the file's end. At the end of the log that is a torn
+   * write: later segments that hold nothing (created by a rotation just before the crash) do not
+   * make this one less of a tail. A sealed segment was complete and fsynced before its entry: it
+   * never ends in a torn write, so there (and mid-log) it is corruption.
    */
-  private async recoverDamage(
-    site: DamageSite,
-    walk: { entry: SealedEntry | undefined; known: SkippedSpan[]; cursor: { from: number; nextKnown: number }; cutAt: number | undefined; stop: number },
-    scan: { end: number; reason: string | undefined; claimed: number },
-  ): Promise<boolean | undefined> {
+  private async tornEnd(site: DamageSite, entry: SealedEntry | undefined, end: WalkDamage): Promise<boolean> {
     const { file, segment } = site;
-    const { fileSize } = segment;
+    const bad = end.offset;
     const name = segmentName(segment.id);
-    const bad = scan.end;
-    const reason = scan.reason ?? 'corrupt';
-    // Every byte of the record is there: it is too large to read, not damaged.
-    if (reason === 'too-large' && bad + scan.claimed <= fileSize && decideRecovery(this.options.mode, 'too-large').action === 'fail') {
-      throw tooLargeError(name, { offset: bad, claimed: scan.claimed, limit: this.options.readLimit });
-    }
-    // Zeros inside what a sealed segment held are a zeroed segment, not preallocated space.
-    const sealedData = walk.entry !== undefined && bad < walk.entry.length;
-    const found = await classifyDamage(file, bad, { limit: walk.cutAt ?? fileSize, fileSize, maxRecordSize: this.options.readLimit, zeroTail: !sealedData });
-    if (found.kind === 'zero-tail') {
-      // Zero-filled tail: preallocated space (or an unfinished trim), never corruption.
-      segment.size = bad;
-      if (site.last && this.report.tail === 'none') this.report.tail = 'zero-filled';
-      if (!(site.last && this.options.keepZeroTail)) {
-        this.report.bytesTruncated += fileSize - bad;
-        segment.fileSize = await this.executor.cut(file, { from: bad, end: bad, fileSize, last: site.last });
-      }
-      return false;
-    }
-    if (this.options.readOnly && (await this.recordAt(file, bad, walk.stop))) {
-      // A live writer finished the record while we read it (a read can see half a write):
-      // valid now, so not damage. Writes land in order, so a record resync saw after the damage
-      // means this one is complete by now.
-      walk.cursor.from = bad;
-      return undefined;
-    }
-    // Nothing after a known cut can start a record: the cut says it is garbage.
-    let next = found.kind === 'corrupt' ? found.resumeAt : -1;
-    // New damage that runs into known regions swallows them.
-    while (next >= 0 && walk.cursor.nextKnown < walk.known.length && (walk.known[walk.cursor.nextKnown] as SkippedSpan).from.offset <= next) {
-      next = Math.max(next, (walk.known[walk.cursor.nextKnown] as SkippedSpan).to.offset);
-      walk.cursor.nextKnown++;
-    }
-    // Later segments that hold nothing (created by a rotation just before the crash) do not
-    // make this one less of a tail. A sealed segment was complete and fsynced before its entry:
-    // it never ends in a torn write.
-    if (next < 0 && walk.entry === undefined && (site.last || (await this.allEmpty(site.later)))) {
-      // Damage with nothing valid after it at the end of the log: a torn write.
-      const info: CorruptionInfo = { segmentId: segment.id, offset: bad, reason };
-      this.decide('torn-tail', info, `torn tail in ${name} at offset ${bad} (${reason})`);
-      this.report.bytesTruncated += fileSize - bad;
+    const info = this.corruption(segment, end);
+    if (entry === undefined && (site.last || (await this.allEmpty(site.later)))) {
+      this.decide('torn-tail', info, `torn tail in ${name} at offset ${bad} (${end.reason})`);
+      this.report.bytesTruncated += segment.fileSize - bad;
       segment.size = bad;
       segment.fileSize = bad;
       await this.executor.truncate(file, bad);
       return false;
     }
-    // Damage followed by valid records (or in a segment that is not the last): corruption.
-    const info: CorruptionInfo = { segmentId: segment.id, offset: bad, reason };
-    const action = this.decide('corrupt', info, `corruption in ${name} at offset ${bad} (${reason})`);
-    const outcome = await this.applyCorruption(site, info, { action, resumeAt: next });
-    if (outcome === undefined) walk.cursor.from = next;
-    return outcome;
-  }
-
-  /** True when a valid record starts at `offset` (read afresh). */
-  private async recordAt(file: StorageFile, offset: number, limit: number): Promise<boolean> {
-    return (await scanRegion(this.scanner, file, offset, limit)).records > 0;
+    const action = this.decide('corrupt', info, `corruption in ${name} at offset ${bad} (${end.reason})`);
+    return (await this.applyCorruption(site, info, { action, resumeAt: -1 })) as boolean;
   }
 
   /** True when every segment in `ids` is empty or all zeros. */

@@ -41,7 +41,7 @@ async function walk(bytes: Uint8Array, options: { skipped?: SegmentSpan[]; cutAt
       seen.push(offset);
       return options.stopAfter === undefined || seen.length < options.stopAfter;
     },
-    damage: (found) => damage.push(found),
+    damage: (found) => void damage.push(found),
     skipped: (span) => skipped.push(span),
   };
   const result = await walkSegment(
@@ -83,7 +83,7 @@ describe('walkSegment', () => {
     const lastStart = whole.length - (bytes[4] as Uint8Array).length;
     const result = await walk(whole.subarray(0, whole.length - 3));
     expect(result.seen).toHaveLength(4);
-    expect(result.end).toEqual({ kind: 'torn', offset: lastStart, length: whole.length - 3 - lastStart, reason: 'incomplete' });
+    expect(result.end).toEqual({ kind: 'torn', offset: lastStart, length: whole.length - 3 - lastStart, reason: 'incomplete', claimed: whole.length - lastStart });
   });
 
   it('reports damage followed by records with its resync point and walks on', async () => {
@@ -92,9 +92,53 @@ describe('walkSegment', () => {
     const bad = offsets[2] as number;
     data[bad + 6] = (data[bad + 6] as number) ^ 0xff; // inside record 2: its CRC fails
     const result = await walk(data);
-    expect(result.damage).toEqual([{ offset: bad, length: (offsets[3] as number) - bad, reason: 'crc-mismatch', resumeAt: offsets[3] }]);
+    const length = (offsets[3] as number) - bad;
+    expect(result.damage).toEqual([{ offset: bad, length, reason: 'crc-mismatch', resumeAt: offsets[3], claimed: length }]);
     expect(result.seen).toEqual([offsets[0], offsets[1], offsets[3], offsets[4], offsets[5]]);
     expect(result.end.kind).toBe('clean');
+  });
+
+  it('stops at damage when the reporter says so, ending at the damage', async () => {
+    const { bytes, offsets } = records(4);
+    const data = concat(bytes);
+    const bad = offsets[1] as number;
+    data[bad + 6] = (data[bad + 6] as number) ^ 0xff;
+    const file = await fileOf(data);
+    const seen: number[] = [];
+    const result = await walkSegment(file, { fileSize: data.length, maxRecordSize: MAX }, { record: (_, offset) => void seen.push(offset), damage: () => false });
+    expect(result.end).toEqual({ kind: 'stopped', offset: bad });
+    expect(seen).toEqual([0]);
+  });
+
+  it('zeros below writtenLength are damage, not a preallocated tail', async () => {
+    const { bytes } = records(3);
+    const data = concat([...bytes, new Uint8Array(40)]);
+    const end = data.length - 40;
+    expect((await walk(data)).end).toEqual({ kind: 'zero-tail', offset: end, length: 40 });
+    const file = await fileOf(data);
+    const sealed = await walkSegment(file, { fileSize: data.length, maxRecordSize: MAX, writtenLength: data.length }, { record: () => undefined });
+    expect(sealed.end).toMatchObject({ kind: 'torn', offset: end, length: 40 });
+  });
+
+  it('damage that runs into a known region swallows it (the next record is searched across it)', async () => {
+    const { bytes, offsets } = records(8);
+    const data = concat(bytes);
+    const bad = offsets[1] as number;
+    // Records 1-2 damaged, a known region over records 3-4, records 5 on fine: the resync finds record 3.
+    data[bad + 6] = (data[bad + 6] as number) ^ 0xff;
+    const two = offsets[2] as number;
+    data[two + 6] = (data[two + 6] as number) ^ 0xff;
+    const region = { from: offsets[3] as number, to: offsets[5] as number };
+    const once = await walk(data, { skipped: [region] });
+    expect(once.damage.map((d) => [d.offset, d.resumeAt])).toEqual([[bad, offsets[3]]]);
+    expect(once.skipped).toEqual([region]);
+    // The region's own bytes are garbage now too: the resync runs across it to record 5, and the
+    // region is passed over, not reported.
+    for (const at of [offsets[3] as number, offsets[4] as number]) data[at + 6] = (data[at + 6] as number) ^ 0xff;
+    const swallowed = await walk(data, { skipped: [region] });
+    expect(swallowed.damage.map((d) => [d.offset, d.resumeAt])).toEqual([[bad, offsets[5]]]);
+    expect(swallowed.skipped).toEqual([]);
+    expect(swallowed.seen).toEqual([0, offsets[5], offsets[6], offsets[7]]);
   });
 
   it('never reads a known skipped region and reports it instead', async () => {
@@ -147,10 +191,10 @@ describe('walkSegment', () => {
     const result = await walkSegment(
       file,
       { fileSize: data.length, maxRecordSize: MAX, verifyCompressed: true },
-      { record: (_, offset) => void seen.push(offset), damage: (found) => damage.push(found) },
+      { record: (_, offset) => void seen.push(offset), damage: (found) => void damage.push(found) },
     );
     const at = offsets[1] as number;
-    expect(damage).toEqual([{ offset: at, length: badRecord.length, reason: 'decompression-failed', resumeAt: at + badRecord.length }]);
+    expect(damage).toEqual([{ offset: at, length: badRecord.length, reason: 'decompression-failed', resumeAt: at + badRecord.length, claimed: badRecord.length }]);
     expect(seen).toEqual([0, at + badRecord.length]);
     expect(result.end.kind).toBe('clean');
   });

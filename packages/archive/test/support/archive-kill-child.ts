@@ -34,7 +34,10 @@ const config = { ...env.config, maxAttempts: 2 };
 // The worker thread loads (tsx, the store, the AWS SDK) while the child waits for its round, as
 // the child's own modules do; a round that ships on the main thread just never uses it.
 const shipping = process.argv[2];
-const workerStore = shipping === 'worker' ? WorkerObjectStore.s3(config) : undefined;
+// Normal priority: the campaign tests crash safety, not scheduling. At the default background
+// priority (nice +10) a loaded CI machine starved the worker thread for over 90 s before the
+// first flush (a documented trade-off of the default: archive lag grows before appends slow).
+const workerStore = shipping === 'worker' ? WorkerObjectStore.s3(config, { priority: 'normal' }) : undefined;
 
 const lines = createInterface({ input: process.stdin });
 // Never outlive a parent that forgot us: its end of our stdin closes when it exits. No fixed

@@ -19,6 +19,8 @@ export interface WalkDamage {
   reason: WalkDamageReason;
   /** Where walking resumes: the next valid record, or the start of a skipped region. */
   resumeAt: number;
+  /** Bytes the damaged record's header claims (a lower bound when the header itself is cut). */
+  claimed: number;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface WalkDamage {
 export type SegmentEnd =
   | { kind: 'clean' | 'cut' | 'stopped'; offset: number }
   | { kind: 'zero-tail'; offset: number; length: number }
-  | { kind: 'torn'; offset: number; length: number; reason: WalkDamageReason };
+  | { kind: 'torn'; offset: number; length: number; reason: WalkDamageReason; claimed: number };
 
 /** Receives what a walk finds, in segment order; decides nothing about repairs. */
 export interface SegmentReporter {
@@ -40,8 +42,8 @@ export interface SegmentReporter {
   record(records: RecordScanner, offset: number): boolean | void;
   /** A known skipped region, jumped over unread. */
   skipped?(span: SegmentSpan): void;
-  /** Damage followed by more data. */
-  damage?(damage: WalkDamage): void;
+  /** Damage followed by more data. Return `false` to stop (the walk then ends `stopped` at the damage). */
+  damage?(damage: WalkDamage): boolean | void;
   /** Called after each chunk with the offset walked to (flushes output, reports progress). */
   progress?(offset: number): void | Promise<void>;
 }
@@ -60,11 +62,16 @@ export interface SegmentWalkOptions {
   skipped?: readonly SegmentSpan[];
   /** A known skipped region starts here and runs into the next segment: nothing after it is read. */
   cutAt?: number;
+  /**
+   * Bytes below this offset were written (a sealed segment's recorded length): zeros there are
+   * damage, never a preallocated tail. Default 0.
+   */
+  writtenLength?: number;
   /** Decompress compressed values to check them (default false). */
   verifyCompressed?: boolean;
   /**
    * Read damage a second time before reporting it (a live writer may be writing the record: a
-   * read can see half a write; with a later record seen, it is whole by now).
+   * read can see half a write, and writes land in order, so the second read sees it whole).
    */
   recheckDamage?: boolean;
   signal?: AbortSignal;
@@ -100,6 +107,14 @@ export async function walkSegment(file: StorageFile, options: SegmentWalkOptions
     chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
     verifyCompressed: options.verifyCompressed === true,
   });
+  return walkSegmentWith(scanner, file, options, reporter);
+}
+
+/**
+ * {@link walkSegment} with a caller's scanner (recovery reuses one double-buffered scanner for
+ * every segment); `options.chunkSize` and `verifyCompressed` are the scanner's own then.
+ */
+export async function walkSegmentWith(scanner: SegmentScanner, file: StorageFile, options: SegmentWalkOptions, reporter: SegmentReporter): Promise<SegmentWalk> {
   const state: WalkState = { options, position: options.start ?? 0, fileSize: options.fileSize, records: 0, nextSkipped: 0, recheckedAt: -1 };
   const skipped = options.skipped ?? [];
   for (;;) {
@@ -145,27 +160,34 @@ async function walkRegion(
   const bad = state.position;
   const reason = scanner.badReason ?? 'incomplete';
   const records = scanner.records;
+  const claimed = records.needed;
   if (status === 'corrupt' && !records.tooLarge && (reason === 'decompression-failed' || reason === 'too-large') && bad + records.recordSize <= regionEnd) {
     // A whole record with a valid CRC whose value is bad: exactly this record is lost.
-    reporter.damage?.({ offset: bad, length: records.recordSize, reason, resumeAt: bad + records.recordSize });
-    state.position = bad + records.recordSize;
-    return undefined;
+    return reportDamage(state, reporter, { offset: bad, length: records.recordSize, reason, resumeAt: bad + records.recordSize, claimed: records.recordSize });
   }
+  // The next record is searched for up to the file's end (or a cut), across known regions: damage
+  // that runs into them swallows them (the walk passes a region that ends before it resumes).
+  const horizon = Math.min(state.options.cutAt ?? state.fileSize, state.fileSize);
   const found = await classifyDamage(file, bad, {
-    limit: regionEnd,
+    limit: horizon,
     fileSize: state.fileSize,
     maxRecordSize: state.options.maxRecordSize,
-    zeroTail: regionEnd === state.fileSize,
+    zeroTail: bad >= (state.options.writtenLength ?? 0),
   });
   if (found.kind === 'zero-tail') return { kind: 'zero-tail', offset: bad, length: state.fileSize - bad };
-  if (found.kind === 'corrupt' && state.recheckedAt !== bad && state.options.recheckDamage === true) {
+  if (state.recheckedAt !== bad && state.options.recheckDamage === true) {
     state.recheckedAt = bad;
     return undefined;
   }
-  if (found.kind === 'torn' && regionEnd === state.fileSize) return { kind: 'torn', offset: bad, length: state.fileSize - bad, reason };
-  const resumeAt = found.kind === 'corrupt' ? found.resumeAt : regionEnd;
-  reporter.damage?.({ offset: bad, length: resumeAt - bad, reason, resumeAt });
-  state.position = resumeAt;
+  if (found.kind === 'torn' && horizon === state.fileSize) return { kind: 'torn', offset: bad, length: state.fileSize - bad, reason, claimed };
+  const resumeAt = found.kind === 'corrupt' ? found.resumeAt : horizon;
+  return reportDamage(state, reporter, { offset: bad, length: resumeAt - bad, reason, resumeAt, claimed });
+}
+
+/** Reports damage followed by more data; the walk goes on at its `resumeAt` unless the reporter stops it. */
+function reportDamage(state: WalkState, reporter: SegmentReporter, damage: WalkDamage): SegmentEnd | undefined {
+  if (reporter.damage?.(damage) === false) return { kind: 'stopped', offset: damage.offset };
+  state.position = damage.resumeAt;
   return undefined;
 }
 
