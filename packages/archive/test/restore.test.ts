@@ -28,8 +28,16 @@ describe('restore', () => {
     await expectSameSegments(source, dir);
     const [before, after] = [await readAll(source), await readAll(dir)];
     expect(after.length).toBe(400);
-    expectByteArrays(after.map((e) => e.key), before.map((e) => e.key), 'keys');
-    expectByteArrays(after.map((e) => e.value), before.map((e) => e.value), 'values');
+    expectByteArrays(
+      after.map((e) => e.key),
+      before.map((e) => e.key),
+      'keys',
+    );
+    expectByteArrays(
+      after.map((e) => e.value),
+      before.map((e) => e.value),
+      'values',
+    );
     expect(after.map((e) => e.position)).toEqual(before.map((e) => e.position));
     const last = chunks.at(-1)!;
     expect(report).toMatchObject({ generation: 1, startSeq: 0, lastSeq: last.seq, chunks: chunks.length, records: 400, tailBytesDropped: 0 });

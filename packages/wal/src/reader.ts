@@ -331,7 +331,8 @@ async function* readSegments(view: LogView, options: ReadOptions, state: ReadSta
               continue;
             }
             // The one end-of-data rule: only a zero tail (preallocated space) may follow the last record.
-            const found = at < size ? await classifyDamage(file, at, { limit: size, fileSize: size, maxRecordSize: view.maxRecordSize, zeroTail: true }) : undefined;
+            const found =
+              at < size ? await classifyDamage(file, at, { limit: size, fileSize: size, maxRecordSize: view.maxRecordSize, zeroTail: true }) : undefined;
             if (found !== undefined && found.kind !== 'zero-tail') {
               const what = found.kind === 'torn' ? 'a torn record' : `corruption followed by a record at offset ${found.resumeAt}`;
               throw new WalError('ERR_CORRUPTION', `${what} in segment ${segmentName(segmentId)} at offset ${at} (${scanner.badReason ?? 'unknown'})`);

@@ -317,14 +317,21 @@ class Recovery {
   private corruption(segment: RecoveredSegment, damage: WalkDamage): CorruptionInfo {
     const name = segmentName(segment.id);
     // Every byte of the record is there: it is too large to read, not damaged.
-    if (damage.reason === 'too-large' && damage.offset + damage.claimed <= segment.fileSize && decideRecovery(this.options.mode, 'too-large').action === 'fail') {
+    if (
+      damage.reason === 'too-large' &&
+      damage.offset + damage.claimed <= segment.fileSize &&
+      decideRecovery(this.options.mode, 'too-large').action === 'fail'
+    ) {
       throw tooLargeError(name, { offset: damage.offset, claimed: damage.claimed, limit: this.options.readLimit });
     }
     return { segmentId: segment.id, offset: damage.offset, reason: damage.reason };
   }
 
   /** Decides and applies how a walked segment ends; returns true when recovery stops here. */
-  private async walkEnded(site: DamageSite, walk: { entry: SealedEntry | undefined; cuts: SkippedSpan[]; end: SegmentEnd; seenSize: number }): Promise<boolean> {
+  private async walkEnded(
+    site: DamageSite,
+    walk: { entry: SealedEntry | undefined; cuts: SkippedSpan[]; end: SegmentEnd; seenSize: number },
+  ): Promise<boolean> {
     const { file, segment } = site;
     const { end } = walk;
     switch (end.kind) {

@@ -83,7 +83,13 @@ describe('walkSegment', () => {
     const lastStart = whole.length - (bytes[4] as Uint8Array).length;
     const result = await walk(whole.subarray(0, whole.length - 3));
     expect(result.seen).toHaveLength(4);
-    expect(result.end).toEqual({ kind: 'torn', offset: lastStart, length: whole.length - 3 - lastStart, reason: 'incomplete', claimed: whole.length - lastStart });
+    expect(result.end).toEqual({
+      kind: 'torn',
+      offset: lastStart,
+      length: whole.length - 3 - lastStart,
+      reason: 'incomplete',
+      claimed: whole.length - lastStart,
+    });
   });
 
   it('reports damage followed by records with its resync point and walks on', async () => {
@@ -105,7 +111,11 @@ describe('walkSegment', () => {
     data[bad + 6] = (data[bad + 6] as number) ^ 0xff;
     const file = await fileOf(data);
     const seen: number[] = [];
-    const result = await walkSegment(file, { fileSize: data.length, maxRecordSize: MAX }, { record: (_, offset) => void seen.push(offset), damage: () => false });
+    const result = await walkSegment(
+      file,
+      { fileSize: data.length, maxRecordSize: MAX },
+      { record: (_, offset) => void seen.push(offset), damage: () => false },
+    );
     expect(result.end).toEqual({ kind: 'stopped', offset: bad });
     expect(seen).toEqual([0]);
   });
@@ -194,7 +204,9 @@ describe('walkSegment', () => {
       { record: (_, offset) => void seen.push(offset), damage: (found) => void damage.push(found) },
     );
     const at = offsets[1] as number;
-    expect(damage).toEqual([{ offset: at, length: badRecord.length, reason: 'decompression-failed', resumeAt: at + badRecord.length, claimed: badRecord.length }]);
+    expect(damage).toEqual([
+      { offset: at, length: badRecord.length, reason: 'decompression-failed', resumeAt: at + badRecord.length, claimed: badRecord.length },
+    ]);
     expect(seen).toEqual([0, at + badRecord.length]);
     expect(result.end.kind).toBe('clean');
   });

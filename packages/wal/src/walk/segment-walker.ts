@@ -114,7 +114,12 @@ export async function walkSegment(file: StorageFile, options: SegmentWalkOptions
  * {@link walkSegment} with a caller's scanner (recovery reuses one double-buffered scanner for
  * every segment); `options.chunkSize` and `verifyCompressed` are the scanner's own then.
  */
-export async function walkSegmentWith(scanner: SegmentScanner, file: StorageFile, options: SegmentWalkOptions, reporter: SegmentReporter): Promise<SegmentWalk> {
+export async function walkSegmentWith(
+  scanner: SegmentScanner,
+  file: StorageFile,
+  options: SegmentWalkOptions,
+  reporter: SegmentReporter,
+): Promise<SegmentWalk> {
   const state: WalkState = { options, position: options.start ?? 0, fileSize: options.fileSize, records: 0, nextSkipped: 0, recheckedAt: -1 };
   const skipped = options.skipped ?? [];
   for (;;) {
