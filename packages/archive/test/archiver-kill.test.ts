@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Wal, comparePositions, formatPosition, type Position } from '@nori/wal';
 import { afterAll, expect, it } from 'vitest';
 import { S3ObjectStore, restore, type ObjectStore } from '../src/index.js';
-import { Prng } from '../src/memory/prng.js';
+import { Prng } from '@nori/storage';
 import { describeS3, uniquePrefix } from './s3-env.js';
 import { killValue, parseKillKey } from './support/kill-records.js';
 

@@ -6,4 +6,6 @@ export { NodeFileStorage, type NodeFileStorageOptions } from './node/storage.js'
 export type { PreallocateMode } from './node/file.js';
 export { MemoryStorage, type CrashOptions, type ForkOptions, type MemoryStorageOptions } from './memory/storage.js';
 export type { MemoryFault } from './memory/faults.js';
+/** The seeded PRNG (mulberry32) behind MemoryStorage's crash and fault simulation, for adapters that inject faults of their own. */
+export { Prng } from './memory/prng.js';
 export type { CrashMode } from './memory/inode.js';

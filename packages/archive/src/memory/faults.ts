@@ -1,6 +1,6 @@
 import { ArchiveError } from '../errors.js';
 import type { ObjectStoreOperation } from '../types.js';
-import { Prng } from './prng.js';
+import { Prng } from '@nori/storage';
 
 /** The operations that change the store: the only ones whose response can be lost. */
 export type MutatingOperation = Extract<ObjectStoreOperation, 'put' | 'delete'>;

@@ -20,7 +20,7 @@ import { openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Wal } from '@nori/wal';
 import { Archiver, S3ObjectStore, WorkerObjectStore } from '../../src/index.js';
-import { Prng } from '../../src/memory/prng.js';
+import { Prng } from '@nori/storage';
 import { killKey, killValue } from './kill-records.js';
 import { readEnv } from './s3-test-env.js';
 
