@@ -122,6 +122,45 @@ describe('cross-process tailing: follow on a readOnly WAL', () => {
     await late.wal.close();
   });
 
+  it('a final segment of another process ends in zeros (moves on) or in damage (ERR_CORRUPTION, torn or corrupt)', async () => {
+    const size = encodeRecord(record(0)).length;
+    /** Segment 0 holds record 0 then `tail`; segment 1 holds record 1 (written by "the other process"). */
+    const tailFollowing = async (tail: Uint8Array): Promise<unknown> => {
+      const memory = new MemoryStorage();
+      const { storage, lists } = countingLists(memory);
+      const writer = await Wal.open({ storage: memory, fsync: 'os' });
+      await writer.wal.append(record(0));
+      await writer.wal.close();
+      const follower = await Wal.open({ storage, readOnly: true });
+      const seen: number[] = [];
+      const reading = (async () => {
+        for await (const entry of follower.wal.read({ follow: true, pollIntervalMs: 2 })) {
+          seen.push(indexOf(entry.key));
+          if (seen.length === 2) return;
+        }
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await untilPolled(lists, 2);
+      const first = await memory.open('000000.wal');
+      first.writevSync([tail], size);
+      await first.close();
+      const second = await memory.open('000001.wal', { create: true });
+      second.writevSync([encodeRecord(record(1))], 0);
+      await second.close();
+      const outcome = await reading;
+      await follower.wal.close();
+      return outcome ?? seen;
+    };
+    expect(await tailFollowing(new Uint8Array(64))).toEqual([0, 1]);
+    const torn = await tailFollowing(encodeRecord(record(7)).subarray(0, 12));
+    expect(torn).toMatchObject({ code: 'ERR_CORRUPTION', message: expect.stringContaining('a torn record in segment 000000') });
+    const garbageThenRecord = new Uint8Array([...new Uint8Array(9).fill(0xee), ...encodeRecord(record(8))]);
+    const corrupt = await tailFollowing(garbageThenRecord);
+    expect(corrupt).toMatchObject({ code: 'ERR_CORRUPTION', message: expect.stringContaining(`corruption followed by a record at offset ${size + 9}`) });
+  });
+
   it('close() ends a polling reader with ERR_CLOSED; a bad pollIntervalMs is ERR_INVALID_ARGUMENT', async () => {
     const memory = new MemoryStorage();
     const { storage, lists } = countingLists(memory);
