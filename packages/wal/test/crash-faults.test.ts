@@ -15,6 +15,8 @@ const KINDS: { kind: FaultKind; what: string }[] = [
   { kind: 'eio-read', what: 'EIO at every read (recovery scans and readers)' },
 ];
 const SEED = 5;
+/** Per sweep: about 10x its time on a quiet machine. */
+const SWEEP_TIMEOUT_MS = 120_000;
 
 let total = 0;
 afterAll(() => {
@@ -25,7 +27,10 @@ describe('fault injection at every operation of a workload', () => {
   for (const { kind, what } of KINDS) {
     for (const policy of POLICIES) {
       for (const preallocate of [true, false]) {
-        it(`${what} (fsync ${policy.kind}, preallocate ${String(preallocate)})`, async () => {
+        // A sweep runs its workload once per fault point (ENOSPC: every 23rd byte until the
+        // workload fits: ~3.5 s on a quiet 2-core machine); one took over 30 s in a fresh-clone
+        // run at load 11 (its workload sleeps real milliseconds between steps).
+        it(`${what} (fsync ${policy.kind}, preallocate ${String(preallocate)})`, { timeout: SWEEP_TIMEOUT_MS }, async () => {
           const sweep = await runFaultSweep({ seed: SEED, policy, preallocate, kind });
           expect(sweep.failures.join('\n')).toBe('');
           total += sweep.cases;
