@@ -3,7 +3,7 @@ import { checkIndex } from './options.js';
 import { readIndexFrom, readPositionFrom } from './point-read.js';
 import { isPosition } from './position.js';
 import { indexOfPosition } from './read-start.js';
-import type { LogView } from './reader.js';
+import type { LogView } from './log-view.js';
 import type { Position, WalEntry } from './types.js';
 
 /** `get` returns compact copies (an entry may be kept for long). */

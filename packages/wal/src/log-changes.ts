@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from './config.js';
 import type { WalError } from './errors.js';
 import { SegmentGc } from './gc.js';
-import type { LogView } from './reader.js';
+import type { LogView } from './log-view.js';
 import type { StartedWal } from './startup.js';
 import { cutAfter, type CutHost } from './truncate-after.js';
 import type { Position } from './types.js';

@@ -3,7 +3,7 @@ import type { Storage, StorageFile } from '@nori/storage';
 import { WalError, errorCode } from './errors.js';
 import type { SegmentHandles } from './segment-handles.js';
 import type { SkippedRegion } from './recovery.js';
-import { regionFrom, scanLimit } from './reader.js';
+import { regionFrom, scanLimit } from './log-view.js';
 import { segmentName } from './segment-name.js';
 import { SegmentScanner } from './segment-scanner.js';
 import type { SegmentTable } from './segment-table.js';

@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from './config.js';
 import { WalError, ioError } from './errors.js';
-import type { LogView } from './reader.js';
+import type { LogView } from './log-view.js';
 import { positionOfIndex } from './read-start.js';
 import type { SealedLog } from './sealed-segments.js';
 import { startWriter } from './startup.js';
