@@ -48,6 +48,17 @@ async function untilPolled(lists: () => number, times: number): Promise<void> {
   while (lists() < target) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
+/** A log with record 0 written by one Wal, and a readOnly follower on it whose storage counts list() calls. */
+async function polledLog(): Promise<{ memory: MemoryStorage; lists: () => number; follower: Wal }> {
+  const memory = new MemoryStorage();
+  const { storage, lists } = countingLists(memory);
+  const writer = await Wal.open({ storage: memory, fsync: 'os' });
+  await writer.wal.append(record(0));
+  await writer.wal.close();
+  const { wal: follower } = await Wal.open({ storage, readOnly: true });
+  return { memory, lists, follower };
+}
+
 describe('cross-process tailing: follow on a readOnly WAL', () => {
   it('sees every record another Wal instance appends, across rotations, in order and at its position', async () => {
     const { dir, cleanup } = await tempDir('nori-tail-');
@@ -126,15 +137,10 @@ describe('cross-process tailing: follow on a readOnly WAL', () => {
     const size = encodeRecord(record(0)).length;
     /** Segment 0 holds record 0 then `tail`; segment 1 holds record 1 (written by "the other process"). */
     const tailFollowing = async (tail: Uint8Array): Promise<unknown> => {
-      const memory = new MemoryStorage();
-      const { storage, lists } = countingLists(memory);
-      const writer = await Wal.open({ storage: memory, fsync: 'os' });
-      await writer.wal.append(record(0));
-      await writer.wal.close();
-      const follower = await Wal.open({ storage, readOnly: true });
+      const { memory, lists, follower } = await polledLog();
       const seen: number[] = [];
       const reading = (async () => {
-        for await (const entry of follower.wal.read({ follow: true, pollIntervalMs: 2 })) {
+        for await (const entry of follower.read({ follow: true, pollIntervalMs: 2 })) {
           seen.push(indexOf(entry.key));
           if (seen.length === 2) return;
         }
@@ -150,7 +156,7 @@ describe('cross-process tailing: follow on a readOnly WAL', () => {
       second.writevSync([encodeRecord(record(1))], 0);
       await second.close();
       const outcome = await reading;
-      await follower.wal.close();
+      await follower.close();
       return outcome ?? seen;
     };
     expect(await tailFollowing(new Uint8Array(64))).toEqual([0, 1]);
@@ -162,18 +168,13 @@ describe('cross-process tailing: follow on a readOnly WAL', () => {
   });
 
   it('close() ends a polling reader with ERR_CLOSED; a bad pollIntervalMs is ERR_INVALID_ARGUMENT', async () => {
-    const memory = new MemoryStorage();
-    const { storage, lists } = countingLists(memory);
-    const writer = await Wal.open({ storage: memory, fsync: 'os' });
-    await writer.wal.append(record(0));
-    await writer.wal.close();
-    const follower = await Wal.open({ storage, readOnly: true });
+    const { memory, lists, follower } = await polledLog();
     const seen: number[] = [];
     const reading = (async () => {
-      for await (const entry of follower.wal.read({ follow: true, pollIntervalMs: 60_000 })) seen.push(indexOf(entry.key));
+      for await (const entry of follower.read({ follow: true, pollIntervalMs: 60_000 })) seen.push(indexOf(entry.key));
     })();
     await untilPolled(lists, 1);
-    await follower.wal.close();
+    await follower.close();
     const error = await reading.then(
       () => undefined,
       (e: unknown) => e,
