@@ -81,6 +81,45 @@ export interface SalvageRecord {
 
 const QUARANTINE = 'quarantine';
 
+/** What a dry run's salvage would record: the regions, and the quarantine copies it would make. */
+function plannedSalvage(recovery: RecoveryReport, directory: WalDirectory): RepairReport['salvaged'] {
+  const fresh = freshRegions(recovery, directory);
+  return recovery.skipped.length === 0
+    ? undefined
+    : {
+        file: SALVAGED_FILE,
+        regions: recovery.skipped,
+        fresh: fresh.length,
+        // A region with no bytes in its segment (a missing segment after a clean end) gets no copy.
+        copies: fresh
+          .filter((span) => span.from.offset < (directory.segments.find((segment) => segment.id === span.from.segmentId)?.size ?? 0))
+          .map((span) => ({
+            name: `${QUARANTINE}/${segmentName(span.from.segmentId)}.skipped-${span.from.offset}`,
+            size: span.to.segmentId === span.from.segmentId ? span.to.offset - span.from.offset : undefined,
+          })),
+        segmentCopies: [...new Set(fresh.map((span) => span.from.segmentId))]
+          .filter((id) => directory.segments.some((segment) => segment.id === id && segment.size > 0))
+          .map((id) => ({ name: `${QUARANTINE}/${segmentName(id)}.salvaged`, size: undefined })),
+      };
+}
+
+/** Takes the writer lock of `directory` (a live holder is `ERR_LOCKED`, naming it). */
+async function takeLock(storage: NodeFileStorage, directory: WalDirectory, dir: string): Promise<StorageLock> {
+  if (directory.lock !== undefined && directory.lock.stale !== true) throw lockedError(dir, describeLock(directory.lock));
+  try {
+    return await storage.lock();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_LOCKED') {
+      const holder = await readWalDirectory(dir).then(
+        (again) => again.lock,
+        () => undefined,
+      );
+      throw lockedError(dir, holder === undefined ? 'held' : describeLock(holder), error);
+    }
+    throw fsError(error, dir);
+  }
+}
+
 /**
  * Runs WAL recovery explicitly in `mode`. Takes the writer lock (a held lock is an `ERR_LOCKED`
  * error) and keeps it from the first look to the end of recovery. Nothing is deleted: recovery
@@ -115,42 +154,11 @@ export async function repairWal(dir: string, options: RepairOptions = {}): Promi
   if (options.dryRun === true) {
     const recovery = await open({ storage, readOnly: true });
     const preserved = await preserveCutBytes(storage, directory, recovery, false);
-    const fresh = freshRegions(recovery, directory);
-    const salvaged =
-      recovery.skipped.length === 0
-        ? undefined
-        : {
-            file: SALVAGED_FILE,
-            regions: recovery.skipped,
-            fresh: fresh.length,
-            // A region with no bytes in its segment (a missing segment after a clean end) gets no copy.
-            copies: fresh
-              .filter((span) => span.from.offset < (directory.segments.find((segment) => segment.id === span.from.segmentId)?.size ?? 0))
-              .map((span) => ({
-                name: `${QUARANTINE}/${segmentName(span.from.segmentId)}.skipped-${span.from.offset}`,
-                size: span.to.segmentId === span.from.segmentId ? span.to.offset - span.from.offset : undefined,
-              })),
-            segmentCopies: [...new Set(fresh.map((span) => span.from.segmentId))]
-              .filter((id) => directory.segments.some((segment) => segment.id === id && segment.size > 0))
-              .map((id) => ({ name: `${QUARANTINE}/${segmentName(id)}.salvaged`, size: undefined })),
-          };
+    const salvaged = plannedSalvage(recovery, directory);
     return { dir: directory.dir, mode, dryRun: true, recovery, preserved, salvaged, after: undefined };
   }
 
-  if (directory.lock !== undefined && directory.lock.stale !== true) throw lockedError(dir, describeLock(directory.lock));
-  let lock: StorageLock;
-  try {
-    lock = await storage.lock();
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_LOCKED') {
-      const holder = await readWalDirectory(dir).then(
-        (again) => again.lock,
-        () => undefined,
-      );
-      throw lockedError(dir, holder === undefined ? 'held' : describeLock(holder), error);
-    }
-    throw fsError(error, dir);
-  }
+  const lock = await takeLock(storage, directory, dir);
   let recovery: RecoveryReport;
   let preserved: SideFile[];
   let before: WalDirectory;
