@@ -1,5 +1,5 @@
 import type { RecordInput } from '@nori/codec';
-import { comparePositions, formatPosition, segmentName, type AppendOptions, type AppendResult, type Position, type Wal, type WalHold } from '@nori/wal';
+import { comparePositions, formatPosition, segmentName, type AppendResult, type Position, type Wal, type WalHold } from '@nori/wal';
 import { ArchiveError, isArchiveError } from '../errors.js';
 import { newWriterId } from '../layout/index.js';
 import { chooseShipper } from '../worker/shipper.js';
@@ -10,79 +10,17 @@ import { openGeneration } from './open-generation.js';
 import { resolveArchiverOptions, type ArchiverOptions, type ResolvedArchiverOptions } from './options.js';
 import type { RetryContext } from './retry.js';
 import type { ChunkShipper } from './shipper.js';
-
-/** How often the archiver checks whether `maxBytes` durable bytes are waiting. */
-export const PENDING_POLL_MS = 50;
-
-/** `running`; `fenced` or `failed` (stopped by an error, see `error`); `closed`. */
-export type ArchiverState = 'running' | 'fenced' | 'failed' | 'closed';
-
-/** How far the archive is behind the local log. */
-export interface ArchiverLag {
-  /** Durable local bytes not archived yet. */
-  bytes: number;
-  /**
-   * Roughly how long the oldest of them has waited (0 when caught up): measured from when the
-   * archiver first saw them pending, so it can be low by up to {@link PENDING_POLL_MS}.
-   */
-  seconds: number;
-}
-
-/** Counters of an {@link Archiver}. */
-export interface ArchiverStats {
-  generation: number;
-  /** The seq the next chunk gets. */
-  nextSeq: number;
-  /** Data chunks created by this instance. */
-  chunks: number;
-  /** Payload bytes of those chunks. */
-  bytes: number;
-  archivedPosition: Position;
-}
-
-/** Options of {@link Archiver.flush}. */
-export interface FlushOptions {
-  /** Stops waiting (`ERR_ABORTED`); shipping itself goes on. */
-  signal?: AbortSignal;
-}
-
-/** Options of {@link Archiver.close}. */
-export interface CloseOptions {
-  /** Flush before stopping (see {@link Archiver.flush}); a flush failure is rethrown after stopping. */
-  flush?: boolean;
-  /** Bounds the flush (`ERR_ABORTED`); the archiver stops either way. */
-  signal?: AbortSignal;
-}
-
-/** Options of {@link Archiver.append}, {@link Archiver.appendBatch} and {@link Archiver.waitArchived}. */
-export interface RemoteDurableOptions {
-  /**
-   * Before the WAL takes the record: nothing is written (`ERR_ABORTED` from the WAL). After: stops
-   * waiting (`ERR_ABORTED`); the record is in the local log and may still be archived.
-   */
-  signal?: AbortSignal;
-}
-
-interface FlushWaiter {
-  /** True once the archived position `cursor` covers what the waiter needs. */
-  reached: (cursor: Position) => boolean;
-  resolve: (position: Position) => void;
-  reject: (error: Error) => void;
-}
-
-/** The WAL append options of a remote-durable append: always fsynced (only durable bytes ship). */
-function walAppendOptions(options: RemoteDurableOptions): AppendOptions {
-  return options.signal === undefined ? { durable: true } : { durable: true, signal: options.signal };
-}
-
-/** `ERR_INVALID_ARGUMENT` unless `position` is a position of non-negative safe integers. */
-function checkPosition(position: Position): void {
-  const valid = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
-  const candidate = position as Partial<Position> | null | undefined;
-  if (typeof candidate !== 'object' || candidate === null || !valid(candidate.segmentId) || !valid(candidate.offset)) {
-    throw new ArchiveError('ERR_INVALID_ARGUMENT', 'waitArchived expects a position { segmentId, offset } of non-negative integers');
-  }
-}
+import { PositionWaiters } from './position-waiters.js';
+import { checkPosition, walAppendOptions } from './remote-durable.js';
+import {
+  PENDING_POLL_MS,
+  type ArchiverLag,
+  type ArchiverState,
+  type ArchiverStats,
+  type CloseOptions,
+  type FlushOptions,
+  type RemoteDurableOptions,
+} from './types.js';
 
 /**
  * Ships an open {@link Wal} to an object store, following LAYOUT.md: sealed segments and the live
@@ -101,7 +39,7 @@ export class Archiver implements AsyncDisposable {
   private readonly context: RetryContext;
   private cursor: Position;
   private seq: number;
-  private waiters: FlushWaiter[] = [];
+  private readonly waiters = new PositionWaiters();
   private wakeUp: (() => void) | undefined;
   private wakePending = false;
   private pump: Promise<void> = Promise.resolve();
@@ -303,27 +241,9 @@ export class Archiver implements AsyncDisposable {
   /** Resolves with the archived position once `reached` holds for it; wakes the shipper. */
   private waitUntil(reached: (cursor: Position) => boolean, signal: AbortSignal | undefined, what: string): Promise<Position> {
     if (reached(this.cursor)) return Promise.resolve(this.archivedPosition);
-    if (signal?.aborted === true) return Promise.reject(abortedError(signal, what));
-    return new Promise<Position>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(abortedError(signal as AbortSignal, what));
-      };
-      const waiter: FlushWaiter = {
-        reached,
-        resolve: (position) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(position);
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-      this.wake();
-    });
+    const waiting = this.waiters.wait(reached, signal, what);
+    this.wake();
+    return waiting;
   }
 
   /**
@@ -364,7 +284,7 @@ export class Archiver implements AsyncDisposable {
     if (this.poller !== undefined) clearInterval(this.poller);
     this.wake();
     await this.pump;
-    this.rejectWaiters(this.stopError ?? closedError());
+    this.waiters.rejectAll(this.stopError ?? closedError());
     this.unwatchShipper();
     this.hold.release();
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the flush threw, as it was
@@ -436,10 +356,7 @@ export class Archiver implements AsyncDisposable {
   private advance(position: Position): void {
     this.cursor = position;
     this.hold.moveTo(position);
-    const done = this.waiters.filter((w) => w.reached(position));
-    if (done.length === 0) return;
-    this.waiters = this.waiters.filter((w) => !w.reached(position));
-    for (const waiter of done) waiter.resolve({ ...position });
+    this.waiters.advance(position);
   }
 
   /** Stops for good after `error` (ignored when it is just the archiver closing). */
@@ -455,13 +372,7 @@ export class Archiver implements AsyncDisposable {
       this.currentState = 'failed';
       emit(this.options.observer, 'onError', { error: cause });
     }
-    this.rejectWaiters(cause);
-  }
-
-  private rejectWaiters(error: Error): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) waiter.reject(error);
+    this.waiters.rejectAll(cause);
   }
 
   private wake(): void {

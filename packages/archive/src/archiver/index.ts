@@ -1,5 +1,5 @@
+export { Archiver } from './archiver.js';
 export {
-  Archiver,
   PENDING_POLL_MS,
   type ArchiverLag,
   type ArchiverState,
@@ -7,7 +7,7 @@ export {
   type CloseOptions,
   type FlushOptions,
   type RemoteDurableOptions,
-} from './archiver.js';
+} from './types.js';
 export {
   DEFAULT_INTERVAL_MS,
   DEFAULT_MAX_CHUNK_BYTES,
