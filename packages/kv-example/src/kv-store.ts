@@ -1,9 +1,9 @@
-import { Archiver } from '@nori/archive';
+import type { Archiver } from '@nori/archive';
 import type { RecordInput } from '@nori/codec';
-import { NodeFileStorage, type Storage } from '@nori/storage';
+import type { Storage } from '@nori/storage';
 import { Wal, comparePositions, type AppendOptions, type Position, type WalConfig } from '@nori/wal';
 import { bytesToString, checkKey, keyId, keyIdToBytes, ownValue, toBytes, type BytesLike } from './bytes.js';
-import { KvError, errorCode, isKvError } from './errors.js';
+import { KvError } from './errors.js';
 import { KvIndex, type IndexEntry } from './kv-index.js';
 import { toKvError, toKvErrorWithLockInfo } from './error-mapping.js';
 import { deleteRecord, putRecord, resolveExpiry } from './record-envelope.js';
@@ -24,12 +24,7 @@ import type {
 } from './types.js';
 import { replayLog } from './replay.js';
 import { WriteSequencer } from './write-sequencer.js';
-
-/**
- * How often a read-only open starts over when the writer's compaction deleted a segment it was
- * replaying (it then finds the new snapshot): a race, not damage.
- */
-const READ_ONLY_OPEN_ATTEMPTS = 3;
+import { READ_ONLY_OPEN_ATTEMPTS, assertLogCovered, assertStoreExists, isCompactionRace, resolveStorage, startArchiver } from './open-checks.js';
 
 /** How a store handles writes. */
 interface WriteSettings {
@@ -439,60 +434,6 @@ export class KvStore implements AsyncDisposable {
     this.assertOpen(action);
     if (this.readOnly) throw new KvError('ERR_READ_ONLY', `cannot ${action}: the store was opened with readOnly: true`);
   }
-}
-
-/**
- * Starts the archiver of the `archive` option on the freshly opened WAL. A read-only store ships
- * nothing, so the combination is refused.
- */
-async function startArchiver(wal: Wal, options: KvOpenOptions): Promise<Archiver> {
-  if (options.readOnly === true) throw new KvError('ERR_INVALID_ARGUMENT', 'the archive option needs a writable store (readOnly is set)');
-  const archive = options.archive as NonNullable<KvOpenOptions['archive']>;
-  return Archiver.start(wal, options.signal === undefined ? archive : { ...archive, signal: options.signal });
-}
-
-function resolveStorage(options: KvOpenOptions): Storage {
-  if (options.storage !== undefined) return options.storage;
-  if (typeof options.dir !== 'string' || options.dir.length === 0) {
-    throw new KvError('ERR_INVALID_ARGUMENT', 'KvStore.open needs a `dir` or a `storage`');
-  }
-  return new NodeFileStorage(options.dir);
-}
-
-async function assertStoreExists(storage: Storage): Promise<void> {
-  let names: string[];
-  try {
-    names = await storage.list();
-  } catch (error) {
-    if (errorCode(error) === 'ERR_NOT_FOUND' || errorCode(error) === 'ENOENT') {
-      throw new KvError('ERR_NO_STORE', `no store at ${storage.description}`, { cause: error });
-    }
-    throw toKvError(error, storage, 'open the store');
-  }
-  if (!names.some((name) => name === SNAPSHOT_FILE || name.endsWith('.wal'))) {
-    throw new KvError('ERR_NO_STORE', `no store at ${storage.description}`);
-  }
-}
-
-/**
- * Segment ids start at 0 and only compaction deletes segments, after its snapshot is durable: a
- * log whose oldest segment is not 0 needs `kv.snapshot`. Without it the records compacted away
- * would silently be missing, so refuse (nothing is modified; restoring the file fixes the store).
- */
-async function assertLogCovered(wal: Wal, snapshot: KvSnapshotInfo | undefined, storage: Storage): Promise<void> {
-  if (snapshot !== undefined) return;
-  const oldest = (await wal.segments())[0];
-  if (oldest === undefined || oldest.id === 0) return;
-  throw new KvError(
-    'ERR_SNAPSHOT_MISSING',
-    `${storage.description}/${SNAPSHOT_FILE} is missing, but the log starts at segment ${oldest.id}: the records before it ` +
-      'exist only in that snapshot. Restore the file (e.g. from a backup); opening without it would lose them',
-  );
-}
-
-/** A read-only open replayed from a snapshot that a concurrent compaction replaced meanwhile. */
-function isCompactionRace(error: unknown): boolean {
-  return isKvError(error, 'ERR_CORRUPTION') && errorCode(error.cause) === 'ERR_SEGMENT_GONE';
 }
 
 /** A copy of an indexed value the caller may do anything with. */
