@@ -79,3 +79,11 @@ export function crc32cJs(data: Uint8Array, initial: number, start = 0, end = dat
   while (i < end) c = (c >>> 8) ^ T0[(c ^ data[i++]!) & 0xff]!;
   return ~c >>> 0;
 }
+
+/**
+ * `crc` times x^8 modulo the polynomial: the CRC register after one more zero byte without the
+ * pre/post inversion, i.e. how far a CRC's contribution moves when a byte follows it.
+ */
+export function crc32cShiftByte(crc: number): number {
+  return ((crc >>> 8) ^ T0[crc & 0xff]!) >>> 0;
+}

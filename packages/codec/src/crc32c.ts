@@ -42,6 +42,12 @@ export function crc32cRange(data: Uint8Array, start: number, end: number): numbe
   return crc32cJs(data, 0, start, end);
 }
 
+/** True when large inputs go to the native addon (a whole span costs one call, not one per record). */
+export function hasNativeCrc32c(): boolean {
+  ensureBackend();
+  return native !== undefined;
+}
+
 /** Which CRC32C implementations are in use. */
 export function crc32cBackend(): { small: 'js'; large: '@node-rs/crc32' | 'js' } {
   ensureBackend();

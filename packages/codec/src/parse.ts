@@ -36,6 +36,11 @@ export class ParseState {
   error: unknown = undefined;
   /** Decompressed value of a compressed record, when verified during parsing. */
   decompressed: Uint8Array | undefined = undefined;
+  /**
+   * A record ending at or before this offset already had its CRC verified (by a batch check over
+   * many records, see crc-batch.ts): parsing skips its CRC call. 0 = check every record.
+   */
+  crcVerifiedEnd = 0;
 
   get compression(): Compression {
     return COMPRESSION_BY_BITS[compressionBits(this.flags)]!;
@@ -202,12 +207,14 @@ export function parseRecord(buf: Uint8Array, start: number, end: number, maxReco
   }
   if (available < size) return incomplete(st, size, false);
 
-  const stored = (buf[valueEnd]! | (buf[valueEnd + 1]! << 8) | (buf[valueEnd + 2]! << 16) | (buf[valueEnd + 3]! << 24)) >>> 0;
-  const actual = crc32cRange(buf, start, valueEnd);
-  if (stored !== actual) {
-    st.storedCrc = stored;
-    st.actualCrc = actual;
-    return corrupt(st, 'crc-mismatch', available);
+  if (valueEnd + 4 > st.crcVerifiedEnd) {
+    const stored = (buf[valueEnd]! | (buf[valueEnd + 1]! << 8) | (buf[valueEnd + 2]! << 16) | (buf[valueEnd + 3]! << 24)) >>> 0;
+    const actual = crc32cRange(buf, start, valueEnd);
+    if (stored !== actual) {
+      st.storedCrc = stored;
+      st.actualCrc = actual;
+      return corrupt(st, 'crc-mismatch', available);
+    }
   }
   st.keyStart = keyStart;
   st.keyEnd = keyEnd;

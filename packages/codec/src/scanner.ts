@@ -2,6 +2,8 @@ import { maxRecordSizeOf } from './options.js';
 import { PARSE_CORRUPT, PARSE_OK, ParseState, decompressedValue, parseRecord } from './parse.js';
 import type { CodecOptions, Compression, CorruptReason, WalRecord } from './types.js';
 import { isCompressed } from './flags.js';
+import { CrcBatch } from './crc-batch.js';
+import { NoriCodecError } from './errors.js';
 
 /** Result of {@link RecordScanner.next}. */
 export type ScanStatus = 'ok' | 'end' | 'incomplete' | 'corrupt';
@@ -14,6 +16,14 @@ export interface ScannerOptions extends CodecOptions {
    * cached for `value()`. Default true; false skips it (faster scans that never read values).
    */
   verifyCompressed?: boolean;
+  /**
+   * How record CRCs are checked. `'batched'` (default, where the native CRC addon is loaded): one
+   * CRC32C call over up to 32 KiB of consecutive records, compared with the value their stored
+   * CRCs imply; when it differs, those records are checked one by one, so the damaged record is
+   * found and reported exactly as with `'per-record'`. Damage confined to one record is always
+   * detected either way. `'per-record'`: one CRC call per record.
+   */
+  crcCheck?: 'batched' | 'per-record';
 }
 
 const EMPTY = new Uint8Array(0);
@@ -35,6 +45,7 @@ export class RecordScanner {
   private readonly st = new ParseState();
   private readonly max: number;
   private readonly verify: boolean;
+  private readonly batch: CrcBatch;
   private buf: Uint8Array = EMPTY;
   private end = 0;
   private pos = 0;
@@ -43,6 +54,11 @@ export class RecordScanner {
   constructor(options?: ScannerOptions) {
     this.max = maxRecordSizeOf(options);
     this.verify = options?.verifyCompressed ?? true;
+    const crcCheck = options?.crcCheck ?? 'batched';
+    if (crcCheck !== 'batched' && crcCheck !== 'per-record') {
+      throw new NoriCodecError('ERR_INVALID_ARGUMENT', `crcCheck must be 'batched' or 'per-record', got ${String(crcCheck)}`);
+    }
+    this.batch = new CrcBatch(crcCheck === 'batched');
   }
 
   /** Scans `buf` from `start` (default 0) up to `end` (default `buf.length`). */
@@ -56,6 +72,8 @@ export class RecordScanner {
     this.last = 'end';
     this.st.recordStart = start;
     this.st.recordSize = 0;
+    this.batch.reset(start);
+    this.st.crcVerifiedEnd = 0;
   }
 
   /** Moves the cursor (e.g. to resynchronize after corruption in salvage mode). */
@@ -63,6 +81,8 @@ export class RecordScanner {
     if (!(offset >= 0 && offset <= this.end)) throw new RangeError(`offset ${offset} outside [0, ${this.end}]`);
     this.pos = offset;
     this.last = 'end';
+    this.batch.reset(offset);
+    this.st.crcVerifiedEnd = 0;
   }
 
   /**
@@ -75,6 +95,11 @@ export class RecordScanner {
     if (start >= this.end) {
       this.st.recordStart = start;
       return (this.last = 'end');
+    }
+    const batch = this.batch;
+    if (start >= batch.verifiedEnd) {
+      batch.verifyFrom(this.buf, start, this.end, this.max);
+      this.st.crcVerifiedEnd = batch.verifiedEnd;
     }
     const code = parseRecord(this.buf, start, this.end, this.max, this.verify, this.st);
     if (code === PARSE_OK) {

@@ -2,7 +2,7 @@
 //   node --cpu-prof --cpu-prof-dir=<dir> --conditions=@nori/source --import tsx bench/profile.ts <workload> [seconds] [valueBytes]
 // workloads: append-os (one await append() at a time, os; valueBytes default 1024), writers-64
 // (64 concurrent await append() loops, always), batch-1000 (appendBatch 1000 x 1 KiB + sync), read (256 MiB
-// log), recovery (50 MB log), crash-tail (Wal.open after a SIGKILLed writer, 128 MiB tail).
+// log), recovery (50 MB log), recovery-segments (65 segments of 1 MiB), crash-tail (Wal.open after a SIGKILLed writer, 128 MiB tail).
 import { join } from 'node:path';
 import { runChild } from './lib/child.js';
 import { pickTempLocation, withTempDir } from './lib/paths.js';
@@ -69,6 +69,12 @@ const workloads: Record<string, (dir: string) => Promise<number>> = {
   recovery: async (dir) => {
     const { wal } = await openWal(dir, { fsync: 'os' });
     await fillLog(wal, inputs, 50_000_000, recordBytes);
+    await wal.close();
+    return untilDeadline(async () => (await openWal(dir)).wal.close());
+  },
+  'recovery-segments': async (dir) => {
+    const { wal } = await openWal(dir, { fsync: 'os', maxSegmentSize: MiB });
+    await fillLog(wal, inputs, 65 * MiB, recordBytes);
     await wal.close();
     return untilDeadline(async () => (await openWal(dir)).wal.close());
   },

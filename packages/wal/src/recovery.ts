@@ -7,11 +7,12 @@ import { throwIfAborted } from './options.js';
 import { rollBackPartialBatches } from './recovery-batches.js';
 import { RecoveryExecutor } from './recovery-executor.js';
 import { decideRecovery, observedAs, type DamageKind, type RecoveryAction } from './recovery-policy.js';
+import { SegmentsAhead, type OpenedSegment } from './recovery-ahead.js';
 import { RegionLedger } from './recovery-regions.js';
 import { missingAtEnd, sealedEntriesAfter } from './recovery-sealed.js';
 import { appendsToNextSegment, emptyReport, tooLargeError, type RecoveredSegment, type RecoveryOptions, type RecoveryResult } from './recovery-types.js';
 import { parseSegmentName, segmentName } from './segment-name.js';
-import { SEALED_TAIL_WINDOW, checkSealedSegment, snapshotSealedLog, type SealedEntry, type SealedLogContent, type SealedMismatch } from './sealed-segments.js';
+import { SEALED_TAIL_WINDOW, snapshotSealedLog, type SealedEntry, type SealedLogContent, type SealedMismatch } from './sealed-segments.js';
 import { DEFAULT_CHUNK_SIZE, SegmentScanner } from './segment-scanner.js';
 import { isZeroRange, scanRegion } from './segment-io.js';
 import { SegmentSampler } from './sequence-index.js';
@@ -48,6 +49,7 @@ class Recovery {
   private readonly start = monotonicMs();
   private readonly onCorruption: WalObserver['onCorruption'];
   private readonly executor: RecoveryExecutor;
+  private readonly ahead: SegmentsAhead;
   private regions = new RegionLedger([]);
   /** Entries of `sealed.log` by segment id. */
   private sealed = new Map<number, SealedEntry>();
@@ -64,6 +66,7 @@ class Recovery {
     this.onCorruption = hook(options.observer, 'onCorruption');
     this.report = emptyReport(options);
     this.executor = new RecoveryExecutor(storage, options, this.report);
+    this.ahead = new SegmentsAhead(storage, { readOnly: options.readOnly, sealedEntry: (id) => this.sealed.get(id), scanner: this.scanner });
   }
 
   async run(): Promise<RecoveryResult> {
@@ -78,23 +81,34 @@ class Recovery {
     const intent = await readIntentFile(this.storage);
     this.regions = new RegionLedger(await readSkippedRegions(this.storage), this.options.maxSkippedRegions);
 
-    let stopped = false;
-    for (let index = 0; index < ids.length && !stopped; index++) {
-      throwIfAborted(this.options.signal, 'recovery');
-      const id = ids[index] as number;
-      const previous = index > 0 ? (ids[index - 1] as number) : undefined;
-      if (previous !== undefined && id !== previous + 1 && !this.regions.knownGap(previous, id)) {
-        stopped = await this.missingSegments(previous, id, ids.slice(index));
-        if (stopped) break;
-      }
-      stopped = await this.recoverSegment(id, ids.slice(index + 1));
+    try {
+      await this.recoverSegments(ids, sealed.entries);
+    } catch (error) {
+      await this.ahead.settle().catch(() => undefined);
+      throw error;
     }
-    if (!stopped) this.missingAtEnd(ids, sealed.entries);
+    await this.ahead.settle();
 
     const { storage, scanner, executor, report, segments } = this;
     await rollBackPartialBatches({ storage, scanner, executor, report, segments, readOnly: this.options.readOnly }, intent);
     await this.executor.finish();
     return this.result(sealed);
+  }
+
+  /** Recovers the segments `ids` (sorted) in order, stopping where the mode says. */
+  private async recoverSegments(ids: readonly number[], entries: readonly SealedEntry[]): Promise<void> {
+    const ahead = this.ahead;
+    for (let index = 0; index < ids.length; index++) {
+      throwIfAborted(this.options.signal, 'recovery');
+      const id = ids[index] as number;
+      const previous = index > 0 ? (ids[index - 1] as number) : undefined;
+      if (previous !== undefined && id !== previous + 1 && !this.regions.knownGap(previous, id)) {
+        if (await this.missingSegments(previous, id, ids.slice(index))) return;
+      }
+      const opened = await ahead.take(id, ids[index + 1]);
+      if (await this.recoverSegment(id, ids.slice(index + 1), opened)) return;
+    }
+    this.missingAtEnd(ids, entries);
   }
 
   private result(sealed: SealedLogContent): RecoveryResult {
@@ -158,6 +172,7 @@ class Recovery {
       const prior = this.segments[this.segments.length - 1];
       this.skip({ from: { segmentId: previous, offset: prior?.size ?? 0 }, to: { segmentId: next, offset: 0 } });
     } else {
+      await this.ahead.discard();
       await this.executor.quarantineSegments(remaining);
     }
     this.applied(info, action);
@@ -208,7 +223,10 @@ class Recovery {
     segment.fileSize = await this.executor.quarantineBytes(site.file, segment.id, { from: bad, fileSize: segment.fileSize, last: site.later.length === 0 });
     segment.size = bad;
     this.applied(info, how.action);
-    if (site.later.length > 0) await this.executor.quarantineSegments(site.later);
+    if (site.later.length > 0) {
+      await this.ahead.discard();
+      await this.executor.quarantineSegments(site.later);
+    }
     return true;
   }
 
@@ -233,23 +251,18 @@ class Recovery {
   }
 
   /** Scans one segment; returns true when recovery stops here (later segments handled). */
-  private async recoverSegment(id: number, later: number[]): Promise<boolean> {
-    const file = await this.storage.open(segmentName(id), { readOnly: this.options.readOnly });
+  private async recoverSegment(id: number, later: number[], opened: OpenedSegment): Promise<boolean> {
+    const { file, fileSize, mismatch } = opened;
     try {
-      const fileSize = await file.size();
       this.report.bytesScanned += fileSize;
       const segment: RecoveredSegment = { id, size: fileSize, fileSize, records: 0, sealed: false };
       this.segments.push(segment);
       const site: DamageSite = { file, segment, last: later.length === 0, later };
-      const entry = this.sealed.get(id);
-      if (entry !== undefined) {
-        const mismatch = await checkSealedSegment(file, fileSize, entry, (from) => isZeroRange(file, from, fileSize));
-        const handled = mismatch === undefined ? undefined : await this.recoverChangedSealed(site, mismatch);
-        if (handled !== undefined) return handled;
-      }
-      return await this.walkSegment(site, entry);
+      const handled = mismatch === undefined ? undefined : await this.recoverChangedSealed(site, mismatch);
+      if (handled !== undefined) return handled;
+      return await this.walkSegment(site, this.sealed.get(id));
     } finally {
-      await file.close();
+      this.ahead.close(file);
     }
   }
 

@@ -93,6 +93,8 @@ export class SegmentScanner {
   private prefetch: Prefetch | undefined;
   /** Prefetch reads still running, including dropped ones. */
   private readonly inflight = new Set<Promise<PrefetchResult>>();
+  /** The first chunk of a file opened next, read ahead by {@link SegmentScanner.prefetchFirstChunk}. */
+  private upcoming: (Prefetch & { file: StorageFile }) | undefined;
 
   /**
    * With `stableChunks`, every `fill` reads into a new buffer and never overwrites an old one, so
@@ -119,11 +121,37 @@ export class SegmentScanner {
     this.records = new RecordScanner({ maxRecordSize: options.maxRecordSize, verifyCompressed: options.verifyCompressed ?? true });
   }
 
+  /**
+   * Starts reading the first chunk of `file` (from `start`, never at or past `limit`) while this
+   * scanner still scans another file: recovery opens the next segment ahead of its turn. The
+   * `open` of that file at `start` takes the read over; an open of it elsewhere drops it.
+   */
+  prefetchFirstChunk(file: StorageFile, start: number, limit: number): void {
+    const length = Math.min(this.chunkSize, limit - start);
+    if (!this.prefetching || length <= 0) return;
+    const reserve = this.prefetchReserve();
+    const buffer = this.allocate(reserve + length);
+    this.upcoming = { file, position: start, buffer, reserve, length, done: this.track(readAll(file, buffer, reserve, length, start)) };
+  }
+
+  /** Forgets a first chunk read ahead for `file`; resolves once its read ended (the file may then close). */
+  async dropFirstChunk(file: StorageFile): Promise<void> {
+    const upcoming = this.upcoming;
+    if (upcoming?.file !== file) return;
+    this.upcoming = undefined;
+    await upcoming.done;
+  }
+
   /** Starts scanning `file` at `start`; bytes at or after `limit` are never read. */
   open(file: StorageFile, start: number, limit: number): void {
     this.file = file;
     // A prefetch in flight belongs to the old position: dropped (its result never rejects).
     this.prefetch = undefined;
+    const upcoming = this.upcoming;
+    if (upcoming?.file === file) {
+      this.upcoming = undefined;
+      if (upcoming.position === start) this.prefetch = upcoming;
+    }
     this.bufferFileOffset = start;
     this.dataEnd = 0;
     this.cursor = 0;
@@ -286,10 +314,14 @@ export class SegmentScanner {
     if (length <= 0) return;
     const reserve = this.prefetchReserve();
     const buffer = this.allocate(reserve + length);
-    const done = readAll(file, buffer, reserve, length, position);
-    this.inflight.add(done);
-    void done.then(() => this.inflight.delete(done));
-    this.prefetch = { position, buffer, reserve, length, done };
+    this.prefetch = { position, buffer, reserve, length, done: this.track(readAll(file, buffer, reserve, length, position)) };
+  }
+
+  /** Keeps `read` in {@link SegmentScanner.inflight} until it settles. */
+  private track(read: Promise<PrefetchResult>): Promise<PrefetchResult> {
+    this.inflight.add(read);
+    void read.then(() => this.inflight.delete(read));
+    return read;
   }
 
   /**
@@ -374,7 +406,13 @@ export class SegmentScanner {
 
   /** Resolves once no dropped or pending prefetch is still reading (call before closing the file). */
   async idle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.all(this.inflight);
+    for (;;) {
+      // The first chunk read ahead for the next file is that file's, not this one's.
+      const upcoming = this.upcoming?.done;
+      const pending = [...this.inflight].filter((read) => read !== upcoming);
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
   }
 
   /** Drops buffered data and the file reference (the scanner can be reopened). */

@@ -312,6 +312,54 @@ describe('SegmentScanner double buffering with recycled buffers (doubleBuffered,
     for (const read of file.reads) expect(read.position + read.length).toBeLessThanOrEqual(read.limit);
   });
 
+  it("reads the next file's first chunk ahead; opening that file at that offset takes the read over", async () => {
+    const first = makeLog(SIZES.filter((size) => size <= 200));
+    const second = makeLog(SIZES.filter((size) => size <= 200).reverse());
+    const a = new TrackingFile(first.bytes);
+    const b = new TrackingFile(second.bytes);
+    const scanner = recyclingScanner(a, first.bytes.length);
+    scanner.prefetchFirstChunk(b, 0, second.bytes.length);
+    expect(b.reads.map((r) => r.position)).toEqual([0]);
+    // Scanning the current file neither waits for nor drops the other file's read.
+    expect((await drain(scanner)).offsets).toEqual(first.offsets);
+    await scanner.idle();
+    scanner.release();
+    scanner.open(b, 0, second.bytes.length);
+    // Views of recycled buffers last until the next fill: copies are compared.
+    const values: Uint8Array[] = [];
+    for (let status = scanner.step(); status !== 'end'; status = scanner.step()) {
+      expect(status).not.toMatch(/corrupt|torn/);
+      if (status === 'ok') values.push(scanner.records.value(true));
+      else expect(await scanner.fill()).toBe(true);
+    }
+    expectByteArrays(values, second.values);
+    // The first fill used the chunk read ahead: no second read at offset 0.
+    expect(b.reads.filter((r) => r.position === 0)).toHaveLength(1);
+  });
+
+  it('a first chunk read ahead is dropped by an open elsewhere in its file, or by dropFirstChunk (which waits for the read)', async () => {
+    const log = makeLog(SIZES.filter((size) => size <= 200));
+    const file = new TrackingFile(log.bytes);
+    const scanner = new SegmentScanner({ maxRecordSize: 1 << 20, chunkSize: 256, doubleBuffered: true });
+    file.scanner = scanner;
+    scanner.prefetchFirstChunk(file, 0, log.bytes.length);
+    scanner.open(file, log.offsets[5]!, log.bytes.length);
+    const result = await drain(scanner);
+    expect(result.offsets).toEqual(log.offsets.slice(5));
+    expect(file.reads.filter((r) => r.position === log.offsets[5])).toHaveLength(1);
+
+    const held = new TrackingFile(log.bytes);
+    held.hold = true;
+    scanner.prefetchFirstChunk(held, 0, log.bytes.length);
+    let dropped = false;
+    const drop = scanner.dropFirstChunk(held).then(() => (dropped = true));
+    await Promise.resolve();
+    expect(dropped).toBe(false);
+    held.releaseReads();
+    await drop;
+    expect(dropped).toBe(true);
+  });
+
   it("records larger than a chunk come out whole; memory: two chunk buffers and the largest record's", async () => {
     // Record sizes grow three times (5000, 12000, 20000), then smaller large ones reuse the largest buffer.
     const log = makeLog([100, 5000, 50, 12_000, 3, 700, 20_000, 1, 6000, 9000, 40, 15_000, 2]);
