@@ -37,3 +37,13 @@ runStorageConformance('NodeFileStorage (sparse preallocation, no automatic direc
     cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
   };
 });
+
+runStorageConformance(
+  'NodeFileStorage (metadata calls on the thread pool)',
+  () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nori-storage-'));
+    const make = (): NodeFileStorage => new NodeFileStorage(root, { metadata: 'thread-pool' });
+    return { storage: make(), reopen: make, restart: make, ...foreignEntries(root), cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+  },
+  { links: process.platform !== 'win32' },
+);

@@ -21,17 +21,58 @@ afterEach(() => {
 /** Records which directories get opened for an fsync (opened with O_DIRECTORY). */
 function watchDirectorySyncs(): string[] {
   const synced: string[] = [];
+  const note = (file: fs.PathLike, flags: unknown): void => {
+    if (typeof flags === 'number' && (flags & fs.constants.O_DIRECTORY) !== 0) synced.push(path.relative(root, String(file)) || '.');
+  };
+  // Both: metadata calls run inline (openSync) by default, on the thread pool (open) if asked.
   const original = fs.open;
   vi.spyOn(fs, 'open').mockImplementation(((file: fs.PathLike, flags: number, mode: number, callback: never) => {
-    if (typeof flags === 'number' && (flags & fs.constants.O_DIRECTORY) !== 0) {
-      synced.push(path.relative(root, String(file)) || '.');
-    }
+    note(file, flags);
     return (original as (...args: unknown[]) => void)(file, flags, mode, callback);
   }) as typeof fs.open);
+  const originalSync = fs.openSync;
+  vi.spyOn(fs, 'openSync').mockImplementation(((file: fs.PathLike, flags: number, mode: number) => {
+    note(file, flags);
+    return originalSync(file, flags, mode);
+  }) as typeof fs.openSync);
   return synced;
 }
 
 describe('NodeFileStorage', () => {
+  it("runs metadata calls inline by default and on the thread pool with metadata: 'thread-pool'", async () => {
+    const calls = { pooled: 0, inline: 0 };
+    for (const [name, counter] of [
+      ['open', 'pooled'],
+      ['lstat', 'pooled'],
+      ['readdir', 'pooled'],
+      ['close', 'pooled'],
+      ['openSync', 'inline'],
+      ['lstatSync', 'inline'],
+      ['readdirSync', 'inline'],
+      ['closeSync', 'inline'],
+    ] as const) {
+      const original = fs[name] as (...args: unknown[]) => unknown;
+      vi.spyOn(fs, name).mockImplementation(((...args: unknown[]) => {
+        calls[counter]++;
+        return original(...args);
+      }) as never);
+    }
+    const work = async (storage: NodeFileStorage): Promise<void> => {
+      const file = await storage.open('a.wal', { create: true });
+      await file.close();
+      expect(await storage.exists('a.wal')).toBe(true);
+      expect(await storage.list()).toEqual(['a.wal']);
+    };
+    await work(new NodeFileStorage(root, { syncDirOnChange: false }));
+    expect(calls.pooled).toBe(0);
+    expect(calls.inline).toBeGreaterThanOrEqual(5);
+    calls.inline = 0;
+    await work(new NodeFileStorage(path.join(root, 'pool'), { syncDirOnChange: false, metadata: 'thread-pool' }));
+    expect(calls.inline).toBe(0);
+    expect(calls.pooled).toBeGreaterThanOrEqual(5);
+    expect(() => new NodeFileStorage(root, { metadata: 'sometimes' as 'inline' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+  });
+
   it('describes itself by its absolute root and resolves relative roots', () => {
     const relative = path.relative(process.cwd(), root);
     const storage = new NodeFileStorage(relative);

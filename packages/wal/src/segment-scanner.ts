@@ -262,8 +262,8 @@ export class SegmentScanner {
       if (prefetch !== undefined && prefetch.position === this.bufferFileOffset + this.dataEnd) {
         await this.takePrefetch(prefetch, leftover, target);
       } else {
-        // Prefetch-sized (room for a carried-over record in front), so a recycled buffer fits.
-        const fresh = this.allocate(this.prefetchReserve() + Math.max(target, this.chunkSize));
+        // Sized like a prefetch buffer (reserve + data): a full chunk takes a recycled chunk buffer.
+        const fresh = this.allocate(this.prefetchReserve() + target);
         this.capacity = this.nextCapacity(target);
         fresh.set(this.buffer.subarray(this.cursor, this.dataEnd), 0);
         this.letGo(this.buffer);
@@ -387,7 +387,11 @@ export class SegmentScanner {
    */
   private allocate(size: number): Uint8Array {
     if (this.stableChunks) return uninitializedBytes(size);
-    if (size <= this.chunkBufferSize()) return this.spares.pop() ?? uninitializedBytes(this.chunkBufferSize());
+    const chunk = this.chunkBufferSize();
+    // A small file or tail gets a buffer of its size: a chunk buffer would cost a chunk-sized
+    // allocation (or memset of what no read fills) per open of a tiny segment.
+    if (size <= chunk / 2) return uninitializedBytes(size);
+    if (size <= chunk) return this.spares.pop() ?? uninitializedBytes(chunk);
     const large = this.spareLarge;
     if (large !== undefined && large.length >= size) {
       this.spareLarge = undefined;

@@ -2,6 +2,7 @@ import { fs } from './node-fs.js';
 import { checkNonNegativeInteger, checkReadArgs, checkWriteArgs } from '../args.js';
 import { StorageError, fromNodeError } from '../errors.js';
 import type { StorageFile } from '../types.js';
+import type { MetadataCalls } from './metadata.js';
 import { fsAsync, remainingBuffers } from './fs-async.js';
 
 /** How `StorageFile.preallocate()` in NodeFileStorage reserves space; see the package README. */
@@ -34,13 +35,15 @@ export class NodeFile implements StorageFile {
   #fd: number;
   readonly #readOnly: boolean;
   readonly #preallocateMode: PreallocateMode;
+  readonly #meta: MetadataCalls;
 
   /** @internal Use `NodeFileStorage.open`. */
-  constructor(name: string, fd: number, readOnly: boolean, preallocateMode: PreallocateMode) {
+  constructor(name: string, fd: number, options: { readOnly: boolean; preallocateMode: PreallocateMode; metadata: MetadataCalls }) {
     this.name = name;
     this.#fd = fd;
-    this.#readOnly = readOnly;
-    this.#preallocateMode = preallocateMode;
+    this.#readOnly = options.readOnly;
+    this.#preallocateMode = options.preallocateMode;
+    this.#meta = options.metadata;
   }
 
   #live(op: string): number {
@@ -186,7 +189,7 @@ export class NodeFile implements StorageFile {
     if (fd < 0) return;
     this.#fd = -1;
     try {
-      await fsAsync.close(fd);
+      await this.#meta.close(fd);
     } catch (error) {
       throw fromNodeError(error, 'close', this.name);
     }

@@ -6,12 +6,6 @@ import { fs } from './node-fs.js';
  * `fstat` of an open descriptor is the exception: it is cheaper than the hop to the pool.
  */
 export const fsAsync = {
-  open(path: string, flags: number, mode: number): Promise<number> {
-    return new Promise((resolve, reject) => fs.open(path, flags, mode, (e, fd) => (e ? reject(e) : resolve(fd))));
-  },
-  close(fd: number): Promise<void> {
-    return new Promise((resolve, reject) => fs.close(fd, (e) => (e ? reject(e) : resolve())));
-  },
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number> {
     return new Promise((resolve, reject) => fs.read(fd, buffer, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))));
   },

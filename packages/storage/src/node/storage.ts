@@ -6,6 +6,7 @@ import { isLockName, parentOf, validateDir, validateFileName, validateName } fro
 import type { LockInfo, OpenOptions, Storage, StorageEntry, StorageEntryKind, StorageFile, StorageLock, StorageStat } from '../types.js';
 import { NodeFile, type PreallocateMode } from './file.js';
 import { fsAsync } from './fs-async.js';
+import { metadataCalls, type MetadataCalls, type MetadataMode } from './metadata.js';
 import { acquireLock, readLockInfo } from './lock.js';
 
 /** Options of {@link NodeFileStorage}. */
@@ -20,6 +21,14 @@ export interface NodeFileStorageOptions {
    * directory changes are durable without an explicit `syncDir`.
    */
   syncDirOnChange?: boolean;
+  /**
+   * Where metadata calls run (open, close, lstat, readdir, rename, unlink, mkdir). `'inline'`
+   * (default): synchronously on the calling thread, a few microseconds each on a local file
+   * system against 40-85 us for a thread-pool round trip. `'thread-pool'`: on libuv's thread pool,
+   * for network or FUSE file systems where such a call may wait on a server. Reads, writes and
+   * fsyncs are the same in both modes.
+   */
+  metadata?: MetadataMode;
 }
 
 const { O_RDWR, O_RDONLY, O_CREAT, O_EXCL } = fs.constants;
@@ -82,6 +91,7 @@ export class NodeFileStorage implements Storage {
   readonly description: string;
   readonly #preallocate: PreallocateMode;
   readonly #syncDirOnChange: boolean;
+  readonly #meta: MetadataCalls;
   #rootReady = false;
 
   /** `root` is created (with parents) on the first `open({ create })`, `mkdir` or `lock`. */
@@ -92,6 +102,11 @@ export class NodeFileStorage implements Storage {
     this.root = path.resolve(root);
     this.description = `file:${this.root}`;
     this.#preallocate = options.preallocate ?? 'zeros';
+    const metadata = options.metadata ?? 'inline';
+    if (metadata !== 'inline' && metadata !== 'thread-pool') {
+      throw new StorageError('ERR_INVALID_ARGUMENT', `metadata must be 'inline' or 'thread-pool', got ${String(metadata)}`);
+    }
+    this.#meta = metadataCalls(metadata);
     this.#syncDirOnChange = options.syncDirOnChange ?? true;
   }
 
@@ -102,7 +117,7 @@ export class NodeFileStorage implements Storage {
   async #ensureRoot(): Promise<void> {
     if (this.#rootReady) return;
     try {
-      const first = await fs.promises.mkdir(this.root, { recursive: true });
+      const first = await this.#meta.mkdir(this.root);
       if (first !== undefined && this.#syncDirOnChange) {
         // Make every newly created level durable in its parent.
         let parent = path.dirname(first);
@@ -120,11 +135,11 @@ export class NodeFileStorage implements Storage {
   async #fsyncDirAbs(abs: string): Promise<void> {
     // Windows cannot open a directory for fsync; NTFS journals directory changes itself.
     if (process.platform === 'win32') return;
-    const fd = await fsAsync.open(abs, O_RDONLY | O_DIRECTORY, 0);
+    const fd = await this.#meta.open(abs, O_RDONLY | O_DIRECTORY, 0);
     try {
       await fsAsync.fsync(fd);
     } finally {
-      await fsAsync.close(fd);
+      await this.#meta.close(fd);
     }
   }
 
@@ -147,7 +162,7 @@ export class NodeFileStorage implements Storage {
     for (; dir !== ''; dir = parentOf(dir)) {
       let stats: Stats;
       try {
-        stats = await fs.promises.lstat(this.#abs(dir));
+        stats = await this.#meta.lstat(this.#abs(dir));
       } catch {
         continue; // A missing parent is reported by the operation itself, with the OS's code.
       }
@@ -162,20 +177,20 @@ export class NodeFileStorage implements Storage {
     const readOnly = options.readOnly === true;
     const flags = (readOnly ? O_RDONLY : O_RDWR) | SAFE_OPEN_FLAGS;
     try {
-      const fd = await fsAsync.open(abs, flags, 0o644);
+      const fd = await this.#meta.open(abs, flags, 0o644);
       // O_RDONLY opens directories, and O_RDWR FIFOs and devices: only regular files are files.
       let kind: StorageEntryKind;
       try {
         kind = fstatKind(fd);
       } catch (error) {
-        await fsAsync.close(fd).catch(() => undefined);
+        await this.#meta.close(fd).catch(() => undefined);
         throw error;
       }
       if (kind !== 'file') {
-        await fsAsync.close(fd).catch(() => undefined);
+        await this.#meta.close(fd).catch(() => undefined);
         throw notRegular(kind, 'open', name);
       }
-      return new NodeFile(name, fd, readOnly, this.#preallocate);
+      return new NodeFile(name, fd, { readOnly, preallocateMode: this.#preallocate, metadata: this.#meta });
     } catch (error) {
       if (osCode(error) !== 'ENOENT' || options.create !== true) throw openError(error, name);
     }
@@ -183,13 +198,13 @@ export class NodeFileStorage implements Storage {
     let fd: number;
     try {
       // O_EXCL never follows a link either: a dangling one makes this EEXIST, then ERR_SYMLINK.
-      fd = await fsAsync.open(abs, flags | O_CREAT | O_EXCL, 0o644);
+      fd = await this.#meta.open(abs, flags | O_CREAT | O_EXCL, 0o644);
     } catch (error) {
       if (osCode(error) !== 'EEXIST') throw openError(error, name);
       // Lost a race with another creator: the file exists now.
       return this.open(name, { ...options, create: false });
     }
-    const file = new NodeFile(name, fd, readOnly, this.#preallocate);
+    const file = new NodeFile(name, fd, { readOnly, preallocateMode: this.#preallocate, metadata: this.#meta });
     try {
       await this.#afterChange(parentOf(name));
     } catch (error) {
@@ -210,7 +225,7 @@ export class NodeFileStorage implements Storage {
     let dirents: Dirent[];
     try {
       // Dirent types come from readdir (or lstat where the filesystem gives none): no link is followed.
-      dirents = await fs.promises.readdir(this.#abs(rel), { withFileTypes: true });
+      dirents = await this.#meta.readdir(this.#abs(rel));
     } catch (error) {
       throw fromNodeError(error, 'readdir', rel);
     }
@@ -228,7 +243,7 @@ export class NodeFileStorage implements Storage {
     let stats: Stats;
     try {
       // The root may be a link (users move data directories so); nothing inside it is followed.
-      stats = rel === '' ? await fs.promises.stat(this.root) : await fs.promises.lstat(this.#abs(rel));
+      stats = rel === '' ? await this.#meta.stat(this.root) : await this.#meta.lstat(this.#abs(rel));
     } catch (error) {
       throw fromNodeError(error, 'stat', rel);
     }
@@ -238,7 +253,7 @@ export class NodeFileStorage implements Storage {
   async exists(name: string): Promise<boolean> {
     validateName(name);
     try {
-      await fs.promises.lstat(this.#abs(name));
+      await this.#meta.lstat(this.#abs(name));
       return true;
     } catch (error) {
       if (osCode(error) === 'ENOENT' || osCode(error) === 'ENOTDIR') return false;
@@ -251,7 +266,7 @@ export class NodeFileStorage implements Storage {
     await this.#ensureRoot();
     let first: string | undefined;
     try {
-      first = await fs.promises.mkdir(this.#abs(dir), { recursive: true });
+      first = await this.#meta.mkdir(this.#abs(dir));
     } catch (error) {
       throw fromNodeError(error, 'mkdir', dir);
     }
@@ -273,10 +288,10 @@ export class NodeFileStorage implements Storage {
     try {
       // Files only, like every backend: a directory rename could not be atomic in all of them,
       // and moving a link would move a pointer to foreign data into the log.
-      const kind = kindOf(await fs.promises.lstat(this.#abs(from)));
+      const kind = kindOf(await this.#meta.lstat(this.#abs(from)));
       if (kind !== 'file') throw notRegular(kind, 'rename', from);
       // rename(2) replaces a link at `to` itself and never writes through it.
-      await fs.promises.rename(this.#abs(from), this.#abs(to));
+      await this.#meta.rename(this.#abs(from), this.#abs(to));
     } catch (error) {
       throw fromNodeError(error, 'rename', from);
     }
@@ -287,12 +302,12 @@ export class NodeFileStorage implements Storage {
     validateFileName(name);
     const abs = this.#abs(name);
     try {
-      await fs.promises.unlink(abs);
+      await this.#meta.unlink(abs);
     } catch (error) {
       const code = osCode(error);
       if (code !== 'EISDIR' && code !== 'EPERM') throw fromNodeError(error, 'unlink', name);
       try {
-        await fs.promises.rmdir(abs);
+        await this.#meta.rmdir(abs);
       } catch (dirError) {
         throw fromNodeError(dirError, 'rmdir', name);
       }
