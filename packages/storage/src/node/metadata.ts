@@ -27,7 +27,7 @@ function inline<A extends unknown[], R>(call: (...args: A) => R): (...args: A) =
     try {
       return Promise.resolve(call(...args));
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
   };
 }
