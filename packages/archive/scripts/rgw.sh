@@ -7,8 +7,12 @@
 #                           OSD (memstore) and RGW, create an S3 user and a bucket
 #   rgw.sh env              print the `export ...` lines for the tests (eval "$(rgw.sh env)")
 #   rgw.sh stop             stop the daemons, remove the directory
-#   rgw.sh stop-gateway     stop only radosgw (tests: the store goes away mid-run)
-#   rgw.sh start-gateway    start radosgw again on the same port
+#   rgw.sh stop-gateway [G]   stop only gateway G (tests: the store goes away mid-run)
+#   rgw.sh start-gateway [G]  start gateway G again on the same port
+#
+# Two gateways serve the same cluster (same user, same bucket): `rgw` (NORI_S3_ENDPOINT), which
+# every test uses, and `rgw-restart` (NORI_RGW_RESTART_ENDPOINT), which only the restart tests
+# stop and start, so that tests running beside them never lose their gateway. G defaults to rgw.
 #
 # NORI_RGW_DIR (default ${TMPDIR:-/tmp}/nori-rgw) chooses the directory.
 set -euo pipefail
@@ -53,7 +57,7 @@ random_token() {
 marker="# written by nori rgw.sh"
 
 write_conf() {
-  local fsid=$1 mon_port=$2 rgw_port=$3
+  local fsid=$1 mon_port=$2 rgw_port=$3 restart_port=$4
   cat >"$conf" <<EOF
 $marker
 [global]
@@ -98,6 +102,11 @@ memstore device bytes = 1073741824
 rgw data = $dir/rgw
 rgw frontends = beast endpoint=127.0.0.1:$rgw_port
 rgw enable usage log = false
+
+[client.rgw-restart]
+rgw data = $dir/rgw-restart
+rgw frontends = beast endpoint=127.0.0.1:$restart_port
+rgw enable usage log = false
 EOF
 }
 
@@ -107,7 +116,10 @@ make_keyring() {
   ceph-authtool "$keyring" --gen-key -n client.admin --cap mon 'allow *' --cap osd 'allow *' --cap mgr 'allow *' --cap mds 'allow *' >/dev/null
   ceph-authtool "$keyring" --gen-key -n mgr.x --cap mon 'allow profile mgr' --cap osd 'allow *' --cap mds 'allow *' >/dev/null
   ceph-authtool "$keyring" --gen-key -n osd.0 --cap mon 'allow profile osd' --cap mgr 'allow profile osd' --cap osd 'allow *' >/dev/null
-  ceph-authtool "$keyring" --gen-key -n client.rgw --cap mon 'allow rw' --cap osd 'allow rwx' --cap mgr 'allow rw' >/dev/null
+  local gateway
+  for gateway in rgw rgw-restart; do
+    ceph-authtool "$keyring" --gen-key -n "client.$gateway" --cap mon 'allow rw' --cap osd 'allow rwx' --cap mgr 'allow rw' >/dev/null
+  done
 }
 
 start_mon() {
@@ -127,34 +139,47 @@ start_osd() {
   ceph-osd -c "$conf" -i 0 2>>"$dir/log/osd.0.stderr"
 }
 
-start_gateway() {
-  mkdir -p "$dir/rgw"
-  radosgw -c "$conf" -n client.rgw
+gateway_name() {
+  case "${1:-rgw}" in
+    rgw | rgw-restart) echo "${1:-rgw}" ;;
+    *) die "unknown gateway ${1}: rgw or rgw-restart" ;;
+  esac
 }
 
-rgw_port() { sed -n 's/^rgw frontends = beast endpoint=127.0.0.1:\([0-9]*\)$/\1/p' "$conf"; }
+start_gateway() {
+  local gateway=$1
+  mkdir -p "$dir/$gateway"
+  radosgw -c "$conf" -n "client.$gateway"
+}
+
+# The port in the `rgw frontends` line of the gateway's own section of ceph.conf.
+rgw_port() {
+  awk -v section="[client.$1]" '$0 == section { inside = 1; next } /^\[/ { inside = 0 }
+    inside && /^rgw frontends = / { sub(/.*127\.0\.0\.1:/, ""); print }' "$conf"
+}
 
 wait_for_gateway() {
-  local port i
-  port=$(rgw_port)
+  local gateway=$1 port i
+  port=$(rgw_port "$gateway")
   for i in $(seq 1 120); do
     if curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then return 0; fi
     sleep 0.5
   done
-  die "RGW did not answer on 127.0.0.1:$port within 60 s; see $dir/log/client.rgw.log"
+  die "RGW did not answer on 127.0.0.1:$port within 60 s; see $dir/log/client.$gateway.log"
 }
 
 create_user_and_bucket() {
   local access secret port
   access=$(random_token 20 | tr 'a-f' 'A-F')
   secret=$(random_token 40)
-  port=$(rgw_port)
+  port=$(rgw_port rgw)
   radosgw-admin -c "$conf" -n client.admin user create --uid=nori --display-name=nori \
     --access-key="$access" --secret-key="$secret" >/dev/null
   curl -fsS -X PUT -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' --aws-sigv4 "aws:amz:$region:s3" --user "$access:$secret" "http://127.0.0.1:$port/$bucket" >/dev/null
   umask 077
   cat >"$env_file" <<EOF
 export NORI_S3_ENDPOINT=http://127.0.0.1:$port
+export NORI_RGW_RESTART_ENDPOINT=http://127.0.0.1:$(rgw_port rgw-restart)
 export NORI_S3_BUCKET=$bucket
 export NORI_S3_REGION=$region
 export NORI_S3_FORCE_PATH_STYLE=1
@@ -197,18 +222,25 @@ cmd_start() {
   trap 'status=$?; [ "$status" -eq 0 ] || fail_start' EXIT
   rm -rf "$dir"
   mkdir -p "$dir/run" "$dir/log" "$dir/crash"
-  local fsid mon_port
+  local fsid mon_port rgw_port restart_port
   fsid=$(cat /proc/sys/kernel/random/uuid)
   mon_port=$(free_port)
-  write_conf "$fsid" "$mon_port" "$(free_port)"
+  rgw_port=$(free_port)
+  restart_port=$(free_port)
+  # Three separate probes: make sure they did not hand out the same port twice.
+  while [ "$rgw_port" = "$mon_port" ]; do rgw_port=$(free_port); done
+  while [ "$restart_port" = "$mon_port" ] || [ "$restart_port" = "$rgw_port" ]; do restart_port=$(free_port); done
+  write_conf "$fsid" "$mon_port" "$rgw_port" "$restart_port"
   make_keyring
   start_mon "$fsid" "$mon_port"
   ceph-mgr -c "$conf" -i x
   start_osd
-  start_gateway
-  wait_for_gateway
+  start_gateway rgw
+  start_gateway rgw-restart
+  wait_for_gateway rgw
+  wait_for_gateway rgw-restart
   create_user_and_bucket
-  log "RGW at http://127.0.0.1:$(rgw_port), bucket $bucket; eval \"\$($script env)\""
+  log "RGW at http://127.0.0.1:$(rgw_port rgw) (restart tests: $(rgw_port rgw-restart)), bucket $bucket; eval \"\$($script env)\""
 }
 
 # True when $dir is absent, empty, or ours (its ceph.conf starts with the marker): never
@@ -224,7 +256,7 @@ cmd_stop() {
   [ -d "$dir" ] || return 0
   removable_dir || die "$dir was not made by rgw.sh; not touching it"
   local pidfile
-  for pidfile in "$dir"/run/client.rgw.pid "$dir"/run/osd.0.pid "$dir"/run/mgr.x.pid "$dir"/run/mon.a.pid; do
+  for pidfile in "$dir"/run/client.rgw.pid "$dir"/run/client.rgw-restart.pid "$dir"/run/osd.0.pid "$dir"/run/mgr.x.pid "$dir"/run/mon.a.pid; do
     stop_pidfile "$pidfile"
   done
   rm -rf "$dir"
@@ -234,7 +266,7 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   env) [ -f "$env_file" ] || die "not running (rgw.sh start)"; cat "$env_file" ;;
-  stop-gateway) stop_pidfile "$dir/run/client.rgw.pid" ;;
-  start-gateway) start_gateway && wait_for_gateway ;;
-  *) die "usage: rgw.sh start|stop|env|stop-gateway|start-gateway" ;;
+  stop-gateway) stop_pidfile "$dir/run/client.$(gateway_name "${2:-}").pid" ;;
+  start-gateway) gateway=$(gateway_name "${2:-}") && start_gateway "$gateway" && wait_for_gateway "$gateway" ;;
+  *) die "usage: rgw.sh start|stop|env|stop-gateway [gateway]|start-gateway [gateway]" ;;
 esac

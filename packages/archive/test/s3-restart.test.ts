@@ -15,12 +15,20 @@ async function removeAll(store: ObjectStore): Promise<void> {
   for await (const { key } of store.list('')) await store.delete(key);
 }
 
-describeS3('S3ObjectStore across an RGW restart', (env) => {
-  const control = env.rgwControl;
-  const ci = process.env['CI'] !== undefined && process.env['CI'] !== '';
-  if (control === undefined && !ci) console.warn('skipping the RGW restart test: NORI_RGW_CTL not set (the store is not the project RGW)');
+/** The project RGW's second gateway: only these tests stop it, so no other test loses its store. */
+const RESTART_GATEWAY = 'rgw-restart';
 
-  const store = new S3ObjectStore({ ...env.config, prefix: uniquePrefix('restart'), maxAttempts: 2 });
+describeS3('S3ObjectStore across an RGW restart', (env) => {
+  const gatewayUnderTest = env.restartGateway;
+  const ci = process.env['CI'] !== undefined && process.env['CI'] !== '';
+  const missing = 'CI runs the restart tests against the project RGW: NORI_RGW_CTL and NORI_RGW_RESTART_ENDPOINT must be set';
+  if (gatewayUnderTest === undefined && !ci) {
+    console.warn('skipping the RGW restart test: NORI_RGW_CTL / NORI_RGW_RESTART_ENDPOINT not set (the store is not the project RGW)');
+  }
+  // Every store here talks to the restart gateway; the other test files use the main one.
+  const config = { ...env.config, endpoint: gatewayUnderTest?.endpoint ?? env.config.endpoint };
+
+  const store = new S3ObjectStore({ ...config, prefix: uniquePrefix('restart'), maxAttempts: 2 });
   const stores: S3ObjectStore[] = [];
   afterAll(async () => {
     store.destroy();
@@ -30,12 +38,17 @@ describeS3('S3ObjectStore across an RGW restart', (env) => {
     }
   });
 
-  function gateway(command: 'stop-gateway' | 'start-gateway'): void {
-    execFileSync('bash', [control as string, command], { stdio: 'inherit', timeout: 60_000 });
+  function gatewayArgs(command: 'stop-gateway' | 'start-gateway'): string[] {
+    if (gatewayUnderTest === undefined) throw new Error(missing);
+    return [gatewayUnderTest.control, command, RESTART_GATEWAY];
   }
 
-  it.skipIf(control === undefined && !ci)('reports ERR_UNAVAILABLE while RGW is down and works again after it restarts', async () => {
-    expect(control, 'CI runs the restart test against the project RGW: NORI_RGW_CTL must be set').toBeDefined();
+  function gateway(command: 'stop-gateway' | 'start-gateway'): void {
+    execFileSync('bash', gatewayArgs(command), { stdio: 'inherit', timeout: 60_000 });
+  }
+
+  it.skipIf(gatewayUnderTest === undefined && !ci)('reports ERR_UNAVAILABLE while RGW is down and works again after it restarts', async () => {
+    expect(gatewayUnderTest, missing).toBeDefined();
     const key = (i: number): string => `seq/${String(i).padStart(6, '0')}`;
     for (let i = 0; i < 3; i++) await store.put(key(i), encoder.encode(`record ${i}`), { ifNoneMatch: '*' });
 
@@ -50,6 +63,14 @@ describeS3('S3ObjectStore across an RGW restart', (env) => {
       expect(error).toBeInstanceOf(ArchiveError);
       expect((error as ArchiveError).code).toBe('ERR_UNAVAILABLE');
       expect((error as ArchiveError).retryable).toBe(true);
+      // The gateway every other test file uses stays up meanwhile (same cluster, same bucket).
+      const bystander = new S3ObjectStore({ ...env.config, prefix: uniquePrefix('restart-bystander'), maxAttempts: 1 });
+      try {
+        await bystander.put('alive', encoder.encode('yes'), { ifNoneMatch: '*' });
+        await bystander.delete('alive');
+      } finally {
+        bystander.destroy();
+      }
     } finally {
       gateway('start-gateway');
     }
@@ -63,12 +84,12 @@ describeS3('S3ObjectStore across an RGW restart', (env) => {
   });
 
   // In this file, not s3-archiver.test.ts: tests that stop the gateway must not overlap.
-  it.skipIf(control === undefined && !ci)(
+  it.skipIf(gatewayUnderTest === undefined && !ci)(
     'RGW stopped and restarted mid-upload: nothing acknowledged as archived is lost, nothing is duplicated',
     { timeout: S3_TIMEOUT_MS },
     async () => {
-      expect(control, 'CI runs the restart test against the project RGW: NORI_RGW_CTL must be set').toBeDefined();
-      const store = new S3ObjectStore({ ...env.config, prefix: uniquePrefix('archiver-restart'), maxAttempts: 2 });
+      expect(gatewayUnderTest, missing).toBeDefined();
+      const store = new S3ObjectStore({ ...config, prefix: uniquePrefix('archiver-restart'), maxAttempts: 2 });
       stores.push(store);
       const wal = await openWal();
       const retry = { initialDelayMs: 50, maxDelayMs: 500 };
@@ -90,11 +111,11 @@ describeS3('S3ObjectStore across an RGW restart', (env) => {
       await appendRecords(wal, 100);
       const flushing = archiver.flush();
       // Stop the gateway while chunks are being uploaded (the archiver keeps running meanwhile).
-      const stopped = run('bash', [control as string, 'stop-gateway'], { timeout: 60_000 });
+      const stopped = run('bash', gatewayArgs('stop-gateway'), { timeout: 60_000 });
       await appendRecords(wal, 200, { from: 100 });
       await stopped;
       await appendRecords(wal, 100, { from: 300 });
-      await run('bash', [control as string, 'start-gateway'], { timeout: 60_000 });
+      await run('bash', gatewayArgs('start-gateway'), { timeout: 60_000 });
       await flushing;
       await archiver.flush();
       expect(archiver.archivedPosition).toEqual(wal.durablePosition);

@@ -7,8 +7,13 @@ import type { S3ObjectStoreConfig } from '../../src/index.js';
  */
 export interface S3TestEnv {
   config: S3ObjectStoreConfig;
-  /** `rgw.sh`, when the store is the project's own RGW (restart tests need it). */
+  /** `rgw.sh`, when the store is the project's own RGW. */
   rgwControl: string | undefined;
+  /**
+   * The project RGW's second gateway, which only the restart tests stop and start (its own
+   * endpoint on the same cluster), so tests running beside them keep theirs.
+   */
+  restartGateway: { control: string; endpoint: string } | undefined;
 }
 
 export function readEnv(): S3TestEnv | string {
@@ -18,6 +23,8 @@ export function readEnv(): S3TestEnv | string {
     return 'NORI_S3_ENDPOINT / NORI_S3_BUCKET not set (start one with `bash packages/archive/scripts/rgw.sh start` and eval "$(bash packages/archive/scripts/rgw.sh env)")';
   }
   const region = process.env['NORI_S3_REGION'];
+  const control = process.env['NORI_RGW_CTL'];
+  const restartEndpoint = process.env['NORI_RGW_RESTART_ENDPOINT'];
   return {
     config: {
       endpoint,
@@ -28,6 +35,7 @@ export function readEnv(): S3TestEnv | string {
       connectTimeoutMs: 2_000,
       timeoutMs: 15_000,
     },
-    rgwControl: process.env['NORI_RGW_CTL'],
+    rgwControl: control,
+    restartGateway: control === undefined || restartEndpoint === undefined ? undefined : { control, endpoint: restartEndpoint },
   };
 }
