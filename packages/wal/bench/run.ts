@@ -3,7 +3,7 @@
 // Usage: node --conditions=@nori/source --import tsx bench/run.ts [group ...]
 //   groups: append batch cold-start concurrency get read recovery whole-process (default: all)
 //   env: NORI_BENCH_QUICK=1 (smoke run), NORI_BENCH_RUNS, NORI_BENCH_READ_MIB, NORI_BENCH_GET_MIB
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -63,8 +63,14 @@ if (groupOut === undefined)
       `logs in ${location.parent} (${location.filesystem}${location.sameFilesystemAsRepo ? ', same filesystem as the repo' : ''})`,
   );
 
-/** Runs `group` in a child process (same flags and environment); returns its results. */
+/**
+ * Runs `group` in a child process (same flags and environment); returns its results. Dirty pages
+ * earlier groups left (the read group writes a 1 GiB log) are flushed first (`sync`), so their
+ * writeback does not land in this group's timings: a crash-tail recovery took 35-92 ms after the
+ * others ran, 26-38 ms alone.
+ */
 async function runIsolated(group: string): Promise<BenchResult[]> {
+  spawnSync('sync', { stdio: 'ignore' });
   const file = join(mkdtempSync(join(tmpdir(), 'nori-bench-')), 'results.json');
   try {
     const code = await new Promise<number | null>((resolveExit, reject) => {
