@@ -1,4 +1,5 @@
 import { openSync, closeSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { concatBytes } from '@nori/test-support';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeRecord } from '@nori/codec';
@@ -14,10 +15,6 @@ afterAll(cleanupScratch);
 
 const records = Array.from({ length: 6 }, (_, i) => encodeRecord({ key: `k${i}`, value: 'v'.repeat(40 + i) }));
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  return Buffer.concat(parts);
-}
-
 /** Writes `segments` (bytes per segment) as `000000.wal`, `000001.wal`, ... in a new directory. */
 async function writeLog(segments: readonly Uint8Array[]): Promise<string> {
   const dir = join(await scratchDir('nori-cli-live-'), 'wal');
@@ -28,8 +25,8 @@ async function writeLog(segments: readonly Uint8Array[]): Promise<string> {
 
 describe('scans of a log that changes while it is read', () => {
   it('a preallocated tail trimmed during the scan ends the segment at its data (no "file shrank" error)', async () => {
-    const data = concat(records);
-    const dir = await writeLog([concat([data, new Uint8Array(4096)])]);
+    const data = concatBytes(records);
+    const dir = await writeLog([concatBytes([data, new Uint8Array(4096)])]);
     const [segment] = (await readWalDirectory(dir)).segments;
     if (segment === undefined) throw new Error('no segment');
     let trimmed = false;
@@ -48,7 +45,7 @@ describe('scans of a log that changes while it is read', () => {
   });
 
   it('a record caught half written is read again: whole now, so not damage', async () => {
-    const whole = concat(records);
+    const whole = concatBytes(records);
     const third = (records[0]?.length ?? 0) + (records[1]?.length ?? 0);
     const half = Uint8Array.from(whole);
     half.fill(0, third + 10, third + (records[2]?.length ?? 0));
@@ -71,7 +68,7 @@ describe('scans of a log that changes while it is read', () => {
   });
 
   it('damage that is still there when read again is corruption', async () => {
-    const bytes = concat(records);
+    const bytes = concatBytes(records);
     const third = (records[0]?.length ?? 0) + (records[1]?.length ?? 0);
     bytes.fill(0, third + 10, third + 20);
     const [segment] = (await readWalDirectory(await writeLog([bytes]))).segments;
@@ -81,7 +78,7 @@ describe('scans of a log that changes while it is read', () => {
   });
 
   it('segments deleted by GC before they were read end what was read before them; no missing segment', async () => {
-    const dir = await writeLog([0, 1, 2, 3, 4].map((i) => concat([records[i] as Uint8Array])));
+    const dir = await writeLog([0, 1, 2, 3, 4].map((i) => concatBytes([records[i] as Uint8Array])));
     const directory = await readWalDirectory(dir);
     const gone: number[] = [];
     const scan = await scanLog(
@@ -104,7 +101,7 @@ describe('scans of a log that changes while it is read', () => {
   });
 
   it('a first segment deleted before it was read is left out silently', async () => {
-    const dir = await writeLog([0, 1, 2].map((i) => concat([records[i] as Uint8Array])));
+    const dir = await writeLog([0, 1, 2].map((i) => concatBytes([records[i] as Uint8Array])));
     const directory = await readWalDirectory(dir);
     unlinkSync(join(dir, segmentName(0)));
     const scan = await scanLog(directory);

@@ -7,7 +7,7 @@ import { setNativeEnabled } from '../src/native.js';
 import { selectZstdBackend, zstdCompress, zstdDecompress, type ZstdNativeBackend } from '../src/zstd.js';
 import { zstdEncoderAvailable } from './env.js';
 import { fromHex } from './golden.js';
-import { expectBytes } from '@nori/test-support';
+import { concatBytes, expectBytes } from '@nori/test-support';
 
 const require = createRequire(import.meta.url);
 const lz4napi = require('lz4-napi') as { uncompressSync(data: Uint8Array): Uint8Array };
@@ -173,10 +173,6 @@ const TEXT_1000_CHECKSUM_FRAME = fromHex('28b52ffd64e802a500006861686269636a646b
 /** A skippable frame (magic 0x184D2A50, 3 bytes of user data). */
 const SKIPPABLE_FRAME = Uint8Array.of(0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3);
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  return Uint8Array.from(Buffer.concat(parts));
-}
-
 it('uses node:zlib for zstd exactly when Node has it, and tests every native backend that loads', () => {
   expect(nativeZstdBackends.includes('node:zlib')).toBe(zlibHasZstd);
   expect(codecBackends().zstd.decompress).toBe(nativeZstdBackends[0] ?? 'fzstd');
@@ -205,11 +201,11 @@ describe.each([
     const text = sample('text', 1000);
     const random = sample('random', 100);
     const cases: Array<[Uint8Array, Uint8Array]> = [
-      [concat(TEXT_1000_FRAME, RANDOM_100_FRAME), concat(text, random)],
-      [concat(TEXT_1000_FRAME, SKIPPABLE_FRAME, RANDOM_100_FRAME), concat(text, random)],
-      [concat(SKIPPABLE_FRAME, TEXT_1000_FRAME), text],
-      [concat(TEXT_1000_FRAME, SKIPPABLE_FRAME), text],
-      [concat(RANDOM_100_FRAME, TEXT_1000_FRAME, RANDOM_100_FRAME), concat(random, text, random)],
+      [concatBytes([TEXT_1000_FRAME, RANDOM_100_FRAME]), concatBytes([text, random])],
+      [concatBytes([TEXT_1000_FRAME, SKIPPABLE_FRAME, RANDOM_100_FRAME]), concatBytes([text, random])],
+      [concatBytes([SKIPPABLE_FRAME, TEXT_1000_FRAME]), text],
+      [concatBytes([TEXT_1000_FRAME, SKIPPABLE_FRAME]), text],
+      [concatBytes([RANDOM_100_FRAME, TEXT_1000_FRAME, RANDOM_100_FRAME]), concatBytes([random, text, random])],
       [SKIPPABLE_FRAME, new Uint8Array(0)],
     ];
     for (const [input, expected] of cases) expectSameBytes(zstdDecompress(input, 1 << 20), expected);
@@ -217,16 +213,16 @@ describe.each([
 
   it('applies the limit to the sum of all frames', () => {
     useBackend();
-    const joined = concat(TEXT_1000_FRAME, SKIPPABLE_FRAME, RANDOM_100_FRAME);
+    const joined = concatBytes([TEXT_1000_FRAME, SKIPPABLE_FRAME, RANDOM_100_FRAME]);
     expect(zstdDecompress(joined, 1100).length).toBe(1100);
     expect(() => zstdDecompress(joined, 1099)).toThrow(expect.objectContaining({ code: 'ERR_RECORD_TOO_LARGE' }));
-    expect(() => zstdDecompress(concat(RANDOM_100_FRAME, TEXT_1000_FRAME), 999)).toThrow(expect.objectContaining({ code: 'ERR_RECORD_TOO_LARGE' }));
+    expect(() => zstdDecompress(concatBytes([RANDOM_100_FRAME, TEXT_1000_FRAME]), 999)).toThrow(expect.objectContaining({ code: 'ERR_RECORD_TOO_LARGE' }));
   });
 
   it('rejects trailing bytes after the last frame (node:zlib alone ignores them)', () => {
     useBackend();
     for (const trailer of [[0x28], [1, 2, 3, 4, 5], [0, 0, 0, 0], [0x28, 0xb5, 0x2f, 0xfd]]) {
-      expect(() => zstdDecompress(concat(TEXT_1000_FRAME, Uint8Array.from(trailer)), 1 << 20)).toThrow(
+      expect(() => zstdDecompress(concatBytes([TEXT_1000_FRAME, Uint8Array.from(trailer)]), 1 << 20)).toThrow(
         expect.objectContaining({ code: 'ERR_DECOMPRESSION_FAILED' }),
       );
     }
@@ -246,7 +242,7 @@ describe.each([
   it('refuses frames that need a dictionary, as libzstd does without one', () => {
     useBackend();
     // TEXT_1000_FRAME with the 1-byte dictionary ID field: ID 0 means none, any other needs a dictionary.
-    const withDictId = (id: number) => concat(TEXT_1000_FRAME.subarray(0, 4), Uint8Array.of(0x61, id), TEXT_1000_FRAME.subarray(5));
+    const withDictId = (id: number) => concatBytes([TEXT_1000_FRAME.subarray(0, 4), Uint8Array.of(0x61, id), TEXT_1000_FRAME.subarray(5)]);
     expectSameBytes(zstdDecompress(withDictId(0), 1 << 20), sample('text', 1000));
     expect(() => zstdDecompress(withDictId(7), 1 << 20)).toThrow(expect.objectContaining({ code: 'ERR_DECOMPRESSION_FAILED' }));
   });
@@ -273,7 +269,7 @@ describe.each([
     const done = new Promise((resolve) => stream.on('end', resolve));
     stream.end(data);
     await done;
-    const frame = Uint8Array.from(Buffer.concat(chunks));
+    const frame = concatBytes(chunks);
     expect(frame[4]! >> 6).toBe(0); // no frame content size
     expect(frame[4]! & 0x20).toBe(0); // not single-segment: a window descriptor follows
     useBackend();

@@ -1,20 +1,11 @@
 import fc from 'fast-check';
+import { concatBytes } from '@nori/test-support';
 import { describe, expect, it } from 'vitest';
 import { CRC_BATCH_SPAN, CrcBatch, RECORD_RESIDUE } from '../src/crc-batch.js';
 import { crc32cShiftByte } from '../src/crc32c-js.js';
 import { RecordScanner, crc32c, encodeRecord, type ScanStatus } from '../src/index.js';
 
 const MAX = 64 * 1024 * 1024;
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** `count` records with values of `valueBytes` (byte patterns differ per record). */
 function records(count: number, valueBytes: number): Uint8Array[] {
@@ -63,7 +54,7 @@ describe('batched CRC checks', () => {
   });
 
   it('verifies a run of records with one check and leaves the run unverified when one byte in it changed', () => {
-    const buf = concat(records(40, 1000));
+    const buf = concatBytes(records(40, 1000));
     const batch = new CrcBatch(true);
     batch.verifyFrom(buf, 0, buf.length, MAX);
     // 40 records of ~1 KiB: as many as fit whole in one span.
@@ -80,7 +71,7 @@ describe('batched CRC checks', () => {
   });
 
   it('stops at a zero-filled tail instead of running through it', () => {
-    const written = concat(records(10, 1000));
+    const written = concatBytes(records(10, 1000));
     const buf = new Uint8Array(CRC_BATCH_SPAN);
     buf.set(written);
     const batch = new CrcBatch(true);
@@ -89,7 +80,7 @@ describe('batched CRC checks', () => {
   });
 
   it('finds a damaged record right after the first one, and scans on after a seek', () => {
-    const buf = concat(records(40, 1000));
+    const buf = concatBytes(records(40, 1000));
     const damaged = buf.slice();
     // The second record's CRC is wrong: with a batch from the first record the scanner would
     // still find it, but only a per-record check of the first one keeps a lone probe cheap.
@@ -110,7 +101,7 @@ describe('batched CRC checks', () => {
     // What the batch check trades: two stored CRCs changed so that their effects on the run's CRC
     // cancel (for random damage: probability 2^-32, the odds of one CRC missing). The scanner uses
     // batches by default, so it reads these records; per-record checks reject the first one.
-    const buf = concat(records(10, 1000));
+    const buf = concatBytes(records(10, 1000));
     const size = buf.length / 10;
     const delta = 0x1234_5678;
     let compensating = delta;
@@ -123,7 +114,7 @@ describe('batched CRC checks', () => {
   });
 
   it('does nothing with per-record checks, or for a single record', () => {
-    const buf = concat(records(20, 1000));
+    const buf = concatBytes(records(20, 1000));
     const off = new CrcBatch(false);
     off.verifyFrom(buf, 0, buf.length, MAX);
     expect(off.verifiedEnd).toBe(0);
@@ -138,7 +129,7 @@ describe('batched CRC checks', () => {
     const damage = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 3 });
     fc.assert(
       fc.property(log, damage, fc.nat(), (shape, flips, cutSeed) => {
-        const buf = concat(shape.map(([key, size], i) => encodeRecord({ key, value: new Uint8Array(size).fill(i & 0xff) })));
+        const buf = concatBytes(shape.map(([key, size], i) => encodeRecord({ key, value: new Uint8Array(size).fill(i & 0xff) })));
         for (const [at, mask] of flips) buf[at % buf.length]! ^= mask;
         const cut = buf.subarray(0, buf.length - (cutSeed % 8));
         const batched = scanAll(cut, 'batched');

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { concatBytes } from '@nori/test-support';
 import { RecordScanner, crc32c, decodeRecord, encodeRecord, type RecordInput } from '../src/index.js';
 import { zstdEncoderAvailable } from './env.js';
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 const inputs: RecordInput[] = (
   [
@@ -22,7 +13,7 @@ const inputs: RecordInput[] = (
   ] satisfies RecordInput[]
 ).filter((input: RecordInput) => input.compression !== 'zstd' || zstdEncoderAvailable);
 const encoded = inputs.map((i) => encodeRecord(i));
-const log = concat(encoded);
+const log = concatBytes(encoded);
 
 describe('RecordScanner', () => {
   it('walks every record, exposing offsets, flags and views', () => {
@@ -160,5 +151,5 @@ function decodeRecordFixture(): Uint8Array {
   const body = Uint8Array.of(0x01, 0x05, 0x04, 0x6b, 0x05, 0x30, 0x61, 0x62, 0x63);
   const crc = new Uint8Array(4);
   new DataView(crc.buffer).setUint32(0, crc32c(body), true);
-  return concat([body, crc]);
+  return concatBytes([body, crc]);
 }

@@ -7,6 +7,6 @@
 export { tempDir, TempDirs, type TempDir } from './temp-dir.js';
 export { readWhole, readWholeIfExists, type ReadableFile, type ReadableStorage } from './whole-file.js';
 export { Rng } from './prng.js';
-export { bytesEqual, expectByteArrays, expectBytes, filled, firstByteMismatch, hex, text, unhex } from './bytes.js';
+export { bytesEqual, concatBytes, expectByteArrays, expectBytes, filled, firstByteMismatch, hex, text, unhex } from './bytes.js';
 export { codeOf, collect, indexOf, record } from './records.js';
 export { GOLDEN_DIR, copyGoldenCase, goldenCase, goldenCases, type GoldenCase, type GoldenPosition, type GoldenRecord } from './golden.js';

@@ -1,4 +1,5 @@
 import { crc32c, encodeRecord } from '@nori/codec';
+import { concatBytes } from '@nori/test-support';
 import { MemoryStorage, type StorageFile } from '@nori/storage';
 import { describe, expect, it } from 'vitest';
 import { classifyDamage, walkSegment, type SegmentReporter, type SegmentSpan, type WalkDamage } from '../src/scan.js';
@@ -17,10 +18,6 @@ function records(n: number, size = 10): { bytes: Uint8Array[]; offsets: number[]
     at += record.length;
   }
   return { bytes, offsets };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  return Uint8Array.from(Buffer.concat(parts));
 }
 
 async function fileOf(bytes: Uint8Array): Promise<StorageFile> {
@@ -62,24 +59,24 @@ async function walk(bytes: Uint8Array, options: { skipped?: SegmentSpan[]; cutAt
 describe('walkSegment', () => {
   it('reports every record and a clean end on a record boundary', async () => {
     const { bytes, offsets } = records(20);
-    const result = await walk(concat(bytes));
+    const result = await walk(concatBytes(bytes));
     expect(result.seen).toEqual(offsets);
-    expect(result.end).toEqual({ kind: 'clean', offset: concat(bytes).length });
+    expect(result.end).toEqual({ kind: 'clean', offset: concatBytes(bytes).length });
     expect(result.records).toBe(20);
     expect(result.damage).toEqual([]);
   });
 
   it('classifies zeros after the last record as a zero tail, not damage', async () => {
     const { bytes } = records(5);
-    const data = concat(bytes);
-    const result = await walk(concat([data, new Uint8Array(300)]));
+    const data = concatBytes(bytes);
+    const result = await walk(concatBytes([data, new Uint8Array(300)]));
     expect(result.end).toEqual({ kind: 'zero-tail', offset: data.length, length: 300 });
     expect(result.damage).toEqual([]);
   });
 
   it('classifies a cut-short last record as torn, with the reason', async () => {
     const { bytes } = records(5);
-    const whole = concat(bytes);
+    const whole = concatBytes(bytes);
     const lastStart = whole.length - (bytes[4] as Uint8Array).length;
     const result = await walk(whole.subarray(0, whole.length - 3));
     expect(result.seen).toHaveLength(4);
@@ -94,7 +91,7 @@ describe('walkSegment', () => {
 
   it('reports damage followed by records with its resync point and walks on', async () => {
     const { bytes, offsets } = records(6);
-    const data = concat(bytes);
+    const data = concatBytes(bytes);
     const bad = offsets[2] as number;
     data[bad + 6] = (data[bad + 6] as number) ^ 0xff; // inside record 2: its CRC fails
     const result = await walk(data);
@@ -106,7 +103,7 @@ describe('walkSegment', () => {
 
   it('stops at damage when the reporter says so, ending at the damage', async () => {
     const { bytes, offsets } = records(4);
-    const data = concat(bytes);
+    const data = concatBytes(bytes);
     const bad = offsets[1] as number;
     data[bad + 6] = (data[bad + 6] as number) ^ 0xff;
     const file = await fileOf(data);
@@ -122,7 +119,7 @@ describe('walkSegment', () => {
 
   it('zeros below writtenLength are damage, not a preallocated tail', async () => {
     const { bytes } = records(3);
-    const data = concat([...bytes, new Uint8Array(40)]);
+    const data = concatBytes([...bytes, new Uint8Array(40)]);
     const end = data.length - 40;
     expect((await walk(data)).end).toEqual({ kind: 'zero-tail', offset: end, length: 40 });
     const file = await fileOf(data);
@@ -132,7 +129,7 @@ describe('walkSegment', () => {
 
   it('damage that runs into a known region swallows it (the next record is searched across it)', async () => {
     const { bytes, offsets } = records(8);
-    const data = concat(bytes);
+    const data = concatBytes(bytes);
     const bad = offsets[1] as number;
     // Records 1-2 damaged, a known region over records 3-4, records 5 on fine: the resync finds record 3.
     data[bad + 6] = (data[bad + 6] as number) ^ 0xff;
@@ -153,7 +150,7 @@ describe('walkSegment', () => {
 
   it('never reads a known skipped region and reports it instead', async () => {
     const { bytes, offsets } = records(6);
-    const data = concat(bytes);
+    const data = concatBytes(bytes);
     const span = { from: offsets[2] as number, to: offsets[4] as number };
     data.fill(0xee, span.from, span.to); // garbage a salvage skipped: never parsed
     const result = await walk(data, { skipped: [span] });
@@ -164,7 +161,7 @@ describe('walkSegment', () => {
 
   it('ends at a cut (a skipped region that runs into the next segment)', async () => {
     const { bytes, offsets } = records(6);
-    const data = concat(bytes);
+    const data = concatBytes(bytes);
     const cutAt = offsets[3] as number;
     data.fill(0xee, cutAt);
     const result = await walk(data, { cutAt });
@@ -175,14 +172,14 @@ describe('walkSegment', () => {
 
   it('a cut exactly at the end of the file is still a cut', async () => {
     const { bytes } = records(3);
-    const data = concat(bytes);
+    const data = concatBytes(bytes);
     const result = await walk(data, { cutAt: data.length });
     expect(result.end).toEqual({ kind: 'cut', offset: data.length });
   });
 
   it('stops when the reporter returns false', async () => {
     const { bytes, offsets } = records(10);
-    const result = await walk(concat(bytes), { stopAfter: 3 });
+    const result = await walk(concatBytes(bytes), { stopAfter: 3 });
     expect(result.seen).toEqual(offsets.slice(0, 3));
     expect(result.end).toEqual({ kind: 'stopped', offset: offsets[3] });
   });
@@ -194,7 +191,7 @@ describe('walkSegment', () => {
     const badRecord = new Uint8Array(body.length + 4);
     badRecord.set(body);
     new DataView(badRecord.buffer).setUint32(body.length, crc32c(body), true);
-    const data = concat([bytes[0] as Uint8Array, badRecord, bytes[1] as Uint8Array]);
+    const data = concatBytes([bytes[0] as Uint8Array, badRecord, bytes[1] as Uint8Array]);
     const file = await fileOf(data);
     const damage: WalkDamage[] = [];
     const seen: number[] = [];
@@ -213,7 +210,7 @@ describe('walkSegment', () => {
 
   it('starts at a given record boundary', async () => {
     const { bytes, offsets } = records(5);
-    const result = await walk(concat(bytes), { start: offsets[2] as number });
+    const result = await walk(concatBytes(bytes), { start: offsets[2] as number });
     expect(result.seen).toEqual(offsets.slice(2));
   });
 });
@@ -221,15 +218,15 @@ describe('walkSegment', () => {
 describe('classifyDamage', () => {
   it('tells a zero tail, a torn end and corruption with a resync point apart', async () => {
     const { bytes, offsets } = records(3);
-    const data = concat(bytes);
-    const zeros = await fileOf(concat([data, new Uint8Array(50)]));
+    const data = concatBytes(bytes);
+    const zeros = await fileOf(concatBytes([data, new Uint8Array(50)]));
     const options = { maxRecordSize: MAX, zeroTail: true };
     expect(await classifyDamage(zeros, data.length, { ...options, limit: data.length + 50, fileSize: data.length + 50 })).toEqual({ kind: 'zero-tail' });
     // Zeros a sealed segment held are data, not preallocated space: no record follows, torn.
     expect(await classifyDamage(zeros, data.length, { ...options, zeroTail: false, limit: data.length + 50, fileSize: data.length + 50 })).toEqual({
       kind: 'torn',
     });
-    const garbage = await fileOf(concat([new Uint8Array(40).fill(0xab), data]));
+    const garbage = await fileOf(concatBytes([new Uint8Array(40).fill(0xab), data]));
     expect(await classifyDamage(garbage, 0, { ...options, limit: data.length + 40, fileSize: data.length + 40 })).toEqual({
       kind: 'corrupt',
       resumeAt: 40 + (offsets[0] as number),
