@@ -4,6 +4,7 @@ import { RecordScanner, crc32c, encodeRecord, type RecordInput } from '@nori/cod
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { segmentName } from '@nori/wal';
+import { concatBytes } from '@nori/test-support';
 import { readWalDirectory, scanLog, type LogScan } from '../src/index.js';
 import { cleanupScratch, scratchDir } from './helpers.js';
 
@@ -18,15 +19,7 @@ interface Layout {
 async function writeLog(layout: Layout, mutate?: (files: Uint8Array[]) => void): Promise<{ dir: string; positions: string[][] }> {
   const dir = join(await scratchDir('nori-cli-scan-'), 'wal');
   await mkdir(dir);
-  const files = layout.segments.map((records) => {
-    const out = new Uint8Array(records.reduce((sum, record) => sum + record.length, 0));
-    let at = 0;
-    for (const record of records) {
-      out.set(record, at);
-      at += record.length;
-    }
-    return out;
-  });
+  const files = layout.segments.map((records) => concatBytes(records));
   const positions = layout.segments.map((records, id) => {
     let at = 0;
     return records.map((record) => {
