@@ -72,8 +72,7 @@ export class RecordScanner {
     this.last = 'end';
     this.st.recordStart = start;
     this.st.recordSize = 0;
-    this.batch.reset(start);
-    this.st.crcVerifiedEnd = 0;
+    this.forgetVerified(start);
   }
 
   /** Moves the cursor (e.g. to resynchronize after corruption in salvage mode). */
@@ -81,8 +80,7 @@ export class RecordScanner {
     if (!(offset >= 0 && offset <= this.end)) throw new RangeError(`offset ${offset} outside [0, ${this.end}]`);
     this.pos = offset;
     this.last = 'end';
-    this.batch.reset(offset);
-    this.st.crcVerifiedEnd = 0;
+    this.forgetVerified(offset);
   }
 
   /**
@@ -194,6 +192,12 @@ export class RecordScanner {
       ttlMs: this.st.ttlMs,
       compression: this.st.compression,
     };
+  }
+
+  /** New bytes or a new position: no record counts as CRC-checked any more. */
+  private forgetVerified(at: number): void {
+    this.batch.reset(at);
+    this.st.crcVerifiedEnd = 0;
   }
 
   private assertOk(): void {
