@@ -129,9 +129,7 @@ export class SegmentScanner {
   prefetchFirstChunk(file: StorageFile, start: number, limit: number): void {
     const length = Math.min(this.chunkSize, limit - start);
     if (!this.prefetching || length <= 0) return;
-    const reserve = this.prefetchReserve();
-    const buffer = this.allocate(reserve + length);
-    this.upcoming = { file, position: start, buffer, reserve, length, done: this.track(readAll(file, buffer, reserve, length, start)) };
+    this.upcoming = { ...this.readAhead(file, start, length), file };
   }
 
   /** Forgets a first chunk read ahead for `file`; resolves once its read ended (the file may then close). */
@@ -312,16 +310,18 @@ export class SegmentScanner {
     const ahead = this.stableChunks ? Math.max(this.capacity, this.chunkSize) : this.chunkSize;
     const length = Math.min(ahead, this.limitOffset - position);
     if (length <= 0) return;
-    const reserve = this.prefetchReserve();
-    const buffer = this.allocate(reserve + length);
-    this.prefetch = { position, buffer, reserve, length, done: this.track(readAll(file, buffer, reserve, length, position)) };
+    this.prefetch = this.readAhead(file, position, length);
   }
 
-  /** Keeps `read` in {@link SegmentScanner.inflight} until it settles. */
-  private track(read: Promise<PrefetchResult>): Promise<PrefetchResult> {
-    this.inflight.add(read);
-    void read.then(() => this.inflight.delete(read));
-    return read;
+  /** Starts reading `length` bytes of `file` at `position` into a buffer with a reserve in front. */
+  private readAhead(file: StorageFile, position: number, length: number): Prefetch {
+    const reserve = this.prefetchReserve();
+    const buffer = this.allocate(reserve + length);
+    const done = readAll(file, buffer, reserve, length, position);
+    // Tracked until it settles: idle() waits for it before the file may close.
+    this.inflight.add(done);
+    void done.then(() => this.inflight.delete(done));
+    return { position, buffer, reserve, length, done };
   }
 
   /**
