@@ -1,5 +1,5 @@
 import { crc32cRange, hasNativeCrc32c } from './crc32c.js';
-import { crc32cShiftByte } from './crc32c-js.js';
+import { crc32cMultiply, crc32cPowerOfTwo, crc32cShiftByte } from './crc32c-js.js';
 import { PARSE_OK, ParseState, parseRecord } from './parse.js';
 import { MIN_RECORD_SIZE } from './types.js';
 
@@ -11,11 +11,22 @@ export const RECORD_RESIDUE = 0x48674bc7;
 
 /**
  * Bytes of records one batch check covers at most. Up to 2^31 bits CRC32C detects every error of
- * 3 bits or fewer and every burst up to 32 bits, so a batch of this size keeps the detection
- * guarantees of one CRC over a 1 KiB record; 32 KiB holds 31 records of 1 KiB (one native call
- * instead of 31) while the shift table stays at 128 KiB.
+ * 3 bits or fewer and every burst up to 32 bits, so a batch of this size (2^23 bits) keeps the
+ * detection guarantees of one CRC over a 1 KiB record. One native call over 1 MiB runs at 5.7 GB/s
+ * here against 5.25 GB/s in 32 KiB calls (call overhead, and the hardware CRC's pipeline refill).
  */
-export const CRC_BATCH_SPAN = 32 * 1024;
+export const CRC_BATCH_SPAN = 1024 * 1024;
+
+/** log2 of the distances the shift table covers: 32 KiB, 128 KiB of table. */
+const SHIFT_BITS = 15;
+/** Distances below this come straight from the table; longer ones are split at its multiples. */
+const SHIFT_SPAN = 1 << SHIFT_BITS;
+
+/**
+ * Most records in one batch: the record-end scratch stays 18 KiB (a span of 7-byte records stops
+ * here, a span of 1 KiB records at the span).
+ */
+const MAX_BATCH_RECORDS = Math.floor(SHIFT_SPAN / MIN_RECORD_SIZE);
 
 /** A batch must hold at least this many records to be worth the extra header pass. */
 const MIN_BATCH_RECORDS = 2;
@@ -26,32 +37,60 @@ const MIN_BATCH_RECORDS = 2;
  */
 const MIN_BATCH_BYTES = 4096;
 
-let residueShifts: Int32Array | undefined;
-
 /**
  * Record ends of the batch being checked. One array for every scanner: a check runs to completion
  * synchronously, so no two ever overlap, and a scanner per point read or per reader costs no
- * 18 KiB allocation. Made on the first batch.
+ * 18 KiB allocation. Made on the first check.
  */
 let batchEnds: Int32Array | undefined;
 
-function endsScratch(): Int32Array {
-  return (batchEnds ??= new Int32Array(Math.floor(CRC_BATCH_SPAN / MIN_RECORD_SIZE) + 1));
+/** Shared tables, built on the first batch that is checked (a small log never pays for them). */
+interface BatchTables {
+  /** `shifts[d]` = RECORD_RESIDUE · x^(8d) mod P: an intact record's share when `d` bytes follow it. */
+  shifts: Int32Array;
+  /** x^(8 · SHIFT_SPAN) mod P: moves a share one table span further. */
+  spanPower: number;
+  /** Shares summed per table span of distance (span 0 nearest the batch's end). */
+  groups: Int32Array;
+}
+
+let tables: BatchTables | undefined;
+
+/** Builds the tables once (~0.1 ms). */
+function batchTables(): BatchTables {
+  if (tables !== undefined) return tables;
+  const shifts = new Int32Array(SHIFT_SPAN);
+  let value = RECORD_RESIDUE;
+  for (let d = 0; d < SHIFT_SPAN; d++) {
+    shifts[d] = value;
+    value = crc32cShiftByte(value);
+  }
+  return (tables = {
+    shifts,
+    // 8 · 2^SHIFT_BITS bits = 2^(SHIFT_BITS + 3).
+    spanPower: crc32cPowerOfTwo(SHIFT_BITS + 3),
+    groups: new Int32Array(CRC_BATCH_SPAN / SHIFT_SPAN),
+  });
 }
 
 /**
- * `table[d]` = RECORD_RESIDUE · x^(8d) mod P: what an intact record contributes to the CRC of a
- * run of records when `d` bytes follow it. Built on first use (~0.1 ms), never for small logs.
+ * The CRC32C of `count` intact records ending at `ends[0..count)`, the last at `runEnd`: each
+ * record's share is the residue shifted by the bytes after it. Shares are summed per 32 KiB of
+ * distance from the table, and the sums moved into place Horner-style (one multiply per 32 KiB).
  */
-function shiftTable(): Int32Array {
-  if (residueShifts !== undefined) return residueShifts;
-  const table = new Int32Array(CRC_BATCH_SPAN + 1);
-  let value = RECORD_RESIDUE;
-  for (let d = 0; d <= CRC_BATCH_SPAN; d++) {
-    table[d] = value;
-    value = crc32cShiftByte(value);
+function intactRunCrc(ends: Int32Array, count: number, runEnd: number): number {
+  const t = batchTables();
+  const { shifts, groups } = t;
+  // Ends increase, so the first record is the farthest from the run's end.
+  const top = (runEnd - ends[0]!) >>> SHIFT_BITS;
+  groups.fill(0, 0, top + 1);
+  for (let i = 0; i < count; i++) {
+    const distance = runEnd - ends[i]!;
+    groups[distance >>> SHIFT_BITS]! ^= shifts[distance & (SHIFT_SPAN - 1)]!;
   }
-  return (residueShifts = table);
+  let crc = groups[top]!;
+  for (let group = top - 1; group >= 0; group--) crc = crc32cMultiply(t.spanPower, crc) ^ groups[group]!;
+  return crc >>> 0;
 }
 
 /**
@@ -96,10 +135,10 @@ export class CrcBatch {
     const limit = Math.min(end, start + CRC_BATCH_SPAN);
     const probe = this.probe;
     probe.crcVerifiedEnd = limit;
-    const ends = endsScratch();
+    const ends = (batchEnds ??= new Int32Array(MAX_BATCH_RECORDS));
     let count = 0;
     let at = start;
-    while (at < limit && parseRecord(buf, at, limit, maxRecordSize, false, probe) === PARSE_OK && !zeroFilled(buf, probe)) {
+    while (count < MAX_BATCH_RECORDS && at < limit && parseRecord(buf, at, limit, maxRecordSize, false, probe) === PARSE_OK && !zeroFilled(buf, probe)) {
       at += probe.recordSize;
       ends[count++] = at;
     }
@@ -107,10 +146,7 @@ export class CrcBatch {
     this.retryAt = Math.max(at, start + 1);
     // Without the addon a batch is the same table CRC over the same bytes: no gain.
     if (count < MIN_BATCH_RECORDS || at - start < MIN_BATCH_BYTES || !hasNativeCrc32c()) return;
-    const table = shiftTable();
-    let expected = 0;
-    for (let i = 0; i < count; i++) expected ^= table[at - ends[i]!]!;
-    if (crc32cRange(buf, start, at) === expected >>> 0) this.verifiedEnd = at;
+    if (crc32cRange(buf, start, at) === intactRunCrc(ends, count, at)) this.verifiedEnd = at;
   }
 }
 

@@ -87,3 +87,24 @@ export function crc32cJs(data: Uint8Array, initial: number, start = 0, end = dat
 export function crc32cShiftByte(crc: number): number {
   return ((crc >>> 8) ^ T0[crc & 0xff]!) >>> 0;
 }
+
+/**
+ * `a` times `b` modulo the polynomial, both bit-reflected (zlib's `multmodp`): 32 steps at most.
+ * With `a` = x^(8n) it moves a CRC contribution `n` bytes further, like `n` {@link crc32cShiftByte}s.
+ */
+export function crc32cMultiply(a: number, b: number): number {
+  let product = 0;
+  let factor = b >>> 0;
+  for (let bit = 0x80000000; bit !== 0; bit >>>= 1) {
+    if ((a & bit) !== 0) product ^= factor;
+    factor = factor & 1 ? (factor >>> 1) ^ CASTAGNOLI_REFLECTED : factor >>> 1;
+  }
+  return product >>> 0;
+}
+
+/** x^(2^k) modulo the polynomial, bit-reflected (x^1 is bit 30). */
+export function crc32cPowerOfTwo(k: number): number {
+  let value = 0x40000000;
+  for (let i = 0; i < k; i++) value = crc32cMultiply(value, value);
+  return value;
+}

@@ -18,7 +18,7 @@ export interface ScannerOptions extends CodecOptions {
   verifyCompressed?: boolean;
   /**
    * How record CRCs are checked. `'batched'` (default, where the native CRC addon is loaded): one
-   * CRC32C call over up to 32 KiB of consecutive records, compared with the value their stored
+   * CRC32C call over up to 1 MiB of consecutive records, compared with the value their stored
    * CRCs imply; when it differs, those records are checked one by one, so the damaged record is
    * found and reported exactly as with `'per-record'`. Damage confined to one record is always
    * detected either way. `'per-record'`: one CRC call per record.

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { concatBytes } from '@nori/test-support';
 import { describe, expect, it } from 'vitest';
 import { CRC_BATCH_SPAN, CrcBatch, RECORD_RESIDUE } from '../src/crc-batch.js';
-import { crc32cShiftByte } from '../src/crc32c-js.js';
+import { crc32cMultiply, crc32cPowerOfTwo, crc32cShiftByte } from '../src/crc32c-js.js';
 import { RecordScanner, crc32c, encodeRecord, type ScanStatus } from '../src/index.js';
 
 const MAX = 64 * 1024 * 1024;
@@ -54,14 +54,17 @@ describe('batched CRC checks', () => {
   });
 
   it('verifies a run of records with one check and leaves the run unverified when one byte in it changed', () => {
-    const buf = concatBytes(records(40, 1000));
+    // A little more than one span of ~1 KiB records: the run's far records sit 31 table spans
+    // (32 KiB each) from its end, so every step of the share combination is used.
+    const count = Math.ceil(CRC_BATCH_SPAN / 1000) + 10;
+    const buf = concatBytes(records(count, 1000));
     const batch = new CrcBatch(true);
     batch.verifyFrom(buf, 0, buf.length, MAX);
-    // 40 records of ~1 KiB: as many as fit whole in one span.
-    const perRecord = buf.length / 40;
+    // As many records as fit whole in one span.
+    const perRecord = buf.length / count;
     expect(batch.verifiedEnd).toBe(Math.floor(CRC_BATCH_SPAN / perRecord) * perRecord);
 
-    for (const at of [0, 5, perRecord + 3, batch.verifiedEnd - 1]) {
+    for (const at of [0, 5, perRecord + 3, 40_000, 700_000, batch.verifiedEnd - 1]) {
       const damaged = buf.slice();
       damaged[at]! ^= 0x10;
       const check = new CrcBatch(true);
@@ -70,9 +73,41 @@ describe('batched CRC checks', () => {
     }
   });
 
+  it('verifies runs of every length up to a span, and stops a run of tiny records at its record limit', () => {
+    for (const count of [5, 31, 32, 33, 64, 65, 200, 600]) {
+      const buf = concatBytes(records(count, 1000));
+      const batch = new CrcBatch(true);
+      batch.verifyFrom(buf, 0, buf.length, MAX);
+      expect(batch.verifiedEnd).toBe(buf.length);
+    }
+    const tiny = concatBytes(Array.from({ length: 10_000 }, () => encodeRecord({ key: '' })));
+    const size = tiny.length / 10_000;
+    const batch = new CrcBatch(true);
+    batch.verifyFrom(tiny, 0, tiny.length, MAX);
+    expect(batch.verifiedEnd).toBeGreaterThan(4096);
+    expect(batch.verifiedEnd).toBeLessThan(tiny.length);
+    expect(batch.verifiedEnd % size).toBe(0);
+    // The next batch goes on where this one stopped.
+    const end = batch.verifiedEnd;
+    batch.verifyFrom(tiny, end, tiny.length, MAX);
+    expect(batch.verifiedEnd).toBeGreaterThan(end);
+  });
+
+  it('moves a CRC share n bytes with one multiply by x^(8n), as n byte shifts do', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 12 }), (share, k) => {
+        let shifted = share;
+        for (let i = 0; i < 2 ** k; i++) shifted = crc32cShiftByte(shifted);
+        // 2^k bytes = 2^(k + 3) bits.
+        expect(crc32cMultiply(crc32cPowerOfTwo(k + 3), share)).toBe(shifted);
+      }),
+      { numRuns: 60, seed: 0x5eed },
+    );
+  });
+
   it('stops at a zero-filled tail instead of running through it', () => {
     const written = concatBytes(records(10, 1000));
-    const buf = new Uint8Array(CRC_BATCH_SPAN);
+    const buf = new Uint8Array(64 * 1024);
     buf.set(written);
     const batch = new CrcBatch(true);
     batch.verifyFrom(buf, 0, buf.length, MAX);

@@ -118,7 +118,7 @@ async function sustainedBenchmark(ctx: BenchContext): Promise<BenchResult> {
         const run = rawAppend(join(dir, 'raw.log'), record.encoded, budget, { kind: 'none' });
         return perSecond(run.units, run.ms);
       }),
-    false,
+    { warmupRounds: 0 },
   );
   const result = toResult({
     name: `append 1 KiB, os, sustained ${sizeLabel(totalBytes)} (4 rotations of ${sizeLabel(segmentBytes)} segments)`,

@@ -132,11 +132,16 @@ export async function openActiveSegment(options: SegmentFilesOptions, from: Resu
     // them durable so durablePosition tells the truth. A segment gets data only after its
     // predecessor's fsync, so only the last non-empty one can hold unsynced bytes — it may
     // be the one before the active segment when the process died mid-rotation.
-    await file.datasync();
+    // Likewise the directory entry of a segment created just before a crash. The three flushes
+    // are independent (different files), so they run together.
     const lastWithData = from?.lastWithData;
-    if (lastWithData !== undefined && lastWithData !== id) await syncSegment(storage, lastWithData);
-    // Likewise the directory entry of a segment created just before a crash.
-    await storage.syncDir();
+    // allSettled: the file is closed on failure only once no flush of it is still running.
+    const flushes = await Promise.allSettled([
+      file.datasync(),
+      lastWithData !== undefined && lastWithData !== id ? syncSegment(storage, lastWithData) : undefined,
+      storage.syncDir(),
+    ]);
+    for (const flush of flushes) if (flush.status === 'rejected') throw flush.reason;
     return { id, size, file, fileSize };
   } catch (error) {
     await file.close().catch(() => undefined);

@@ -70,18 +70,10 @@ async function takeLock(storage: Storage): Promise<StorageLock> {
 /** The steps of {@link startWal} that run under the lock. */
 async function startLocked(cfg: ResolvedConfig, lock: StorageLock | undefined): Promise<StartedWal> {
   const { storage } = cfg;
-  const { result, pendingCut } = await recoverLog(cfg);
+  const { result, pendingCut, anchor } = await recoverLog(cfg);
   throwIfAborted(cfg.signal, 'Wal.open');
   const { report, skips } = result;
   const segments = pendingCut !== undefined && cfg.readOnly ? clampToCut(result, pendingCut) : result.segments;
-  // Independent file operations of the open path run together (cold start): reading the
-  // index anchor and removing leftovers of interrupted writes touch different files.
-  const [anchor] = await Promise.all([
-    readIndexAnchor(storage).catch((error: unknown) => {
-      throw ioError(`reading the index side file of ${storage.description}`, error);
-    }),
-    cfg.readOnly ? undefined : removeLeftovers(storage),
-  ]);
   const table = new SegmentTable();
   const handles = new SegmentHandles(storage);
   const view: PointReadView = { storage, maxRecordSize: MAX_RECORD_SIZE_LIMIT, table, skips, handles };
@@ -98,13 +90,34 @@ async function startLocked(cfg: ResolvedConfig, lock: StorageLock | undefined): 
   return started;
 }
 
-/** Completes (or, read-only, reads) an interrupted `truncateAfter`, then recovers the log. */
-async function recoverLog(cfg: ResolvedConfig): Promise<{ result: RecoveryResult; pendingCut: CutIntent | undefined }> {
+/** What {@link recoverLog} found. */
+interface RecoveredLog {
+  result: RecoveryResult;
+  pendingCut: CutIntent | undefined;
+  /** What `index.json` holds (undefined: no file). */
+  anchor: IndexAnchor | undefined;
+}
+
+/**
+ * Completes (or, read-only, reads) an interrupted `truncateAfter`, then recovers the log and reads
+ * the index anchor. A writable open reads the anchor and removes leftovers of interrupted writes
+ * during the scan: under the lock nothing else changes those files, recovery neither reads nor
+ * writes them, and a pending cut (which rewrites `index.json`) is complete by then. A read-only
+ * open reads the anchor after the scan: a live writer's GC rewrites it before deleting segments,
+ * so an anchor read before the listing could name a segment already gone.
+ */
+async function recoverLog(cfg: ResolvedConfig): Promise<RecoveredLog> {
   const { storage } = cfg;
+  let alongside: Promise<IndexAnchor | undefined> | undefined;
   try {
     await refuseUnsafeEntries(storage);
     // A truncateAfter a crash interrupted is completed before the scan sees the log.
     const pendingCut = cfg.readOnly ? await readCutIntent(storage) : await completePendingCut(storage);
+    if (!cfg.readOnly) {
+      alongside = readAnchorAndTidy(storage);
+      // Observed at once so a failed scan never leaves a rejection unhandled; awaited below or in catch.
+      alongside.catch(() => undefined);
+    }
     const options: RecoveryOptions = {
       mode: cfg.recovery,
       readLimit: MAX_RECORD_SIZE_LIMIT,
@@ -114,13 +127,29 @@ async function recoverLog(cfg: ResolvedConfig): Promise<{ result: RecoveryResult
       signal: cfg.signal,
     };
     const result = cfg.readOnly ? await recoverReadOnly(storage, options) : await recover(storage, options);
-    return { result, pendingCut };
+    const anchor = await (alongside ?? readAnchor(storage));
+    return { result, pendingCut, anchor };
   } catch (error) {
+    // Nothing of this open may still be running once the lock is released.
+    await alongside?.catch(() => undefined);
     if (cfg.readOnly && errorCode(error) === 'ERR_NOT_FOUND' && !(error instanceof WalError)) {
       throw new WalError('ERR_NOT_FOUND', `no WAL at ${storage.description}`, { cause: error });
     }
     throw ioError(`recovery of ${storage.description}`, error);
   }
+}
+
+/** `index.json`'s anchor; a failure is an `ERR_IO` WalError naming the side file. */
+function readAnchor(storage: Storage): Promise<IndexAnchor | undefined> {
+  return readIndexAnchor(storage).catch((error: unknown) => {
+    throw ioError(`reading the index side file of ${storage.description}`, error);
+  });
+}
+
+/** Reads the anchor and removes leftovers of interrupted writes (independent files) together. */
+async function readAnchorAndTidy(storage: Storage): Promise<IndexAnchor | undefined> {
+  const [anchor] = await Promise.all([readAnchor(storage), removeLeftovers(storage)]);
+  return anchor;
 }
 
 /**

@@ -74,18 +74,24 @@ export interface PairRuns<T = number> {
   readonly baseline: number[];
 }
 
+/** How many unrecorded warm-up rounds {@link measurePair} runs first. */
+export interface PairOptions {
+  /** 1 by default; 0 for workloads whose first run is part of what they measure. */
+  readonly warmupRounds?: number;
+}
+
 /**
  * Measures `ours` and `baseline` alternately (baseline, ours, baseline, ours, ...) so that noise
- * from other processes on the shared machine hits both alike. Unless `warmup` is false, one
- * unrecorded warm-up round runs first so JIT compilation is not timed.
+ * from other processes on the shared machine hits both alike, after `warmupRounds` unrecorded
+ * rounds so JIT compilation is not timed.
  */
 export async function measurePair<T = number>(
   runs: number,
   ours: () => Promise<T>,
   baseline: () => Promise<number> | number,
-  warmup = true,
+  options: PairOptions = {},
 ): Promise<PairRuns<T>> {
-  if (warmup) {
+  for (let i = 0; i < (options.warmupRounds ?? 1); i++) {
     await baseline();
     await ours();
   }
