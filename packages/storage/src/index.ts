@@ -3,7 +3,7 @@ export { validateName } from './paths.js';
 export { removeFileDurably, removeStaleTmp, tmpNameOf, writeFileAtomically } from './atomic-file.js';
 export type { LockInfo, OpenOptions, Storage, StorageEntry, StorageEntryKind, StorageFile, StorageLock, StorageStat } from './types.js';
 export { NodeFileStorage, type NodeFileStorageOptions } from './node/storage.js';
-export type { MetadataMode } from './node/metadata.js';
+export type { CallMode } from './node/call-modes.js';
 export type { PreallocateMode } from './node/file.js';
 export { MemoryStorage, type CrashOptions, type ForkOptions, type MemoryStorageOptions } from './memory/storage.js';
 export type { MemoryFault } from './memory/faults.js';

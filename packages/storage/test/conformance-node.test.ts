@@ -28,14 +28,10 @@ runStorageConformance(
   { links: process.platform !== 'win32' },
 );
 
-runStorageConformance('NodeFileStorage (sparse preallocation, no automatic directory sync)', () => {
+runStorageConformance('NodeFileStorage (sparse preallocation, no automatic directory sync, flushes inline)', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nori-storage-'));
-  return {
-    storage: new NodeFileStorage(root, { preallocate: 'sparse', syncDirOnChange: false }),
-    reopen: () => new NodeFileStorage(root, { preallocate: 'sparse', syncDirOnChange: false }),
-    restart: () => new NodeFileStorage(root, { preallocate: 'sparse', syncDirOnChange: false }),
-    cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
-  };
+  const make = (): NodeFileStorage => new NodeFileStorage(root, { preallocate: 'sparse', syncDirOnChange: false, syncCalls: 'inline' });
+  return { storage: make(), reopen: make, restart: make, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 });
 
 runStorageConformance(

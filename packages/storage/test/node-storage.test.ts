@@ -73,6 +73,38 @@ describe('NodeFileStorage', () => {
     expect(() => new NodeFileStorage(root, { metadata: 'sometimes' as 'inline' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
   });
 
+  it("runs flushes on the thread pool by default and on the calling thread with syncCalls: 'inline'", async () => {
+    const calls = { pooled: 0, inline: 0 };
+    for (const [name, counter] of [
+      ['fdatasync', 'pooled'],
+      ['fsync', 'pooled'],
+      ['fdatasyncSync', 'inline'],
+      ['fsyncSync', 'inline'],
+    ] as const) {
+      const original = fs[name] as (...args: unknown[]) => unknown;
+      vi.spyOn(fs, name).mockImplementation(((...args: unknown[]) => {
+        calls[counter]++;
+        return original(...args);
+      }) as never);
+    }
+    const work = async (storage: NodeFileStorage): Promise<void> => {
+      const file = await storage.open('a.wal', { create: true });
+      await file.writev([new Uint8Array([1, 2, 3])], 0);
+      await file.datasync();
+      await file.sync();
+      await file.close();
+      await storage.syncDir();
+    };
+    await work(new NodeFileStorage(root, { syncDirOnChange: false }));
+    expect(calls).toEqual({ pooled: 3, inline: 0 });
+    calls.pooled = 0;
+    await work(new NodeFileStorage(path.join(root, 'inline'), { syncDirOnChange: false, syncCalls: 'inline' }));
+    expect(calls).toEqual({ pooled: 0, inline: 3 });
+    expect(() => new NodeFileStorage(root, { syncCalls: 'later' as 'inline' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining('syncCalls') }),
+    );
+  });
+
   it('describes itself by its absolute root and resolves relative roots', () => {
     const relative = path.relative(process.cwd(), root);
     const storage = new NodeFileStorage(relative);

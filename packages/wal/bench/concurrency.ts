@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { NodeFileStorage, type CallMode } from '@nori/storage';
+import { Wal } from '@nori/wal';
 import { runBudget, type BenchContext } from './lib/context.js';
 import { withTempDir } from './lib/paths.js';
 import { rawAppend, rawWritev } from './lib/raw.js';
@@ -13,9 +15,13 @@ const WRITERS = [1, 2, 4, 8, 64] as const;
  * `writers` concurrent loops of `await wal.append()` on one `always` WAL until the time budget is
  * spent; returns records/s over all writers (group commit lets one fdatasync cover many).
  */
-async function walRun(ctx: BenchContext, writers: number, record: BenchRecord): Promise<number> {
+async function walRun(ctx: BenchContext, writers: number, record: BenchRecord, syncCalls?: CallMode): Promise<number> {
   return withTempDir(ctx.tempParent, async (dir) => {
-    const { wal } = await openWal(dir, { fsync: 'always' });
+    // The default storage (what `{ dir }` makes), or the same with flushes on the calling thread.
+    const { wal } =
+      syncCalls === undefined
+        ? await openWal(dir, { fsync: 'always' })
+        : await Wal.open({ storage: new NodeFileStorage(dir, { preallocate: 'sparse', syncCalls }), fsync: 'always' });
     try {
       let records = 0;
       const budget = runBudget(ctx);
@@ -77,6 +83,24 @@ export async function concurrencyBenchmarks(ctx: BenchContext): Promise<BenchRes
     });
     ctx.log(describe(result));
     results.push(result);
+  }
+  // Diagnostic: flushes on the calling thread (syncCalls: 'inline') save the thread-pool round
+  // trip of each fdatasync; one writer then pays what the raw loop pays.
+  for (const writers of [1, 64] as const) {
+    const inline = await measurePair(
+      ctx.settings.runs,
+      () => walRun(ctx, writers, record, 'inline'),
+      () => rawRun(ctx, record),
+    );
+    const inlineResult = toResult({
+      name: `always, ${writers} concurrent writer${writers === 1 ? '' : 's'} (1 KiB), syncCalls: 'inline'`,
+      unit: 'records/s',
+      runs: inline.ours,
+      baselineName: 'fs.writeSync + fdatasync per record',
+      baselineRuns: inline.baseline,
+    });
+    ctx.log(describe(inlineResult));
+    results.push(inlineResult);
   }
   // Diagnostic: what the disk allows when 64 records share one fdatasync (the group-commit
   // ceiling), measured the same way: one writev of 64 encoded records + fdatasync.

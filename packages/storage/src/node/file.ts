@@ -3,6 +3,7 @@ import { checkNonNegativeInteger, checkReadArgs, checkWriteArgs } from '../args.
 import { StorageError, fromNodeError } from '../errors.js';
 import type { StorageFile } from '../types.js';
 import type { MetadataCalls } from './metadata.js';
+import type { SyncCalls } from './sync-calls.js';
 import { fsAsync, remainingBuffers } from './fs-async.js';
 
 /** How `StorageFile.preallocate()` in NodeFileStorage reserves space; see the package README. */
@@ -36,14 +37,16 @@ export class NodeFile implements StorageFile {
   readonly #readOnly: boolean;
   readonly #preallocateMode: PreallocateMode;
   readonly #meta: MetadataCalls;
+  readonly #sync: SyncCalls;
 
   /** @internal Use `NodeFileStorage.open`. */
-  constructor(name: string, fd: number, options: { readOnly: boolean; preallocateMode: PreallocateMode; metadata: MetadataCalls }) {
+  constructor(name: string, fd: number, options: { readOnly: boolean; preallocateMode: PreallocateMode; metadata: MetadataCalls; syncCalls: SyncCalls }) {
     this.name = name;
     this.#fd = fd;
     this.#readOnly = options.readOnly;
     this.#preallocateMode = options.preallocateMode;
     this.#meta = options.metadata;
+    this.#sync = options.syncCalls;
   }
 
   #live(op: string): number {
@@ -140,7 +143,7 @@ export class NodeFile implements StorageFile {
   async datasync(): Promise<void> {
     const fd = this.#live('fdatasync');
     try {
-      await fsAsync.fdatasync(fd);
+      await this.#sync.fdatasync(fd);
     } catch (error) {
       throw fromNodeError(error, 'fdatasync', this.name);
     }
@@ -149,7 +152,7 @@ export class NodeFile implements StorageFile {
   async sync(): Promise<void> {
     const fd = this.#live('fsync');
     try {
-      await fsAsync.fsync(fd);
+      await this.#sync.fsync(fd);
     } catch (error) {
       throw fromNodeError(error, 'fsync', this.name);
     }

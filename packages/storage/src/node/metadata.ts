@@ -1,11 +1,6 @@
 import type { Dirent, Stats } from 'node:fs';
 import { fs } from './node-fs.js';
-
-/**
- * Where {@link NodeFileStorage} runs its metadata calls (open, close, lstat, readdir, rename,
- * unlink, mkdir): `'inline'` on the calling thread, `'thread-pool'` on libuv's thread pool.
- */
-export type MetadataMode = 'inline' | 'thread-pool';
+import { inline, pooled, type CallMode } from './call-modes.js';
 
 /** The metadata system calls of the Node backend, each as a promise whatever the mode. */
 export interface MetadataCalls {
@@ -19,22 +14,6 @@ export interface MetadataCalls {
   rmdir(path: string): Promise<void>;
   /** `mkdir -p`: the first directory created, undefined when it existed. */
   mkdir(path: string): Promise<string | undefined>;
-}
-
-/** A synchronous call as a promise: its throw becomes a rejection, as the async call's would. */
-function inline<A extends unknown[], R>(call: (...args: A) => R): (...args: A) => Promise<R> {
-  return (...args) => {
-    try {
-      return Promise.resolve(call(...args));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  };
-}
-
-/** A callback-style `fs` call as a promise. */
-function pooled<A extends unknown[], R>(call: (...args: [...A, (error: Error | null, result: R) => void]) => void): (...args: A) => Promise<R> {
-  return (...args) => new Promise((resolve, reject) => call(...args, (error, result) => (error ? reject(error) : resolve(result))));
 }
 
 /**
@@ -73,6 +52,6 @@ const THREAD_POOL: MetadataCalls = {
 };
 
 /** The calls of `mode`. */
-export function metadataCalls(mode: MetadataMode): MetadataCalls {
+export function metadataCalls(mode: CallMode): MetadataCalls {
   return mode === 'inline' ? INLINE : THREAD_POOL;
 }
