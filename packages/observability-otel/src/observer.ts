@@ -1,46 +1,21 @@
-import {
-  diag,
-  metrics,
-  trace,
-  SpanStatusCode,
-  type Attributes,
-  type BatchObservableCallback,
-  type Counter,
-  type Meter,
-  type MetricOptions,
-  type Observable,
-  type ObservableGauge,
-  type ObservableUpDownCounter,
-  type Tracer,
-} from '@opentelemetry/api';
+import { diag, metrics, trace, type BatchObservableCallback, type Meter, type Observable, type Tracer } from '@opentelemetry/api';
 import type { RecoveryReport, WalObserver, WalStats } from '@nori/wal';
 import { WAL_OBSERVER_METHODS } from './combine.js';
 import { NoriOtelError } from './errors.js';
+import { LEGACY_METRIC_NAMES_REMOVED_IN, NORI_WAL_ATTRIBUTES as A } from './names.js';
 import {
   deepestErrorType,
   guardHandlers,
   hasMethod,
   INSTRUMENTATION_SCOPE,
-  instrumentOptions as optionsFrom,
   invalid,
   isObject,
-  nowMs,
   registerBatchCallback,
   rejectUnknownOptions,
   validateInstanceName,
 } from './support.js';
-import {
-  FSYNC_DURATION_BUCKETS,
-  GROUP_COMMIT_SIZE_BUCKETS,
-  LEGACY_METRIC_NAMES_REMOVED_IN,
-  NORI_WAL_ATTRIBUTES as A,
-  NORI_WAL_LEGACY_METRIC_NAMES as L,
-  NORI_WAL_LEGACY_METRICS,
-  NORI_WAL_METRIC_NAMES as M,
-  NORI_WAL_METRICS,
-  NORI_WAL_SPAN_NAMES,
-  RECOVERY_DURATION_BUCKETS,
-} from './names.js';
+import { createWalInstruments, walAttributeSets, type WalAttributeSets, type WalInstruments } from './wal-instruments.js';
+import { recordFsyncSpan, recordRecoverySpan } from './wal-spans.js';
 
 export { INSTRUMENTATION_SCOPE } from './support.js';
 
@@ -113,8 +88,6 @@ export interface OtelInstrumentation {
 
 const OPTION_KEYS = new Set(['meter', 'tracer', 'walName', 'spans', 'legacyMetricNames']);
 const SPAN_KEYS = new Set(['recovery', 'fsync']);
-const CORRUPT_REASONS = new Set(['crc-mismatch', 'varint-overflow', 'invalid-compression', 'decompression-failed', 'too-large']);
-const CORRUPTION_ACTIONS = new Set(['truncated', 'quarantined', 'skipped', 'failed']);
 
 function resolveSpans(spans: unknown, tracerGiven: boolean): { recovery: boolean; fsync: boolean } {
   if (spans === undefined) return { recovery: tracerGiven, fsync: tracerGiven };
@@ -127,21 +100,6 @@ function resolveSpans(spans: unknown, tracerGiven: boolean): { recovery: boolean
   if (recovery !== undefined && typeof recovery !== 'boolean') throw invalid('options.spans.recovery must be a boolean');
   if (fsync !== undefined && typeof fsync !== 'boolean') throw invalid('options.spans.fsync must be a boolean');
   return { recovery: recovery === true, fsync: fsync === true };
-}
-
-const ALL_WAL_METRICS = [...NORI_WAL_METRICS, ...NORI_WAL_LEGACY_METRICS];
-
-function instrumentOptions(name: string, buckets?: readonly number[]): MetricOptions {
-  return optionsFrom(ALL_WAL_METRICS, name, buckets);
-}
-
-/** The 0.1 instruments kept for one minor while `legacyMetricNames` is on. */
-interface LegacyInstruments {
-  readonly appendBytes: Counter;
-  readonly recoveryTruncatedBytes: Counter;
-  readonly segments: ObservableUpDownCounter;
-  readonly diskUsage: ObservableUpDownCounter;
-  readonly queueBytes: ObservableGauge;
 }
 
 function resolveLegacy(legacyMetricNames: unknown): boolean {
@@ -157,13 +115,37 @@ function resolveLegacy(legacyMetricNames: unknown): boolean {
   return legacyMetricNames;
 }
 
-function createLegacyInstruments(meter: Meter): LegacyInstruments {
+/** The checked options, with defaults filled in. */
+interface AdapterSettings {
+  readonly walName: string;
+  readonly meter: Meter;
+  /** Set only when some span kind is on. */
+  readonly recoveryTracer: Tracer | undefined;
+  readonly fsyncTracer: Tracer | undefined;
+  readonly legacy: boolean;
+}
+
+/** Checks `options` (`ERR_INVALID_OPTIONS` on anything unknown or mistyped) and fills defaults. */
+function resolveSettings(options: OtelObserverOptions): AdapterSettings {
+  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
+  rejectUnknownOptions(options, OPTION_KEYS);
+  const { meter: givenMeter, tracer: givenTracer } = options;
+  const walName = validateInstanceName('walName', options.walName ?? 'default');
+  if (givenMeter !== undefined && !hasMethod(givenMeter, 'createCounter')) {
+    throw invalid('options.meter must be an OpenTelemetry Meter');
+  }
+  if (givenTracer !== undefined && !hasMethod(givenTracer, 'startSpan')) {
+    throw invalid('options.tracer must be an OpenTelemetry Tracer');
+  }
+  const spans = resolveSpans(options.spans, givenTracer !== undefined);
+  const legacy = resolveLegacy(options.legacyMetricNames);
+  const tracer = spans.recovery || spans.fsync ? (givenTracer ?? trace.getTracer(INSTRUMENTATION_SCOPE)) : undefined;
   return {
-    appendBytes: meter.createCounter(L.appendBytes, instrumentOptions(L.appendBytes)),
-    recoveryTruncatedBytes: meter.createCounter(L.recoveryTruncatedBytes, instrumentOptions(L.recoveryTruncatedBytes)),
-    segments: meter.createObservableUpDownCounter(L.segments, instrumentOptions(L.segments)),
-    diskUsage: meter.createObservableUpDownCounter(L.diskUsage, instrumentOptions(L.diskUsage)),
-    queueBytes: meter.createObservableGauge(L.queueBytes, instrumentOptions(L.queueBytes)),
+    walName,
+    meter: givenMeter ?? metrics.getMeter(INSTRUMENTATION_SCOPE),
+    recoveryTracer: spans.recovery ? tracer : undefined,
+    fsyncTracer: spans.fsync ? tracer : undefined,
+    legacy,
   };
 }
 
@@ -183,173 +165,90 @@ function createLegacyInstruments(meter: Meter): LegacyInstruments {
  * @throws {@link NoriOtelError} `ERR_INVALID_OPTIONS` for unknown options or wrong types
  */
 export function createOtelObserver(options: OtelObserverOptions = {}): OtelInstrumentation {
-  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
-  rejectUnknownOptions(options, OPTION_KEYS);
-  const { meter: givenMeter, tracer: givenTracer } = options;
-  const walName = validateInstanceName('walName', options.walName ?? 'default');
-  if (givenMeter !== undefined && !hasMethod(givenMeter, 'createCounter')) {
-    throw invalid('options.meter must be an OpenTelemetry Meter');
-  }
-  if (givenTracer !== undefined && !hasMethod(givenTracer, 'startSpan')) {
-    throw invalid('options.tracer must be an OpenTelemetry Tracer');
-  }
-  const spans = resolveSpans(options.spans, givenTracer !== undefined);
-  const legacyOn = resolveLegacy(options.legacyMetricNames);
-  const meter = givenMeter ?? metrics.getMeter(INSTRUMENTATION_SCOPE);
-  const tracer = spans.recovery || spans.fsync ? (givenTracer ?? trace.getTracer(INSTRUMENTATION_SCOPE)) : undefined;
+  const settings = resolveSettings(options);
+  const instruments = createWalInstruments(settings.meter, { legacy: settings.legacy });
+  const attrs = walAttributeSets(settings.walName);
+  const observer = guardHandlers<WalObserver>(walHandlers(settings, instruments, attrs), WAL_OBSERVER_METHODS);
+  return { observer, walName: settings.walName, attach: statsAttacher(settings, instruments, attrs) };
+}
 
-  const counter = (name: string) => meter.createCounter(name, instrumentOptions(name));
-  const histogram = (name: string, buckets: readonly number[]) => meter.createHistogram(name, instrumentOptions(name, buckets));
-  const appendRecords = counter(M.appendRecords);
-  const appendSize = counter(M.appendSize);
-  const fsyncDuration = histogram(M.fsyncDuration, FSYNC_DURATION_BUCKETS);
-  const groupCommitSize = histogram(M.groupCommitSize, GROUP_COMMIT_SIZE_BUCKETS);
-  const segmentRotations = counter(M.segmentRotations);
-  const segmentDeletions = counter(M.segmentDeletions);
-  const recoveryDuration = histogram(M.recoveryDuration, RECOVERY_DURATION_BUCKETS);
-  const recoveryRecords = counter(M.recoveryRecords);
-  const recoveryTruncatedSize = counter(M.recoveryTruncatedSize);
-  const corruptions = counter(M.corruptions);
-  const failures = counter(M.failures);
-  const segmentCount = meter.createObservableUpDownCounter(M.segmentCount, instrumentOptions(M.segmentCount));
-  const segmentFileSize = meter.createObservableUpDownCounter(M.segmentFileSize, instrumentOptions(M.segmentFileSize));
-  const queueSize = meter.createObservableUpDownCounter(M.queueSize, instrumentOptions(M.queueSize));
-  const legacy = legacyOn ? createLegacyInstruments(meter) : undefined;
-
-  // Attribute sets are built once: the hot path (append, fsync) allocates nothing.
-  const base: Attributes = Object.freeze({ [A.name]: walName });
-  const single = Object.freeze({ ...base, [A.batch]: false });
-  const batch = Object.freeze({ ...base, [A.batch]: true });
-  const fsyncOk = Object.freeze({ ...base, [A.fsyncOutcome]: 'ok' });
-  const fsyncError = Object.freeze({ ...base, [A.fsyncOutcome]: 'error' });
-  const corruptionAttrs = new Map<string, Attributes>();
-  const corruptionAttributes = (action: string, reason: string): Attributes => {
-    const safeAction = CORRUPTION_ACTIONS.has(action) ? action : 'other';
-    const safeReason = CORRUPT_REASONS.has(reason) ? reason : 'other';
-    const key = `${safeAction}\u0000${safeReason}`;
-    let attrs = corruptionAttrs.get(key);
-    if (attrs === undefined) {
-      attrs = Object.freeze({ ...base, [A.corruptionAction]: safeAction, [A.corruptionReason]: safeReason });
-      corruptionAttrs.set(key, attrs);
-    }
-    return attrs;
-  };
-
-  const handlers: Required<WalObserver> = {
+/** The observer's handlers: each records its event on the instruments (and a span when on). */
+function walHandlers(settings: AdapterSettings, m: WalInstruments, attrs: WalAttributeSets): Required<WalObserver> {
+  const { base } = attrs;
+  return {
     onAppend(e) {
-      const attrs = e.batch ? batch : single;
-      appendRecords.add(e.records, attrs);
-      appendSize.add(e.bytes, attrs);
-      legacy?.appendBytes.add(e.bytes, attrs);
+      const set = e.batch ? attrs.batch : attrs.single;
+      m.appendRecords.add(e.records, set);
+      m.appendSize.add(e.bytes, set);
+      m.legacy?.appendBytes.add(e.bytes, set);
     },
     onFsync(e) {
-      const attrs = e.ok ? fsyncOk : fsyncError;
-      fsyncDuration.record(e.durationMs / 1000, attrs);
-      groupCommitSize.record(e.records, attrs);
-      if (tracer !== undefined && spans.fsync) {
-        const end = nowMs();
-        const span = tracer.startSpan(NORI_WAL_SPAN_NAMES.fsync, {
-          startTime: end - e.durationMs,
-          attributes: {
-            ...attrs,
-            'nori.wal.fsync.bytes': e.bytes,
-            'nori.wal.fsync.records': e.records,
-            'nori.wal.fsync.appends': e.appends,
-          },
-        });
-        if (!e.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: 'fsync failed' });
-        span.end(end);
-      }
+      const set = e.ok ? attrs.fsyncOk : attrs.fsyncError;
+      m.fsyncDuration.record(e.durationMs / 1000, set);
+      m.groupCommitSize.record(e.records, set);
+      if (settings.fsyncTracer !== undefined) recordFsyncSpan(settings.fsyncTracer, e, set);
     },
     onSegmentRolled() {
-      segmentRotations.add(1, base);
+      m.segmentRotations.add(1, base);
     },
     onSegmentDeleted() {
-      segmentDeletions.add(1, base);
+      m.segmentDeletions.add(1, base);
     },
     onRecovery(report) {
-      recordRecovery(report);
+      recordRecovery(settings, m, base, report);
     },
     onCorruption(e) {
-      corruptions.add(1, corruptionAttributes(e.action, e.reason));
+      m.corruptions.add(1, attrs.corruption(e.action, e.reason));
     },
     onFailed(e) {
-      failures.add(1, { ...base, [A.errorType]: deepestErrorType(e.error) });
+      m.failures.add(1, { ...base, [A.errorType]: deepestErrorType(e.error) });
     },
   };
+}
 
-  const observer = guardHandlers<WalObserver>(handlers, WAL_OBSERVER_METHODS);
-
-  function recordRecovery(report: RecoveryReport): void {
-    const modeAttrs = { ...base, [A.recoveryMode]: report.mode };
-    const tailAttrs = { ...modeAttrs, [A.recoveryTail]: report.tail };
-    recoveryDuration.record(report.durationMs / 1000, tailAttrs);
-    recoveryRecords.add(report.records, modeAttrs);
-    // A read-only open (inspect, verify) only reports what it would truncate: nothing was removed.
-    const readOnly = report.readOnly === true;
-    if (!readOnly) {
-      recoveryTruncatedSize.add(report.bytesTruncated, tailAttrs);
-      legacy?.recoveryTruncatedBytes.add(report.bytesTruncated, tailAttrs);
-    }
-    if (tracer === undefined || !spans.recovery) return;
-    const end = nowMs();
-    const span = tracer.startSpan(NORI_WAL_SPAN_NAMES.recovery, {
-      startTime: end - report.durationMs,
-      attributes: {
-        ...tailAttrs,
-        'nori.wal.recovery.records': report.records,
-        'nori.wal.recovery.segments': report.segments,
-        'nori.wal.recovery.bytes_scanned': report.bytesScanned,
-        'nori.wal.recovery.truncated_bytes': report.bytesTruncated,
-        'nori.wal.recovery.corruptions': report.corruptions.length,
-        'nori.wal.recovery.quarantined': report.quarantined.length,
-        'nori.wal.recovery.skipped_regions': report.skipped.length,
-        'nori.wal.recovery.batches_rolled_back': report.batchesRolledBack,
-        'nori.wal.recovery.last_segment_id': report.lastPosition.segmentId,
-        'nori.wal.recovery.last_offset': report.lastPosition.offset,
-        'nori.wal.recovery.read_only': readOnly,
-      },
-    });
-    for (const c of report.corruptions) {
-      span.addEvent('nori.wal.corruption', {
-        'nori.wal.segment.id': c.segmentId,
-        'nori.wal.corruption.offset': c.offset,
-        [A.corruptionReason]: c.reason,
-      });
-    }
-    span.end(end);
+function recordRecovery(settings: AdapterSettings, m: WalInstruments, base: WalAttributeSets['base'], report: RecoveryReport): void {
+  const modeAttrs = { ...base, [A.recoveryMode]: report.mode };
+  const tailAttrs = { ...modeAttrs, [A.recoveryTail]: report.tail };
+  m.recoveryDuration.record(report.durationMs / 1000, tailAttrs);
+  m.recoveryRecords.add(report.records, modeAttrs);
+  // A read-only open (inspect, verify) only reports what it would truncate: nothing was removed.
+  if (report.readOnly !== true) {
+    m.recoveryTruncatedSize.add(report.bytesTruncated, tailAttrs);
+    m.legacy?.recoveryTruncatedBytes.add(report.bytesTruncated, tailAttrs);
   }
+  if (settings.recoveryTracer !== undefined) recordRecoverySpan(settings.recoveryTracer, report, tailAttrs);
+}
 
-  const observables: Observable[] = [segmentCount, segmentFileSize, queueSize];
+/** `attach(wal)`: reports `wal.stats()` through the observable instruments, one WAL at a time. */
+function statsAttacher(settings: AdapterSettings, m: WalInstruments, attrs: WalAttributeSets): (wal: WalStatsSource) => WalAttachment {
+  const { base } = attrs;
+  const observables: Observable[] = [m.segmentCount, m.segmentFileSize, m.queueSize];
+  const legacy = m.legacy;
   if (legacy !== undefined) observables.push(legacy.segments, legacy.diskUsage, legacy.queueBytes);
   let current: WalAttachment | undefined;
-
-  function attach(wal: WalStatsSource): WalAttachment {
+  return (wal) => {
     if (!hasMethod(wal, 'stats')) {
       throw new NoriOtelError('ERR_INVALID_ARGUMENT', 'attach(wal) needs an opened Wal (an object with stats())');
     }
     if (current !== undefined && current.attached) {
       throw new NoriOtelError(
         'ERR_ALREADY_ATTACHED',
-        `a WAL is already attached to the instrumentation named "${walName}"; detach it first or create another instrumentation with its own walName`,
+        `a WAL is already attached to the instrumentation named "${settings.walName}"; detach it first or create another instrumentation with its own walName`,
       );
     }
     const callback: BatchObservableCallback = (result) => {
       if (wal.state === 'closed') return;
       const stats = wal.stats();
       // diskBytes sums file lengths (the storage API has no allocated-block count): hence file.size.
-      result.observe(segmentCount, stats.segments, base);
-      result.observe(segmentFileSize, stats.diskBytes, base);
-      result.observe(queueSize, stats.queuedBytes, base);
+      result.observe(m.segmentCount, stats.segments, base);
+      result.observe(m.segmentFileSize, stats.diskBytes, base);
+      result.observe(m.queueSize, stats.queuedBytes, base);
       if (legacy === undefined) return;
       result.observe(legacy.segments, stats.segments, base);
       result.observe(legacy.diskUsage, stats.diskBytes, base);
       result.observe(legacy.queueBytes, stats.queuedBytes, base);
     };
-    const handle: WalAttachment = Object.assign(registerBatchCallback(meter, callback, observables), { wal });
-    current = handle;
-    return handle;
-  }
-
-  return { observer, walName, attach };
+    current = Object.assign(registerBatchCallback(settings.meter, callback, observables), { wal });
+    return current;
+  };
 }
