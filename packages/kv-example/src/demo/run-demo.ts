@@ -1,14 +1,14 @@
 import { bytesToString } from '../bytes.js';
 import { KvStore } from '../kv-store.js';
 import { formatPosition } from '../position.js';
-import type { KvOpenReport } from '../types.js';
+import type { KvCompactOptions, KvCompactReport, KvOpenReport } from '../types.js';
 import { formatBytes, formatCount, formatDuration, formatRate, plural, renderTable } from '../cli/format.js';
 import { createProgressReporter } from '../cli/progress.js';
 import { prepareDemoDir } from './demo-dir.js';
 import { mulberry32 } from './prng.js';
 import { DEMO_POLICY_LABEL, DEMO_STORE_OPTIONS, demoPipelineDepth } from './settings.js';
-import { verifyRecoveredState } from './verify.js';
-import { runWritePhase } from './write-phase.js';
+import { verifyRecoveredState, type DemoVerification } from './verify.js';
+import { runWritePhase, type WritePhase } from './write-phase.js';
 import { demoWorkload } from './workload.js';
 
 /** Options of {@link runDemo}. */
@@ -20,6 +20,28 @@ export interface DemoOptions {
   cliPath: string;
   /** Where the report goes. */
   out: (line: string) => void;
+}
+
+/** What the write phase left, as the later phases report it. */
+interface Written {
+  readonly write: WritePhase;
+  readonly acknowledged: number;
+  readonly operations: number;
+}
+
+/** The recovered store's state as verified (step 3). */
+interface Verified {
+  readonly actual: Map<string, string>;
+  readonly verification: DemoVerification;
+  readonly verifyMs: number;
+}
+
+/** Step 4: compaction and the reopen from its snapshot. */
+interface Compacted {
+  readonly result: KvCompactReport;
+  readonly compactMs: number;
+  readonly reopenMs: number;
+  readonly identical: boolean;
 }
 
 /**
@@ -47,29 +69,56 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   out('');
 
   const write = await runWritePhase({ cliPath: options.cliPath, args: { dir, records, seed, startedAt, compactAt }, killAt, out });
-  const last = write.killedAt;
-  const acknowledged = last?.acked ?? 0;
+  const written: Written = { write, acknowledged: write.killedAt?.acked ?? 0, operations: operations.length };
 
   const verifyNow = Date.now();
   const progress = createProgressReporter();
   const reopened = await timed(() => KvStore.open({ dir, ...DEMO_STORE_OPTIONS, now: () => verifyNow, onProgress: progress.onProgress }));
   progress.stop();
-  const recovery = reopened.value.openReport;
-  out(`2. recover ${describeRecovery(recovery, reopened.ms)}`);
+  const store = reopened.value;
+  out(`2. recover ${describeRecovery(store.openReport, reopened.ms)}`);
 
-  const verifyStarted = performance.now();
-  const actual = readAll(reopened.value);
-  const verification = verifyRecoveredState(operations, acknowledged, actual, verifyNow);
-  const verifyMs = performance.now() - verifyStarted;
-  const matched = verification.matchedOperations;
-  if (matched === undefined) {
-    await reopened.value.close();
-    out(`3. verify  FAILED: the recovered store matches no state that contains all ${formatCount(acknowledged)} acknowledged operations`);
-    for (const difference of verification.differences) out(`            ${difference}`);
-    out('');
-    out(`LOST DATA. Reproduce with: nori-kv demo --records ${records} --seed ${seed}`);
+  const verified = verify(store, operations, written.acknowledged, verifyNow);
+  if (verified.verification.matchedOperations === undefined) {
+    await store.close();
+    reportLoss(verified.verification, written.acknowledged, options);
     return 1;
   }
+  reportVerified(verified.verification, written.acknowledged, out);
+
+  const compacted = await compactAndReopen(store, { dir, verifyNow, actual: verified.actual, onProgress: progress.onProgress });
+  progress.stop();
+  reportCompaction(compacted, out);
+
+  const rows = summaryRows({ written, recovery: store.openReport, recoverMs: reopened.ms, verified, compacted });
+  for (const line of renderTable(rows, new Set([2, 3])).split('\n')) out(`  ${line}`);
+  out('');
+  if (!compacted.identical) {
+    out('FAILED: the state read back from the snapshot differs from the recovered state.');
+    return 1;
+  }
+  out(`OK: every acknowledged write survived the crash. Look around: nori-kv --dir ${dir} stats`);
+  return 0;
+}
+
+/** Step 3: reads the recovered state and checks it against the acknowledged operations. */
+function verify(store: KvStore, operations: Parameters<typeof verifyRecoveredState>[0], acknowledged: number, now: number): Verified {
+  const started = performance.now();
+  const actual = readAll(store);
+  const verification = verifyRecoveredState(operations, acknowledged, actual, now);
+  return { actual, verification, verifyMs: performance.now() - started };
+}
+
+function reportLoss(verification: DemoVerification, acknowledged: number, options: DemoOptions): void {
+  const { out, records, seed } = options;
+  out(`3. verify  FAILED: the recovered store matches no state that contains all ${formatCount(acknowledged)} acknowledged operations`);
+  for (const difference of verification.differences) out(`            ${difference}`);
+  out('');
+  out(`LOST DATA. Reproduce with: nori-kv demo --records ${records} --seed ${seed}`);
+}
+
+function reportVerified(verification: DemoVerification, acknowledged: number, out: (line: string) => void): void {
+  const matched = verification.matchedOperations ?? 0;
   out(
     `3. verify  the store holds exactly the first ${formatCount(matched)} operations ` +
       `(${formatCount(acknowledged)} acknowledged + ${formatCount(matched - acknowledged)} in flight at the kill);`,
@@ -78,24 +127,43 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     `            ${formatCount(verification.keysCompared)} keys compared, ${plural(verification.expiredKeys, 'session')} expired on schedule, ` +
       '0 acknowledged writes lost',
   );
+}
 
-  const compactStarted = performance.now();
-  const compacted = await reopened.value.compact({ onProgress: progress.onProgress });
-  progress.stop();
-  await reopened.value.close();
-  const compactMs = performance.now() - compactStarted;
-  const again = await timed(() => KvStore.open({ dir, ...DEMO_STORE_OPTIONS, now: () => verifyNow }));
-  const identical = sameState(actual, readAll(again.value));
+/** Step 4: compacts `store` (then closes it) and reopens from the snapshot to compare states. */
+async function compactAndReopen(
+  store: KvStore,
+  how: { dir: string; verifyNow: number; actual: ReadonlyMap<string, string>; onProgress: KvCompactOptions['onProgress'] },
+): Promise<Compacted> {
+  const started = performance.now();
+  const result = await store.compact(how.onProgress === undefined ? {} : { onProgress: how.onProgress });
+  await store.close();
+  const compactMs = performance.now() - started;
+  const again = await timed(() => KvStore.open({ dir: how.dir, ...DEMO_STORE_OPTIONS, now: () => how.verifyNow }));
+  const identical = sameState(how.actual, readAll(again.value));
   await again.value.close();
-  out(
-    `4. compact snapshot of ${formatCount(compacted.snapshot.entries)} keys (${formatBytes(compacted.snapshot.bytes)}) in ${formatDuration(compactMs)}, ` +
-      `${plural(compacted.segmentsDeleted.length, 'segment')} deleted;`,
-  );
-  out(`            reopened from it in ${formatDuration(again.ms)}: ${identical ? 'state identical' : 'STATE DIFFERS'}`);
-  out('');
+  return { result, compactMs, reopenMs: again.ms, identical };
+}
 
+function reportCompaction(compacted: Compacted, out: (line: string) => void): void {
+  const { snapshot, segmentsDeleted } = compacted.result;
+  out(
+    `4. compact snapshot of ${formatCount(snapshot.entries)} keys (${formatBytes(snapshot.bytes)}) in ${formatDuration(compacted.compactMs)}, ` +
+      `${plural(segmentsDeleted.length, 'segment')} deleted;`,
+  );
+  out(`            reopened from it in ${formatDuration(compacted.reopenMs)}: ${compacted.identical ? 'state identical' : 'STATE DIFFERS'}`);
+  out('');
+}
+
+/** The closing table: one row per phase with what it did, how long it took and its rate. */
+function summaryRows(phases: { written: Written; recovery: KvOpenReport; recoverMs: number; verified: Verified; compacted: Compacted }): string[][] {
+  const { written, recovery, recoverMs, verified, compacted } = phases;
+  const { acknowledged, write } = written;
+  const last = write.killedAt;
   const writeMs = last?.elapsedMs ?? 0;
-  const rows: string[][] = [
+  const recovered = (recovery.snapshot?.entries ?? 0) + recovery.replayedRecords;
+  const snapshot = compacted.result.snapshot;
+  const deleted = compacted.result.segmentsDeleted.length;
+  return [
     ['phase', 'result', 'time', 'throughput'],
     [
       'write',
@@ -105,38 +173,25 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     ],
     [
       'crash',
-      write.finishedBeforeKill ? 'SIGKILL after the workload finished' : `SIGKILL at ${Math.round((100 * acknowledged) / operations.length)}% of the workload`,
+      write.finishedBeforeKill ? 'SIGKILL after the workload finished' : `SIGKILL at ${Math.round((100 * acknowledged) / written.operations)}% of the workload`,
       '-',
       '-',
     ],
     [
       'recover',
       `${formatCount(recovery.snapshot?.entries ?? 0)} snapshot keys + ${formatCount(recovery.replayedRecords)} WAL records`,
-      formatDuration(reopened.ms),
-      formatRate((recovery.snapshot?.entries ?? 0) + recovery.replayedRecords, reopened.ms, 'entries'),
+      formatDuration(recoverMs),
+      formatRate(recovered, recoverMs, 'entries'),
     ],
     [
       'verify',
       `${formatCount(acknowledged)}/${formatCount(acknowledged)} acknowledged ops present`,
-      formatDuration(verifyMs),
-      formatRate(verification.keysCompared, verifyMs, 'keys'),
+      formatDuration(verified.verifyMs),
+      formatRate(verified.verification.keysCompared, verified.verifyMs, 'keys'),
     ],
-    [
-      'compact',
-      `${formatCount(compacted.snapshot.entries)} keys, ${plural(compacted.segmentsDeleted.length, 'segment')} deleted`,
-      formatDuration(compactMs),
-      '-',
-    ],
-    ['reopen', 'from the new snapshot', formatDuration(again.ms), formatRate(compacted.snapshot.entries, again.ms, 'keys')],
+    ['compact', `${formatCount(snapshot.entries)} keys, ${plural(deleted, 'segment')} deleted`, formatDuration(compacted.compactMs), '-'],
+    ['reopen', 'from the new snapshot', formatDuration(compacted.reopenMs), formatRate(snapshot.entries, compacted.reopenMs, 'keys')],
   ];
-  for (const line of renderTable(rows, new Set([2, 3])).split('\n')) out(`  ${line}`);
-  out('');
-  if (!identical) {
-    out('FAILED: the state read back from the snapshot differs from the recovered state.');
-    return 1;
-  }
-  out(`OK: every acknowledged write survived the crash. Look around: nori-kv --dir ${dir} stats`);
-  return 0;
 }
 
 /** Runs `run` and measures it. */
