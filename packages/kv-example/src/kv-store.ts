@@ -1,13 +1,13 @@
 import type { Archiver } from '@nori/archive';
 import type { RecordInput } from '@nori/codec';
 import type { Storage } from '@nori/storage';
-import { Wal, comparePositions, type AppendOptions, type Position, type WalConfig } from '@nori/wal';
+import { Wal, comparePositions, type AppendOptions, type Position } from '@nori/wal';
 import { bytesToString, checkKey, keyId, keyIdToBytes, ownValue, toBytes, type BytesLike } from './bytes.js';
 import { KvError } from './errors.js';
 import { KvIndex, type IndexEntry } from './kv-index.js';
 import { toKvError, toKvErrorWithLockInfo } from './error-mapping.js';
 import { deleteRecord, putRecord, resolveExpiry } from './record-envelope.js';
-import { SNAPSHOT_FILE, readSnapshotFile, removeStaleSnapshotTemp, writeSnapshotFile } from './snapshot-file.js';
+import { SNAPSHOT_FILE, removeStaleSnapshotTemp, writeSnapshotFile } from './snapshot-file.js';
 import type { SnapshotEntryInput } from './snapshot-format.js';
 import type {
   KvBatchOperation,
@@ -24,6 +24,7 @@ import type {
 } from './types.js';
 import { replayLog } from './replay.js';
 import { WriteSequencer } from './write-sequencer.js';
+import { loadSnapshot, walConfigOf } from './store-open.js';
 import { READ_ONLY_OPEN_ATTEMPTS, assertLogCovered, assertStoreExists, isCompactionRace, resolveStorage, startArchiver } from './open-checks.js';
 
 /** How a store handles writes. */
@@ -98,15 +99,9 @@ export class KvStore implements AsyncDisposable {
     }
     if (options.createIfMissing === false || readOnly) await assertStoreExists(storage);
 
-    const config: WalConfig = { storage, readOnly };
-    if (options.fsync !== undefined) config.fsync = options.fsync;
-    if (options.maxSegmentSize !== undefined) config.maxSegmentSize = options.maxSegmentSize;
-    if (options.recovery !== undefined) config.recovery = options.recovery;
-    if (options.preallocate !== undefined) config.preallocate = options.preallocate;
-    if (options.observer !== undefined) config.observer = options.observer;
     let opened: Awaited<ReturnType<typeof Wal.open>>;
     try {
-      opened = await Wal.open(config);
+      opened = await Wal.open(walConfigOf(options, storage));
     } catch (error) {
       throw await toKvErrorWithLockInfo(error, storage, 'open the store');
     }
@@ -116,21 +111,9 @@ export class KvStore implements AsyncDisposable {
       const removedStaleTemp = readOnly ? false : await removeStaleSnapshotTemp(storage);
       const index = new KvIndex();
       const progress = options.onProgress;
-      const loadNow = now();
-      let expiredOnOpen = 0;
-      const header = await readSnapshotFile(
-        storage,
-        (entry) => {
-          if (!index.put(keyId(entry.key), entry.value, entry.expiresAt, loadNow)) expiredOnOpen++;
-        },
-        progress && ((done, total) => progress({ phase: 'snapshot-load', done, total })),
-      );
-      const snapshot: KvSnapshotInfo | undefined = header && {
-        position: header.position,
-        entries: header.entries,
-        bytes: header.bytes,
-        createdAt: header.createdAt,
-      };
+      const loaded = await loadSnapshot(storage, index, now(), progress);
+      const snapshot = loaded.snapshot;
+      let expiredOnOpen = loaded.expired;
       await assertLogCovered(wal, snapshot, storage);
       const settings: WriteSettings = { durable: options.durable ?? true, readOnly };
 

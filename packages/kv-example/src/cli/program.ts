@@ -44,8 +44,18 @@ export function createProgram(env: CliEnvironment): Command {
             .trimEnd()}\n`,
         ),
     });
-  const dirOf = (command: Command): string => command.optsWithGlobals<{ dir: string }>().dir;
+  addStoreCommands(program, env);
+  addDemoCommands(program, env);
+  return program;
+}
 
+/** The store directory a command runs on (`--dir`, `NORI_KV_DIR` or the default). */
+function dirOf(command: Command): string {
+  return command.optsWithGlobals<{ dir: string }>().dir;
+}
+
+/** put, get, del, scan, stats, compact. */
+function addStoreCommands(program: Command, env: CliEnvironment): void {
   program
     .command('put')
     .description('store VALUE under KEY (durable when the command returns)')
@@ -89,7 +99,10 @@ export function createProgram(env: CliEnvironment): Command {
     .command('compact')
     .description('write a snapshot and delete the WAL segments it covers')
     .action(async (_options: unknown, command: Command) => compactCommand(dirOf(command), env));
+}
 
+/** demo, and the hidden demo-writer its child process runs. */
+function addDemoCommands(program: Command, env: CliEnvironment): void {
   program
     .command('demo')
     .description(`write a workload in a child process, SIGKILL it, recover and check every acknowledged write (default --dir ${DEFAULT_DEMO_DIR})`)
@@ -121,8 +134,6 @@ export function createProgram(env: CliEnvironment): Command {
         archivePrefix: options.archivePrefix,
       });
     });
-
-  return program;
 }
 
 /** One line for stderr describing `error`. */
