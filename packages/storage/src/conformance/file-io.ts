@@ -3,6 +3,12 @@ import { bytes, expectBytes, expectRejectsCode, expectThrowsCode, readAll, utf8,
 
 /** Writes and reads: positional, gathered, sync and async, sparse gaps, short reads. */
 export function fileIoSuite(factory: ConformanceFactory): void {
+  fileRoundTripSuite(factory);
+  fileIoEdgeSuite(factory);
+}
+
+/** Round trips: gathered, positional, empty and past-the-end writes. */
+function fileRoundTripSuite(factory: ConformanceFactory): void {
   describe('file I/O', () => {
     const harness = useHarness(factory);
 
@@ -67,6 +73,13 @@ export function fileIoSuite(factory: ConformanceFactory): void {
       expect(out.subarray(1, 10_000).every((b) => b === 0)).toBe(true);
       await file.close();
     });
+  });
+}
+
+/** Short reads, buffer ownership, two handles, bad arguments. */
+function fileIoEdgeSuite(factory: ConformanceFactory): void {
+  describe('file I/O: reads, references, bad arguments', () => {
+    const harness = useHarness(factory);
 
     it('reads are short only at end of file and honour targetOffset', async () => {
       const { storage } = harness();

@@ -4,6 +4,12 @@ import { bytes, expectBytes, expectRejectsCode, expectThrowsCode, readAll, utf8,
 
 /** Opening, sizing, truncating, preallocating, syncing and closing files. */
 export function fileLifecycleSuite(factory: ConformanceFactory): void {
+  fileOpenSuite(factory);
+  fileHandleSuite(factory);
+}
+
+/** Open, create, truncate, preallocate. */
+function fileOpenSuite(factory: ConformanceFactory): void {
   describe('file lifecycle', () => {
     const harness = useHarness(factory);
 
@@ -65,6 +71,13 @@ export function fileLifecycleSuite(factory: ConformanceFactory): void {
       expect(await file.size()).toBe(size);
       await file.close();
     });
+  });
+}
+
+/** Flushes, closed and disposed handles, read-only handles. */
+function fileHandleSuite(factory: ConformanceFactory): void {
+  describe('file lifecycle: flushes and handles', () => {
+    const harness = useHarness(factory);
 
     it('datasync and sync resolve on open files', async () => {
       const { storage } = harness();

@@ -5,6 +5,12 @@ const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
 /** Directory operations: list, exists, mkdir, rename, remove, syncDir. */
 export function namespaceSuite(factory: ConformanceFactory): void {
+  namespaceListingSuite(factory);
+  namespaceRemovalSuite(factory);
+}
+
+/** Listing, mkdir, exists, rename. */
+function namespaceListingSuite(factory: ConformanceFactory): void {
   describe('directory operations', () => {
     const harness = useHarness(factory);
 
@@ -64,6 +70,13 @@ export function namespaceSuite(factory: ConformanceFactory): void {
       await file.close();
       expect(text(await readAll(storage, 'after'))).toBe('onetwo');
     });
+  });
+}
+
+/** Removal, files in the way of directories, syncDir. */
+function namespaceRemovalSuite(factory: ConformanceFactory): void {
+  describe('directory operations: removal and syncDir', () => {
+    const harness = useHarness(factory);
 
     it('remove deletes files and empty directories; missing names fail with ERR_NOT_FOUND', async () => {
       const { storage } = harness();
