@@ -38,25 +38,26 @@ function watchDirectorySyncs(): string[] {
   return synced;
 }
 
-describe('NodeFileStorage', () => {
-  it("runs metadata calls inline by default and on the thread pool with metadata: 'thread-pool'", async () => {
-    const calls = { pooled: 0, inline: 0 };
-    for (const [name, counter] of [
-      ['open', 'pooled'],
-      ['lstat', 'pooled'],
-      ['readdir', 'pooled'],
-      ['close', 'pooled'],
-      ['openSync', 'inline'],
-      ['lstatSync', 'inline'],
-      ['readdirSync', 'inline'],
-      ['closeSync', 'inline'],
-    ] as const) {
+type FsFunction = { [K in keyof typeof fs]: (typeof fs)[K] extends (...args: never[]) => unknown ? K : never }[keyof typeof fs];
+
+/** Spies on `fs` functions (calling through) and counts calls of the `pooled` and the `inline` ones. */
+function countCalls(names: { pooled: readonly FsFunction[]; inline: readonly FsFunction[] }): { pooled: number; inline: number } {
+  const calls = { pooled: 0, inline: 0 };
+  for (const counter of ['pooled', 'inline'] as const) {
+    for (const name of names[counter]) {
       const original = fs[name] as (...args: unknown[]) => unknown;
       vi.spyOn(fs, name).mockImplementation(((...args: unknown[]) => {
         calls[counter]++;
         return original(...args);
       }) as never);
     }
+  }
+  return calls;
+}
+
+describe('NodeFileStorage', () => {
+  it("runs metadata calls inline by default and on the thread pool with metadata: 'thread-pool'", async () => {
+    const calls = countCalls({ pooled: ['open', 'lstat', 'readdir', 'close'], inline: ['openSync', 'lstatSync', 'readdirSync', 'closeSync'] });
     const work = async (storage: NodeFileStorage): Promise<void> => {
       const file = await storage.open('a.wal', { create: true });
       await file.close();
@@ -74,19 +75,7 @@ describe('NodeFileStorage', () => {
   });
 
   it("runs flushes on the thread pool by default and on the calling thread with syncCalls: 'inline'", async () => {
-    const calls = { pooled: 0, inline: 0 };
-    for (const [name, counter] of [
-      ['fdatasync', 'pooled'],
-      ['fsync', 'pooled'],
-      ['fdatasyncSync', 'inline'],
-      ['fsyncSync', 'inline'],
-    ] as const) {
-      const original = fs[name] as (...args: unknown[]) => unknown;
-      vi.spyOn(fs, name).mockImplementation(((...args: unknown[]) => {
-        calls[counter]++;
-        return original(...args);
-      }) as never);
-    }
+    const calls = countCalls({ pooled: ['fdatasync', 'fsync'], inline: ['fdatasyncSync', 'fsyncSync'] });
     const work = async (storage: NodeFileStorage): Promise<void> => {
       const file = await storage.open('a.wal', { create: true });
       await file.writev([new Uint8Array([1, 2, 3])], 0);

@@ -2,7 +2,7 @@ import { MemoryStorage, StorageError, type OpenOptions, type Storage, type Stora
 import { record } from '@nori/test-support';
 import { describe, expect, it } from 'vitest';
 import { Wal, type WalConfig } from '../src/index.js';
-import { flipByte } from './storage-helpers.js';
+import { flipByte, withOverrides } from './storage-helpers.js';
 
 const SEGMENT = 16 * 1024;
 
@@ -14,13 +14,7 @@ class WatchedStorage {
   constructor(readonly inner: MemoryStorage) {}
 
   view(): Storage {
-    return new Proxy(this.inner, {
-      get: (target, prop) => {
-        const value: unknown = Reflect.get(target, prop, target);
-        if (prop === 'open') return async (name: string, options?: OpenOptions) => this.open(name, options);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    return withOverrides(this.inner, { open: async (name: string, options?: OpenOptions) => this.open(name, options) });
   }
 
   /** Segment files opened and not closed. */

@@ -57,3 +57,17 @@ export async function writeAll(storage: Storage, name: string, bytes: Uint8Array
     await file.close();
   }
 }
+
+/**
+ * `inner` with some methods replaced: every other property is read from `inner`, methods bound
+ * to it (a wrapper for watching or failing calls).
+ */
+export function withOverrides(inner: Storage, overrides: Partial<Storage>): Storage {
+  return new Proxy(inner, {
+    get: (target, prop) => {
+      if (Object.hasOwn(overrides, prop)) return overrides[prop as keyof Storage];
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
