@@ -26,7 +26,7 @@ import {
   instrumentOptions as optionsFrom,
   invalid,
   isObject,
-  nowMs,
+  recordFinishedSpan,
   registerBatchCallback,
   outerErrorType,
   rejectUnknownOptions,
@@ -218,21 +218,17 @@ export function createArchiverOtelObserver(options: ArchiverOtelOptions = {}): A
 }
 
 function recordShipSpan(tracer: Tracer, e: ChunkShippedEvent, attrs: Attributes): void {
-  const end = nowMs();
-  const span = tracer.startSpan(NORI_ARCHIVE_SPAN_NAMES.ship, {
-    startTime: end - e.durationMs,
-    attributes: {
-      ...attrs,
-      'nori.archive.chunk.key': e.key,
-      'nori.archive.chunk.seq': e.seq,
-      'nori.archive.generation': e.generation,
-      'nori.archive.chunk.segment_id': e.segmentId,
-      'nori.archive.chunk.offset': e.offset,
-      'nori.archive.chunk.bytes': e.bytes,
-      'nori.archive.chunk.attempts': e.attempts,
-    },
-  });
-  span.end(end);
+  const attributes = {
+    ...attrs,
+    'nori.archive.chunk.key': e.key,
+    'nori.archive.chunk.seq': e.seq,
+    'nori.archive.generation': e.generation,
+    'nori.archive.chunk.segment_id': e.segmentId,
+    'nori.archive.chunk.offset': e.offset,
+    'nori.archive.chunk.bytes': e.bytes,
+    'nori.archive.chunk.attempts': e.attempts,
+  };
+  recordFinishedSpan(tracer, NORI_ARCHIVE_SPAN_NAMES.ship, { durationMs: e.durationMs, attributes });
 }
 
 /** The `attach` function: one batch callback observing lag, position and generation. */

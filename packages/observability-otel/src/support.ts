@@ -1,5 +1,14 @@
 /** Helpers shared by the WAL and archiver adapters (validation, error types, instrument options). */
-import { diag, type Attributes, type BatchObservableCallback, type Meter, type MetricOptions, type Observable } from '@opentelemetry/api';
+import {
+  diag,
+  type Attributes,
+  type BatchObservableCallback,
+  type Meter,
+  type MetricOptions,
+  type Observable,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { NoriOtelError } from './errors.js';
 import type { NoriWalMetricDescriptor } from './names.js';
 
@@ -47,6 +56,17 @@ export function rejectUnknownOptions(options: object, allowed: ReadonlySet<strin
 /** Wall-clock now in epoch milliseconds with sub-millisecond precision (span timestamps). */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Runs `fill` on a span that started `durationMs` before now (the events report work once it is
+ * done), then ends it now.
+ */
+export function recordFinishedSpan(tracer: Tracer, name: string, timing: { durationMs: number; attributes: Attributes }, fill?: (span: Span) => void): void {
+  const end = nowMs();
+  const span = tracer.startSpan(name, { startTime: end - timing.durationMs, attributes: timing.attributes });
+  fill?.(span);
+  span.end(end);
 }
 
 function ownCode(value: unknown): string | undefined {

@@ -2,7 +2,7 @@ import { MemoryStorage, StorageError, type OpenOptions, type Storage, type Stora
 import { record } from '@nori/test-support';
 import { describe, expect, it } from 'vitest';
 import { Wal, type WalConfig } from '../src/index.js';
-import { flipByte, withOverrides } from './storage-helpers.js';
+import { flipByte, logOpenAndClose, withOverrides } from './storage-helpers.js';
 
 const SEGMENT = 16 * 1024;
 const SPARE = '000099.wal.next';
@@ -43,13 +43,7 @@ class WatchedStorage {
     if (name === 'index.json') this.events.push('open index.json');
     const file = await this.inner.open(name, options);
     if (!name.endsWith('.wal')) return file;
-    this.events.push(`open ${name}`);
-    const close = file.close.bind(file);
-    file.close = async () => {
-      this.events.push(`close ${name}`);
-      await close();
-    };
-    return file;
+    return logOpenAndClose(file, name, this.events);
   }
 }
 

@@ -2,7 +2,7 @@ import { MemoryStorage, StorageError, type OpenOptions, type Storage, type Stora
 import { record } from '@nori/test-support';
 import { describe, expect, it } from 'vitest';
 import { Wal, type WalConfig } from '../src/index.js';
-import { flipByte, withOverrides } from './storage-helpers.js';
+import { flipByte, logOpenAndClose, withOverrides } from './storage-helpers.js';
 
 const SEGMENT = 16 * 1024;
 
@@ -26,13 +26,7 @@ class WatchedStorage {
     if (!name.endsWith('.wal')) return this.inner.open(name, options);
     if (name === this.failOpenOf) throw new StorageError('ERR_IO', `injected open failure of ${name}`);
     const file = await this.inner.open(name, options);
-    this.events.push(`open ${name}`);
-    const close = file.close.bind(file);
-    file.close = async () => {
-      this.events.push(`close ${name}`);
-      await close();
-    };
-    return file;
+    return logOpenAndClose(file, name, this.events);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Storage } from '@nori/storage';
+import type { Storage, StorageFile } from '@nori/storage';
 
 /** Overwrites bytes of a file durably. */
 export async function overwrite(storage: Storage, name: string, offset: number, bytes: Uint8Array): Promise<void> {
@@ -70,4 +70,15 @@ export function withOverrides(inner: Storage, overrides: Partial<Storage>): Stor
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/** Logs `open <name>` now and `close <name>` when `file` is closed, into `events`; returns `file`. */
+export function logOpenAndClose(file: StorageFile, name: string, events: string[]): StorageFile {
+  events.push(`open ${name}`);
+  const close = file.close.bind(file);
+  file.close = async () => {
+    events.push(`close ${name}`);
+    await close();
+  };
+  return file;
 }
