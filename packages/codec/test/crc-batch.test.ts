@@ -159,6 +159,21 @@ describe('batched CRC checks', () => {
     expect(single.verifiedEnd).toBe(0);
   });
 
+  it('scans exactly like per-record checks over any damage in logs of several batch spans (property)', () => {
+    // Runs of up to 1 MiB: shares from every 32 KiB group distance are combined, and damage lands
+    // far from a run's end as often as near it.
+    const log = fc.array(fc.integer({ min: 0, max: 60_000 }), { minLength: 10, maxLength: 50 });
+    const damage = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 2 });
+    fc.assert(
+      fc.property(log, damage, (sizes, flips) => {
+        const buf = concatBytes(sizes.map((size, i) => encodeRecord({ key: `k${i}`, value: new Uint8Array(size).fill((i * 37) & 0xff) })));
+        for (const [at, mask] of flips) buf[at % buf.length]! ^= mask;
+        expect(scanAll(buf, 'batched')).toEqual(scanAll(buf, 'per-record'));
+      }),
+      { numRuns: 25, seed: 0xb16 },
+    );
+  });
+
   it('scans exactly like per-record checks over any damage (property)', () => {
     const log = fc.array(fc.tuple(fc.string({ maxLength: 12 }), fc.integer({ min: 0, max: 3000 })), { minLength: 1, maxLength: 40 });
     const damage = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 3 });
