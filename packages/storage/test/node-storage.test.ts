@@ -265,6 +265,38 @@ describe('NodeFileStorage metadata calls on open descriptors (issue 17)', () => 
     expect(pooled).not.toHaveBeenCalled();
   });
 
+  it('a failed flush rejects with a typed EIO in both syncCalls modes', async () => {
+    for (const [mode, datasync, fsync] of [
+      ['thread-pool', 'fdatasync', 'fsync'],
+      ['inline', 'fdatasyncSync', 'fsyncSync'],
+    ] as const) {
+      const storage = new NodeFileStorage(path.join(root, mode), { syncCalls: mode });
+      const file = await storage.open('c.wal', { create: true });
+      const eio = (syscall: string): Error => Object.assign(new Error(`EIO: i/o error, ${syscall}`), { code: 'EIO', syscall });
+      if (mode === 'inline') {
+        vi.spyOn(fs, datasync).mockImplementation(() => {
+          throw eio('fdatasync');
+        });
+        vi.spyOn(fs, fsync).mockImplementation(() => {
+          throw eio('fsync');
+        });
+      } else {
+        vi.spyOn(fs, datasync).mockImplementation(((_fd: number, done: (error: Error | null) => void) => done(eio('fdatasync'))));
+        vi.spyOn(fs, fsync).mockImplementation(((_fd: number, done: (error: Error | null) => void) => done(eio('fsync'))));
+      }
+      try {
+        // A synchronous throw must become a rejection, never an exception from the call itself.
+        const flushed = file.datasync();
+        await expect(flushed).rejects.toMatchObject({ code: 'EIO', syscall: 'fdatasync', path: 'c.wal' });
+        await expect(file.sync()).rejects.toMatchObject({ code: 'EIO', syscall: 'fsync' });
+        await expect(storage.syncDir()).rejects.toMatchObject({ code: 'EIO' });
+      } finally {
+        vi.restoreAllMocks();
+        await file.close();
+      }
+    }
+  });
+
   it('a stat failure still rejects size() with a typed error', async () => {
     const storage = new NodeFileStorage(root);
     const file = await storage.open('b.wal', { create: true });
