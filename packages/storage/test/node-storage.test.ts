@@ -281,8 +281,8 @@ describe('NodeFileStorage metadata calls on open descriptors (issue 17)', () => 
           throw eio('fsync');
         });
       } else {
-        vi.spyOn(fs, datasync).mockImplementation(((_fd: number, done: (error: Error | null) => void) => done(eio('fdatasync'))));
-        vi.spyOn(fs, fsync).mockImplementation(((_fd: number, done: (error: Error | null) => void) => done(eio('fsync'))));
+        vi.spyOn(fs, datasync).mockImplementation((_fd: number, done: (error: Error | null) => void) => done(eio('fdatasync')));
+        vi.spyOn(fs, fsync).mockImplementation((_fd: number, done: (error: Error | null) => void) => done(eio('fsync')));
       }
       try {
         // A synchronous throw must become a rejection, never an exception from the call itself.
