@@ -1,5 +1,6 @@
 import type { Storage, StorageFile } from '@nori/storage';
 import { segmentName } from './segment-name.js';
+import type { FlushedTail } from './tail-flush.js';
 import { SpareSegment } from './spare-segment.js';
 
 /** What the writer needs to know about the active segment. */
@@ -113,7 +114,11 @@ export interface ResumeFrom {
  * Opens the active segment at startup: segment `from.id` (or `from.id + 1` when sealed, or 0
  * for a new log), preallocated when empty, and makes recovered bytes durable first.
  */
-export async function openActiveSegment(options: SegmentFilesOptions, from: ResumeFrom | undefined): Promise<OpenedSegment & { id: number; size: number }> {
+export async function openActiveSegment(
+  options: SegmentFilesOptions,
+  from: ResumeFrom | undefined,
+  flushed: FlushedTail,
+): Promise<OpenedSegment & { id: number; size: number }> {
   const { storage } = options;
   const sealed = from?.sealed === true;
   const id = from === undefined ? 0 : sealed ? from.id + 1 : from.id;
@@ -124,7 +129,8 @@ export async function openActiveSegment(options: SegmentFilesOptions, from: Resu
     // Only an empty active segment is preallocated here: extending a recovered one would
     // write up to maxSegmentSize of zeros (storage 'zeros' mode) before the first append.
     // It grows with appends; every segment created by a rotation is preallocated.
-    if (options.preallocate && size === 0 && fileSize < options.maxSegmentSize) {
+    const preallocate = options.preallocate && size === 0 && fileSize < options.maxSegmentSize;
+    if (preallocate) {
       await file.preallocate(options.maxSegmentSize);
       fileSize = options.maxSegmentSize;
     }
@@ -133,13 +139,15 @@ export async function openActiveSegment(options: SegmentFilesOptions, from: Resu
     // predecessor's fsync, so only the last non-empty one can hold unsynced bytes — it may
     // be the one before the active segment when the process died mid-rotation.
     // Likewise the directory entry of a segment created just before a crash. The three flushes
-    // are independent (different files), so they run together.
+    // are independent (different files), so they run together; what recovery's scan already
+    // flushed (flushTail) is not flushed again, unless this open created or extended the file.
     const lastWithData = from?.lastWithData;
+    const created = from === undefined || sealed;
     // allSettled: the file is closed on failure only once no flush of it is still running.
     const flushes = await Promise.allSettled([
-      file.datasync(),
-      lastWithData !== undefined && lastWithData !== id ? syncSegment(storage, lastWithData) : undefined,
-      storage.syncDir(),
+      created || preallocate || !flushed.segments.has(id) ? file.datasync() : undefined,
+      lastWithData !== undefined && lastWithData !== id && !flushed.segments.has(lastWithData) ? syncSegment(storage, lastWithData) : undefined,
+      created || !flushed.directory ? storage.syncDir() : undefined,
     ]);
     for (const flush of flushes) if (flush.status === 'rejected') throw flush.reason;
     return { id, size, file, fileSize };

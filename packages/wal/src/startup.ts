@@ -17,6 +17,7 @@ import { removeStaleSkippedTmp } from './skipped-regions.js';
 import { removeStaleSpares } from './spare-segment.js';
 import { completePendingCut, readCutIntent, type CutIntent } from './truncation.js';
 import type { RecoveryReport } from './types.js';
+import { NOTHING_FLUSHED, flushTail, type FlushedTail } from './tail-flush.js';
 import { Writer } from './writer.js';
 
 /** Everything a `Wal` is built from once it is open. */
@@ -70,7 +71,7 @@ async function takeLock(storage: Storage): Promise<StorageLock> {
 /** The steps of {@link startWal} that run under the lock. */
 async function startLocked(cfg: ResolvedConfig, lock: StorageLock | undefined): Promise<StartedWal> {
   const { storage } = cfg;
-  const { result, pendingCut, anchor } = await recoverLog(cfg);
+  const { result, pendingCut, anchor, flushed } = await recoverLog(cfg);
   throwIfAborted(cfg.signal, 'Wal.open');
   const { report, skips } = result;
   const segments = pendingCut !== undefined && cfg.readOnly ? clampToCut(result, pendingCut) : result.segments;
@@ -86,7 +87,7 @@ async function startLocked(cfg: ResolvedConfig, lock: StorageLock | undefined): 
   if (cfg.readOnly) return started;
   started.sealedLog = await settleSideFiles(cfg, result);
   const lastWithData = [...segments].reverse().find((segment) => segment.size > 0)?.id;
-  started.writer = await startWriter(cfg, { table, sequence, sealedLog: started.sealedLog }, last, { sealed: nextSegment, lastWithData });
+  started.writer = await startWriter(cfg, { table, sequence, sealedLog: started.sealedLog }, last, { sealed: nextSegment, lastWithData, flushed });
   return started;
 }
 
@@ -96,27 +97,35 @@ interface RecoveredLog {
   pendingCut: CutIntent | undefined;
   /** What `index.json` holds (undefined: no file). */
   anchor: IndexAnchor | undefined;
+  /** The log's tail made durable during the scan (writable opens). */
+  flushed: FlushedTail;
 }
 
 /**
  * Completes (or, read-only, reads) an interrupted `truncateAfter`, then recovers the log and reads
- * the index anchor. A writable open reads the anchor and removes leftovers of interrupted writes
- * during the scan: under the lock nothing else changes those files, recovery neither reads nor
- * writes them, and a pending cut (which rewrites `index.json`) is complete by then. A read-only
- * open reads the anchor after the scan: a live writer's GC rewrites it before deleting segments,
- * so an anchor read before the listing could name a segment already gone.
+ * the index anchor. A writable open reads the anchor, removes leftovers of interrupted writes and
+ * flushes the log's tail ({@link flushTail}) during the scan: under the lock nothing else changes
+ * those files, recovery neither reads nor writes the side files, and a pending cut (which rewrites
+ * `index.json`) is complete by then. A read-only open reads the anchor after the scan: a live
+ * writer's GC rewrites it before deleting segments, so an anchor read before the listing could
+ * name a segment already gone.
  */
 async function recoverLog(cfg: ResolvedConfig): Promise<RecoveredLog> {
   const { storage } = cfg;
   let alongside: Promise<IndexAnchor | undefined> | undefined;
+  let tail: Promise<FlushedTail> | undefined;
   try {
     await refuseUnsafeEntries(storage);
     // A truncateAfter a crash interrupted is completed before the scan sees the log.
     const pendingCut = cfg.readOnly ? await readCutIntent(storage) : await completePendingCut(storage);
     if (!cfg.readOnly) {
       alongside = readAnchorAndTidy(storage);
+      tail = flushTail(storage).catch((error: unknown) => {
+        throw ioError(`flushing the tail of ${storage.description}`, error);
+      });
       // Observed at once so a failed scan never leaves a rejection unhandled; awaited below or in catch.
       alongside.catch(() => undefined);
+      tail.catch(() => undefined);
     }
     const options: RecoveryOptions = {
       mode: cfg.recovery,
@@ -128,10 +137,11 @@ async function recoverLog(cfg: ResolvedConfig): Promise<RecoveredLog> {
     };
     const result = cfg.readOnly ? await recoverReadOnly(storage, options) : await recover(storage, options);
     const anchor = await (alongside ?? readAnchor(storage));
-    return { result, pendingCut, anchor };
+    const flushed = (await tail) ?? NOTHING_FLUSHED;
+    return { result, pendingCut, anchor, flushed };
   } catch (error) {
     // Nothing of this open may still be running once the lock is released.
-    await alongside?.catch(() => undefined);
+    await Promise.allSettled([alongside, tail]);
     if (cfg.readOnly && errorCode(error) === 'ERR_NOT_FOUND' && !(error instanceof WalError)) {
       throw new WalError('ERR_NOT_FOUND', `no WAL at ${storage.description}`, { cause: error });
     }
@@ -215,12 +225,12 @@ export async function startWriter(
   cfg: ResolvedConfig,
   parts: WriterParts,
   last: Pick<RecoveredSegment, 'id' | 'size' | 'fileSize' | 'records'> | undefined,
-  how: { sealed: boolean; lastWithData: number | undefined },
+  how: { sealed: boolean; lastWithData: number | undefined; flushed?: FlushedTail },
 ): Promise<Writer> {
   const { storage } = cfg;
   const { table, sequence, sealedLog } = parts;
   const from = last === undefined ? undefined : { ...last, sealed: how.sealed, lastWithData: how.lastWithData };
-  const { id, file, size, fileSize } = await openActiveSegment(cfg, from).catch((error: unknown) => {
+  const { id, file, size, fileSize } = await openActiveSegment(cfg, from, how.flushed ?? NOTHING_FLUSHED).catch((error: unknown) => {
     throw ioError(`opening the active segment of ${storage.description}`, error);
   });
   if (last === undefined || how.sealed) {

@@ -1,7 +1,7 @@
 import { MemoryStorage, StorageError, type OpenOptions, type Storage, type StorageFile } from '@nori/storage';
 import { record } from '@nori/test-support';
 import { describe, expect, it } from 'vitest';
-import { Wal, type WalConfig } from '../src/index.js';
+import { Wal, comparePositions, type WalConfig } from '../src/index.js';
 import { flipByte, logOpenAndClose, withOverrides } from './storage-helpers.js';
 
 const SEGMENT = 16 * 1024;
@@ -117,6 +117,49 @@ describe('Wal.open works on side files during the scan', () => {
       message: expect.stringContaining('removing leftover files'),
     });
     const { wal } = await Wal.open(config);
+    await wal.close();
+  });
+
+  it('makes the recovered tail durable: a power loss right after the open keeps every record it recovered', async () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const mem = new MemoryStorage({ seed });
+      const config: WalConfig = { storage: mem, fsync: 'os', maxSegmentSize: SEGMENT, preallocate: false };
+      const { wal } = await Wal.open(config);
+      for (let i = 0; i < 40; i++) await wal.append(record(i, 1000));
+      // The writer process dies: the page cache (unsynced appends) survives, handles and lock do not.
+      expect(comparePositions(wal.durablePosition, wal.writtenPosition)).toBeLessThan(0);
+      const afterDeath = mem.fork();
+      const { wal: reopened, recovery } = await Wal.open({ ...config, storage: afterDeath });
+      expect(recovery.records).toBe(40);
+      expect(reopened.durablePosition).toEqual(recovery.lastPosition);
+      // Power is lost right after the open (nothing closed, nothing appended).
+      const disk = afterDeath.fork({ seed: seed + 100 });
+      disk.crash();
+      const { wal: again, recovery: last } = await Wal.open({ ...config, storage: disk });
+      expect(last.records, `seed ${seed}`).toBe(40);
+      await again.close();
+      await reopened.close();
+    }
+  });
+
+  it('flushes each tail segment once: the writer does not fdatasync again what the scan flushed', async () => {
+    const { mem, config } = await writeLog();
+    const flushes: string[] = [];
+    const storage = withOverrides(mem, {
+      open: async (name: string, options?: OpenOptions) => {
+        const file = await mem.open(name, options);
+        const datasync = file.datasync.bind(file);
+        file.datasync = async () => {
+          flushes.push(name);
+          await datasync();
+        };
+        return file;
+      },
+    });
+    const { wal } = await Wal.open({ ...config, storage });
+    const active = (await wal.segments()).at(-1)?.name;
+    expect(active).toBeDefined();
+    expect(flushes.filter((name) => name === active)).toEqual([active]);
     await wal.close();
   });
 });

@@ -63,7 +63,9 @@ describe('recovery opens the next segment ahead of its turn', () => {
     expect(recovery.quarantined.length).toBeGreaterThanOrEqual(3);
     expect(await mem.list('quarantine')).toEqual(expect.arrayContaining(['000001.wal', '000002.wal']));
     // 000001.wal was open (ahead) when the corruption in 000000.wal was found, and closed before it moved.
-    expect(watched.events.slice(0, 3)).toEqual(['open 000000.wal', 'open 000001.wal', 'close 000001.wal']);
+    // (The open also flushes the last two segments during the scan: their events are left out.)
+    const firstTwo = watched.events.filter((e) => e.endsWith('000000.wal') || e.endsWith('000001.wal'));
+    expect(firstTwo.slice(0, 3)).toEqual(['open 000000.wal', 'open 000001.wal', 'close 000001.wal']);
     expect(watched.openSegments).toBe(0);
   });
 
