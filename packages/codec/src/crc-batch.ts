@@ -1,5 +1,6 @@
 import { crc32cRange, hasNativeCrc32c } from './crc32c.js';
 import { crc32cMultiply, crc32cPowerOfTwo, crc32cShiftByte } from './crc32c-js.js';
+import { isZeroFilledRecord } from './frames.js';
 import { PARSE_OK, ParseState, parseRecord } from './parse.js';
 import { MIN_RECORD_SIZE } from './types.js';
 
@@ -138,7 +139,12 @@ export class CrcBatch {
     const ends = (batchEnds ??= new Int32Array(MAX_BATCH_RECORDS));
     let count = 0;
     let at = start;
-    while (count < MAX_BATCH_RECORDS && at < limit && parseRecord(buf, at, limit, maxRecordSize, false, probe) === PARSE_OK && !zeroFilled(buf, probe)) {
+    while (
+      count < MAX_BATCH_RECORDS &&
+      at < limit &&
+      parseRecord(buf, at, limit, maxRecordSize, false, probe) === PARSE_OK &&
+      !isZeroFilledRecord(buf, probe)
+    ) {
       at += probe.recordSize;
       ends[count++] = at;
     }
@@ -148,14 +154,4 @@ export class CrcBatch {
     if (count < MIN_BATCH_RECORDS || at - start < MIN_BATCH_BYTES || !hasNativeCrc32c()) return;
     if (crc32cRange(buf, start, at) === intactRunCrc(ends, count, at)) this.verifiedEnd = at;
   }
-}
-
-/**
- * Seven zero bytes (a preallocated, never written tail) parse as an empty record with CRC 0, which
- * no intact record has: a batch stops there instead of running through the whole span of zeros.
- */
-function zeroFilled(buf: Uint8Array, probe: ParseState): boolean {
-  if (probe.recordSize !== MIN_RECORD_SIZE) return false;
-  const at = probe.recordStart;
-  return (buf[at]! | buf[at + 1]! | buf[at + 2]! | buf[at + 3]! | buf[at + 4]! | buf[at + 5]! | buf[at + 6]!) === 0;
 }

@@ -18,5 +18,6 @@ export { COMPRESSION_MASK, COMPRESSION_SHIFT, FLAG_TOMBSTONE, FLAG_TTL } from '.
 export { encodeRecord, encodeRecordInto, encodedLength } from './encode.js';
 export { decodeRecord, type DecodeOptions } from './decode.js';
 export { RecordScanner, type ScanStatus, type ScannerOptions } from './scanner.js';
+export { walkRecordFrames, type RecordFrames } from './frames.js';
 export { MAX_VARINT_LENGTH, decodeVarint, encodeVarint, varintLength, type VarintResult } from './varint.js';
 export { codecBackends, type CodecBackends } from './backends.js';

@@ -1,4 +1,4 @@
-import { RecordScanner } from '@nori/codec';
+import { walkRecordFrames } from '@nori/codec';
 import type { Storage } from '@nori/storage';
 import { MAX_RECORD_SIZE_LIMIT, segmentName } from '@nori/wal';
 import { CHUNK_HEADER_SIZE } from '../layout/index.js';
@@ -25,14 +25,14 @@ export async function readSegmentRange(storage: Storage, segmentId: number, offs
 /**
  * The end of the last whole record in `bytes` (which start at a record boundary), or, when not
  * even the first record fits, the length that record needs; undefined when the bytes do not
- * parse as records (e.g. a region a salvage recovery skipped).
+ * parse as records (e.g. a region a salvage recovery skipped). Framing only: the bytes are the
+ * log's durable bytes, and every reader of the chunk checks every record's CRC (a CRC pass here
+ * would cost the worker as much as the chunk's own CRC and decide nothing).
  */
 export function lastRecordBoundary(bytes: Uint8Array): { cut: number } | { needed: number } | undefined {
-  const scanner = new RecordScanner({ maxRecordSize: MAX_RECORD_SIZE_LIMIT, verifyCompressed: false });
-  scanner.reset(bytes);
-  while (scanner.next() === 'ok');
-  if (scanner.cursor > 0) return { cut: scanner.cursor };
-  if (scanner.status === 'incomplete' && !scanner.tooLarge) return { needed: scanner.needed };
+  const frames = walkRecordFrames(bytes, 0, bytes.length, { maxRecordSize: MAX_RECORD_SIZE_LIMIT });
+  if (frames.end > 0) return { cut: frames.end };
+  if (frames.stopped === 'incomplete' && !frames.tooLarge) return { needed: frames.needed };
   return undefined;
 }
 
