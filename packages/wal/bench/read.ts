@@ -59,10 +59,10 @@ function fitToDisk(ctx: BenchContext, wanted: number): number {
 
 /**
  * Writes a log of `logBytes` of 1 KiB records, then measures full reads with the default
- * options (entries are views into the chunks read) and, with `copies`, also with `copy: true`
- * (every entry owns a compact copy of its key and value).
+ * options (entries are views into the chunks read) and, with `variants`, also with
+ * `reuseBuffers: true` (two recycled buffers) and `copy: true` (compact copies of every entry).
  */
-async function readWorkload(ctx: BenchContext, name: string, logBytes: number, copies: boolean): Promise<BenchResult[]> {
+async function readWorkload(ctx: BenchContext, name: string, logBytes: number, withVariants: boolean): Promise<BenchResult[]> {
   const records = makeRecords(1000, KiB);
   const inputs = records.map((r) => r.input);
   const recordBytes = records[0]!.encoded.length;
@@ -72,7 +72,10 @@ async function readWorkload(ctx: BenchContext, name: string, logBytes: number, c
       const written = await fillLog(wal, inputs, logBytes, recordBytes);
       const files = await segmentFiles(wal, dir);
       const variants: { label: string; options: ReadOptions; goal: boolean }[] = [{ label: name, options: {}, goal: true }];
-      if (copies) variants.push({ label: `${name}, copy: true`, options: { copy: true }, goal: false });
+      if (withVariants) {
+        variants.push({ label: `${name}, reuseBuffers: true`, options: { reuseBuffers: true }, goal: false });
+        variants.push({ label: `${name}, copy: true`, options: { copy: true }, goal: false });
+      }
       const results: BenchResult[] = [];
       for (const variant of variants) {
         const pair = await measurePair(
@@ -102,7 +105,7 @@ async function readWorkload(ctx: BenchContext, name: string, logBytes: number, c
  * Sequential full reads with `wal.read()`: a 10,000 x 1 KiB log and a large log (1 GiB by
  * default, `NORI_BENCH_READ_MIB` to change), beside raw 1 MiB `fs.readSync` reads of the same
  * segment files. Files are fresh, so both sides read from the page cache. The big log is also
- * read with `copy: true` (entries own copies of their bytes), as a diagnostic row.
+ * read with `reuseBuffers: true` and with `copy: true`, as diagnostic rows.
  */
 export async function readBenchmarks(ctx: BenchContext): Promise<BenchResult[]> {
   const small = ctx.settings.smallReadRecords;

@@ -39,7 +39,7 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
 }
 
 const APPEND_OPTIONS = ['durable', 'signal'] as const;
-const READ_OPTIONS = ['from', 'fromIndex', 'toIndex', 'limit', 'follow', 'pollIntervalMs', 'signal', 'copy'] as const;
+const READ_OPTIONS = ['from', 'fromIndex', 'toIndex', 'limit', 'follow', 'pollIntervalMs', 'signal', 'copy', 'reuseBuffers'] as const;
 
 /**
  * Checks `append`/`appendBatch` options with a few typeof checks (hot path: no schema).
@@ -62,6 +62,7 @@ export function checkReadOptions(options: ReadOptions | undefined): void {
   checkKeys('read', options, READ_OPTIONS);
   checkBoolean('read', 'follow', options.follow);
   checkBoolean('read', 'copy', options.copy);
+  checkBoolean('read', 'reuseBuffers', options.reuseBuffers);
   checkSignal('read', options.signal);
   for (const name of ['fromIndex', 'toIndex', 'limit'] as const) {
     const value = options[name];
@@ -71,6 +72,9 @@ export function checkReadOptions(options: ReadOptions | undefined): void {
   }
   if (options.from !== undefined && options.fromIndex !== undefined) {
     throw new WalError('ERR_INVALID_ARGUMENT', 'read options from and fromIndex exclude each other');
+  }
+  if (options.copy === true && options.reuseBuffers === true) {
+    throw new WalError('ERR_INVALID_ARGUMENT', 'read options copy and reuseBuffers exclude each other (copies never point into the buffers)');
   }
 }
 

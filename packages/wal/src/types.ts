@@ -131,6 +131,14 @@ export interface ReadOptions {
    * alive. `true`: compact copies, for readers that keep a few entries for long.
    */
   copy?: boolean;
+  /**
+   * Default `false`. `true`: key/value are views into two read buffers the reader recycles, so an
+   * entry is valid only until the next `next()` call (the next loop turn of `for await`): copy
+   * what you keep. No buffer is allocated per chunk read, so memory stays at two chunks and the
+   * garbage collector has nothing to reclaim: the fastest way to replay a log into another
+   * structure. Excludes `copy: true` (`ERR_INVALID_ARGUMENT`).
+   */
+  reuseBuffers?: boolean;
 }
 
 /** One segment file. `size` is the logical size (bytes of records). */

@@ -8,6 +8,7 @@ const BAD_READ_OPTIONS: [string, unknown][] = [
   ['an unknown option (open-style key)', { recovery: 'strict' }],
   ['a string follow', { follow: 'yes' }],
   ['a number copy', { copy: 1 }],
+  ['a string reuseBuffers', { reuseBuffers: 'yes' }],
   ['a string signal', { signal: 'stop' }],
   ['options that are not an object', 'from-start'],
   ['null options', null],
@@ -27,7 +28,7 @@ describe('read options are validated like open and append options', () => {
     const { wal } = await Wal.open({ storage: new MemoryStorage(), fsync: 'os' });
     const first = (await wal.append(record(0))).position;
     await wal.append(record(1));
-    const common = { toIndex: 2, limit: 5, follow: false, pollIntervalMs: 10, signal: new AbortController().signal, copy: true };
+    const common = { toIndex: 2, limit: 5, follow: false, pollIntervalMs: 10, signal: new AbortController().signal, copy: true, reuseBuffers: false };
     // from and fromIndex exclude each other: every other option goes with either.
     const byPosition: Required<Omit<ReadOptions, 'fromIndex'>> = { from: first, ...common };
     const byIndex: Required<Omit<ReadOptions, 'from'>> = { fromIndex: 1, ...common };
