@@ -41,8 +41,9 @@ export async function replayLog(
   let expired = 0;
   let nextReport = REPLAY_PROGRESS_BYTES;
   const at = now();
-  // Views into the read buffer are enough: decodeOperation copies what the index keeps.
-  const readOptions: ReadOptions = { copy: false };
+  // Recycled read buffers are enough: decodeOperation copies the value and keyId turns the key
+  // into a string, so nothing the index keeps points into them.
+  const readOptions: ReadOptions = { reuseBuffers: true };
   if (from !== undefined) readOptions.from = from;
   if (signal !== undefined) readOptions.signal = signal;
   for await (const entry of wal.read(readOptions)) {
