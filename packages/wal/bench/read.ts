@@ -59,7 +59,7 @@ function fitToDisk(ctx: BenchContext, wanted: number): number {
 
 /**
  * Writes a log of `logBytes` of 1 KiB records, then measures full reads with the default
- * options (entries are views into the chunks read) and, with `variants`, also with
+ * options (entries are views into the chunks read) and, with `withVariants`, also with
  * `reuseBuffers: true` (two recycled buffers) and `copy: true` (compact copies of every entry).
  */
 async function readWorkload(ctx: BenchContext, name: string, logBytes: number, withVariants: boolean): Promise<BenchResult[]> {
